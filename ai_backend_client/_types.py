@@ -1,0 +1,65 @@
+"""Small shared types: the NOT_GIVEN sentinel, the seed's ``undefined`` and file tuples."""
+
+from __future__ import annotations
+
+import enum
+from typing import IO, Any, Final, Literal, TypeAlias, TypeVar
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+__all__ = ["NOT_GIVEN", "FileContent", "FileTypes", "NotGiven", "Undefined", "undefined"]
+
+
+class NotGiven:
+    """Marks an optional argument the caller did not pass, so it is not sent at all.
+
+    ``None`` is a value (JSON ``null``); ``NOT_GIVEN`` means "leave the key out".
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source_type: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # Lets pydantic (validate_call, models) accept the sentinel as itself.
+        return core_schema.is_instance_schema(cls)
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+class Undefined(enum.Enum):
+    """The seed's ``undefined`` sentinel (``ai.backend.client.types.undefined``)."""
+
+    token = 0
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+undefined: Final = Undefined.token
+
+_T = TypeVar("_T")
+
+FileContent: TypeAlias = "IO[bytes] | bytes"
+# (filename, content, content type) as httpx accepts for multipart parts
+FileTypes: TypeAlias = "tuple[str, FileContent, str]"

@@ -1,0 +1,63 @@
+"""Argument validation for generated methods: wrong types fail before any request is sent."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import pydantic
+
+from .exceptions import BackendClientError
+
+__all__ = ["InvalidArgumentError", "validate_arguments"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class InvalidArgumentError(BackendClientError, TypeError):
+    """An argument of an SDK call has the wrong type or value; nothing was sent."""
+
+    def __init__(self, func_name: str, error: pydantic.ValidationError) -> None:
+        parts = []
+        for item in error.errors(include_url=False):
+            loc = ".".join(str(p) for p in item["loc"]) or "(arguments)"
+            parts.append(f"{loc}: {item['msg']}")
+        super().__init__(f"invalid arguments to {func_name}(): " + "; ".join(parts))
+        self.errors = error.errors(include_url=False)
+
+
+_CONFIG = pydantic.ConfigDict(arbitrary_types_allowed=True)
+
+
+def validate_arguments(func: _F) -> _F:
+    """Validate a call's arguments against its annotations (pydantic ``validate_call``).
+
+    Errors surface as :class:`InvalidArgumentError` naming each bad argument.
+    """
+    validated = pydantic.validate_call(config=_CONFIG)(func)
+    name = func.__qualname__
+
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                coro = validated(*args, **kwargs)
+            except pydantic.ValidationError as e:
+                raise InvalidArgumentError(name, e) from None
+            return await coro
+
+        return cast(_F, async_wrapper)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return validated(*args, **kwargs)
+        except pydantic.ValidationError as e:
+            if e.title == name.rsplit(".", 1)[-1] or e.title == func.__name__:
+                raise InvalidArgumentError(name, e) from None
+            raise
+
+    return cast(_F, wrapper)
