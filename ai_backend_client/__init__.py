@@ -1,0 +1,67 @@
+"""ai-backend-client: a typed SDK for Backend.AI compute clusters.
+
+Quick start::
+
+    from ai_backend_client import Session
+
+    with Session() as session:
+        kern = session.ComputeSession.get_or_create("python")
+        print(kern.execute(None, 'print("hello")', mode="query")["console"])
+        kern.destroy()
+
+Names are imported lazily so that ``import ai_backend_client`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+if TYPE_CHECKING:
+    from ._types import NOT_GIVEN, NotGiven, undefined
+    from .config import APIConfig, get_config, get_env, set_config
+    from .exceptions import (
+        APIVersionWarning,
+        BackendAPIError,
+        BackendAPIVersionError,
+        BackendClientError,
+        BackendError,
+    )
+    from .request import AttachedFile, Request
+    from .session import AsyncSession, Session
+
+_LAZY: dict[str, str] = {
+    "Session": ".session",
+    "AsyncSession": ".session",
+    "APIConfig": ".config",
+    "get_config": ".config",
+    "set_config": ".config",
+    "get_env": ".config",
+    "BackendError": ".exceptions",
+    "BackendAPIError": ".exceptions",
+    "BackendClientError": ".exceptions",
+    "BackendAPIVersionError": ".exceptions",
+    "APIVersionWarning": ".exceptions",
+    "Request": ".request",
+    "AttachedFile": ".request",
+    "NOT_GIVEN": "._types",
+    "NotGiven": "._types",
+    "undefined": "._types",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ai_backend_client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,599 @@
+"""The transport core shared by every generated client.
+
+``BaseClient`` holds everything that does no I/O: URL building (the ``/func`` prefix in session
+mode), default headers, the status-to-exception mapping, response parsing and retry timing.
+``SyncAPIClient`` and ``AsyncAPIClient`` add the I/O with httpx. Signing is an ``httpx.Auth``
+(:mod:`ai_backend_client.auth`), so each retry and each failover attempt is signed afresh.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
+from functools import lru_cache
+from typing import Any, Final, TypeVar, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import anyio
+import httpx
+import pydantic
+
+from ._types import NOT_GIVEN, FileTypes, NotGiven
+from .auth import STREAM_EXTENSION, BackendAIAuth
+from .config import APIConfig
+from .exceptions import (
+    BackendAPIError,
+    BackendClientError,
+    BackendConnectionError,
+    error_for_status,
+)
+
+__all__ = [
+    "AsyncAPIClient",
+    "BaseClient",
+    "MalformedResponseError",
+    "RetryPolicy",
+    "SyncAPIClient",
+    "redact_url",
+]
+
+log = logging.getLogger("ai_backend_client")
+
+T = TypeVar("T")
+
+_IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+# Problem types that will not go away by asking again soon.
+_NON_TRANSIENT_PROBLEMS: Final = frozenset({"server-frozen", "not-implemented"})
+_SECRET_QUERY_KEYS: Final = frozenset({"token", "secret_key", "password", "auth_token"})
+_MAX_ERROR_TEXT: Final = 2000
+
+TimeoutTypes = float | httpx.Timeout | None
+
+
+class MalformedResponseError(BackendClientError):
+    """The server answered with success but the body is not what the API promises."""
+
+    def __init__(self, message: str, *, status: int, method: str, url: str) -> None:
+        super().__init__(f"{method} {url} -> {status}: {message}")
+        self.status = status
+        self.method = method
+        self.url = url
+
+
+def redact_url(url: str | httpx.URL) -> str:
+    """The URL with credential-like query values (storage-proxy tokens, ...) masked."""
+    parts = urlsplit(str(url))
+    if not parts.query:
+        return str(url)
+    query = [
+        (k, "***" if k.lower() in _SECRET_QUERY_KEYS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*/")))
+
+
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; ``Retry-After`` wins when it is sane."""
+
+    def __init__(
+        self, max_retries: int = 2, initial_delay: float = 0.5, max_delay: float = 8.0
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.max_retries = max_retries
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+
+    def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
+        if response is not None:
+            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and 0 <= retry_after <= 60:
+                return retry_after
+        base = min(self.max_delay, self.initial_delay * (2**attempt))
+        return base * (0.5 + random.random() / 2)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, dt.timestamp() - time.time())
+
+
+@lru_cache(maxsize=512)
+def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(tp)
+
+
+def _drop_not_given(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    result: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, NotGiven):
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        result[k] = v
+    return result
+
+
+class BaseClient:
+    """I/O-free parts of the transport."""
+
+    def __init__(
+        self,
+        config: APIConfig,
+        *,
+        api_version: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.api_version = api_version or config.version
+        self.retry = retry or RetryPolicy()
+        # In session mode the webserver re-signs with the keypair it holds; we only send cookies.
+        if config.endpoint_type == "session":
+            self.auth = BackendAIAuth("", "", hash_type=config.hash_type)
+        else:
+            self.auth = BackendAIAuth(
+                config.access_key, config.secret_key, hash_type=config.hash_type
+            )
+
+    # -- URLs and headers -------------------------------------------------------------------
+    def build_url(self, path: str, *, base_url: str | None = None) -> str:
+        """Absolute URL of *path* on the active endpoint (or on *base_url*)."""
+        if not path.startswith("/"):
+            path = "/" + path
+        if base_url is not None:
+            return base_url.rstrip("/") + path
+        prefix = ""
+        if self.config.endpoint_type == "session" and not path.startswith("/server"):
+            prefix = "/func"
+        return self.config.endpoint + prefix + path
+
+    def default_headers(self) -> dict[str, str]:
+        return {
+            "User-Agent": self.config.user_agent,
+            "X-BackendAI-Domain": self.config.domain,
+            "X-BackendAI-Version": self.api_version,
+        }
+
+    def timeout(self) -> httpx.Timeout:
+        read = self.config.read_timeout or None
+        return httpx.Timeout(
+            connect=self.config.connection_timeout, read=read, write=read, pool=self.config.connection_timeout
+        )
+
+    def _build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        files: Sequence[tuple[str, FileTypes]] | None,
+        content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None,
+        headers: Mapping[str, str] | None,
+        base_url: str | None,
+        authenticated: bool,
+        timeout: TimeoutTypes | NotGiven,
+        stream_extension: bool = False,
+    ) -> httpx.Request:
+        method = method.upper()
+        url = self.build_url(path, base_url=base_url)
+        all_headers = self.default_headers() if base_url is None else {"User-Agent": self.config.user_agent}
+        if headers:
+            all_headers.update(headers)
+        kwargs: dict[str, Any] = {}
+        if not isinstance(json, NotGiven):
+            # The manager's JSON parser is lenient about spacing; keep the dump compact and stable.
+            kwargs["content"] = jsonlib.dumps(json, ensure_ascii=False).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        elif files is not None:
+            kwargs["files"] = list(files)
+        elif content is not None:
+            kwargs["content"] = content
+        extensions: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            t = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            extensions["timeout"] = t.as_dict()
+        if stream_extension:
+            extensions[STREAM_EXTENSION] = True
+        request = http.build_request(
+            method,
+            url,
+            params=_drop_not_given(params),
+            headers=all_headers,
+            extensions=extensions or None,
+            **kwargs,
+        )
+        if authenticated and base_url is None:
+            self.auth.sign(request)
+        elif "Content-Type" not in request.headers and base_url is None:
+            request.headers["Content-Type"] = "text/plain"
+        return request
+
+    # -- responses --------------------------------------------------------------------------
+    def _make_api_error(self, response: httpx.Response, body: bytes) -> BackendAPIError:
+        data: dict[str, Any]
+        try:
+            parsed = jsonlib.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            data = cast(dict[str, Any], parsed)
+        else:
+            text = body.decode("utf-8", "replace")[:_MAX_ERROR_TEXT]
+            data = {
+                "type": "https://api.backend.ai/probs/generic-error",
+                "title": "Generic Error (could not parse error string)",
+                "content": text if parsed is None else parsed,
+            }
+        cls = error_for_status(response.status_code)
+        return cls(
+            response.status_code,
+            response.reason_phrase,
+            data,
+            method=response.request.method,
+            url=redact_url(response.request.url),
+        )
+
+    def _parse(self, response: httpx.Response, cast_to: type[T]) -> T:
+        if cast_to is type(None):
+            return cast(T, None)
+        if cast_to is httpx.Response:
+            return cast(T, response)
+        if cast_to is bytes:
+            return cast(T, response.content)
+        if cast_to is str:
+            return cast(T, response.text)
+        body = response.content
+        method = response.request.method
+        url = redact_url(response.request.url)
+        try:
+            payload = jsonlib.loads(body) if body.strip() else {}
+        except ValueError:
+            snippet = body[:200].decode("utf-8", "replace")
+            raise MalformedResponseError(
+                f"expected a JSON body, got {response.headers.get('Content-Type', 'no content type')}: {snippet!r}",
+                status=response.status_code,
+                method=method,
+                url=url,
+            ) from None
+        try:
+            if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
+                return cast(T, cast_to.model_validate(payload))
+            return cast(T, _adapter(cast_to).validate_python(payload))
+        except pydantic.ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
+                for err in e.errors(include_url=False)[:5]
+            )
+            raise MalformedResponseError(
+                f"the answer does not match {getattr(cast_to, '__name__', cast_to)!s}: {problems}",
+                status=response.status_code,
+                method=method,
+                url=url,
+            ) from None
+
+    def _is_retryable(self, method: str, idempotent: bool | None) -> bool:
+        return idempotent if idempotent is not None else method.upper() in _IDEMPOTENT_METHODS
+
+    def _should_retry_status(self, response: httpx.Response, body: bytes) -> bool:
+        if response.status_code not in _RETRY_STATUSES:
+            return False
+        try:
+            data = jsonlib.loads(body) if body else None
+        except ValueError:
+            return True
+        if isinstance(data, dict):
+            ptype = str(cast(dict[str, Any], data).get("type", ""))
+            if ptype.rsplit("/", 1)[-1] in _NON_TRANSIENT_PROBLEMS:
+                return False
+        return True
+
+    def _connection_error(self, exc: Exception) -> BackendConnectionError:
+        endpoints = ", ".join(self.config.endpoints)
+        return BackendConnectionError(
+            "Request to the API endpoint has failed. Check your network connection and/or the "
+            f"server status (tried: {endpoints}): {type(exc).__name__}: {exc}"
+        )
+
+
+class SyncAPIClient(BaseClient):
+    """Blocking transport over ``httpx.Client``."""
+
+    def __init__(
+        self,
+        config: APIConfig,
+        *,
+        api_version: str | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(config, api_version=api_version, retry=retry)
+        self._owns_http = http_client is None
+        self.http = http_client or httpx.Client(
+            timeout=self.timeout(),
+            verify=not config.skip_sslcert_validation,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        stream: bool,
+        idempotent: bool | None,
+        base_url: str | None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        retryable = self._is_retryable(method, idempotent)
+        attempt = 0
+        failovers = 0
+        while True:
+            request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
+            log.debug("%s %s", request.method, redact_url(request.url))
+            try:
+                response = self.http.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+                # Nothing reached the server: trying the next endpoint is always safe.
+                if base_url is None and failovers + 1 < len(self.config.endpoints):
+                    failovers += 1
+                    self.config.rotate_endpoints()
+                    continue
+                if attempt < self.retry.max_retries:
+                    time.sleep(self.retry.delay(attempt))
+                    attempt += 1
+                    failovers = 0
+                    continue
+                raise self._connection_error(e) from e
+            except httpx.TransportError as e:
+                if retryable and attempt < self.retry.max_retries:
+                    time.sleep(self.retry.delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(e) from e
+            if response.is_success:
+                return response
+            body = response.read()
+            response.close()
+            if retryable and attempt < self.retry.max_retries and self._should_retry_status(response, body):
+                time.sleep(self.retry.delay(attempt, response))
+                attempt += 1
+                continue
+            raise self._make_api_error(response, body)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        files: Sequence[tuple[str, FileTypes]] | None = None,
+        content: bytes | Iterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> T:
+        response = self._send(
+            method,
+            path,
+            stream=False,
+            idempotent=idempotent,
+            base_url=base_url,
+            params=params,
+            json=json,
+            files=files,
+            content=content,
+            headers=headers,
+            authenticated=authenticated,
+            timeout=timeout,
+        )
+        return self._parse(response, cast_to)
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        files: Sequence[tuple[str, FileTypes]] | None = None,
+        content: bytes | Iterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        stream_extension: bool = False,
+    ) -> Iterator[httpx.Response]:
+        """Send and yield the open response (status already checked); the body is not read."""
+        response = self._send(
+            method,
+            path,
+            stream=True,
+            idempotent=idempotent,
+            base_url=base_url,
+            params=params,
+            json=json,
+            files=files,
+            content=content,
+            headers=headers,
+            authenticated=authenticated,
+            timeout=timeout,
+            stream_extension=stream_extension,
+        )
+        try:
+            yield response
+        finally:
+            response.close()
+
+
+class AsyncAPIClient(BaseClient):
+    """Non-blocking transport over ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        config: APIConfig,
+        *,
+        api_version: str | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(config, api_version=api_version, retry=retry)
+        self._owns_http = http_client is None
+        self.http = http_client or httpx.AsyncClient(
+            timeout=self.timeout(),
+            verify=not config.skip_sslcert_validation,
+            follow_redirects=False,
+        )
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        stream: bool,
+        idempotent: bool | None,
+        base_url: str | None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        retryable = self._is_retryable(method, idempotent)
+        attempt = 0
+        failovers = 0
+        while True:
+            request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
+            log.debug("%s %s", request.method, redact_url(request.url))
+            try:
+                response = await self.http.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+                if base_url is None and failovers + 1 < len(self.config.endpoints):
+                    failovers += 1
+                    self.config.rotate_endpoints()
+                    continue
+                if attempt < self.retry.max_retries:
+                    await anyio.sleep(self.retry.delay(attempt))
+                    attempt += 1
+                    failovers = 0
+                    continue
+                raise self._connection_error(e) from e
+            except httpx.TransportError as e:
+                if retryable and attempt < self.retry.max_retries:
+                    await anyio.sleep(self.retry.delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(e) from e
+            if response.is_success:
+                return response
+            body = await response.aread()
+            await response.aclose()
+            if retryable and attempt < self.retry.max_retries and self._should_retry_status(response, body):
+                await anyio.sleep(self.retry.delay(attempt, response))
+                attempt += 1
+                continue
+            raise self._make_api_error(response, body)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        files: Sequence[tuple[str, FileTypes]] | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> T:
+        response = await self._send(
+            method,
+            path,
+            stream=False,
+            idempotent=idempotent,
+            base_url=base_url,
+            params=params,
+            json=json,
+            files=files,
+            content=content,
+            headers=headers,
+            authenticated=authenticated,
+            timeout=timeout,
+        )
+        return self._parse(response, cast_to)
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        files: Sequence[tuple[str, FileTypes]] | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        stream_extension: bool = False,
+    ) -> AsyncIterator[httpx.Response]:
+        response = await self._send(
+            method,
+            path,
+            stream=True,
+            idempotent=idempotent,
+            base_url=base_url,
+            params=params,
+            json=json,
+            files=files,
+            content=content,
+            headers=headers,
+            authenticated=authenticated,
+            timeout=timeout,
+            stream_extension=stream_extension,
+        )
+        try:
+            yield response
+        finally:
+            await response.aclose()

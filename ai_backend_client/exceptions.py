@@ -1,0 +1,229 @@
+"""The exception hierarchy.
+
+``BackendError`` is the root. ``BackendClientError`` covers local problems (bad arguments, bad
+configuration, connection failures); ``BackendAPIError`` covers answers of the server that are not
+a success, with one subclass per common status, each carrying the parsed problem+json body.
+The seed's names (``BackendError``, ``BackendAPIError``, ``BackendClientError``,
+``BackendAPIVersionError``, ``APIVersionWarning``) stay importable from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIVersionWarning",
+    "AuthenticationError",
+    "BackendAPIError",
+    "BackendAPIVersionError",
+    "BackendClientError",
+    "BackendConnectionError",
+    "BackendError",
+    "BadRequestError",
+    "ConflictError",
+    "GraphQLError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "UnprocessableEntityError",
+    "error_for_status",
+]
+
+PROBLEM_PREFIX = "https://api.backend.ai/probs/"
+
+
+class BackendError(Exception):
+    """Every error raised by this package derives from this class."""
+
+
+class BackendClientError(BackendError):
+    """A problem on the client side: configuration, arguments, connection, a malformed answer."""
+
+
+class BackendConnectionError(BackendClientError):
+    """No configured endpoint could be reached (after failover and retries)."""
+
+
+class BackendAPIVersionError(BackendError):
+    """The feature needs a newer (or older) server API version than the one negotiated."""
+
+
+class APIVersionWarning(UserWarning):
+    """Version negotiation found something worth telling the user about."""
+
+
+class BackendAPIError(BackendError):
+    """The server answered with a non-success status (or GraphQL ``errors``).
+
+    ``data`` is the parsed problem+json body (``type``, ``title``, ``msg``, ``data``, ...); a body
+    that is not JSON is kept under ``content`` with a generic ``type``.
+    """
+
+    status: int
+    reason: str
+    data: dict[str, Any]
+    method: str | None
+    url: str | None
+
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.data = dict(data) if data is not None else {}
+        self.method = method
+        self.url = url
+        super().__init__(status, reason, self.data)
+
+    @property
+    def type(self) -> str | None:
+        """The full problem type URI, e.g. ``https://api.backend.ai/probs/server-frozen``."""
+        value = self.data.get("type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def slug(self) -> str | None:
+        """The last part of the problem type, e.g. ``server-frozen``; branch on this."""
+        t = self.type
+        if t is None:
+            return None
+        return t[len(PROBLEM_PREFIX) :] if t.startswith(PROBLEM_PREFIX) else t.rsplit("/", 1)[-1]
+
+    @property
+    def title(self) -> str | None:
+        value = self.data.get("title")
+        return value if isinstance(value, str) else None
+
+    @property
+    def message(self) -> str | None:
+        for key in ("msg", "error_msg", "message"):
+            value = self.data.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def __str__(self) -> str:
+        head = f"{self.status} {self.reason}".strip()
+        if self.method and self.url:
+            head = f"{self.method} {self.url} -> {head}"
+        details = [d for d in (self.title, self.message) if d]
+        if self.slug and self.slug not in ("generic-error",):
+            details.insert(0, f"[{self.slug}]")
+        field_errors = self.data.get("data")
+        if isinstance(field_errors, Mapping) and field_errors and self.slug == "invalid-api-params":
+            details.append(
+                "; ".join(f"{k}: {v}" for k, v in sorted(field_errors.items(), key=lambda kv: str(kv[0])))
+            )
+        return head + (": " + " ".join(details) if details else "")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status!r}, {self.reason!r}, {self.data!r})"
+
+
+class BadRequestError(BackendAPIError):
+    """400"""
+
+
+class AuthenticationError(BackendAPIError):
+    """401: unknown access key, signature mismatch, not logged in."""
+
+
+class PermissionDeniedError(BackendAPIError):
+    """403"""
+
+
+class NotFoundError(BackendAPIError):
+    """404"""
+
+
+class ConflictError(BackendAPIError):
+    """409"""
+
+
+class PreconditionFailedError(BackendAPIError):
+    """412 (for example a resource quota is exhausted)."""
+
+
+class UnprocessableEntityError(BackendAPIError):
+    """422"""
+
+
+class RateLimitError(BackendAPIError):
+    """429"""
+
+
+class InternalServerError(BackendAPIError):
+    """5xx other than 503."""
+
+
+class ServiceUnavailableError(InternalServerError):
+    """503 (for example ``server-frozen``)."""
+
+
+class GraphQLError(BadRequestError):
+    """The GraphQL answer carried ``errors``; ``errors`` lists them and ``partial_data`` keeps ``data``."""
+
+    errors: list[dict[str, Any]]
+    partial_data: dict[str, Any] | None
+
+    def __init__(
+        self,
+        errors: Sequence[Mapping[str, Any]],
+        partial_data: Mapping[str, Any] | None = None,
+        *,
+        status: int = 400,
+        method: str | None = "POST",
+        url: str | None = None,
+    ) -> None:
+        self.errors = [dict(e) for e in errors]
+        self.partial_data = dict(partial_data) if partial_data is not None else None
+        data = {
+            "type": PROBLEM_PREFIX + "graphql-error",
+            "title": "GraphQL-generated error",
+            "data": self.errors,
+        }
+        super().__init__(status, "Bad Request", data, method=method, url=url)
+
+    @property
+    def message(self) -> str | None:
+        msgs = []
+        for e in self.errors:
+            text = str(e.get("message", e))
+            path = e.get("path")
+            if path:
+                text += " (at " + ".".join(str(p) for p in path) + ")"
+            msgs.append(text)
+        return "; ".join(msgs) or None
+
+
+_STATUS_CLASSES: dict[int, type[BackendAPIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: PreconditionFailedError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_for_status(status: int) -> type[BackendAPIError]:
+    """The exception class for an HTTP status."""
+    cls = _STATUS_CLASSES.get(status)
+    if cls is not None:
+        return cls
+    if status >= 500:
+        return InternalServerError
+    return BackendAPIError
