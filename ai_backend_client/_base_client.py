@@ -102,17 +102,19 @@ class RetryPolicy:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and 0 <= retry_after <= 60:
                 return retry_after
-        base = min(self.max_delay, self.initial_delay * (2**attempt))
-        return base * (0.5 + random.random() / 2)
+        base = min(self.max_delay, self.initial_delay * (2.0**attempt))
+        return float(base * (0.5 + random.random() / 2))
 
 
 def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds
     try:
         dt = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -261,9 +263,10 @@ class BaseClient:
 
     def _parse(self, response: httpx.Response, cast_to: type[T]) -> T:
         if cast_to is type(None):
-            return cast(T, None)
+            nothing: object = None
+            return cast(T, nothing)
         if cast_to is httpx.Response:
-            return cast(T, response)
+            return response  # type: ignore[return-value]
         if cast_to is bytes:
             return cast(T, response.content)
         if cast_to is str:
@@ -284,7 +287,7 @@ class BaseClient:
         try:
             if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
                 return cast(T, cast_to.model_validate(payload))
-            return cast(T, _adapter(cast_to).validate_python(payload))
+            return cast(T, _adapter(cast(Any, cast_to)).validate_python(payload))
         except pydantic.ValidationError as e:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"

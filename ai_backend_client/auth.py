@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Generator
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 
@@ -76,10 +77,13 @@ def generate_signature(
         version=version,
         hash_type=hash_type,
     )
-    digestmod = getattr(hashlib, hash_type)
+    def digestmod(data: bytes = b"") -> Any:
+        return hashlib.new(hash_type, data)
+
     k1 = hmac.new(secret_key.encode(), date.strftime("%Y%m%d").encode(), digestmod).digest()
     k2 = hmac.new(k1, host.encode(), digestmod).digest()
-    return hmac.new(k2, sign_str.encode(), digestmod).hexdigest()
+    signature: str = hmac.new(k2, sign_str.encode(), digestmod).hexdigest()
+    return signature
 
 
 def authorization_header(access_key: str, signature: str, hash_type: str = "sha256") -> str:
@@ -95,7 +99,7 @@ def _content_type_for_signing(request: httpx.Request) -> str:
         request.headers["Content-Type"] = "text/plain"
         return "text/plain"
     # The server signs the mimetype without parameters (no multipart boundary, no charset).
-    return ctype.split(";", 1)[0].strip()
+    return str(ctype).split(";", 1)[0].strip()
 
 
 class BackendAIAuth(httpx.Auth):

@@ -60,14 +60,15 @@ class Response:
 
     @property
     def content_type(self) -> str:
-        return self.raw.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        return str(self.raw.headers.get("Content-Type", "")).split(";", 1)[0].strip()
 
     def read(self) -> bytes:
         return self.raw.read()
 
     def text(self) -> str:
         self.raw.read()
-        return self.raw.text
+        text: str = self.raw.text
+        return text
 
     def json(self) -> Any:
         return jsonlib.loads(self.raw.read())
@@ -96,14 +97,15 @@ class AsyncResponse:
 
     @property
     def content_type(self) -> str:
-        return self.raw.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        return str(self.raw.headers.get("Content-Type", "")).split(";", 1)[0].strip()
 
     async def read(self) -> bytes:
         return await self.raw.aread()
 
     async def text(self) -> str:
         await self.raw.aread()
-        return self.raw.text
+        text: str = self.raw.text
+        return text
 
     async def json(self) -> Any:
         return jsonlib.loads(await self.raw.aread())
@@ -161,7 +163,7 @@ class Request:
             self._content = value.encode()
             self.headers["Content-Type"] = content_type or "text/plain"
         else:
-            self._content = bytes(value)
+            self._content = bytes(value)  # type: ignore[arg-type]  # bytes-like by the branch above
             self.headers["Content-Type"] = content_type or "application/octet-stream"
 
     def set_json(self, value: Any) -> None:
