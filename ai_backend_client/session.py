@@ -11,6 +11,7 @@ import contextvars
 import importlib
 import logging
 import warnings
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,6 +37,46 @@ if TYPE_CHECKING:
     from ._generated.v6_20220315.client import Client as ClientV6
     from ._generated.v8_20240915.client import AsyncClient as AsyncClientV8
     from ._generated.v8_20240915.client import Client as ClientV8
+    from .func._async.admin import Admin as AAdmin
+    from .func._async.agent import Agent as AAgent
+    from .func._async.auth import Auth as AAuth
+    from .func._async.compute_session import ComputeSession as AComputeSession
+    from .func._async.domain import Domain as ADomain
+    from .func._async.dotfile import Dotfile as ADotfile
+    from .func._async.etcd_config import EtcdConfig as AEtcdConfig
+    from .func._async.group import Group as AGroup
+    from .func._async.image import Image as AImage
+    from .func._async.keypair import KeyPair as AKeyPair
+    from .func._async.keypair_resource_policy import KeyPairResourcePolicy as AKeyPairResourcePolicy
+    from .func._async.manager import Manager as AManager
+    from .func._async.resource import Resource as AResource
+    from .func._async.scaling_group import ScalingGroup as AScalingGroup
+    from .func._async.server_log import ServerLog as AServerLog
+    from .func._async.session_template import SessionTemplate as ASessionTemplate
+    from .func._async.storage import Storage as AStorage
+    from .func._async.system import System as ASystem
+    from .func._async.user import User as AUser
+    from .func._async.vfolder import VFolder as AVFolder
+    from .func._sync.admin import Admin as SAdmin
+    from .func._sync.agent import Agent as SAgent
+    from .func._sync.auth import Auth as SAuth
+    from .func._sync.compute_session import ComputeSession as SComputeSession
+    from .func._sync.domain import Domain as SDomain
+    from .func._sync.dotfile import Dotfile as SDotfile
+    from .func._sync.etcd_config import EtcdConfig as SEtcdConfig
+    from .func._sync.group import Group as SGroup
+    from .func._sync.image import Image as SImage
+    from .func._sync.keypair import KeyPair as SKeyPair
+    from .func._sync.keypair_resource_policy import KeyPairResourcePolicy as SKeyPairResourcePolicy
+    from .func._sync.manager import Manager as SManager
+    from .func._sync.resource import Resource as SResource
+    from .func._sync.scaling_group import ScalingGroup as SScalingGroup
+    from .func._sync.server_log import ServerLog as SServerLog
+    from .func._sync.session_template import SessionTemplate as SSessionTemplate
+    from .func._sync.storage import Storage as SStorage
+    from .func._sync.system import System as SSystem
+    from .func._sync.user import User as SUser
+    from .func._sync.vfolder import VFolder as SVFolder
 
 __all__ = ["AsyncSession", "BaseSession", "Session", "api_session"]
 
@@ -221,6 +262,127 @@ class Session(BaseSession):
         if data.get("enabled") and data.get("message"):
             handler(str(data["message"]))
 
+    # -- the seed's function classes, bound to this session (see ai_backend_client.func) --
+    @cached_property
+    def Admin(self) -> type[SAdmin]:  # noqa: N802 - the seed's names
+        from .func._sync.admin import Admin
+
+        return Admin.bind(self)
+
+    @cached_property
+    def Agent(self) -> type[SAgent]:  # noqa: N802 - the seed's names
+        from .func._sync.agent import Agent
+
+        return Agent.bind(self)
+
+    @cached_property
+    def Auth(self) -> type[SAuth]:  # noqa: N802 - the seed's names
+        from .func._sync.auth import Auth
+
+        return Auth.bind(self)
+
+    @cached_property
+    def ComputeSession(self) -> type[SComputeSession]:  # noqa: N802 - the seed's names
+        from .func._sync.compute_session import ComputeSession
+
+        return ComputeSession.bind(self)
+
+    @cached_property
+    def Domain(self) -> type[SDomain]:  # noqa: N802 - the seed's names
+        from .func._sync.domain import Domain
+
+        return Domain.bind(self)
+
+    @cached_property
+    def Dotfile(self) -> type[SDotfile]:  # noqa: N802 - the seed's names
+        from .func._sync.dotfile import Dotfile
+
+        return Dotfile.bind(self)
+
+    @cached_property
+    def EtcdConfig(self) -> type[SEtcdConfig]:  # noqa: N802 - the seed's names
+        from .func._sync.etcd_config import EtcdConfig
+
+        return EtcdConfig.bind(self)
+
+    @cached_property
+    def Group(self) -> type[SGroup]:  # noqa: N802 - the seed's names
+        from .func._sync.group import Group
+
+        return Group.bind(self)
+
+    @cached_property
+    def Image(self) -> type[SImage]:  # noqa: N802 - the seed's names
+        from .func._sync.image import Image
+
+        return Image.bind(self)
+
+    @cached_property
+    def KeyPair(self) -> type[SKeyPair]:  # noqa: N802 - the seed's names
+        from .func._sync.keypair import KeyPair
+
+        return KeyPair.bind(self)
+
+    @cached_property
+    def KeyPairResourcePolicy(self) -> type[SKeyPairResourcePolicy]:  # noqa: N802 - the seed's names
+        from .func._sync.keypair_resource_policy import KeyPairResourcePolicy
+
+        return KeyPairResourcePolicy.bind(self)
+
+    @cached_property
+    def Manager(self) -> type[SManager]:  # noqa: N802 - the seed's names
+        from .func._sync.manager import Manager
+
+        return Manager.bind(self)
+
+    @cached_property
+    def Resource(self) -> type[SResource]:  # noqa: N802 - the seed's names
+        from .func._sync.resource import Resource
+
+        return Resource.bind(self)
+
+    @cached_property
+    def ScalingGroup(self) -> type[SScalingGroup]:  # noqa: N802 - the seed's names
+        from .func._sync.scaling_group import ScalingGroup
+
+        return ScalingGroup.bind(self)
+
+    @cached_property
+    def ServerLog(self) -> type[SServerLog]:  # noqa: N802 - the seed's names
+        from .func._sync.server_log import ServerLog
+
+        return ServerLog.bind(self)
+
+    @cached_property
+    def SessionTemplate(self) -> type[SSessionTemplate]:  # noqa: N802 - the seed's names
+        from .func._sync.session_template import SessionTemplate
+
+        return SessionTemplate.bind(self)
+
+    @cached_property
+    def Storage(self) -> type[SStorage]:  # noqa: N802 - the seed's names
+        from .func._sync.storage import Storage
+
+        return Storage.bind(self)
+
+    @cached_property
+    def System(self) -> type[SSystem]:  # noqa: N802 - the seed's names
+        from .func._sync.system import System
+
+        return System.bind(self)
+
+    @cached_property
+    def User(self) -> type[SUser]:  # noqa: N802 - the seed's names
+        from .func._sync.user import User
+
+        return User.bind(self)
+
+    @cached_property
+    def VFolder(self) -> type[SVFolder]:  # noqa: N802 - the seed's names
+        from .func._sync.vfolder import VFolder
+
+        return VFolder.bind(self)
+
     def close(self) -> None:
         """Release the connections; the session cannot be reopened."""
         if self._closed:
@@ -313,6 +475,127 @@ class AsyncSession(BaseSession):
             return
         if data.get("enabled") and data.get("message"):
             handler(str(data["message"]))
+
+    # -- the seed's function classes, bound to this session (see ai_backend_client.func) --
+    @cached_property
+    def Admin(self) -> type[AAdmin]:  # noqa: N802 - the seed's names
+        from .func._async.admin import Admin
+
+        return Admin.bind(self)
+
+    @cached_property
+    def Agent(self) -> type[AAgent]:  # noqa: N802 - the seed's names
+        from .func._async.agent import Agent
+
+        return Agent.bind(self)
+
+    @cached_property
+    def Auth(self) -> type[AAuth]:  # noqa: N802 - the seed's names
+        from .func._async.auth import Auth
+
+        return Auth.bind(self)
+
+    @cached_property
+    def ComputeSession(self) -> type[AComputeSession]:  # noqa: N802 - the seed's names
+        from .func._async.compute_session import ComputeSession
+
+        return ComputeSession.bind(self)
+
+    @cached_property
+    def Domain(self) -> type[ADomain]:  # noqa: N802 - the seed's names
+        from .func._async.domain import Domain
+
+        return Domain.bind(self)
+
+    @cached_property
+    def Dotfile(self) -> type[ADotfile]:  # noqa: N802 - the seed's names
+        from .func._async.dotfile import Dotfile
+
+        return Dotfile.bind(self)
+
+    @cached_property
+    def EtcdConfig(self) -> type[AEtcdConfig]:  # noqa: N802 - the seed's names
+        from .func._async.etcd_config import EtcdConfig
+
+        return EtcdConfig.bind(self)
+
+    @cached_property
+    def Group(self) -> type[AGroup]:  # noqa: N802 - the seed's names
+        from .func._async.group import Group
+
+        return Group.bind(self)
+
+    @cached_property
+    def Image(self) -> type[AImage]:  # noqa: N802 - the seed's names
+        from .func._async.image import Image
+
+        return Image.bind(self)
+
+    @cached_property
+    def KeyPair(self) -> type[AKeyPair]:  # noqa: N802 - the seed's names
+        from .func._async.keypair import KeyPair
+
+        return KeyPair.bind(self)
+
+    @cached_property
+    def KeyPairResourcePolicy(self) -> type[AKeyPairResourcePolicy]:  # noqa: N802 - the seed's names
+        from .func._async.keypair_resource_policy import KeyPairResourcePolicy
+
+        return KeyPairResourcePolicy.bind(self)
+
+    @cached_property
+    def Manager(self) -> type[AManager]:  # noqa: N802 - the seed's names
+        from .func._async.manager import Manager
+
+        return Manager.bind(self)
+
+    @cached_property
+    def Resource(self) -> type[AResource]:  # noqa: N802 - the seed's names
+        from .func._async.resource import Resource
+
+        return Resource.bind(self)
+
+    @cached_property
+    def ScalingGroup(self) -> type[AScalingGroup]:  # noqa: N802 - the seed's names
+        from .func._async.scaling_group import ScalingGroup
+
+        return ScalingGroup.bind(self)
+
+    @cached_property
+    def ServerLog(self) -> type[AServerLog]:  # noqa: N802 - the seed's names
+        from .func._async.server_log import ServerLog
+
+        return ServerLog.bind(self)
+
+    @cached_property
+    def SessionTemplate(self) -> type[ASessionTemplate]:  # noqa: N802 - the seed's names
+        from .func._async.session_template import SessionTemplate
+
+        return SessionTemplate.bind(self)
+
+    @cached_property
+    def Storage(self) -> type[AStorage]:  # noqa: N802 - the seed's names
+        from .func._async.storage import Storage
+
+        return Storage.bind(self)
+
+    @cached_property
+    def System(self) -> type[ASystem]:  # noqa: N802 - the seed's names
+        from .func._async.system import System
+
+        return System.bind(self)
+
+    @cached_property
+    def User(self) -> type[AUser]:  # noqa: N802 - the seed's names
+        from .func._async.user import User
+
+        return User.bind(self)
+
+    @cached_property
+    def VFolder(self) -> type[AVFolder]:  # noqa: N802 - the seed's names
+        from .func._async.vfolder import VFolder
+
+        return VFolder.bind(self)
 
     async def close(self) -> None:
         if self._closed:

@@ -1,0 +1,47 @@
+"""Base of the function classes; a session binds a subclass of each to itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import pydantic
+
+from ...exceptions import BackendClientError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ...session import AsyncSession
+
+__all__ = ["AsyncFunction", "coerce_model"]
+
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+
+class AsyncFunction:
+    """A function class: class methods act on the bound session, instances on one object."""
+
+    session: ClassVar[AsyncSession]
+
+    @classmethod
+    def bind(cls, session: AsyncSession) -> type[Self]:
+        """A subclass of *cls* whose methods use *session*."""
+        return type(cls.__name__, (cls,), {"session": session, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+
+    @classmethod
+    def _session(cls) -> AsyncSession:
+        session = cls.__dict__.get("session") or getattr(cls, "session", None)
+        if session is None:
+            raise BackendClientError(
+                f"{cls.__name__} is not bound to a session: use it as session.{cls.__name__}"
+            )
+        return session  # type: ignore[no-any-return]
+
+
+def coerce_model(model: type[_M], value: Any) -> _M:
+    """Turn the wire model of any API version into the public (newest) model of the same shape."""
+    if isinstance(value, model):
+        return value
+    if isinstance(value, pydantic.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return model.model_validate(value)
