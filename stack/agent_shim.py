@@ -1,0 +1,236 @@
+"""Start the Backend.AI 24.09 agent in dummy mode, with real code execution.
+
+Runs inside the stack's CPython 3.12 venv (``python agent_shim.py -f agent.toml``), from the
+directory that holds ``agent.dummy.toml``. Nothing installed is edited; at start-up this module
+replaces a few methods of the dummy backend:
+
+* kernel creation: instead of faking a container, start the real Backend.AI kernel runner
+  (``ai.backend.kernel``, the program that normally runs inside a container) as a host process,
+  one per kernel, in a private mount namespace where ``/home`` comes from a per-kernel folder
+  and every mounted vfolder appears at its usual target (``/home/work/<name>``). Its two REPL
+  sockets listen on 127.0.0.1 on free ports, which are handed to the agent.
+* ``execute``: back to the generic agent code path that talks ZMQ to that runner.
+* kernel file operations (upload, download, list): done for real inside the kernel's namespace.
+* kernel destruction: stop that runner's process group.
+
+Each runner is recorded under ``<root>/run/kernels/`` so ``python -m stack down`` can stop any
+runner the agent left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import shlex
+import signal
+import socket
+import sys
+from pathlib import Path, PurePosixPath
+
+from ai.backend.agent.agent import AbstractAgent
+from ai.backend.agent.dummy.agent import DummyAgent, DummyKernelCreationContext
+from ai.backend.agent.dummy.kernel import DummyKernel
+
+ROOT = Path(os.environ["AIBC_STACK_ROOT"])
+KRUNNER_PYTHON = ROOT / "venv-krunner" / "bin" / "python"
+TOOLS = ROOT / "tools"
+KERNEL_HOMES = ROOT / "kernels"
+KERNEL_RECORDS = ROOT / "run" / "kernels"
+WORK = PurePosixPath("/home/work")
+RUNNER_START_TIMEOUT = 30.0
+MAX_ARCHIVE = 1024 * 1024  # the docker backend's limit for `download_file`
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_time(pid: int) -> int | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(raw[raw.rindex(")") + 2 :].split()[19])
+
+
+class Runners:
+    """The kernel-runner processes this agent started, by kernel id."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, asyncio.subprocess.Process] = {}
+
+    def record(self, kernel_id: str, proc: asyncio.subprocess.Process, argv: list[str]) -> None:
+        self.procs[kernel_id] = proc
+        KERNEL_RECORDS.mkdir(parents=True, exist_ok=True)
+        data = {"pid": proc.pid, "started": _start_time(proc.pid), "argv": argv}
+        (KERNEL_RECORDS / f"{kernel_id}.proc.json").write_text(json.dumps(data))
+
+    def stop(self, kernel_id: str) -> None:
+        proc = self.procs.pop(kernel_id, None)
+        if proc is not None and proc.returncode is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        (KERNEL_RECORDS / f"{kernel_id}.proc.json").unlink(missing_ok=True)
+
+    def stop_all(self) -> None:
+        for kernel_id in list(self.procs):
+            self.stop(kernel_id)
+
+
+RUNNERS = Runners()
+
+
+def _runner_script(home: Path, mounts: list, runner_argv: list[str]) -> str:
+    """Shell script run by ``unshare -m``: private /home, vfolder bind mounts, then the runner."""
+    q = shlex.quote
+    lines = ["set -e", f"mount --bind {q(str(home))} /home"]
+    for m in mounts:
+        src, dst = str(m.source), str(m.target)
+        if not dst.startswith("/home/") or not Path(src).exists():
+            continue
+        lines.append(f"mkdir -p {q(dst)}")
+        lines.append(f"mount --bind {q(src)} {q(dst)}")
+        if str(getattr(m.permission, "value", m.permission)) == "ro":
+            lines.append(f"mount -o remount,bind,ro {q(dst)}")
+    lines.append(f"cd {q(str(WORK))}")
+    lines.append("exec " + " ".join(q(a) for a in runner_argv))
+    return "\n".join(lines)
+
+
+async def process_mounts(self, mounts) -> None:
+    self._aibc_mounts = list(mounts)
+
+
+async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_ports) -> dict:
+    kernel_id = str(self.kernel_id)
+    base = KERNEL_HOMES / kernel_id
+    home = base / "home"
+    (home / "work").mkdir(parents=True, exist_ok=True)
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    repl_in, repl_out = _free_port(), _free_port()
+    (home / "config" / "intrinsic-ports.json").write_text(
+        json.dumps({"replin": repl_in, "replout": repl_out})
+    )
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(WORK), "LANG": "C.UTF-8"}
+    env.update({k: str(v) for k, v in (self.kernel_config.get("environ") or {}).items()})
+    runner_argv = [str(KRUNNER_PYTHON), str(TOOLS / "krunner_boot.py")]
+    script = _runner_script(home, getattr(self, "_aibc_mounts", []), runner_argv)
+    argv = ["unshare", "-m", "--propagation", "private", "bash", "-c", script]
+    with open(base / "krunner.log", "ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    RUNNERS.record(kernel_id, proc, argv)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RUNNER_START_TIMEOUT
+    while True:
+        if proc.returncode is not None:
+            RUNNERS.stop(kernel_id)
+            raise RuntimeError(f"kernel runner for {kernel_id} exited; see {base / 'krunner.log'}")
+        try:
+            with socket.create_connection(("127.0.0.1", repl_in), timeout=0.2):
+                break
+        except OSError:
+            if loop.time() > deadline:
+                RUNNERS.stop(kernel_id)
+                raise RuntimeError(f"kernel runner for {kernel_id} did not listen in time")
+            await asyncio.sleep(0.1)
+    return {
+        "container_id": f"krunner-{proc.pid}",
+        "kernel_host": "127.0.0.1",
+        "repl_in_port": repl_in,
+        "repl_out_port": repl_out,
+        "stdin_port": repl_in,
+        "stdout_port": repl_out,
+        "host_ports": [repl_in, repl_out],
+        "domain_socket_proxies": [],
+        "block_service_ports": self.internal_data.get("block_service_ports", False),
+    }
+
+
+_dummy_destroy_kernel = DummyAgent.destroy_kernel
+
+
+async def destroy_kernel(self, kernel_id, container_id):
+    RUNNERS.stop(str(kernel_id))
+    return await _dummy_destroy_kernel(self, kernel_id, container_id)
+
+
+# ---- file operations inside the kernel's mount namespace -------------------------------------
+
+
+def _in_work(container_path) -> str:
+    path = PurePosixPath(os.path.normpath(WORK / str(container_path)))
+    if path != WORK and WORK not in path.parents:
+        raise PermissionError("Not allowed to access files outside /home/work")
+    return str(path)
+
+
+async def _kernel_files(kernel, op: str, path: str, stdin: bytes | None = None) -> bytes:
+    pid = str(kernel.data["container_id"]).split("-", 1)[1]
+    proc = await asyncio.create_subprocess_exec(
+        "nsenter", "-t", pid, "-m", "--",
+        str(KRUNNER_PYTHON), str(TOOLS / "kernel_files.py"), op, path,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(stdin), timeout=120)
+    if proc.returncode != 0:
+        last = err.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RuntimeError(last[0] if last else f"{op} failed")
+    return out
+
+
+async def accept_file(self, container_path, filedata: bytes) -> None:
+    await _kernel_files(self, "write", _in_work(container_path), stdin=filedata)
+
+
+async def download_file(self, container_path) -> bytes:
+    data = await _kernel_files(self, "tar", _in_work(container_path))
+    if len(data) > MAX_ARCHIVE:
+        raise ValueError("Too large archive file exceeding 1 MiB")
+    return data
+
+
+async def download_single(self, container_path) -> bytes:
+    return await _kernel_files(self, "read", _in_work(container_path))
+
+
+async def list_files(self, container_path) -> dict:
+    try:
+        out = await _kernel_files(self, "list", _in_work(container_path))
+    except (RuntimeError, PermissionError) as e:
+        return {"files": "", "errors": str(e), "abspath": str(container_path)}
+    return {"files": out.decode("utf-8"), "errors": "", "abspath": str(container_path)}
+
+
+def install() -> None:
+    DummyKernelCreationContext.process_mounts = process_mounts
+    DummyKernelCreationContext.start_container = start_container
+    DummyAgent.destroy_kernel = destroy_kernel
+    DummyAgent.execute = AbstractAgent.execute
+    DummyKernel.accept_file = accept_file
+    DummyKernel.download_file = download_file
+    DummyKernel.download_single = download_single
+    DummyKernel.list_files = list_files
+    atexit.register(RUNNERS.stop_all)
+
+
+if __name__ == "__main__":
+    install()
+    from ai.backend.agent.server import main
+
+    sys.argv = ["backend.ai-agent", *sys.argv[1:]]
+    main()

@@ -1,0 +1,217 @@
+"""Processes the stack started: start detached, record, probe, stop.
+
+Every service runs in its own session (process group, pgid == pid). A record holds the pid and
+the process start time from /proc, so a recycled pid is never mistaken for ours and ``down``
+only ever signals process groups this tool started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # comm (field 2) may contain spaces; the fields after the closing parenthesis are fixed.
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def start_time(pid: int) -> int | None:
+    fields = _proc_stat(pid)
+    return int(fields[19]) if fields else None  # field 22 of stat: starttime
+
+
+def is_alive(pid: int, started: int | None) -> bool:
+    fields = _proc_stat(pid)
+    if not fields or fields[0] in ("Z", "X"):
+        return False
+    return started is None or int(fields[19]) == started
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A group made only of zombies counts as gone.
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _proc_stat(int(entry.name))
+            if fields and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                return True
+    return False
+
+
+@dataclass
+class Record:
+    name: str
+    pid: int
+    started: int | None
+    argv: list[str]
+
+    def alive(self) -> bool:
+        return is_alive(self.pid, self.started)
+
+
+def record_path(run_dir: Path, name: str) -> Path:
+    return run_dir / f"{name}.proc.json"
+
+
+def load(run_dir: Path, name: str) -> Record | None:
+    path = record_path(run_dir, name)
+    try:
+        data = json.loads(path.read_text())
+        return Record(name, int(data["pid"]), data.get("started"), list(data.get("argv", [])))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def save(run_dir: Path, rec: Record) -> None:
+    path = record_path(run_dir, rec.name)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": rec.pid, "started": rec.started, "argv": rec.argv}))
+    tmp.replace(path)
+
+
+def running(run_dir: Path, name: str) -> Record | None:
+    rec = load(run_dir, name)
+    return rec if rec is not None and rec.alive() else None
+
+
+def spawn(
+    run_dir: Path,
+    name: str,
+    argv: list[str],
+    *,
+    log: Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+) -> Record:
+    """Start ``argv`` detached in a new session, output appended to ``log``; record it."""
+    if log.exists() and log.stat().st_size > 0:
+        log.replace(log.with_suffix(log.suffix + ".prev"))
+    with open(log, "ab") as out:
+        out.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} start: {' '.join(argv)}\n".encode())
+        out.flush()
+        if user is not None:
+            # The service writes to the log through the inherited descriptor; let it reopen too.
+            import pwd
+
+            pw = pwd.getpwnam(user)
+            os.chown(log, pw.pw_uid, pw.pw_gid)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=user,
+            close_fds=True,
+        )
+    rec = Record(name, proc.pid, start_time(proc.pid), argv)
+    save(run_dir, rec)
+    return rec
+
+
+def stop(run_dir: Path, name: str, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> str:
+    """Stop a recorded process group: ``sig`` to the leader, then SIGTERM, then SIGKILL to the group."""
+    rec = load(run_dir, name)
+    if rec is None:
+        return "not started by this tool"
+    path = record_path(run_dir, name)
+    if not rec.alive():
+        # The leader is gone; workers it left in its group may remain.
+        if group_alive(rec.pid) and _leaderless_group_is_ours(rec):
+            _kill_group(rec.pid, signal.SIGKILL)
+        path.unlink(missing_ok=True)
+        return "was not running"
+    try:
+        os.kill(rec.pid, sig)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (rec.alive() or group_alive(rec.pid)):
+        time.sleep(0.2)
+    how = "stopped"
+    if rec.alive() or group_alive(rec.pid):
+        _kill_group(rec.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and group_alive(rec.pid):
+            time.sleep(0.2)
+        if group_alive(rec.pid):
+            _kill_group(rec.pid, signal.SIGKILL)
+            how = "killed"
+    path.unlink(missing_ok=True)
+    return f"{how} (pid {rec.pid})"
+
+
+def _leaderless_group_is_ours(rec: Record) -> bool:
+    # Linux never hands out a pid that is still in use as a process-group id, so a live group
+    # whose id is our old leader's pid is ours unless a *different* process now owns that pid.
+    return _proc_stat(rec.pid) is None
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+# ---- probes -------------------------------------------------------------------------------
+
+
+def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, str] | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read(65536).decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(65536).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return None
+
+
+def redis_ping(port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 256 * 1024))
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(data.splitlines()[-lines:])

@@ -1,0 +1,213 @@
+"""The long-running components: how each starts, how we know it is ready, how it stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import bootstrap
+from . import procs
+from . import settings as S
+from .settings import Layout
+from .util import StackError, say, wait_for
+
+
+@dataclass
+class Component:
+    name: str
+    port: int
+    argv: Callable[[Layout], list[str]]
+    ready: Callable[[Layout], bool]
+    cwd: Callable[[Layout], Path]
+    timeout: float
+    user: str | None = None
+    stop_signal: int = signal.SIGTERM
+    env: Callable[[Layout], dict[str, str]] = field(default=lambda lay: {})
+    extra_ports: tuple[int, ...] = ()
+
+    def log(self, lay: Layout) -> Path:
+        return lay.logs / f"{self.name}.log"
+
+
+def _backend_env(lay: Layout) -> dict[str, str]:
+    return {"DOCKER_HOST": lay.docker_host, "PYTHONUNBUFFERED": "1", "AIBC_STACK_ROOT": str(lay.root)}
+
+
+def _http_ok(url: str, must_contain: str = "") -> bool:
+    res = procs.http_get(url)
+    return res is not None and 200 <= res[0] < 300 and must_contain in res[1]
+
+
+def _agent_ready(lay: Layout) -> bool:
+    # The RPC port answers early; the agent is usable once the manager marks it ALIVE after its
+    # first heartbeat. A stale ALIVE row from an earlier run is cleared by the stop/start logic.
+    return procs.port_open(S.AGENT_RPC_PORT) and bootstrap.agent_alive()
+
+
+COMPONENTS: list[Component] = [
+    Component(
+        name="postgres",
+        port=S.PG_PORT,
+        argv=lambda lay: [
+            str(S.PG_BIN / "postgres"), "-D", str(lay.pgdata), "-p", str(S.PG_PORT),
+            "-c", f"listen_addresses={S.HOST}", "-c", "unix_socket_directories=",
+        ],  # fmt: skip
+        ready=lambda lay: bootstrap.pg_ready(),
+        cwd=lambda lay: lay.pgdata,
+        timeout=60,
+        user="postgres",
+        stop_signal=signal.SIGINT,  # "fast" shutdown
+    ),
+    Component(
+        name="redis",
+        port=S.REDIS_PORT,
+        argv=lambda lay: [
+            "redis-server", "--bind", S.HOST, "--port", str(S.REDIS_PORT), "--dir", str(lay.redis_dir),
+            "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
+        ],  # fmt: skip
+        ready=lambda lay: procs.redis_ping(S.REDIS_PORT),
+        cwd=lambda lay: lay.redis_dir,
+        timeout=30,
+    ),
+    Component(
+        name="etcd",
+        port=S.ETCD_PORT,
+        extra_ports=(S.ETCD_PEER_PORT,),
+        argv=lambda lay: [
+            "etcd", "--name", "aibc-stack", "--data-dir", str(lay.etcd_dir),
+            "--listen-client-urls", f"http://{S.HOST}:{S.ETCD_PORT}",
+            "--advertise-client-urls", f"http://{S.HOST}:{S.ETCD_PORT}",
+            "--listen-peer-urls", f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
+            "--initial-advertise-peer-urls", f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
+            "--initial-cluster", f"aibc-stack=http://{S.HOST}:{S.ETCD_PEER_PORT}",
+        ],  # fmt: skip
+        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.ETCD_PORT}/health", "true"),
+        cwd=lambda lay: lay.etcd_dir,
+        timeout=60,
+    ),
+    Component(
+        name="manager",
+        port=S.MANAGER_PORT,
+        argv=lambda lay: [
+            str(lay.venv / "bin" / "backend.ai"), "mgr", "-f", str(lay.etc / "manager.toml"), "start-server",
+        ],  # fmt: skip
+        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.MANAGER_PORT}/", S.API_VERSION),
+        cwd=lambda lay: lay.etc,
+        timeout=240,
+        env=_backend_env,
+    ),
+    Component(
+        name="storage-proxy",
+        port=S.STORAGE_CLIENT_PORT,
+        extra_ports=(S.STORAGE_MANAGER_PORT,),
+        argv=lambda lay: [
+            str(lay.venv / "bin" / "python"), "-m", "ai.backend.storage.server",
+            "-f", str(lay.etc / "storage-proxy.toml"),
+        ],  # fmt: skip
+        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.STORAGE_CLIENT_PORT}/"),
+        cwd=lambda lay: lay.etc,
+        timeout=180,
+        env=_backend_env,
+    ),
+    Component(
+        name="agent",
+        port=S.AGENT_RPC_PORT,
+        argv=lambda lay: [
+            str(lay.venv / "bin" / "python"), str(lay.tools / "agent_shim.py"), "-f", str(lay.etc / "agent.toml"),
+        ],  # fmt: skip
+        ready=_agent_ready,
+        cwd=lambda lay: lay.agent_cwd,
+        timeout=180,
+        env=_backend_env,
+    ),
+    Component(
+        name="webserver",
+        port=S.WEBSERVER_PORT,
+        argv=lambda lay: [
+            str(lay.venv / "bin" / "python"), "-m", "ai.backend.web.server", "-f", str(lay.etc / "webserver.conf"),
+        ],  # fmt: skip
+        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.WEBSERVER_PORT}/func/", S.API_VERSION),
+        cwd=lambda lay: lay.etc,
+        timeout=180,
+        env=_backend_env,
+    ),
+]
+
+BY_NAME = {c.name: c for c in COMPONENTS}
+HALFSTACK = ["postgres", "redis", "etcd"]
+BACKEND = ["manager", "storage-proxy", "agent", "webserver"]
+
+
+def ensure_running(lay: Layout, comp: Component) -> str:
+    """Start ``comp`` unless it runs already; wait until it is ready. Returns what happened."""
+    rec = procs.running(lay.run, comp.name)
+    if rec is None:
+        for port in (comp.port, *comp.extra_ports):
+            if procs.port_open(port):
+                raise StackError(
+                    f"{comp.name}: port {S.HOST}:{port} is already in use by a process this tool "
+                    f"did not start; stop it (or its stack) first"
+                )
+        procs.stop(lay.run, comp.name)  # clears a stale record (and any group it left)
+        if comp.name == "agent":
+            _forget_agent_status()
+        env = dict(os.environ)
+        env.update(comp.env(lay))
+        rec = procs.spawn(lay.run, comp.name, comp.argv(lay), log=comp.log(lay), cwd=comp.cwd(lay),
+                          env=env, user=comp.user)  # fmt: skip
+        what = f"started (pid {rec.pid})"
+    else:
+        what = f"already running (pid {rec.pid})"
+    ok = wait_for(lambda: comp.ready(lay), timeout=comp.timeout, alive=rec.alive)
+    if not ok:
+        if not rec.alive():
+            raise StackError(f"{comp.name} exited before it was ready", comp.log(lay))
+        raise StackError(f"{comp.name} not ready within {comp.timeout:.0f}s (pid {rec.pid} still running)",
+                         comp.log(lay))  # fmt: skip
+    return what
+
+
+def _forget_agent_status() -> None:
+    # A row still saying ALIVE from an agent that is gone (killed, machine restarted) would make
+    # the readiness check pass too early: mark it LOST, as the manager would after a timeout.
+    try:
+        bootstrap.psql(f"update agents set status = 'LOST' where id = '{S.AGENT_ID}' and status = 'ALIVE'")
+    except StackError:
+        pass
+
+
+def stop_kernel_runners(lay: Layout) -> list[str]:
+    out = []
+    for path in sorted(lay.kernel_pids.glob("*.proc.json")):
+        name = path.name[: -len(".proc.json")]
+        out.append(f"kernel runner {name[:8]}: {procs.stop(lay.kernel_pids, name, timeout=5)}")
+    return out
+
+
+def stop(lay: Layout, comp: Component) -> str:
+    return procs.stop(lay.run, comp.name, sig=comp.stop_signal, timeout=30)
+
+
+def status_line(lay: Layout, comp: Component) -> tuple[bool, str]:
+    rec = procs.running(lay.run, comp.name)
+    ports = ",".join(str(p) for p in (comp.port, *comp.extra_ports))
+    if rec is None:
+        note = "  (port in use by another process)" if procs.port_open(comp.port) else ""
+        return False, f"{comp.name:<14} stopped                 port {ports}{note}"
+    ready = "running" if comp.ready(lay) else "running (not ready)"
+    return True, f"{comp.name:<14} {ready:<12} pid {rec.pid:<7} port {ports}"
+
+
+def say_status(lay: Layout) -> bool:
+    all_up = True
+    for comp in COMPONENTS:
+        up, line = status_line(lay, comp)
+        all_up &= up
+        say(line)
+    runners = list(lay.kernel_pids.glob("*.proc.json")) if lay.kernel_pids.exists() else []
+    live = [p for p in runners if procs.running(lay.kernel_pids, p.name[: -len(".proc.json")])]
+    say(f"{'kernel-runners':<14} {len(live)} running")
+    return all_up
