@@ -245,6 +245,8 @@ def test_fixed_paths_and_placements(spec: dict[str, Any]) -> None:
     for op_id in ("folders.get_vfolder_id", "session.get_container_logs", "session.get_task_logs"):
         assert "requestBody" not in operations[op_id][2], op_id
     assert "requestBody" in operations["session.execute"][2]
+    # 24.09 parses this GET's body itself; a query string is rejected (seen on a live 24.09.6).
+    assert "application/json" in operations["session.list_files"][2]["requestBody"]["content"]
     assert "multipart/form-data" in operations["session.upload_files"][2]["requestBody"]["content"]
 
 
