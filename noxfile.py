@@ -6,6 +6,7 @@ The README's test command and ``.ci/run`` both call ``nox -s ci``.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -50,12 +51,13 @@ def integration(session: nox.Session) -> None:
 
 
 def _stack_env(session: nox.Session) -> dict[str, str]:
-    out = session.run("python", "-m", "stack", "env", "--format", "dotenv", silent=True, external=True)
+    out = session.run(sys.executable, "-m", "stack", "env", silent=True, external=True)
     env: dict[str, str] = {}
     for line in str(out).splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            env[key.strip()] = value.strip()
+        words = shlex.split(line, comments=True)
+        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
+            key, value = words[1].split("=", 1)
+            env[key] = value
     return env
 
 
@@ -67,7 +69,7 @@ def quickstart(session: nox.Session) -> None:
     """
     session.install("-e", ".")
     if not os.environ.get("BACKEND_ENDPOINT"):
-        session.run("python", "-m", "stack", "up", external=True)
+        session.run(sys.executable, "-m", "stack", "up", external=True)
         session.env.update(_stack_env(session))
     session.run("python", "examples/quickstart.py")
     session.run("backend.ai", "run", "--rm", "-c", 'print("hello from the CLI")', "python")
@@ -76,7 +78,7 @@ def quickstart(session: nox.Session) -> None:
 @nox.session(python=False)
 def stack(session: nox.Session) -> None:
     """The real local Backend.AI server: nox -s stack -- up|down|status|logs|env."""
-    session.run("python", "-m", "stack", *(session.posargs or ["status"]), external=True)
+    session.run(sys.executable, "-m", "stack", *(session.posargs or ["status"]), external=True)
 
 
 @nox.session(python="3.12")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import IO, Any, Final, Literal, TypeAlias, TypeVar
+from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -60,6 +60,6 @@ undefined: Final = Undefined.token
 
 _T = TypeVar("_T")
 
-FileContent: TypeAlias = "IO[bytes] | bytes"
+FileContent: TypeAlias = Union[IO[bytes], bytes]  # noqa: UP007 - evaluated at runtime on 3.10
 # (filename, content, content type) as httpx accepts for multipart parts
-FileTypes: TypeAlias = "tuple[str, FileContent, str]"
+FileTypes: TypeAlias = tuple[str, FileContent, str]

@@ -22,6 +22,7 @@ from ._cookies import load_cookies
 from .config import APIConfig, get_config
 from .exceptions import APIVersionWarning, BackendClientError
 from .versioning import (
+    CLIENT_API_VERSION,
     MIN_API_VERSION,
     SUPPORTED_API_VERSIONS,
     APIVersion,
@@ -103,7 +104,7 @@ def _interpret_probe(config: APIConfig, body: Any) -> tuple[APIVersion, dict[str
         raise ValueError(f"unexpected answer to the version probe: {body!r}")
     info: dict[str, Any] = dict(body)
     server_version = parse_version(info["version"])
-    if server_version > client_version:
+    if server_version > CLIENT_API_VERSION and client_version == CLIENT_API_VERSION:
         warnings.warn(
             f"The server speaks API {server_version} (manager {info.get('manager', '?')}), newer than "
             f"this client's {client_version}; using {client_version}. Upgrade ai-backend-client for "
@@ -392,7 +393,11 @@ class Session(BaseSession):
         self._core.close()
 
     def __enter__(self) -> Self:
-        self.open()
+        try:
+            self.open()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(
@@ -605,7 +610,11 @@ class AsyncSession(BaseSession):
         await self._core.close()
 
     async def __aenter__(self) -> Self:
-        await self.open()
+        try:
+            await self.open()
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def __aexit__(
