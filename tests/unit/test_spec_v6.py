@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+import tomllib
 import yaml
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "spec" / "v6.20220315"
