@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
 
-from pydantic import GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, SkipValidation
 from pydantic_core import core_schema
 
 __all__ = ["NOT_GIVEN", "FileContent", "FileTypes", "NotGiven", "Undefined", "undefined"]
@@ -60,6 +60,7 @@ undefined: Final = Undefined.token
 
 _T = TypeVar("_T")
 
-FileContent: TypeAlias = Union[IO[bytes], bytes]  # noqa: UP007 - evaluated at runtime on 3.10
+# File objects are passed through as they are (pydantic cannot check IO protocols).
+FileContent: TypeAlias = Union[SkipValidation[IO[bytes]], bytes]  # noqa: UP007 - runtime alias on 3.10
 # (filename, content, content type) as httpx accepts for multipart parts
 FileTypes: TypeAlias = tuple[str, FileContent, str]

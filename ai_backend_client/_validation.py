@@ -34,20 +34,27 @@ _CONFIG = pydantic.ConfigDict(arbitrary_types_allowed=True)
 def validate_arguments(func: _F) -> _F:
     """Validate a call's arguments against its annotations (pydantic ``validate_call``).
 
-    Errors surface as :class:`InvalidArgumentError` naming each bad argument.
+    Errors surface as :class:`InvalidArgumentError` naming each bad argument. Only the
+    validation of this call's own arguments is converted (pydantic titles it with the
+    function's qualified name); other validation errors raised inside pass through unchanged.
     """
     validated = pydantic.validate_call(config=_CONFIG)(func)
     name = func.__qualname__
+
+    def _is_ours(e: pydantic.ValidationError) -> bool:
+        return e.title in (name, func.__name__)
 
     if inspect.iscoroutinefunction(func):
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            # pydantic validates async arguments when the coroutine starts running.
             try:
-                coro = validated(*args, **kwargs)
+                return await validated(*args, **kwargs)
             except pydantic.ValidationError as e:
-                raise InvalidArgumentError(name, e) from None
-            return await coro
+                if _is_ours(e):
+                    raise InvalidArgumentError(name, e) from None
+                raise
 
         return cast(_F, async_wrapper)
 
@@ -56,7 +63,7 @@ def validate_arguments(func: _F) -> _F:
         try:
             return validated(*args, **kwargs)
         except pydantic.ValidationError as e:
-            if e.title == name.rsplit(".", 1)[-1] or e.title == func.__name__:
+            if _is_ours(e):
                 raise InvalidArgumentError(name, e) from None
             raise
 
