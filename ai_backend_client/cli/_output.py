@@ -1,0 +1,387 @@
+"""Output and error helpers shared by every ``backend.ai`` command.
+
+* :class:`CLIContext` is the click context object: output mode, ``--debug``, TLS flag, and the
+  factories for API sessions built from them.
+* Human output: :func:`print_table`, :func:`print_item`, and the status lines :func:`print_done`,
+  :func:`print_info`, :func:`print_wait`, :func:`print_warn`, :func:`print_fail` (status lines go
+  to stderr so that stdout carries only results).
+* Script output (``--output json``), the envelopes of the official client: list
+  ``{"count", "total_count", "items"}``, single item (the same shape with one item), mutation
+  ``{"ok", "msg", ...}``, error ``{"error": "..."}``. :func:`emit_list`, :func:`emit_item` and
+  :func:`emit_mutation` pick the right form for the current mode.
+* Errors: raise :class:`CLIError` (or call :func:`fail`); :func:`handle_error` turns any exception
+  into one line on stderr and an exit code (tracebacks only with ``--debug``).
+
+rich is imported only when a table is drawn, the SDK only when a session is opened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
+
+import click
+
+if TYPE_CHECKING:
+    from ..config import APIConfig
+    from ..session import AsyncSession, Session
+
+__all__ = [
+    "CLIContext",
+    "CLIError",
+    "Column",
+    "OutputMode",
+    "as_dict",
+    "current",
+    "emit_item",
+    "emit_json",
+    "emit_list",
+    "emit_mutation",
+    "error_envelope",
+    "fail",
+    "format_value",
+    "handle_error",
+    "item_envelope",
+    "list_envelope",
+    "mutation_envelope",
+    "print_done",
+    "print_fail",
+    "print_info",
+    "print_item",
+    "print_table",
+    "print_wait",
+    "print_warn",
+    "to_jsonable",
+]
+
+OutputMode = Literal["console", "json"]
+#: A table column: a key of the row mappings, or ``(key, header)``.
+Column = str | tuple[str, str]
+
+
+@dataclasses.dataclass
+class CLIContext:
+    """State shared by all commands of one invocation (``ctx.obj``)."""
+
+    output: OutputMode = "console"
+    debug: bool = False
+    skip_sslcert_validation: bool = False
+
+    @property
+    def json(self) -> bool:
+        return self.output == "json"
+
+    def api_config(self) -> APIConfig:
+        from ..config import APIConfig
+
+        return APIConfig(skip_sslcert_validation=True if self.skip_sslcert_validation else None)
+
+    def session(self) -> Session:
+        """A blocking API session (use it as a context manager)."""
+        from ..session import Session
+
+        return Session(config=self.api_config())
+
+    def async_session(self) -> AsyncSession:
+        """An asyncio API session (use it as an async context manager)."""
+        from ..session import AsyncSession
+
+        return AsyncSession(config=self.api_config())
+
+
+_fallback = CLIContext()
+
+
+def current() -> CLIContext:
+    """The context object of the running command (defaults outside a click invocation)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(CLIContext) if ctx is not None else None
+    return obj if obj is not None else _fallback
+
+
+# -- errors -----------------------------------------------------------------------------------
+class CLIError(click.ClickException):
+    """A failure to report as one line (``✘ message``) with *exit_code*."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        # ClickException declares exit_code as a class variable; this one is per instance.
+        object.__setattr__(self, "exit_code", exit_code)
+
+    def show(self, file: Any = None) -> None:
+        _report(self.format_message(), json_mode=current().json)
+
+
+def fail(message: str, exit_code: int = 1) -> NoReturn:
+    """Stop the command with a one-line error and *exit_code*."""
+    raise CLIError(message, exit_code)
+
+
+def _describe(exc: BaseException) -> str:
+    from ..config import ConfigError
+    from ..exceptions import BackendAPIError, BackendError
+
+    if isinstance(exc, click.ClickException):
+        return exc.format_message()
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted."
+    if isinstance(exc, ConfigError):
+        return f"Configuration error: {exc}"
+    if isinstance(exc, BackendAPIError):
+        return str(exc)
+    if isinstance(exc, BackendError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, OSError):
+        if exc.strerror and exc.filename:
+            return f"{exc.strerror}: {exc.filename}"
+        return str(exc) or type(exc).__name__
+    return f"Unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _report(message: str, *, json_mode: bool) -> None:
+    message = _one_line(message)
+    if json_mode:
+        click.echo(json.dumps(error_envelope(message), ensure_ascii=False))
+    click.secho(f"✘ {message}", err=True, fg="red")
+
+
+def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
+    """Report *exc* as one line (and the JSON error envelope in JSON mode); return the exit code.
+
+    ``--debug`` adds the full traceback. Usage errors keep click's own report and exit code 2.
+    """
+    obj = ctx_obj or current()
+    if obj.debug and not isinstance(exc, click.ClickException):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    if isinstance(exc, click.UsageError):
+        exc.show()
+        return exc.exit_code
+    _report(_describe(exc), json_mode=obj.json)
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    return 1
+
+
+# -- JSON ------------------------------------------------------------------------------------
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data of models, dataclasses, datetimes, UUIDs, decimals, paths, enums, ..."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):  # pydantic models, without importing pydantic here
+        return to_jsonable(dump(mode="json"))
+    if isinstance(value, Mapping):
+        # pyright sees Mapping[Unknown, Unknown] here, mypy Mapping[Any, Any].
+        mapping = cast("Mapping[Any, Any]", value)  # type: ignore[redundant-cast]
+        return {str(k): to_jsonable(v) for k, v in mapping.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in cast("Iterable[Any]", value)]
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (uuid.UUID, decimal.Decimal, PurePath)):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A row mapping of a model / mapping / dataclass (field names, JSON-compatible values)."""
+    data = to_jsonable(value)
+    if isinstance(data, dict):
+        return cast("dict[str, Any]", data)
+    return {"value": data}
+
+
+def list_envelope(items: Sequence[Any], total_count: int | None = None) -> dict[str, Any]:
+    rows = [to_jsonable(i) for i in items]
+    return {
+        "count": len(rows),
+        "total_count": len(rows) if total_count is None else total_count,
+        "items": rows,
+    }
+
+
+def item_envelope(item: Any | None) -> dict[str, Any]:
+    return list_envelope([] if item is None else [item])
+
+
+def mutation_envelope(ok: bool, msg: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": ok, "msg": msg, **{k: to_jsonable(v) for k, v in extra.items()}}
+
+
+def error_envelope(message: str) -> dict[str, Any]:
+    return {"error": message}
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+
+
+# -- human output ----------------------------------------------------------------------------
+def format_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+    return str(to_jsonable(value))
+
+
+def _columns(columns: Sequence[Column]) -> list[tuple[str, str]]:
+    result: list[tuple[str, str]] = []
+    for c in columns:
+        if isinstance(c, tuple):
+            result.append(c)
+        else:
+            result.append((c, c.replace("_", " ").title()))
+    return result
+
+
+def _row(item: Any) -> Mapping[str, Any]:
+    if isinstance(item, Mapping):
+        return cast("Mapping[str, Any]", item)
+    return as_dict(item)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    out = sys.stdout
+    is_tty = out.isatty()
+    # Piped output is for grep and friends: never fold table cells there.
+    return Console(
+        file=out,
+        width=None if is_tty else 10_000,
+        no_color=not is_tty or "NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def print_table(
+    rows: Sequence[Any],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+    plain: bool = False,
+) -> None:
+    """A table for humans; *rows* are mappings or models, *columns* keys or ``(key, header)``."""
+    from rich import box
+    from rich.table import Table
+
+    cols = _columns(columns)
+    table = Table(
+        title=title,
+        box=None if plain else box.SIMPLE_HEAD,
+        show_header=not plain,
+        pad_edge=False,
+    )
+    for _, header in cols:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        data = _row(row)
+        table.add_row(*(format_value(data.get(key)) for key, _ in cols))
+    _console().print(table)
+
+
+def print_item(item: Any, columns: Sequence[Column] | None = None) -> None:
+    """One object as ``field: value`` lines (all fields unless *columns* says which)."""
+    data = _row(item)
+    cols = _columns(columns) if columns is not None else [(k, k) for k in data]
+    width = max((len(h) for _, h in cols), default=0)
+    for key, header in cols:
+        click.echo(f"{header.ljust(width)}  {format_value(data.get(key))}")
+
+
+def emit_list(
+    items: Sequence[Any],
+    columns: Sequence[Column],
+    *,
+    total_count: int | None = None,
+    plain: bool = False,
+    title: str | None = None,
+) -> None:
+    """A list in the current mode (JSON envelope keeps only the *columns* keys)."""
+    if current().json:
+        keys = [k for k, _ in _columns(columns)]
+        rows = [{k: as_dict(i).get(k) for k in keys} for i in items]
+        emit_json(list_envelope(rows, total_count))
+        return
+    if not items:
+        print_info("No matching items.")
+        return
+    print_table(items, columns, plain=plain, title=title)
+    if total_count is not None and total_count > len(items):
+        print_info(f"Showing {len(items)} of {total_count} (use --offset/--limit or --all).")
+
+
+def emit_item(item: Any | None, columns: Sequence[Column] | None = None) -> None:
+    if current().json:
+        if item is None:
+            emit_json(item_envelope(None))
+        elif columns is not None:
+            data = as_dict(item)
+            emit_json(item_envelope({k: data.get(k) for k, _ in _columns(columns)}))
+        else:
+            emit_json(item_envelope(item))
+        return
+    if item is None:
+        fail("No such item.")
+    print_item(item, columns)
+
+
+def emit_mutation(ok: bool, msg: str, **extra: Any) -> None:
+    """Report a change: ``{"ok", "msg", ...}`` in JSON mode, a ✔/✘ line otherwise."""
+    if current().json:
+        emit_json(mutation_envelope(ok, msg, **extra))
+    elif ok:
+        print_done(msg)
+    else:
+        print_fail(msg)
+
+
+def _status(prefix: str, message: str, fg: str | None) -> None:
+    click.secho(f"{prefix} {message}", err=True, fg=fg)
+
+
+def print_done(message: str) -> None:
+    _status("✔", message, "green")
+
+
+def print_info(message: str) -> None:
+    _status("∙", message, "cyan")
+
+
+def print_wait(message: str) -> None:
+    _status("⋯", message, "bright_black")
+
+
+def print_warn(message: str) -> None:
+    _status("!", message, "yellow")
+
+
+def print_fail(message: str) -> None:
+    _status("✘", message, "red")

@@ -1,0 +1,166 @@
+"""The ``backend.ai`` root command: global options, the lazy command registry, aliases.
+
+Only click is imported here; every subcommand module is loaded on first use (see
+:class:`~ai_backend_client.cli._group.LazyGroup`), so ``backend.ai --help`` stays fast and
+imports neither httpx nor pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from ._group import LazyEntry, LazyGroup
+from ._output import CLIContext, handle_error
+
+__all__ = ["ALIASES", "COMMANDS", "cli", "main"]
+
+_S = "ai_backend_client.cli.session"
+
+#: name -> (``module:attribute``, one-line help). Other parts of the CLI register here.
+COMMANDS: dict[str, LazyEntry] = {
+    "run": LazyEntry(
+        "ai_backend_client.cli.run:run", "Run the given code snippet or files in a session."
+    ),
+    "session": LazyEntry(f"{_S}:session", "Set of compute session operations"),
+    "ps": LazyEntry(f"{_S}:list_sessions", 'List compute sessions (alias of "session list").'),
+    "create": LazyEntry(f"{_S}:create", 'Alias of "session create"'),
+    "create-from-template": LazyEntry(
+        f"{_S}:create_from_template", 'Alias of "session create-from-template"'
+    ),
+    "destroy": LazyEntry(f"{_S}:destroy", 'Alias of "session destroy"'),
+    "restart": LazyEntry(f"{_S}:restart", 'Alias of "session restart"'),
+    "info": LazyEntry(f"{_S}:info", 'Alias of "session info"'),
+    "events": LazyEntry(f"{_S}:events", 'Alias of "session events"'),
+    "logs": LazyEntry(f"{_S}:logs", 'Alias of "session logs"'),
+    "task-logs": LazyEntry(f"{_S}:task_logs", "Shows the output logs of a batch task."),
+    "upload": LazyEntry(f"{_S}:upload", 'Alias of "session upload"'),
+    "download": LazyEntry(f"{_S}:download", 'Alias of "session download"'),
+    "ls": LazyEntry(f"{_S}:ls", 'Alias of "session ls"'),
+    "app": LazyEntry(
+        "ai_backend_client.cli.app:app",
+        "Run a local proxy to a service provided by Backend.AI compute sessions.",
+    ),
+    "apps": LazyEntry(
+        "ai_backend_client.cli.app:apps",
+        "List available additional arguments and environment variables when starting service.",
+    ),
+    "session-template": LazyEntry(
+        "ai_backend_client.cli.session_template:session_template",
+        "Set of session template operations",
+    ),
+    "config": LazyEntry(
+        "ai_backend_client.cli.config_cmd:config", "Shows the current configuration."
+    ),
+    "login": LazyEntry(
+        "ai_backend_client.cli.config_cmd:login", "Log-in to the console API proxy."
+    ),
+    "logout": LazyEntry(
+        "ai_backend_client.cli.config_cmd:logout",
+        "Log-out from the console API proxy and clears the local cookie data.",
+    ),
+    "update-password": LazyEntry(
+        "ai_backend_client.cli.config_cmd:update_password", "Update user's password."
+    ),
+    # Groups written by other parts of the project.
+    "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
+    "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
+    "admin": LazyEntry("ai_backend_client.cli.admin:admin", "Administrative command set"),
+}
+
+ALIASES: dict[str, str] = {
+    "rm": "destroy",
+    "kill": "destroy",
+    "start": "create",
+    "start-template": "create-from-template",
+    "start-from-template": "create-from-template",
+    "sesstpl": "session-template",
+}
+
+
+class RootGroup(LazyGroup):
+    """Turns every failure of a subcommand into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.UsageError):
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            code = handle_error(e, ctx.find_object(CLIContext))
+            ctx.exit(code)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__
+
+    click.echo(f"backend.ai (ai-backend-client) {__version__}")
+    ctx.exit(0)
+
+
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    from ._output import print_warn
+
+    print_warn(str(message))
+
+
+@click.group(
+    cls=RootGroup,
+    lazy_subcommands=COMMANDS,
+    aliases=ALIASES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--output",
+    type=click.Choice(["console", "json"]),
+    default="console",
+    show_default=True,
+    help="Set the output style of the command results.",
+)
+@click.option(
+    "--skip-sslcert-validation",
+    is_flag=True,
+    help="Skip SSL certificate validation for all API requests.",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks and log HTTP requests.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
+@click.pass_context
+def cli(ctx: click.Context, output: str, skip_sslcert_validation: bool, debug: bool) -> None:
+    """Backend.AI command line interface.
+
+    Settings come from BACKEND_* environment variables (BACKEND_ENDPOINT, BACKEND_ACCESS_KEY,
+    BACKEND_SECRET_KEY, BACKEND_ENDPOINT_TYPE, ...); see "backend.ai config".
+    """
+    ctx.obj = CLIContext(
+        output="json" if output == "json" else "console",
+        debug=debug,
+        skip_sslcert_validation=skip_sslcert_validation,
+    )
+    import warnings
+
+    warnings.showwarning = _show_warning
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("ai_backend_client").setLevel(logging.DEBUG)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="backend.ai")
+
+
+if __name__ == "__main__":
+    main()
