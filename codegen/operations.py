@@ -39,6 +39,7 @@ class Param:
     annotation: str
     required: bool
     description: str = ""
+    default: str | None = None  # the server's default, as JSON, for the docstring
 
 
 @dataclass
@@ -166,6 +167,16 @@ class _Builder:
         self.schemas[name] = schema
         self.referenced.add(name)
         return name
+
+    def default(self, schema: Any, where: str) -> str | None:
+        """The schema's default as JSON text (for docstrings), if it declares one."""
+        if not isinstance(schema, dict):
+            return None
+        if "default" not in schema and "$ref" in schema:
+            schema = self.resolve(schema, where)
+        if "default" not in schema:
+            return None
+        return json.dumps(schema["default"], ensure_ascii=False)
 
     # -- type annotations --------------------------------------------------------------------
     def annotation(self, schema: Any, where: str, *, in_multipart: bool = False) -> str:
@@ -344,6 +355,7 @@ class _Builder:
                     annotation=self.annotation(schema or {}, where),
                     required=bool(param.get("required")) or location == "path",
                     description=description,
+                    default=self.default(schema, where),
                 )
             )
         return params
@@ -387,6 +399,7 @@ class _Builder:
                         annotation=self.annotation(prop, where),
                         required=wire in required,
                         description=_text(self.resolve(prop, where).get("description")),
+                        default=self.default(prop, where),
                     )
                 )
         elif media == "multipart/form-data":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +44,49 @@ def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip()
 
 
+_LINE_WIDTH = 100
+_VERBATIM_LINE = re.compile(r"^(\s+|[-*+] |\d+[.)] |\||```)")
+
+
+def _wrap(text: str, indent: int, first_line_used: int = 0) -> str:
+    """Fill prose paragraphs to the line width; lists, tables and code stay as written.
+
+    Continuation lines are indented by ``indent`` spaces; the first line starts after
+    ``first_line_used`` characters already on it.
+    """
+    width = _LINE_WIDTH - indent
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.splitlines()
+        if any(_VERBATIM_LINE.match(line) for line in lines):
+            blocks.append("\n".join(line.rstrip() for line in lines))
+            continue
+        filled = textwrap.wrap(
+            " ".join(line.strip() for line in lines),
+            width=width,
+            initial_indent="x" * max(first_line_used - indent, 0) if not blocks else "",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        if filled and not blocks and first_line_used > indent:
+            filled[0] = filled[0][first_line_used - indent :]
+        blocks.append("\n".join(filled))
+    pad = " " * indent
+    return "\n\n".join(blocks).replace("\n", "\n" + pad).replace("\n" + pad + "\n", "\n\n")
+
+
 def _param_doc(param: Param) -> str:
+    """One ``Args:`` entry: description, server default, where it goes on the wire."""
     where = _LOCATION_NOTE[param.location]
     if param.location in ("path", "query", "header", "json", "form", "file", "files"):
         where += f" ``{param.wire_name}``"
-    description = param.description.rstrip()
-    if description and not description.endswith((".", "!", "?", ":")):
-        description += "."
-    return f"{description} ({where})" if description else f"({where})"
+    text = param.description.rstrip()
+    if text and not text.endswith((".", "!", "?", ":")):
+        text += "."
+    if param.default is not None:
+        text += f" Server default: ``{param.default}``."
+    text = f"{text} ({where})".strip()
+    return _wrap(_docstring(text), indent=16, first_line_used=12 + len(param.py_name) + 2)
 
 
 def _environment() -> jinja2.Environment:
@@ -63,6 +100,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["docstring"] = _docstring
     env.filters["param_doc"] = _param_doc
+    env.filters["wrap"] = _wrap
     return env
 
 
@@ -187,4 +225,3 @@ def _short_diff(current: bytes, expected: bytes, name: str, context: int) -> str
     if len(lines) > 40:
         shown.append(f"... ({len(lines) - 40} more diff lines)")
     return "\n".join(shown) or "(differs only in bytes, e.g. line endings)"
-
