@@ -81,7 +81,8 @@ class RootResource(SyncAPIResource):
     ) -> models.HelloResponse:
         """Report the API version and manager version.
 
-        Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by `System.get_versions()`; the manager answers either way.
+        Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by
+        `System.get_versions()`; the manager answers either way.
 
         ``GET /`` (operation ``root.hello``).
 
@@ -110,14 +111,18 @@ class RootResource(SyncAPIResource):
     ) -> models.GraphQLResponse:
         """Execute a GraphQL document (API >= v6.20210815).
 
-        Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are snake_case exactly as in `schema.graphql`. Mutations are refused while the manager is frozen (as a GraphQL error).
+        Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are
+        snake_case exactly as in `schema.graphql`. Mutations are refused while the manager is frozen
+        (as a GraphQL error).
 
         ``POST /admin/gql`` (operation ``root.handle_gql``).
 
         Args:
             query: The GraphQL document. (JSON body ``query``)
-            variables: Variables of the document (the 22.03 client always sends it, `{}` when none). (JSON body ``variables``)
-            operation_name: Operation to run when the document holds several. Server alias `operationName`. (JSON body ``operation_name``)
+            variables: Variables of the document (the 22.03 client always sends it, `{}` when none).
+                Server default: ``{}``. (JSON body ``variables``)
+            operation_name: Operation to run when the document holds several. Server alias
+                `operationName`. (JSON body ``operation_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -151,14 +156,17 @@ class RootResource(SyncAPIResource):
     ) -> models.GraphQLLegacyResponse:
         """Execute a GraphQL document through the legacy endpoint (API < v6.20210815).
 
-        Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error` problems whose `data` is the error list.
+        Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error`
+        problems whose `data` is the error list.
 
         ``POST /admin/graphql`` (operation ``root.handle_gql_legacy``).
 
         Args:
             query: The GraphQL document. (JSON body ``query``)
-            variables: Variables of the document (the 22.03 client always sends it, `{}` when none). (JSON body ``variables``)
-            operation_name: Operation to run when the document holds several. Server alias `operationName`. (JSON body ``operation_name``)
+            variables: Variables of the document (the 22.03 client always sends it, `{}` when none).
+                Server default: ``{}``. (JSON body ``variables``)
+            operation_name: Operation to run when the document holds several. Server alias
+                `operationName`. (JSON body ``operation_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -195,7 +203,8 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.HelloResponse:
         """Report the API version and manager version.
 
-        Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by `System.get_versions()`; the manager answers either way.
+        Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by
+        `System.get_versions()`; the manager answers either way.
 
         ``GET /`` (operation ``root.hello``).
 
@@ -224,14 +233,18 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.GraphQLResponse:
         """Execute a GraphQL document (API >= v6.20210815).
 
-        Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are snake_case exactly as in `schema.graphql`. Mutations are refused while the manager is frozen (as a GraphQL error).
+        Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are
+        snake_case exactly as in `schema.graphql`. Mutations are refused while the manager is frozen
+        (as a GraphQL error).
 
         ``POST /admin/gql`` (operation ``root.handle_gql``).
 
         Args:
             query: The GraphQL document. (JSON body ``query``)
-            variables: Variables of the document (the 22.03 client always sends it, `{}` when none). (JSON body ``variables``)
-            operation_name: Operation to run when the document holds several. Server alias `operationName`. (JSON body ``operation_name``)
+            variables: Variables of the document (the 22.03 client always sends it, `{}` when none).
+                Server default: ``{}``. (JSON body ``variables``)
+            operation_name: Operation to run when the document holds several. Server alias
+                `operationName`. (JSON body ``operation_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -265,14 +278,17 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.GraphQLLegacyResponse:
         """Execute a GraphQL document through the legacy endpoint (API < v6.20210815).
 
-        Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error` problems whose `data` is the error list.
+        Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error`
+        problems whose `data` is the error list.
 
         ``POST /admin/graphql`` (operation ``root.handle_gql_legacy``).
 
         Args:
             query: The GraphQL document. (JSON body ``query``)
-            variables: Variables of the document (the 22.03 client always sends it, `{}` when none). (JSON body ``variables``)
-            operation_name: Operation to run when the document holds several. Server alias `operationName`. (JSON body ``operation_name``)
+            variables: Variables of the document (the 22.03 client always sends it, `{}` when none).
+                Server default: ``{}``. (JSON body ``variables``)
+            operation_name: Operation to run when the document holds several. Server alias
+                `operationName`. (JSON body ``operation_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -446,7 +462,8 @@ class AuthResource(SyncAPIResource):
         ``POST /auth/authorize`` (operation ``auth.authorize``).
 
         Args:
-            type: Token type; only `keypair` is implemented. (JSON body ``type``)
+            type: Token type; only `keypair` is implemented. Server default: ``"keypair"``. (JSON
+                body ``type``)
             domain: Domain of the user (the client's configured domain). (JSON body ``domain``)
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
@@ -603,7 +620,8 @@ class AuthResource(SyncAPIResource):
     ) -> models.EmptyResponse:
         """Change the requester's password.
 
-        A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg": ...}` body (not problem+json).
+        A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg":
+        ...}` body (not problem+json).
 
         ``POST /auth/update-password`` (operation ``auth.update_password``).
 
@@ -870,7 +888,8 @@ class AsyncAuthResource(AsyncAPIResource):
         ``POST /auth/authorize`` (operation ``auth.authorize``).
 
         Args:
-            type: Token type; only `keypair` is implemented. (JSON body ``type``)
+            type: Token type; only `keypair` is implemented. Server default: ``"keypair"``. (JSON
+                body ``type``)
             domain: Domain of the user (the client's configured domain). (JSON body ``domain``)
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
@@ -1027,7 +1046,8 @@ class AsyncAuthResource(AsyncAPIResource):
     ) -> models.EmptyResponse:
         """Change the requester's password.
 
-        A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg": ...}` body (not problem+json).
+        A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg":
+        ...}` body (not problem+json).
 
         ``POST /auth/update-password`` (operation ``auth.update_password``).
 
@@ -1159,7 +1179,10 @@ class ServerResource(SyncAPIResource):
     ) -> models.LoginResponse:
         """Log in to the webserver (session mode).
 
-        Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the webserver sets its session cookie (default name `AIOHTTP_SESSION`). Wrong credentials answer HTTP 200 with `authenticated: false`. Already logged in -> 400 `generic-bad-request`; too many failures -> 429 `too-many-requests`; manager unreachable -> 502 `bad-gateway`.
+        Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the
+        webserver sets its session cookie (default name `AIOHTTP_SESSION`). Wrong credentials answer
+        HTTP 200 with `authenticated: false`. Already logged in -> 400 `generic-bad-request`; too
+        many failures -> 429 `too-many-requests`; manager unreachable -> 502 `bad-gateway`.
 
         ``POST /server/login`` (operation ``server.login``).
 
@@ -1230,7 +1253,10 @@ class AsyncServerResource(AsyncAPIResource):
     ) -> models.LoginResponse:
         """Log in to the webserver (session mode).
 
-        Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the webserver sets its session cookie (default name `AIOHTTP_SESSION`). Wrong credentials answer HTTP 200 with `authenticated: false`. Already logged in -> 400 `generic-bad-request`; too many failures -> 429 `too-many-requests`; manager unreachable -> 502 `bad-gateway`.
+        Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the
+        webserver sets its session cookie (default name `AIOHTTP_SESSION`). Wrong credentials answer
+        HTTP 200 with `authenticated: false`. Already logged in -> 400 `generic-bad-request`; too
+        many failures -> 429 `too-many-requests`; manager unreachable -> 502 `bad-gateway`.
 
         ``POST /server/login`` (operation ``server.login``).
 
@@ -1318,30 +1344,53 @@ class SessionResource(SyncAPIResource):
     ) -> models.CreateSessionResponse:
         """Create a compute session, or reuse an existing one of the same name.
 
-        201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and the snake_case `service_ports` when an existing session is reused. With `enqueueOnly` the status is `PENDING`; when `maxWaitSeconds` elapses it is `TIMEOUT`. `reuseIfExists: false` with an existing session -> 400 `session-already-exists` (`data.existingSessionId`). Fails with 503 `server-frozen` while frozen.
+        201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and
+        the snake_case `service_ports` when an existing session is reused. With `enqueueOnly` the
+        status is `PENDING`; when `maxWaitSeconds` elapses it is `TIMEOUT`. `reuseIfExists: false`
+        with an existing session -> 400 `session-already-exists` (`data.existingSessionId`). Fails
+        with 503 `server-frozen` while frozen.
 
         ``POST /session`` (operation ``session.create_from_params``).
 
         Args:
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
-            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`. (JSON body ``image``)
-            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: Group (project) name. Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Domain name; must be the owner's domain unless superadmin. Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
-            cluster_size: Number of containers. Server alias `cluster_size`. (JSON body ``clusterSize``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`.
+                (JSON body ``image``)
+            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it.
+                Server default: ``"x86_64"``. (JSON body ``architecture``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Group (project) name. Server aliases `groupName`, `group_name`. Server default:
+                ``"default"``. (JSON body ``group``)
+            domain: Domain name; must be the owner's domain unless superadmin. Server aliases
+                `domainName`, `domain_name`. Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Number of containers. Server alias `cluster_size`. Server default: ``1``.
+                (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` of session creation for API major version 6 (`clusterSize` is not accepted here). (JSON body ``config``)
+            config: `config` of session creation for API major version 6 (`clusterSize` is not
+                accepted here). (JSON body ``config``)
             tag: Free-form tag. (JSON body ``tag``)
-            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). (JSON body ``enqueueOnly``)
-            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless `enqueueOnly`. On expiry the status is `TIMEOUT`. (JSON body ``maxWaitSeconds``)
-            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
-            reuse_if_exists: Return the existing session of the same name instead of failing with 400 `session-already-exists`. (JSON body ``reuseIfExists``)
-            startup_command: Command of a batch session (required for `batch`). (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script run when the session starts; a blank string is rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
-            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body ``dependencies``)
-            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events. Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
-            owner_access_key: Access key to create the session for (admin delegation). (JSON body ``owner_access_key``)
+            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). Server
+                default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless
+                `enqueueOnly`. On expiry the status is `TIMEOUT`. Server default: ``0``. (JSON body
+                ``maxWaitSeconds``)
+            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such
+                as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
+            reuse_if_exists: Return the existing session of the same name instead of failing with
+                400 `session-already-exists`. Server default: ``true``. (JSON body
+                ``reuseIfExists``)
+            startup_command: Command of a batch session (required for `batch`). (JSON body
+                ``startupCommand``)
+            bootstrap_script: Base64-encoded script run when the session starts; a blank string is
+                rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body
+                ``dependencies``)
+            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events.
+                Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
+            owner_access_key: Access key to create the session for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1410,25 +1459,44 @@ class SessionResource(SyncAPIResource):
         ``POST /session/_/create`` (operation ``session.create_from_params.2``).
 
         Args:
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
-            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`. (JSON body ``image``)
-            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: Group (project) name. Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Domain name; must be the owner's domain unless superadmin. Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
-            cluster_size: Number of containers. Server alias `cluster_size`. (JSON body ``clusterSize``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`.
+                (JSON body ``image``)
+            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it.
+                Server default: ``"x86_64"``. (JSON body ``architecture``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Group (project) name. Server aliases `groupName`, `group_name`. Server default:
+                ``"default"``. (JSON body ``group``)
+            domain: Domain name; must be the owner's domain unless superadmin. Server aliases
+                `domainName`, `domain_name`. Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Number of containers. Server alias `cluster_size`. Server default: ``1``.
+                (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` of session creation for API major version 6 (`clusterSize` is not accepted here). (JSON body ``config``)
+            config: `config` of session creation for API major version 6 (`clusterSize` is not
+                accepted here). (JSON body ``config``)
             tag: Free-form tag. (JSON body ``tag``)
-            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). (JSON body ``enqueueOnly``)
-            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless `enqueueOnly`. On expiry the status is `TIMEOUT`. (JSON body ``maxWaitSeconds``)
-            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
-            reuse_if_exists: Return the existing session of the same name instead of failing with 400 `session-already-exists`. (JSON body ``reuseIfExists``)
-            startup_command: Command of a batch session (required for `batch`). (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script run when the session starts; a blank string is rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
-            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body ``dependencies``)
-            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events. Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
-            owner_access_key: Access key to create the session for (admin delegation). (JSON body ``owner_access_key``)
+            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). Server
+                default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless
+                `enqueueOnly`. On expiry the status is `TIMEOUT`. Server default: ``0``. (JSON body
+                ``maxWaitSeconds``)
+            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such
+                as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
+            reuse_if_exists: Return the existing session of the same name instead of failing with
+                400 `session-already-exists`. Server default: ``true``. (JSON body
+                ``reuseIfExists``)
+            startup_command: Command of a batch session (required for `batch`). (JSON body
+                ``startupCommand``)
+            bootstrap_script: Base64-encoded script run when the session starts; a blank string is
+                rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body
+                ``dependencies``)
+            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events.
+                Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
+            owner_access_key: Access key to create the session for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1495,28 +1563,34 @@ class SessionResource(SyncAPIResource):
     ) -> models.CreateSessionResponse:
         """Create a compute session from a session template, overriding some of its values.
 
-        Every key given overrides the template's value (config keys individually); send only the keys you mean to override (an empty `config.mounts` replaces the template's mounts). Proceeds like `POST /session` afterwards.
+        Every key given overrides the template's value (config keys individually); send only the
+        keys you mean to override (an empty `config.mounts` replaces the template's mounts).
+        Proceeds like `POST /session` afterwards.
 
         ``POST /session/_/create-from-template`` (operation ``session.create_from_template``).
 
         Args:
             template_id: Session template ID. Server alias `templateId`. (JSON body ``template_id``)
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
             image: Server alias `lang`. (JSON body ``image``)
             architecture: Server alias `arch`. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
             group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
             domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
             cluster_size: Server alias `cluster_size`. (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` overrides for create-from-template (`preopen_ports` and `agent_list` are not accepted). (JSON body ``config``)
+            config: `config` overrides for create-from-template (`preopen_ports` and `agent_list`
+                are not accepted). (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)
             starts_at: Server alias `startsAt`. (JSON body ``starts_at``)
             reuse_if_exists: (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            bootstrap_script: Base64-encoded script. Server alias `bootstrapScript`. (JSON body
+                ``bootstrap_script``)
             dependencies: (JSON body ``dependencies``)
             callback_url: Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
@@ -1580,15 +1654,17 @@ class SessionResource(SyncAPIResource):
         ``POST /session/_/create-cluster`` (operation ``session.create_cluster``).
 
         Args:
-            client_session_token: Session name (4-64 ASCII word characters, dots and dashes allowed inside). (JSON body ``clientSessionToken``)
+            client_session_token: Session name (4-64 ASCII word characters, dots and dashes allowed
+                inside). (JSON body ``clientSessionToken``)
             template_id: Cluster template ID. Server alias `templateId`. (JSON body ``template_id``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             scaling_group: Server alias `scalingGroup`. (JSON body ``scaling_group``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -1658,7 +1734,10 @@ class SessionResource(SyncAPIResource):
     ) -> AbstractContextManager[httpx.Response]:
         """Stream the stored log of a batch task as plain text.
 
-        Read from the requester's `.logs` vfolder at `task/<hex[0:2]>/<hex[2:4]>/<hex[4:]>.log`; 404 `object-not-found` when there is no `.logs` vfolder. (The 24.09 dump names the HEAD route `get_task_logs`; here the GET route keeps the plain name because it is the one that returns the log.)
+        Read from the requester's `.logs` vfolder at `task/<hex[0:2]>/<hex[2:4]>/<hex[4:]>.log`; 404
+        `object-not-found` when there is no `.logs` vfolder. (The 24.09 dump names the HEAD route
+        `get_task_logs`; here the GET route keeps the plain name because it is the one that returns
+        the log.)
 
         Use it as a context manager: ``with ...get_task_logs(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -1666,7 +1745,8 @@ class SessionResource(SyncAPIResource):
         ``GET /session/_/logs`` (operation ``session.get_task_logs``).
 
         Args:
-            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`, `session_name`. (query ``taskId``)
+            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`,
+                `session_name`. (query ``taskId``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1695,7 +1775,8 @@ class SessionResource(SyncAPIResource):
         ``HEAD /session/_/logs`` (operation ``session.get_task_logs.2``).
 
         Args:
-            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`, `session_name`. (query ``taskId``)
+            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`,
+                `session_name`. (query ``taskId``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1726,8 +1807,10 @@ class SessionResource(SyncAPIResource):
         ``GET /session/{session_name}`` (operation ``session.get_info``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1759,17 +1842,25 @@ class SessionResource(SyncAPIResource):
     ) -> models.ExecuteResponse:
         """Run code or a batch command in the session (query-mode execution protocol).
 
-        Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is `continued`; on `waiting-input` send `mode: input` with the user text in `code`.
+        Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is
+        `continued`; on `waiting-input` send `mode: input` with the user text in `code`.
 
         ``POST /session/{session_name}`` (operation ``session.execute``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
-            mode: `query` runs code; `batch` runs build/exec commands; `continue` fetches more output of the same run; `input` answers a `waiting-input` status; `complete` asks for completions. (JSON body ``mode``)
-            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body ``runId``)
-            code: Code to run, or the user input in `input` mode (null means empty). (JSON body ``code``)
-            options: Options of `batch` mode; `"*"` means the default command, null skips the step. (JSON body ``options``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
+            mode: `query` runs code; `batch` runs build/exec commands; `continue` fetches more
+                output of the same run; `input` answers a `waiting-input` status; `complete` asks
+                for completions. (JSON body ``mode``)
+            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body
+                ``runId``)
+            code: Code to run, or the user input in `input` mode (null means empty). (JSON body
+                ``code``)
+            options: Options of `batch` mode; `"*"` means the default command, null skips the step.
+                (JSON body ``options``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1815,8 +1906,10 @@ class SessionResource(SyncAPIResource):
 
         Args:
             session_name: Session name or ID (UUID or prefix). (path ``session_name``)
-            forced: Force termination even if the agent does not answer. The 22.03 client sends it only when true. (query ``forced``)
-            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03). (query ``owner_access_key``)
+            forced: Force termination even if the agent does not answer. The 22.03 client sends it
+                only when true. Server default: ``false``. (query ``forced``)
+            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
+                (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1849,8 +1942,10 @@ class SessionResource(SyncAPIResource):
         ``PATCH /session/{session_name}`` (operation ``session.restart``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1878,13 +1973,15 @@ class SessionResource(SyncAPIResource):
     ) -> None:
         """Rename a running session.
 
-        Only RUNNING sessions can be renamed. The parameter travels in the query string; the 22.03 schema rejects extra keys such as `owner_access_key`.
+        Only RUNNING sessions can be renamed. The parameter travels in the query string; the 22.03
+        schema rejects extra keys such as `owner_access_key`.
 
         ``POST /session/{session_name}/rename`` (operation ``session.rename_session``).
 
         Args:
             session_name: Current session name or ID. (path ``session_name``)
-            name: The new name (4-64 ASCII word characters, dots and dashes inside). Server alias `clientSessionToken`. (query ``name``)
+            name: The new name (4-64 ASCII word characters, dots and dashes inside). Server alias
+                `clientSessionToken`. (query ``name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1916,8 +2013,10 @@ class SessionResource(SyncAPIResource):
         ``POST /session/{session_name}/interrupt`` (operation ``session.interrupt``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1950,8 +2049,10 @@ class SessionResource(SyncAPIResource):
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             code: (JSON body ``code``)
             options: (JSON body ``options``)
             extra_headers: Headers added to this request.
@@ -1997,7 +2098,8 @@ class SessionResource(SyncAPIResource):
 
         Args:
             session_name: Session name or ID (UUID or prefix). (path ``session_name``)
-            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03). (query ``owner_access_key``)
+            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
+                (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2026,13 +2128,16 @@ class SessionResource(SyncAPIResource):
     ) -> None:
         """Upload small files into the session's working directory.
 
-        At most 20 files, each smaller than 1 MiB (`400 'Too many files'` / `'Too large file'`). Each part's filename is the destination path relative to `/home/work` (may contain `/`).
+        At most 20 files, each smaller than 1 MiB (`400 'Too many files'` / `'Too large file'`).
+        Each part's filename is the destination path relative to `/home/work` (may contain `/`).
 
         ``POST /session/{session_name}/upload`` (operation ``session.upload_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             src: (multipart files ``src``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2065,7 +2170,8 @@ class SessionResource(SyncAPIResource):
     ) -> AbstractContextManager[httpx.Response]:
         """Download files from the session as tar archives.
 
-        GET with a JSON body. The answer is `multipart/mixed` with one part per requested file; each part is a tar archive (part header `Content-Encoding: identity`).
+        GET with a JSON body. The answer is `multipart/mixed` with one part per requested file; each
+        part is a tar archive (part header `Content-Encoding: identity`).
 
         Use it as a context manager: ``with ...download_files(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -2073,8 +2179,10 @@ class SessionResource(SyncAPIResource):
         ``GET /session/{session_name}/download`` (operation ``session.download_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             files: Paths inside the session. (JSON body ``files``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2116,7 +2224,8 @@ class SessionResource(SyncAPIResource):
         ``GET /session/{session_name}/download_single`` (operation ``session.download_single``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             file: Path of the file inside the session. (query ``file``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2150,9 +2259,11 @@ class SessionResource(SyncAPIResource):
         ``GET /session/{session_name}/files`` (operation ``session.list_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
-            path: Directory inside the session. (JSON body ``path``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
+            path: Directory inside the session. Server default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2191,7 +2302,8 @@ class SessionResource(SyncAPIResource):
         ``POST /session/{session_name}/shutdown-service`` (operation ``session.shutdown_service``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             service_name: (JSON body ``service_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2231,7 +2343,8 @@ class SessionResource(SyncAPIResource):
         ``POST /session/{session_name}/start-service`` (operation ``session.start_service``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             app: App service name. Server alias `service`. (JSON body ``app``)
             port: (JSON body ``port``)
             envs: JSON-encoded environment object. (JSON body ``envs``)
@@ -2294,30 +2407,53 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> models.CreateSessionResponse:
         """Create a compute session, or reuse an existing one of the same name.
 
-        201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and the snake_case `service_ports` when an existing session is reused. With `enqueueOnly` the status is `PENDING`; when `maxWaitSeconds` elapses it is `TIMEOUT`. `reuseIfExists: false` with an existing session -> 400 `session-already-exists` (`data.existingSessionId`). Fails with 503 `server-frozen` while frozen.
+        201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and
+        the snake_case `service_ports` when an existing session is reused. With `enqueueOnly` the
+        status is `PENDING`; when `maxWaitSeconds` elapses it is `TIMEOUT`. `reuseIfExists: false`
+        with an existing session -> 400 `session-already-exists` (`data.existingSessionId`). Fails
+        with 503 `server-frozen` while frozen.
 
         ``POST /session`` (operation ``session.create_from_params``).
 
         Args:
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
-            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`. (JSON body ``image``)
-            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: Group (project) name. Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Domain name; must be the owner's domain unless superadmin. Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
-            cluster_size: Number of containers. Server alias `cluster_size`. (JSON body ``clusterSize``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`.
+                (JSON body ``image``)
+            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it.
+                Server default: ``"x86_64"``. (JSON body ``architecture``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Group (project) name. Server aliases `groupName`, `group_name`. Server default:
+                ``"default"``. (JSON body ``group``)
+            domain: Domain name; must be the owner's domain unless superadmin. Server aliases
+                `domainName`, `domain_name`. Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Number of containers. Server alias `cluster_size`. Server default: ``1``.
+                (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` of session creation for API major version 6 (`clusterSize` is not accepted here). (JSON body ``config``)
+            config: `config` of session creation for API major version 6 (`clusterSize` is not
+                accepted here). (JSON body ``config``)
             tag: Free-form tag. (JSON body ``tag``)
-            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). (JSON body ``enqueueOnly``)
-            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless `enqueueOnly`. On expiry the status is `TIMEOUT`. (JSON body ``maxWaitSeconds``)
-            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
-            reuse_if_exists: Return the existing session of the same name instead of failing with 400 `session-already-exists`. (JSON body ``reuseIfExists``)
-            startup_command: Command of a batch session (required for `batch`). (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script run when the session starts; a blank string is rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
-            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body ``dependencies``)
-            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events. Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
-            owner_access_key: Access key to create the session for (admin delegation). (JSON body ``owner_access_key``)
+            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). Server
+                default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless
+                `enqueueOnly`. On expiry the status is `TIMEOUT`. Server default: ``0``. (JSON body
+                ``maxWaitSeconds``)
+            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such
+                as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
+            reuse_if_exists: Return the existing session of the same name instead of failing with
+                400 `session-already-exists`. Server default: ``true``. (JSON body
+                ``reuseIfExists``)
+            startup_command: Command of a batch session (required for `batch`). (JSON body
+                ``startupCommand``)
+            bootstrap_script: Base64-encoded script run when the session starts; a blank string is
+                rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body
+                ``dependencies``)
+            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events.
+                Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
+            owner_access_key: Access key to create the session for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2386,25 +2522,44 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/_/create`` (operation ``session.create_from_params.2``).
 
         Args:
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
-            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`. (JSON body ``image``)
-            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: Group (project) name. Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Domain name; must be the owner's domain unless superadmin. Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
-            cluster_size: Number of containers. Server alias `cluster_size`. (JSON body ``clusterSize``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            image: Image reference or alias, e.g. `python:3.9-ubuntu20.04`. Server alias `lang`.
+                (JSON body ``image``)
+            architecture: Image architecture. Server alias `arch`. The 22.03 client never sends it.
+                Server default: ``"x86_64"``. (JSON body ``architecture``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Group (project) name. Server aliases `groupName`, `group_name`. Server default:
+                ``"default"``. (JSON body ``group``)
+            domain: Domain name; must be the owner's domain unless superadmin. Server aliases
+                `domainName`, `domain_name`. Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Number of containers. Server alias `cluster_size`. Server default: ``1``.
+                (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` of session creation for API major version 6 (`clusterSize` is not accepted here). (JSON body ``config``)
+            config: `config` of session creation for API major version 6 (`clusterSize` is not
+                accepted here). (JSON body ``config``)
             tag: Free-form tag. (JSON body ``tag``)
-            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). (JSON body ``enqueueOnly``)
-            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless `enqueueOnly`. On expiry the status is `TIMEOUT`. (JSON body ``maxWaitSeconds``)
-            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
-            reuse_if_exists: Return the existing session of the same name instead of failing with 400 `session-already-exists`. (JSON body ``reuseIfExists``)
-            startup_command: Command of a batch session (required for `batch`). (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script run when the session starts; a blank string is rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
-            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body ``dependencies``)
-            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events. Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
-            owner_access_key: Access key to create the session for (admin delegation). (JSON body ``owner_access_key``)
+            enqueue_only: Return as soon as the session is enqueued (status `PENDING`). Server
+                default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Seconds to wait for the session to start; 0 waits forever unless
+                `enqueueOnly`. On expiry the status is `TIMEOUT`. Server default: ``0``. (JSON body
+                ``maxWaitSeconds``)
+            starts_at: Start time for batch sessions: ISO-8601 datetime or a relative duration such
+                as `10m`. Server alias `startsAt`. (JSON body ``starts_at``)
+            reuse_if_exists: Return the existing session of the same name instead of failing with
+                400 `session-already-exists`. Server default: ``true``. (JSON body
+                ``reuseIfExists``)
+            startup_command: Command of a batch session (required for `batch`). (JSON body
+                ``startupCommand``)
+            bootstrap_script: Base64-encoded script run when the session starts; a blank string is
+                rejected. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            dependencies: IDs (UUIDs) or names of sessions that must finish first. (JSON body
+                ``dependencies``)
+            callback_url: URL the manager POSTs `SessionCallbackPayload` to on lifecycle events.
+                Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
+            owner_access_key: Access key to create the session for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2471,28 +2626,34 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> models.CreateSessionResponse:
         """Create a compute session from a session template, overriding some of its values.
 
-        Every key given overrides the template's value (config keys individually); send only the keys you mean to override (an empty `config.mounts` replaces the template's mounts). Proceeds like `POST /session` afterwards.
+        Every key given overrides the template's value (config keys individually); send only the
+        keys you mean to override (an empty `config.mounts` replaces the template's mounts).
+        Proceeds like `POST /session` afterwards.
 
         ``POST /session/_/create-from-template`` (operation ``session.create_from_template``).
 
         Args:
             template_id: Session template ID. Server alias `templateId`. (JSON body ``template_id``)
-            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside; `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
+            name: Session name: 4-64 ASCII word characters, dots and dashes allowed inside;
+                `from-template` is reserved. Server alias `clientSessionToken`. (JSON body ``name``)
             image: Server alias `lang`. (JSON body ``image``)
             architecture: Server alias `arch`. (JSON body ``architecture``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
             group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
             domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
             cluster_size: Server alias `cluster_size`. (JSON body ``clusterSize``)
             cluster_mode: (JSON body ``clusterMode``)
-            config: `config` overrides for create-from-template (`preopen_ports` and `agent_list` are not accepted). (JSON body ``config``)
+            config: `config` overrides for create-from-template (`preopen_ports` and `agent_list`
+                are not accepted). (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)
             starts_at: Server alias `startsAt`. (JSON body ``starts_at``)
             reuse_if_exists: (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded script. Server alias `bootstrapScript`. (JSON body ``bootstrap_script``)
+            bootstrap_script: Base64-encoded script. Server alias `bootstrapScript`. (JSON body
+                ``bootstrap_script``)
             dependencies: (JSON body ``dependencies``)
             callback_url: Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
@@ -2556,15 +2717,17 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/_/create-cluster`` (operation ``session.create_cluster``).
 
         Args:
-            client_session_token: Session name (4-64 ASCII word characters, dots and dashes allowed inside). (JSON body ``clientSessionToken``)
+            client_session_token: Session name (4-64 ASCII word characters, dots and dashes allowed
+                inside). (JSON body ``clientSessionToken``)
             template_id: Cluster template ID. Server alias `templateId`. (JSON body ``template_id``)
-            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and end. (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            type: Interactive sessions wait for the user; batch sessions run `startupCommand` and
+                end. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             scaling_group: Server alias `scalingGroup`. (JSON body ``scaling_group``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2634,7 +2797,10 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """Stream the stored log of a batch task as plain text.
 
-        Read from the requester's `.logs` vfolder at `task/<hex[0:2]>/<hex[2:4]>/<hex[4:]>.log`; 404 `object-not-found` when there is no `.logs` vfolder. (The 24.09 dump names the HEAD route `get_task_logs`; here the GET route keeps the plain name because it is the one that returns the log.)
+        Read from the requester's `.logs` vfolder at `task/<hex[0:2]>/<hex[2:4]>/<hex[4:]>.log`; 404
+        `object-not-found` when there is no `.logs` vfolder. (The 24.09 dump names the HEAD route
+        `get_task_logs`; here the GET route keeps the plain name because it is the one that returns
+        the log.)
 
         Use it as a context manager: ``async with ...get_task_logs(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -2642,7 +2808,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/_/logs`` (operation ``session.get_task_logs``).
 
         Args:
-            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`, `session_name`. (query ``taskId``)
+            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`,
+                `session_name`. (query ``taskId``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2671,7 +2838,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``HEAD /session/_/logs`` (operation ``session.get_task_logs.2``).
 
         Args:
-            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`, `session_name`. (query ``taskId``)
+            task_id: Task (session) UUID. The server also accepts `task_id`, `sessionName`,
+                `session_name`. (query ``taskId``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2702,8 +2870,10 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/{session_name}`` (operation ``session.get_info``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2735,17 +2905,25 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> models.ExecuteResponse:
         """Run code or a batch command in the session (query-mode execution protocol).
 
-        Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is `continued`; on `waiting-input` send `mode: input` with the user text in `code`.
+        Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is
+        `continued`; on `waiting-input` send `mode: input` with the user text in `code`.
 
         ``POST /session/{session_name}`` (operation ``session.execute``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
-            mode: `query` runs code; `batch` runs build/exec commands; `continue` fetches more output of the same run; `input` answers a `waiting-input` status; `complete` asks for completions. (JSON body ``mode``)
-            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body ``runId``)
-            code: Code to run, or the user input in `input` mode (null means empty). (JSON body ``code``)
-            options: Options of `batch` mode; `"*"` means the default command, null skips the step. (JSON body ``options``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
+            mode: `query` runs code; `batch` runs build/exec commands; `continue` fetches more
+                output of the same run; `input` answers a `waiting-input` status; `complete` asks
+                for completions. (JSON body ``mode``)
+            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body
+                ``runId``)
+            code: Code to run, or the user input in `input` mode (null means empty). (JSON body
+                ``code``)
+            options: Options of `batch` mode; `"*"` means the default command, null skips the step.
+                (JSON body ``options``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2791,8 +2969,10 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             session_name: Session name or ID (UUID or prefix). (path ``session_name``)
-            forced: Force termination even if the agent does not answer. The 22.03 client sends it only when true. (query ``forced``)
-            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03). (query ``owner_access_key``)
+            forced: Force termination even if the agent does not answer. The 22.03 client sends it
+                only when true. Server default: ``false``. (query ``forced``)
+            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
+                (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2825,8 +3005,10 @@ class AsyncSessionResource(AsyncAPIResource):
         ``PATCH /session/{session_name}`` (operation ``session.restart``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2854,13 +3036,15 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> None:
         """Rename a running session.
 
-        Only RUNNING sessions can be renamed. The parameter travels in the query string; the 22.03 schema rejects extra keys such as `owner_access_key`.
+        Only RUNNING sessions can be renamed. The parameter travels in the query string; the 22.03
+        schema rejects extra keys such as `owner_access_key`.
 
         ``POST /session/{session_name}/rename`` (operation ``session.rename_session``).
 
         Args:
             session_name: Current session name or ID. (path ``session_name``)
-            name: The new name (4-64 ASCII word characters, dots and dashes inside). Server alias `clientSessionToken`. (query ``name``)
+            name: The new name (4-64 ASCII word characters, dots and dashes inside). Server alias
+                `clientSessionToken`. (query ``name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2892,8 +3076,10 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/{session_name}/interrupt`` (operation ``session.interrupt``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2926,8 +3112,10 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             code: (JSON body ``code``)
             options: (JSON body ``options``)
             extra_headers: Headers added to this request.
@@ -2973,7 +3161,8 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             session_name: Session name or ID (UUID or prefix). (path ``session_name``)
-            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03). (query ``owner_access_key``)
+            owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
+                (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3002,13 +3191,16 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> None:
         """Upload small files into the session's working directory.
 
-        At most 20 files, each smaller than 1 MiB (`400 'Too many files'` / `'Too large file'`). Each part's filename is the destination path relative to `/home/work` (may contain `/`).
+        At most 20 files, each smaller than 1 MiB (`400 'Too many files'` / `'Too large file'`).
+        Each part's filename is the destination path relative to `/home/work` (may contain `/`).
 
         ``POST /session/{session_name}/upload`` (operation ``session.upload_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             src: (multipart files ``src``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3041,7 +3233,8 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """Download files from the session as tar archives.
 
-        GET with a JSON body. The answer is `multipart/mixed` with one part per requested file; each part is a tar archive (part header `Content-Encoding: identity`).
+        GET with a JSON body. The answer is `multipart/mixed` with one part per requested file; each
+        part is a tar archive (part header `Content-Encoding: identity`).
 
         Use it as a context manager: ``async with ...download_files(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -3049,8 +3242,10 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/{session_name}/download`` (operation ``session.download_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             files: Paths inside the session. (JSON body ``files``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3092,7 +3287,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/{session_name}/download_single`` (operation ``session.download_single``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             file: Path of the file inside the session. (query ``file``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3126,9 +3322,11 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/{session_name}/files`` (operation ``session.list_files``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
-            path: Directory inside the session. (JSON body ``path``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
+            path: Directory inside the session. Server default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3167,7 +3365,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/{session_name}/shutdown-service`` (operation ``session.shutdown_service``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             service_name: (JSON body ``service_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3207,7 +3406,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``POST /session/{session_name}/start-service`` (operation ``session.start_service``).
 
         Args:
-            session_name: Session name or ID (UUID or prefix) owned by the requester. (path ``session_name``)
+            session_name: Session name or ID (UUID or prefix) owned by the requester. (path
+                ``session_name``)
             app: App service name. Server alias `service`. (JSON body ``app``)
             port: (JSON body ``port``)
             envs: JSON-encoded environment object. (JSON body ``envs``)
@@ -3259,7 +3459,8 @@ class StreamResource(SyncAPIResource):
 
         Args:
             session_name: Session UUID or name. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3299,7 +3500,8 @@ class AsyncStreamResource(AsyncAPIResource):
 
         Args:
             session_name: Session UUID or name. (path ``session_name``)
-            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03 manager. (query ``owner_access_key``)
+            owner_access_key: Sent by the 22.03 client for delegated sessions; ignored by the 22.03
+                manager. (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3338,8 +3540,9 @@ class TemplateSessionResource(SyncAPIResource):
         ``GET /template/session`` (operation ``template/session.list_template``).
 
         Args:
-            all: List every template (admin). (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
+            all: List every template (admin). Server default: ``false``. (JSON body ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3373,15 +3576,22 @@ class TemplateSessionResource(SyncAPIResource):
     ) -> models.CreateTemplateResponse:
         """Create session templates from a JSON or YAML document.
 
-        `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`; a bare taskTemplate fails on 22.03. The answer describes the last template of the payload.
+        `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?,
+        "group_id"?, "user_uuid"?}, ...]}`; a bare taskTemplate fails on 22.03. The answer describes
+        the last template of the payload.
 
         ``POST /template/session`` (operation ``template/session.create``).
 
         Args:
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}` (see `SessionTemplateDocument`). (JSON body ``payload``)
-            group_name: Group of the templates. Server aliases `group`, `groupName`. (JSON body ``group_name``)
-            domain_name: Domain of the templates. Server aliases `domain`, `domainName`. (JSON body ``domain_name``)
-            owner_access_key: Access key to own the templates (admin delegation). (JSON body ``owner_access_key``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}` (see `SessionTemplateDocument`). (JSON
+                body ``payload``)
+            group_name: Group of the templates. Server aliases `group`, `groupName`. Server default:
+                ``"default"``. (JSON body ``group_name``)
+            domain_name: Domain of the templates. Server aliases `domain`, `domainName`. Server
+                default: ``"default"``. (JSON body ``domain_name``)
+            owner_access_key: Access key to own the templates (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3422,8 +3632,9 @@ class TemplateSessionResource(SyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            format: Requested body format. (query ``format``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            format: Requested body format. Server default: ``"json"``. (query ``format``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3460,8 +3671,10 @@ class TemplateSessionResource(SyncAPIResource):
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
             payload: JSON or YAML text of the template document. (JSON body ``payload``)
-            group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
+            group: Server aliases `groupName`, `group_name`. Server default: ``"default"``. (JSON
+                body ``group``)
+            domain: Server aliases `domainName`, `domain_name`. Server default: ``"default"``. (JSON
+                body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3501,7 +3714,8 @@ class TemplateSessionResource(SyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3541,8 +3755,9 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         ``GET /template/session`` (operation ``template/session.list_template``).
 
         Args:
-            all: List every template (admin). (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
+            all: List every template (admin). Server default: ``false``. (JSON body ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3576,15 +3791,22 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
     ) -> models.CreateTemplateResponse:
         """Create session templates from a JSON or YAML document.
 
-        `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`; a bare taskTemplate fails on 22.03. The answer describes the last template of the payload.
+        `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?,
+        "group_id"?, "user_uuid"?}, ...]}`; a bare taskTemplate fails on 22.03. The answer describes
+        the last template of the payload.
 
         ``POST /template/session`` (operation ``template/session.create``).
 
         Args:
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}` (see `SessionTemplateDocument`). (JSON body ``payload``)
-            group_name: Group of the templates. Server aliases `group`, `groupName`. (JSON body ``group_name``)
-            domain_name: Domain of the templates. Server aliases `domain`, `domainName`. (JSON body ``domain_name``)
-            owner_access_key: Access key to own the templates (admin delegation). (JSON body ``owner_access_key``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}` (see `SessionTemplateDocument`). (JSON
+                body ``payload``)
+            group_name: Group of the templates. Server aliases `group`, `groupName`. Server default:
+                ``"default"``. (JSON body ``group_name``)
+            domain_name: Domain of the templates. Server aliases `domain`, `domainName`. Server
+                default: ``"default"``. (JSON body ``domain_name``)
+            owner_access_key: Access key to own the templates (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3625,8 +3847,9 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            format: Requested body format. (query ``format``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            format: Requested body format. Server default: ``"json"``. (query ``format``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3663,8 +3886,10 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
             payload: JSON or YAML text of the template document. (JSON body ``payload``)
-            group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
+            group: Server aliases `groupName`, `group_name`. Server default: ``"default"``. (JSON
+                body ``group``)
+            domain: Server aliases `domainName`, `domain_name`. Server default: ``"default"``. (JSON
+                body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3704,7 +3929,8 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3744,8 +3970,9 @@ class TemplateClusterResource(SyncAPIResource):
         ``GET /template/cluster`` (operation ``template/cluster.list_template``).
 
         Args:
-            all: List every template (admin). (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
+            all: List every template (admin). Server default: ``false``. (JSON body ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3785,8 +4012,10 @@ class TemplateClusterResource(SyncAPIResource):
 
         Args:
             payload: JSON or YAML text of a `clusterTemplate` document. (JSON body ``payload``)
-            group_name: Server aliases `group`, `groupName`. (JSON body ``group_name``)
-            domain_name: Server aliases `domain`, `domainName`. (JSON body ``domain_name``)
+            group_name: Server aliases `group`, `groupName`. Server default: ``"default"``. (JSON
+                body ``group_name``)
+            domain_name: Server aliases `domain`, `domainName`. Server default: ``"default"``. (JSON
+                body ``domain_name``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3826,8 +4055,9 @@ class TemplateClusterResource(SyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            format: Requested body format. (query ``format``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            format: Requested body format. Server default: ``"json"``. (query ``format``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3864,8 +4094,10 @@ class TemplateClusterResource(SyncAPIResource):
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
             payload: JSON or YAML text of the template document. (JSON body ``payload``)
-            group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
+            group: Server aliases `groupName`, `group_name`. Server default: ``"default"``. (JSON
+                body ``group``)
+            domain: Server aliases `domainName`, `domain_name`. Server default: ``"default"``. (JSON
+                body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -3905,7 +4137,8 @@ class TemplateClusterResource(SyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3945,8 +4178,9 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         ``GET /template/cluster`` (operation ``template/cluster.list_template``).
 
         Args:
-            all: List every template (admin). (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
+            all: List every template (admin). Server default: ``false``. (JSON body ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3986,8 +4220,10 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
 
         Args:
             payload: JSON or YAML text of a `clusterTemplate` document. (JSON body ``payload``)
-            group_name: Server aliases `group`, `groupName`. (JSON body ``group_name``)
-            domain_name: Server aliases `domain`, `domainName`. (JSON body ``domain_name``)
+            group_name: Server aliases `group`, `groupName`. Server default: ``"default"``. (JSON
+                body ``group_name``)
+            domain_name: Server aliases `domain`, `domainName`. Server default: ``"default"``. (JSON
+                body ``domain_name``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -4027,8 +4263,9 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            format: Requested body format. (query ``format``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            format: Requested body format. Server default: ``"json"``. (query ``format``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4065,8 +4302,10 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
             payload: JSON or YAML text of the template document. (JSON body ``payload``)
-            group: Server aliases `groupName`, `group_name`. (JSON body ``group``)
-            domain: Server aliases `domainName`, `domain_name`. (JSON body ``domain``)
+            group: Server aliases `groupName`, `group_name`. Server default: ``"default"``. (JSON
+                body ``group``)
+            domain: Server aliases `domainName`, `domain_name`. Server default: ``"default"``. (JSON
+                body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -4106,7 +4345,8 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
 
         Args:
             template_id: Template ID (hex UUID). (path ``template_id``)
-            owner_access_key: Access key owning the template (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key owning the template (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4147,9 +4387,12 @@ class FoldersResource(SyncAPIResource):
         ``GET /folders`` (operation ``folders.list_folders``).
 
         Args:
-            all: Deprecated: `true` is rejected by 22.03. (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
-            owner_user_email: Restrict to a user's folders (superadmin). Server alias `ownerUserEmail`. (JSON body ``owner_user_email``)
+            all: Deprecated: `true` is rejected by 22.03. Server default: ``false``. (JSON body
+                ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
+            owner_user_email: Restrict to a user's folders (superadmin). Server alias
+                `ownerUserEmail`. (JSON body ``owner_user_email``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4192,13 +4435,18 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: Folder name (a slug; dots allowed). (JSON body ``name``)
-            host: Storage host (null = the default host). Server alias `folder_host`. (JSON body ``host``)
-            unmanaged_path: Existing host path to register (superadmin). Server alias `unmanagedPath`. (JSON body ``unmanaged_path``)
-            group: Group UUID or name; makes a group folder. Server aliases `groupId`, `group_id`. (JSON body ``group``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
-            quota: Size limit as a binary size such as `10g`; `0` means unlimited. (JSON body ``quota``)
-            cloneable: (JSON body ``cloneable``)
+            host: Storage host (null = the default host). Server alias `folder_host`. (JSON body
+                ``host``)
+            unmanaged_path: Existing host path to register (superadmin). Server alias
+                `unmanagedPath`. (JSON body ``unmanaged_path``)
+            group: Group UUID or name; makes a group folder. Server aliases `groupId`, `group_id`.
+                (JSON body ``group``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
+                ``"rw"``. (JSON body ``permission``)
+            quota: Size limit as a binary size such as `10g`; `0` means unlimited. Server default:
+                ``"0"``. (JSON body ``quota``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4274,7 +4522,8 @@ class FoldersResource(SyncAPIResource):
         ``GET /folders/_/hosts`` (operation ``folders.list_hosts``).
 
         Args:
-            group_id: Group (project) UUID or name whose allowed hosts are included. (query ``group_id``)
+            group_id: Group (project) UUID or name whose allowed hosts are included. (query
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4434,7 +4683,8 @@ class FoldersResource(SyncAPIResource):
         ``GET /folders/_/fstab`` (operation ``folders.get_fstab_contents``).
 
         Args:
-            agent_id: Agent whose fstab to read; the manager's when omitted. (JSON body ``agent_id``)
+            agent_id: Agent whose fstab to read; the manager's when omitted. (JSON body
+                ``agent_id``)
             fstab_path: (JSON body ``fstab_path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -4501,8 +4751,8 @@ class FoldersResource(SyncAPIResource):
             name: (JSON body ``name``)
             fs_location: (JSON body ``fs_location``)
             options: (JSON body ``options``)
-            edit_fstab: (JSON body ``edit_fstab``)
-            fs_type: (JSON body ``fs_type``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
+            fs_type: Server default: ``"nfs"``. (JSON body ``fs_type``)
             scaling_group: (JSON body ``scaling_group``)
             fstab_path: (JSON body ``fstab_path``)
             extra_headers: Headers added to this request.
@@ -4548,7 +4798,7 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            edit_fstab: (JSON body ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4723,7 +4973,8 @@ class FoldersResource(SyncAPIResource):
         Args:
             vfolder: (JSON body ``vfolder``)
             user: (JSON body ``user``)
-            perm: New permission; null removes the user's access. Server alias `permission`. (JSON body ``perm``)
+            perm: New permission; null removes the user's access. Server alias `permission`. (JSON
+                body ``perm``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5024,7 +5275,8 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body
+                ``permission``)
             cloneable: (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -5065,8 +5317,10 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             path: Directory path inside the folder. (JSON body ``path``)
-            parents: Create missing parents (the 22.03.2 client does not send it). (JSON body ``parents``)
-            exist_ok: Do not fail if the directory exists. (JSON body ``exist_ok``)
+            parents: Create missing parents (the 22.03.2 client does not send it). Server default:
+                ``true``. (JSON body ``parents``)
+            exist_ok: Do not fail if the directory exists. Server default: ``false``. (JSON body
+                ``exist_ok``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5100,7 +5354,8 @@ class FoldersResource(SyncAPIResource):
     ) -> models.CreateUploadSessionResponse:
         """Open an upload session on the storage proxy (write permission).
 
-        Answers a token and the storage-proxy URL (`.../upload`) to send tus `PATCH` requests to (`storage.tus_upload_part`).
+        Answers a token and the storage-proxy URL (`.../upload`) to send tus `PATCH` requests to
+        (`storage.tus_upload_part`).
 
         ``POST /folders/{name}/request-upload`` (operation ``folders.create_upload_session``).
 
@@ -5147,7 +5402,8 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             path: File path inside the folder. Server alias `file`. (JSON body ``path``)
-            archive: Download a directory as a zip archive. (JSON body ``archive``)
+            archive: Download a directory as a zip archive. Server default: ``false``. (JSON body
+                ``archive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5301,14 +5557,15 @@ class FoldersResource(SyncAPIResource):
     ) -> models.EmptyResponse:
         """Delete files inside a virtual folder (write permission).
 
-        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`, which keeps the shared id.)
+        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
+        which keeps the shared id.)
 
         ``DELETE /folders/{name}/delete-files`` (operation ``folders.delete_files``).
 
         Args:
             name: Folder name. (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5347,7 +5604,7 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5386,7 +5643,7 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            path: Directory inside the folder. (JSON body ``path``)
+            path: Directory inside the folder. Server default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5423,7 +5680,8 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             perm: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``perm``)
-            user_ids: E-mails of the invitees. Server aliases `emails`, `userIDs`. (JSON body ``user_ids``)
+            user_ids: E-mails of the invitees. Server aliases `emails`, `userIDs`. (JSON body
+                ``user_ids``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5486,7 +5744,8 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body
+                ``permission``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -5520,7 +5779,8 @@ class FoldersResource(SyncAPIResource):
     ) -> models.UnshareVFolderResponse:
         """Stop sharing a group folder with users (admin).
 
-        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`, which keeps the shared id.)
+        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
+        which keeps the shared id.)
 
         ``DELETE /folders/{name}/unshare`` (operation ``folders.unshare``).
 
@@ -5562,7 +5822,8 @@ class FoldersResource(SyncAPIResource):
     ) -> models.CloneVFolderResponse:
         """Clone a cloneable virtual folder.
 
-        The copy runs as a background task; follow `bgtask_id` with `events.push_background_task_events`.
+        The copy runs as a background task; follow `bgtask_id` with
+        `events.push_background_task_events`.
 
         ``POST /folders/{name}/clone`` (operation ``folders.clone``).
 
@@ -5570,9 +5831,10 @@ class FoldersResource(SyncAPIResource):
             name: Name of the folder to clone. (path ``name``)
             target_name: (JSON body ``target_name``)
             target_host: (JSON body ``target_host``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
-            cloneable: (JSON body ``cloneable``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
+                ``"rw"``. (JSON body ``permission``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5619,9 +5881,12 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``GET /folders`` (operation ``folders.list_folders``).
 
         Args:
-            all: Deprecated: `true` is rejected by 22.03. (JSON body ``all``)
-            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body ``group_id``)
-            owner_user_email: Restrict to a user's folders (superadmin). Server alias `ownerUserEmail`. (JSON body ``owner_user_email``)
+            all: Deprecated: `true` is rejected by 22.03. Server default: ``false``. (JSON body
+                ``all``)
+            group_id: Restrict to a group (UUID or name). Server alias `groupId`. (JSON body
+                ``group_id``)
+            owner_user_email: Restrict to a user's folders (superadmin). Server alias
+                `ownerUserEmail`. (JSON body ``owner_user_email``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5664,13 +5929,18 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: Folder name (a slug; dots allowed). (JSON body ``name``)
-            host: Storage host (null = the default host). Server alias `folder_host`. (JSON body ``host``)
-            unmanaged_path: Existing host path to register (superadmin). Server alias `unmanagedPath`. (JSON body ``unmanaged_path``)
-            group: Group UUID or name; makes a group folder. Server aliases `groupId`, `group_id`. (JSON body ``group``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
-            quota: Size limit as a binary size such as `10g`; `0` means unlimited. (JSON body ``quota``)
-            cloneable: (JSON body ``cloneable``)
+            host: Storage host (null = the default host). Server alias `folder_host`. (JSON body
+                ``host``)
+            unmanaged_path: Existing host path to register (superadmin). Server alias
+                `unmanagedPath`. (JSON body ``unmanaged_path``)
+            group: Group UUID or name; makes a group folder. Server aliases `groupId`, `group_id`.
+                (JSON body ``group``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
+                ``"rw"``. (JSON body ``permission``)
+            quota: Size limit as a binary size such as `10g`; `0` means unlimited. Server default:
+                ``"0"``. (JSON body ``quota``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5746,7 +6016,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``GET /folders/_/hosts`` (operation ``folders.list_hosts``).
 
         Args:
-            group_id: Group (project) UUID or name whose allowed hosts are included. (query ``group_id``)
+            group_id: Group (project) UUID or name whose allowed hosts are included. (query
+                ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5906,7 +6177,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``GET /folders/_/fstab`` (operation ``folders.get_fstab_contents``).
 
         Args:
-            agent_id: Agent whose fstab to read; the manager's when omitted. (JSON body ``agent_id``)
+            agent_id: Agent whose fstab to read; the manager's when omitted. (JSON body
+                ``agent_id``)
             fstab_path: (JSON body ``fstab_path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -5973,8 +6245,8 @@ class AsyncFoldersResource(AsyncAPIResource):
             name: (JSON body ``name``)
             fs_location: (JSON body ``fs_location``)
             options: (JSON body ``options``)
-            edit_fstab: (JSON body ``edit_fstab``)
-            fs_type: (JSON body ``fs_type``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
+            fs_type: Server default: ``"nfs"``. (JSON body ``fs_type``)
             scaling_group: (JSON body ``scaling_group``)
             fstab_path: (JSON body ``fstab_path``)
             extra_headers: Headers added to this request.
@@ -6020,7 +6292,7 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            edit_fstab: (JSON body ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6195,7 +6467,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             vfolder: (JSON body ``vfolder``)
             user: (JSON body ``user``)
-            perm: New permission; null removes the user's access. Server alias `permission`. (JSON body ``perm``)
+            perm: New permission; null removes the user's access. Server alias `permission`. (JSON
+                body ``perm``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6496,7 +6769,8 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body
+                ``permission``)
             cloneable: (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6537,8 +6811,10 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             path: Directory path inside the folder. (JSON body ``path``)
-            parents: Create missing parents (the 22.03.2 client does not send it). (JSON body ``parents``)
-            exist_ok: Do not fail if the directory exists. (JSON body ``exist_ok``)
+            parents: Create missing parents (the 22.03.2 client does not send it). Server default:
+                ``true``. (JSON body ``parents``)
+            exist_ok: Do not fail if the directory exists. Server default: ``false``. (JSON body
+                ``exist_ok``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6572,7 +6848,8 @@ class AsyncFoldersResource(AsyncAPIResource):
     ) -> models.CreateUploadSessionResponse:
         """Open an upload session on the storage proxy (write permission).
 
-        Answers a token and the storage-proxy URL (`.../upload`) to send tus `PATCH` requests to (`storage.tus_upload_part`).
+        Answers a token and the storage-proxy URL (`.../upload`) to send tus `PATCH` requests to
+        (`storage.tus_upload_part`).
 
         ``POST /folders/{name}/request-upload`` (operation ``folders.create_upload_session``).
 
@@ -6619,7 +6896,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             path: File path inside the folder. Server alias `file`. (JSON body ``path``)
-            archive: Download a directory as a zip archive. (JSON body ``archive``)
+            archive: Download a directory as a zip archive. Server default: ``false``. (JSON body
+                ``archive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6773,14 +7051,15 @@ class AsyncFoldersResource(AsyncAPIResource):
     ) -> models.EmptyResponse:
         """Delete files inside a virtual folder (write permission).
 
-        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`, which keeps the shared id.)
+        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
+        which keeps the shared id.)
 
         ``DELETE /folders/{name}/delete-files`` (operation ``folders.delete_files``).
 
         Args:
             name: Folder name. (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6819,7 +7098,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6858,7 +7137,7 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            path: Directory inside the folder. (JSON body ``path``)
+            path: Directory inside the folder. Server default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6895,7 +7174,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name. (path ``name``)
             perm: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``perm``)
-            user_ids: E-mails of the invitees. Server aliases `emails`, `userIDs`. (JSON body ``user_ids``)
+            user_ids: E-mails of the invitees. Server aliases `emails`, `userIDs`. (JSON body
+                ``user_ids``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6958,7 +7238,8 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: Folder name. (path ``name``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body
+                ``permission``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6992,7 +7273,8 @@ class AsyncFoldersResource(AsyncAPIResource):
     ) -> models.UnshareVFolderResponse:
         """Stop sharing a group folder with users (admin).
 
-        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`, which keeps the shared id.)
+        DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
+        which keeps the shared id.)
 
         ``DELETE /folders/{name}/unshare`` (operation ``folders.unshare``).
 
@@ -7034,7 +7316,8 @@ class AsyncFoldersResource(AsyncAPIResource):
     ) -> models.CloneVFolderResponse:
         """Clone a cloneable virtual folder.
 
-        The copy runs as a background task; follow `bgtask_id` with `events.push_background_task_events`.
+        The copy runs as a background task; follow `bgtask_id` with
+        `events.push_background_task_events`.
 
         ``POST /folders/{name}/clone`` (operation ``folders.clone``).
 
@@ -7042,9 +7325,10 @@ class AsyncFoldersResource(AsyncAPIResource):
             name: Name of the folder to clone. (path ``name``)
             target_name: (JSON body ``target_name``)
             target_host: (JSON body ``target_host``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. (JSON body ``permission``)
-            cloneable: (JSON body ``cloneable``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
+                ``"rw"``. (JSON body ``permission``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7083,15 +7367,18 @@ class UserConfigResource(SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.DotfileListOrItem:
-        """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when `path` is given.
+        """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when
+        `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /user-config/dotfiles`` (operation ``user-config.list_or_get``).
 
         Args:
             path: Path of the dotfile to get; omit to list all. (query ``path``)
-            owner_access_key: Access key whose dotfile is meant (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key whose dotfile is meant (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7129,8 +7416,10 @@ class UserConfigResource(SyncAPIResource):
         Args:
             data: Contents of the dotfile. (JSON body ``data``)
             path: Path relative to the home directory. (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            owner_access_key: Access key to create it for (admin delegation). (JSON body ``owner_access_key``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            owner_access_key: Access key to create it for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7168,7 +7457,8 @@ class UserConfigResource(SyncAPIResource):
 
         Args:
             path: Path of the dotfile to delete. (query ``path``)
-            owner_access_key: Access key whose dotfile is meant (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key whose dotfile is meant (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7198,14 +7488,16 @@ class UserConfigResource(SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.EmptyResponse:
-        """Replace the contents and permission of a dotfile of the requester's keypair (or `owner_access_key`'s).
+        """Replace the contents and permission of a dotfile of the requester's keypair (or
+        `owner_access_key`'s).
 
         ``PATCH /user-config/dotfiles`` (operation ``user-config.update``).
 
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7304,15 +7596,18 @@ class AsyncUserConfigResource(AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.DotfileListOrItem:
-        """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when `path` is given.
+        """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when
+        `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /user-config/dotfiles`` (operation ``user-config.list_or_get``).
 
         Args:
             path: Path of the dotfile to get; omit to list all. (query ``path``)
-            owner_access_key: Access key whose dotfile is meant (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key whose dotfile is meant (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7350,8 +7645,10 @@ class AsyncUserConfigResource(AsyncAPIResource):
         Args:
             data: Contents of the dotfile. (JSON body ``data``)
             path: Path relative to the home directory. (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            owner_access_key: Access key to create it for (admin delegation). (JSON body ``owner_access_key``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            owner_access_key: Access key to create it for (admin delegation). (JSON body
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7389,7 +7686,8 @@ class AsyncUserConfigResource(AsyncAPIResource):
 
         Args:
             path: Path of the dotfile to delete. (query ``path``)
-            owner_access_key: Access key whose dotfile is meant (admin delegation). (query ``owner_access_key``)
+            owner_access_key: Access key whose dotfile is meant (admin delegation). (query
+                ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7419,14 +7717,16 @@ class AsyncUserConfigResource(AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> models.EmptyResponse:
-        """Replace the contents and permission of a dotfile of the requester's keypair (or `owner_access_key`'s).
+        """Replace the contents and permission of a dotfile of the requester's keypair (or
+        `owner_access_key`'s).
 
         ``PATCH /user-config/dotfiles`` (operation ``user-config.update``).
 
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7528,13 +7828,15 @@ class GroupConfigResource(SyncAPIResource):
     ) -> models.DotfileListOrItem:
         """List the dotfiles of a group / project (admin), or get one when `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /group-config/dotfiles`` (operation ``group-config.list_or_get``).
 
         Args:
             path: Path of the dotfile to get; omit to list all. (query ``path``)
-            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`, `group_id`. (query ``group``)
+            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`,
+                `group_id`. (query ``group``)
             domain: Domain of the group when `group` is a name. (query ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7575,8 +7877,10 @@ class GroupConfigResource(SyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`, `group_id`. (JSON body ``group``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`,
+                `group_id`. (JSON body ``group``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7617,7 +7921,8 @@ class GroupConfigResource(SyncAPIResource):
 
         Args:
             path: Path of the dotfile to delete. (query ``path``)
-            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`, `group_id`. (query ``group``)
+            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`,
+                `group_id`. (query ``group``)
             domain: Domain of the group when `group` is a name. (query ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7657,8 +7962,10 @@ class GroupConfigResource(SyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`, `group_id`. (JSON body ``group``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`,
+                `group_id`. (JSON body ``group``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7702,13 +8009,15 @@ class AsyncGroupConfigResource(AsyncAPIResource):
     ) -> models.DotfileListOrItem:
         """List the dotfiles of a group / project (admin), or get one when `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /group-config/dotfiles`` (operation ``group-config.list_or_get``).
 
         Args:
             path: Path of the dotfile to get; omit to list all. (query ``path``)
-            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`, `group_id`. (query ``group``)
+            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`,
+                `group_id`. (query ``group``)
             domain: Domain of the group when `group` is a name. (query ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7749,8 +8058,10 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`, `group_id`. (JSON body ``group``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`,
+                `group_id`. (JSON body ``group``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7791,7 +8102,8 @@ class AsyncGroupConfigResource(AsyncAPIResource):
 
         Args:
             path: Path of the dotfile to delete. (query ``path``)
-            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`, `group_id`. (query ``group``)
+            group: Group (project) UUID or name; a name requires `domain`. Server aliases `groupId`,
+                `group_id`. (query ``group``)
             domain: Domain of the group when `group` is a name. (query ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7831,8 +8143,10 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
-            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`, `group_id`. (JSON body ``group``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
+            group: Group UUID or name (a name requires `domain`). Server aliases `groupId`,
+                `group_id`. (JSON body ``group``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7875,7 +8189,8 @@ class DomainConfigResource(SyncAPIResource):
     ) -> models.DotfileListOrItem:
         """List the dotfiles of a domain (admin), or get one when `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /domain-config/dotfiles`` (operation ``domain-config.list_or_get``).
 
@@ -7919,7 +8234,8 @@ class DomainConfigResource(SyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7995,7 +8311,8 @@ class DomainConfigResource(SyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -8037,7 +8354,8 @@ class AsyncDomainConfigResource(AsyncAPIResource):
     ) -> models.DotfileListOrItem:
         """List the dotfiles of a domain (admin), or get one when `path` is given.
 
-        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404 'No such dotfile.' if absent).
+        Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
+        'No such dotfile.' if absent).
 
         ``GET /domain-config/dotfiles`` (operation ``domain-config.list_or_get``).
 
@@ -8081,7 +8399,8 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -8157,7 +8476,8 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         Args:
             data: (JSON body ``data``)
             path: (JSON body ``path``)
-            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body ``permission``)
+            permission: Unix permission bits as three octal digits, e.g. `644`. (JSON body
+                ``permission``)
             domain: (JSON body ``domain``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -8222,13 +8542,14 @@ class ResourceResource(SyncAPIResource):
     ) -> models.CheckPresetsResponse:
         """Report which presets are allocatable and the requester's resource limits and usage.
 
-        The 22.03 client sends no body (the server then uses its defaults). Slot maps have string values; hidden values are `NaN`.
+        The 22.03 client sends no body (the server then uses its defaults). Slot maps have string
+        values; hidden values are `NaN`.
 
         ``POST /resource/check-presets`` (operation ``resource.check_presets``).
 
         Args:
             scaling_group: (JSON body ``scaling_group``)
-            group: Group (project) name. (JSON body ``group``)
+            group: Group (project) name. Server default: ``"default"``. (JSON body ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8573,13 +8894,14 @@ class AsyncResourceResource(AsyncAPIResource):
     ) -> models.CheckPresetsResponse:
         """Report which presets are allocatable and the requester's resource limits and usage.
 
-        The 22.03 client sends no body (the server then uses its defaults). Slot maps have string values; hidden values are `NaN`.
+        The 22.03 client sends no body (the server then uses its defaults). Slot maps have string
+        values; hidden values are `NaN`.
 
         ``POST /resource/check-presets`` (operation ``resource.check_presets``).
 
         Args:
             scaling_group: (JSON body ``scaling_group``)
-            group: Group (project) name. (JSON body ``group``)
+            group: Group (project) name. Server default: ``"default"``. (JSON body ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8974,7 +9296,8 @@ class ConfigResource(SyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: Read every key under `key` as a nested mapping. (JSON body ``prefix``)
+            prefix: Read every key under `key` as a nested mapping. Server default: ``false``. (JSON
+                body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9048,7 +9371,7 @@ class ConfigResource(SyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9160,7 +9483,8 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: Read every key under `key` as a nested mapping. (JSON body ``prefix``)
+            prefix: Read every key under `key` as a nested mapping. Server default: ``false``. (JSON
+                body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9234,7 +9558,7 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9317,7 +9641,7 @@ class ImageResource(SyncAPIResource):
         Args:
             src: Source image reference. (JSON body ``src``)
             target: Target image reference. (JSON body ``target``)
-            architecture: (JSON body ``architecture``)
+            architecture: Server default: ``"x86_64"``. (JSON body ``architecture``)
             launch_options: (JSON body ``launchOptions``)
             brand: (JSON body ``brand``)
             base_distro: (JSON body ``baseDistro``)
@@ -9422,7 +9746,7 @@ class AsyncImageResource(AsyncAPIResource):
         Args:
             src: Source image reference. (JSON body ``src``)
             target: Target image reference. (JSON body ``target``)
-            architecture: (JSON body ``architecture``)
+            architecture: Server default: ``"x86_64"``. (JSON body ``architecture``)
             launch_options: (JSON body ``launchOptions``)
             brand: (JSON body ``brand``)
             base_distro: (JSON body ``baseDistro``)
@@ -9508,13 +9832,16 @@ class ManagerResource(SyncAPIResource):
     ) -> None:
         """Freeze or unfreeze the manager (superadmin).
 
-        `status` must be the upper-case enum name and `force_kill` must be present (the 22.03 client's lower-case payloads are rejected).
+        `status` must be the upper-case enum name and `force_kill` must be present (the 22.03
+        client's lower-case payloads are rejected).
 
         ``PUT /manager/status`` (operation ``manager.update_manager_status``).
 
         Args:
-            status: The enum **name** (upper case); lower-case values are rejected. (JSON body ``status``)
-            force_kill: Kill running sessions when freezing. Must be present. (JSON body ``force_kill``)
+            status: The enum **name** (upper case); lower-case values are rejected. (JSON body
+                ``status``)
+            force_kill: Kill running sessions when freezing. Must be present. Server default:
+                ``false``. (JSON body ``force_kill``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9675,13 +10002,16 @@ class AsyncManagerResource(AsyncAPIResource):
     ) -> None:
         """Freeze or unfreeze the manager (superadmin).
 
-        `status` must be the upper-case enum name and `force_kill` must be present (the 22.03 client's lower-case payloads are rejected).
+        `status` must be the upper-case enum name and `force_kill` must be present (the 22.03
+        client's lower-case payloads are rejected).
 
         ``PUT /manager/status`` (operation ``manager.update_manager_status``).
 
         Args:
-            status: The enum **name** (upper case); lower-case values are rejected. (JSON body ``status``)
-            force_kill: Kill running sessions when freezing. Must be present. (JSON body ``force_kill``)
+            status: The enum **name** (upper case); lower-case values are rejected. (JSON body
+                ``status``)
+            force_kill: Kill running sessions when freezing. Must be present. Server default:
+                ``false``. (JSON body ``force_kill``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9821,9 +10151,11 @@ class LogsErrorResource(SyncAPIResource):
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
 
         Args:
-            mark_read: Mark the returned logs as read. The server accepts `true/false/yes/no/1/0` (the 22.03 client sends `True`/`False`). (query ``mark_read``)
-            page_size: Logs per page (at most 100). (query ``page_size``)
-            page_no: Page number, from 1. (query ``page_no``)
+            mark_read: Mark the returned logs as read. The server accepts `true/false/yes/no/1/0`
+                (the 22.03 client sends `True`/`False`). Server default: ``false``. (query
+                ``mark_read``)
+            page_size: Logs per page (at most 100). Server default: ``20``. (query ``page_size``)
+            page_no: Page number, from 1. Server default: ``1``. (query ``page_no``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9943,9 +10275,11 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
 
         Args:
-            mark_read: Mark the returned logs as read. The server accepts `true/false/yes/no/1/0` (the 22.03 client sends `True`/`False`). (query ``mark_read``)
-            page_size: Logs per page (at most 100). (query ``page_size``)
-            page_no: Page number, from 1. (query ``page_no``)
+            mark_read: Mark the returned logs as read. The server accepts `true/false/yes/no/1/0`
+                (the 22.03 client sends `True`/`False`). Server default: ``false``. (query
+                ``mark_read``)
+            page_size: Logs per page (at most 100). Server default: ``20``. (query ``page_size``)
+            page_no: Page number, from 1. Server default: ``1``. (query ``page_no``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10063,7 +10397,8 @@ class ScalingGroupsResource(SyncAPIResource):
         ``GET /scaling-groups`` (operation ``scaling-groups.list_available_sgroups``).
 
         Args:
-            group: Group (project) UUID or name. Server aliases `group_id`, `group_name`. (query ``group``)
+            group: Group (project) UUID or name. Server aliases `group_id`, `group_name`. (query
+                ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10091,7 +10426,8 @@ class ScalingGroupsResource(SyncAPIResource):
     ) -> models.WsproxyVersionResponse:
         """Get the wsproxy protocol version of a scaling group.
 
-        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation ``scaling-groups.get_wsproxy_version``).
+        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
+        ``scaling-groups.get_wsproxy_version``).
 
         Args:
             scaling_group: Scaling group name. (path ``scaling_group``)
@@ -10133,7 +10469,8 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         ``GET /scaling-groups`` (operation ``scaling-groups.list_available_sgroups``).
 
         Args:
-            group: Group (project) UUID or name. Server aliases `group_id`, `group_name`. (query ``group``)
+            group: Group (project) UUID or name. Server aliases `group_id`, `group_name`. (query
+                ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10161,7 +10498,8 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
     ) -> models.WsproxyVersionResponse:
         """Get the wsproxy protocol version of a scaling group.
 
-        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation ``scaling-groups.get_wsproxy_version``).
+        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
+        ``scaling-groups.get_wsproxy_version``).
 
         Args:
             scaling_group: Scaling group name. (path ``scaling_group``)
@@ -10266,7 +10604,11 @@ class StorageResource(SyncAPIResource):
     ) -> None:
         """Append a chunk to an upload session (tus 1.0.0 core protocol).
 
-        No creation step: the session was opened by `folders.create_upload_session`. Send chunks in order from `Upload-Offset`; each answer carries the new offset. When the written size reaches the announced size the file is moved into place. The partial file is kept, so a failed upload resumes from the offset reported by `HEAD` with the same token (until the token expires).
+        No creation step: the session was opened by `folders.create_upload_session`. Send chunks in
+        order from `Upload-Offset`; each answer carries the new offset. When the written size
+        reaches the announced size the file is moved into place. The partial file is kept, so a
+        failed upload resumes from the offset reported by `HEAD` with the same token (until the
+        token expires).
 
         ``PATCH /upload`` (operation ``storage.tus_upload_part``).
 
@@ -10274,8 +10616,10 @@ class StorageResource(SyncAPIResource):
             base_url: Base URL of the server that serves this operation (the storage proxy).
             token: Upload token (a JWT) from `folders.create_upload_session`. (query ``token``)
             content: Request body (application/offset+octet-stream). (raw body)
-            upload_offset: Byte offset of this chunk; must equal the current size of the upload. (header ``Upload-Offset``)
-            tus_resumable: tus protocol version. (header ``Tus-Resumable``)
+            upload_offset: Byte offset of this chunk; must equal the current size of the upload.
+                (header ``Upload-Offset``)
+            tus_resumable: tus protocol version. Server default: ``"1.0.0"``. (header
+                ``Tus-Resumable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10317,7 +10661,9 @@ class StorageResource(SyncAPIResource):
     ) -> AbstractContextManager[httpx.Response]:
         """Download a file (or a directory as a zip archive) from a virtual folder.
 
-        Served as a file response: `Range` requests work (206) and `HEAD` reports `Accept-Ranges: bytes` and `Content-Length`. Missing file -> 404 `storage/file-not-found`; a directory without `archive` -> 400 `invalid-api-params`.
+        Served as a file response: `Range` requests work (206) and `HEAD` reports `Accept-Ranges:
+        bytes` and `Content-Length`. Missing file -> 404 `storage/file-not-found`; a directory
+        without `archive` -> 400 `invalid-api-params`.
 
         Use it as a context manager: ``with ...download(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -10327,8 +10673,10 @@ class StorageResource(SyncAPIResource):
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
             token: Download token (a JWT) from `folders.create_download_session`. (query ``token``)
-            archive: Stream a directory as a zip archive. (query ``archive``)
-            no_cache: Answer with `Cache-Control: no-store`. (query ``no_cache``)
+            archive: Stream a directory as a zip archive. Server default: ``false``. (query
+                ``archive``)
+            no_cache: Answer with `Cache-Control: no-store`. Server default: ``false``. (query
+                ``no_cache``)
             range: Byte range to fetch, e.g. `bytes=1048576-` to resume. (header ``Range``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -10436,7 +10784,11 @@ class AsyncStorageResource(AsyncAPIResource):
     ) -> None:
         """Append a chunk to an upload session (tus 1.0.0 core protocol).
 
-        No creation step: the session was opened by `folders.create_upload_session`. Send chunks in order from `Upload-Offset`; each answer carries the new offset. When the written size reaches the announced size the file is moved into place. The partial file is kept, so a failed upload resumes from the offset reported by `HEAD` with the same token (until the token expires).
+        No creation step: the session was opened by `folders.create_upload_session`. Send chunks in
+        order from `Upload-Offset`; each answer carries the new offset. When the written size
+        reaches the announced size the file is moved into place. The partial file is kept, so a
+        failed upload resumes from the offset reported by `HEAD` with the same token (until the
+        token expires).
 
         ``PATCH /upload`` (operation ``storage.tus_upload_part``).
 
@@ -10444,8 +10796,10 @@ class AsyncStorageResource(AsyncAPIResource):
             base_url: Base URL of the server that serves this operation (the storage proxy).
             token: Upload token (a JWT) from `folders.create_upload_session`. (query ``token``)
             content: Request body (application/offset+octet-stream). (raw body)
-            upload_offset: Byte offset of this chunk; must equal the current size of the upload. (header ``Upload-Offset``)
-            tus_resumable: tus protocol version. (header ``Tus-Resumable``)
+            upload_offset: Byte offset of this chunk; must equal the current size of the upload.
+                (header ``Upload-Offset``)
+            tus_resumable: tus protocol version. Server default: ``"1.0.0"``. (header
+                ``Tus-Resumable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10487,7 +10841,9 @@ class AsyncStorageResource(AsyncAPIResource):
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """Download a file (or a directory as a zip archive) from a virtual folder.
 
-        Served as a file response: `Range` requests work (206) and `HEAD` reports `Accept-Ranges: bytes` and `Content-Length`. Missing file -> 404 `storage/file-not-found`; a directory without `archive` -> 400 `invalid-api-params`.
+        Served as a file response: `Range` requests work (206) and `HEAD` reports `Accept-Ranges:
+        bytes` and `Content-Length`. Missing file -> 404 `storage/file-not-found`; a directory
+        without `archive` -> 400 `invalid-api-params`.
 
         Use it as a context manager: ``async with ...download(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -10497,8 +10853,10 @@ class AsyncStorageResource(AsyncAPIResource):
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
             token: Download token (a JWT) from `folders.create_download_session`. (query ``token``)
-            archive: Stream a directory as a zip archive. (query ``archive``)
-            no_cache: Answer with `Cache-Control: no-store`. (query ``no_cache``)
+            archive: Stream a directory as a zip archive. Server default: ``false``. (query
+                ``archive``)
+            no_cache: Answer with `Cache-Control: no-store`. Server default: ``false``. (query
+                ``no_cache``)
             range: Byte range to fetch, e.g. `bytes=1048576-` to resume. (header ``Range``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.

@@ -229,7 +229,6 @@ class ConfigResource(SyncAPIResource):
 
         Returns the list of all registered docker registries.
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -280,7 +279,6 @@ class ConfigResource(SyncAPIResource):
            **To avoid this issue, developers must use dedicated CRUD APIs
            instead of relying on the etcd raw access APIs whenever possible.**
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -288,7 +286,7 @@ class ConfigResource(SyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -322,7 +320,6 @@ class ConfigResource(SyncAPIResource):
 
         A raw access API to write key-value pairs into the etcd.
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -330,7 +327,8 @@ class ConfigResource(SyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            value: A string, or a nested mapping to store under the key as a prefix. (JSON body ``value``)
+            value: A string, or a nested mapping to store under the key as a prefix. (JSON body
+                ``value``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -384,7 +382,6 @@ class ConfigResource(SyncAPIResource):
            **To avoid this issue, developers must use dedicated CRUD APIs
            instead of relying on the etcd raw access APIs whenever possible.**
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -392,7 +389,7 @@ class ConfigResource(SyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -506,7 +503,6 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Returns the list of all registered docker registries.
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -557,7 +553,6 @@ class AsyncConfigResource(AsyncAPIResource):
            **To avoid this issue, developers must use dedicated CRUD APIs
            instead of relying on the etcd raw access APIs whenever possible.**
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -565,7 +560,7 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -599,7 +594,6 @@ class AsyncConfigResource(AsyncAPIResource):
 
         A raw access API to write key-value pairs into the etcd.
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -607,7 +601,8 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            value: A string, or a nested mapping to store under the key as a prefix. (JSON body ``value``)
+            value: A string, or a nested mapping to store under the key as a prefix. (JSON body
+                ``value``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -661,7 +656,6 @@ class AsyncConfigResource(AsyncAPIResource):
            **To avoid this issue, developers must use dedicated CRUD APIs
            instead of relying on the etcd raw access APIs whenever possible.**
 
-
         **Preconditions:**
         * Superadmin privilege required.
 
@@ -669,7 +663,7 @@ class AsyncConfigResource(AsyncAPIResource):
 
         Args:
             key: (JSON body ``key``)
-            prefix: (JSON body ``prefix``)
+            prefix: Server default: ``false``. (JSON body ``prefix``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1011,9 +1005,8 @@ class AuthResource(SyncAPIResource):
     ) -> models.UpdatePasswordNoAuthResponse:
         """auth.update_password_no_auth
 
-        Update user's password without any authorization
-        to allows users to update passwords that have expired
-        because it's been too long since a user changed the password.
+        Update user's password without any authorization to allows users to update passwords that
+        have expired because it's been too long since a user changed the password.
 
         ``POST /auth/update-password-no-auth`` (operation ``auth.update_password_no_auth``).
 
@@ -1538,9 +1531,8 @@ class AsyncAuthResource(AsyncAPIResource):
     ) -> models.UpdatePasswordNoAuthResponse:
         """auth.update_password_no_auth
 
-        Update user's password without any authorization
-        to allows users to update passwords that have expired
-        because it's been too long since a user changed the password.
+        Update user's password without any authorization to allows users to update passwords that
+        have expired because it's been too long since a user changed the password.
 
         ``POST /auth/update-password-no-auth`` (operation ``auth.update_password_no_auth``).
 
@@ -1769,9 +1761,12 @@ class FoldersResource(SyncAPIResource):
         ``GET /folders`` (operation ``folders.list_folders``).
 
         Args:
-            all: Deprecated by the server (`true` is rejected); leave unset. (query ``all``)
-            group_id: List only the folders of this group (project), by ID or name. (query ``group_id``)
-            owner_user_email: Superadmins only; list the folders of this user. (query ``owner_user_email``)
+            all: Deprecated by the server (`true` is rejected); leave unset. Server default:
+                ``false``. (query ``all``)
+            group_id: List only the folders of this group (project), by ID or name. (query
+                ``group_id``)
+            owner_user_email: Superadmins only; list the folders of this user. (query
+                ``owner_user_email``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1814,17 +1809,18 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: Name of the vfolder. (JSON body ``name``)
-            host: (JSON body ``host``)
+            host: Server default: ``null``. (JSON body ``host``)
             usage_mode: Usage mode of virtual folder.
 
-                GENERAL: normal virtual folder
-                MODEL: virtual folder which provides shared models
-                DATA: virtual folder which provides shared data. (JSON body ``usage_mode``)
-            permission: Permissions for a virtual folder given to a specific access key.
-                RW_DELETE includes READ_WRITE and READ_WRITE includes READ_ONLY. (JSON body ``permission``)
-            unmanaged_path: (JSON body ``unmanaged_path``)
-            group: (JSON body ``group``)
-            cloneable: (JSON body ``cloneable``)
+                GENERAL: normal virtual folder MODEL: virtual folder which provides shared models
+                DATA: virtual folder which provides shared data. Server default: ``"general"``.
+                (JSON body ``usage_mode``)
+            permission: Permissions for a virtual folder given to a specific access key. RW_DELETE
+                includes READ_WRITE and READ_WRITE includes READ_ONLY. Server default: ``"rw"``.
+                (JSON body ``permission``)
+            unmanaged_path: Server default: ``null``. (JSON body ``unmanaged_path``)
+            group: Server default: ``null``. (JSON body ``group``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1867,7 +1863,8 @@ class FoldersResource(SyncAPIResource):
         ``DELETE /folders`` (operation ``folders.delete_by_id``).
 
         Args:
-            vfolder_id: Target vfolder id to soft-delete, to go to trash bin. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to soft-delete, to go to trash bin. (JSON body
+                ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2258,8 +2255,8 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: (path ``name``)
             path: (JSON body ``path``)
-            parents: (JSON body ``parents``)
-            exist_ok: (JSON body ``exist_ok``)
+            parents: Server default: ``true``. (JSON body ``parents``)
+            exist_ok: Server default: ``false``. (JSON body ``exist_ok``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2344,7 +2341,8 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: (path ``name``)
             path: (JSON body ``path``)
-            archive: Download a directory as a zip archive. (JSON body ``archive``)
+            archive: Download a directory as a zip archive. Server default: ``false``. (JSON body
+                ``archive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2430,7 +2428,8 @@ class FoldersResource(SyncAPIResource):
             name: (path ``name``)
             target_path: (JSON body ``target_path``)
             new_name: (JSON body ``new_name``)
-            is_dir: Ignored by the server since 22.03. (JSON body ``is_dir``)
+            is_dir: Ignored by the server since 22.03. Server default: ``false``. (JSON body
+                ``is_dir``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2473,7 +2472,7 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2515,7 +2514,7 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name (among the folders the requester can access). (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2559,7 +2558,8 @@ class FoldersResource(SyncAPIResource):
             name: (path ``name``)
             target_path: (JSON body ``target_path``)
             new_name: (JSON body ``new_name``)
-            is_dir: Ignored by the server since 22.03. (JSON body ``is_dir``)
+            is_dir: Ignored by the server since 22.03. Server default: ``false``. (JSON body
+                ``is_dir``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2602,7 +2602,7 @@ class FoldersResource(SyncAPIResource):
         Args:
             name: Folder name (among the folders the requester can access). (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2679,7 +2679,7 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: (path ``name``)
-            perm: (JSON body ``perm``)
+            perm: Server default: ``"rw"``. (JSON body ``perm``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2715,7 +2715,6 @@ class FoldersResource(SyncAPIResource):
         Leave from shared VFolder.
 
         Cannot leave a group VFolder or a VFolder that the requesting user owns.
-
 
         **Preconditions:**
         * User privilege required.
@@ -2759,10 +2758,8 @@ class FoldersResource(SyncAPIResource):
 
         Share a group folder to users with overriding permission.
 
-        This will create vfolder_permission(s) relation directly without
-        creating invitation(s). Only group-type vfolders are allowed to
-        be shared directly.
-
+        This will create vfolder_permission(s) relation directly without creating invitation(s).
+        Only group-type vfolders are allowed to be shared directly.
 
         **Preconditions:**
         * Admin privilege required.
@@ -2772,7 +2769,7 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: (path ``name``)
-            permission: (JSON body ``permission``)
+            permission: Server default: ``"rw"``. (JSON body ``permission``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -2806,7 +2803,6 @@ class FoldersResource(SyncAPIResource):
         """folders.unshare
 
         Unshare a group folder from users.
-
 
         **Preconditions:**
         * Admin privilege required.
@@ -2848,7 +2844,6 @@ class FoldersResource(SyncAPIResource):
         """folders.unshare.2
 
         Unshare a group folder from users.
-
 
         **Preconditions:**
         * Admin privilege required.
@@ -2901,11 +2896,13 @@ class FoldersResource(SyncAPIResource):
 
         Args:
             name: (path ``name``)
-            cloneable: (JSON body ``cloneable``)
-            target_name: String composed of alpha-numeric characters with hyphen and underscores in the middle (space and dot may be additionally allowed depending on the used locations). (JSON body ``target_name``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
+            target_name: String composed of alpha-numeric characters with hyphen and underscores in
+                the middle (space and dot may be additionally allowed depending on the used
+                locations). (JSON body ``target_name``)
             target_host: (JSON body ``target_host``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: (JSON body ``permission``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: Server default: ``"rw"``. (JSON body ``permission``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2941,7 +2938,6 @@ class FoldersResource(SyncAPIResource):
 
         Delete `delete-complete`d vfolder rows in DB
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -2949,7 +2945,8 @@ class FoldersResource(SyncAPIResource):
         ``POST /folders/purge`` (operation ``folders.purge``).
 
         Args:
-            vfolder_id: Target vfolder id to purge, permanently remove from DB. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to purge, permanently remove from DB. (JSON body
+                ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -2980,7 +2977,6 @@ class FoldersResource(SyncAPIResource):
         """folders.restore
 
         Recover vfolder from trash bin, by changing status.
-
 
         **Preconditions:**
         * User privilege required.
@@ -3021,14 +3017,14 @@ class FoldersResource(SyncAPIResource):
 
         Delete `delete-pending` vfolders in storage proxy
 
-
         **Preconditions:**
         * User privilege required.
 
         ``POST /folders/delete-from-trash-bin`` (operation ``folders.delete_from_trash_bin``).
 
         Args:
-            vfolder_id: Target vfolder id to hard-delete, permanently remove from storage. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to hard-delete, permanently remove from storage. (JSON
+                body ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3115,7 +3111,6 @@ class FoldersResource(SyncAPIResource):
 
         Update sent invitation's permission. Other fields are not allowed to be updated.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -3187,7 +3182,6 @@ class FoldersResource(SyncAPIResource):
             moved from keypair to a user or a group.
 
             :param inv_id: ID of vfolder_invitations row.
-
 
         **Preconditions:**
         * User privilege required.
@@ -3301,7 +3295,6 @@ class FoldersResource(SyncAPIResource):
 
         Not available for group vfolders.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -3341,7 +3334,6 @@ class FoldersResource(SyncAPIResource):
         Update permission for shared vfolders.
 
         If params['perm'] is None, remove user's permission for the vfolder.
-
 
         **Preconditions:**
         * User privilege required.
@@ -3387,7 +3379,6 @@ class FoldersResource(SyncAPIResource):
 
         Update permission for shared vfolders.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -3430,7 +3421,6 @@ class FoldersResource(SyncAPIResource):
 
         Return the contents of `/etc/fstab` file.
 
-
         **Preconditions:**
         * Superadmin privilege required.
         * Manager status required: RUNNING
@@ -3468,10 +3458,8 @@ class FoldersResource(SyncAPIResource):
 
         List all mounted vfolder hosts in vfroot.
 
-        All mounted hosts from connected (ALIVE) agents are also gathered.
-        Generally, agents should be configured to have same hosts structure,
-        but newly introduced one may not.
-
+        All mounted hosts from connected (ALIVE) agents are also gathered. Generally, agents should
+        be configured to have same hosts structure, but newly introduced one may not.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -3509,12 +3497,10 @@ class FoldersResource(SyncAPIResource):
 
         Mount device into vfolder host.
 
-        Mount a device (eg: nfs) located at `fs_location` into `<vfroot>/name` in the
-        host machines (manager and all agents). `fs_type` can be specified by requester,
-        which fallbaks to 'nfs'.
+        Mount a device (eg: nfs) located at `fs_location` into `<vfroot>/name` in the host machines
+        (manager and all agents). `fs_type` can be specified by requester, which fallbaks to 'nfs'.
 
         If `scaling_group` is specified, try to mount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -3525,11 +3511,11 @@ class FoldersResource(SyncAPIResource):
         Args:
             fs_location: (JSON body ``fs_location``)
             name: (JSON body ``name``)
-            fs_type: (JSON body ``fs_type``)
+            fs_type: Server default: ``"nfs"``. (JSON body ``fs_type``)
             options: (JSON body ``options``)
             scaling_group: (JSON body ``scaling_group``)
             fstab_path: (JSON body ``fstab_path``)
-            edit_fstab: (JSON body ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3570,11 +3556,10 @@ class FoldersResource(SyncAPIResource):
 
         Unmount device from vfolder host.
 
-        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines
-        (manager and all agents).
+        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines (manager and
+        all agents).
 
         If `scaling_group` is specified, try to unmount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -3586,7 +3571,7 @@ class FoldersResource(SyncAPIResource):
             name: (query ``name``)
             scaling_group: (query ``scaling_group``)
             fstab_path: (query ``fstab_path``)
-            edit_fstab: (query ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (query ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3621,11 +3606,10 @@ class FoldersResource(SyncAPIResource):
 
         Unmount device from vfolder host.
 
-        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines
-        (manager and all agents).
+        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines (manager and
+        all agents).
 
         If `scaling_group` is specified, try to unmount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -3671,9 +3655,8 @@ class FoldersResource(SyncAPIResource):
     ) -> models.EmptyResponse:
         """folders.change_vfolder_ownership
 
-        Change the ownership of vfolder
-        For now, we only provide changing the ownership of user-folder
-
+        Change the ownership of vfolder For now, we only provide changing the ownership of
+        user-folder
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -3883,9 +3866,12 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``GET /folders`` (operation ``folders.list_folders``).
 
         Args:
-            all: Deprecated by the server (`true` is rejected); leave unset. (query ``all``)
-            group_id: List only the folders of this group (project), by ID or name. (query ``group_id``)
-            owner_user_email: Superadmins only; list the folders of this user. (query ``owner_user_email``)
+            all: Deprecated by the server (`true` is rejected); leave unset. Server default:
+                ``false``. (query ``all``)
+            group_id: List only the folders of this group (project), by ID or name. (query
+                ``group_id``)
+            owner_user_email: Superadmins only; list the folders of this user. (query
+                ``owner_user_email``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3928,17 +3914,18 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: Name of the vfolder. (JSON body ``name``)
-            host: (JSON body ``host``)
+            host: Server default: ``null``. (JSON body ``host``)
             usage_mode: Usage mode of virtual folder.
 
-                GENERAL: normal virtual folder
-                MODEL: virtual folder which provides shared models
-                DATA: virtual folder which provides shared data. (JSON body ``usage_mode``)
-            permission: Permissions for a virtual folder given to a specific access key.
-                RW_DELETE includes READ_WRITE and READ_WRITE includes READ_ONLY. (JSON body ``permission``)
-            unmanaged_path: (JSON body ``unmanaged_path``)
-            group: (JSON body ``group``)
-            cloneable: (JSON body ``cloneable``)
+                GENERAL: normal virtual folder MODEL: virtual folder which provides shared models
+                DATA: virtual folder which provides shared data. Server default: ``"general"``.
+                (JSON body ``usage_mode``)
+            permission: Permissions for a virtual folder given to a specific access key. RW_DELETE
+                includes READ_WRITE and READ_WRITE includes READ_ONLY. Server default: ``"rw"``.
+                (JSON body ``permission``)
+            unmanaged_path: Server default: ``null``. (JSON body ``unmanaged_path``)
+            group: Server default: ``null``. (JSON body ``group``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -3981,7 +3968,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``DELETE /folders`` (operation ``folders.delete_by_id``).
 
         Args:
-            vfolder_id: Target vfolder id to soft-delete, to go to trash bin. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to soft-delete, to go to trash bin. (JSON body
+                ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4372,8 +4360,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: (path ``name``)
             path: (JSON body ``path``)
-            parents: (JSON body ``parents``)
-            exist_ok: (JSON body ``exist_ok``)
+            parents: Server default: ``true``. (JSON body ``parents``)
+            exist_ok: Server default: ``false``. (JSON body ``exist_ok``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4458,7 +4446,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: (path ``name``)
             path: (JSON body ``path``)
-            archive: Download a directory as a zip archive. (JSON body ``archive``)
+            archive: Download a directory as a zip archive. Server default: ``false``. (JSON body
+                ``archive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4544,7 +4533,8 @@ class AsyncFoldersResource(AsyncAPIResource):
             name: (path ``name``)
             target_path: (JSON body ``target_path``)
             new_name: (JSON body ``new_name``)
-            is_dir: Ignored by the server since 22.03. (JSON body ``is_dir``)
+            is_dir: Ignored by the server since 22.03. Server default: ``false``. (JSON body
+                ``is_dir``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4587,7 +4577,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4629,7 +4619,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name (among the folders the requester can access). (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4673,7 +4663,8 @@ class AsyncFoldersResource(AsyncAPIResource):
             name: (path ``name``)
             target_path: (JSON body ``target_path``)
             new_name: (JSON body ``new_name``)
-            is_dir: Ignored by the server since 22.03. (JSON body ``is_dir``)
+            is_dir: Ignored by the server since 22.03. Server default: ``false``. (JSON body
+                ``is_dir``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4716,7 +4707,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             name: Folder name (among the folders the requester can access). (path ``name``)
             files: (JSON body ``files``)
-            recursive: (JSON body ``recursive``)
+            recursive: Server default: ``false``. (JSON body ``recursive``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -4793,7 +4784,7 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: (path ``name``)
-            perm: (JSON body ``perm``)
+            perm: Server default: ``"rw"``. (JSON body ``perm``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -4829,7 +4820,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         Leave from shared VFolder.
 
         Cannot leave a group VFolder or a VFolder that the requesting user owns.
-
 
         **Preconditions:**
         * User privilege required.
@@ -4873,10 +4863,8 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Share a group folder to users with overriding permission.
 
-        This will create vfolder_permission(s) relation directly without
-        creating invitation(s). Only group-type vfolders are allowed to
-        be shared directly.
-
+        This will create vfolder_permission(s) relation directly without creating invitation(s).
+        Only group-type vfolders are allowed to be shared directly.
 
         **Preconditions:**
         * Admin privilege required.
@@ -4886,7 +4874,7 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: (path ``name``)
-            permission: (JSON body ``permission``)
+            permission: Server default: ``"rw"``. (JSON body ``permission``)
             emails: (JSON body ``emails``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -4920,7 +4908,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         """folders.unshare
 
         Unshare a group folder from users.
-
 
         **Preconditions:**
         * Admin privilege required.
@@ -4962,7 +4949,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         """folders.unshare.2
 
         Unshare a group folder from users.
-
 
         **Preconditions:**
         * Admin privilege required.
@@ -5015,11 +5001,13 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Args:
             name: (path ``name``)
-            cloneable: (JSON body ``cloneable``)
-            target_name: String composed of alpha-numeric characters with hyphen and underscores in the middle (space and dot may be additionally allowed depending on the used locations). (JSON body ``target_name``)
+            cloneable: Server default: ``false``. (JSON body ``cloneable``)
+            target_name: String composed of alpha-numeric characters with hyphen and underscores in
+                the middle (space and dot may be additionally allowed depending on the used
+                locations). (JSON body ``target_name``)
             target_host: (JSON body ``target_host``)
-            usage_mode: (JSON body ``usage_mode``)
-            permission: (JSON body ``permission``)
+            usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
+            permission: Server default: ``"rw"``. (JSON body ``permission``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5055,7 +5043,6 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Delete `delete-complete`d vfolder rows in DB
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -5063,7 +5050,8 @@ class AsyncFoldersResource(AsyncAPIResource):
         ``POST /folders/purge`` (operation ``folders.purge``).
 
         Args:
-            vfolder_id: Target vfolder id to purge, permanently remove from DB. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to purge, permanently remove from DB. (JSON body
+                ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5094,7 +5082,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         """folders.restore
 
         Recover vfolder from trash bin, by changing status.
-
 
         **Preconditions:**
         * User privilege required.
@@ -5135,14 +5122,14 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Delete `delete-pending` vfolders in storage proxy
 
-
         **Preconditions:**
         * User privilege required.
 
         ``POST /folders/delete-from-trash-bin`` (operation ``folders.delete_from_trash_bin``).
 
         Args:
-            vfolder_id: Target vfolder id to hard-delete, permanently remove from storage. (JSON body ``vfolder_id``)
+            vfolder_id: Target vfolder id to hard-delete, permanently remove from storage. (JSON
+                body ``vfolder_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5229,7 +5216,6 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Update sent invitation's permission. Other fields are not allowed to be updated.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -5301,7 +5287,6 @@ class AsyncFoldersResource(AsyncAPIResource):
             moved from keypair to a user or a group.
 
             :param inv_id: ID of vfolder_invitations row.
-
 
         **Preconditions:**
         * User privilege required.
@@ -5415,7 +5400,6 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Not available for group vfolders.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -5455,7 +5439,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         Update permission for shared vfolders.
 
         If params['perm'] is None, remove user's permission for the vfolder.
-
 
         **Preconditions:**
         * User privilege required.
@@ -5501,7 +5484,6 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Update permission for shared vfolders.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -5544,7 +5526,6 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Return the contents of `/etc/fstab` file.
 
-
         **Preconditions:**
         * Superadmin privilege required.
         * Manager status required: RUNNING
@@ -5582,10 +5563,8 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         List all mounted vfolder hosts in vfroot.
 
-        All mounted hosts from connected (ALIVE) agents are also gathered.
-        Generally, agents should be configured to have same hosts structure,
-        but newly introduced one may not.
-
+        All mounted hosts from connected (ALIVE) agents are also gathered. Generally, agents should
+        be configured to have same hosts structure, but newly introduced one may not.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -5623,12 +5602,10 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Mount device into vfolder host.
 
-        Mount a device (eg: nfs) located at `fs_location` into `<vfroot>/name` in the
-        host machines (manager and all agents). `fs_type` can be specified by requester,
-        which fallbaks to 'nfs'.
+        Mount a device (eg: nfs) located at `fs_location` into `<vfroot>/name` in the host machines
+        (manager and all agents). `fs_type` can be specified by requester, which fallbaks to 'nfs'.
 
         If `scaling_group` is specified, try to mount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -5639,11 +5616,11 @@ class AsyncFoldersResource(AsyncAPIResource):
         Args:
             fs_location: (JSON body ``fs_location``)
             name: (JSON body ``name``)
-            fs_type: (JSON body ``fs_type``)
+            fs_type: Server default: ``"nfs"``. (JSON body ``fs_type``)
             options: (JSON body ``options``)
             scaling_group: (JSON body ``scaling_group``)
             fstab_path: (JSON body ``fstab_path``)
-            edit_fstab: (JSON body ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (JSON body ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5684,11 +5661,10 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Unmount device from vfolder host.
 
-        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines
-        (manager and all agents).
+        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines (manager and
+        all agents).
 
         If `scaling_group` is specified, try to unmount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -5700,7 +5676,7 @@ class AsyncFoldersResource(AsyncAPIResource):
             name: (query ``name``)
             scaling_group: (query ``scaling_group``)
             fstab_path: (query ``fstab_path``)
-            edit_fstab: (query ``edit_fstab``)
+            edit_fstab: Server default: ``false``. (query ``edit_fstab``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -5735,11 +5711,10 @@ class AsyncFoldersResource(AsyncAPIResource):
 
         Unmount device from vfolder host.
 
-        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines
-        (manager and all agents).
+        Unmount a device (eg: nfs) located at `<vfroot>/name` from the host machines (manager and
+        all agents).
 
         If `scaling_group` is specified, try to unmount for agents in the scaling group.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -5785,9 +5760,8 @@ class AsyncFoldersResource(AsyncAPIResource):
     ) -> models.EmptyResponse:
         """folders.change_vfolder_ownership
 
-        Change the ownership of vfolder
-        For now, we only provide changing the ownership of user-folder
-
+        Change the ownership of vfolder For now, we only provide changing the ownership of
+        user-folder
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -6163,7 +6137,7 @@ class ServicesResource(SyncAPIResource):
         ``GET /services`` (operation ``services.list_serve``).
 
         Args:
-            name: (JSON body ``name``)
+            name: Server default: ``null``. (JSON body ``name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6208,9 +6182,8 @@ class ServicesResource(SyncAPIResource):
     ) -> models.ServeInfoModel:
         """services.create
 
-        Creates a new model service. If `desired_session_count` is greater than zero,
-        then inference sessions will be automatically scheduled upon successful creation of model service.
-
+        Creates a new model service. If `desired_session_count` is greater than zero, then inference
+        sessions will be automatically scheduled upon successful creation of model service.
 
         **Preconditions:**
         * User privilege required.
@@ -6220,20 +6193,27 @@ class ServicesResource(SyncAPIResource):
 
         Args:
             name: Name of the service. (JSON body ``name``)
-            desired_session_count: Number of sessions to serve traffic. (JSON body ``desired_session_count``)
-            image: String reference of the image which will be used to create session. (JSON body ``image``)
-            runtime_variant: (JSON body ``runtime_variant``)
-            arch: Image architecture. (JSON body ``arch``)
-            group: Name of project to spawn session. (JSON body ``group``)
-            domain: Name of domain to spawn session. (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            tag: (JSON body ``tag``)
-            startup_command: (JSON body ``startup_command``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
-            callback_url: (JSON body ``callback_url``)
-            owner_access_key: (for privileged users only) when specified, transfer ownership of the inference session to specified user. (JSON body ``owner_access_key``)
-            open_to_public: If set to true, do not require an API key to access the model service. (JSON body ``open_to_public``)
+            desired_session_count: Number of sessions to serve traffic. (JSON body
+                ``desired_session_count``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
+            runtime_variant: Server default: ``"custom"``. (JSON body ``runtime_variant``)
+            arch: Image architecture. Server default: ``"x86_64"``. (JSON body ``arch``)
+            group: Name of project to spawn session. Server default: ``"default"``. (JSON body
+                ``group``)
+            domain: Name of domain to spawn session. Server default: ``"default"``. (JSON body
+                ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            tag: Server default: ``null``. (JSON body ``tag``)
+            startup_command: Server default: ``null``. (JSON body ``startup_command``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
+            callback_url: Server default: ``null``. (JSON body ``callback_url``)
+            owner_access_key: (for privileged users only) when specified, transfer ownership of the
+                inference session to specified user. Server default: ``null``. (JSON body
+                ``owner_access_key``)
+            open_to_public: If set to true, do not require an API key to access the model service.
+                Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6302,20 +6282,27 @@ class ServicesResource(SyncAPIResource):
 
         Args:
             name: Name of the service. (JSON body ``name``)
-            desired_session_count: Number of sessions to serve traffic. (JSON body ``desired_session_count``)
-            image: String reference of the image which will be used to create session. (JSON body ``image``)
-            runtime_variant: (JSON body ``runtime_variant``)
-            arch: Image architecture. (JSON body ``arch``)
-            group: Name of project to spawn session. (JSON body ``group``)
-            domain: Name of domain to spawn session. (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            tag: (JSON body ``tag``)
-            startup_command: (JSON body ``startup_command``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
-            callback_url: (JSON body ``callback_url``)
-            owner_access_key: (for privileged users only) when specified, transfer ownership of the inference session to specified user. (JSON body ``owner_access_key``)
-            open_to_public: If set to true, do not require an API key to access the model service. (JSON body ``open_to_public``)
+            desired_session_count: Number of sessions to serve traffic. (JSON body
+                ``desired_session_count``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
+            runtime_variant: Server default: ``"custom"``. (JSON body ``runtime_variant``)
+            arch: Image architecture. Server default: ``"x86_64"``. (JSON body ``arch``)
+            group: Name of project to spawn session. Server default: ``"default"``. (JSON body
+                ``group``)
+            domain: Name of domain to spawn session. Server default: ``"default"``. (JSON body
+                ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            tag: Server default: ``null``. (JSON body ``tag``)
+            startup_command: Server default: ``null``. (JSON body ``startup_command``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
+            callback_url: Server default: ``null``. (JSON body ``callback_url``)
+            owner_access_key: (for privileged users only) when specified, transfer ownership of the
+                inference session to specified user. Server default: ``null``. (JSON body
+                ``owner_access_key``)
+            open_to_public: If set to true, do not require an API key to access the model service.
+                Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6419,7 +6406,6 @@ class ServicesResource(SyncAPIResource):
 
         Removes model service (and inference sessions for the service also).
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -6449,11 +6435,10 @@ class ServicesResource(SyncAPIResource):
     ) -> models.ErrorListResponseModel:
         """services.list_errors
 
-        List errors raised while trying to create the inference sessions. Backend.AI will
-        stop trying to create an inference session for the model service if six (6) error stacks
-        up. The only way to clear the error and retry spawning session is to call
-        `clear_error` (POST /services/{service_id}/errors/clear) API.
-
+        List errors raised while trying to create the inference sessions. Backend.AI will stop
+        trying to create an inference session for the model service if six (6) error stacks up. The
+        only way to clear the error and retry spawning session is to call `clear_error` (POST
+        /services/{service_id}/errors/clear) API.
 
         **Preconditions:**
         * User privilege required.
@@ -6517,7 +6502,6 @@ class ServicesResource(SyncAPIResource):
         Updates ideal inference session count manually. Based on the difference of this number,
         inference sessions will be created or removed automatically.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -6556,10 +6540,9 @@ class ServicesResource(SyncAPIResource):
     ) -> models.SuccessResponseModel:
         """services.sync
 
-        Force syncs up-to-date model service information with AppProxy.
-        In normal situations this will be automatically handled by Backend.AI schedulers,
-        but this API is left open in case of unexpected restart of AppProxy process.
-
+        Force syncs up-to-date model service information with AppProxy. In normal situations this
+        will be automatically handled by Backend.AI schedulers, but this API is left open in case of
+        unexpected restart of AppProxy process.
 
         **Preconditions:**
         * User privilege required.
@@ -6593,7 +6576,6 @@ class ServicesResource(SyncAPIResource):
         """services.update_route
 
         Updates traffic bias of specific route.
-
 
         **Preconditions:**
         * User privilege required.
@@ -6640,7 +6622,6 @@ class ServicesResource(SyncAPIResource):
 
         Scales down the service by removing specific inference session.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -6677,10 +6658,9 @@ class ServicesResource(SyncAPIResource):
     ) -> models.TokenResponseModel:
         """services.generate_token
 
-        Generates a token which acts as an API key to authenticate when calling model service endpoint.
-        If both duration and valid_until is not set then the AppProxy will determine appropriate lifetime of the token.
-        duration and valid_until can't be both specified.
-
+        Generates a token which acts as an API key to authenticate when calling model service
+        endpoint. If both duration and valid_until is not set then the AppProxy will determine
+        appropriate lifetime of the token. duration and valid_until can't be both specified.
 
         **Preconditions:**
         * User privilege required.
@@ -6690,9 +6670,12 @@ class ServicesResource(SyncAPIResource):
 
         Args:
             service_id: (path ``service_id``)
-            duration: The lifetime duration of the token. (JSON body ``duration``)
-            valid_until: The absolute token expiry date expressed in the Unix epoch format. (JSON body ``valid_until``)
-            expires_at: The expiration timestamp computed from duration or valid_until. (JSON body ``expires_at``)
+            duration: The lifetime duration of the token. Server default: ``null``. (JSON body
+                ``duration``)
+            valid_until: The absolute token expiry date expressed in the Unix epoch format. Server
+                default: ``null``. (JSON body ``valid_until``)
+            expires_at: The expiration timestamp computed from duration or valid_until. Server
+                default: ``-1``. (JSON body ``expires_at``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6737,7 +6720,7 @@ class AsyncServicesResource(AsyncAPIResource):
         ``GET /services`` (operation ``services.list_serve``).
 
         Args:
-            name: (JSON body ``name``)
+            name: Server default: ``null``. (JSON body ``name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -6782,9 +6765,8 @@ class AsyncServicesResource(AsyncAPIResource):
     ) -> models.ServeInfoModel:
         """services.create
 
-        Creates a new model service. If `desired_session_count` is greater than zero,
-        then inference sessions will be automatically scheduled upon successful creation of model service.
-
+        Creates a new model service. If `desired_session_count` is greater than zero, then inference
+        sessions will be automatically scheduled upon successful creation of model service.
 
         **Preconditions:**
         * User privilege required.
@@ -6794,20 +6776,27 @@ class AsyncServicesResource(AsyncAPIResource):
 
         Args:
             name: Name of the service. (JSON body ``name``)
-            desired_session_count: Number of sessions to serve traffic. (JSON body ``desired_session_count``)
-            image: String reference of the image which will be used to create session. (JSON body ``image``)
-            runtime_variant: (JSON body ``runtime_variant``)
-            arch: Image architecture. (JSON body ``arch``)
-            group: Name of project to spawn session. (JSON body ``group``)
-            domain: Name of domain to spawn session. (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            tag: (JSON body ``tag``)
-            startup_command: (JSON body ``startup_command``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
-            callback_url: (JSON body ``callback_url``)
-            owner_access_key: (for privileged users only) when specified, transfer ownership of the inference session to specified user. (JSON body ``owner_access_key``)
-            open_to_public: If set to true, do not require an API key to access the model service. (JSON body ``open_to_public``)
+            desired_session_count: Number of sessions to serve traffic. (JSON body
+                ``desired_session_count``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
+            runtime_variant: Server default: ``"custom"``. (JSON body ``runtime_variant``)
+            arch: Image architecture. Server default: ``"x86_64"``. (JSON body ``arch``)
+            group: Name of project to spawn session. Server default: ``"default"``. (JSON body
+                ``group``)
+            domain: Name of domain to spawn session. Server default: ``"default"``. (JSON body
+                ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            tag: Server default: ``null``. (JSON body ``tag``)
+            startup_command: Server default: ``null``. (JSON body ``startup_command``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
+            callback_url: Server default: ``null``. (JSON body ``callback_url``)
+            owner_access_key: (for privileged users only) when specified, transfer ownership of the
+                inference session to specified user. Server default: ``null``. (JSON body
+                ``owner_access_key``)
+            open_to_public: If set to true, do not require an API key to access the model service.
+                Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6876,20 +6865,27 @@ class AsyncServicesResource(AsyncAPIResource):
 
         Args:
             name: Name of the service. (JSON body ``name``)
-            desired_session_count: Number of sessions to serve traffic. (JSON body ``desired_session_count``)
-            image: String reference of the image which will be used to create session. (JSON body ``image``)
-            runtime_variant: (JSON body ``runtime_variant``)
-            arch: Image architecture. (JSON body ``arch``)
-            group: Name of project to spawn session. (JSON body ``group``)
-            domain: Name of domain to spawn session. (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            tag: (JSON body ``tag``)
-            startup_command: (JSON body ``startup_command``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
-            callback_url: (JSON body ``callback_url``)
-            owner_access_key: (for privileged users only) when specified, transfer ownership of the inference session to specified user. (JSON body ``owner_access_key``)
-            open_to_public: If set to true, do not require an API key to access the model service. (JSON body ``open_to_public``)
+            desired_session_count: Number of sessions to serve traffic. (JSON body
+                ``desired_session_count``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
+            runtime_variant: Server default: ``"custom"``. (JSON body ``runtime_variant``)
+            arch: Image architecture. Server default: ``"x86_64"``. (JSON body ``arch``)
+            group: Name of project to spawn session. Server default: ``"default"``. (JSON body
+                ``group``)
+            domain: Name of domain to spawn session. Server default: ``"default"``. (JSON body
+                ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            tag: Server default: ``null``. (JSON body ``tag``)
+            startup_command: Server default: ``null``. (JSON body ``startup_command``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
+            callback_url: Server default: ``null``. (JSON body ``callback_url``)
+            owner_access_key: (for privileged users only) when specified, transfer ownership of the
+                inference session to specified user. Server default: ``null``. (JSON body
+                ``owner_access_key``)
+            open_to_public: If set to true, do not require an API key to access the model service.
+                Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -6993,7 +6989,6 @@ class AsyncServicesResource(AsyncAPIResource):
 
         Removes model service (and inference sessions for the service also).
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -7023,11 +7018,10 @@ class AsyncServicesResource(AsyncAPIResource):
     ) -> models.ErrorListResponseModel:
         """services.list_errors
 
-        List errors raised while trying to create the inference sessions. Backend.AI will
-        stop trying to create an inference session for the model service if six (6) error stacks
-        up. The only way to clear the error and retry spawning session is to call
-        `clear_error` (POST /services/{service_id}/errors/clear) API.
-
+        List errors raised while trying to create the inference sessions. Backend.AI will stop
+        trying to create an inference session for the model service if six (6) error stacks up. The
+        only way to clear the error and retry spawning session is to call `clear_error` (POST
+        /services/{service_id}/errors/clear) API.
 
         **Preconditions:**
         * User privilege required.
@@ -7091,7 +7085,6 @@ class AsyncServicesResource(AsyncAPIResource):
         Updates ideal inference session count manually. Based on the difference of this number,
         inference sessions will be created or removed automatically.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -7130,10 +7123,9 @@ class AsyncServicesResource(AsyncAPIResource):
     ) -> models.SuccessResponseModel:
         """services.sync
 
-        Force syncs up-to-date model service information with AppProxy.
-        In normal situations this will be automatically handled by Backend.AI schedulers,
-        but this API is left open in case of unexpected restart of AppProxy process.
-
+        Force syncs up-to-date model service information with AppProxy. In normal situations this
+        will be automatically handled by Backend.AI schedulers, but this API is left open in case of
+        unexpected restart of AppProxy process.
 
         **Preconditions:**
         * User privilege required.
@@ -7167,7 +7159,6 @@ class AsyncServicesResource(AsyncAPIResource):
         """services.update_route
 
         Updates traffic bias of specific route.
-
 
         **Preconditions:**
         * User privilege required.
@@ -7214,7 +7205,6 @@ class AsyncServicesResource(AsyncAPIResource):
 
         Scales down the service by removing specific inference session.
 
-
         **Preconditions:**
         * User privilege required.
         * Manager status required: RUNNING
@@ -7251,10 +7241,9 @@ class AsyncServicesResource(AsyncAPIResource):
     ) -> models.TokenResponseModel:
         """services.generate_token
 
-        Generates a token which acts as an API key to authenticate when calling model service endpoint.
-        If both duration and valid_until is not set then the AppProxy will determine appropriate lifetime of the token.
-        duration and valid_until can't be both specified.
-
+        Generates a token which acts as an API key to authenticate when calling model service
+        endpoint. If both duration and valid_until is not set then the AppProxy will determine
+        appropriate lifetime of the token. duration and valid_until can't be both specified.
 
         **Preconditions:**
         * User privilege required.
@@ -7264,9 +7253,12 @@ class AsyncServicesResource(AsyncAPIResource):
 
         Args:
             service_id: (path ``service_id``)
-            duration: The lifetime duration of the token. (JSON body ``duration``)
-            valid_until: The absolute token expiry date expressed in the Unix epoch format. (JSON body ``valid_until``)
-            expires_at: The expiration timestamp computed from duration or valid_until. (JSON body ``expires_at``)
+            duration: The lifetime duration of the token. Server default: ``null``. (JSON body
+                ``duration``)
+            valid_until: The absolute token expiry date expressed in the Unix epoch format. Server
+                default: ``null``. (JSON body ``valid_until``)
+            expires_at: The expiration timestamp computed from duration or valid_until. Server
+                default: ``-1``. (JSON body ``expires_at``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7331,23 +7323,28 @@ class SessionResource(SyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
+            priority: Server default: ``10``. (JSON body ``priority``)
             image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
+            arch: Server default: ``"x86_64"``. (JSON body ``arch``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
-            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
+            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON
+                body ``starts_at``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded shell script run at container start. (JSON body ``bootstrap_script``)
-            dependencies: IDs or names of sessions that must finish successfully first. (JSON body ``dependencies``)
+            bootstrap_script: Base64-encoded shell script run at container start. (JSON body
+                ``bootstrap_script``)
+            dependencies: IDs or names of sessions that must finish successfully first. (JSON body
+                ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -7425,23 +7422,28 @@ class SessionResource(SyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
+            priority: Server default: ``10``. (JSON body ``priority``)
             image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
+            arch: Server default: ``"x86_64"``. (JSON body ``arch``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
-            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
+            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON
+                body ``starts_at``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded shell script run at container start. (JSON body ``bootstrap_script``)
-            dependencies: IDs or names of sessions that must finish successfully first. (JSON body ``dependencies``)
+            bootstrap_script: Base64-encoded shell script run at container start. (JSON body
+                ``bootstrap_script``)
+            dependencies: IDs or names of sessions that must finish successfully first. (JSON body
+                ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -7520,26 +7522,28 @@ class SessionResource(SyncAPIResource):
 
         Args:
             template_id: (JSON body ``template_id``)
-            name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
-            image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
-            tag: (JSON body ``tag``)
+            name: Server default: ``null``. (JSON body ``name``)
+            priority: Server default: ``10``. (JSON body ``priority``)
+            image: Server default: ``null``. (JSON body ``image``)
+            arch: Server default: ``null``. (JSON body ``arch``)
+            type: Server default: ``null``. (JSON body ``type``)
+            group: Server default: ``null``. (JSON body ``group``)
+            domain: Server default: ``null``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
+            tag: Server default: ``null``. (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)
             starts_at: (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
             dependencies: (JSON body ``dependencies``)
             callback_url: (JSON body ``callback_url``)
-            owner_access_key: (JSON body ``owner_access_key``)
+            owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7607,9 +7611,9 @@ class SessionResource(SyncAPIResource):
         Args:
             client_session_token: (JSON body ``clientSessionToken``)
             template_id: (JSON body ``template_id``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             scaling_group: (JSON body ``scaling_group``)
             tag: (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
@@ -7654,7 +7658,6 @@ class SessionResource(SyncAPIResource):
         """session.match_sessions
 
         A quick session-ID matcher API for use with auto-completion in CLI.
-
 
         **Preconditions:**
         * User privilege required.
@@ -7806,7 +7809,8 @@ class SessionResource(SyncAPIResource):
         Args:
             session_name: (path ``session_name``)
             mode: (JSON body ``mode``)
-            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body ``runId``)
+            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body
+                ``runId``)
             code: Code, or the user's input in mode `input`. (JSON body ``code``)
             options: (JSON body ``options``)
             extra_headers: Headers added to this request.
@@ -7851,9 +7855,12 @@ class SessionResource(SyncAPIResource):
         ``DELETE /session/{session_name}`` (operation ``session.destroy``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
-            forced: Destroy even if the session is not in a destroyable state (admins only). (query ``forced``)
-            recursive: Also destroy the sessions that depend on this one; the answer is then a list. (query ``recursive``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
+            forced: Destroy even if the session is not in a destroyable state (admins only). Server
+                default: ``false``. (query ``forced``)
+            recursive: Also destroy the sessions that depend on this one; the answer is then a list.
+                Server default: ``false``. (query ``recursive``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -7965,7 +7972,8 @@ class SessionResource(SyncAPIResource):
         ``HEAD /session/_/logs`` (operation ``session.get_task_logs``).
 
         Args:
-            session_name: ID of the batch session (task) whose logs to read (aliases `sessionName`, `task_id`, `taskId`). (query ``session_name``)
+            session_name: ID of the batch session (task) whose logs to read (aliases `sessionName`,
+                `task_id`, `taskId`). (query ``session_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -7996,7 +8004,8 @@ class SessionResource(SyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /session/{session_name}/direct-access-info`` (operation ``session.get_direct_access_info``).
+        ``GET /session/{session_name}/direct-access-info`` (operation
+        ``session.get_direct_access_info``).
 
         Args:
             session_name: (path ``session_name``)
@@ -8032,9 +8041,11 @@ class SessionResource(SyncAPIResource):
         ``GET /session/{session_name}/logs`` (operation ``session.get_container_logs``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
             owner_access_key: (query ``owner_access_key``)
-            kernel_id: Read the logs of this kernel of a cluster session instead of the main one. (query ``kernel_id``)
+            kernel_id: Read the logs of this kernel of a cluster session instead of the main one.
+                (query ``kernel_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8220,7 +8231,9 @@ class SessionResource(SyncAPIResource):
 
         Args:
             session_name: (path ``session_name``)
-            src: One part per file, all named `src`; the part's filename is the destination path relative to the container's working directory. At most 20 files, each under 1 MiB. (multipart files ``src``)
+            src: One part per file, all named `src`; the part's filename is the destination path
+                relative to the container's working directory. At most 20 files, each under 1 MiB.
+                (multipart files ``src``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8245,7 +8258,8 @@ class SessionResource(SyncAPIResource):
     ) -> None:
         """Removed in 24.09; use POST on the same path
 
-        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json `deprecated-api`). The 22.03 GET-with-JSON-body download became `POST`.
+        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json
+        `deprecated-api`). The 22.03 GET-with-JSON-body download became `POST`.
 
         Deprecated by the server.
 
@@ -8315,11 +8329,13 @@ class SessionResource(SyncAPIResource):
     ) -> None:
         """Removed in 24.09; use POST on the same path
 
-        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json `deprecated-api`). The 22.03 GET with a `file` query became `POST` with a JSON body.
+        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json
+        `deprecated-api`). The 22.03 GET with a `file` query became `POST` with a JSON body.
 
         Deprecated by the server.
 
-        ``GET /session/{session_name}/download_single`` (operation ``session.deprecated_stub_impl.2``).
+        ``GET /session/{session_name}/download_single`` (operation
+        ``session.deprecated_stub_impl.2``).
 
         Args:
             session_name: (path ``session_name``)
@@ -8346,7 +8362,6 @@ class SessionResource(SyncAPIResource):
         """session.download_single
 
         Download a single file from the scratch root. Only for small files.
-
 
         **Preconditions:**
         * User privilege required.
@@ -8389,13 +8404,17 @@ class SessionResource(SyncAPIResource):
     ) -> models.ListSessionFilesResponse:
         """session.list_files
 
-        The 24.09 handler parses the request body as JSON itself (checked against a live 24.09.6 manager: a body-less GET with `?path=` answers 400 "Expecting value"), so `path` travels in a JSON body even though this is a GET.
+        The 24.09 handler parses the request body as JSON itself (checked against a live 24.09.6
+        manager: a body-less GET with `?path=` answers 400 "Expecting value"), so `path` travels in
+        a JSON body even though this is a GET.
 
         ``GET /session/{session_name}/files`` (operation ``session.list_files``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
-            path: Directory inside the container to list (default `.`, the work directory). (JSON body ``path``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
+            path: Directory inside the container to list (default `.`, the work directory). Server
+                default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8566,8 +8585,8 @@ class SessionResource(SyncAPIResource):
         Args:
             session_name: (path ``session_name``)
             image_name: Name of the image to be created. (JSON body ``image_name``)
-            login_session_token: (JSON body ``login_session_token``)
-            image_visibility: (JSON body ``image_visibility``)
+            login_session_token: Server default: ``null``. (JSON body ``login_session_token``)
+            image_visibility: Server default: ``"user"``. (JSON body ``image_visibility``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8639,7 +8658,8 @@ class SessionResource(SyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /session/{session_name}/dependency-graph`` (operation ``session.get_dependency_graph``).
+        ``GET /session/{session_name}/dependency-graph`` (operation
+        ``session.get_dependency_graph``).
 
         Args:
             session_name: (path ``session_name``)
@@ -8697,23 +8717,28 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
+            priority: Server default: ``10``. (JSON body ``priority``)
             image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
+            arch: Server default: ``"x86_64"``. (JSON body ``arch``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
-            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
+            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON
+                body ``starts_at``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded shell script run at container start. (JSON body ``bootstrap_script``)
-            dependencies: IDs or names of sessions that must finish successfully first. (JSON body ``dependencies``)
+            bootstrap_script: Base64-encoded shell script run at container start. (JSON body
+                ``bootstrap_script``)
+            dependencies: IDs or names of sessions that must finish successfully first. (JSON body
+                ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -8791,23 +8816,28 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
+            priority: Server default: ``10``. (JSON body ``priority``)
             image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
+            arch: Server default: ``"x86_64"``. (JSON body ``arch``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
             tag: (JSON body ``tag``)
-            enqueue_only: (JSON body ``enqueueOnly``)
-            max_wait_seconds: (JSON body ``maxWaitSeconds``)
-            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
+            max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
+            starts_at: Batch sessions only; ISO-8601 datetime or a relative delay like `10m`. (JSON
+                body ``starts_at``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: Base64-encoded shell script run at container start. (JSON body ``bootstrap_script``)
-            dependencies: IDs or names of sessions that must finish successfully first. (JSON body ``dependencies``)
+            bootstrap_script: Base64-encoded shell script run at container start. (JSON body
+                ``bootstrap_script``)
+            dependencies: IDs or names of sessions that must finish successfully first. (JSON body
+                ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -8886,26 +8916,28 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             template_id: (JSON body ``template_id``)
-            name: (JSON body ``name``)
-            priority: (JSON body ``priority``)
-            image: (JSON body ``image``)
-            arch: (JSON body ``arch``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
-            cluster_size: (JSON body ``cluster_size``)
-            cluster_mode: (JSON body ``cluster_mode``)
-            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template. (JSON body ``config``)
-            tag: (JSON body ``tag``)
+            name: Server default: ``null``. (JSON body ``name``)
+            priority: Server default: ``10``. (JSON body ``priority``)
+            image: Server default: ``null``. (JSON body ``image``)
+            arch: Server default: ``null``. (JSON body ``arch``)
+            type: Server default: ``null``. (JSON body ``type``)
+            group: Server default: ``null``. (JSON body ``group``)
+            domain: Server default: ``null``. (JSON body ``domain``)
+            cluster_size: Server default: ``1``. (JSON body ``cluster_size``)
+            cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
+            config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
+                the server). `preopen_ports` and `agent_list` are not accepted when creating from a
+                template. Server default: ``{}``. (JSON body ``config``)
+            tag: Server default: ``null``. (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)
             starts_at: (JSON body ``starts_at``)
-            reuse_if_exists: (JSON body ``reuseIfExists``)
+            reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             startup_command: (JSON body ``startupCommand``)
-            bootstrap_script: (JSON body ``bootstrap_script``)
+            bootstrap_script: Server default: ``null``. (JSON body ``bootstrap_script``)
             dependencies: (JSON body ``dependencies``)
             callback_url: (JSON body ``callback_url``)
-            owner_access_key: (JSON body ``owner_access_key``)
+            owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -8973,9 +9005,9 @@ class AsyncSessionResource(AsyncAPIResource):
         Args:
             client_session_token: (JSON body ``clientSessionToken``)
             template_id: (JSON body ``template_id``)
-            type: (JSON body ``type``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            type: Server default: ``"interactive"``. (JSON body ``type``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             scaling_group: (JSON body ``scaling_group``)
             tag: (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
@@ -9020,7 +9052,6 @@ class AsyncSessionResource(AsyncAPIResource):
         """session.match_sessions
 
         A quick session-ID matcher API for use with auto-completion in CLI.
-
 
         **Preconditions:**
         * User privilege required.
@@ -9172,7 +9203,8 @@ class AsyncSessionResource(AsyncAPIResource):
         Args:
             session_name: (path ``session_name``)
             mode: (JSON body ``mode``)
-            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body ``runId``)
+            run_id: null on the first call of a run; required for `continue` and `input`. (JSON body
+                ``runId``)
             code: Code, or the user's input in mode `input`. (JSON body ``code``)
             options: (JSON body ``options``)
             extra_headers: Headers added to this request.
@@ -9217,9 +9249,12 @@ class AsyncSessionResource(AsyncAPIResource):
         ``DELETE /session/{session_name}`` (operation ``session.destroy``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
-            forced: Destroy even if the session is not in a destroyable state (admins only). (query ``forced``)
-            recursive: Also destroy the sessions that depend on this one; the answer is then a list. (query ``recursive``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
+            forced: Destroy even if the session is not in a destroyable state (admins only). Server
+                default: ``false``. (query ``forced``)
+            recursive: Also destroy the sessions that depend on this one; the answer is then a list.
+                Server default: ``false``. (query ``recursive``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -9331,7 +9366,8 @@ class AsyncSessionResource(AsyncAPIResource):
         ``HEAD /session/_/logs`` (operation ``session.get_task_logs``).
 
         Args:
-            session_name: ID of the batch session (task) whose logs to read (aliases `sessionName`, `task_id`, `taskId`). (query ``session_name``)
+            session_name: ID of the batch session (task) whose logs to read (aliases `sessionName`,
+                `task_id`, `taskId`). (query ``session_name``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9362,7 +9398,8 @@ class AsyncSessionResource(AsyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /session/{session_name}/direct-access-info`` (operation ``session.get_direct_access_info``).
+        ``GET /session/{session_name}/direct-access-info`` (operation
+        ``session.get_direct_access_info``).
 
         Args:
             session_name: (path ``session_name``)
@@ -9398,9 +9435,11 @@ class AsyncSessionResource(AsyncAPIResource):
         ``GET /session/{session_name}/logs`` (operation ``session.get_container_logs``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
             owner_access_key: (query ``owner_access_key``)
-            kernel_id: Read the logs of this kernel of a cluster session instead of the main one. (query ``kernel_id``)
+            kernel_id: Read the logs of this kernel of a cluster session instead of the main one.
+                (query ``kernel_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9586,7 +9625,9 @@ class AsyncSessionResource(AsyncAPIResource):
 
         Args:
             session_name: (path ``session_name``)
-            src: One part per file, all named `src`; the part's filename is the destination path relative to the container's working directory. At most 20 files, each under 1 MiB. (multipart files ``src``)
+            src: One part per file, all named `src`; the part's filename is the destination path
+                relative to the container's working directory. At most 20 files, each under 1 MiB.
+                (multipart files ``src``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9611,7 +9652,8 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> None:
         """Removed in 24.09; use POST on the same path
 
-        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json `deprecated-api`). The 22.03 GET-with-JSON-body download became `POST`.
+        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json
+        `deprecated-api`). The 22.03 GET-with-JSON-body download became `POST`.
 
         Deprecated by the server.
 
@@ -9681,11 +9723,13 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> None:
         """Removed in 24.09; use POST on the same path
 
-        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json `deprecated-api`). The 22.03 GET with a `file` query became `POST` with a JSON body.
+        Deprecated stub kept by the 24.09 manager: always answers 410 Gone (problem+json
+        `deprecated-api`). The 22.03 GET with a `file` query became `POST` with a JSON body.
 
         Deprecated by the server.
 
-        ``GET /session/{session_name}/download_single`` (operation ``session.deprecated_stub_impl.2``).
+        ``GET /session/{session_name}/download_single`` (operation
+        ``session.deprecated_stub_impl.2``).
 
         Args:
             session_name: (path ``session_name``)
@@ -9712,7 +9756,6 @@ class AsyncSessionResource(AsyncAPIResource):
         """session.download_single
 
         Download a single file from the scratch root. Only for small files.
-
 
         **Preconditions:**
         * User privilege required.
@@ -9755,13 +9798,17 @@ class AsyncSessionResource(AsyncAPIResource):
     ) -> models.ListSessionFilesResponse:
         """session.list_files
 
-        The 24.09 handler parses the request body as JSON itself (checked against a live 24.09.6 manager: a body-less GET with `?path=` answers 400 "Expecting value"), so `path` travels in a JSON body even though this is a GET.
+        The 24.09 handler parses the request body as JSON itself (checked against a live 24.09.6
+        manager: a body-less GET with `?path=` answers 400 "Expecting value"), so `path` travels in
+        a JSON body even though this is a GET.
 
         ``GET /session/{session_name}/files`` (operation ``session.list_files``).
 
         Args:
-            session_name: Session name or ID (a unique ID prefix also works). (path ``session_name``)
-            path: Directory inside the container to list (default `.`, the work directory). (JSON body ``path``)
+            session_name: Session name or ID (a unique ID prefix also works). (path
+                ``session_name``)
+            path: Directory inside the container to list (default `.`, the work directory). Server
+                default: ``"."``. (JSON body ``path``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -9932,8 +9979,8 @@ class AsyncSessionResource(AsyncAPIResource):
         Args:
             session_name: (path ``session_name``)
             image_name: Name of the image to be created. (JSON body ``image_name``)
-            login_session_token: (JSON body ``login_session_token``)
-            image_visibility: (JSON body ``image_visibility``)
+            login_session_token: Server default: ``null``. (JSON body ``login_session_token``)
+            image_visibility: Server default: ``"user"``. (JSON body ``image_visibility``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10005,7 +10052,8 @@ class AsyncSessionResource(AsyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /session/{session_name}/dependency-graph`` (operation ``session.get_dependency_graph``).
+        ``GET /session/{session_name}/dependency-graph`` (operation
+        ``session.get_dependency_graph``).
 
         Args:
             session_name: (path ``session_name``)
@@ -10136,8 +10184,10 @@ class ManagerResource(SyncAPIResource):
         ``PUT /manager/status`` (operation ``manager.update_manager_status``).
 
         Args:
-            status: Target status. The server's checker compares with the enum names of ManagerStatus (upper case); lower-case values are listed for older clients. (JSON body ``status``)
-            force_kill: (JSON body ``force_kill``)
+            status: Target status. The server's checker compares with the enum names of
+                ManagerStatus (upper case); lower-case values are listed for older clients. (JSON
+                body ``status``)
+            force_kill: Server default: ``false``. (JSON body ``force_kill``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10198,7 +10248,7 @@ class ManagerResource(SyncAPIResource):
         ``POST /manager/announcement`` (operation ``manager.update_announcement``).
 
         Args:
-            enabled: (JSON body ``enabled``)
+            enabled: Server default: ``false``. (JSON body ``enabled``)
             message: (JSON body ``message``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -10238,7 +10288,8 @@ class ManagerResource(SyncAPIResource):
 
         Args:
             op: (JSON body ``op``)
-            args: Operation arguments; agent IDs for include-agents/exclude-agents. (JSON body ``args``)
+            args: Operation arguments; agent IDs for include-agents/exclude-agents. (JSON body
+                ``args``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10367,8 +10418,10 @@ class AsyncManagerResource(AsyncAPIResource):
         ``PUT /manager/status`` (operation ``manager.update_manager_status``).
 
         Args:
-            status: Target status. The server's checker compares with the enum names of ManagerStatus (upper case); lower-case values are listed for older clients. (JSON body ``status``)
-            force_kill: (JSON body ``force_kill``)
+            status: Target status. The server's checker compares with the enum names of
+                ManagerStatus (upper case); lower-case values are listed for older clients. (JSON
+                body ``status``)
+            force_kill: Server default: ``false``. (JSON body ``force_kill``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10429,7 +10482,7 @@ class AsyncManagerResource(AsyncAPIResource):
         ``POST /manager/announcement`` (operation ``manager.update_announcement``).
 
         Args:
-            enabled: (JSON body ``enabled``)
+            enabled: Server default: ``false``. (JSON body ``enabled``)
             message: (JSON body ``message``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -10469,7 +10522,8 @@ class AsyncManagerResource(AsyncAPIResource):
 
         Args:
             op: (JSON body ``op``)
-            args: Operation arguments; agent IDs for include-agents/exclude-agents. (JSON body ``args``)
+            args: Operation arguments; agent IDs for include-agents/exclude-agents. (JSON body
+                ``args``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10569,7 +10623,6 @@ class ResourceResource(SyncAPIResource):
 
         Returns the list of all resource presets.
 
-
         **Preconditions:**
         * User privilege required.
 
@@ -10597,7 +10650,6 @@ class ResourceResource(SyncAPIResource):
         """resource.get_container_registries
 
         Returns the list of all registered container registries.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -10627,10 +10679,9 @@ class ResourceResource(SyncAPIResource):
     ) -> models.CheckPresetsResponse:
         """resource.check_presets
 
-        Returns the list of all resource presets in the current scaling group,
-        with additional information including allocatability of each preset,
-        amount of total remaining resources, and the current keypair resource limits.
-
+        Returns the list of all resource presets in the current scaling group, with additional
+        information including allocatability of each preset, amount of total remaining resources,
+        and the current keypair resource limits.
 
         **Preconditions:**
         * User privilege required.
@@ -10640,7 +10691,7 @@ class ResourceResource(SyncAPIResource):
 
         Args:
             scaling_group: (JSON body ``scaling_group``)
-            group: (JSON body ``group``)
+            group: Server default: ``"default"``. (JSON body ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -10672,9 +10723,8 @@ class ResourceResource(SyncAPIResource):
 
         Update `keypair_resource_usages` in redis and `agents.c.occupied_slots`.
 
-        Those two values are sometimes out of sync. In that case, calling this API
-        re-calculates the values for running containers and updates them in DB.
-
+        Those two values are sometimes out of sync. In that case, calling this API re-calculates the
+        values for running containers and updates them in DB.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -10705,12 +10755,11 @@ class ResourceResource(SyncAPIResource):
     ) -> models.UsageRecordList:
         """resource.usage_per_month
 
-        Return usage statistics of terminated containers for a specified month.
-        The date/time comparison is done using the configured timezone.
+        Return usage statistics of terminated containers for a specified month. The date/time
+        comparison is done using the configured timezone.
 
-        :param group_ids: If not None, query containers only in those groups.
-        :param month: The year-month to query usage statistics. ex) "202006" to query for Jun 2020
-
+        :param group_ids: If not None, query containers only in those groups. :param month: The
+        year-month to query usage statistics. ex) "202006" to query for Jun 2020
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -10754,13 +10803,10 @@ class ResourceResource(SyncAPIResource):
         """resource.usage_per_period
 
         Return usage statistics of terminated containers belonged to the given group for a specified
-        period in dates.
-        The date/time comparison is done using the configured timezone.
+        period in dates. The date/time comparison is done using the configured timezone.
 
-        :param project_id: If not None, query containers only in the project.
-        :param start_date str: "yyyymmdd" format.
-        :param end_date str: "yyyymmdd" format.
-
+        :param project_id: If not None, query containers only in the project. :param start_date str:
+        "yyyymmdd" format. :param end_date str: "yyyymmdd" format.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -10799,9 +10845,7 @@ class ResourceResource(SyncAPIResource):
     ) -> models.MonthStatsResponse:
         """resource.user_month_stats
 
-        Return time-binned (15 min) stats for terminated user sessions
-        over last 30 days.
-
+        Return time-binned (15 min) stats for terminated user sessions over last 30 days.
 
         **Preconditions:**
         * User privilege required.
@@ -10830,9 +10874,7 @@ class ResourceResource(SyncAPIResource):
     ) -> models.MonthStatsResponse:
         """resource.admin_month_stats
 
-        Return time-binned (15 min) stats for all terminated sessions
-        over last 30 days.
-
+        Return time-binned (15 min) stats for all terminated sessions over last 30 days.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11014,7 +11056,6 @@ class AsyncResourceResource(AsyncAPIResource):
 
         Returns the list of all resource presets.
 
-
         **Preconditions:**
         * User privilege required.
 
@@ -11042,7 +11083,6 @@ class AsyncResourceResource(AsyncAPIResource):
         """resource.get_container_registries
 
         Returns the list of all registered container registries.
-
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11072,10 +11112,9 @@ class AsyncResourceResource(AsyncAPIResource):
     ) -> models.CheckPresetsResponse:
         """resource.check_presets
 
-        Returns the list of all resource presets in the current scaling group,
-        with additional information including allocatability of each preset,
-        amount of total remaining resources, and the current keypair resource limits.
-
+        Returns the list of all resource presets in the current scaling group, with additional
+        information including allocatability of each preset, amount of total remaining resources,
+        and the current keypair resource limits.
 
         **Preconditions:**
         * User privilege required.
@@ -11085,7 +11124,7 @@ class AsyncResourceResource(AsyncAPIResource):
 
         Args:
             scaling_group: (JSON body ``scaling_group``)
-            group: (JSON body ``group``)
+            group: Server default: ``"default"``. (JSON body ``group``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -11117,9 +11156,8 @@ class AsyncResourceResource(AsyncAPIResource):
 
         Update `keypair_resource_usages` in redis and `agents.c.occupied_slots`.
 
-        Those two values are sometimes out of sync. In that case, calling this API
-        re-calculates the values for running containers and updates them in DB.
-
+        Those two values are sometimes out of sync. In that case, calling this API re-calculates the
+        values for running containers and updates them in DB.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11150,12 +11188,11 @@ class AsyncResourceResource(AsyncAPIResource):
     ) -> models.UsageRecordList:
         """resource.usage_per_month
 
-        Return usage statistics of terminated containers for a specified month.
-        The date/time comparison is done using the configured timezone.
+        Return usage statistics of terminated containers for a specified month. The date/time
+        comparison is done using the configured timezone.
 
-        :param group_ids: If not None, query containers only in those groups.
-        :param month: The year-month to query usage statistics. ex) "202006" to query for Jun 2020
-
+        :param group_ids: If not None, query containers only in those groups. :param month: The
+        year-month to query usage statistics. ex) "202006" to query for Jun 2020
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11199,13 +11236,10 @@ class AsyncResourceResource(AsyncAPIResource):
         """resource.usage_per_period
 
         Return usage statistics of terminated containers belonged to the given group for a specified
-        period in dates.
-        The date/time comparison is done using the configured timezone.
+        period in dates. The date/time comparison is done using the configured timezone.
 
-        :param project_id: If not None, query containers only in the project.
-        :param start_date str: "yyyymmdd" format.
-        :param end_date str: "yyyymmdd" format.
-
+        :param project_id: If not None, query containers only in the project. :param start_date str:
+        "yyyymmdd" format. :param end_date str: "yyyymmdd" format.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11244,9 +11278,7 @@ class AsyncResourceResource(AsyncAPIResource):
     ) -> models.MonthStatsResponse:
         """resource.user_month_stats
 
-        Return time-binned (15 min) stats for terminated user sessions
-        over last 30 days.
-
+        Return time-binned (15 min) stats for terminated user sessions over last 30 days.
 
         **Preconditions:**
         * User privilege required.
@@ -11275,9 +11307,7 @@ class AsyncResourceResource(AsyncAPIResource):
     ) -> models.MonthStatsResponse:
         """resource.admin_month_stats
 
-        Return time-binned (15 min) stats for all terminated sessions
-        over last 30 days.
-
+        Return time-binned (15 min) stats for all terminated sessions over last 30 days.
 
         **Preconditions:**
         * Superadmin privilege required.
@@ -11497,7 +11527,8 @@ class ScalingGroupsResource(SyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation ``scaling-groups.get_wsproxy_version``).
+        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
+        ``scaling-groups.get_wsproxy_version``).
 
         Args:
             scaling_group: (path ``scaling_group``)
@@ -11575,7 +11606,8 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         * User privilege required.
         * Manager status required: RUNNING
 
-        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation ``scaling-groups.get_wsproxy_version``).
+        ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
+        ``scaling-groups.get_wsproxy_version``).
 
         Args:
             scaling_group: (path ``scaling_group``)
@@ -11622,7 +11654,7 @@ class TemplateClusterResource(SyncAPIResource):
         ``GET /template/cluster`` (operation ``template/cluster.list_template``).
 
         Args:
-            all: (query ``all``)
+            all: Server default: ``false``. (query ``all``)
             group_id: (query ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -11661,10 +11693,11 @@ class TemplateClusterResource(SyncAPIResource):
         ``POST /template/cluster`` (operation ``template/cluster.create``).
 
         Args:
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -11707,7 +11740,7 @@ class TemplateClusterResource(SyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            format: (query ``format``)
+            format: Server default: ``"yaml"``. (query ``format``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -11828,7 +11861,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         ``GET /template/cluster`` (operation ``template/cluster.list_template``).
 
         Args:
-            all: (query ``all``)
+            all: Server default: ``false``. (query ``all``)
             group_id: (query ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -11867,10 +11900,11 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         ``POST /template/cluster`` (operation ``template/cluster.create``).
 
         Args:
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -11913,7 +11947,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            format: (query ``format``)
+            format: Server default: ``"yaml"``. (query ``format``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -12034,7 +12068,7 @@ class TemplateSessionResource(SyncAPIResource):
         ``GET /template/session`` (operation ``template/session.list_template``).
 
         Args:
-            all: (query ``all``)
+            all: Server default: ``false``. (query ``all``)
             group_id: (query ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -12073,10 +12107,11 @@ class TemplateSessionResource(SyncAPIResource):
         ``POST /template/session`` (operation ``template/session.create``).
 
         Args:
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -12119,7 +12154,7 @@ class TemplateSessionResource(SyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            format: (query ``format``)
+            format: Server default: ``"json"``. (query ``format``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -12160,8 +12195,8 @@ class TemplateSessionResource(SyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             payload: (JSON body ``payload``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -12246,7 +12281,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         ``GET /template/session`` (operation ``template/session.list_template``).
 
         Args:
-            all: (query ``all``)
+            all: Server default: ``false``. (query ``all``)
             group_id: (query ``group_id``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -12285,10 +12320,11 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         ``POST /template/session`` (operation ``template/session.create``).
 
         Args:
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             owner_access_key: (JSON body ``owner_access_key``)
-            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>, "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
+            payload: JSON or YAML text of `{"session_templates": [{"template": <taskTemplate>,
+                "name"?, "group_id"?, "user_uuid"?}, ...]}`. (JSON body ``payload``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -12331,7 +12367,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            format: (query ``format``)
+            format: Server default: ``"json"``. (query ``format``)
             owner_access_key: (query ``owner_access_key``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -12372,8 +12408,8 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
 
         Args:
             template_id: (path ``template_id``)
-            group: (JSON body ``group``)
-            domain: (JSON body ``domain``)
+            group: Server default: ``"default"``. (JSON body ``group``)
+            domain: Server default: ``"default"``. (JSON body ``domain``)
             payload: (JSON body ``payload``)
             owner_access_key: (JSON body ``owner_access_key``)
             extra_headers: Headers added to this request.
@@ -13643,9 +13679,9 @@ class LogsErrorResource(SyncAPIResource):
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
 
         Args:
-            mark_read: (query ``mark_read``)
-            page_size: (query ``page_size``)
-            page_no: (query ``page_no``)
+            mark_read: Server default: ``false``. (query ``mark_read``)
+            page_size: Server default: ``20``. (query ``page_size``)
+            page_no: Server default: ``1``. (query ``page_no``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -13776,9 +13812,9 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
 
         Args:
-            mark_read: (query ``mark_read``)
-            page_size: (query ``page_size``)
-            page_no: (query ``page_no``)
+            mark_read: Server default: ``false``. (query ``mark_read``)
+            page_size: Server default: ``20``. (query ``page_size``)
+            page_no: Server default: ``1``. (query ``page_no``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -13899,7 +13935,8 @@ class RootResource(SyncAPIResource):
     ) -> models.HelloResponse:
         """API version probe
 
-        Returns the API version string and the manager version. Needs no signature; the SDK calls it before anything else to negotiate the API version.
+        Returns the API version string and the manager version. Needs no signature; the SDK calls it
+        before anything else to negotiate the API version.
 
         ``GET /`` (operation ``root.hello``).
 
@@ -13929,7 +13966,8 @@ class RootResource(SyncAPIResource):
     ) -> models.GraphQLResponse:
         """GraphQL endpoint
 
-        Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the standard `{data, errors}` envelope even when the query has errors.
+        Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the
+        standard `{data, errors}` envelope even when the query has errors.
 
         ``POST /admin/gql`` (operation ``root.handle_gql``).
 
@@ -13970,7 +14008,8 @@ class RootResource(SyncAPIResource):
     ) -> models.GraphQLLegacyResponse:
         """Legacy GraphQL endpoint
 
-        Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and HTTP 400 problem+json (`graphql-error`) when the query has errors.
+        Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and
+        HTTP 400 problem+json (`graphql-error`) when the query has errors.
 
         Deprecated by the server.
 
@@ -14016,7 +14055,8 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.HelloResponse:
         """API version probe
 
-        Returns the API version string and the manager version. Needs no signature; the SDK calls it before anything else to negotiate the API version.
+        Returns the API version string and the manager version. Needs no signature; the SDK calls it
+        before anything else to negotiate the API version.
 
         ``GET /`` (operation ``root.hello``).
 
@@ -14046,7 +14086,8 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.GraphQLResponse:
         """GraphQL endpoint
 
-        Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the standard `{data, errors}` envelope even when the query has errors.
+        Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the
+        standard `{data, errors}` envelope even when the query has errors.
 
         ``POST /admin/gql`` (operation ``root.handle_gql``).
 
@@ -14087,7 +14128,8 @@ class AsyncRootResource(AsyncAPIResource):
     ) -> models.GraphQLLegacyResponse:
         """Legacy GraphQL endpoint
 
-        Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and HTTP 400 problem+json (`graphql-error`) when the query has errors.
+        Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and
+        HTTP 400 problem+json (`graphql-error`) when the query has errors.
 
         Deprecated by the server.
 
@@ -14135,7 +14177,9 @@ class ServerResource(SyncAPIResource):
     ) -> models.LoginResponse:
         """Log in to the webserver (session mode)
 
-        Served by the webserver, not the manager. Unsigned. On success the webserver sets its session cookie (`AIOHTTP_SESSION`). Wrong credentials still answer HTTP 200 with `authenticated: false` and the error in `data`.
+        Served by the webserver, not the manager. Unsigned. On success the webserver sets its
+        session cookie (`AIOHTTP_SESSION`). Wrong credentials still answer HTTP 200 with
+        `authenticated: false` and the error in `data`.
 
         ``POST /server/login`` (operation ``server.login``).
 
@@ -14172,7 +14216,8 @@ class ServerResource(SyncAPIResource):
     ) -> None:
         """Log out of the webserver (session mode)
 
-        Served by the webserver, not the manager. Identified by the session cookie, not by a signature. Answers 201 with an empty body.
+        Served by the webserver, not the manager. Identified by the session cookie, not by a
+        signature. Answers 201 with an empty body.
 
         ``POST /server/logout`` (operation ``server.logout``).
 
@@ -14206,7 +14251,9 @@ class AsyncServerResource(AsyncAPIResource):
     ) -> models.LoginResponse:
         """Log in to the webserver (session mode)
 
-        Served by the webserver, not the manager. Unsigned. On success the webserver sets its session cookie (`AIOHTTP_SESSION`). Wrong credentials still answer HTTP 200 with `authenticated: false` and the error in `data`.
+        Served by the webserver, not the manager. Unsigned. On success the webserver sets its
+        session cookie (`AIOHTTP_SESSION`). Wrong credentials still answer HTTP 200 with
+        `authenticated: false` and the error in `data`.
 
         ``POST /server/login`` (operation ``server.login``).
 
@@ -14243,7 +14290,8 @@ class AsyncServerResource(AsyncAPIResource):
     ) -> None:
         """Log out of the webserver (session mode)
 
-        Served by the webserver, not the manager. Identified by the session cookie, not by a signature. Answers 201 with an empty body.
+        Served by the webserver, not the manager. Identified by the session cookie, not by a
+        signature. Answers 201 with an empty body.
 
         ``POST /server/logout`` (operation ``server.logout``).
 
@@ -14318,7 +14366,8 @@ class StorageResource(SyncAPIResource):
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -14352,16 +14401,21 @@ class StorageResource(SyncAPIResource):
     ) -> None:
         """Upload one chunk (tus PATCH)
 
-        Appends the body at `Upload-Offset` to the upload session named by `token`. When the file reaches the size given to request-upload, the storage proxy moves it into place. Answers 204 with the new `Upload-Offset`.
+        Appends the body at `Upload-Offset` to the upload session named by `token`. When the file
+        reaches the size given to request-upload, the storage proxy moves it into place. Answers 204
+        with the new `Upload-Offset`.
 
         ``PATCH /upload`` (operation ``storage.tus_upload_part``).
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             content: Request body (application/offset+octet-stream). (raw body)
-            tus_resumable: tus protocol version. (header ``Tus-Resumable``)
-            upload_offset: Byte offset of this chunk; must equal the current size of the upload. (header ``Upload-Offset``)
+            tus_resumable: tus protocol version. Server default: ``"1.0.0"``. (header
+                ``Tus-Resumable``)
+            upload_offset: Byte offset of this chunk; must equal the current size of the upload.
+                (header ``Upload-Offset``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -14402,7 +14456,9 @@ class StorageResource(SyncAPIResource):
     ) -> AbstractContextManager[httpx.Response]:
         """Download a file (or a directory as zip)
 
-        Streams the file named by `token` as `application/octet-stream` with a `Content-Disposition` attachment header. Supports `Range` (206 Partial Content) so an interrupted download can resume.
+        Streams the file named by `token` as `application/octet-stream` with a `Content-Disposition`
+        attachment header. Supports `Range` (206 Partial Content) so an interrupted download can
+        resume.
 
         Use it as a context manager: ``with ...download(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -14411,7 +14467,8 @@ class StorageResource(SyncAPIResource):
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             archive: Stream a directory as a zip archive. (query ``archive``)
             no_cache: Ask for `Cache-Control: no-store` on the answer. (query ``no_cache``)
             range: Byte range to resume from, e.g. `bytes=1048576-`. (header ``Range``)
@@ -14498,7 +14555,8 @@ class AsyncStorageResource(AsyncAPIResource):
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -14532,16 +14590,21 @@ class AsyncStorageResource(AsyncAPIResource):
     ) -> None:
         """Upload one chunk (tus PATCH)
 
-        Appends the body at `Upload-Offset` to the upload session named by `token`. When the file reaches the size given to request-upload, the storage proxy moves it into place. Answers 204 with the new `Upload-Offset`.
+        Appends the body at `Upload-Offset` to the upload session named by `token`. When the file
+        reaches the size given to request-upload, the storage proxy moves it into place. Answers 204
+        with the new `Upload-Offset`.
 
         ``PATCH /upload`` (operation ``storage.tus_upload_part``).
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             content: Request body (application/offset+octet-stream). (raw body)
-            tus_resumable: tus protocol version. (header ``Tus-Resumable``)
-            upload_offset: Byte offset of this chunk; must equal the current size of the upload. (header ``Upload-Offset``)
+            tus_resumable: tus protocol version. Server default: ``"1.0.0"``. (header
+                ``Tus-Resumable``)
+            upload_offset: Byte offset of this chunk; must equal the current size of the upload.
+                (header ``Upload-Offset``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -14582,7 +14645,9 @@ class AsyncStorageResource(AsyncAPIResource):
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """Download a file (or a directory as zip)
 
-        Streams the file named by `token` as `application/octet-stream` with a `Content-Disposition` attachment header. Supports `Range` (206 Partial Content) so an interrupted download can resume.
+        Streams the file named by `token` as `application/octet-stream` with a `Content-Disposition`
+        attachment header. Supports `Range` (206 Partial Content) so an interrupted download can
+        resume.
 
         Use it as a context manager: ``async with ...download(...) as response``
         yields the open ``httpx.Response`` (already checked for errors) to read or stream.
@@ -14591,7 +14656,8 @@ class AsyncStorageResource(AsyncAPIResource):
 
         Args:
             base_url: Base URL of the server that serves this operation (the storage proxy).
-            token: The JWT answered by request-upload or request-download; the only credential. (query ``token``)
+            token: The JWT answered by request-upload or request-download; the only credential.
+                (query ``token``)
             archive: Stream a directory as a zip archive. (query ``archive``)
             no_cache: Ask for `Cache-Control: no-store` on the answer. (query ``no_cache``)
             range: Byte range to resume from, e.g. `bytes=1048576-`. (header ``Range``)
