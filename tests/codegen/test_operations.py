@@ -157,7 +157,7 @@ def test_keyword_clashes_get_prefixes() -> None:
         ("name", "path"),
         ("query_name", "query"),
         ("body_name", "json"),
-        ("timeout_", "json"),  # `timeout` is the per-call timeout keyword
+        ("body_timeout", "json"),  # `timeout` is the per-call timeout keyword
     ]
 
 
