@@ -57,8 +57,44 @@ def _start_time(pid: int) -> int | None:
     return int(raw[raw.rindex(")") + 2 :].split()[19])
 
 
+def _process_tree(root: int) -> list[tuple[int, int | None]]:
+    """``root`` and all its descendants, with start times (the runner's Jupyter kernel runs in
+    a session of its own, so signalling the runner's process group alone does not reach it)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(raw[raw.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append((pid, _start_time(pid)))
+        todo.extend(children.get(pid, []))
+    return [(pid, st) for pid, st in tree if st is not None]
+
+
+def _signal_tree(tree: list[tuple[int, int | None]], sig: int) -> bool:
+    """Send ``sig`` to the members of ``tree`` that still live; True if any did."""
+    alive = False
+    for pid, started in tree:
+        if _start_time(pid) == started:
+            alive = True
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+    return alive
+
+
 class Runners:
     """The kernel-runner processes this agent started, by kernel id."""
+
+    GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 
     def __init__(self) -> None:
         self.procs: dict[str, asyncio.subprocess.Process] = {}
@@ -69,18 +105,34 @@ class Runners:
         data = {"pid": proc.pid, "started": _start_time(proc.pid), "argv": argv}
         (KERNEL_RECORDS / f"{kernel_id}.proc.json").write_text(json.dumps(data))
 
-    def stop(self, kernel_id: str) -> None:
+    def _begin(self, kernel_id: str) -> list[tuple[int, int | None]]:
         proc = self.procs.pop(kernel_id, None)
-        if proc is not None and proc.returncode is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        if proc is None:
+            return []
+        tree = _process_tree(proc.pid)
+        _signal_tree(tree, signal.SIGTERM)
+        return tree
+
+    def _end(self, kernel_id: str, tree: list[tuple[int, int | None]]) -> None:
+        _signal_tree(tree, signal.SIGKILL)
         (KERNEL_RECORDS / f"{kernel_id}.proc.json").unlink(missing_ok=True)
 
+    async def stop(self, kernel_id: str) -> None:
+        tree = self._begin(kernel_id)
+        deadline = asyncio.get_running_loop().time() + self.GRACE
+        while _signal_tree(tree, 0) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        self._end(kernel_id, tree)
+
     def stop_all(self) -> None:
-        for kernel_id in list(self.procs):
-            self.stop(kernel_id)
+        import time
+
+        trees = {k: self._begin(k) for k in list(self.procs)}
+        deadline = time.monotonic() + self.GRACE
+        while any(_signal_tree(t, 0) for t in trees.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for kernel_id, tree in trees.items():
+            self._end(kernel_id, tree)
 
 
 RUNNERS = Runners()
@@ -136,14 +188,14 @@ async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_port
     deadline = loop.time() + RUNNER_START_TIMEOUT
     while True:
         if proc.returncode is not None:
-            RUNNERS.stop(kernel_id)
+            await RUNNERS.stop(kernel_id)
             raise RuntimeError(f"kernel runner for {kernel_id} exited; see {base / 'krunner.log'}")
         try:
             with socket.create_connection(("127.0.0.1", repl_in), timeout=0.2):
                 break
         except OSError:
             if loop.time() > deadline:
-                RUNNERS.stop(kernel_id)
+                await RUNNERS.stop(kernel_id)
                 raise RuntimeError(f"kernel runner for {kernel_id} did not listen in time")
             await asyncio.sleep(0.1)
     return {
@@ -163,7 +215,7 @@ _dummy_destroy_kernel = DummyAgent.destroy_kernel
 
 
 async def destroy_kernel(self, kernel_id, container_id):
-    RUNNERS.stop(str(kernel_id))
+    await RUNNERS.stop(str(kernel_id))
     return await _dummy_destroy_kernel(self, kernel_id, container_id)
 
 

@@ -128,7 +128,12 @@ def cmd_up(lay: Layout, args: argparse.Namespace) -> int:
             bootstrap.etcd(lay)
         with step("Backend.AI manager, storage proxy, agent, webserver"):
             for name in services.BACKEND:
-                say(f"   {name}: {services.ensure_running(lay, services.BY_NAME[name])}")
+                what = services.ensure_running(lay, services.BY_NAME[name])
+                say(f"   {name}: {what}")
+                if name == "agent" and what.startswith("started"):
+                    stale = services.destroy_stale_sessions(lay)
+                    if stale:
+                        say(f"   destroyed {stale} session(s) left from the agent's previous run")
     say(f"stack is up ({time.monotonic() - t0:.1f}s); state in {lay.root}")
     services.say_status(lay)
     say(f"client environment: eval \"$(python -m stack env)\"  (also in {lay.root / 'client.env'})")
@@ -140,8 +145,6 @@ def cmd_down(lay: Layout, args: argparse.Namespace) -> int:
         say("nothing was started here")
         return 0
     with _Lock(lay):
-        for line in services.stop_kernel_runners(lay):
-            say(line)
         for comp in reversed(services.COMPONENTS):
             say(f"{comp.name}: {services.stop(lay, comp)}")
             if comp.name == "agent":

@@ -40,22 +40,6 @@ def is_alive(pid: int, started: int | None) -> bool:
     return started is None or int(fields[19]) == started
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A group made only of zombies counts as gone.
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _proc_stat(int(entry.name))
-            if fields and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                return True
-    return False
-
-
 @dataclass
 class Record:
     name: str
@@ -130,49 +114,79 @@ def spawn(
     return rec
 
 
+def _snapshot(rec: Record) -> list[tuple[int, int]]:
+    """The processes that belong to ``rec``: its process group and every descendant of the
+    leader (some services put children in sessions of their own), with their start times."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _proc_stat(int(entry.name))
+            if fields and fields[0] not in ("Z", "X"):
+                stats[int(entry.name)] = fields
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    members = {pid for pid, f in stats.items() if int(f[2]) == rec.pid}
+    if rec.alive():
+        todo = [rec.pid]
+        while todo:
+            pid = todo.pop()
+            members.add(pid)
+            todo.extend(children.get(pid, []))
+    elif rec.pid in stats:
+        # Our leader is gone and its pid now belongs to someone else: that group is not ours.
+        members = set()
+    return [(pid, int(stats[pid][19])) for pid in sorted(members) if pid in stats]
+
+
+def _signal_all(members: list[tuple[int, int]], sig: int) -> bool:
+    alive = False
+    for pid, started in members:
+        if is_alive(pid, started):
+            alive = True
+            if sig:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+    return alive
+
+
 def stop(run_dir: Path, name: str, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> str:
-    """Stop a recorded process group: ``sig`` to the leader, then SIGTERM, then SIGKILL to the group."""
+    """Stop what ``name`` started: ``sig`` to the leader; after ``timeout`` s, SIGTERM to every
+    process that belongs to it, then SIGKILL."""
     rec = load(run_dir, name)
     if rec is None:
         return "not started by this tool"
     path = record_path(run_dir, name)
+    members = _snapshot(rec)
     if not rec.alive():
-        # The leader is gone; workers it left in its group may remain.
-        if group_alive(rec.pid) and _leaderless_group_is_ours(rec):
-            _kill_group(rec.pid, signal.SIGKILL)
+        if members:
+            _signal_all(members, signal.SIGKILL)  # workers the leader left behind
         path.unlink(missing_ok=True)
         return "was not running"
     try:
         os.kill(rec.pid, sig)
     except ProcessLookupError:
         pass
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and (rec.alive() or group_alive(rec.pid)):
-        time.sleep(0.2)
     how = "stopped"
-    if rec.alive() or group_alive(rec.pid):
-        _kill_group(rec.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and group_alive(rec.pid):
-            time.sleep(0.2)
-        if group_alive(rec.pid):
-            _kill_group(rec.pid, signal.SIGKILL)
+    if not _wait_gone(members, timeout):
+        _signal_all(members, signal.SIGTERM)
+        if not _wait_gone(members, 5):
+            _signal_all(members, signal.SIGKILL)
+            _wait_gone(members, 5)
             how = "killed"
     path.unlink(missing_ok=True)
     return f"{how} (pid {rec.pid})"
 
 
-def _leaderless_group_is_ours(rec: Record) -> bool:
-    # Linux never hands out a pid that is still in use as a process-group id, so a live group
-    # whose id is our old leader's pid is ours unless a *different* process now owns that pid.
-    return _proc_stat(rec.pid) is None
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
+def _wait_gone(members: list[tuple[int, int]], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _signal_all(members, 0):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 # ---- probes -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bootstrap
+from . import api, bootstrap
 from . import procs
 from . import settings as S
 from .settings import Layout
@@ -168,6 +168,28 @@ def ensure_running(lay: Layout, comp: Component) -> str:
         raise StackError(f"{comp.name} not ready within {comp.timeout:.0f}s (pid {rec.pid} still running)",
                          comp.log(lay))  # fmt: skip
     return what
+
+
+def destroy_stale_sessions(lay: Layout) -> int:
+    """Sessions the manager still thinks run on our agent, although the agent just started and has
+    no kernel: force-destroy them through the API, so they neither hang clients nor hold slots."""
+    rows = bootstrap.psql(
+        "select s.id, s.access_key from sessions s where s.status not in ('TERMINATED', 'CANCELLED')"
+        f" and exists (select 1 from kernels k where k.session_id = s.id and k.agent = '{S.AGENT_ID}')"
+    )
+    count = 0
+    for line in filter(None, rows.splitlines()):
+        session_id, owner = line.split("|")
+        status, body = api.request(
+            "DELETE",
+            f"/session/{session_id}?forced=true&owner_access_key={owner}",
+            access_key=S.SUPERADMIN.access_key,
+            secret_key=S.SUPERADMIN.secret_key,
+        )
+        if status >= 300:
+            raise StackError(f"could not destroy stale session {session_id}: HTTP {status} {body}")
+        count += 1
+    return count
 
 
 def _forget_agent_status() -> None:
