@@ -1,0 +1,740 @@
+"""``ComputeSession``: create, run code in, transfer files to and from, and end compute sessions.
+
+Written once, async; ``func/_sync/compute_session.py`` is derived from it. Class methods act on
+the bound client session (``session.ComputeSession.get_or_create(...)``); an instance stands for
+one compute session. Every answer is a typed model of the newest API version (dict access by wire
+key works too, e.g. ``result["runId"]``), whatever version the server speaks.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+from uuid import UUID
+
+import pydantic
+
+from ..._generated.v8_20240915 import models
+from ..._models import BaseModel
+from ..._types import NOT_GIVEN, Undefined, undefined
+from ...exceptions import BackendClientError, NotFoundError
+from .._archive import DownloadReceiver
+from .._checks import (
+    LocalArgumentError,
+    UploadItem,
+    check_session_name,
+    default_session_name,
+    normalize_execute_mode,
+    resolve_upload_files,
+)
+from .._streaming import (
+    AsyncAppProxy,
+    AsyncExecuteStream,
+    AsyncSessionEventStream,
+    AsyncStreamPty,
+    AsyncStreams,
+    EventScope,
+)
+from . import _adapters
+from .base import AsyncFunction, coerce_model
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ...streams import InputHandler
+
+__all__ = ["ComputeSession", "DownloadResult", "SessionType"]
+
+SessionType = Literal["interactive", "batch"]
+ClusterMode = Literal["single-node", "multi-node"]
+
+
+class DownloadResult(BaseModel):
+    """What :meth:`ComputeSession.download` wrote (paths relative to the destination)."""
+
+    file_names: list[str]
+
+
+def _undefined_or(value: Any) -> bool:
+    return not isinstance(value, Undefined)
+
+
+class ComputeSession(AsyncFunction):
+    """A compute session (the seed's ``ComputeSession(name, owner_access_key=None)``).
+
+    Attributes after :meth:`get_or_create`: ``id`` (UUID), ``name``, ``status``, ``created``
+    (false when an existing session of that name was reused), ``service_ports``.
+    """
+
+    id: UUID | None
+    name: str | None
+    owner_access_key: str | None
+    created: bool
+    status: str
+    service_ports: list[models.ServicePort]
+
+    def __init__(self, name: str | None, owner_access_key: str | None = None) -> None:
+        self.id = None
+        self.name = name
+        self.owner_access_key = owner_access_key
+        self.created = False
+        self.status = "unknown"
+        self.service_ports = []
+
+    def __repr__(self) -> str:
+        return f"<ComputeSession name={self.name!r} id={self.id} status={self.status}>"
+
+    @classmethod
+    def from_session_id(cls, session_id: UUID | str) -> Self:
+        """An object for an existing session known by its UUID."""
+        o = cls(None, None)
+        o.id = session_id if isinstance(session_id, UUID) else UUID(str(session_id))
+        return o
+
+    # -- identity used in paths ------------------------------------------------------------
+    def _ref(self) -> str:
+        """The ``{session_name}`` path segment: the name, else the UUID (the server takes both)."""
+        if self.name is not None:
+            return self.name
+        if self.id is not None:
+            return str(self.id)
+        raise BackendClientError("this ComputeSession has neither a name nor an ID")
+
+    def _stream_ref(self) -> str:
+        """Streams use the UUID when known (as the 22.03 SDK does), else the name."""
+        return str(self.id) if self.id is not None else self._ref()
+
+    def _owner_kw(self) -> dict[str, Any]:
+        return {"owner_access_key": self.owner_access_key} if self.owner_access_key else {}
+
+    # -- class-level calls -----------------------------------------------------------------
+    @classmethod
+    async def hello(cls) -> models.HelloResponse:
+        """The server's API and manager versions (a signed ``GET /``)."""
+        resp = await cls._session().wire.root.hello()
+        return coerce_model(models.HelloResponse, resp)
+
+    @classmethod
+    async def get_task_logs(
+        cls, task_id: str | UUID, *, chunk_size: int = 8192
+    ) -> AsyncIterator[bytes]:
+        """Stream the stored log of a batch session (task) as bytes."""
+        async with _adapters.task_logs(cls._session(), str(task_id)) as response:
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+
+    @classmethod
+    async def get_or_create(
+        cls,
+        image: str,
+        *,
+        name: str | None = None,
+        type_: SessionType = "interactive",
+        starts_at: str | None = None,
+        enqueue_only: bool = False,
+        max_wait: int = 0,
+        no_reuse: bool = False,
+        dependencies: Sequence[str | UUID] | None = None,
+        callback_url: str | None = None,
+        mounts: Sequence[str] | None = None,
+        mount_map: Mapping[str, str] | None = None,
+        envs: Mapping[str, str] | None = None,
+        startup_command: str | None = None,
+        resources: Mapping[str, str | int | float] | None = None,
+        resource_opts: Mapping[str, Any] | None = None,
+        cluster_size: int = 1,
+        cluster_mode: ClusterMode = "single-node",
+        domain_name: str | None = None,
+        group_name: str | None = None,
+        bootstrap_script: str | None = None,
+        tag: str | None = None,
+        scaling_group: str | None = None,
+        owner_access_key: str | None = None,
+        preopen_ports: Sequence[int] | None = None,
+        assign_agent: Sequence[str] | None = None,
+        client_token: str | None = None,
+    ) -> Self:
+        """Create a compute session, or reuse the running one of the same name.
+
+        ``name`` (the seed also calls it ``client_token``) defaults to ``pysdk-<random>``;
+        reuse happens unless ``no_reuse``. ``max_wait`` is in seconds (0: wait until it runs
+        unless ``enqueue_only``). ``bootstrap_script`` is base64 text, as the server wants it.
+        Arguments are checked before anything is sent (:class:`LocalArgumentError`); an unknown
+        image is reported as such.
+        """
+        if client_token is not None:
+            if name is not None and name != client_token:
+                raise LocalArgumentError(
+                    "give the session name once: name= or client_token=, not both"
+                )
+            name = client_token
+        name = check_session_name(name) if name is not None else default_session_name()
+        if not image or not isinstance(image, str):
+            raise LocalArgumentError(
+                "image must be a non-empty image reference, e.g. 'python:3.9-ubuntu20.04'"
+            )
+        if type_ not in ("interactive", "batch"):
+            raise LocalArgumentError(
+                f"session type must be 'interactive' or 'batch', not {type_!r}"
+            )
+        if type_ == "batch" and not startup_command:
+            raise LocalArgumentError("a batch session needs a startup_command to run")
+        if starts_at is not None and type_ != "batch":
+            raise LocalArgumentError("starts_at is only for batch sessions")
+        if cluster_size < 1:
+            raise LocalArgumentError(f"cluster_size must be at least 1, not {cluster_size}")
+        if cluster_mode not in ("single-node", "multi-node"):
+            raise LocalArgumentError(
+                f"cluster_mode must be 'single-node' or 'multi-node', not {cluster_mode!r}"
+            )
+        if max_wait < 0:
+            raise LocalArgumentError(f"max_wait must not be negative, not {max_wait}")
+        for port in preopen_ports or ():
+            if not 1024 <= int(port) <= 65535:
+                raise LocalArgumentError(f"preopen port {port} is outside 1024-65535")
+        if bootstrap_script is not None and not bootstrap_script.strip():
+            raise LocalArgumentError("bootstrap_script must not be blank (leave it None instead)")
+        session = cls._session()
+        config = session.config
+        all_mounts = list(mounts or ())
+        all_mounts += [m for m in config.vfolder_mounts if m not in all_mounts]
+        creation_config: dict[str, Any] = {
+            "mounts": all_mounts,
+            "environ": dict(envs) if envs is not None else None,
+            "resources": dict(resources or {}),
+            "resource_opts": dict(resource_opts or {}),
+            "scaling_group": scaling_group,
+            "mount_map": dict(mount_map or {}),
+            "preopen_ports": [int(p) for p in preopen_ports] if preopen_ports is not None else None,
+        }
+        if assign_agent is not None:
+            creation_config["agent_list"] = list(assign_agent)
+        body: dict[str, Any] = {
+            "tag": tag,
+            "name": name,
+            "dependencies": [str(d) for d in dependencies] if dependencies is not None else None,
+            "callback_url": callback_url,
+            "cluster_size": cluster_size,
+            "cluster_mode": cluster_mode,
+            "starts_at": starts_at,
+            "bootstrap_script": bootstrap_script,
+            "owner_access_key": owner_access_key,
+            "domain": domain_name or config.domain,
+            "group": group_name or config.group,
+            "type": type_,
+            "enqueue_only": enqueue_only,
+            "max_wait_seconds": max_wait,
+            "reuse_if_exists": not no_reuse,
+            "startup_command": startup_command,
+            "image": image,
+        }
+        try:
+            resp = await _adapters.create_from_params(session, body, creation_config)
+        except NotFoundError as e:
+            raise _explain_not_found(e, image) from None
+        o = cls(name, owner_access_key)
+        o._apply_creation(resp)
+        return o
+
+    @classmethod
+    async def create_from_template(
+        cls,
+        template_id: str | UUID,
+        *,
+        name: str | Undefined = undefined,
+        type_: SessionType | Undefined = undefined,
+        starts_at: str | Undefined | None = undefined,
+        enqueue_only: bool | Undefined = undefined,
+        max_wait: int | Undefined = undefined,
+        dependencies: Sequence[str | UUID] | Undefined | None = undefined,
+        callback_url: str | Undefined | None = undefined,
+        no_reuse: bool | Undefined = undefined,
+        image: str | Undefined = undefined,
+        mounts: Sequence[str] | Undefined = undefined,
+        mount_map: Mapping[str, str] | Undefined = undefined,
+        envs: Mapping[str, str] | Undefined = undefined,
+        startup_command: str | Undefined | None = undefined,
+        resources: Mapping[str, str | int | float] | Undefined = undefined,
+        resource_opts: Mapping[str, Any] | Undefined = undefined,
+        cluster_size: int | Undefined = undefined,
+        cluster_mode: ClusterMode | Undefined = undefined,
+        domain_name: str | Undefined = undefined,
+        group_name: str | Undefined = undefined,
+        bootstrap_script: str | Undefined | None = undefined,
+        tag: str | Undefined | None = undefined,
+        scaling_group: str | Undefined | None = undefined,
+        owner_access_key: str | Undefined | None = undefined,
+    ) -> Self:
+        """Create a session from a session template; only the arguments given override it.
+
+        (Unlike the 22.03 SDK, an untouched ``mounts``/``no_reuse`` is not sent, so the
+        template's own mounts survive.)
+        """
+        session_name = check_session_name(name) if isinstance(name, str) else default_session_name()
+        try:
+            template_uuid = str(UUID(str(template_id)))
+        except ValueError:
+            raise LocalArgumentError(f"template ID {str(template_id)!r} is not a UUID") from None
+        config = cls._session().config
+        body: dict[str, Any] = {
+            "template_id": template_uuid,
+            "name": session_name,
+            "domain": domain_name if isinstance(domain_name, str) else config.domain,
+            "group": group_name if isinstance(group_name, str) else config.group,
+        }
+        overrides: dict[str, Any] = {
+            "type": type_,
+            "starts_at": starts_at,
+            "enqueue_only": enqueue_only,
+            "max_wait_seconds": max_wait,
+            "callback_url": callback_url,
+            "image": image,
+            "startup_command": startup_command,
+            "cluster_size": cluster_size,
+            "cluster_mode": cluster_mode,
+            "bootstrap_script": bootstrap_script,
+            "tag": tag,
+            "owner_access_key": owner_access_key,
+        }
+        body.update({k: v for k, v in overrides.items() if _undefined_or(v)})
+        if _undefined_or(dependencies):
+            body["dependencies"] = (
+                [str(d) for d in dependencies] if isinstance(dependencies, Sequence) else None
+            )
+        if isinstance(no_reuse, bool):
+            body["reuse_if_exists"] = not no_reuse
+        config_overrides = {
+            "mounts": list(mounts) if isinstance(mounts, Sequence) else mounts,
+            "mount_map": dict(mount_map) if isinstance(mount_map, Mapping) else mount_map,
+            "environ": dict(envs) if isinstance(envs, Mapping) else envs,
+            "resources": dict(resources) if isinstance(resources, Mapping) else resources,
+            "resource_opts": dict(resource_opts)
+            if isinstance(resource_opts, Mapping)
+            else resource_opts,
+            "scaling_group": scaling_group,
+        }
+        creation_config = {k: v for k, v in config_overrides.items() if _undefined_or(v)}
+        try:
+            resp = await _adapters.create_from_template(
+                cls._session(), body, creation_config or None
+            )
+        except NotFoundError as e:
+            raise _explain_not_found(e, image if isinstance(image, str) else None) from None
+        o = cls(session_name, owner_access_key if isinstance(owner_access_key, str) else None)
+        o._apply_creation(resp)
+        return o
+
+    def _apply_creation(self, resp: models.CreateSessionResponse) -> None:
+        if resp.session_id is not None:
+            self.id = resp.session_id
+        if resp.session_name:
+            self.name = resp.session_name
+        self.created = resp.created if resp.created is not None else True
+        self.status = resp.status or "RUNNING"
+        self.service_ports = list(resp.service_ports or resp.service_ports_1 or [])
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        status: str | None = None,
+        access_key: str | None = None,
+        *,
+        fields: Sequence[str] = (
+            "session_id",
+            "image",
+            "type",
+            "status",
+            "status_info",
+            "status_changed",
+            "result",
+        ),
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> SessionListPage:
+        """One page of ``compute_session_list`` (GraphQL): ``items`` and ``total_count``."""
+        if not 1 <= page_size <= 100:
+            raise LocalArgumentError(f"page_size must be within 1-100, not {page_size}")
+        for field in fields:
+            if not field.replace("_", "").isalnum():
+                raise LocalArgumentError(f"not a field name: {field!r}")
+        query = (
+            "query($limit: Int!, $offset: Int!, $ak: String, $status: String, "
+            "$filter: String, $order: String) { compute_session_list(limit: $limit, "
+            "offset: $offset, access_key: $ak, status: $status, filter: $filter, order: $order)"
+            " { items { " + " ".join(fields) + " } total_count } }"
+        )
+        variables = {
+            "limit": page_size,
+            "offset": page_offset,
+            "ak": access_key,
+            "status": status,
+            "filter": filter,
+            "order": order,
+        }
+        resp = await cls._session().wire.root.handle_gql(query=query, variables=variables)
+        data = resp.model_dump(mode="json", by_alias=True)
+        errors = data.get("errors")
+        if errors:
+            from ...exceptions import GraphQLError
+
+            raise GraphQLError(errors, data.get("data"))
+        payload = (data.get("data") or {}).get("compute_session_list") or {}
+        return SessionListPage.model_validate(payload)
+
+    # -- instance calls ----------------------------------------------------------------------
+    async def destroy(
+        self, *, forced: bool = False, recursive: bool = False
+    ) -> models.DestroySessionResponseDestroySessionResponse:
+        """Terminate the session (``forced`` needs an admin; ``recursive`` needs API v7+)."""
+        resp = await _adapters.destroy(
+            self._session(),
+            self._ref(),
+            forced=forced,
+            recursive=recursive,
+            owner_access_key=self.owner_access_key,
+        )
+        self.status = "TERMINATED"
+        return resp
+
+    async def restart(self) -> None:
+        """Restart the session's kernels (scratch files are kept)."""
+        await self._session().wire.session.restart(session_name=self._ref(), **self._owner_kw())
+
+    async def rename(self, new_id: str) -> None:
+        """Rename the (running) session."""
+        check_session_name(new_id, what="new session name")
+        await self._session().wire.session.rename_session(session_name=self._ref(), name=new_id)
+        self.name = new_id
+
+    async def interrupt(self) -> None:
+        """Interrupt the code running now (may silently do nothing, depending on the code)."""
+        await self._session().wire.session.interrupt(session_name=self._ref())
+
+    async def complete(
+        self, code: str, opts: Mapping[str, Any] | None = None
+    ) -> models.CompleteResponseResult:
+        """Completion candidates for *code* (``opts``: ``row``, ``col``, ``line``, ``post``)."""
+        resp = await _adapters.complete(self._session(), self._ref(), code, opts)
+        return resp.result or models.CompleteResponseResult(status="finished", completions=[])
+
+    async def get_info(self) -> models.SessionInfo:
+        """Information about the session (image, status, occupied slots, ...)."""
+        resp = await self._session().wire.session.get_info(session_name=self._ref())
+        return coerce_model(models.SessionInfo, resp)
+
+    async def get_logs(self) -> models.ContainerLogsResponse:
+        """The container's console log: ``result.logs`` (``["result"]["logs"]``)."""
+        resp = await self._session().wire.session.get_container_logs(
+            session_name=self._ref(), **self._owner_kw()
+        )
+        return coerce_model(models.ContainerLogsResponse, resp)
+
+    async def execute(
+        self,
+        run_id: str | None = None,
+        code: str | None = None,
+        mode: str = "query",
+        opts: Mapping[str, Any] | None = None,
+    ) -> models.ExecutionResult:
+        """One step of the execution protocol (``mode``: query, batch, continue, input).
+
+        Loop while ``result.status`` is ``continued`` (call again with ``mode="continue"``, the
+        returned ``runId`` and ``code=""``); on ``waiting-input`` send the user's text with
+        ``mode="input"``. The seed's spellings ``continued`` and ``user-input`` are accepted.
+        """
+        wire_mode = normalize_execute_mode(mode)
+        if wire_mode == "complete":
+            raise LocalArgumentError("use complete(code, opts) for completions")
+        if wire_mode in ("continue", "input") and not run_id:
+            raise LocalArgumentError(f"mode {wire_mode!r} needs the runId of the run it continues")
+        options: dict[str, Any] | None = None
+        if wire_mode == "batch":
+            given = dict(opts or {})
+            options = {
+                "clean": given.get("clean"),
+                "build": given.get("build"),
+                "buildLog": bool(given.get("buildLog", given.get("build_log", False))),
+                "exec": given.get("exec"),
+            }
+        return await _adapters.execute(
+            self._session(),
+            self._ref(),
+            mode=wire_mode,
+            run_id=run_id,
+            code=code if code is not None else "",
+            options=options,
+        )
+
+    async def upload(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        basedir: str | os.PathLike[str] | None = None,
+        show_progress: bool = False,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Upload small files (at most 20, each under 1 MiB) into ``/home/work``.
+
+        A file's place in the session is its path relative to *basedir* (default: the current
+        directory); intermediate directories are created. ``progress(sent, total)`` is called
+        as bytes go out (``show_progress`` is kept for compatibility; the CLI draws bars).
+        """
+        items = resolve_upload_files(files, basedir)
+        total = sum(item.size for item in items)
+        sent = [0]
+
+        def report(n: int) -> None:
+            sent[0] += n
+            if progress is not None:
+                progress(sent[0], total)
+
+        with _OpenFiles(items, report) as parts:
+            await self._session().wire.session.upload_files(
+                session_name=self._ref(), src=parts, **self._owner_kw()
+            )
+
+    async def download(
+        self,
+        files: Sequence[str],
+        dest: str | os.PathLike[str] = ".",
+        show_progress: bool = False,
+        *,
+        overwrite: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> DownloadResult:
+        """Download files (at most 5; relative paths start at ``/home/work``) into *dest*.
+
+        The answer's tar archives are checked before extraction: links, devices and paths that
+        would leave *dest* are refused (:class:`~ai_backend_client.func._archive.UnsafeArchiveError`)
+        and nothing of that archive is written. ``overwrite=False`` refuses to replace files.
+        """
+        if isinstance(files, str):
+            raise LocalArgumentError("files must be a list of paths, not a single path")
+        if not files:
+            raise LocalArgumentError("no files to download")
+        if len(files) > 5:
+            raise LocalArgumentError(f"at most 5 files can be downloaded at once, not {len(files)}")
+        remote = [str(f) if not isinstance(f, os.PathLike) else Path(f).as_posix() for f in files]
+        dest_path = Path(dest)
+        async with self._session().wire.session.download_files(
+            session_name=self._ref(), files=remote, **self._owner_kw()
+        ) as response:
+            receiver = DownloadReceiver(
+                response.headers.get("Content-Type", ""),
+                dest_path,
+                overwrite=overwrite,
+                progress=progress,
+            )
+            try:
+                async for chunk in response.aiter_bytes():
+                    receiver.feed(chunk)
+                names = receiver.finish()
+            finally:
+                receiver.close()
+        return DownloadResult(file_names=names)
+
+    async def list_files(
+        self, path: str | os.PathLike[str] = "."
+    ) -> models.ListSessionFilesResponse:
+        """List a directory of the session (``files`` is the agent's JSON text of entries)."""
+        remote = Path(path).as_posix() if isinstance(path, os.PathLike) else str(path)
+        resp = await self._session().wire.session.list_files(session_name=self._ref(), path=remote)
+        return coerce_model(models.ListSessionFilesResponse, resp)
+
+    async def stream_app_info(self) -> list[models.ServicePort]:
+        """The app services (``jupyter``, ``sshd``, ...) the session offers."""
+        resp = await self._session().wire.stream.get_stream_apps(
+            session_name=self._stream_ref(), **self._owner_kw()
+        )
+        return coerce_model(models.StreamAppList, resp).root
+
+    async def start_service(
+        self,
+        app: str,
+        *,
+        port: int | None = None,
+        envs: Mapping[str, str] | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> models.StartServiceResponse:
+        """Start an app service and get a wsproxy token for it (wsproxy v2 flow)."""
+        import json
+
+        resp = await self._session().wire.session.start_service(
+            session_name=self._ref(),
+            app=app,
+            port=port if port is not None else NOT_GIVEN,
+            envs=json.dumps(dict(envs)) if envs else NOT_GIVEN,
+            arguments=json.dumps(dict(arguments)) if arguments else NOT_GIVEN,
+        )
+        return coerce_model(models.StartServiceResponse, resp)
+
+    # -- streams -----------------------------------------------------------------------------
+    def listen_events(self, scope: EventScope = "*") -> AsyncSessionEventStream:
+        """Lifecycle events of this session (SSE; reconnects after the server's ``retry:``).
+
+        ``async with kern.listen_events() as events: async for ev in events: ev.event, ...``
+        """
+        if scope not in ("*", "session", "kernel"):
+            raise LocalArgumentError(
+                f"event scope must be '*', 'session' or 'kernel', not {scope!r}"
+            )
+        return AsyncStreams.session_events(
+            self._session(),
+            session_name=self.name if self.id is None else None,
+            session_id=str(self.id) if self.id is not None else None,
+            owner_access_key=self.owner_access_key if self.id is None else None,
+            scope=scope,
+        )
+
+    stream_events = listen_events
+
+    def stream_execute(
+        self,
+        code: str = "",
+        *,
+        mode: Literal["query", "batch"] = "query",
+        opts: Mapping[str, Any] | None = None,
+        input_handler: InputHandler | None = None,
+    ) -> AbstractAsyncContextManager[AsyncExecuteStream]:
+        """Run *code* over a WebSocket; the socket is the run, so there is no runId.
+
+        ``async with kern.stream_execute(code) as stream: async for result in stream: ...``;
+        on ``waiting-input`` answer with ``await stream.send_text(text)`` (or pass
+        ``input_handler``). Frames are typed results that also read like aiohttp messages.
+        """
+        if mode not in ("query", "batch"):
+            raise LocalArgumentError(
+                f"streaming execution supports 'query' and 'batch', not {mode!r}"
+            )
+        options: dict[str, Any] | None = None
+        if mode == "batch":
+            given = dict(opts or {})
+            options = {
+                "clean": given.get("clean"),
+                "build": given.get("build"),
+                "buildLog": bool(given.get("buildLog", False)),
+                "exec": given.get("exec"),
+            }
+        return AsyncStreams.execute(
+            self._session(),
+            self._stream_ref(),
+            code,
+            mode=mode,
+            options=options,
+            input_handler=input_handler,
+        )
+
+    def stream_pty(self) -> AbstractAsyncContextManager[AsyncStreamPty]:
+        """Attach to the session's terminal: ``StreamPty`` with ``send_stdin``, ``resize``,
+        ``ping``, ``restart``; iterate it for output bytes."""
+        return AsyncStreams.pty(self._session(), self._stream_ref())
+
+    def stream_proxy(
+        self,
+        app: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        protocol: Literal["http", "tcp"] = "http",
+        envs: Mapping[str, str] | None = None,
+        arguments: Mapping[str, object] | None = None,
+    ) -> AsyncAppProxy:
+        """A local TCP listener relaying each connection to *app* (``backend.ai app``)."""
+        return AsyncStreams.app_proxy(
+            self._session(),
+            self._ref(),
+            app,
+            host=host,
+            port=port,
+            protocol=protocol,
+            envs=envs,
+            arguments=arguments,
+        )
+
+
+class SessionListItem(BaseModel):
+    """One row of ``compute_session_list`` (only the fields asked for are set)."""
+
+    session_id: str | None = None
+    name: str | None = None
+    image: str | None = None
+    type: str | None = None
+    status: str | None = None
+    status_info: str | None = None
+    status_changed: str | None = None
+    result: str | None = None
+
+
+class SessionListPage(BaseModel):
+    items: list[SessionListItem] = pydantic.Field(default_factory=list)
+    total_count: int = 0
+
+
+def _explain_not_found(
+    error: NotFoundError, image: str | None
+) -> BackendClientError | NotFoundError:
+    """An unknown image gets one clear message instead of the raw 404."""
+    text = f"{error.title or ''} {error.message or ''}".lower()
+    if image is not None and ("image" in text or "alias" in text or "registry" in text):
+        return UnknownImageError(image, error)
+    return error
+
+
+class UnknownImageError(NotFoundError):
+    """The server does not know the image (or the domain may not use its registry)."""
+
+    def __init__(self, image: str, cause: NotFoundError) -> None:
+        super().__init__(cause.status, cause.reason, cause.data, method=cause.method, url=cause.url)
+        self.image = image
+
+    def __str__(self) -> str:
+        return (
+            f"unknown image {self.image!r}: the server has no such image or alias, or your domain "
+            "may not use its registry (list the available ones with `backend.ai admin image list`)"
+        )
+
+
+class _CountingFile(io.FileIO):
+    """A file opened for upload that reports the bytes read from it."""
+
+    def __init__(self, path: Path, report: Callable[[int], None]) -> None:
+        super().__init__(path, "rb")
+        self._report = report
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        if data:
+            self._report(len(data))
+        return data or b""
+
+
+class _OpenFiles:
+    """Opens the files of an upload for the request's duration and always closes them."""
+
+    def __init__(self, items: Sequence[UploadItem], report: Callable[[int], None]) -> None:
+        self._items = items
+        self._report = report
+        self._handles: list[_CountingFile] = []
+
+    def __enter__(self) -> list[tuple[str, IO[bytes], str]]:
+        parts: list[tuple[str, IO[bytes], str]] = []
+        try:
+            for item in self._items:
+                handle = _CountingFile(item.local_path, self._report)
+                self._handles.append(handle)
+                parts.append((item.remote_name, handle, "application/octet-stream"))
+        except BaseException:
+            self.__exit__()
+            raise
+        return parts
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._handles:
+            handle.close()
+        self._handles.clear()

@@ -1,0 +1,145 @@
+"""Local checks of compute-session arguments, done before any request is sent.
+
+Shared by the async function classes and the blocking ones derived from them (this module does
+no network I/O, so it is written once, outside ``_async``/``_sync``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import Final, Literal
+
+from ..exceptions import BackendClientError
+
+__all__ = [
+    "MAX_UPLOAD_FILES",
+    "MAX_UPLOAD_FILE_SIZE",
+    "ExecuteMode",
+    "LocalArgumentError",
+    "UploadItem",
+    "check_session_name",
+    "default_session_name",
+    "normalize_execute_mode",
+    "resolve_upload_files",
+]
+
+# The manager's rule for session names (ASCII word characters; dots and dashes only inside).
+_SESSION_NAME: Final = re.compile(r"^(?=.{4,64}$)\w[\w.-]*\w$", re.ASCII)
+# Limits of POST /session/{name}/upload (22.03 and 24.09 managers).
+MAX_UPLOAD_FILES: Final = 20
+MAX_UPLOAD_FILE_SIZE: Final = 1024 * 1024
+
+ExecuteMode = Literal["query", "batch", "complete", "continue", "input"]
+# The seed's examples and docs spell two modes differently from the wire.
+_MODE_ALIASES: Final[Mapping[str, ExecuteMode]] = {
+    "query": "query",
+    "batch": "batch",
+    "complete": "complete",
+    "continue": "continue",
+    "continued": "continue",
+    "input": "input",
+    "user-input": "input",
+}
+
+
+class LocalArgumentError(BackendClientError, ValueError):
+    """An argument was rejected locally; nothing was sent to the server."""
+
+
+def default_session_name() -> str:
+    """A fresh session name as the 22.03 SDK makes them (``pysdk-`` + 10 hex digits)."""
+    return "pysdk-" + secrets.token_hex(5)
+
+
+def check_session_name(name: str, *, what: str = "session name") -> str:
+    """Return *name* if the manager would accept it, else raise :class:`LocalArgumentError`."""
+    if not isinstance(name, str):
+        raise LocalArgumentError(f"{what} must be a string, got {type(name).__name__}")
+    if not 4 <= len(name) <= 64:
+        raise LocalArgumentError(
+            f"{what} {name!r} must be 4 to 64 characters long (it has {len(name)})"
+        )
+    if not _SESSION_NAME.match(name):
+        raise LocalArgumentError(
+            f"{what} {name!r} may contain only ASCII letters, digits, '_', '.' and '-', "
+            "and must start and end with a letter, a digit or '_'"
+        )
+    return name
+
+
+def normalize_execute_mode(mode: str) -> ExecuteMode:
+    """The wire mode for *mode* (accepts the seed's ``continued`` and ``user-input``)."""
+    try:
+        return _MODE_ALIASES[mode]
+    except KeyError:
+        raise LocalArgumentError(
+            f"unknown execution mode {mode!r}: use 'query', 'batch', 'continue', 'input' or 'complete'"
+        ) from None
+
+
+class UploadItem:
+    """A local file to upload and the path it gets inside the session (POSIX, relative)."""
+
+    __slots__ = ("local_path", "remote_name", "size")
+
+    def __init__(self, local_path: Path, remote_name: str, size: int) -> None:
+        self.local_path = local_path
+        self.remote_name = remote_name
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"UploadItem({str(self.local_path)!r} -> {self.remote_name!r}, {self.size} bytes)"
+
+
+def resolve_upload_files(
+    files: Sequence[str | os.PathLike[str]], basedir: str | os.PathLike[str] | None = None
+) -> list[UploadItem]:
+    """Check the files to upload and name each relative to *basedir* (default: the cwd).
+
+    As in the 22.03 SDK, relative file paths are taken from the current directory, and the name
+    inside the session is the path relative to *basedir*: ``/home/user/test/data.txt`` with
+    basedir ``/home/user`` becomes ``test/data.txt`` under ``/home/work``.
+    """
+    if isinstance(files, (str, bytes, PurePath)):
+        raise LocalArgumentError("files must be a list of paths, not a single path")
+    if not files:
+        raise LocalArgumentError("no files to upload")
+    if len(files) > MAX_UPLOAD_FILES:
+        raise LocalArgumentError(
+            f"too many files to upload at once: {len(files)} (the server takes at most "
+            f"{MAX_UPLOAD_FILES}; upload them in batches or use a virtual folder)"
+        )
+    base = Path(os.path.abspath(Path.cwd() if basedir is None else basedir))
+    if not base.is_dir():
+        raise LocalArgumentError(f"upload base directory {str(base)!r} does not exist")
+    items: list[UploadItem] = []
+    seen: set[str] = set()
+    for file in files:
+        path = Path(os.path.abspath(file))
+        if not path.exists():
+            raise LocalArgumentError(f"cannot upload {os.fspath(file)!r}: no such file")
+        if not path.is_file():
+            raise LocalArgumentError(f"cannot upload {os.fspath(file)!r}: not a regular file")
+        try:
+            relative = path.relative_to(base)
+        except ValueError:
+            raise LocalArgumentError(
+                f"cannot upload {os.fspath(file)!r}: it is not inside the base directory "
+                f"{str(base)!r} (pass basedir= to choose where remote paths start)"
+            ) from None
+        size = path.stat().st_size
+        if size >= MAX_UPLOAD_FILE_SIZE:
+            raise LocalArgumentError(
+                f"cannot upload {os.fspath(file)!r}: {size} bytes is too large (each file must be "
+                "smaller than 1 MiB; use a virtual folder for large files)"
+            )
+        remote = relative.as_posix()
+        if remote in seen:
+            raise LocalArgumentError(f"{remote!r} is given twice")
+        seen.add(remote)
+        items.append(UploadItem(path, remote, size))
+    return items

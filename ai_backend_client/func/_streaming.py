@@ -1,0 +1,259 @@
+"""Stream openers for the function classes, in an async and a blocking flavour.
+
+``func/_async`` code refers to ``AsyncStreams`` and ``Async*`` stream types; the derived
+``func/_sync`` code gets ``SyncStreams`` and ``Sync*`` by unasync's name rule. WebSocket streams
+(streaming execution, terminals, app proxies) exist only for ``AsyncSession``, as in the 22.03
+SDK; the blocking twins raise a clear error. Session events (SSE) work in both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, NoReturn, TypeAlias
+
+from ..exceptions import BackendClientError
+from ..streams import ExecutionResult, WSMsgType
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ..session import AsyncSession, Session
+    from ..streams import (
+        AppProxy,
+        EventStream,
+        ExecuteStream,
+        InputHandler,
+        SessionEvent,
+        StreamPty,
+        SyncEventStream,
+        WebSocketStream,
+    )
+
+__all__ = [
+    "AsyncAppProxy",
+    "AsyncExecuteStream",
+    "AsyncSessionEventStream",
+    "AsyncStreamPty",
+    "AsyncStreams",
+    "ExecuteFrame",
+    "SyncAppProxy",
+    "SyncExecuteStream",
+    "SyncSessionEventStream",
+    "SyncStreamPty",
+    "SyncStreams",
+]
+
+EventScope = Literal["*", "session", "kernel"]
+
+
+class ExecuteFrame(ExecutionResult):
+    """A typed result frame that also reads like the aiohttp message of the 22.03 examples:
+    ``frame.type == aiohttp.WSMsgType.TEXT`` and ``json.loads(frame.data)`` work."""
+
+    @property
+    def type(self) -> WSMsgType:
+        return WSMsgType.TEXT
+
+    @property
+    def data(self) -> str:
+        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_unset=True))
+
+
+class AsyncExecuteStream:
+    """One streaming run (a WebSocket). ``async for frame in stream`` yields typed results
+    (``frame.status``, ``frame.stdout``, ``frame.records``, ``frame["console"]``), which also
+    carry ``.type``/``.data`` like an aiohttp text message; answer ``waiting-input`` with
+    :meth:`send_text`. Iteration ends after the ``finished`` frame."""
+
+    def __init__(self, inner: ExecuteStream) -> None:
+        self._inner = inner
+
+    @property
+    def ws(self) -> WebSocketStream:
+        return self._inner.ws
+
+    def __aiter__(self) -> AsyncIterator[ExecuteFrame]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[ExecuteFrame]:
+        async for result in self._inner:
+            yield ExecuteFrame.model_validate(result.model_dump(by_alias=True, exclude_unset=True))
+
+    async def send_text(self, text: str) -> None:
+        """Send user input (raw text frame, as the protocol wants)."""
+        await self._inner.send_input(text)
+
+    send_str = send_text
+    send_input = send_text
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+AsyncStreamPty: TypeAlias = "StreamPty"
+AsyncAppProxy: TypeAlias = "AppProxy"
+AsyncSessionEventStream: TypeAlias = "EventStream[SessionEvent]"
+SyncSessionEventStream: TypeAlias = "SyncEventStream[SessionEvent]"
+
+
+class NeedsAsyncSession:
+    """Placeholder type of the WebSocket streams of blocking sessions: the openers raise."""
+
+
+SyncExecuteStream: TypeAlias = NeedsAsyncSession
+SyncStreamPty: TypeAlias = NeedsAsyncSession
+SyncAppProxy: TypeAlias = NeedsAsyncSession
+
+
+@contextlib.asynccontextmanager
+async def _execute(
+    session: AsyncSession,
+    session_ref: str,
+    code: str,
+    mode: Literal["query", "batch"],
+    options: Mapping[str, object] | None,
+    input_handler: InputHandler | None,
+) -> AsyncGenerator[AsyncExecuteStream, None]:
+    from .. import streams
+
+    async with streams.stream_execute(
+        session, session_ref, code, mode=mode, options=options, input_handler=input_handler
+    ) as inner:
+        yield AsyncExecuteStream(inner)
+
+
+class AsyncStreams:
+    @staticmethod
+    def execute(
+        session: AsyncSession,
+        session_ref: str,
+        code: str,
+        *,
+        mode: Literal["query", "batch"],
+        options: Mapping[str, object] | None,
+        input_handler: InputHandler | None,
+    ) -> AbstractAsyncContextManager[AsyncExecuteStream]:
+        return _execute(session, session_ref, code, mode, options, input_handler)
+
+    @staticmethod
+    def pty(session: AsyncSession, session_ref: str) -> AbstractAsyncContextManager[StreamPty]:
+        from .. import streams
+
+        return streams.stream_pty(session, session_ref)
+
+    @staticmethod
+    def session_events(
+        session: AsyncSession,
+        *,
+        session_name: str | None,
+        session_id: str | None,
+        owner_access_key: str | None,
+        scope: EventScope,
+    ) -> EventStream[SessionEvent]:
+        from .. import streams
+
+        return streams.listen_session_events(
+            session,
+            session_name=session_name,
+            session_id=session_id,
+            owner_access_key=owner_access_key,
+            scope=scope,
+        )
+
+    @staticmethod
+    def app_proxy(
+        session: AsyncSession,
+        session_name: str,
+        app: str,
+        *,
+        host: str,
+        port: int,
+        protocol: Literal["http", "tcp"],
+        envs: Mapping[str, str] | None,
+        arguments: Mapping[str, object] | None,
+    ) -> AppProxy:
+        from .. import streams
+
+        return streams.serve_app_proxy(
+            session,
+            session_name,
+            app,
+            host=host,
+            port=port,
+            protocol=protocol,
+            envs=envs,
+            arguments=arguments,
+        )
+
+
+def _needs_async(what: str) -> NoReturn:
+    raise BackendClientError(
+        f"{what} streams over a WebSocket and needs an AsyncSession (as in the 22.03 SDK); "
+        "use `async with AsyncSession() as session:`"
+    )
+
+
+class SyncStreams:
+    @staticmethod
+    def execute(
+        session: Session,
+        session_ref: str,
+        code: str,
+        *,
+        mode: Literal["query", "batch"],
+        options: Mapping[str, object] | None,
+        input_handler: InputHandler | None,
+    ) -> AbstractContextManager[SyncExecuteStream]:
+        _needs_async("stream_execute()")
+
+    @staticmethod
+    def pty(session: Session, session_ref: str) -> AbstractContextManager[SyncStreamPty]:
+        _needs_async("stream_pty()")
+
+    @staticmethod
+    def session_events(
+        session: Session,
+        *,
+        session_name: str | None,
+        session_id: str | None,
+        owner_access_key: str | None,
+        scope: EventScope,
+    ) -> SyncEventStream[SessionEvent]:
+        from .. import streams
+
+        return streams.listen_session_events_sync(
+            session,
+            session_name=session_name,
+            session_id=session_id,
+            owner_access_key=owner_access_key,
+            scope=scope,
+        )
+
+    @staticmethod
+    def app_proxy(
+        session: Session,
+        session_name: str,
+        app: str,
+        *,
+        host: str,
+        port: int,
+        protocol: Literal["http", "tcp"],
+        envs: Mapping[str, str] | None,
+        arguments: Mapping[str, object] | None,
+    ) -> SyncAppProxy:
+        _needs_async("the app proxy")
