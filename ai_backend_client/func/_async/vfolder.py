@@ -1,0 +1,493 @@
+"""``VFolder``: virtual folders, their files, sharing, and file transfers (the seed's names).
+
+Class methods act on the session (``session.VFolder.list()``); instances act on one folder
+(``session.VFolder("data").upload(["a.csv"])``). Answers are the newest (v8) typed models.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from ..._generated.v8_20240915 import models as m
+from ..._models import BaseModel
+from ...exceptions import BackendAPIError, BackendClientError, GraphQLError
+from ...transfer import (
+    DEFAULT_CHUNK_SIZE,
+    ProgressCallback,
+    RemotePathError,
+    local_target,
+    plan_uploads,
+    remote_path,
+)
+from . import _vfolder_adapters as adapters
+from ._transfer import Transfer
+from .base import AsyncFunction, coerce_model
+
+if TYPE_CHECKING:
+    from ...session import AsyncSession
+
+__all__ = [
+    "BackgroundTaskProgress",
+    "VFolder",
+    "VFolderNode",
+    "VFolderPage",
+]
+
+Permission = Literal["ro", "rw", "wd"]
+UsageMode = Literal["general", "model", "data"]
+
+_DEFAULT_LIST_FIELDS = (
+    "id",
+    "host",
+    "name",
+    "user",
+    "group",
+    "creator",
+    "usage_mode",
+    "permission",
+    "ownership_type",
+    "max_files",
+    "max_size",
+    "created_at",
+    "last_used",
+    "cloneable",
+    "status",
+)
+
+
+class VFolderNode(BaseModel):
+    """One folder as the GraphQL ``vfolder_list`` query answers it."""
+
+    id: str | None = None
+    host: str | None = None
+    name: str | None = None
+    user: str | None = None
+    user_email: str | None = None
+    group: str | None = None
+    group_name: str | None = None
+    creator: str | None = None
+    unmanaged_path: str | None = None
+    usage_mode: str | None = None
+    permission: str | None = None
+    ownership_type: str | None = None
+    max_files: int | None = None
+    max_size: int | None = None
+    created_at: str | None = None
+    last_used: str | None = None
+    num_files: int | None = None
+    cur_size: int | None = None
+    cloneable: bool | None = None
+    status: str | None = None
+
+
+class VFolderPage(BaseModel):
+    """A page of :meth:`VFolder.paginated_list`."""
+
+    total_count: int
+    items: list[VFolderNode]
+
+
+class _VFolderListData(BaseModel):
+    vfolder_list: VFolderPage | None = None
+
+
+class _VFolderListAnswer(BaseModel):
+    data: _VFolderListData | None = None
+    errors: builtins.list[dict[str, Any]] | None = None
+
+
+class BackgroundTaskProgress(BaseModel):
+    """A progress report of a background task (the copy behind ``clone``)."""
+
+    event: str
+    task_id: str | None = None
+    message: str | None = None
+    current_progress: float | None = None
+    total_progress: float | None = None
+
+
+_TERMINAL_EVENTS = frozenset(
+    {"bgtask_done", "bgtask_failed", "bgtask_cancelled", "task_done", "task_failed", "task_cancelled"}
+)
+
+
+def _not_given_if_none(**kwargs: Any) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class VFolder(AsyncFunction):
+    """A virtual folder, by name."""
+
+    def __init__(self, name: str) -> None:
+        if not name:
+            raise BackendClientError("a virtual folder name is required")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<VFolder {self.name!r}>"
+
+    # -- folders (class methods) -----------------------------------------------------------
+    @classmethod
+    async def create(
+        cls,
+        name: str,
+        host: str | None = None,
+        unmanaged_path: str | None = None,
+        group: str | None = None,
+        usage_mode: UsageMode = "general",
+        permission: Permission = "rw",
+        quota: str | None = "0",
+        cloneable: bool = False,
+    ) -> m.CreateVFolderResponse:
+        """Create a folder on *host* (default: the server's default host)."""
+        return await adapters.create_folder(
+            cls._session(),
+            quota=quota,
+            name=name,
+            usage_mode=usage_mode,
+            permission=permission,
+            cloneable=cloneable,
+            **_not_given_if_none(host=host, unmanaged_path=unmanaged_path, group=group),
+        )
+
+    @classmethod
+    async def delete_by_id(cls, oid: str) -> None:
+        """Delete a folder by its id (admins); on 24.09 this also empties it from the trash bin."""
+        await adapters.delete_folder_by_id(cls._session(), oid)
+
+    @classmethod
+    async def list(cls, list_all: bool = False) -> builtins.list[m.VFolderListItem]:
+        """The folders the requester can access (own, group, invited)."""
+        if list_all:
+            raise BackendClientError(
+                "list_all=True is rejected by the server since 22.03; use paginated_list() as an admin"
+            )
+        result = await cls._session().wire.folders.list_folders()
+        return coerce_model(m.VFolderList, result).root
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        group: str | None = None,
+        *,
+        fields: Sequence[str] = _DEFAULT_LIST_FIELDS,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> VFolderPage:
+        """One page of folders through GraphQL ``vfolder_list`` (``page_size`` <= 100)."""
+        if not 1 <= page_size <= 100:
+            raise BackendClientError("page_size must be between 1 and 100")
+        bad = [f for f in fields if f not in VFolderNode.model_fields]
+        if bad:
+            raise BackendClientError(f"unknown vfolder field(s): {', '.join(bad)}")
+        query = (
+            "query($limit: Int!, $offset: Int!, $filter: String, $order: String, $group_id: UUID) {"
+            " vfolder_list(limit: $limit, offset: $offset, filter: $filter, order: $order,"
+            " group_id: $group_id) { items { " + " ".join(fields) + " } total_count } }"
+        )
+        variables: dict[str, Any] = {
+            "limit": page_size,
+            "offset": page_offset,
+            "filter": filter,
+            "order": order,
+            "group_id": group,
+        }
+        answer = await cls._session().core.request(
+            "POST",
+            "/admin/gql",
+            cast_to=_VFolderListAnswer,
+            json={"query": query, "variables": variables},
+        )
+        if answer.errors:
+            raise GraphQLError(answer.errors)
+        page = answer.data.vfolder_list if answer.data is not None else None
+        return page if page is not None else VFolderPage(total_count=0, items=[])
+
+    @classmethod
+    async def list_hosts(cls) -> m.VFolderHostsResponse:
+        return coerce_model(m.VFolderHostsResponse, await cls._session().wire.folders.list_hosts())
+
+    @classmethod
+    async def list_all_hosts(cls) -> m.VFolderAllHostsResponse:
+        return coerce_model(m.VFolderAllHostsResponse, await cls._session().wire.folders.list_all_hosts())
+
+    @classmethod
+    async def list_allowed_types(cls) -> builtins.list[str]:
+        result = await cls._session().wire.folders.list_allowed_types()
+        return coerce_model(m.VFolderTypeList, result).root
+
+    @classmethod
+    async def get_fstab_contents(cls, agent_id: str | None = None) -> m.FstabContentsResponse:
+        result = await cls._session().wire.folders.get_fstab_contents(
+            **_not_given_if_none(agent_id=agent_id)
+        )
+        return coerce_model(m.FstabContentsResponse, result)
+
+    @classmethod
+    async def get_performance_metric(cls, folder_host: str) -> m.StorageProxyReply:
+        result = await cls._session().wire.folders.get_volume_perf_metric(folder_host=folder_host)
+        return coerce_model(m.StorageProxyReply, result)
+
+    @classmethod
+    async def list_mounts(cls) -> m.MountsResponse:
+        return coerce_model(m.MountsResponse, await cls._session().wire.folders.list_mounts())
+
+    @classmethod
+    async def mount_host(
+        cls, name: str, fs_location: str, options: str | None = None, edit_fstab: bool = False
+    ) -> m.MountsResponse:
+        result = await cls._session().wire.folders.mount_host(
+            name=name, fs_location=fs_location, edit_fstab=edit_fstab, **_not_given_if_none(options=options)
+        )
+        return coerce_model(m.MountsResponse, result)
+
+    @classmethod
+    async def umount_host(cls, name: str, edit_fstab: bool = False) -> m.MountsResponse:
+        result = await cls._session().wire.folders.umount_host(name=name, edit_fstab=edit_fstab)
+        return coerce_model(m.MountsResponse, result)
+
+    @classmethod
+    async def invitations(cls) -> builtins.list[m.Invitation]:
+        result = await cls._session().wire.folders.invitations()
+        return coerce_model(m.VFolderInvitationsResponse, result).invitations or []
+
+    @classmethod
+    async def accept_invitation(cls, inv_id: str) -> m.EmptyResponse:
+        result = await cls._session().wire.folders.accept_invitation(inv_id=inv_id)
+        return coerce_model(m.EmptyResponse, result)
+
+    @classmethod
+    async def delete_invitation(cls, inv_id: str) -> m.EmptyResponse:
+        result = await cls._session().wire.folders.delete_invitation(inv_id=inv_id)
+        return coerce_model(m.EmptyResponse, result)
+
+    # -- one folder ------------------------------------------------------------------------
+    async def info(self) -> m.VFolderInfo:
+        return coerce_model(m.VFolderInfo, await self._session().wire.folders.get_info(name=self.name))
+
+    async def delete(self) -> None:
+        """Delete the folder and its files (on 24.09: trash, then removal from the trash bin)."""
+        await adapters.delete_folder(self._session(), self.name)
+
+    async def rename(self, new_name: str) -> None:
+        await self._session().wire.folders.rename_vfolder(name=self.name, new_name=new_name)
+        self.name = new_name
+
+    async def update_options(
+        self,
+        name: str | None = None,
+        permission: Permission | None = None,
+        cloneable: bool | None = None,
+    ) -> None:
+        """Change the folder's innate permission and/or cloneability (``name``: the seed's, unused)."""
+        await adapters.update_options(
+            self._session(), self.name, **_not_given_if_none(permission=permission, cloneable=cloneable)
+        )
+
+    # -- files -----------------------------------------------------------------------------
+    async def mkdir(
+        self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
+    ) -> m.MkdirResponse:
+        paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
+        return await adapters.mkdir(self._session(), self.name, paths, parents=parents, exist_ok=exist_ok)
+
+    async def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
+        if "/" in new_name or new_name in ("", ".", ".."):
+            raise RemotePathError(f"invalid new name {new_name!r}: give a name, not a path")
+        result = await self._session().wire.folders.rename_file(
+            name=self.name, target_path=remote_path(target_path), new_name=new_name
+        )
+        return coerce_model(m.EmptyResponse, result)
+
+    async def move_file(self, src_path: str, dst_path: str) -> m.EmptyResponse:
+        result = await self._session().wire.folders.move_file(
+            name=self.name, src=remote_path(src_path), dst=remote_path(dst_path)
+        )
+        return coerce_model(m.EmptyResponse, result)
+
+    async def delete_files(self, files: Sequence[str], recursive: bool = False) -> m.EmptyResponse:
+        if isinstance(files, str):
+            files = [files]
+        paths = [remote_path(f) for f in files]
+        if "." in paths:
+            raise RemotePathError("refusing to delete the folder root; delete the folder instead")
+        return await adapters.delete_files(self._session(), self.name, paths, recursive=recursive)
+
+    async def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
+        result = await self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
+        return coerce_model(m.ListVFolderFilesResponse, result)
+
+    # -- transfers -------------------------------------------------------------------------
+    async def upload(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        *,
+        basedir: str | os.PathLike[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        address_map: Mapping[str, str] | None = None,
+        show_progress: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> builtins.list[str]:
+        """Upload files and directories (recursively); returns the remote paths written.
+
+        Each file goes to its path relative to *basedir* (default: the current directory), with
+        ``/`` separators on every OS. Every local path is checked before the first byte moves.
+        ``show_progress`` is accepted for the seed's signature; the library never prints, pass
+        *progress* (``callback(done, total, file)``) instead.
+        """
+        if isinstance(files, (str, os.PathLike)):
+            files = [files]
+        items = plan_uploads(files, basedir)
+        transfer = Transfer(
+            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+        )
+        await transfer.upload(items)
+        return [item.remote for item in items]
+
+    async def download(
+        self,
+        relative_paths: Sequence[str],
+        *,
+        basedir: str | os.PathLike[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        show_progress: bool = False,
+        address_map: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        archive: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> builtins.list[Path]:
+        """Download files into *basedir* (default: the current directory); returns local paths.
+
+        A file lands at ``basedir/<remote path>``; with ``archive=True`` each path (usually a
+        directory) is fetched as ``basedir/<name>.zip``. Existing files are kept unless
+        *overwrite*; an interrupted download continues with a Range request, and a failed one
+        leaves nothing under the final name.
+        """
+        if isinstance(relative_paths, str):
+            relative_paths = [relative_paths]
+        targets: builtins.list[tuple[str, Path]] = []
+        for rel in relative_paths:
+            remote = remote_path(rel)
+            if archive:
+                name = self.name if remote == "." else remote.rsplit("/", 1)[-1]
+                targets.append((remote, local_target(f"{name}.zip", basedir)))
+            else:
+                targets.append((remote, local_target(remote, basedir)))
+        transfer = Transfer(
+            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+        )
+        done: builtins.list[Path] = []
+        for remote, target in targets:
+            await transfer.download(remote, target, overwrite=overwrite, archive=archive)
+            done.append(target)
+        return done
+
+    async def request_download(self, filename: str, *, archive: bool = False) -> m.TransferSession:
+        """A storage-proxy download URL and token for later use (the token is a credential)."""
+        return await adapters.request_download(
+            self._session(), self.name, remote_path(filename), archive=archive
+        )
+
+    # -- sharing ---------------------------------------------------------------------------
+    async def invite(self, perm: Permission, emails: Sequence[str]) -> m.InviteResponse:
+        return await adapters.invite(self._session(), self.name, perm, emails)
+
+    async def share(self, perm: Permission, emails: Sequence[str]) -> m.ShareVFolderResponse:
+        return await adapters.share(self._session(), self.name, perm, emails)
+
+    async def unshare(self, emails: Sequence[str]) -> m.UnshareVFolderResponse:
+        result = await self._session().wire.folders.unshare(name=self.name, emails=list(emails))
+        return coerce_model(m.UnshareVFolderResponse, result)
+
+    async def leave(self) -> m.EmptyResponse:
+        result = await self._session().wire.folders.leave(name=self.name)
+        return coerce_model(m.EmptyResponse, result)
+
+    async def clone(
+        self,
+        target_name: str,
+        target_host: str | None = None,
+        usage_mode: UsageMode = "general",
+        permission: Permission = "rw",
+        *,
+        cloneable: bool | None = None,
+        wait: bool = False,
+        progress: Callable[[BackgroundTaskProgress], None] | None = None,
+    ) -> m.CloneVFolderResponse:
+        """Clone the folder; the copy runs on the server as a background task (``bgtask_id``).
+
+        With ``wait=True`` (or a *progress* callback) this returns only when the copy is done,
+        reporting each ``bgtask_updated`` event; a failed or cancelled copy raises.
+        """
+        cloned = await adapters.clone(
+            self._session(),
+            self.name,
+            target_name=target_name,
+            usage_mode=usage_mode,
+            permission=permission,
+            **_not_given_if_none(target_host=target_host, cloneable=cloneable),
+        )
+        task_id = cloned.get("bgtask_id")
+        if (wait or progress is not None) and task_id:
+            await _wait_background_task(self._session(), str(task_id), progress)
+        return cloned
+
+
+async def _wait_background_task(
+    session: AsyncSession,
+    task_id: str,
+    progress: Callable[[BackgroundTaskProgress], None] | None,
+) -> BackgroundTaskProgress:
+    """Follow ``GET /events/background-task`` until the task ends; raise if it did not succeed."""
+    last = BackgroundTaskProgress(event="bgtask_started", task_id=task_id)
+    async with session.core.stream(
+        "GET",
+        "/events/background-task",
+        params={"task_id": task_id},
+        stream_extension=True,
+        timeout=None,
+    ) as response:
+        event = "message"
+        data_lines: list[str] = []
+        async for line in response.aiter_lines():
+            line = line.rstrip("\r")
+            if line.startswith(":"):
+                continue
+            if line:
+                key, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if key == "event":
+                    event = value
+                elif key == "data":
+                    data_lines.append(value)
+                continue
+            if not data_lines and event == "message":
+                continue
+            payload: Any
+            try:
+                payload = json.loads("\n".join(data_lines)) if data_lines else {}
+            except ValueError:
+                payload = {}
+            current_event, event, data_lines = event, "message", []
+            if current_event == "server_close":
+                break
+            fields = cast(dict[str, Any], payload) if isinstance(payload, dict) else {}
+            last = BackgroundTaskProgress.model_validate({**fields, "event": current_event})
+            if progress is not None:
+                progress(last)
+            if current_event in _TERMINAL_EVENTS:
+                break
+    if last.event.endswith(("_failed", "_cancelled")):
+        raise BackendAPIError(
+            500,
+            "Background task failed",
+            {"title": f"background task {task_id} {last.event.split('_', 1)[1]}", "msg": last.message or ""},
+        )
+    return last

@@ -1,0 +1,391 @@
+"""The I/O-free half of vfolder file transfers: planning, path safety, URLs, partial files.
+
+Bytes never pass through the manager: ``request-upload`` / ``request-download`` answer a storage-proxy
+URL and a JWT, and the client talks tus (upload) or plain ranged GETs (download) to that URL with
+the JWT as the only credential. The network half lives in ``func/_async/_transfer.py`` (written
+once async, the blocking copy derived by unasync); this module holds what both share:
+
+* :class:`ProgressCallback`: ``callback(done, total, file)``; the library never prints.
+* :func:`plan_uploads`: expands files and directories into (local path, POSIX remote path, size)
+  with the seed's ``basedir`` rule (remote path = path relative to ``basedir``, default the cwd).
+* :func:`remote_path` / :func:`local_target`: reject paths that would escape the folder or the
+  local base directory.
+* :func:`rewrite_storage_url`: the storage-proxy address override map.
+* :class:`PartialFile`: a download lands in a temporary file beside the target and is moved into
+  place only when complete and of the announced size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import posixpath
+import secrets
+import stat
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Final, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+
+from .exceptions import BackendClientError
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "IO_BLOCK_SIZE",
+    "LocalPathError",
+    "PartialFile",
+    "ProgressCallback",
+    "RemotePathError",
+    "TargetExistsError",
+    "TransferError",
+    "UploadItem",
+    "local_target",
+    "plan_uploads",
+    "remote_path",
+    "rewrite_storage_url",
+    "split_url",
+]
+
+#: Bytes sent per tus PATCH request (the seed's ``chunk_size``).
+DEFAULT_CHUNK_SIZE: Final = 16 * 2**20
+#: Bytes read from or written to disk at a time; bounds the memory a transfer holds.
+IO_BLOCK_SIZE: Final = 1 * 2**20
+#: Suffix of the temporary file a download writes before it is moved into place.
+PARTIAL_SUFFIX: Final = ".bai-partial"
+
+
+class TransferError(BackendClientError):
+    """A file transfer failed; nothing is left under the final name of a download."""
+
+
+class LocalPathError(TransferError):
+    """A local path is missing, unreadable, not writable, or outside the base directory."""
+
+
+class RemotePathError(TransferError, ValueError):
+    """A remote path would escape the virtual folder (``..``) or is empty."""
+
+
+class TargetExistsError(TransferError, FileExistsError):
+    """The download target exists and overwriting was not asked for."""
+
+
+class ProgressCallback(Protocol):
+    """Called as bytes move: ``done`` and ``total`` bytes of ``file`` (``total`` may be unknown).
+
+    ``done`` can go down when a transfer restarts from an earlier offset.
+    """
+
+    def __call__(self, done: int, total: int | None, file: str, /) -> None: ...
+
+
+@dataclass(frozen=True)
+class UploadItem:
+    """One file to upload: where it is, where it goes in the folder, and its size."""
+
+    local: Path
+    remote: str
+    size: int
+
+
+def remote_path(path: str | PurePosixPath) -> str:
+    """Normalise a path inside a vfolder to a relative POSIX path; refuse ones leaving the folder.
+
+    A leading ``/`` means the folder root. ``"."`` is the root itself.
+    """
+    text = str(path)
+    if "\x00" in text:
+        raise RemotePathError(f"invalid remote path {text!r}: contains a NUL character")
+    norm = posixpath.normpath("/" + text.lstrip("/"))  # anchored, so ".." cannot climb above "/"
+    raw_parts = [p for p in text.split("/") if p not in ("", ".")]
+    depth = 0
+    for part in raw_parts:
+        depth = depth - 1 if part == ".." else depth + 1
+        if depth < 0:
+            raise RemotePathError(f"remote path {text!r} escapes the virtual folder")
+    rel = norm.lstrip("/")
+    return rel or "."
+
+
+def _is_within(path: Path, base: Path) -> bool:
+    try:
+        path.relative_to(base)
+    except ValueError:
+        return False
+    return True
+
+
+def _walk_files(root: Path) -> Iterator[Path]:
+    # Sorted for a stable order; directory symlinks are not followed (no loops, no surprises).
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath, name)
+
+
+def plan_uploads(
+    sources: Iterable[str | os.PathLike[str]], basedir: str | os.PathLike[str] | None = None
+) -> list[UploadItem]:
+    """Expand *sources* (files and directories, recursively) into upload items.
+
+    The remote path of each file is its path relative to *basedir* (default: the current
+    directory), written with ``/`` on every OS, as the seed does. A source outside *basedir*, a
+    missing or unreadable one, or a special file is a :class:`LocalPathError` before any byte moves.
+    """
+    base = Path.cwd() if basedir is None else Path(basedir)
+    try:
+        base = base.resolve(strict=True)
+    except OSError:
+        raise LocalPathError(f"base directory {os.fspath(basedir or '.')!r} does not exist") from None
+    if not base.is_dir():
+        raise LocalPathError(f"base directory {str(base)!r} is not a directory")
+    items: list[UploadItem] = []
+    seen: set[str] = set()
+    for source in sources:
+        # Sources are paths as the user typed them (relative to the cwd); as a convenience a
+        # relative path that only exists under basedir is taken from there.
+        absolute = Path(os.path.abspath(source))
+        if basedir is not None and not os.path.lexists(absolute) and not Path(source).is_absolute():
+            absolute = Path(os.path.abspath(base / source))
+        try:
+            st = absolute.stat()
+        except FileNotFoundError:
+            raise LocalPathError(f"no such file or directory: {os.fspath(source)!r}") from None
+        except OSError as e:
+            raise LocalPathError(f"cannot read {os.fspath(source)!r}: {e.strerror}") from None
+        # Compare real directories (so /tmp -> /private/tmp and the like agree) but keep the
+        # last component's own name (a symlinked file uploads under the link's name).
+        absolute = Path(os.path.realpath(absolute.parent)) / absolute.name
+        if not _is_within(absolute, base):
+            raise LocalPathError(
+                f"{os.fspath(source)!r} is outside the base directory {str(base)!r}; "
+                "pass a base directory that contains it"
+            )
+        files = _walk_files(absolute) if stat.S_ISDIR(st.st_mode) else iter([absolute])
+        for file in files:
+            try:
+                fst = file.stat()
+            except OSError as e:
+                raise LocalPathError(f"cannot read {str(file)!r}: {e.strerror}") from None
+            if not stat.S_ISREG(fst.st_mode):
+                if file == absolute:
+                    raise LocalPathError(f"{os.fspath(source)!r} is not a regular file or directory")
+                continue  # sockets, fifos... inside a tree are skipped
+            if not os.access(file, os.R_OK):
+                raise LocalPathError(f"cannot read {str(file)!r}: permission denied")
+            remote = remote_path(PurePosixPath(*file.relative_to(base).parts))
+            if remote in seen:
+                continue
+            seen.add(remote)
+            items.append(UploadItem(local=file, remote=remote, size=fst.st_size))
+    return items
+
+
+def local_target(remote: str, basedir: str | os.PathLike[str] | None = None) -> Path:
+    """Where a download of *remote* lands: ``basedir / remote`` (basedir default: the cwd)."""
+    rel = remote_path(remote)
+    if rel == ".":
+        raise RemotePathError("cannot download the folder root as a file; use archive=True")
+    base = Path.cwd() if basedir is None else Path(basedir)
+    target = base.joinpath(*PurePosixPath(rel).parts)
+    if not _is_within(Path(os.path.abspath(target)), Path(os.path.abspath(base))):
+        raise RemotePathError(f"remote path {remote!r} escapes the local base directory")
+    return target
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``http://h:6021/download`` -> (``http://h:6021``, ``/download``) for the core's ``base_url``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise TransferError(f"the manager answered an unusable storage-proxy URL: {url!r}")
+    path = parts.path or "/"
+    head, _, tail = path.rstrip("/").rpartition("/")
+    base = urlunsplit((parts.scheme, parts.netloc, head, "", ""))
+    return base, "/" + tail
+
+
+def rewrite_storage_url(url: str, address_map: Mapping[str, str] | None) -> str:
+    """Apply the storage-proxy address override map (``BACKEND_OVERRIDE_STORAGE_PROXY``).
+
+    A key may be the exact URL the manager answers (the seed's rule), a URL prefix
+    (``http://10.0.0.5:6021``), or a bare ``host[:port]``; the value replaces what the key matched
+    (a bare ``host[:port]`` value keeps the original scheme). With a non-empty map, a URL that no
+    key matches is an error, as in the seed, so traffic never silently bypasses the override.
+    """
+    if not address_map:
+        return url
+    if url in address_map:
+        return address_map[url]
+    parts = urlsplit(url)
+    best: tuple[int, str] | None = None
+    for key, value in address_map.items():
+        k = key.rstrip("/")
+        if "://" in k:
+            if url == k or url.startswith(k + "/"):
+                replaced = value.rstrip("/") + url[len(k) :]
+                if "://" not in value:
+                    replaced = f"{parts.scheme}://{replaced}"
+                if best is None or len(k) > best[0]:
+                    best = (len(k), replaced)
+        elif k in (parts.netloc, parts.hostname):
+            new = urlsplit(value if "://" in value else f"{parts.scheme}://{value}")
+            netloc = new.netloc
+            if k == parts.hostname and parts.port is not None and new.port is None:
+                netloc = f"{netloc}:{parts.port}"
+            replaced = urlunsplit((new.scheme, netloc, parts.path, parts.query, parts.fragment))
+            if best is None or len(k) > best[0]:
+                best = (len(k), replaced)
+    if best is None:
+        raise TransferError(
+            "Overriding storage proxy addresses are given, but no url matches with any of them "
+            f"(the manager answered {parts.scheme}://{parts.netloc}{parts.path})."
+        )
+    return best[1]
+
+
+def content_range_start_total(value: str | None) -> tuple[int, int | None] | None:
+    """Parse ``bytes START-END/TOTAL`` (TOTAL may be ``*``)."""
+    if not value or not value.startswith("bytes "):
+        return None
+    span, _, total = value[6:].partition("/")
+    start, _, _end = span.partition("-")
+    try:
+        return int(start), (None if total.strip() == "*" else int(total))
+    except ValueError:
+        return None
+
+
+class PartialFile:
+    """A temporary file beside *target*; :meth:`commit` moves it into place, :meth:`discard` removes it.
+
+    The final name only ever holds a complete file: the temporary one is flushed, fsynced and
+    renamed. Without ``overwrite`` an existing target is refused, also if it appears meanwhile.
+    """
+
+    def __init__(self, target: Path, *, overwrite: bool = False) -> None:
+        self.target = target
+        self.overwrite = overwrite
+        self._check_target()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise LocalPathError(f"cannot create {str(target.parent)!r}: a file is in the way") from None
+        except OSError as e:
+            raise LocalPathError(f"cannot create the directory {str(target.parent)!r}: {e.strerror}") from None
+        self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+        try:
+            self.file: IO[bytes] = open(self.path, "xb")  # noqa: SIM115 - closed by commit/discard
+        except OSError as e:
+            raise LocalPathError(f"cannot write into {str(target.parent)!r}: {e.strerror}") from None
+        self.size = 0
+
+    def _check_target(self) -> None:
+        if self.target.is_dir():
+            raise LocalPathError(f"{str(self.target)!r} is a directory")
+        if not self.overwrite and os.path.lexists(self.target):
+            raise TargetExistsError(
+                f"{str(self.target)!r} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+            )
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.file.write(data)
+        except OSError as e:
+            raise LocalPathError(f"cannot write {str(self.target)!r}: {e.strerror}") from None
+        self.size += len(data)
+
+    def truncate(self, size: int = 0) -> None:
+        """Drop everything after *size* bytes (a server ignored a Range request, ...)."""
+        self.file.seek(size)
+        self.file.truncate(size)
+        self.size = size
+
+    def commit(self, expected_size: int | None) -> None:
+        """Move the finished file into place if it has *expected_size* bytes (when known)."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        except OSError as e:
+            self.discard()
+            raise LocalPathError(f"cannot write {str(self.target)!r}: {e.strerror}") from None
+        self.file.close()
+        if expected_size is not None and self.size != expected_size:
+            self.discard()
+            raise TransferError(
+                f"download of {self.target.name!r} is incomplete: got {self.size} of {expected_size} bytes"
+            )
+        try:
+            if self.overwrite:
+                os.replace(self.path, self.target)
+            else:
+                self._link_no_clobber()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _link_no_clobber(self) -> None:
+        try:
+            os.link(self.path, self.target)  # atomic, and fails if the target appeared meanwhile
+        except FileExistsError:
+            raise TargetExistsError(f"{str(self.target)!r} appeared during the download; not replaced") from None
+        except OSError:
+            # Filesystems without hard links: check, then rename (small window).
+            self._check_target()
+            os.replace(self.path, self.target)
+            return
+        os.unlink(self.path)
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+def iter_file_blocks(f: IO[bytes], length: int, block: int = IO_BLOCK_SIZE) -> Iterator[bytes]:
+    """Read up to *length* bytes of *f* from its current position, *block* bytes at a time."""
+    remaining = length
+    while remaining > 0:
+        data = f.read(min(block, remaining))
+        if not data:
+            raise LocalPathError(f"{getattr(f, 'name', 'the file')!r} shrank while it was being uploaded")
+        remaining -= len(data)
+        yield data
+
+
+def describe(paths: Sequence[str]) -> str:
+    return ", ".join(repr(p) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def retry_delay(attempt: int) -> float:
+    """Back-off between transfer attempts: 0.2 s, 0.4 s, ... capped at 5 s."""
+    return float(min(5.0, 0.2 * (2**attempt)))
+
+
+class _RedactTokens(logging.Filter):
+    """Masks ``token=`` query values in httpx's request log lines (storage-proxy JWTs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any("token=" in str(a) for a in record.args):
+            from ._base_client import redact_url
+
+            record.args = tuple(redact_url(str(a)) if "token=" in str(a) else a for a in record.args)
+        return True
+
+
+def install_token_redaction() -> None:
+    """Keep storage-proxy tokens out of the ``httpx`` logger (it logs every request URL at INFO)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+        logger.addFilter(_RedactTokens())
+
+
+# The network half is written once async and derived to blocking code by unasync, which renames
+# ``anyio_sleep`` to ``time_sleep``; both names live here so either copy imports its own.
+anyio_sleep = anyio.sleep
+time_sleep = time.sleep
