@@ -151,13 +151,19 @@ def ensure_running(lay: Layout, comp: Component) -> str:
                     f"{comp.name}: port {S.HOST}:{port} is already in use by a process this tool "
                     f"did not start; stop it (or its stack) first"
                 )
-        procs.stop(lay.run, comp.name)  # clears a stale record (and any group it left)
+        procs.stop(lay.run, comp.name)  # clears a stale record (and anything it left)
+        if comp.name == "postgres":
+            _remove_stale_postmaster_pid(lay)
         if comp.name == "agent":
+            stop_kernel_runners(lay)  # runners of an agent that is gone
             _forget_agent_status()
         env = dict(os.environ)
         env.update(comp.env(lay))
-        rec = procs.spawn(lay.run, comp.name, comp.argv(lay), log=comp.log(lay), cwd=comp.cwd(lay),
-                          env=env, user=comp.user)  # fmt: skip
+        try:
+            rec = procs.spawn(lay.run, comp.name, comp.argv(lay), log=comp.log(lay), cwd=comp.cwd(lay),
+                              env=env, user=comp.user)  # fmt: skip
+        except OSError as e:
+            raise StackError(f"{comp.name}: cannot start {comp.argv(lay)[0]}: {e}", comp.log(lay)) from None
         what = f"started (pid {rec.pid})"
     else:
         what = f"already running (pid {rec.pid})"
@@ -192,6 +198,22 @@ def destroy_stale_sessions(lay: Layout) -> int:
     return count
 
 
+def _remove_stale_postmaster_pid(lay: Layout) -> None:
+    # After a hard kill (machine reset, a harness ending every process), postmaster.pid stays;
+    # PostgreSQL refuses to start if the pid written in it now belongs to another live process.
+    lock = lay.pgdata / "postmaster.pid"
+    try:
+        pid = int(lock.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        comm = ""
+    if comm != "postgres" and not procs.port_open(S.PG_PORT):
+        lock.unlink(missing_ok=True)
+
+
 def _forget_agent_status() -> None:
     # A row still saying ALIVE from an agent that is gone (killed, machine restarted) would make
     # the readiness check pass too early: mark it LOST, as the manager would after a timeout.
@@ -218,9 +240,9 @@ def status_line(lay: Layout, comp: Component) -> tuple[bool, str]:
     ports = ",".join(str(p) for p in (comp.port, *comp.extra_ports))
     if rec is None:
         note = "  (port in use by another process)" if procs.port_open(comp.port) else ""
-        return False, f"{comp.name:<14} stopped                 port {ports}{note}"
+        return False, f"{comp.name:<14} {'stopped':<19} {'':<11} port {ports}{note}"
     ready = "running" if comp.ready(lay) else "running (not ready)"
-    return True, f"{comp.name:<14} {ready:<12} pid {rec.pid:<7} port {ports}"
+    return True, f"{comp.name:<14} {ready:<19} pid {rec.pid:<7} port {ports}"
 
 
 def say_status(lay: Layout) -> bool:
