@@ -527,8 +527,8 @@ def test_multipart_parser_handles_any_chunking() -> None:
         parts: list[bytes] = []
         parser = MultipartMixedParser(
             boundary,
-            on_part_begin=lambda h: parts.append(b""),
-            on_part_data=lambda d: parts.__setitem__(-1, parts[-1] + d),
+            on_part_begin=lambda h, parts=parts: parts.append(b""),
+            on_part_data=lambda d, parts=parts: parts.__setitem__(-1, parts[-1] + d),
             on_part_end=lambda: None,
         )
         for i in range(0, len(content), size):
