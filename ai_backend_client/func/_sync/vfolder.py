@@ -146,6 +146,8 @@ class VFolder(SyncFunction):
         cloneable: bool = False,
     ) -> m.CreateVFolderResponse:
         """Create a folder on *host* (default: the server's default host)."""
+        if not name or name.strip() != name:
+            raise BackendClientError(f"invalid virtual folder name {name!r}")
         return adapters.create_folder(
             cls._session(),
             quota=quota,

@@ -1,0 +1,265 @@
+"""VFolder against a real server: folders, transfers with checksums, resume, sharing, clone, mount."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ai_backend_client.config import APIConfig
+from ai_backend_client.exceptions import BackendAPIError
+from ai_backend_client.session import Session
+from ai_backend_client.transfer import LocalPathError, RemotePathError
+
+from .conftest import Account
+
+HOST = os.environ.get("AIBC_VFOLDER_HOST", "local:volume1")
+STORAGE = os.environ.get("AIBC_STORAGE_PROXY", "http://127.0.0.1:6021")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def session_for(endpoint: str, account: Account, **kw: object) -> Session:
+    return Session(
+        config=APIConfig(endpoint=endpoint, access_key=account.access_key, secret_key=account.secret_key, **kw)  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def admin_session(endpoint: str, admin: Account) -> Iterator[Session]:
+    with session_for(endpoint, admin) as s:
+        yield s
+
+
+@pytest.fixture
+def folder(admin_session: Session) -> Iterator[str]:
+    """A fresh folder of the superadmin; deleted (also from the trash bin) afterwards."""
+    name = f"aibc-it-{secrets.token_hex(4)}"
+    admin_session.VFolder.create(name, host=HOST)
+    names = [name]
+    yield name
+    for n in {name, *names}:
+        try:
+            admin_session.VFolder(n).delete()
+        except BackendAPIError:
+            pass
+
+
+def make_tree(root: Path) -> dict[str, str]:
+    files = {
+        "tree/big.bin": os.urandom(5 * 2**20 + 123),
+        "tree/sub/a.txt": b"hello from the vfolder\n",
+        "tree/sub/deeper/b.txt": b"b" * 1000,
+        "tree/empty.dat": b"",
+    }
+    for rel, data in files.items():
+        p = root.joinpath(*rel.split("/"))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    return {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}
+
+
+def test_folder_lifecycle_and_file_operations(
+    admin_session: Session, folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    sums = make_tree(src)
+    monkeypatch.chdir(src)
+    vf = admin_session.VFolder(folder)
+    assert folder in [f.name for f in admin_session.VFolder.list()]
+    assert HOST in (admin_session.VFolder.list_hosts().allowed or [])
+    progress: list[tuple[int, int | None, str]] = []
+    written = vf.upload(["tree"], chunk_size=2 * 2**20, progress=lambda d, t, f: progress.append((d, t, f)))
+    assert sorted(written) == sorted(sums)
+    assert (5 * 2**20 + 123, 5 * 2**20 + 123, "tree/big.bin") in progress
+
+    listing = {i.name: i for i in vf.list_files("tree/sub").items or []}
+    assert listing["a.txt"].size == len(b"hello from the vfolder\n")
+    assert listing["deeper"].type == "DIRECTORY"
+
+    out = tmp_path / "out"
+    vf.download(sorted(sums), basedir=out)
+    for rel, digest in sums.items():
+        assert sha256(out.joinpath(*rel.split("/"))) == digest, rel
+    # a directory as an archive
+    (zipped,) = vf.download(["tree/sub"], basedir=out, archive=True)
+    assert zipped.name == "sub.zip" and zipped.read_bytes()[:2] == b"PK"
+
+    vf.mkdir("made/here")
+    vf.rename_file("tree/sub/a.txt", "renamed.txt")
+    vf.move_file("tree/sub/renamed.txt", "made/here/moved.txt")
+    names = [i.name for i in vf.list_files("made/here").items or []]
+    assert names == ["moved.txt"]
+    vf.delete_files(["tree"], recursive=True)
+    assert "tree" not in [i.name for i in vf.list_files(".").items or []]
+
+    info = vf.info()
+    assert info.name == folder and info.host == HOST
+
+
+def test_bad_input(admin_session: Session, folder: str, tmp_path: Path) -> None:
+    vf = admin_session.VFolder(folder)
+    with pytest.raises(LocalPathError, match="no such file"):
+        vf.upload([tmp_path / "missing.bin"], basedir=tmp_path)
+    with pytest.raises(RemotePathError):
+        vf.download(["../../etc/passwd"], basedir=tmp_path)
+    with pytest.raises(BackendAPIError) as e:
+        admin_session.VFolder(f"no-such-{secrets.token_hex(3)}").list_files(".")
+    assert e.value.status == 404
+    with pytest.raises(BackendAPIError) as e:
+        admin_session.VFolder.create("x" * 80, host=HOST)  # too long for the server
+    assert e.value.status == 400
+    with pytest.raises(BackendAPIError):
+        vf.download(["not-there.bin"], basedir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+class CuttingProxy:
+    """A TCP proxy to the storage proxy that drops the first connection moving more than N bytes."""
+
+    def __init__(self, upstream: tuple[str, int], *, cut_upload_after: int | None, cut_download_after: int | None) -> None:
+        self.upstream = upstream
+        self.budget = {"up": cut_upload_after, "down": cut_download_after}
+        self.cuts = 0
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            threading.Thread(target=self._pump, args=(client, upstream, "up"), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, "down"), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, direction: str) -> None:
+        moved = 0
+        try:
+            while data := src.recv(65536):
+                with self.lock:
+                    limit = self.budget[direction]
+                    if limit is not None and moved + len(data) > limit:
+                        self.budget[direction] = None  # only the first cut
+                        self.cuts += 1
+                        dst.sendall(data[: limit - moved])
+                        raise ConnectionResetError("cut by the test proxy")
+                dst.sendall(data)
+                moved += len(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+def test_interrupted_transfer_resumes_to_an_identical_file(
+    endpoint: str, admin: Account, folder: str, tmp_path: Path, direction: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ai_backend_client.transfer")
+    size = 24 * 2**20 + 7
+    src = tmp_path / "blob.bin"
+    with open(src, "wb") as f:
+        for _ in range(size // 2**20):
+            f.write(os.urandom(2**20))
+        f.write(os.urandom(size % 2**20))
+    host, port = STORAGE.removeprefix("http://").split(":")
+    proxy = CuttingProxy(
+        (host, int(port)),
+        cut_upload_after=9 * 2**20 if direction == "upload" else None,
+        cut_download_after=9 * 2**20 if direction == "download" else None,
+    )
+    try:
+        override = {STORAGE: f"http://127.0.0.1:{proxy.port}"}
+        with session_for(endpoint, admin, storage_proxy_address_map=override) as s:
+            vf = s.VFolder(folder)
+            if direction == "upload":
+                vf.upload([src], basedir=tmp_path, chunk_size=16 * 2**20)
+            else:
+                with session_for(endpoint, admin) as direct:
+                    direct.VFolder(folder).upload([src], basedir=tmp_path)
+            out = tmp_path / "out"
+            vf.download(["blob.bin"], basedir=out)
+        assert proxy.cuts == 1
+        assert "interrupted" in caplog.text and "resuming" in caplog.text
+        assert sha256(out / "blob.bin") == sha256(src)
+        assert [p.name for p in out.iterdir()] == ["blob.bin"]
+    finally:
+        proxy.close()
+
+
+def test_share_with_another_user_and_clone(
+    endpoint: str, admin_session: Session, admin: Account, user: Account, folder: str, tmp_path: Path
+) -> None:
+    if not user.access_key:
+        pytest.skip("no second user configured (AIBC_USER_ACCESS_KEY)")
+    (tmp_path / "shared.txt").write_text("for the other user\n")
+    vf = admin_session.VFolder(folder)
+    vf.upload(["shared.txt"], basedir=tmp_path)
+    invited = vf.invite("ro", [user.email])
+    assert invited.invited_ids
+    with session_for(endpoint, user) as us:
+        pending = [i for i in us.VFolder.invitations() if i.vfolder_name == folder]
+        assert pending, "the invitation did not arrive"
+        us.VFolder.accept_invitation(str(pending[0].id))
+        assert folder in [f.name for f in us.VFolder.list()]
+        (got,) = us.VFolder(folder).download(["shared.txt"], basedir=tmp_path / "user")
+        assert got.read_text() == "for the other user\n"
+        us.VFolder(folder).leave()
+
+    vf.update_options(cloneable=True)
+    clone_name = f"{folder}-clone"
+    events: list[str] = []
+    try:
+        cloned = vf.clone(clone_name, target_host=HOST, progress=lambda p: events.append(p.event))
+        assert cloned.name == clone_name
+        assert events and events[-1] in ("bgtask_done", "task_done")
+        names = [i.name for i in admin_session.VFolder(clone_name).list_files(".").items or []]
+        assert "shared.txt" in names
+    finally:
+        try:
+            admin_session.VFolder(clone_name).delete()
+        except BackendAPIError:
+            pass
+
+
+def test_mounted_folder_is_readable_from_a_compute_session(
+    admin_session: Session, folder: str, tmp_path: Path
+) -> None:
+    (tmp_path / "hello.txt").write_text("read me from the kernel")
+    admin_session.VFolder(folder).upload(["hello.txt"], basedir=tmp_path)
+    cs = admin_session.ComputeSession.get_or_create("python", mounts=[folder], no_reuse=True)
+    try:
+        code = f"print(open('/home/work/{folder}/hello.txt').read())"
+        result = cs.execute(code=code)
+        while result.status == "continued":
+            result = cs.execute(run_id=result.run_id, code="", mode="continue")
+        out = "".join(str(item[1]) for item in (result.console or []) if item[0] == "stdout")
+        assert "read me from the kernel" in out
+    finally:
+        cs.destroy()
