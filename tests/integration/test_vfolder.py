@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -52,10 +53,8 @@ def folder(admin_session: Session) -> Iterator[str]:
     names = [name]
     yield name
     for n in {name, *names}:
-        try:
+        with contextlib.suppress(BackendAPIError):
             admin_session.VFolder(n).delete()
-        except BackendAPIError:
-            pass
 
 
 def make_tree(root: Path) -> dict[str, str]:
@@ -167,10 +166,8 @@ class CuttingProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
     def close(self) -> None:
@@ -242,10 +239,8 @@ def test_share_with_another_user_and_clone(
         names = [i.name for i in admin_session.VFolder(clone_name).list_files(".").items or []]
         assert "shared.txt" in names
     finally:
-        try:
+        with contextlib.suppress(BackendAPIError):
             admin_session.VFolder(clone_name).delete()
-        except BackendAPIError:
-            pass
 
 
 def test_mounted_folder_is_readable_from_a_compute_session(
