@@ -1,0 +1,896 @@
+"""``backend.ai session ...`` and its top-level aliases (``ps``, ``create``/``start``,
+``destroy``/``rm``/``kill``, ``restart``, ``info``, ``events``, ``logs``, ``task-logs``,
+``upload``, ``download``, ``ls``, ``create-from-template``/``start-template``).
+
+The SDK is imported inside the commands, so ``backend.ai session --help`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ._group import LazyGroup
+from ._output import (
+    as_dict,
+    current,
+    describe_error,
+    emit_item,
+    emit_json,
+    emit_list,
+    emit_mutation,
+    fail,
+    print_done,
+    print_fail,
+    print_info,
+    print_table,
+    print_wait,
+    print_warn,
+)
+from ._params import (
+    CommaList,
+    default_session_name,
+    parse_env,
+    parse_key_values,
+    parse_mounts,
+    parse_ports,
+    read_bootstrap_script,
+)
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+__all__ = [
+    "create",
+    "create_from_template",
+    "destroy",
+    "download",
+    "events",
+    "info",
+    "list_sessions",
+    "logs",
+    "ls",
+    "rename",
+    "restart",
+    "session",
+    "session_create_options",
+    "task_logs",
+    "upload",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Statuses of `ps` filters: the 22.03 sets (catalogue §4.3) and those of newer managers, which
+# dropped RESIZING/SUSPENDED and added PREPARED, CREATING and RUNNING_DEGRADED (API v8).
+ALL_STATUSES_V6 = (
+    "PENDING",
+    "SCHEDULED",
+    "PREPARING",
+    "PULLING",
+    "RUNNING",
+    "RESTARTING",
+    "RESIZING",
+    "SUSPENDED",
+    "TERMINATING",
+    "TERMINATED",
+    "ERROR",
+    "CANCELLED",
+)
+ALL_STATUSES_V8 = (
+    "PENDING",
+    "SCHEDULED",
+    "PREPARING",
+    "PULLING",
+    "PREPARED",
+    "CREATING",
+    "RUNNING",
+    "RESTARTING",
+    "RUNNING_DEGRADED",
+    "TERMINATING",
+    "TERMINATED",
+    "ERROR",
+    "CANCELLED",
+)
+ALL_STATUSES = ALL_STATUSES_V6
+DEFAULT_STATUSES = (
+    "PENDING,SCHEDULED,PREPARING,PULLING,RUNNING,RESTARTING,TERMINATING,RESIZING,SUSPENDED,ERROR"
+)
+RUNNING_STATUSES = "PREPARING,PULLING,RUNNING"
+DEAD_STATUSES = "CANCELLED,TERMINATED"
+
+
+def status_filter(api_major: int, status: str | None, *, dead: bool, running: bool) -> str:
+    """The ``status`` variable of ``compute_session_list`` for the chosen filter options."""
+    if dead:
+        return DEAD_STATUSES
+    known = ALL_STATUSES_V8 if api_major >= 8 else ALL_STATUSES_V6
+    if running:
+        if api_major >= 8:
+            return "PREPARING,PULLING,PREPARED,CREATING,RUNNING,RUNNING_DEGRADED"
+        return RUNNING_STATUSES
+    if status is None:
+        if api_major >= 8:
+            return ",".join(s for s in known if s not in ("TERMINATED", "CANCELLED"))
+        return DEFAULT_STATUSES
+    if status.upper() == "ALL":
+        return ",".join(known)
+    if status.upper() not in known:
+        raise click.BadParameter(
+            f"the server (API v{api_major}) has no session status {status.upper()}; "
+            f"choose from {', '.join(known)}",
+            param_hint="'-s' / '--status'",
+        )
+    return status.upper()
+
+
+#: ``ps -f`` keys -> column headers (the official client's field keys).
+SESSION_FIELDS: dict[str, str] = {
+    "name": "Name",
+    "session_id": "Session ID",
+    "id": "Kernel ID",
+    "access_key": "Owner",
+    "group_name": "Project/Group",
+    "image": "Image",
+    "type": "Type",
+    "status": "Status",
+    "status_info": "Status Info",
+    "status_changed": "Last Updated",
+    "result": "Result",
+    "tag": "Tag",
+    "created_at": "Created At",
+    "terminated_at": "Terminated At",
+    "occupied_slots": "Occupied Resource",
+    "starts_at": "Starts At",
+    "cluster_size": "Cluster Size",
+    "cluster_mode": "Cluster Mode",
+    "scaling_group": "Scaling Group",
+    "domain_name": "Domain",
+}
+DEFAULT_PS_FIELDS = (
+    "name",
+    "session_id",
+    "group_name",
+    "image",
+    "type",
+    "status",
+    "status_info",
+    "status_changed",
+    "result",
+)
+DETAIL_PS_FIELDS = (*DEFAULT_PS_FIELDS, "tag", "created_at", "occupied_slots")
+# Statuses after which `run`/`create` do not wait for the session.
+NOT_STARTED = {"PENDING", "SCHEDULED", "TIMEOUT", "TERMINATED", "ERROR", "CANCELLED"}
+
+
+@click.group(
+    cls=LazyGroup,
+    aliases={"rm": "destroy", "kill": "destroy", "ps": "list", "start": "create"},
+)
+def session() -> None:
+    """Set of compute session operations"""
+
+
+def _cs(api: Session, name: str, owner_access_key: str | None = None) -> Any:
+    """The SDK object of one session (by name or ID)."""
+    if owner_access_key:
+        return api.ComputeSession(name, owner_access_key=owner_access_key)
+    return api.ComputeSession(name)
+
+
+# -- create ----------------------------------------------------------------------------------
+def session_create_options(*, for_run: bool = False) -> Callable[[F], F]:
+    """The session-creation options shared by ``run`` and ``session create``."""
+
+    def decorator(f: F) -> F:
+        opts: list[Callable[[F], F]] = [
+            click.option(
+                "-t",
+                "--name",
+                "--client-token",
+                "name",
+                metavar="NAME",
+                help="Specify a human-readable session name. If not set, a random hex string is used.",
+            ),
+            click.option(
+                "--type",
+                "type_",
+                type=click.Choice(["batch", "interactive"]),
+                default="interactive",
+                show_default=True,
+                help="Either batch or interactive",
+            ),
+            click.option(
+                "--starts-at",
+                metavar="TIME",
+                help="Let session to be started at a specific or relative time.",
+            ),
+            click.option(
+                "--enqueue-only",
+                is_flag=True,
+                help="Enqueue the session and return immediately without waiting for its startup.",
+            ),
+            click.option(
+                "--max-wait",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                metavar="SECONDS",
+                help="The maximum duration to wait until the session starts.",
+            ),
+            click.option(
+                "--no-reuse",
+                is_flag=True,
+                help="Do not reuse existing sessions but return an error.",
+            ),
+            click.option(
+                "--callback-url",
+                metavar="URL",
+                help="Callback URL which will be called upon session lifecycle events.",
+            ),
+            click.option(
+                "-e",
+                "--env",
+                "envs",
+                multiple=True,
+                metavar="KEY=VAL",
+                help="Environment variable (may appear multiple times)",
+            ),
+            click.option(
+                "--bootstrap-script",
+                type=click.File("r"),
+                help="A user-defined script to execute on startup.",
+            ),
+            click.option("--tag", help="User-defined tag string to annotate sessions."),
+            click.option(
+                "-v",
+                "--volume",
+                "-m",
+                "--mount",
+                "mounts",
+                multiple=True,
+                metavar="NAME[=PATH]",
+                help="User-owned virtual folder names to mount (NAME, NAME=PATH or NAME:PATH). "
+                "Without a path the folder is mounted under /home/work; a relative path is "
+                "placed under /home/work.",
+            ),
+            click.option(
+                "--scaling-group",
+                "--sgroup",
+                "scaling_group",
+                help="The scaling group to execute session. If not specified, all available "
+                "scaling groups are included in the scheduling.",
+            ),
+            click.option(
+                "-r",
+                "--resources",
+                *(["--resource"] if for_run else []),
+                "resources",
+                multiple=True,
+                metavar="KEY=VAL",
+                help="Set computation resources used by the session "
+                "(e.g: -r cpu=2 -r mem=4g -r cuda.shares=1).",
+            ),
+            click.option(
+                "--cluster-size",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="The size of cluster in number of containers.",
+            ),
+            click.option(
+                "--cluster-mode",
+                type=click.Choice(["single-node", "multi-node"]),
+                default="single-node",
+                show_default=True,
+                help="The mode of clustering.",
+            ),
+            click.option(
+                "--resource-opts",
+                multiple=True,
+                metavar="KEY=VAL",
+                help="Resource options for creating compute session (e.g: shmem=64m)",
+            ),
+            click.option("--preopen", type=CommaList(), help="Pre-open service ports (8080,8081)"),
+            click.option(
+                "-d",
+                "--domain",
+                help="Domain name where the session will be spawned. If not specified, "
+                "config's domain name will be used.",
+            ),
+            click.option(
+                "-g",
+                "--group",
+                help="Group name where the session is spawned. User should be a member of the "
+                "group to execute the code.",
+            ),
+            click.option(
+                "--assign-agent",
+                type=CommaList(),
+                help="Agents to place the containers on (superadmin only; "
+                "e.g. --assign-agent agent_id_1,agent_id_2).",
+            ),
+        ]
+        if not for_run:
+            opts += [
+                click.option(
+                    "-o",
+                    "--owner",
+                    "--owner-access-key",
+                    "owner_access_key",
+                    metavar="ACCESS_KEY",
+                    help="Set the owner of the target session explicitly.",
+                ),
+                click.option(
+                    "-c",
+                    "--startup-command",
+                    help="Set the command to execute for batch-type sessions.",
+                ),
+                click.option(
+                    "--depends",
+                    multiple=True,
+                    metavar="SESSION",
+                    help="Session IDs or names the new session depends on; it is scheduled "
+                    "after all of them successfully finish.",
+                ),
+            ]
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorator
+
+
+def create_kwargs(
+    *,
+    name: str | None,
+    type_: str,
+    starts_at: str | None,
+    enqueue_only: bool,
+    max_wait: int,
+    no_reuse: bool,
+    callback_url: str | None,
+    envs: dict[str, str],
+    bootstrap_script: Any,
+    tag: str | None,
+    mounts: Sequence[str],
+    scaling_group: str | None,
+    resources: Sequence[str],
+    cluster_size: int,
+    cluster_mode: str,
+    resource_opts: Sequence[str],
+    preopen: Sequence[str] | None,
+    domain: str | None,
+    group: str | None,
+    assign_agent: Sequence[str] | None,
+    owner_access_key: str | None = None,
+    startup_command: str | None = None,
+    depends: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Keyword arguments of ``ComputeSession.get_or_create`` from the CLI options."""
+    mount_names, mount_map = parse_mounts(mounts)
+    kwargs: dict[str, Any] = {
+        "name": name or default_session_name(),
+        "type_": type_,
+        "enqueue_only": enqueue_only,
+        "max_wait": max_wait,
+        "no_reuse": no_reuse,
+        "cluster_size": cluster_size,
+        "cluster_mode": cluster_mode,
+        "mounts": mount_names,
+        "mount_map": mount_map,
+        "envs": envs,
+        "resources": parse_key_values(resources, "'-r' / '--resources'"),
+        "resource_opts": parse_key_values(resource_opts, "'--resource-opts'"),
+    }
+    optional: dict[str, Any] = {
+        "starts_at": starts_at,
+        "callback_url": callback_url,
+        "bootstrap_script": read_bootstrap_script(bootstrap_script),
+        "tag": tag,
+        "scaling_group": scaling_group,
+        "preopen_ports": parse_ports(preopen),
+        "domain_name": domain,
+        "group_name": group,
+        "assign_agent": list(assign_agent) if assign_agent else None,
+        "owner_access_key": owner_access_key,
+        "startup_command": startup_command,
+        "dependencies": list(depends) if depends else None,
+    }
+    kwargs.update({k: v for k, v in optional.items() if v is not None})
+    return kwargs
+
+
+def session_summary(cs: Any) -> dict[str, Any]:
+    return {
+        "id": str(getattr(cs, "id", None) or "") or None,
+        "name": getattr(cs, "name", None),
+        "status": getattr(cs, "status", None),
+        "created": getattr(cs, "created", None),
+        "service_ports": as_dict({"p": getattr(cs, "service_ports", None) or []})["p"],
+    }
+
+
+def report_created(cs: Any) -> bool:
+    """Tell what happened to a new session; ``True`` if it is running."""
+    info = session_summary(cs)
+    status = str(info["status"] or "RUNNING")
+    ident = info["id"] or info["name"]
+    running = status not in NOT_STARTED
+    if current().json:
+        return running
+    if not info["created"]:
+        print_info(f"Session {info['name']} is already running and will be reused.")
+    elif status == "PENDING":
+        print_info(f"Session ID {ident} is enqueued for scheduling.")
+    elif status == "SCHEDULED":
+        print_info(f"Session ID {ident} is scheduled and about to be started.")
+    elif status == "TIMEOUT":
+        print_warn(
+            f"Session ID {ident} is still on the job queue after the wait limit; "
+            "it may start later."
+        )
+    elif status in ("TERMINATED", "ERROR", "CANCELLED"):
+        print_fail(f"Session ID {ident} has failed to start ({status}).")
+    else:
+        print_done(f"Session ID {ident} is created and ready.")
+    ports: list[Any] = info["service_ports"]
+    if running and ports:
+        names = ", ".join(str(as_dict(p).get("name")) for p in ports)
+        print_info(f"This session provides the following app services: {names}")
+    return running
+
+
+@session.command()
+@click.argument("image")
+@session_create_options()
+def create(image: str, **opts: Any) -> None:
+    """Prepare and start a single compute session without executing codes.
+
+    IMAGE is the kernel image name or alias (e.g. python, python:3.9-ubuntu20.04).
+    """
+    kwargs = create_kwargs(envs=parse_env(opts.pop("envs")), **opts)
+    with current().session() as api:
+        cs = api.ComputeSession.get_or_create(image, **kwargs)
+    running = report_created(cs)
+    info = session_summary(cs)
+    if current().json:
+        emit_mutation(
+            info["status"] not in ("TERMINATED", "ERROR", "CANCELLED"),
+            f"Session {info['name']} is {str(info['status'] or 'RUNNING').lower()}.",
+            session=info,
+        )
+    elif not running and info["status"] in ("TERMINATED", "ERROR", "CANCELLED"):
+        sys.exit(1)
+
+
+_UNSET_HELP = " (default: the template's value)"
+
+
+@session.command(name="create-from-template")
+@click.argument("template_id")
+@click.option("-t", "--name", "--client-token", "name", help="Session name" + _UNSET_HELP)
+@click.option("-o", "--owner", "--owner-access-key", "owner_access_key", help="Session owner.")
+@click.option("--type", "type_", type=click.Choice(["batch", "interactive"]), help="Session type.")
+@click.option(
+    "--starts-at", "--starts_at", "starts_at", help="Start at a specific or relative time."
+)
+@click.option("-i", "--image", help="Kernel image" + _UNSET_HELP)
+@click.option("-c", "--startup-command", help="Command of batch sessions" + _UNSET_HELP)
+@click.option("--enqueue-only", is_flag=True, help="Return right after enqueueing the session.")
+@click.option("--max-wait", type=click.IntRange(min=0), help="Seconds to wait for the start.")
+@click.option("--no-reuse", is_flag=True, help="Do not reuse existing sessions but fail.")
+@click.option("--depends", multiple=True, help="Sessions (IDs or names) to wait for.")
+@click.option("--callback-url", help="Called upon session lifecycle events.")
+@click.option("-e", "--env", "envs", multiple=True, metavar="KEY=VAL", help="Environment variable.")
+@click.option("--tag", help="Tag" + _UNSET_HELP)
+@click.option(
+    "-m", "--mount", "mounts", multiple=True, metavar="NAME[=PATH]", help="Vfolder to mount."
+)
+@click.option("--scaling-group", "--sgroup", "scaling_group", help="Scaling group" + _UNSET_HELP)
+@click.option("-r", "--resources", multiple=True, metavar="KEY=VAL", help="Resource slot.")
+@click.option("--cluster-size", type=click.IntRange(min=1), help="Containers in the cluster.")
+@click.option("--resource-opts", multiple=True, metavar="KEY=VAL", help="Resource option.")
+@click.option("-d", "--domain", help="Domain name" + _UNSET_HELP)
+@click.option("-g", "--group", help="Group name" + _UNSET_HELP)
+@click.option("--no-mount", is_flag=True, help="Mount none of the template's vfolders.")
+@click.option("--no-env", is_flag=True, help="Add none of the template's environment variables.")
+@click.option("--no-resource", is_flag=True, help="Use none of the template's resource slots.")
+def create_from_template(
+    template_id: str,
+    envs: tuple[str, ...],
+    mounts: tuple[str, ...],
+    resources: tuple[str, ...],
+    resource_opts: tuple[str, ...],
+    depends: tuple[str, ...],
+    no_mount: bool,
+    no_env: bool,
+    no_resource: bool,
+    **opts: Any,
+) -> None:
+    """Prepare and start a single compute session from a session template.
+
+    Only the options you give override the template's values.
+    """
+    kwargs: dict[str, Any] = {k: v for k, v in opts.items() if v not in (None, False)}
+    names, mount_map = parse_mounts(mounts)
+    if no_mount or names:
+        kwargs["mounts"] = names
+        kwargs["mount_map"] = mount_map
+    env_map = parse_env(envs)
+    if no_env or env_map:
+        kwargs["envs"] = env_map
+    res = parse_key_values(resources, "'-r' / '--resources'")
+    if no_resource or res:
+        kwargs["resources"] = res
+    ropts = parse_key_values(resource_opts, "'--resource-opts'")
+    if ropts:
+        kwargs["resource_opts"] = ropts
+    if depends:
+        kwargs["dependencies"] = list(depends)
+    if "domain" in kwargs:
+        kwargs["domain_name"] = kwargs.pop("domain")
+    if "group" in kwargs:
+        kwargs["group_name"] = kwargs.pop("group")
+    with current().session() as api:
+        cs = api.ComputeSession.create_from_template(template_id, **kwargs)
+    report_created(cs)
+    info = session_summary(cs)
+    if current().json:
+        emit_mutation(
+            info["status"] not in ("TERMINATED", "ERROR", "CANCELLED"),
+            f"Session {info['name']} is {str(info['status'] or 'RUNNING').lower()}.",
+            session=info,
+        )
+
+
+# -- destroy / restart -----------------------------------------------------------------------
+def print_stats(name: str, stats: Any) -> None:
+    if not stats:
+        print_info(f"{name}: no resource statistics are available.")
+        return
+    rows = [{"metric": k, "value": v} for k, v in as_dict(stats).items()]
+    print_table(rows, [("metric", "Metric"), ("value", "Value")], title=f"Statistics of {name}")
+
+
+@session.command()
+@click.argument("session_names", nargs=-1, required=True, metavar="SESSION_NAMES...")
+@click.option(
+    "-f", "--forced", is_flag=True, help="Force-terminate the errored sessions (admins only)"
+)
+@click.option(
+    "-o",
+    "--owner",
+    "--owner-access-key",
+    "owner_access_key",
+    help="Specify the owner of the target session explicitly.",
+)
+@click.option(
+    "-s", "--stats", is_flag=True, help="Show resource usage statistics after termination"
+)
+def destroy(
+    session_names: tuple[str, ...], forced: bool, owner_access_key: str | None, stats: bool
+) -> None:
+    """Terminate and destroy the given sessions (names or IDs)."""
+    failed: list[str] = []
+    results: list[dict[str, Any]] = []
+    with current().session() as api:
+        for name in session_names:
+            try:
+                ret = _cs(api, name, owner_access_key).destroy(forced=forced)
+            except Exception as e:
+                failed.append(name)
+                results.append({"name": name, "ok": False, "error": describe_error(e)})
+                if not current().json:
+                    print_fail(f"Could not destroy {name}: {describe_error(e)}")
+                continue
+            data = as_dict(ret) if ret is not None else {}
+            results.append({"name": name, "ok": True, "stats": data.get("stats")})
+            if not current().json:
+                print_done(f"Session {name} is destroyed.")
+                if stats:
+                    print_stats(name, data.get("stats"))
+    if current().json:
+        emit_mutation(
+            not failed,
+            f"Destroyed {len(session_names) - len(failed)} of {len(session_names)} session(s).",
+            sessions=results,
+        )
+    if failed:
+        sys.exit(1)
+
+
+@session.command()
+@click.argument("session_refs", nargs=-1, required=True, metavar="SESSION_REFS...")
+@click.option(
+    "-o", "--owner", "--owner-access-key", "owner_access_key", help="The owner of the sessions."
+)
+def restart(session_refs: tuple[str, ...], owner_access_key: str | None) -> None:
+    """Restart the compute sessions (names or IDs)."""
+    failed: list[str] = []
+    with current().session() as api:
+        for ref in session_refs:
+            try:
+                _cs(api, ref, owner_access_key).restart()
+            except Exception as e:
+                failed.append(ref)
+                if not current().json:
+                    print_fail(f"Could not restart {ref}: {describe_error(e)}")
+                continue
+            if not current().json:
+                print_done(f"Session {ref} is restarted.")
+    if current().json:
+        emit_mutation(not failed, f"Restarted {len(session_refs) - len(failed)} session(s).")
+    if failed:
+        sys.exit(1)
+
+
+# -- list / info -----------------------------------------------------------------------------
+def _fields(
+    format_: str | None, detail: bool, name_only: bool, access_key: str | None
+) -> list[str]:
+    if name_only:
+        return ["name"]
+    if format_:
+        keys = [k.strip() for k in format_.split(",") if k.strip()]
+        unknown = [k for k in keys if k not in SESSION_FIELDS]
+        if unknown:
+            raise click.BadParameter(
+                f"There is no such format option: {', '.join(unknown)} "
+                f"(choose from {', '.join(SESSION_FIELDS)})",
+                param_hint="'-f' / '--format'",
+            )
+        return keys
+    fields: list[str] = list(DETAIL_PS_FIELDS if detail else DEFAULT_PS_FIELDS)
+    if access_key:
+        fields.insert(1, "access_key")
+    return fields
+
+
+@session.command(name="list")
+@click.option(
+    "-s",
+    "--status",
+    type=click.Choice([*sorted({*ALL_STATUSES_V6, *ALL_STATUSES_V8}), "ALL"], case_sensitive=False),
+    help="Filter by the given status (ALL for every status).",
+)
+@click.option("--access-key", help="Sessions of this access key (superadmins only).")
+@click.option("--name-only", is_flag=True, help="Display session names only.")
+@click.option("--dead", is_flag=True, help="Filter only dead sessions. Ignores --status option.")
+@click.option(
+    "--running", is_flag=True, help="Filter only scheduled and running sessions. Ignores --status."
+)
+@click.option("--detail", is_flag=True, help="Show more details using more columns.")
+@click.option(
+    "-f", "--format", "format_", metavar="FIELDS", help="Comma-separated fields to display."
+)
+@click.option("--plain", is_flag=True, help="Display without decorative lines and the header.")
+@click.option("--filter", "filter_", help="Set the query filter expression.")
+@click.option("--order", help="Set the query ordering expression.")
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Index of the page start.",
+)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="The page size."
+)
+@click.option("--all", "all_", is_flag=True, help="Fetch every page, not only the first.")
+def list_sessions(
+    status: str | None,
+    access_key: str | None,
+    name_only: bool,
+    dead: bool,
+    running: bool,
+    detail: bool,
+    format_: str | None,
+    plain: bool,
+    filter_: str | None,
+    order: str | None,
+    offset: int,
+    limit: int,
+    all_: bool,
+) -> None:
+    """List compute sessions (the most recently changed first)."""
+    fields = _fields(format_, detail, name_only, access_key)
+    items: list[Any] = []
+    total: int | None = None
+    with current().session() as api:
+        statuses = status_filter(api.negotiated_version.major, status, dead=dead, running=running)
+        page_offset = offset
+        while True:
+            result = api.ComputeSession.paginated_list(
+                status=statuses,
+                access_key=access_key,
+                fields=fields,
+                page_offset=page_offset,
+                page_size=limit,
+                filter=filter_,
+                order=order,
+            )
+            page = list(getattr(result, "items", []) or [])
+            total = getattr(result, "total_count", None)
+            items.extend(page)
+            page_offset += len(page)
+            if not all_ or not page or (total is not None and page_offset >= total):
+                break
+    rows = [as_dict(i) for i in items]
+    if name_only and not current().json:
+        for row in rows:
+            click.echo(row.get("name"))
+        return
+    emit_list(rows, [(f, SESSION_FIELDS[f]) for f in fields], total_count=total, plain=plain)
+
+
+@session.command()
+@click.argument("session_id")
+@click.option(
+    "-o", "--owner", "--owner-access-key", "owner_access_key", help="The owner of the session."
+)
+def info(session_id: str, owner_access_key: str | None) -> None:
+    """Show the information of a compute session (by name or ID)."""
+    with current().session() as api:
+        data = as_dict(_cs(api, session_id, owner_access_key).get_info())
+    emit_item(data)
+
+
+# -- events / logs ---------------------------------------------------------------------------
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+@session.command()
+@click.argument("session_name_or_id")
+@click.option(
+    "-o", "--owner", "--owner-access-key", "owner_access_key", help="The owner of the session."
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["*", "session", "kernel"]),
+    default="*",
+    show_default=True,
+    help="Filter the events by kernel-specific ones or session-specific ones.",
+)
+def events(session_name_or_id: str, owner_access_key: str | None, scope: str) -> None:
+    """Monitor the lifecycle events of a compute session (until Ctrl+C)."""
+    from ..streams import listen_session_events_sync
+
+    by_id = _is_uuid(session_name_or_id)
+    try:
+        with current().session() as api:
+            stream = listen_session_events_sync(
+                api,
+                session_id=session_name_or_id if by_id else None,
+                session_name=None if by_id else session_name_or_id,
+                owner_access_key=owner_access_key,
+                scope=scope,  # type: ignore[arg-type]
+            )
+            with stream:
+                for ev in stream:
+                    if current().json:
+                        click.echo(json.dumps(as_dict(ev), ensure_ascii=False), nl=True)
+                    else:
+                        data = ev.model_dump(by_alias=True, exclude_none=True)
+                        data.pop("event", None)
+                        click.echo(f"{ev.event} {json.dumps(data, ensure_ascii=False)}")
+                    sys.stdout.flush()
+    except KeyboardInterrupt:
+        return
+
+
+@session.command()
+@click.argument("session_id")
+@click.option(
+    "-o", "--owner", "--owner-access-key", "owner_access_key", help="The owner of the session."
+)
+def logs(session_id: str, owner_access_key: str | None) -> None:
+    """Shows the full console log of a compute session."""
+    with current().session() as api:
+        result = _cs(api, session_id, owner_access_key).get_logs()
+    data = as_dict(result)
+    text = (
+        data.get("result", data).get("logs") if isinstance(data.get("result", data), dict) else None
+    )
+    if current().json:
+        emit_json({"session": session_id, "logs": text})
+        return
+    if text is None:
+        fail("The server returned no logs.")
+    print_info(f"Showing the console logs of {session_id}:")
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.command(name="task-logs")
+@click.argument("task_id")
+def task_logs(task_id: str) -> None:
+    """Shows the output logs of a batch task."""
+    if not _is_uuid(task_id):
+        raise click.BadParameter("the task ID must be a UUID", param_hint="TASK_ID")
+    out = sys.stdout.buffer
+    with current().session() as api:
+        for chunk in api.ComputeSession.get_task_logs(task_id):
+            out.write(chunk)
+            out.flush()
+
+
+session.add_command(task_logs)
+
+
+# -- files -----------------------------------------------------------------------------------
+@session.command()
+@click.argument("session_id")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--basedir", type=click.Path(file_okay=False, path_type=Path), help="Base directory.")
+def upload(session_id: str, files: tuple[Path, ...], basedir: Path | None) -> None:
+    """Upload the files to a compute session's home directory.
+
+    Paths keep their location relative to --basedir (the current directory by default).
+    """
+    with current().session() as api:
+        _cs(api, session_id).upload(list(files), basedir=basedir)
+    emit_mutation(
+        True, f"Uploaded {len(files)} file(s) to {session_id}.", files=[str(f) for f in files]
+    )
+
+
+@session.command()
+@click.argument("session_id")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Destination path to store downloaded file(s)",
+)
+def download(session_id: str, files: tuple[str, ...], dest: Path) -> None:
+    """Download files from a compute session's home directory."""
+    with current().session() as api:
+        _cs(api, session_id).download(list(files), dest=dest)
+    emit_mutation(True, f"Downloaded {len(files)} file(s) to {dest}.", files=list(files))
+
+
+@session.command()
+@click.argument("session_id")
+@click.argument("path", required=False, default="/home/work")
+def ls(session_id: str, path: str) -> None:
+    """List files in a path of a running compute session."""
+    with current().session() as api:
+        result = as_dict(_cs(api, session_id).list_files(path))
+    files: Any = result.get("files", [])
+    if isinstance(files, str):
+        try:
+            files = json.loads(files)
+        except ValueError:
+            fail(f"The server sent an unreadable file list: {files[:80]!r}")
+    if result.get("errors"):
+        print_warn(f"{result['errors']}")
+    entries: list[Any] = files or []
+    rows = [as_dict(f) for f in entries]
+    if not current().json:
+        print_wait(f"Files in {result.get('abspath') or path}:")
+    emit_list(
+        rows,
+        [("filename", "File name"), ("size", "Size"), ("mtime", "Modified"), ("mode", "Mode")],
+    )
+
+
+@session.command()
+@click.argument("session_id")
+@click.argument("new_id")
+def rename(session_id: str, new_id: str) -> None:
+    """Renames session name of running session."""
+    with current().session() as api:
+        _cs(api, session_id).rename(new_id)
+    emit_mutation(True, f"Session {session_id} is renamed to {new_id}.")
