@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from .graphql import render_graphql
 from .modelgen import render_models
 from .operations import ApiVersion, Param, build_api
 from .spec import SpecError, discover_versions, load_document
@@ -128,6 +129,7 @@ def render_tree(spec_root: Path) -> dict[str, bytes]:
             files[f"{package}/{module}.py"] = _render(
                 env, f"{module}.py.jinja", api=api, header=header
             )
+        files.update(render_graphql(version, header))  # the GraphQL stage (codegen/graphql.py)
     if not apis:
         raise SpecError(f"{spec_root}: no spec/<version>/openapi.(yaml|json) found")
     files["__init__.py"] = _render(

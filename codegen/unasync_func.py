@@ -27,6 +27,8 @@ REPLACEMENTS = {
     "AsyncSession": "Session",
     "AsyncAPIClient": "SyncAPIClient",
     "AsyncClient": "Client",
+    "AsyncGraphQLOperations": "GraphQLOperations",
+    "AsyncGraphQLClient": "GraphQLClient",
     "AsyncResponse": "Response",
     "aiter_bytes": "iter_bytes",
     "aiter_lines": "iter_lines",
