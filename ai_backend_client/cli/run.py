@@ -93,6 +93,9 @@ class _CaptureSink(_Sink):
     def stderr(self, text: str) -> None:
         self.err.append(text)
 
+    def note(self, text: str) -> None:
+        print_info(text)  # status lines stay out of the captured program output
+
 
 class _FileSink(_Sink):
     def __init__(self, base: Path) -> None:

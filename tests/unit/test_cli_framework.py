@@ -52,7 +52,19 @@ def _modules_after(args: list[str]) -> tuple[int, list[str], str]:
     return p.returncode, p.stderr.split(), p.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["-h"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["-h"],
+        ["session", "--help"],
+        ["run", "--help"],
+        ["ps", "--help"],
+        ["sesstpl", "--help"],
+        ["config", "--help"],
+        ["app", "--help"],
+    ],
+)
 def test_help_imports_neither_httpx_nor_pydantic(args: list[str]) -> None:
     rc, heavy, out = _modules_after(args)
     assert rc == 0
