@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import shlex
@@ -84,10 +85,8 @@ def _signal_tree(tree: list[tuple[int, int | None]], sig: int) -> bool:
     for pid, started in tree:
         if _start_time(pid) == started:
             alive = True
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
     return alive
 
 
@@ -196,7 +195,9 @@ async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_port
         except OSError:
             if loop.time() > deadline:
                 await RUNNERS.stop(kernel_id)
-                raise RuntimeError(f"kernel runner for {kernel_id} did not listen in time")
+                raise RuntimeError(
+                    f"kernel runner for {kernel_id} did not listen in time"
+                ) from None
             await asyncio.sleep(0.1)
     return {
         "container_id": f"krunner-{proc.pid}",

@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from . import settings as S
 
 
-def request(method: str, path_qs: str, *, access_key: str, secret_key: str, timeout: float = 30) -> tuple[int, object]:
+def request(
+    method: str, path_qs: str, *, access_key: str, secret_key: str, timeout: float = 30
+) -> tuple[int, object]:
     """Send ``method path_qs`` with the Backend.AI HMAC-SHA256 signature; returns (status, body)."""
     host = f"{S.HOST}:{S.MANAGER_PORT}"
     now = datetime.now(timezone.utc)

@@ -77,7 +77,13 @@ class Manager:
         self.log = lay.logs / "init.log"
 
     def __call__(self, *args: str) -> None:
-        argv = [str(self.lay.venv / "bin" / "backend.ai"), "mgr", "-f", str(self.lay.etc / "manager.toml"), *args]
+        argv = [
+            str(self.lay.venv / "bin" / "backend.ai"),
+            "mgr",
+            "-f",
+            str(self.lay.etc / "manager.toml"),
+            *args,
+        ]
         env = dict(os.environ, DOCKER_HOST=self.lay.docker_host)
         # The etcd client (a Rust extension) has been seen to segfault at interpreter exit after
         # finishing its work: 139 is accepted here and every step is verified afterwards.
@@ -126,12 +132,15 @@ def _q(s: str) -> str:
 
 def database(lay: Layout) -> None:
     mgr = Manager(lay)
-    if psql(f"select count(*) from pg_database where datname = {_q(S.PG_DB)}", db="postgres") != "1":
+    if (
+        psql(f"select count(*) from pg_database where datname = {_q(S.PG_DB)}", db="postgres")
+        != "1"
+    ):
         say(f"   create database {S.PG_DB}")
         psql(f"create database {S.PG_DB}", db="postgres")
     rpc_keypair(lay, mgr)
 
-    if not psql("select to_regclass('public.alembic_version') is not null") == "t":
+    if psql("select to_regclass('public.alembic_version') is not null") != "t":
         say("   schema oneshot")
         mgr("schema", "oneshot", "-f", str(lay.etc / "alembic.ini"))
         if psql("select to_regclass('public.alembic_version') is not null") != "t":
@@ -148,8 +157,12 @@ def database(lay: Layout) -> None:
     # The vfolder host, with every permission, for the default domain and its groups.
     hosts = _q(json.dumps({S.VFOLDER_HOST: S.VFOLDER_PERMISSIONS}))
     has_host = f"allowed_vfolder_hosts::jsonb ? {_q(S.VFOLDER_HOST)}"
-    psql(f"update domains set allowed_vfolder_hosts = {hosts} where name = 'default' and not ({has_host})")
-    psql(f"update groups set allowed_vfolder_hosts = {hosts} where domain_name = 'default' and not ({has_host})")
+    psql(
+        f"update domains set allowed_vfolder_hosts = {hosts} where name = 'default' and not ({has_host})"
+    )
+    psql(
+        f"update groups set allowed_vfolder_hosts = {hosts} where domain_name = 'default' and not ({has_host})"
+    )
 
     # Images cannot be rescanned offline: register the one image the dummy agent "has".
     registry, _, rest = S.IMAGE.partition("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -23,9 +24,9 @@ class _Lock:
 
     def __init__(self, lay: Layout) -> None:
         lay.root.mkdir(parents=True, exist_ok=True)
-        self.f = open(lay.root / ".lock", "w")
+        self.f = open(lay.root / ".lock", "w")  # noqa: SIM115 (held until __exit__)
 
-    def __enter__(self) -> "_Lock":
+    def __enter__(self) -> _Lock:
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:
@@ -33,7 +34,9 @@ class _Lock:
                 return self
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise StackError("another `python -m stack` holds the lock; gave up waiting")
+                    raise StackError(
+                        "another `python -m stack` holds the lock; gave up waiting"
+                    ) from None
                 time.sleep(1)
 
     def __exit__(self, *exc: object) -> None:
@@ -57,7 +60,7 @@ def env_lines() -> list[str]:
         ("AIBC_USER_PASSWORD", u.password),
         ("AIBC_STORAGE_PROXY", f"http://{S.HOST}:{S.STORAGE_CLIENT_PORT}"),
     ]
-    return [f"export {k}={v}" for k, v in pairs]
+    return [f"export {k}={shlex.quote(v)}" for k, v in pairs]
 
 
 def write_files(lay: Layout) -> None:
@@ -88,7 +91,9 @@ def write_files(lay: Layout) -> None:
         running = [c.name for c in services.COMPONENTS if c.name in services.BACKEND
                    and services.procs.running(lay.run, c.name)]  # fmt: skip
         if running and any(str(c).startswith(("etc", "agent-cwd", "tools")) for c in changed):
-            say(f"   note: {', '.join(running)} already running with the old files; `down` then `up` to apply")
+            say(
+                f"   note: {', '.join(running)} already running with the old files; `down` then `up` to apply"
+            )
 
 
 def _json(data: object) -> str:
@@ -136,7 +141,7 @@ def cmd_up(lay: Layout, args: argparse.Namespace) -> int:
                         say(f"   destroyed {stale} session(s) left from the agent's previous run")
     say(f"stack is up ({time.monotonic() - t0:.1f}s); state in {lay.root}")
     services.say_status(lay)
-    say(f"client environment: eval \"$(python -m stack env)\"  (also in {lay.root / 'client.env'})")
+    say(f'client environment: eval "$(python -m stack env)"  (also in {lay.root / "client.env"})')
     return 0
 
 
@@ -186,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None,
                         help="state root (default: $AIBC_STACK_ROOT or /var/tmp/ai-backend-client-stack)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="install what is missing, start what is not running, wait until ready")
+    sub.add_parser(
+        "up", help="install what is missing, start what is not running, wait until ready"
+    )
     sub.add_parser("down", help="stop the processes this tool started")
     sub.add_parser("status", help="one line per component; exit 0 only if all run")
     p_logs = sub.add_parser("logs", help="tails of the component logs")
@@ -195,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("env", help="shell exports for clients and the integration tests")
     args = parser.parse_args(argv)
     lay = Layout((args.root or S.default_root()).absolute())
-    handler = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs, "env": cmd_env}[args.command]
+    handler = {
+        "up": cmd_up,
+        "down": cmd_down,
+        "status": cmd_status,
+        "logs": cmd_logs,
+        "env": cmd_env,
+    }[args.command]
     try:
         return handler(lay, args)
     except StackError as e:

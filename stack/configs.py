@@ -38,8 +38,14 @@ def to_toml(doc: dict[str, Any]) -> str:
     lines: list[str] = []
 
     def table(prefix: list[str], body: dict[str, Any]) -> None:
-        scalars = [(k, v) for k, v in body.items() if not (isinstance(v, dict) and not isinstance(v, Inline))]
-        subtables = [(k, v) for k, v in body.items() if isinstance(v, dict) and not isinstance(v, Inline)]
+        scalars = [
+            (k, v)
+            for k, v in body.items()
+            if not (isinstance(v, dict) and not isinstance(v, Inline))
+        ]
+        subtables = [
+            (k, v) for k, v in body.items() if isinstance(v, dict) and not isinstance(v, Inline)
+        ]
         if prefix:
             lines.append("")
             lines.append("[" + ".".join(_key(p) for p in prefix) + "]")
@@ -299,7 +305,13 @@ def agent_dummy_toml() -> str:
             "kernel-creation-ctx": {
                 "delay": {
                     k: d
-                    for k in ("prepare-scratch", "prepare-ssh", "spawn", "start-container", "mount-krunner")
+                    for k in (
+                        "prepare-scratch",
+                        "prepare-ssh",
+                        "spawn",
+                        "start-container",
+                        "mount-krunner",
+                    )
                 },
             },
             "kernel": {

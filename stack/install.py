@@ -38,11 +38,19 @@ def ensure_debian_packages(lay: Layout) -> None:
     # its own instances on its own ports. A policy-rc.d that answers 101 is the Debian way.
     added_policy = False
     if not POLICY_RC_D.exists():
-        POLICY_RC_D.write_text("#!/bin/sh\n# added by ai-backend-client stack during apt-get install\nexit 101\n")
+        POLICY_RC_D.write_text(
+            "#!/bin/sh\n# added by ai-backend-client stack during apt-get install\nexit 101\n"
+        )
         POLICY_RC_D.chmod(0o755)
         added_policy = True
     try:
-        run(["apt-get", "update", "-q"], log=log, timeout=APT_TIMEOUT, env=env, what="apt-get update")
+        run(
+            ["apt-get", "update", "-q"],
+            log=log,
+            timeout=APT_TIMEOUT,
+            env=env,
+            what="apt-get update",
+        )
         run(
             ["apt-get", "install", "-y", "-q", *missing],
             log=log,
@@ -62,7 +70,9 @@ def ensure_debian_packages(lay: Layout) -> None:
 
 
 def _version(python: str) -> tuple[int, int] | None:
-    rc, out, _ = capture([python, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"], timeout=30)
+    rc, out, _ = capture(
+        [python, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"], timeout=30
+    )
     if rc != 0:
         return None
     major, minor = out.split()
@@ -98,7 +108,9 @@ def find_python312() -> str:
 class Venv:
     """A venv that holds exactly ``packages``; a marker file records a finished install."""
 
-    def __init__(self, path: Path, packages: list[str], post: list[list[str]] | None = None) -> None:
+    def __init__(
+        self, path: Path, packages: list[str], post: list[list[str]] | None = None
+    ) -> None:
         self.path = path
         self.packages = packages
         self.post = post or []
@@ -121,7 +133,17 @@ class Venv:
         cmds: list[list[str]] = []
         if not self.python.exists():
             cmds.append([base_python, "-m", "venv", str(self.path)])
-        cmds.append([str(self.python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *self.packages])
+        cmds.append(
+            [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *self.packages,
+            ]
+        )
         cmds += [[str(self.python), *c] for c in self.post]
         return cmds
 
@@ -141,7 +163,7 @@ def ensure_venvs(lay: Layout, venvs: list[Venv]) -> None:
         log = lay.logs / f"pip-{v.path.name}.log"
         script = " && ".join(" ".join(_sh(a) for a in c) for c in v.commands(base))
         say(f"   {v.path.name}: installing {' '.join(v.packages)} (log {log})")
-        out = open(log, "ab")
+        out = open(log, "ab")  # noqa: SIM115 (closed when the job ends)
         proc = subprocess.Popen(
             ["bash", "-c", script], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -158,7 +180,8 @@ def ensure_venvs(lay: Layout, venvs: list[Venv]) -> None:
         out.close()
         if rc != 0:
             failed = failed or StackError(
-                f"installing {v.path.name} failed ({'timeout' if rc is None else f'exit {rc}'})", log
+                f"installing {v.path.name} failed ({'timeout' if rc is None else f'exit {rc}'})",
+                log,
             )
             continue
         v.marker.write_text(json.dumps(v.wanted()))
@@ -175,5 +198,9 @@ def _sh(arg: str) -> str:
 def venvs(lay: Layout) -> list[Venv]:
     return [
         Venv(lay.venv, S.SERVICE_PACKAGES),
-        Venv(lay.krunner_venv, S.KRUNNER_PACKAGES, post=[["-m", "ipykernel", "install", "--sys-prefix"]]),
+        Venv(
+            lay.krunner_venv,
+            S.KRUNNER_PACKAGES,
+            post=[["-m", "ipykernel", "install", "--sys-prefix"]],
+        ),
     ]

@@ -7,6 +7,7 @@ only ever signals process groups this tool started.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -145,10 +146,8 @@ def _signal_all(members: list[tuple[int, int]], sig: int) -> bool:
         if is_alive(pid, started):
             alive = True
             if sig:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
     return alive
 
 
@@ -165,10 +164,8 @@ def stop(run_dir: Path, name: str, *, sig: int = signal.SIGTERM, timeout: float 
             _signal_all(members, signal.SIGKILL)  # workers the leader left behind
         path.unlink(missing_ok=True)
         return "was not running"
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(rec.pid, sig)
-    except ProcessLookupError:
-        pass
     how = "stopped"
     if not _wait_gone(members, timeout):
         _signal_all(members, signal.SIGTERM)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from . import api, bootstrap
-from . import procs
+from . import api, bootstrap, procs
 from . import settings as S
 from .settings import Layout
 from .util import StackError, say, wait_for
@@ -33,7 +33,11 @@ class Component:
 
 
 def _backend_env(lay: Layout) -> dict[str, str]:
-    return {"DOCKER_HOST": lay.docker_host, "PYTHONUNBUFFERED": "1", "AIBC_STACK_ROOT": str(lay.root)}
+    return {
+        "DOCKER_HOST": lay.docker_host,
+        "PYTHONUNBUFFERED": "1",
+        "AIBC_STACK_ROOT": str(lay.root),
+    }
 
 
 def _http_ok(url: str, must_contain: str = "") -> bool:
@@ -52,9 +56,16 @@ COMPONENTS: list[Component] = [
         name="postgres",
         port=S.PG_PORT,
         argv=lambda lay: [
-            str(S.PG_BIN / "postgres"), "-D", str(lay.pgdata), "-p", str(S.PG_PORT),
-            "-c", f"listen_addresses={S.HOST}", "-c", "unix_socket_directories=",
-        ],  # fmt: skip
+            str(S.PG_BIN / "postgres"),
+            "-D",
+            str(lay.pgdata),
+            "-p",
+            str(S.PG_PORT),
+            "-c",
+            f"listen_addresses={S.HOST}",
+            "-c",
+            "unix_socket_directories=",
+        ],
         ready=lambda lay: bootstrap.pg_ready(),
         cwd=lambda lay: lay.pgdata,
         timeout=60,
@@ -65,9 +76,22 @@ COMPONENTS: list[Component] = [
         name="redis",
         port=S.REDIS_PORT,
         argv=lambda lay: [
-            "redis-server", "--bind", S.HOST, "--port", str(S.REDIS_PORT), "--dir", str(lay.redis_dir),
-            "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
-        ],  # fmt: skip
+            "redis-server",
+            "--bind",
+            S.HOST,
+            "--port",
+            str(S.REDIS_PORT),
+            "--dir",
+            str(lay.redis_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
+        ],
         ready=lambda lay: procs.redis_ping(S.REDIS_PORT),
         cwd=lambda lay: lay.redis_dir,
         timeout=30,
@@ -77,13 +101,22 @@ COMPONENTS: list[Component] = [
         port=S.ETCD_PORT,
         extra_ports=(S.ETCD_PEER_PORT,),
         argv=lambda lay: [
-            "etcd", "--name", "aibc-stack", "--data-dir", str(lay.etcd_dir),
-            "--listen-client-urls", f"http://{S.HOST}:{S.ETCD_PORT}",
-            "--advertise-client-urls", f"http://{S.HOST}:{S.ETCD_PORT}",
-            "--listen-peer-urls", f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
-            "--initial-advertise-peer-urls", f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
-            "--initial-cluster", f"aibc-stack=http://{S.HOST}:{S.ETCD_PEER_PORT}",
-        ],  # fmt: skip
+            "etcd",
+            "--name",
+            "aibc-stack",
+            "--data-dir",
+            str(lay.etcd_dir),
+            "--listen-client-urls",
+            f"http://{S.HOST}:{S.ETCD_PORT}",
+            "--advertise-client-urls",
+            f"http://{S.HOST}:{S.ETCD_PORT}",
+            "--listen-peer-urls",
+            f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
+            "--initial-advertise-peer-urls",
+            f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
+            "--initial-cluster",
+            f"aibc-stack=http://{S.HOST}:{S.ETCD_PEER_PORT}",
+        ],
         ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.ETCD_PORT}/health", "true"),
         cwd=lambda lay: lay.etcd_dir,
         timeout=60,
@@ -92,8 +125,12 @@ COMPONENTS: list[Component] = [
         name="manager",
         port=S.MANAGER_PORT,
         argv=lambda lay: [
-            str(lay.venv / "bin" / "backend.ai"), "mgr", "-f", str(lay.etc / "manager.toml"), "start-server",
-        ],  # fmt: skip
+            str(lay.venv / "bin" / "backend.ai"),
+            "mgr",
+            "-f",
+            str(lay.etc / "manager.toml"),
+            "start-server",
+        ],
         ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.MANAGER_PORT}/", S.API_VERSION),
         cwd=lambda lay: lay.etc,
         timeout=240,
@@ -104,9 +141,12 @@ COMPONENTS: list[Component] = [
         port=S.STORAGE_CLIENT_PORT,
         extra_ports=(S.STORAGE_MANAGER_PORT,),
         argv=lambda lay: [
-            str(lay.venv / "bin" / "python"), "-m", "ai.backend.storage.server",
-            "-f", str(lay.etc / "storage-proxy.toml"),
-        ],  # fmt: skip
+            str(lay.venv / "bin" / "python"),
+            "-m",
+            "ai.backend.storage.server",
+            "-f",
+            str(lay.etc / "storage-proxy.toml"),
+        ],
         ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.STORAGE_CLIENT_PORT}/"),
         cwd=lambda lay: lay.etc,
         timeout=180,
@@ -116,8 +156,11 @@ COMPONENTS: list[Component] = [
         name="agent",
         port=S.AGENT_RPC_PORT,
         argv=lambda lay: [
-            str(lay.venv / "bin" / "python"), str(lay.tools / "agent_shim.py"), "-f", str(lay.etc / "agent.toml"),
-        ],  # fmt: skip
+            str(lay.venv / "bin" / "python"),
+            str(lay.tools / "agent_shim.py"),
+            "-f",
+            str(lay.etc / "agent.toml"),
+        ],
         ready=_agent_ready,
         cwd=lambda lay: lay.agent_cwd,
         timeout=180,
@@ -127,8 +170,12 @@ COMPONENTS: list[Component] = [
         name="webserver",
         port=S.WEBSERVER_PORT,
         argv=lambda lay: [
-            str(lay.venv / "bin" / "python"), "-m", "ai.backend.web.server", "-f", str(lay.etc / "webserver.conf"),
-        ],  # fmt: skip
+            str(lay.venv / "bin" / "python"),
+            "-m",
+            "ai.backend.web.server",
+            "-f",
+            str(lay.etc / "webserver.conf"),
+        ],
         ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.WEBSERVER_PORT}/func/", S.API_VERSION),
         cwd=lambda lay: lay.etc,
         timeout=180,
@@ -163,7 +210,9 @@ def ensure_running(lay: Layout, comp: Component) -> str:
             rec = procs.spawn(lay.run, comp.name, comp.argv(lay), log=comp.log(lay), cwd=comp.cwd(lay),
                               env=env, user=comp.user)  # fmt: skip
         except OSError as e:
-            raise StackError(f"{comp.name}: cannot start {comp.argv(lay)[0]}: {e}", comp.log(lay)) from None
+            raise StackError(
+                f"{comp.name}: cannot start {comp.argv(lay)[0]}: {e}", comp.log(lay)
+            ) from None
         what = f"started (pid {rec.pid})"
     else:
         what = f"already running (pid {rec.pid})"
@@ -217,10 +266,10 @@ def _remove_stale_postmaster_pid(lay: Layout) -> None:
 def _forget_agent_status() -> None:
     # A row still saying ALIVE from an agent that is gone (killed, machine restarted) would make
     # the readiness check pass too early: mark it LOST, as the manager would after a timeout.
-    try:
-        bootstrap.psql(f"update agents set status = 'LOST' where id = '{S.AGENT_ID}' and status = 'ALIVE'")
-    except StackError:
-        pass
+    with contextlib.suppress(StackError):
+        bootstrap.psql(
+            f"update agents set status = 'LOST' where id = '{S.AGENT_ID}' and status = 'ALIVE'"
+        )
 
 
 def stop_kernel_runners(lay: Layout) -> list[str]:

@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .procs import tail
 
@@ -75,7 +75,9 @@ def run(
     return proc.returncode
 
 
-def capture(argv: list[str], *, timeout: float = 30, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def capture(
+    argv: list[str], *, timeout: float = 30, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     try:
         p = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
