@@ -428,6 +428,8 @@ class VFolder(AsyncFunction):
         With ``wait=True`` (or a *progress* callback) this returns only when the copy is done,
         reporting each ``bgtask_updated`` event; a failed or cancelled copy raises.
         """
+        if target_host is None:  # 24.09 fails with 500 without one; default to the source's host
+            target_host = (await self.info()).host
         cloned = await adapters.clone(
             self._session(),
             self.name,

@@ -429,6 +429,8 @@ class VFolder(SyncFunction):
         With ``wait=True`` (or a *progress* callback) this returns only when the copy is done,
         reporting each ``bgtask_updated`` event; a failed or cancelled copy raises.
         """
+        if target_host is None:  # 24.09 fails with 500 without one; default to the source's host
+            target_host = (self.info()).host
         cloned = adapters.clone(
             self._session(),
             self.name,
