@@ -17,6 +17,7 @@ rich is imported only when a table is drawn, the SDK only when a session is open
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -42,6 +43,7 @@ __all__ = [
     "OutputMode",
     "as_dict",
     "current",
+    "describe_error",
     "emit_item",
     "emit_json",
     "emit_list",
@@ -126,7 +128,7 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
     raise CLIError(message, exit_code)
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     from ..config import ConfigError
     from ..exceptions import BackendAPIError, BackendError
 
@@ -164,6 +166,13 @@ def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
     ``--debug`` adds the full traceback. Usage errors keep click's own report and exit code 2.
     """
     obj = ctx_obj or current()
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (``backend.ai ps | head``): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 1
     if obj.debug and not isinstance(exc, click.ClickException):
         import traceback
 
@@ -171,7 +180,7 @@ def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
     if isinstance(exc, click.UsageError):
         exc.show()
         return exc.exit_code
-    _report(_describe(exc), json_mode=obj.json)
+    _report(describe_error(exc), json_mode=obj.json)
     if isinstance(exc, click.ClickException):
         return exc.exit_code
     return 1
@@ -297,6 +306,7 @@ def print_table(
         title=title,
         box=None if plain else box.SIMPLE_HEAD,
         show_header=not plain,
+        show_edge=False,
         pad_edge=False,
     )
     for _, header in cols:
@@ -304,7 +314,13 @@ def print_table(
     for row in rows:
         data = _row(row)
         table.add_row(*(format_value(data.get(key)) for key, _ in cols))
-    _console().print(table)
+    console = _console()
+    with console.capture() as capture:
+        console.print(table)
+    # Cells are padded to the column width: drop the trailing blanks of every line.
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def print_item(item: Any, columns: Sequence[Column] | None = None) -> None:

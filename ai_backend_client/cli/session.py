@@ -66,8 +66,8 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Statuses of `ps` filters: the 22.03 sets (catalogue §4.3) and those of newer managers, which
-# dropped RESIZING/SUSPENDED and added PREPARED, CREATING and RUNNING_DEGRADED (API v8).
+# Statuses of `ps` filters: the 22.03 sets (catalogue §4.3) and those the 24.09 manager accepts
+# (API v8: RESIZING and SUSPENDED are gone, RUNNING_DEGRADED is new; checked against 24.09.6).
 ALL_STATUSES_V6 = (
     "PENDING",
     "SCHEDULED",
@@ -87,8 +87,6 @@ ALL_STATUSES_V8 = (
     "SCHEDULED",
     "PREPARING",
     "PULLING",
-    "PREPARED",
-    "CREATING",
     "RUNNING",
     "RESTARTING",
     "RUNNING_DEGRADED",
@@ -112,7 +110,7 @@ def status_filter(api_major: int, status: str | None, *, dead: bool, running: bo
     known = ALL_STATUSES_V8 if api_major >= 8 else ALL_STATUSES_V6
     if running:
         if api_major >= 8:
-            return "PREPARING,PULLING,PREPARED,CREATING,RUNNING,RUNNING_DEGRADED"
+            return "PREPARING,PULLING,RUNNING,RUNNING_DEGRADED"
         return RUNNING_STATUSES
     if status is None:
         if api_major >= 8:
