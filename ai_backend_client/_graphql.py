@@ -212,22 +212,27 @@ def replace_selection(document: str, path: Sequence[str], fields: Sequence[str])
     ``fields`` are GraphQL selections (``"id"``, ``"groups { id name }"``); this is how the
     function classes honour the seed's ``fields=`` arguments over the generated documents.
     """
-    from graphql import FieldNode, print_ast
+    from graphql import FieldNode, OperationDefinitionNode, print_ast
 
+    selection = "{ " + " ".join(fields) + " }"
     try:
-        selection = parse("{ " + " ".join(fields) + " }").definitions[0].selection_set  # type: ignore[attr-defined]
+        parse(selection)
     except CoreGraphQLError as e:
         raise _validation_error([e]) from None
     root = parse(document)
-    node: Any = root.definitions[0]
+    node: FieldNode | OperationDefinitionNode = cast(OperationDefinitionNode, root.definitions[0])
     for key in path:
+        assert node.selection_set is not None
         node = next(
             s
             for s in node.selection_set.selections
             if isinstance(s, FieldNode) and (s.alias or s.name).value == key
         )
-    node.selection_set = selection
-    return print_ast(root)
+    # AST nodes are immutable in graphql-core 3.3: splice the text at the selection's location.
+    loc = node.selection_set.loc if node.selection_set is not None else None
+    if loc is None:
+        raise GraphQLValidationError([{"message": f"no selection at {'.'.join(path)}"}])
+    return print_ast(parse(document[: loc.start] + selection + document[loc.end :]))
 
 
 def _jsonable_variables(variables: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,101 @@
+"""GraphQL reads of compute sessions, for ``ComputeSession`` and the ``ps``/``admin session`` CLI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
+
+from ..._graphql import PaginatedResult
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+
+if TYPE_CHECKING:
+    from ...session import AsyncSession
+
+__all__ = ["SessionDetail", "SessionItem", "detail", "iter_all", "paginated_list"]
+
+SessionItem = gql.ComputeSessionListComputeSessionListItems
+SessionDetail = gql.ComputeSessionDetailComputeSession
+
+
+async def paginated_list(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    access_key: str | None = None,
+    fields: Sequence[str] | None = None,
+    page_offset: int = 0,
+    page_size: int = 20,
+    filter: str | None = None,
+    order: str | None = None,
+    group_id: str | None = None,
+    domain_name: str | None = None,
+) -> PaginatedResult[SessionItem]:
+    """One page of compute sessions; ``status`` is a comma-joined list (``"RUNNING,PENDING"``)."""
+    check_page_size(page_size)
+    result = await run(
+        session,
+        "compute_session_list",
+        {
+            "limit": page_size,
+            "offset": page_offset,
+            "status": status,
+            "access_key": access_key,
+            "domain_name": domain_name,
+            "group_id": group_id,
+            "filter": filter,
+            "order": order,
+        },
+        gql.ComputeSessionList,
+        fields=fields,
+        path=("compute_session_list", "items"),
+    )
+    listing = result.compute_session_list
+    return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+
+async def iter_all(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    access_key: str | None = None,
+    fields: Sequence[str] | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+    filter: str | None = None,
+    order: str | None = None,
+) -> AsyncIterator[SessionItem]:
+    """Every matching compute session, fetched lazily page by page."""
+    offset = 0
+    while True:
+        result = await paginated_list(
+            session,
+            status=status,
+            access_key=access_key,
+            fields=fields,
+            page_offset=offset,
+            page_size=page_size,
+            filter=filter,
+            order=order,
+        )
+        for item in result.items:
+            yield item
+        offset += page_size
+        if not result.items or offset >= result.total_count:
+            return
+
+
+async def detail(
+    session: AsyncSession, session_id: str | uuid.UUID, fields: Sequence[str] | None = None
+) -> SessionDetail:
+    """One compute session with its containers (by UUID)."""
+    result = await run(
+        session,
+        "compute_session_detail",
+        {"id": session_id},
+        gql.ComputeSessionDetail,
+        fields=fields,
+        path=("compute_session",),
+    )
+    if result.compute_session is None:
+        raise not_found("compute session", session_id)
+    return result.compute_session

@@ -1,0 +1,195 @@
+"""Keypairs (GraphQL ``keypairs``, ``keypair_list``, ``keypair`` and the keypair mutations)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Sequence
+
+from ..._graphql import PaginatedResult
+from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from .base import AsyncFunction
+
+__all__ = ["KeyPair", "KeyPairCreated", "KeyPairInfo", "KeyPairItem", "KeyPairListItem"]
+
+KeyPairListItem = gql.KeyPairListKeypairs
+KeyPairItem = gql.KeyPairPaginatedListKeypairListItems
+KeyPairInfo = gql.KeyPairInfoKeypair
+KeyPairCreated = gql.KeyPairCreateCreateKeypair
+MutationResult = gql.KeyPairUpdateModifyKeypair
+
+
+class KeyPair(AsyncFunction):
+    """Keypairs: the class methods administer them, an instance reads one (``KeyPair(ak).info()``)."""
+
+    def __init__(self, access_key: str) -> None:
+        self.access_key = access_key
+
+    @classmethod
+    async def create(
+        cls,
+        user_id: str,
+        is_active: bool = True,
+        is_admin: bool = False,
+        resource_policy: str = "default",
+        rate_limit: int = 5000,
+        *,
+        concurrency_limit: int | None = None,
+    ) -> KeyPairCreated:
+        """Create a keypair for the user with email *user_id*; the answer holds the new keys."""
+        result = await run(
+            cls._session(),
+            "key_pair_create",
+            {
+                "user_id": user_id,
+                "props": props(
+                    is_active=is_active,
+                    is_admin=is_admin,
+                    resource_policy=resource_policy,
+                    rate_limit=rate_limit,
+                    concurrency_limit=concurrency_limit,
+                ),
+            },
+            gql.KeyPairCreate,
+        )
+        return check_mutation(result.create_keypair, "create_keypair")
+
+    @classmethod
+    async def update(
+        cls,
+        access_key: str,
+        is_active: bool | None = None,
+        is_admin: bool | None = None,
+        resource_policy: str | None = None,
+        rate_limit: int | None = None,
+    ) -> MutationResult:
+        """Change the given properties of a keypair (``None`` leaves one unchanged)."""
+        result = await run(
+            cls._session(),
+            "key_pair_update",
+            {
+                "access_key": access_key,
+                "props": props(
+                    is_active=is_active,
+                    is_admin=is_admin,
+                    resource_policy=resource_policy,
+                    rate_limit=rate_limit,
+                ),
+            },
+            gql.KeyPairUpdate,
+        )
+        return check_mutation(result.modify_keypair, "modify_keypair")
+
+    @classmethod
+    async def activate(cls, access_key: str) -> MutationResult:
+        """Re-enable a keypair."""
+        return await cls.update(access_key, is_active=True)
+
+    @classmethod
+    async def deactivate(cls, access_key: str) -> MutationResult:
+        """Disable a keypair without deleting it."""
+        return await cls.update(access_key, is_active=False)
+
+    @classmethod
+    async def delete(cls, access_key: str) -> gql.KeyPairDeleteDeleteKeypair:
+        """Delete a keypair."""
+        result = await run(
+            cls._session(), "key_pair_delete", {"access_key": access_key}, gql.KeyPairDelete
+        )
+        return check_mutation(result.delete_keypair, "delete_keypair")
+
+    @classmethod
+    async def list(
+        cls,
+        user_id: str | None = None,
+        is_active: bool | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> builtins.list[KeyPairListItem]:
+        """Keypairs, optionally only the given user's (by email) and by active state."""
+        result = await run(
+            cls._session(),
+            "key_pair_list",
+            {"email": user_id, "is_active": is_active},
+            gql.KeyPairList,
+            fields=fields,
+            path=("keypairs",),
+        )
+        return [k for k in result.keypairs or () if k is not None]
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        is_active: bool | None = None,
+        domain_name: str | None = None,
+        *,
+        user_id: str | None = None,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[KeyPairItem]:
+        """One page of keypairs."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session(),
+            "key_pair_paginated_list",
+            {
+                "limit": page_size,
+                "offset": page_offset,
+                "is_active": is_active,
+                "domain_name": domain_name,
+                "email": user_id,
+                "filter": filter,
+                "order": order,
+            },
+            gql.KeyPairPaginatedList,
+            fields=fields,
+            path=("keypair_list", "items"),
+        )
+        listing = result.keypair_list
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+    @classmethod
+    async def iter_all(
+        cls,
+        is_active: bool | None = None,
+        domain_name: str | None = None,
+        *,
+        user_id: str | None = None,
+        fields: Sequence[str] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> AsyncIterator[KeyPairItem]:
+        """Every keypair, fetched lazily page by page."""
+        offset = 0
+        while True:
+            result = await cls.paginated_list(
+                is_active,
+                domain_name,
+                user_id=user_id,
+                fields=fields,
+                page_offset=offset,
+                page_size=page_size,
+                filter=filter,
+                order=order,
+            )
+            for item in result.items:
+                yield item
+            offset += page_size
+            if not result.items or offset >= result.total_count:
+                return
+
+    async def info(self, fields: Sequence[str] | None = None) -> KeyPairInfo:
+        """This keypair (22.03's client always read the requester's own; this one asks for it)."""
+        result = await run(
+            self._session(),
+            "key_pair_info",
+            {"access_key": self.access_key},
+            gql.KeyPairInfo,
+            fields=fields,
+            path=("keypair",),
+        )
+        if result.keypair is None:
+            raise not_found("keypair", self.access_key)
+        return result.keypair

@@ -1,0 +1,78 @@
+"""Storage volumes (GraphQL ``storage_volume_list`` / ``storage_volume``, superadmin)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from ..._graphql import PaginatedResult
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+from .base import AsyncFunction
+
+__all__ = ["Storage", "StorageDetail", "StorageItem"]
+
+StorageItem = gql.StorageVolumeListStorageVolumeListItems
+StorageDetail = gql.StorageVolumeDetailStorageVolume
+
+
+class Storage(AsyncFunction):
+    """Storage volumes served by the storage proxies."""
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        status: str = "ALIVE",
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[StorageItem]:
+        """One page of storage volumes (``status`` is accepted for the seed's sake; unused)."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session(),
+            "storage_volume_list",
+            {"limit": page_size, "offset": page_offset, "filter": filter, "order": order},
+            gql.StorageVolumeList,
+            fields=fields,
+            path=("storage_volume_list", "items"),
+        )
+        listing = result.storage_volume_list
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+    @classmethod
+    async def iter_all(
+        cls,
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> AsyncIterator[StorageItem]:
+        """Every storage volume, fetched lazily page by page."""
+        offset = 0
+        while True:
+            result = await cls.paginated_list(
+                fields=fields, page_offset=offset, page_size=page_size, filter=filter, order=order
+            )
+            for item in result.items:
+                yield item
+            offset += page_size
+            if not result.items or offset >= result.total_count:
+                return
+
+    @classmethod
+    async def detail(cls, vfolder_host: str, fields: Sequence[str] | None = None) -> StorageDetail:
+        """One volume (``proxy:volume``)."""
+        result = await run(
+            cls._session(),
+            "storage_volume_detail",
+            {"id": vfolder_host},
+            gql.StorageVolumeDetail,
+            fields=fields,
+            path=("storage_volume",),
+        )
+        if result.storage_volume is None:
+            raise not_found("storage volume", vfolder_host)
+        return result.storage_volume

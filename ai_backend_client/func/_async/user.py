@@ -1,0 +1,222 @@
+"""Users (GraphQL ``users``, ``user_list``, ``user``, ``user_from_uuid`` and the user mutations)."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+from ..._graphql import PaginatedResult
+from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from .base import AsyncFunction
+
+__all__ = ["User", "UserDetail", "UserItem"]
+
+UserItem = gql.UserPaginatedListUserListItems
+UserDetail = gql.UserDetailUser
+
+
+class User(AsyncFunction):
+    """User accounts (listing others and every mutation need an admin)."""
+
+    @classmethod
+    async def list(
+        cls,
+        status: str | None = None,
+        group: str | uuid.UUID | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> builtins.list[gql.UserListUsers]:
+        """Users, optionally by status (``active``...) and group (project) ID."""
+        result = await run(
+            cls._session(),
+            "user_list",
+            {"status": status, "group_id": group},
+            gql.UserList,
+            fields=fields,
+            path=("users",),
+        )
+        return [u for u in result.users or () if u is not None]
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        status: str | None = None,
+        group: str | uuid.UUID | None = None,
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[UserItem]:
+        """One page of users."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session(),
+            "user_paginated_list",
+            {
+                "limit": page_size,
+                "offset": page_offset,
+                "status": status,
+                "group_id": group,
+                "filter": filter,
+                "order": order,
+            },
+            gql.UserPaginatedList,
+            fields=fields,
+            path=("user_list", "items"),
+        )
+        listing = result.user_list
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+    @classmethod
+    async def iter_all(
+        cls,
+        status: str | None = None,
+        group: str | uuid.UUID | None = None,
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> AsyncIterator[UserItem]:
+        """Every user, fetched lazily page by page."""
+        offset = 0
+        while True:
+            result = await cls.paginated_list(
+                status,
+                group,
+                fields=fields,
+                page_offset=offset,
+                page_size=page_size,
+                filter=filter,
+                order=order,
+            )
+            for item in result.items:
+                yield item
+            offset += page_size
+            if not result.items or offset >= result.total_count:
+                return
+
+    @classmethod
+    async def detail(
+        cls, email: str | None = None, fields: Sequence[str] | None = None
+    ) -> UserDetail:
+        """A user by email; the requester without one."""
+        result = await run(
+            cls._session(),
+            "user_detail",
+            {"email": email},
+            gql.UserDetail,
+            fields=fields,
+            path=("user",),
+        )
+        if result.user is None:
+            raise not_found("user", email)
+        return result.user
+
+    @classmethod
+    async def detail_by_uuid(
+        cls, user_uuid: str | uuid.UUID | None = None, fields: Sequence[str] | None = None
+    ) -> gql.UserDetailByUuidUserFromUuid:
+        """A user by UUID; the requester without one."""
+        result = await run(
+            cls._session(),
+            "user_detail_by_uuid",
+            {"user_id": str(user_uuid) if user_uuid is not None else None},
+            gql.UserDetailByUuid,
+            fields=fields,
+            path=("user_from_uuid",),
+        )
+        if result.user_from_uuid is None:
+            raise not_found("user", user_uuid)
+        return result.user_from_uuid
+
+    @classmethod
+    async def create(
+        cls,
+        domain_name: str,
+        email: str,
+        password: str,
+        username: str | None = None,
+        full_name: str | None = None,
+        role: str = "user",
+        status: str = "active",
+        need_password_change: bool = False,
+        description: str = "",
+        group_ids: Sequence[str | uuid.UUID] | None = None,
+    ) -> gql.UserCreateCreateUser:
+        """Create a user (``username`` defaults to the email address)."""
+        result = await run(
+            cls._session(),
+            "user_create",
+            {
+                "email": email,
+                "props": props(
+                    domain_name=domain_name,
+                    password=password,
+                    username=username or email,
+                    full_name=full_name,
+                    role=role,
+                    status=status,
+                    need_password_change=need_password_change,
+                    description=description,
+                    group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
+                ),
+            },
+            gql.UserCreate,
+        )
+        return check_mutation(result.create_user, "create_user")
+
+    @classmethod
+    async def update(
+        cls,
+        email: str,
+        password: str | None = None,
+        username: str | None = None,
+        full_name: str | None = None,
+        domain_name: str | None = None,
+        role: str | None = None,
+        status: str | None = None,
+        need_password_change: bool | None = None,
+        description: str | None = None,
+        group_ids: Sequence[str | uuid.UUID] | None = None,
+    ) -> gql.UserUpdateModifyUser:
+        """Change the given properties (unlike 22.03's client, an omitted ``role`` stays as is)."""
+        result = await run(
+            cls._session(),
+            "user_update",
+            {
+                "email": email,
+                "props": props(
+                    password=password,
+                    username=username,
+                    full_name=full_name,
+                    domain_name=domain_name,
+                    role=role,
+                    status=status,
+                    need_password_change=need_password_change,
+                    description=description,
+                    group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
+                ),
+            },
+            gql.UserUpdate,
+        )
+        return check_mutation(result.modify_user, "modify_user")
+
+    @classmethod
+    async def delete(cls, email: str) -> gql.UserDeleteDeleteUser:
+        """Mark a user deleted (``purge`` removes it)."""
+        result = await run(cls._session(), "user_delete", {"email": email}, gql.UserDelete)
+        return check_mutation(result.delete_user, "delete_user")
+
+    @classmethod
+    async def purge(cls, email: str, purge_shared_vfolders: bool = False) -> gql.UserPurgePurgeUser:
+        """Remove a user and its data."""
+        result = await run(
+            cls._session(),
+            "user_purge",
+            {"email": email, "props": {"purge_shared_vfolders": purge_shared_vfolders}},
+            gql.UserPurge,
+        )
+        return check_mutation(result.purge_user, "purge_user")
