@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..._generated.v8_20240915 import models
 from .base import AsyncFunction, coerce_model
 
+if TYPE_CHECKING:
+    from ...session import AsyncSession
+
 __all__ = ["Manager"]
+
+
+def _status_value(session: AsyncSession, status: Literal["frozen", "running"]) -> str:
+    # 22.03 validates the enum *name* (FROZEN/RUNNING); 24.09 validates the enum value (frozen).
+    return status.upper() if session.api_version.major < 8 else status
 
 
 class Manager(AsyncFunction):
@@ -24,17 +32,21 @@ class Manager(AsyncFunction):
     async def freeze(cls, force_kill: bool = False) -> None:
         """Stop accepting new sessions (``force_kill`` also terminates the running ones).
 
-        The server wants the enum name and an explicit ``force_kill`` (22.03's client sent
-        ``{"status": "frozen"}``, which it rejects).
+        The server wants an explicit ``force_kill`` (22.03's client sent ``{"status": "frozen"}``
+        alone, which a 22.03 manager rejects); see :func:`_status_value` for the status.
         """
-        await cls._session().wire.manager.update_manager_status(
-            status="FROZEN", force_kill=force_kill
+        session = cls._session()
+        wire: Any = session.wire.manager
+        await wire.update_manager_status(
+            status=_status_value(session, "frozen"), force_kill=force_kill
         )
 
     @classmethod
     async def unfreeze(cls) -> None:
         """Accept new sessions again."""
-        await cls._session().wire.manager.update_manager_status(status="RUNNING", force_kill=False)
+        session = cls._session()
+        wire: Any = session.wire.manager
+        await wire.update_manager_status(status=_status_value(session, "running"), force_kill=False)
 
     @classmethod
     async def get_announcement(cls) -> models.AnnouncementResponse:
@@ -45,7 +57,10 @@ class Manager(AsyncFunction):
     @classmethod
     async def update_announcement(cls, enabled: bool = True, message: str | None = None) -> None:
         """Post (or, with ``enabled=False``, withdraw) the global announcement."""
-        await cls._session().wire.manager.update_announcement(enabled=enabled, message=message)
+        # The server refuses a blank message; "" (what get_announcement says when unset) is None.
+        await cls._session().wire.manager.update_announcement(
+            enabled=enabled, message=message or None
+        )
 
     @classmethod
     async def scheduler_op(

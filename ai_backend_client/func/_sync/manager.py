@@ -4,12 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..._generated.v8_20240915 import models
 from .base import SyncFunction, coerce_model
 
+if TYPE_CHECKING:
+    from ...session import Session
+
 __all__ = ["Manager"]
+
+
+def _status_value(session: Session, status: Literal["frozen", "running"]) -> str:
+    # 22.03 validates the enum *name* (FROZEN/RUNNING); 24.09 validates the enum value (frozen).
+    return status.upper() if session.api_version.major < 8 else status
 
 
 class Manager(SyncFunction):
@@ -25,17 +33,21 @@ class Manager(SyncFunction):
     def freeze(cls, force_kill: bool = False) -> None:
         """Stop accepting new sessions (``force_kill`` also terminates the running ones).
 
-        The server wants the enum name and an explicit ``force_kill`` (22.03's client sent
-        ``{"status": "frozen"}``, which it rejects).
+        The server wants an explicit ``force_kill`` (22.03's client sent ``{"status": "frozen"}``
+        alone, which a 22.03 manager rejects); see :func:`_status_value` for the status.
         """
-        cls._session().wire.manager.update_manager_status(
-            status="FROZEN", force_kill=force_kill
+        session = cls._session()
+        wire: Any = session.wire.manager
+        wire.update_manager_status(
+            status=_status_value(session, "frozen"), force_kill=force_kill
         )
 
     @classmethod
     def unfreeze(cls) -> None:
         """Accept new sessions again."""
-        cls._session().wire.manager.update_manager_status(status="RUNNING", force_kill=False)
+        session = cls._session()
+        wire: Any = session.wire.manager
+        wire.update_manager_status(status=_status_value(session, "running"), force_kill=False)
 
     @classmethod
     def get_announcement(cls) -> models.AnnouncementResponse:
@@ -46,7 +58,10 @@ class Manager(SyncFunction):
     @classmethod
     def update_announcement(cls, enabled: bool = True, message: str | None = None) -> None:
         """Post (or, with ``enabled=False``, withdraw) the global announcement."""
-        cls._session().wire.manager.update_announcement(enabled=enabled, message=message)
+        # The server refuses a blank message; "" (what get_announcement says when unset) is None.
+        cls._session().wire.manager.update_announcement(
+            enabled=enabled, message=message or None
+        )
 
     @classmethod
     def scheduler_op(
