@@ -18,16 +18,9 @@ rich is imported only when a table is drawn, the SDK only when a session is open
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
-import decimal
-import enum
-import json
 import os
 import sys
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import click
@@ -70,13 +63,28 @@ OutputMode = Literal["console", "json"]
 Column = str | tuple[str, str]
 
 
-@dataclasses.dataclass
 class CLIContext:
-    """State shared by all commands of one invocation (``ctx.obj``)."""
+    """State shared by all commands of one invocation (``ctx.obj``).
 
-    output: OutputMode = "console"
-    debug: bool = False
-    skip_sslcert_validation: bool = False
+    (A plain class rather than a dataclass: ``backend.ai --help`` imports this module, and every
+    millisecond of start-up counts there.)
+    """
+
+    def __init__(
+        self,
+        output: OutputMode = "console",
+        debug: bool = False,
+        skip_sslcert_validation: bool = False,
+    ) -> None:
+        self.output: OutputMode = output
+        self.debug = debug
+        self.skip_sslcert_validation = skip_sslcert_validation
+
+    def __repr__(self) -> str:
+        return (
+            f"CLIContext(output={self.output!r}, debug={self.debug!r}, "
+            f"skip_sslcert_validation={self.skip_sslcert_validation!r})"
+        )
 
     @property
     def json(self) -> bool:
@@ -156,6 +164,8 @@ def _one_line(text: str) -> str:
 def _report(message: str, *, json_mode: bool) -> None:
     message = _one_line(message)
     if json_mode:
+        import json
+
         click.echo(json.dumps(error_envelope(message), ensure_ascii=False))
     click.secho(f"✘ {message}", err=True, fg="red")
 
@@ -189,6 +199,13 @@ def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
 # -- JSON ------------------------------------------------------------------------------------
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data of models, dataclasses, datetimes, UUIDs, decimals, paths, enums, ..."""
+    import dataclasses
+    import datetime as dt
+    import decimal
+    import enum
+    import uuid
+    from pathlib import PurePath
+
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     dump = getattr(value, "model_dump", None)
@@ -245,6 +262,8 @@ def error_envelope(message: str) -> dict[str, Any]:
 
 
 def emit_json(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
 
 
@@ -255,6 +274,8 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (dict, list, tuple)):
+        import json
+
         return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
     return str(to_jsonable(value))
 
