@@ -1014,6 +1014,8 @@ class SSEStream(_SSEState):
                     assert self._events is not None
                     async for sse in self._events:
                         event = self._convert(sse)
+                        if not sse.data:
+                            continue  # no data: nothing to dispatch (SSE standard; retry/id kept)
                         self.reconnects = 0
                         if event.event == SERVER_CLOSE_EVENT:
                             self.finished = True
@@ -1119,6 +1121,8 @@ class SyncSSEStream(_SSEState):
                     assert self._events is not None
                     for sse in self._events:
                         event = self._convert(sse)
+                        if not sse.data:
+                            continue  # no data: nothing to dispatch (SSE standard; retry/id kept)
                         self.reconnects = 0
                         if event.event == SERVER_CLOSE_EVENT:
                             self.finished = True
