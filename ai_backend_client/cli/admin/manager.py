@@ -1,0 +1,107 @@
+"""``backend.ai admin manager`` (status, freeze, unfreeze, scheduler) and ``announcement``."""
+
+from __future__ import annotations
+
+import click
+
+from .._output import current, emit_item, emit_json, emit_list, print_info
+from ._common import mutation_done
+
+__all__ = ["announcement", "manager"]
+
+
+@click.group()
+def manager() -> None:
+    """Set of manager control operations."""
+
+
+@manager.command()
+def status() -> None:
+    """Show the manager's current status."""
+    with current().session() as api:
+        result = api.Manager.status()
+    if current().json:
+        emit_json(result.to_dict())
+        return
+    emit_list(
+        result.nodes or [],
+        [
+            ("id", "ID"),
+            ("service_addr", "Address"),
+            ("status", "Status"),
+            ("version", "Version"),
+            ("active_sessions", "Active Sessions"),
+        ],
+    )
+    print_info(f"Manager status: {result.status}, active sessions: {result.active_sessions}")
+
+
+@manager.command()
+@click.option("--wait", is_flag=True, help="(accepted for compatibility; freezing is immediate)")
+@click.option("-f", "--force-kill", is_flag=True, help="Also terminate the running sessions.")
+def freeze(wait: bool, force_kill: bool) -> None:
+    """Freeze manager: new sessions are refused (server-frozen)."""
+    with current().session() as api:
+        api.Manager.freeze(force_kill=force_kill)
+    mutation_done(None, "Manager is frozen.")
+
+
+@manager.command()
+def unfreeze() -> None:
+    """Unfreeze manager."""
+    with current().session() as api:
+        api.Manager.unfreeze()
+    mutation_done(None, "Manager is unfrozen.")
+
+
+@manager.group()
+def scheduler() -> None:
+    """The scheduler operation command group."""
+
+
+@scheduler.command(name="include-agents")
+@click.argument("agent_ids", nargs=-1, required=True)
+def include_agents(agent_ids: tuple[str, ...]) -> None:
+    """Include agents in scheduling (they receive new sessions again)."""
+    with current().session() as api:
+        api.Manager.scheduler_op("include-agents", agent_ids)
+    mutation_done(None, "Scheduling enabled for: " + ", ".join(agent_ids))
+
+
+@scheduler.command(name="exclude-agents")
+@click.argument("agent_ids", nargs=-1, required=True)
+def exclude_agents(agent_ids: tuple[str, ...]) -> None:
+    """Exclude agents from scheduling (they keep their running sessions)."""
+    with current().session() as api:
+        api.Manager.scheduler_op("exclude-agents", agent_ids)
+    mutation_done(None, "Scheduling disabled for: " + ", ".join(agent_ids))
+
+
+@click.group()
+def announcement() -> None:
+    """Global announcement related commands"""
+
+
+@announcement.command()
+def get() -> None:
+    """Get current announcement."""
+    with current().session() as api:
+        result = api.Manager.get_announcement()
+    emit_item(result, [("enabled", "Enabled"), ("message", "Message")])
+
+
+@announcement.command()
+@click.argument("message")
+def update(message: str) -> None:
+    """Post new announcement."""
+    with current().session() as api:
+        api.Manager.update_announcement(enabled=True, message=message)
+    mutation_done(None, "Announcement posted.")
+
+
+@announcement.command()
+def delete() -> None:
+    """Delete current announcement."""
+    with current().session() as api:
+        api.Manager.update_announcement(enabled=False)
+    mutation_done(None, "Announcement deleted.")
