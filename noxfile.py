@@ -84,7 +84,9 @@ def stack(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "ai_backend_client", "codegen", "tests", "bench", "examples", "noxfile.py")
+    session.run(
+        "ruff", "check", "ai_backend_client", "codegen", "tests", "bench", "examples", "noxfile.py"
+    )
     session.run("ruff", "format", "--check", "ai_backend_client", "codegen", "noxfile.py")
 
 

@@ -51,7 +51,25 @@ _LAZY: dict[str, str] = {
     "undefined": "._types",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "NOT_GIVEN",
+    "APIConfig",
+    "APIVersionWarning",
+    "AsyncSession",
+    "AttachedFile",
+    "BackendAPIError",
+    "BackendAPIVersionError",
+    "BackendClientError",
+    "BackendError",
+    "NotGiven",
+    "Request",
+    "Session",
+    "__version__",
+    "get_config",
+    "get_env",
+    "set_config",
+    "undefined",
+]
 
 
 def __getattr__(name: str) -> Any:

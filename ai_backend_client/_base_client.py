@@ -183,7 +183,10 @@ class BaseClient:
     def timeout(self) -> httpx.Timeout:
         read = self.config.read_timeout or None
         return httpx.Timeout(
-            connect=self.config.connection_timeout, read=read, write=read, pool=self.config.connection_timeout
+            connect=self.config.connection_timeout,
+            read=read,
+            write=read,
+            pool=self.config.connection_timeout,
         )
 
     def _build_request(
@@ -204,7 +207,9 @@ class BaseClient:
     ) -> httpx.Request:
         method = method.upper()
         url = self.build_url(path, base_url=base_url)
-        all_headers = self.default_headers() if base_url is None else {"User-Agent": self.config.user_agent}
+        all_headers = (
+            self.default_headers() if base_url is None else {"User-Agent": self.config.user_agent}
+        )
         if headers:
             all_headers.update(headers)
         kwargs: dict[str, Any] = {}
@@ -387,7 +392,11 @@ class SyncAPIClient(BaseClient):
                 return response
             body = response.read()
             response.close()
-            if retryable and attempt < self.retry.max_retries and self._should_retry_status(response, body):
+            if (
+                retryable
+                and attempt < self.retry.max_retries
+                and self._should_retry_status(response, body)
+            ):
                 time.sleep(self.retry.delay(attempt, response))
                 attempt += 1
                 continue
@@ -526,7 +535,11 @@ class AsyncAPIClient(BaseClient):
                 return response
             body = await response.aread()
             await response.aclose()
-            if retryable and attempt < self.retry.max_retries and self._should_retry_status(response, body):
+            if (
+                retryable
+                and attempt < self.retry.max_retries
+                and self._should_retry_status(response, body)
+            ):
                 await anyio.sleep(self.retry.delay(attempt, response))
                 attempt += 1
                 continue

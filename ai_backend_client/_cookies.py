@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -57,7 +58,5 @@ def save_cookies(jar: httpx.Cookies, path: Path | None = None) -> None:
 
 def clear_cookies(path: Path | None = None) -> None:
     path = path or cookie_file()
-    try:
+    with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    except FileNotFoundError:
-        pass

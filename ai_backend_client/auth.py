@@ -77,6 +77,7 @@ def generate_signature(
         version=version,
         hash_type=hash_type,
     )
+
     def digestmod(data: bytes = b"") -> Any:
         return hashlib.new(hash_type, data)
 

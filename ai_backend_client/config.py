@@ -93,7 +93,11 @@ def parse_bool(value: str | bool) -> bool:
 
 
 def _parse_endpoints(value: str | Sequence[str]) -> list[str]:
-    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    items = (
+        [v.strip() for v in value.split(",")]
+        if isinstance(value, str)
+        else [str(v).strip() for v in value]
+    )
     items = [v for v in items if v]
     if not items:
         raise ConfigError("no API endpoint is configured (set BACKEND_ENDPOINT)")
@@ -198,9 +202,13 @@ class APIConfig:
         self._endpoint_type: EndpointType = cast(EndpointType, etype)
         self._domain = domain if domain is not None else get_env("DOMAIN", cast(str, d["domain"]))
         self._group = group if group is not None else get_env("GROUP", cast(str, d["group"]))
-        self._version = str(parse_version(version if version is not None else cast(str, d["version"])))
+        self._version = str(
+            parse_version(version if version is not None else cast(str, d["version"]))
+        )
         self._user_agent = (
-            user_agent if user_agent is not None else f"Backend.AI Client for Python {_client_version()} (ai-backend-client)"
+            user_agent
+            if user_agent is not None
+            else f"Backend.AI Client for Python {_client_version()} (ai-backend-client)"
         )
         if self._endpoint_type == "session":
             # The webserver holds the real keypair; requests carry its cookie instead of a signature.
@@ -358,7 +366,9 @@ def mask_secret(secret: str) -> str:
 
 def user_state_dir() -> Path:
     """Where the CLI keeps session cookies and small state (XDG state home)."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
     return Path(base) / "backend.ai"
 
 

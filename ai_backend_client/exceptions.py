@@ -122,7 +122,9 @@ class BackendAPIError(BackendError):
         field_errors = self.data.get("data")
         if isinstance(field_errors, Mapping) and field_errors and self.slug == "invalid-api-params":
             details.append(
-                "; ".join(f"{k}: {v}" for k, v in sorted(field_errors.items(), key=lambda kv: str(kv[0])))
+                "; ".join(
+                    f"{k}: {v}" for k, v in sorted(field_errors.items(), key=lambda kv: str(kv[0]))
+                )
             )
         return head + (": " + " ".join(details) if details else "")
 

@@ -207,7 +207,9 @@ class Request:
         }
 
 
-class FetchContextManager(AbstractContextManager[Response], AbstractAsyncContextManager[AsyncResponse]):
+class FetchContextManager(
+    AbstractContextManager[Response], AbstractAsyncContextManager[AsyncResponse]
+):
     """Returned by :meth:`Request.fetch`; works with ``with`` and ``async with``."""
 
     def __init__(self, request: Request, session: BaseSession, timeout: float | None) -> None:

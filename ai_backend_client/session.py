@@ -191,8 +191,8 @@ class BaseSession:
 class Session(BaseSession):
     """A blocking API session. Use it as a context manager::
 
-        with Session() as session:
-            print(session.System.get_versions())
+    with Session() as session:
+        print(session.System.get_versions())
     """
 
     def __init__(
@@ -265,121 +265,121 @@ class Session(BaseSession):
 
     # -- the seed's function classes, bound to this session (see ai_backend_client.func) --
     @cached_property
-    def Admin(self) -> type[SAdmin]:  # noqa: N802 - the seed's names
+    def Admin(self) -> type[SAdmin]:
         from .func._sync.admin import Admin
 
         return Admin.bind(self)
 
     @cached_property
-    def Agent(self) -> type[SAgent]:  # noqa: N802 - the seed's names
+    def Agent(self) -> type[SAgent]:
         from .func._sync.agent import Agent
 
         return Agent.bind(self)
 
     @cached_property
-    def Auth(self) -> type[SAuth]:  # noqa: N802 - the seed's names
+    def Auth(self) -> type[SAuth]:
         from .func._sync.auth import Auth
 
         return Auth.bind(self)
 
     @cached_property
-    def ComputeSession(self) -> type[SComputeSession]:  # noqa: N802 - the seed's names
+    def ComputeSession(self) -> type[SComputeSession]:
         from .func._sync.compute_session import ComputeSession
 
         return ComputeSession.bind(self)
 
     @cached_property
-    def Domain(self) -> type[SDomain]:  # noqa: N802 - the seed's names
+    def Domain(self) -> type[SDomain]:
         from .func._sync.domain import Domain
 
         return Domain.bind(self)
 
     @cached_property
-    def Dotfile(self) -> type[SDotfile]:  # noqa: N802 - the seed's names
+    def Dotfile(self) -> type[SDotfile]:
         from .func._sync.dotfile import Dotfile
 
         return Dotfile.bind(self)
 
     @cached_property
-    def EtcdConfig(self) -> type[SEtcdConfig]:  # noqa: N802 - the seed's names
+    def EtcdConfig(self) -> type[SEtcdConfig]:
         from .func._sync.etcd_config import EtcdConfig
 
         return EtcdConfig.bind(self)
 
     @cached_property
-    def Group(self) -> type[SGroup]:  # noqa: N802 - the seed's names
+    def Group(self) -> type[SGroup]:
         from .func._sync.group import Group
 
         return Group.bind(self)
 
     @cached_property
-    def Image(self) -> type[SImage]:  # noqa: N802 - the seed's names
+    def Image(self) -> type[SImage]:
         from .func._sync.image import Image
 
         return Image.bind(self)
 
     @cached_property
-    def KeyPair(self) -> type[SKeyPair]:  # noqa: N802 - the seed's names
+    def KeyPair(self) -> type[SKeyPair]:
         from .func._sync.keypair import KeyPair
 
         return KeyPair.bind(self)
 
     @cached_property
-    def KeyPairResourcePolicy(self) -> type[SKeyPairResourcePolicy]:  # noqa: N802 - the seed's names
+    def KeyPairResourcePolicy(self) -> type[SKeyPairResourcePolicy]:
         from .func._sync.keypair_resource_policy import KeyPairResourcePolicy
 
         return KeyPairResourcePolicy.bind(self)
 
     @cached_property
-    def Manager(self) -> type[SManager]:  # noqa: N802 - the seed's names
+    def Manager(self) -> type[SManager]:
         from .func._sync.manager import Manager
 
         return Manager.bind(self)
 
     @cached_property
-    def Resource(self) -> type[SResource]:  # noqa: N802 - the seed's names
+    def Resource(self) -> type[SResource]:
         from .func._sync.resource import Resource
 
         return Resource.bind(self)
 
     @cached_property
-    def ScalingGroup(self) -> type[SScalingGroup]:  # noqa: N802 - the seed's names
+    def ScalingGroup(self) -> type[SScalingGroup]:
         from .func._sync.scaling_group import ScalingGroup
 
         return ScalingGroup.bind(self)
 
     @cached_property
-    def ServerLog(self) -> type[SServerLog]:  # noqa: N802 - the seed's names
+    def ServerLog(self) -> type[SServerLog]:
         from .func._sync.server_log import ServerLog
 
         return ServerLog.bind(self)
 
     @cached_property
-    def SessionTemplate(self) -> type[SSessionTemplate]:  # noqa: N802 - the seed's names
+    def SessionTemplate(self) -> type[SSessionTemplate]:
         from .func._sync.session_template import SessionTemplate
 
         return SessionTemplate.bind(self)
 
     @cached_property
-    def Storage(self) -> type[SStorage]:  # noqa: N802 - the seed's names
+    def Storage(self) -> type[SStorage]:
         from .func._sync.storage import Storage
 
         return Storage.bind(self)
 
     @cached_property
-    def System(self) -> type[SSystem]:  # noqa: N802 - the seed's names
+    def System(self) -> type[SSystem]:
         from .func._sync.system import System
 
         return System.bind(self)
 
     @cached_property
-    def User(self) -> type[SUser]:  # noqa: N802 - the seed's names
+    def User(self) -> type[SUser]:
         from .func._sync.user import User
 
         return User.bind(self)
 
     @cached_property
-    def VFolder(self) -> type[SVFolder]:  # noqa: N802 - the seed's names
+    def VFolder(self) -> type[SVFolder]:
         from .func._sync.vfolder import VFolder
 
         return VFolder.bind(self)
@@ -412,8 +412,8 @@ class Session(BaseSession):
 class AsyncSession(BaseSession):
     """An asyncio API session. Use it as an async context manager::
 
-        async with AsyncSession() as session:
-            print(await session.System.get_versions())
+    async with AsyncSession() as session:
+        print(await session.System.get_versions())
     """
 
     def __init__(
@@ -483,121 +483,121 @@ class AsyncSession(BaseSession):
 
     # -- the seed's function classes, bound to this session (see ai_backend_client.func) --
     @cached_property
-    def Admin(self) -> type[AAdmin]:  # noqa: N802 - the seed's names
+    def Admin(self) -> type[AAdmin]:
         from .func._async.admin import Admin
 
         return Admin.bind(self)
 
     @cached_property
-    def Agent(self) -> type[AAgent]:  # noqa: N802 - the seed's names
+    def Agent(self) -> type[AAgent]:
         from .func._async.agent import Agent
 
         return Agent.bind(self)
 
     @cached_property
-    def Auth(self) -> type[AAuth]:  # noqa: N802 - the seed's names
+    def Auth(self) -> type[AAuth]:
         from .func._async.auth import Auth
 
         return Auth.bind(self)
 
     @cached_property
-    def ComputeSession(self) -> type[AComputeSession]:  # noqa: N802 - the seed's names
+    def ComputeSession(self) -> type[AComputeSession]:
         from .func._async.compute_session import ComputeSession
 
         return ComputeSession.bind(self)
 
     @cached_property
-    def Domain(self) -> type[ADomain]:  # noqa: N802 - the seed's names
+    def Domain(self) -> type[ADomain]:
         from .func._async.domain import Domain
 
         return Domain.bind(self)
 
     @cached_property
-    def Dotfile(self) -> type[ADotfile]:  # noqa: N802 - the seed's names
+    def Dotfile(self) -> type[ADotfile]:
         from .func._async.dotfile import Dotfile
 
         return Dotfile.bind(self)
 
     @cached_property
-    def EtcdConfig(self) -> type[AEtcdConfig]:  # noqa: N802 - the seed's names
+    def EtcdConfig(self) -> type[AEtcdConfig]:
         from .func._async.etcd_config import EtcdConfig
 
         return EtcdConfig.bind(self)
 
     @cached_property
-    def Group(self) -> type[AGroup]:  # noqa: N802 - the seed's names
+    def Group(self) -> type[AGroup]:
         from .func._async.group import Group
 
         return Group.bind(self)
 
     @cached_property
-    def Image(self) -> type[AImage]:  # noqa: N802 - the seed's names
+    def Image(self) -> type[AImage]:
         from .func._async.image import Image
 
         return Image.bind(self)
 
     @cached_property
-    def KeyPair(self) -> type[AKeyPair]:  # noqa: N802 - the seed's names
+    def KeyPair(self) -> type[AKeyPair]:
         from .func._async.keypair import KeyPair
 
         return KeyPair.bind(self)
 
     @cached_property
-    def KeyPairResourcePolicy(self) -> type[AKeyPairResourcePolicy]:  # noqa: N802 - the seed's names
+    def KeyPairResourcePolicy(self) -> type[AKeyPairResourcePolicy]:
         from .func._async.keypair_resource_policy import KeyPairResourcePolicy
 
         return KeyPairResourcePolicy.bind(self)
 
     @cached_property
-    def Manager(self) -> type[AManager]:  # noqa: N802 - the seed's names
+    def Manager(self) -> type[AManager]:
         from .func._async.manager import Manager
 
         return Manager.bind(self)
 
     @cached_property
-    def Resource(self) -> type[AResource]:  # noqa: N802 - the seed's names
+    def Resource(self) -> type[AResource]:
         from .func._async.resource import Resource
 
         return Resource.bind(self)
 
     @cached_property
-    def ScalingGroup(self) -> type[AScalingGroup]:  # noqa: N802 - the seed's names
+    def ScalingGroup(self) -> type[AScalingGroup]:
         from .func._async.scaling_group import ScalingGroup
 
         return ScalingGroup.bind(self)
 
     @cached_property
-    def ServerLog(self) -> type[AServerLog]:  # noqa: N802 - the seed's names
+    def ServerLog(self) -> type[AServerLog]:
         from .func._async.server_log import ServerLog
 
         return ServerLog.bind(self)
 
     @cached_property
-    def SessionTemplate(self) -> type[ASessionTemplate]:  # noqa: N802 - the seed's names
+    def SessionTemplate(self) -> type[ASessionTemplate]:
         from .func._async.session_template import SessionTemplate
 
         return SessionTemplate.bind(self)
 
     @cached_property
-    def Storage(self) -> type[AStorage]:  # noqa: N802 - the seed's names
+    def Storage(self) -> type[AStorage]:
         from .func._async.storage import Storage
 
         return Storage.bind(self)
 
     @cached_property
-    def System(self) -> type[ASystem]:  # noqa: N802 - the seed's names
+    def System(self) -> type[ASystem]:
         from .func._async.system import System
 
         return System.bind(self)
 
     @cached_property
-    def User(self) -> type[AUser]:  # noqa: N802 - the seed's names
+    def User(self) -> type[AUser]:
         from .func._async.user import User
 
         return User.bind(self)
 
     @cached_property
-    def VFolder(self) -> type[AVFolder]:  # noqa: N802 - the seed's names
+    def VFolder(self) -> type[AVFolder]:
         from .func._async.vfolder import VFolder
 
         return VFolder.bind(self)

@@ -24,14 +24,22 @@ def main() -> None:
     httpx_t = wall("import httpx")
     ours = wall("import ai_backend_client")
     eager = subprocess.run(
-        [sys.executable, "-c", "import sys, ai_backend_client; print(sorted(m for m in sys.modules if '_generated' in m or m == 'pydantic'))"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, ai_backend_client; print(sorted(m for m in sys.modules if '_generated' in m or m == 'pydantic'))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     print(f"python -c pass                    {base * 1000:7.1f} ms")
     print(f"python -c 'import httpx'          {httpx_t * 1000:7.1f} ms")
     print(f"python -c 'import ai_backend_client' {ours * 1000:7.1f} ms")
-    print(f"ratio ai_backend_client / httpx (interpreter start-up excluded): "
-          f"{(ours - base) / max(httpx_t - base, 1e-9):.2f}x")
+    print(
+        f"ratio ai_backend_client / httpx (interpreter start-up excluded): "
+        f"{(ours - base) / max(httpx_t - base, 1e-9):.2f}x"
+    )
     print(f"generated modules / pydantic imported eagerly: {eager}")
 
 

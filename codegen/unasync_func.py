@@ -45,7 +45,9 @@ REPLACEMENTS = {
 
 
 def _render(dst_dir: Path) -> None:
-    rule = unasync.Rule(fromdir=str(SRC) + "/", todir=str(dst_dir) + "/", additional_replacements=REPLACEMENTS)
+    rule = unasync.Rule(
+        fromdir=str(SRC) + "/", todir=str(dst_dir) + "/", additional_replacements=REPLACEMENTS
+    )
     files = sorted(str(p) for p in SRC.rglob("*.py"))
     unasync.unasync_files(files, [rule])
     for path in dst_dir.rglob("*.py"):
@@ -70,14 +72,19 @@ def main(argv: list[str] | None = None) -> int:
         _render(out)
         stale = []
         expected = {p.relative_to(out): p.read_text() for p in out.rglob("*.py")}
-        actual = {p.relative_to(DST): p.read_text() for p in DST.rglob("*.py")} if DST.exists() else {}
+        actual = (
+            {p.relative_to(DST): p.read_text() for p in DST.rglob("*.py")} if DST.exists() else {}
+        )
         for rel in sorted(set(expected) | set(actual)):
             if expected.get(rel) != actual.get(rel):
                 stale.append(str(rel))
                 sys.stdout.writelines(
                     difflib.unified_diff(
-                        actual.get(rel, "").splitlines(True), expected.get(rel, "").splitlines(True),
-                        f"func/_sync/{rel} (committed)", f"func/_sync/{rel} (from _async)", n=1,
+                        actual.get(rel, "").splitlines(True),
+                        expected.get(rel, "").splitlines(True),
+                        f"func/_sync/{rel} (committed)",
+                        f"func/_sync/{rel} (from _async)",
+                        n=1,
                     )
                 )
         if stale:

@@ -15,7 +15,9 @@ from ai_backend_client import Session
 def main() -> int:
     with Session() as session:
         print(f"connected to {session.config.endpoint} (API {session.api_version})")
-        kern = session.ComputeSession.get_or_create("python", name=f"quickstart-{uuid.uuid4().hex[:8]}")
+        kern = session.ComputeSession.get_or_create(
+            "python", name=f"quickstart-{uuid.uuid4().hex[:8]}"
+        )
         try:
             code = 'import platform; print("hello world from", platform.python_version())'
             run_id = None

@@ -10,7 +10,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[None]:
+def _clean_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[None]:
     """Unit tests never see the developer's BACKEND_*/SORNA_* settings or state files."""
     if request.node.get_closest_marker("integration") is None:
         for key in list(os.environ):

@@ -14,7 +14,13 @@ from .conftest import Account
 
 
 def api_config(endpoint: str, account: Account, **kw: Any) -> APIConfig:
-    return APIConfig(endpoint=endpoint, endpoint_type="api", access_key=account.access_key, secret_key=account.secret_key, **kw)
+    return APIConfig(
+        endpoint=endpoint,
+        endpoint_type="api",
+        access_key=account.access_key,
+        secret_key=account.secret_key,
+        **kw,
+    )
 
 
 def test_negotiates_v8_with_a_2409_manager(endpoint: str, admin: Account) -> None:

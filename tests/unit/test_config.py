@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from ai_backend_client.config import APIConfig, ConfigError, get_config, get_env, parse_bool, set_config
+from ai_backend_client.config import (
+    APIConfig,
+    ConfigError,
+    get_config,
+    get_env,
+    parse_bool,
+    set_config,
+)
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -18,7 +25,14 @@ def test_defaults() -> None:
     assert c.read_timeout > 0, "the default read timeout must be finite"
     assert c.skip_sslcert_validation is False
     assert dict(c.storage_proxy_address_map) == {}
-    assert set(APIConfig.DEFAULTS) >= {"endpoint", "endpoint_type", "version", "hash_type", "domain", "group"}
+    assert set(APIConfig.DEFAULTS) >= {
+        "endpoint",
+        "endpoint_type",
+        "version",
+        "hash_type",
+        "domain",
+        "group",
+    }
 
 
 def test_backend_env_wins_over_legacy_sorna(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,7 +60,9 @@ def test_env_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKEND_SKIP_SSLCERT_VALIDATION", "yes")
     monkeypatch.setenv("BACKEND_CONNECTION_TIMEOUT", "3.5")
     monkeypatch.setenv("BACKEND_READ_TIMEOUT", "0")
-    monkeypatch.setenv("BACKEND_OVERRIDE_STORAGE_PROXY", "http://10.0.0.1:6021=http://proxy:6021,x=y")
+    monkeypatch.setenv(
+        "BACKEND_OVERRIDE_STORAGE_PROXY", "http://10.0.0.1:6021=http://proxy:6021,x=y"
+    )
     c = APIConfig(vfolder_mounts=["data3"])
     assert sorted(c.endpoints) == ["http://a:8081", "http://b:8081"]
     assert not c.is_anonymous and c.access_key == "AKIAIOSFODNN7EXAMPLE"

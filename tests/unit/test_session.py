@@ -12,7 +12,12 @@ import respx
 from ai_backend_client import APIConfig, AsyncSession, Session
 from ai_backend_client.exceptions import APIVersionWarning, BackendClientError
 from ai_backend_client.request import AttachedFile, Request
-from ai_backend_client.versioning import APIVersion, choose_generated_version, negotiate, parse_version
+from ai_backend_client.versioning import (
+    APIVersion,
+    choose_generated_version,
+    negotiate,
+    parse_version,
+)
 
 EP = "http://127.0.0.1:8091"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -30,7 +35,9 @@ def test_version_parsing_and_ordering() -> None:
     assert parse_version("v10.20200101") > parse_version("v9.20991231"), "major compares as int"
     with pytest.raises(ValueError):
         parse_version("6.20220315")
-    assert negotiate(APIVersion(6, "20220315"), APIVersion(8, "20240915")) == APIVersion(6, "20220315")
+    assert negotiate(APIVersion(6, "20220315"), APIVersion(8, "20240915")) == APIVersion(
+        6, "20220315"
+    )
     assert choose_generated_version(APIVersion(7, "20230615")) == APIVersion(6, "20220315")
     assert choose_generated_version(APIVersion(8, "20240915")) == APIVersion(8, "20240915")
     assert choose_generated_version(APIVersion(9, "20250101")) == APIVersion(8, "20240915")
@@ -103,7 +110,7 @@ def test_session_mode_probe_uses_func_and_cookie_file(tmp_path: Any) -> None:
     save_cookies(jar)
     probe = respx.get(f"{EP}/func/").respond(json={"version": "v8.20240915", "manager": "24.09.6"})
     hosts = respx.get(f"{EP}/func/folders/_/hosts").respond(json={"allowed": ["local:volume1"]})
-    with Session(config=cfg(endpoint_type="session")) as s:
+    with Session(config=cfg(endpoint_type="session")):
         assert probe.called
         with Request("GET", "/folders/_/hosts").fetch() as resp:
             assert resp.status == 200
@@ -115,7 +122,9 @@ def test_session_mode_probe_uses_func_and_cookie_file(tmp_path: Any) -> None:
 @respx.mock
 def test_announcement_handler_called() -> None:
     respx.get(f"{EP}/").respond(json={"version": "v8.20240915", "manager": "m"})
-    respx.get(f"{EP}/manager/announcement").respond(json={"enabled": True, "message": "maintenance"})
+    respx.get(f"{EP}/manager/announcement").respond(
+        json={"enabled": True, "message": "maintenance"}
+    )
     seen: list[str] = []
     with Session(config=cfg(announcement_handler=seen.append)):
         pass

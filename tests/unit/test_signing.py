@@ -23,18 +23,35 @@ SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 DATE = datetime.fromisoformat("2022-03-15T12:34:56.789012+00:00")
 
 
-@pytest.mark.parametrize("vector", VECTORS["direct"], ids=lambda v: f"{v['inputs']['method']} {v['inputs']['rel_url']} {v['inputs']['hash_type']}")
+@pytest.mark.parametrize(
+    "vector",
+    VECTORS["direct"],
+    ids=lambda v: f"{v['inputs']['method']} {v['inputs']['rel_url']} {v['inputs']['hash_type']}",
+)
 def test_direct_vectors(vector: dict) -> None:
     inp = vector["inputs"]
     host = httpx.URL(inp["endpoint"]).netloc.decode()
-    assert string_to_sign(
-        method=inp["method"], rel_url=inp["rel_url"], date=inp["date"], host=host,
-        content_type=inp["content_type"], version=inp["version"], hash_type=inp["hash_type"],
-    ) == vector["sign_str"]
+    assert (
+        string_to_sign(
+            method=inp["method"],
+            rel_url=inp["rel_url"],
+            date=inp["date"],
+            host=host,
+            content_type=inp["content_type"],
+            version=inp["version"],
+            hash_type=inp["hash_type"],
+        )
+        == vector["sign_str"]
+    )
     sig = generate_signature(
-        method=inp["method"], version=inp["version"], host=host,
-        date=datetime.fromisoformat(inp["date"]), rel_url=inp["rel_url"],
-        content_type=inp["content_type"], secret_key=inp["secret_key"], hash_type=inp["hash_type"],
+        method=inp["method"],
+        version=inp["version"],
+        host=host,
+        date=datetime.fromisoformat(inp["date"]),
+        rel_url=inp["rel_url"],
+        content_type=inp["content_type"],
+        secret_key=inp["secret_key"],
+        hash_type=inp["hash_type"],
     )
     assert sig == vector["signature"]
     assert authorization_header(inp["access_key"], sig, inp["hash_type"]) == vector["authorization"]
@@ -51,8 +68,14 @@ def test_wire_vectors_through_httpx_auth(vector: dict) -> None:
         headers["Content-Type"] = sent["Content-Type"]
     else:
         extensions[STREAM_EXTENSION] = True
-    body = vector["body"].encode() if vector["body"] and "multipart" not in sent.get("Content-Type", "") else None
-    request = httpx.Request(vector["method"], httpx.URL(url), headers=headers, content=body, extensions=extensions)
+    body = (
+        vector["body"].encode()
+        if vector["body"] and "multipart" not in sent.get("Content-Type", "")
+        else None
+    )
+    request = httpx.Request(
+        vector["method"], httpx.URL(url), headers=headers, content=body, extensions=extensions
+    )
     assert request.url.raw_path.decode() == vector["raw_path"]
     BackendAIAuth(ACCESS_KEY, SECRET_KEY, clock=lambda: DATE).sign(request)
     assert request.headers["Authorization"] == sent["Authorization"]
@@ -62,7 +85,9 @@ def test_wire_vectors_through_httpx_auth(vector: dict) -> None:
 
 
 def test_bodiless_request_sends_and_signs_text_plain() -> None:
-    request = httpx.Request("GET", "https://api.backend.ai/", headers={"X-BackendAI-Version": "v6.20220315"})
+    request = httpx.Request(
+        "GET", "https://api.backend.ai/", headers={"X-BackendAI-Version": "v6.20220315"}
+    )
     BackendAIAuth(ACCESS_KEY, SECRET_KEY, clock=lambda: DATE).sign(request)
     assert request.headers["Content-Type"] == "text/plain"
     assert request.headers["Authorization"].endswith(
@@ -71,7 +96,9 @@ def test_bodiless_request_sends_and_signs_text_plain() -> None:
 
 
 def test_anonymous_mode_sends_no_authorization() -> None:
-    request = httpx.Request("GET", "https://api.backend.ai/", headers={"X-BackendAI-Version": "v6.20220315"})
+    request = httpx.Request(
+        "GET", "https://api.backend.ai/", headers={"X-BackendAI-Version": "v6.20220315"}
+    )
     BackendAIAuth("", "", clock=lambda: DATE).sign(request)
     assert "Authorization" not in request.headers
     assert request.headers["Date"] == "2022-03-15T12:34:56.789012+00:00"
@@ -79,8 +106,10 @@ def test_anonymous_mode_sends_no_authorization() -> None:
 
 def test_multipart_signs_mimetype_without_boundary() -> None:
     request = httpx.Request(
-        "POST", "https://api.backend.ai/session/mysess/upload",
-        headers={"X-BackendAI-Version": "v6.20220315"}, files=[("src", ("a.txt", b"x", "application/octet-stream"))],
+        "POST",
+        "https://api.backend.ai/session/mysess/upload",
+        headers={"X-BackendAI-Version": "v6.20220315"},
+        files=[("src", ("a.txt", b"x", "application/octet-stream"))],
     )
     assert "boundary=" in request.headers["Content-Type"]
     BackendAIAuth(ACCESS_KEY, SECRET_KEY, clock=lambda: DATE).sign(request)

@@ -68,7 +68,13 @@ def test_json_body_get_and_not_given_query_dropped() -> None:
     client = SyncAPIClient(make_config())
     from ai_backend_client._types import NOT_GIVEN
 
-    client.request("GET", "/folders", cast_to=list[dict[str, Any]], json={"all": False}, params={"a": NOT_GIVEN, "b": True})
+    client.request(
+        "GET",
+        "/folders",
+        cast_to=list[dict[str, Any]],
+        json={"all": False},
+        params={"a": NOT_GIVEN, "b": True},
+    )
     sent = route.calls.last.request
     assert sent.content == b'{"all": false}'
     assert sent.headers["Content-Type"] == "application/json"
@@ -78,10 +84,19 @@ def test_json_body_get_and_not_given_query_dropped() -> None:
 @respx.mock
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(401, AuthenticationError), (404, NotFoundError), (503, ServiceUnavailableError), (418, BackendAPIError)],
+    [
+        (401, AuthenticationError),
+        (404, NotFoundError),
+        (503, ServiceUnavailableError),
+        (418, BackendAPIError),
+    ],
 )
 def test_problem_json_becomes_typed_error(status: int, cls: type[BackendAPIError]) -> None:
-    problem = {"type": "https://api.backend.ai/probs/object-not-found", "title": "No such session.", "msg": "gone"}
+    problem = {
+        "type": "https://api.backend.ai/probs/object-not-found",
+        "title": "No such session.",
+        "msg": "gone",
+    }
     respx.get(f"{EP}/session/abc").respond(status, json=problem)
     client = SyncAPIClient(make_config(), retry=fast_retry(0))
     with pytest.raises(cls) as info:
@@ -119,7 +134,9 @@ def test_success_with_non_json_or_wrong_shape_is_a_client_error() -> None:
 def test_get_retries_on_503_then_succeeds_honouring_retry_after() -> None:
     route = respx.get(f"{EP}/").mock(
         side_effect=[
-            httpx.Response(503, headers={"Retry-After": "0"}, json={"type": "x/service-unavailable"}),
+            httpx.Response(
+                503, headers={"Retry-After": "0"}, json={"type": "x/service-unavailable"}
+            ),
             httpx.Response(502),
             httpx.Response(200, json={"version": "v8.20240915", "manager": "m"}),
         ]
@@ -142,7 +159,9 @@ def test_post_is_not_retried_on_5xx() -> None:
 
 @respx.mock
 def test_post_marked_idempotent_is_retried() -> None:
-    route = respx.put(f"{EP}/manager/status").mock(side_effect=[httpx.Response(503), httpx.Response(204)])
+    route = respx.put(f"{EP}/manager/status").mock(
+        side_effect=[httpx.Response(503), httpx.Response(204)]
+    )
     client = SyncAPIClient(make_config(), retry=fast_retry(2))
     client.request("PUT", "/manager/status", cast_to=type(None), json={}, idempotent=True)
     assert route.call_count == 2
@@ -159,7 +178,9 @@ def test_429_retried_then_raised() -> None:
 
 @respx.mock
 def test_server_frozen_is_not_retried() -> None:
-    route = respx.get(f"{EP}/").respond(503, json={"type": "https://api.backend.ai/probs/server-frozen"})
+    route = respx.get(f"{EP}/").respond(
+        503, json={"type": "https://api.backend.ai/probs/server-frozen"}
+    )
     client = SyncAPIClient(make_config(), retry=fast_retry(2))
     with pytest.raises(ServiceUnavailableError):
         client.request("GET", "/", cast_to=Hello)
@@ -169,7 +190,9 @@ def test_server_frozen_is_not_retried() -> None:
 @respx.mock
 def test_failover_to_next_endpoint_resigns_for_its_host() -> None:
     down = respx.post("http://10.255.0.1:8091/").mock(side_effect=httpx.ConnectError("refused"))
-    up = respx.post("http://127.0.0.2:8091/").respond(json={"version": "v8.20240915", "manager": "m"})
+    up = respx.post("http://127.0.0.2:8091/").respond(
+        json={"version": "v8.20240915", "manager": "m"}
+    )
     config = make_config(endpoint="http://10.255.0.1:8091,http://127.0.0.2:8091")
     client = SyncAPIClient(config, retry=fast_retry(0))
     client.request("POST", "/", cast_to=Hello)  # even non-idempotent: nothing reached the server
@@ -201,7 +224,13 @@ def test_session_mode_prefixes_func_and_does_not_sign() -> None:
     login = respx.post(f"{EP}/server/login").respond(json={"authenticated": True})
     client = SyncAPIClient(make_config(endpoint_type="session"))
     client.request("GET", "/folders/_/hosts", cast_to=dict[str, Any])
-    client.request("POST", "/server/login", cast_to=dict[str, Any], json={"username": "u", "password": "p"}, authenticated=False)
+    client.request(
+        "POST",
+        "/server/login",
+        cast_to=dict[str, Any],
+        json={"username": "u", "password": "p"},
+        authenticated=False,
+    )
     assert "Authorization" not in route.calls.last.request.headers
     assert route.calls.last.request.headers["X-BackendAI-Version"]
     assert login.called
@@ -212,8 +241,13 @@ def test_storage_proxy_calls_carry_no_backendai_headers() -> None:
     route = respx.patch("http://127.0.0.1:6021/upload").respond(204)
     client = SyncAPIClient(make_config())
     client.request(
-        "PATCH", "/upload", cast_to=type(None), base_url="http://127.0.0.1:6021",
-        params={"token": "jwt-secret"}, content=b"abc", authenticated=False,
+        "PATCH",
+        "/upload",
+        cast_to=type(None),
+        base_url="http://127.0.0.1:6021",
+        params={"token": "jwt-secret"},
+        content=b"abc",
+        authenticated=False,
     )
     sent = route.calls.last.request
     assert "Authorization" not in sent.headers and "X-BackendAI-Version" not in sent.headers
@@ -226,10 +260,19 @@ def test_redact_url_masks_tokens() -> None:
 
 @respx.mock
 def test_storage_error_does_not_leak_token() -> None:
-    respx.get("http://127.0.0.1:6021/download").respond(404, json={"type": "x/storage/file-not-found"})
+    respx.get("http://127.0.0.1:6021/download").respond(
+        404, json={"type": "x/storage/file-not-found"}
+    )
     client = SyncAPIClient(make_config(), retry=fast_retry(0))
     with pytest.raises(NotFoundError) as info:
-        client.request("GET", "/download", cast_to=bytes, base_url="http://127.0.0.1:6021", params={"token": "jwt-secret"}, authenticated=False)
+        client.request(
+            "GET",
+            "/download",
+            cast_to=bytes,
+            base_url="http://127.0.0.1:6021",
+            params={"token": "jwt-secret"},
+            authenticated=False,
+        )
     assert "jwt-secret" not in str(info.value)
 
 
@@ -244,13 +287,23 @@ def test_stream_yields_open_response() -> None:
 @respx.mock
 async def test_async_client_same_behaviour() -> None:
     route = respx.get(f"{EP}/").mock(
-        side_effect=[httpx.Response(503), httpx.Response(200, json={"version": "v8.20240915", "manager": "m"})]
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(200, json={"version": "v8.20240915", "manager": "m"}),
+        ]
     )
     client = AsyncAPIClient(make_config(), retry=fast_retry(2))
     try:
         assert (await client.request("GET", "/", cast_to=Hello)).manager == "m"
         assert route.call_count == 2
-        respx.post(f"{EP}/session").respond(400, json={"type": "https://api.backend.ai/probs/invalid-api-params", "title": "Missing or invalid API parameters.", "data": {"image": "required"}})
+        respx.post(f"{EP}/session").respond(
+            400,
+            json={
+                "type": "https://api.backend.ai/probs/invalid-api-params",
+                "title": "Missing or invalid API parameters.",
+                "data": {"image": "required"},
+            },
+        )
         with pytest.raises(BackendAPIError, match="image: required"):
             await client.request("POST", "/session", cast_to=dict[str, Any], json={})
         respx.get(f"{EP}/logs").respond(200, content=b"abc")

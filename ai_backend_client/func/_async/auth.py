@@ -14,7 +14,9 @@ class Auth(AsyncFunction):
     """Log in and out of a webserver (``BACKEND_ENDPOINT_TYPE=session``) and change passwords."""
 
     @classmethod
-    async def login(cls, user_id: str, password: str, *, persist: bool = False) -> models.LoginResponse:
+    async def login(
+        cls, user_id: str, password: str, *, persist: bool = False
+    ) -> models.LoginResponse:
         """Log in with a user ID (email) and password; the session keeps the webserver's cookie.
 
         With ``persist=True`` the cookie is also saved for later processes (what ``backend.ai
@@ -26,7 +28,10 @@ class Auth(AsyncFunction):
                 "login needs a webserver endpoint: set BACKEND_ENDPOINT_TYPE=session "
                 "(API-mode endpoints authenticate with the access/secret keypair instead)"
             )
-        result = coerce_model(models.LoginResponse, await session.wire.server.login(username=user_id, password=password))
+        result = coerce_model(
+            models.LoginResponse,
+            await session.wire.server.login(username=user_id, password=password),
+        )
         if not result.authenticated:
             details = result.data.details or result.data.title if result.data else None
             raise AuthenticationError(
@@ -57,7 +62,9 @@ class Auth(AsyncFunction):
                 clear_cookies()
 
     @classmethod
-    async def update_password(cls, old_password: str, new_password: str, new_password2: str) -> None:
+    async def update_password(
+        cls, old_password: str, new_password: str, new_password2: str
+    ) -> None:
         """Change the current user's password (``new_password2`` must repeat ``new_password``)."""
         if new_password != new_password2:
             raise BackendClientError("the new password and its confirmation differ")

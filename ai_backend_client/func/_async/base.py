@@ -26,7 +26,11 @@ class AsyncFunction:
     @classmethod
     def bind(cls, session: AsyncSession) -> type[Self]:
         """A subclass of *cls* whose methods use *session*."""
-        return type(cls.__name__, (cls,), {"session": session, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        return type(
+            cls.__name__,
+            (cls,),
+            {"session": session, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
+        )
 
     @classmethod
     def _session(cls) -> AsyncSession:

@@ -15,7 +15,9 @@ class Auth(SyncFunction):
     """Log in and out of a webserver (``BACKEND_ENDPOINT_TYPE=session``) and change passwords."""
 
     @classmethod
-    def login(cls, user_id: str, password: str, *, persist: bool = False) -> models.LoginResponse:
+    def login(
+        cls, user_id: str, password: str, *, persist: bool = False
+    ) -> models.LoginResponse:
         """Log in with a user ID (email) and password; the session keeps the webserver's cookie.
 
         With ``persist=True`` the cookie is also saved for later processes (what ``backend.ai
@@ -27,7 +29,10 @@ class Auth(SyncFunction):
                 "login needs a webserver endpoint: set BACKEND_ENDPOINT_TYPE=session "
                 "(API-mode endpoints authenticate with the access/secret keypair instead)"
             )
-        result = coerce_model(models.LoginResponse, session.wire.server.login(username=user_id, password=password))
+        result = coerce_model(
+            models.LoginResponse,
+            session.wire.server.login(username=user_id, password=password),
+        )
         if not result.authenticated:
             details = result.data.details or result.data.title if result.data else None
             raise AuthenticationError(
@@ -58,7 +63,9 @@ class Auth(SyncFunction):
                 clear_cookies()
 
     @classmethod
-    def update_password(cls, old_password: str, new_password: str, new_password2: str) -> None:
+    def update_password(
+        cls, old_password: str, new_password: str, new_password2: str
+    ) -> None:
         """Change the current user's password (``new_password2`` must repeat ``new_password``)."""
         if new_password != new_password2:
             raise BackendClientError("the new password and its confirmation differ")
