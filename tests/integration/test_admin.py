@@ -107,7 +107,9 @@ def test_user_and_group_created_and_removed(admin_session: Session) -> None:
     assert created.group is not None and created.group.id is not None
     gid = created.group.id
     try:
-        user = admin_session.User.create("default", email, secrets.token_urlsafe(12), group_ids=[gid])
+        user = admin_session.User.create(
+            "default", email, secrets.token_urlsafe(12), group_ids=[gid]
+        )
         assert user.user is not None and user.user.email == email
         try:
             detail = admin_session.User.detail(email)

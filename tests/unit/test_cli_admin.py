@@ -76,8 +76,12 @@ def test_no_privilege_is_one_line_and_non_zero(env: None) -> None:
     respx.post(f"{EP}/admin/gql").respond(
         json={
             "data": {"agent_list": None},
-            "errors": [{"message": "Forbidden operation. (superadmin privilege required)",
-                        "path": ["agent_list"]}],
+            "errors": [
+                {
+                    "message": "Forbidden operation. (superadmin privilege required)",
+                    "path": ["agent_list"],
+                }
+            ],
         }
     )
     result = CliRunner().invoke(cli, ["admin", "agent", "list"])
@@ -96,7 +100,10 @@ def test_freeze_and_mutation_commands(env: None) -> None:
     )
     runner = CliRunner()
     assert runner.invoke(cli, ["admin", "manager", "freeze"]).exit_code == 0
-    assert json.loads(status.calls.last.request.content) == {"status": "frozen", "force_kill": False}
+    assert json.loads(status.calls.last.request.content) == {
+        "status": "frozen",
+        "force_kill": False,
+    }
     result = runner.invoke(cli, ["--output", "json", "admin", "keypair", "deactivate", "AK1"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ok"] is True
