@@ -98,6 +98,7 @@ from .exceptions import (
     BackendClientError,
     BackendConnectionError,
     BackendError,
+    NotFoundError,
     error_for_status,
 )
 
@@ -865,6 +866,7 @@ class _SSEState:
         *,
         max_reconnects: int,
         read_timeout: float | None,
+        empty_means_not_found: bool = False,
     ) -> None:
         if max_reconnects < 0:
             raise ValueError("max_reconnects must be >= 0")
@@ -880,6 +882,8 @@ class _SSEState:
         self.last_event_id: str | None = None
         self.reconnects = 0  # consecutive reconnects without an event in between
         self.finished = False  # server_close seen (or closed by us)
+        # The 24.09 manager answers an unknown background task with an empty stream (22.03: 404).
+        self.empty_means_not_found = empty_means_not_found
 
     def _timeout(self) -> httpx.Timeout:
         connect = self._session.config.connection_timeout or 10.0
@@ -909,6 +913,20 @@ class _SSEState:
             raise BackendClientError(
                 f"GET {redact_url(response.request.url)} answered {ctype or 'no content type'}, "
                 "not an event stream"
+            )
+
+    def _check_empty(self, cause: BaseException | None, delivered: bool) -> None:
+        if self.empty_means_not_found and cause is None and not delivered:
+            raise NotFoundError(
+                404,
+                "Not Found",
+                {
+                    "type": "https://api.backend.ai/probs/object-not-found",
+                    "title": "No such background task.",
+                    "msg": "the server closed the event stream without any event",
+                },
+                method="GET",
+                url=redact_url(self._session.core.build_url(self.path)),
             )
 
     def _next_delay(self, cause: BaseException | None) -> float:
@@ -949,9 +967,15 @@ class SSEStream(_SSEState):
         *,
         max_reconnects: int = DEFAULT_MAX_RECONNECTS,
         read_timeout: float | None = None,
+        empty_means_not_found: bool = False,
     ) -> None:
         super().__init__(
-            session, path, params, max_reconnects=max_reconnects, read_timeout=read_timeout
+            session,
+            path,
+            params,
+            max_reconnects=max_reconnects,
+            read_timeout=read_timeout,
+            empty_means_not_found=empty_means_not_found,
         )
         self._async_session = session
         self._stack: contextlib.AsyncExitStack | None = None
@@ -1008,6 +1032,7 @@ class SSEStream(_SSEState):
         try:
             while not self.finished:
                 cause: BaseException | None = None
+                delivered = False
                 try:
                     if self._events is None:
                         await self._connect()
@@ -1017,6 +1042,7 @@ class SSEStream(_SSEState):
                         if not sse.data:
                             continue  # no data: nothing to dispatch (SSE standard; retry/id kept)
                         self.reconnects = 0
+                        delivered = True
                         if event.event == SERVER_CLOSE_EVENT:
                             self.finished = True
                             break
@@ -1028,6 +1054,7 @@ class SSEStream(_SSEState):
                 await self._disconnect()
                 if self.finished:
                     break
+                self._check_empty(cause, delivered)
                 await asyncio.sleep(self._next_delay(cause))
         finally:
             await self._disconnect()
@@ -1058,9 +1085,15 @@ class SyncSSEStream(_SSEState):
         *,
         max_reconnects: int = DEFAULT_MAX_RECONNECTS,
         read_timeout: float | None = None,
+        empty_means_not_found: bool = False,
     ) -> None:
         super().__init__(
-            session, path, params, max_reconnects=max_reconnects, read_timeout=read_timeout
+            session,
+            path,
+            params,
+            max_reconnects=max_reconnects,
+            read_timeout=read_timeout,
+            empty_means_not_found=empty_means_not_found,
         )
         self._sync_session = session
         self._stack: contextlib.ExitStack | None = None
@@ -1115,6 +1148,7 @@ class SyncSSEStream(_SSEState):
         try:
             while not self.finished:
                 cause: BaseException | None = None
+                delivered = False
                 try:
                     if self._events is None:
                         self._connect()
@@ -1124,6 +1158,7 @@ class SyncSSEStream(_SSEState):
                         if not sse.data:
                             continue  # no data: nothing to dispatch (SSE standard; retry/id kept)
                         self.reconnects = 0
+                        delivered = True
                         if event.event == SERVER_CLOSE_EVENT:
                             self.finished = True
                             break
@@ -1135,6 +1170,7 @@ class SyncSSEStream(_SSEState):
                 self._disconnect()
                 if self.finished:
                     break
+                self._check_empty(cause, delivered)
                 time.sleep(self._next_delay(cause))
         finally:
             self._disconnect()
@@ -1403,9 +1439,17 @@ def listen_session_events_sync(
 def listen_bgtask_events(
     session: AsyncSession, task_id: str, *, max_reconnects: int = DEFAULT_MAX_RECONNECTS
 ) -> EventStream[BgtaskEvent]:
-    """Progress of a background task; ends with its final event (``outcome`` tells which)."""
-    stream = listen_sse(
-        session, "/events/background-task", {"task_id": str(task_id)}, max_reconnects=max_reconnects
+    """Progress of a background task; ends with its final event (``outcome`` tells which).
+
+    An unknown (or expired) task raises ``NotFoundError``: a 22.03 manager answers 404, a 24.09
+    one an event stream that ends without any event.
+    """
+    stream = SSEStream(
+        session,
+        "/events/background-task",
+        {"task_id": str(task_id)},
+        max_reconnects=max_reconnects,
+        empty_means_not_found=True,
     )
     return EventStream(stream, BgtaskEvent, stop_when_finished=True)
 
@@ -1413,8 +1457,12 @@ def listen_bgtask_events(
 def listen_bgtask_events_sync(
     session: Session, task_id: str, *, max_reconnects: int = DEFAULT_MAX_RECONNECTS
 ) -> SyncEventStream[BgtaskEvent]:
-    stream = listen_sse_sync(
-        session, "/events/background-task", {"task_id": str(task_id)}, max_reconnects=max_reconnects
+    stream = SyncSSEStream(
+        session,
+        "/events/background-task",
+        {"task_id": str(task_id)},
+        max_reconnects=max_reconnects,
+        empty_means_not_found=True,
     )
     return SyncEventStream(stream, BgtaskEvent, stop_when_finished=True)
 

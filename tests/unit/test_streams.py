@@ -657,6 +657,23 @@ async def test_sse_refused_request_raises_typed_error(
                 pass
 
 
+async def test_bgtask_stream_without_any_event_is_not_found(
+    sse_server: Callable[[SSEScript], SSEServer],
+) -> None:
+    def empty(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
+        _start_events(h)  # what 24.09 answers for an unknown task
+
+    srv = sse_server(empty)
+    async with (
+        async_session(api_config(srv.endpoint)) as session,
+        listen_bgtask_events(session, "6f1b0e8e-0000-4000-8000-000000000000") as events,
+    ):
+        with pytest.raises(NotFoundError, match="No such background task"):
+            async for _ in events:
+                pass
+    assert len(srv.requests) == 1
+
+
 def bgtask_script(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
     _start_events(h)
     tid = "6f1b0e8e-0000-4000-8000-000000000000"

@@ -1,0 +1,160 @@
+"""WebSocket and SSE streams against a real manager (the local 24.09.6 stack).
+
+Run: ``eval "$(python -m stack env)"; pytest -m integration tests/integration/test_streams.py``.
+Sessions are created with the plain signed transport (``session.core``), so these tests exercise
+``ai_backend_client.streams`` alone; every session is destroyed in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterable
+from typing import Any
+
+import pytest
+
+from ai_backend_client.config import APIConfig
+from ai_backend_client.exceptions import AuthenticationError, BackendAPIError, NotFoundError
+from ai_backend_client.session import AsyncSession, Session
+from ai_backend_client.streams import (
+    ExecutionResult,
+    SessionEvent,
+    connect_websocket,
+    listen_bgtask_events,
+    listen_session_events,
+    listen_session_events_sync,
+    stream_execute,
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        not os.environ.get("BACKEND_ENDPOINT"),
+        reason='BACKEND_ENDPOINT is not set (eval "$(python -m stack env)" to target the local stack)',
+    ),
+]
+
+IMAGE = "python"
+
+
+def _name() -> str:
+    return f"it-st-{secrets.token_hex(4)}"
+
+
+def _create_body(name: str, *, enqueue_only: bool = False) -> dict[str, Any]:
+    return {
+        "image": IMAGE,
+        "name": name,
+        "type": "interactive",
+        "enqueueOnly": enqueue_only,
+        "maxWaitSeconds": 0 if enqueue_only else 120,
+        "config": {},
+    }
+
+
+async def _destroy(session: AsyncSession, name: str) -> None:
+    try:
+        await session.core.request("DELETE", f"/session/{name}", cast_to=dict[str, Any])
+    except NotFoundError:
+        pass  # already gone
+    except BackendAPIError:
+        await session.core.request(
+            "DELETE", f"/session/{name}", params={"forced": "true"}, cast_to=dict[str, Any]
+        )
+
+
+async def test_stream_execute_with_input_then_lifecycle_events_while_destroying() -> None:
+    async with AsyncSession() as session:
+        name = _name()
+        created = await session.core.request(
+            "POST", "/session", json=_create_body(name), cast_to=dict[str, Any]
+        )
+        session_id = created["sessionId"]
+        try:
+            frames: list[ExecutionResult] = []
+            code = "print('hello from', 'streams')\nn = input('n? ')\nprint('got', n)"
+            async with stream_execute(session, name, code) as stream:
+                async for frame in stream:
+                    frames.append(frame)
+                    if frame.is_waiting_input:
+                        await stream.send_input("7")
+            stdout = "".join(f.stdout for f in frames)
+            assert "hello from streams\n" in stdout
+            assert stdout.endswith("got 7\n")
+            assert frames[-1].status == "finished"
+            assert any(f.status == "waiting-input" for f in frames)
+
+            seen: list[SessionEvent] = []
+            async with listen_session_events(session, session_name=name) as events:
+                await session.core.request("DELETE", f"/session/{name}", cast_to=dict[str, Any])
+
+                async def until_terminated() -> None:
+                    async for event in events:
+                        seen.append(event)
+                        if event.event == "session_terminated":
+                            return
+
+                await asyncio.wait_for(until_terminated(), 60)
+            assert seen[-1].event == "session_terminated"
+            assert seen[-1].session_id == session_id and seen[-1].session_name == name
+            assert seen[-1].reason == "user-requested"
+        finally:
+            await _destroy(session, name)
+
+
+def test_sync_session_events_report_the_start() -> None:
+    with Session() as session:
+        name = _name()
+        session.core.request(
+            "POST", "/session", json=_create_body(name, enqueue_only=True), cast_to=dict[str, Any]
+        )
+        try:
+            with listen_session_events_sync(session, session_name=name, scope="session") as events:
+                names = []
+                for event in events:
+                    names.append(event.event)
+                    assert event.session_name == name
+                    if event.event in ("session_started", "session_cancelled"):
+                        break
+            assert names[-1] == "session_started"
+        finally:
+            asyncio.run(_destroy_sync_session(name))
+
+
+async def _destroy_sync_session(name: str) -> None:
+    async with AsyncSession() as session:
+        await _destroy(session, name)
+
+
+async def test_stream_to_an_unknown_session_is_not_found() -> None:
+    async with AsyncSession() as session:
+        with pytest.raises(NotFoundError):
+            async with connect_websocket(session, f"/stream/session/{_name()}/execute"):
+                pass
+
+
+async def test_unknown_background_task_is_not_found() -> None:
+    async with AsyncSession() as session:
+        # 22.03 answers 404; 24.09 an event stream that ends at once: both are NotFoundError.
+        with pytest.raises(NotFoundError):
+            async with listen_bgtask_events(session, str(uuid.uuid4())) as events:
+                await asyncio.wait_for(_drain(events), 30)
+
+
+async def _drain(events: AsyncIterable[object]) -> None:
+    async for _ in events:
+        pass
+
+
+async def test_wrong_secret_is_refused_for_websockets_and_sse() -> None:
+    config = APIConfig(secret_key="not-the-secret-key-at-all")
+    async with AsyncSession(config=config) as session:
+        with pytest.raises(AuthenticationError):
+            async with connect_websocket(session, f"/stream/session/{_name()}/execute"):
+                pass
+        with pytest.raises(AuthenticationError):
+            async with listen_session_events(session, session_name=_name()):
+                pass
