@@ -156,6 +156,7 @@ DEFAULT_MAX_RECONNECTS: Final = 10
 SERVER_CLOSE_EVENT: Final = "server_close"
 _NORMAL_CLOSE_CODES: Final = frozenset({1000, 1001})
 _PROXY_CHUNK: Final = 64 * 1024
+_HALF_CLOSE_GRACE: Final = 5.0  # seconds the app may still answer after the client's EOF
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1586,9 +1587,13 @@ async def _relay(
             writer.write(msg.data if isinstance(msg.data, bytes) else msg.data.encode("utf-8"))
             await writer.drain()
 
-    tasks = [asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())]
+    up, down = asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())
+    tasks = [up, down]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if up in done and up.exception() is None and not down.done():
+            # The client sent EOF (maybe only half-closed): let the app's answer drain briefly.
+            done, _ = await asyncio.wait([down], timeout=_HALF_CLOSE_GRACE)
     finally:
         for t in tasks:
             t.cancel()

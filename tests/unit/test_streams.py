@@ -7,13 +7,17 @@ import asyncio
 import base64
 import http.server
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -793,3 +797,63 @@ async def test_app_proxy_reports_refused_app_and_closes_the_tcp_connection() -> 
             await writer.wait_closed()
         assert srv.requests[0].path == "/stream/session/s1/tcpproxy?app=nope"
     assert len(errors) == 1 and isinstance(errors[0], NotFoundError)
+
+
+# ------------------------------------------------------------------------------------------------
+# TLS: verification is on by default; skip_sslcert_validation turns it off
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_tls_is_verified_unless_skip_sslcert_validation(
+    self_signed: tuple[Path, Path],
+) -> None:
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    async with serve(echo, "127.0.0.1", 0, ssl=context) as server:
+        endpoint = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with async_session(api_config(endpoint)) as session:
+            with pytest.raises(BackendConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+                async with connect_websocket(session, "/stream/x"):
+                    pass
+        async with async_session(api_config(endpoint, skip_sslcert_validation=True)) as session:
+            async with connect_websocket(session, "/stream/x") as ws:
+                assert ws.url.startswith("wss://127.0.0.1:")
+                await ws.send_text("secure")
+                assert await ws.receive_text() == "secure"
+
+
+async def test_app_proxy_delivers_the_answer_after_a_half_close() -> None:
+    async def answer_later(conn: ServerConnection) -> None:
+        request = await conn.recv()
+        await asyncio.sleep(0.2)
+        await conn.send(
+            b"answer to " + (request if isinstance(request, bytes) else request.encode())
+        )
+        await conn.close()
+
+    async with (
+        ws_server(answer_later) as srv,
+        async_session(api_config(srv.endpoint)) as session,
+        serve_app_proxy(session, "s1", "app", port=0, protocol="tcp") as proxy,
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+        writer.write(b"question")
+        writer.write_eof()  # like `nc -N`: done sending, still reading
+        assert await asyncio.wait_for(reader.read(), 5) == b"answer to question"
+        writer.close()
+        await writer.wait_closed()
