@@ -137,7 +137,7 @@ class SessionTemplateDocument(_Strict):
 
 
 def _format_errors(error: pydantic.ValidationError, prefix: tuple[str | int, ...] = ()) -> str:
-    messages = []
+    messages: list[str] = []
     for item in error.errors(include_url=False):
         loc = ".".join(str(p) for p in (*prefix, *item["loc"])) or "(document)"
         msg = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
@@ -192,6 +192,11 @@ def parse_template_document(
     return SessionTemplateDocument(session_templates=[SessionTemplateEntry(template=task)])
 
 
-def dump_template_payload(document: SessionTemplateDocument) -> str:
-    """The ``payload`` text sent to the manager (JSON, canonical key spellings)."""
-    return json.dumps(document.model_dump(mode="json", by_alias=True, exclude_none=True))
+def dump_template_payload(document: SessionTemplateDocument, *, envelope: bool = True) -> str:
+    """The ``payload`` text sent to the manager (JSON, canonical key spellings).
+
+    The 22.03 manager reads ``{"session_templates": [...]}``; 24.09 iterates the payload itself,
+    so it wants the bare list (``envelope=False``).
+    """
+    data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return json.dumps(data if envelope else data["session_templates"])

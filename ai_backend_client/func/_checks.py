@@ -57,7 +57,7 @@ def default_session_name() -> str:
 
 def check_session_name(name: str, *, what: str = "session name") -> str:
     """Return *name* if the manager would accept it, else raise :class:`LocalArgumentError`."""
-    if not isinstance(name, str):
+    if not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance] - untyped callers
         raise LocalArgumentError(f"{what} must be a string, got {type(name).__name__}")
     if not 4 <= len(name) <= 64:
         raise LocalArgumentError(

@@ -55,7 +55,8 @@ class ExecuteFrame(ExecutionResult):
     ``frame.type == aiohttp.WSMsgType.TEXT`` and ``json.loads(frame.data)`` work."""
 
     @property
-    def type(self) -> WSMsgType:
+    def type(self) -> int:
+        # an int (WSMsgType.TEXT), so comparing with aiohttp.WSMsgType.TEXT type-checks too
         return WSMsgType.TEXT
 
     @property

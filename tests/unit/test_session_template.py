@@ -178,6 +178,8 @@ def test_create_v8_uses_group_and_domain_and_accepts_lists(router: respx.MockRou
     assert tpl.template_id == TID
     sent = body(route)
     assert sent["group"] == "grp" and sent["domain"] == "default" and "group_name" not in sent
+    # 24.09 iterates the payload itself: a bare list of entries, no session_templates envelope
+    assert json.loads(sent["payload"])[0]["template"]["metadata"]["name"] == "t"
 
 
 def test_invalid_template_sends_nothing(router: respx.MockRouter) -> None:

@@ -173,7 +173,7 @@ class ComputeSession(AsyncFunction):
                 )
             name = client_token
         name = check_session_name(name) if name is not None else default_session_name()
-        if not image or not isinstance(image, str):
+        if not image:
             raise LocalArgumentError(
                 "image must be a non-empty image reference, e.g. 'python:3.9-ubuntu20.04'"
             )
@@ -384,8 +384,8 @@ class ComputeSession(AsyncFunction):
             from ...exceptions import GraphQLError
 
             raise GraphQLError(errors, data.get("data"))
-        payload = (data.get("data") or {}).get("compute_session_list") or {}
-        return SessionListPage.model_validate(payload)
+        result: dict[str, Any] = data.get("data") or {}
+        return SessionListPage.model_validate(result.get("compute_session_list") or {})
 
     # -- instance calls ----------------------------------------------------------------------
     async def destroy(
@@ -598,7 +598,7 @@ class ComputeSession(AsyncFunction):
         self,
         code: str = "",
         *,
-        mode: Literal["query", "batch"] = "query",
+        mode: str = "query",
         opts: Mapping[str, Any] | None = None,
         input_handler: InputHandler | None = None,
     ) -> AbstractAsyncContextManager[AsyncExecuteStream]:
@@ -625,7 +625,7 @@ class ComputeSession(AsyncFunction):
             self._session(),
             self._stream_ref(),
             code,
-            mode=mode,
+            mode="batch" if mode == "batch" else "query",
             options=options,
             input_handler=input_handler,
         )
@@ -672,7 +672,7 @@ class SessionListItem(BaseModel):
 
 
 class SessionListPage(BaseModel):
-    items: list[SessionListItem] = pydantic.Field(default_factory=list)
+    items: list[SessionListItem] = pydantic.Field(default_factory=lambda: [])
     total_count: int = 0
 
 

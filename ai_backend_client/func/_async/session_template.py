@@ -17,7 +17,6 @@ from ..._types import NOT_GIVEN
 from ...task_template import (
     SessionTemplateDocument,
     TaskTemplate,
-    dump_template_payload,
     parse_template_document,
 )
 from .._checks import LocalArgumentError
@@ -57,8 +56,8 @@ class SessionTemplate(AsyncFunction):
         owner_access_key: str | None = None,
     ) -> Self:
         """Store *template* (YAML/JSON text, a mapping or a model); returns the (last) template."""
-        payload = dump_template_payload(parse_template_document(template))
         session = cls._session()
+        payload = _adapters.template_payload(session, parse_template_document(template))
         created = await _adapters.create_session_template(
             session,
             payload=payload,
@@ -99,7 +98,7 @@ class SessionTemplate(AsyncFunction):
 
     async def put(self, template: TemplateInput) -> models.SuccessResponse:
         """Replace the stored template (checked locally first)."""
-        payload = dump_template_payload(parse_template_document(template))
+        payload = _adapters.template_payload(self._session(), parse_template_document(template))
         resp = await self._session().wire.template_session.put(
             template_id=self.template_id,
             payload=payload,

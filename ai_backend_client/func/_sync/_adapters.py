@@ -19,6 +19,7 @@ import pydantic
 from ..._generated.v8_20240915 import models as v8
 from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIVersionError
+from ...task_template import SessionTemplateDocument, dump_template_payload
 from .base import coerce_model
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "destroy",
     "execute",
     "task_logs",
+    "template_payload",
 ]
 
 
@@ -193,15 +195,14 @@ def destroy(
             raise BackendAPIVersionError(
                 f"destroy(recursive=True) needs API v7 or newer; the server speaks {session.api_version}"
             )
-        resp: Any = _v6(session).session.destroy(session_name=session_name, **params)
-    else:
-        if recursive:
-            params["recursive"] = True
-        resp = _v8(session).session.destroy(session_name=session_name, **params)
-    payload = resp.model_dump(mode="json", by_alias=True)
-    if isinstance(payload, list):  # recursive: the last statistics of every destroyed session
-        payload = {"stats": payload}
-    return v8.DestroySessionResponseDestroySessionResponse.model_validate(payload)
+        resp6 = _v6(session).session.destroy(session_name=session_name, **params)
+        return coerce_model(v8.DestroySessionResponseDestroySessionResponse, resp6)
+    if recursive:
+        params["recursive"] = True
+    resp8 = _v8(session).session.destroy(session_name=session_name, **params)
+    if isinstance(resp8.root, list):  # recursive: the last statistics of every destroyed session
+        return v8.DestroySessionResponseDestroySessionResponse(stats=resp8.root)
+    return resp8.root
 
 
 # -- session.get_task_logs ------------------------------------------------------------------
@@ -211,6 +212,13 @@ def task_logs(session: Session, task_id: str) -> AbstractContextManager[httpx.Re
     if _is_v6(session):
         return _v6(session).session.get_task_logs(task_id=task_id)
     return _v8(session).session.get_task_logs_2(session_name=task_id)
+
+
+# -- template/session.create and .put: the payload ------------------------------------------
+def template_payload(session: Session, document: SessionTemplateDocument) -> str:
+    """22.03 reads ``{"session_templates": [...]}`` from ``payload``; 24.09 iterates the
+    payload itself and wants the bare list."""
+    return dump_template_payload(document, envelope=_is_v6(session))
 
 
 # -- template/session.create ----------------------------------------------------------------
@@ -228,15 +236,13 @@ def create_session_template(
     if owner_access_key is not None:
         extra["owner_access_key"] = owner_access_key
     if _is_v6(session):
-        resp: Any = _v6(session).template_session.create(
+        resp6 = _v6(session).template_session.create(
             payload=payload, group_name=group_name, domain_name=domain_name, **extra
         )
-    else:
-        if group_name is not None:
-            extra["group"] = group_name
-        if domain_name is not None:
-            extra["domain"] = domain_name
-        resp = _v8(session).template_session.create(payload=payload, **extra)
-    data = resp.model_dump(mode="json", by_alias=True)
-    items = data if isinstance(data, list) else [data]
-    return [v8.TemplateCreated.model_validate(item) for item in items]
+        return [coerce_model(v8.TemplateCreated, resp6)]
+    if group_name is not None:
+        extra["group"] = group_name
+    if domain_name is not None:
+        extra["domain"] = domain_name
+    resp8 = _v8(session).template_session.create(payload=payload, **extra)
+    return resp8.root if isinstance(resp8.root, list) else [resp8.root]

@@ -174,7 +174,7 @@ class ComputeSession(SyncFunction):
                 )
             name = client_token
         name = check_session_name(name) if name is not None else default_session_name()
-        if not image or not isinstance(image, str):
+        if not image:
             raise LocalArgumentError(
                 "image must be a non-empty image reference, e.g. 'python:3.9-ubuntu20.04'"
             )
@@ -385,8 +385,8 @@ class ComputeSession(SyncFunction):
             from ...exceptions import GraphQLError
 
             raise GraphQLError(errors, data.get("data"))
-        payload = (data.get("data") or {}).get("compute_session_list") or {}
-        return SessionListPage.model_validate(payload)
+        result: dict[str, Any] = data.get("data") or {}
+        return SessionListPage.model_validate(result.get("compute_session_list") or {})
 
     # -- instance calls ----------------------------------------------------------------------
     def destroy(
@@ -599,7 +599,7 @@ class ComputeSession(SyncFunction):
         self,
         code: str = "",
         *,
-        mode: Literal["query", "batch"] = "query",
+        mode: str = "query",
         opts: Mapping[str, Any] | None = None,
         input_handler: InputHandler | None = None,
     ) -> AbstractContextManager[SyncExecuteStream]:
@@ -626,7 +626,7 @@ class ComputeSession(SyncFunction):
             self._session(),
             self._stream_ref(),
             code,
-            mode=mode,
+            mode="batch" if mode == "batch" else "query",
             options=options,
             input_handler=input_handler,
         )
@@ -673,7 +673,7 @@ class SessionListItem(BaseModel):
 
 
 class SessionListPage(BaseModel):
-    items: list[SessionListItem] = pydantic.Field(default_factory=list)
+    items: list[SessionListItem] = pydantic.Field(default_factory=lambda: [])
     total_count: int = 0
 
 
