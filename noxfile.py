@@ -83,7 +83,7 @@ def stack(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
-    session.install("ruff>=0.5")
+    session.install("ruff==0.17.6")
     session.run(
         "ruff", "check", "ai_backend_client", "codegen", "tests", "bench", "examples", "noxfile.py"
     )
@@ -94,8 +94,10 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright on the package and the examples."""
     session.install("-e", DEV)
+    session.install("aiohttp")  # the seed's streaming example compares with aiohttp.WSMsgType
     session.run("mypy", "--strict", "ai_backend_client", "examples")
-    session.run("pyright", "ai_backend_client", "examples")
+    session.run("mypy", "--strict", "-p", "ai_backend_client._generated")
+    session.run("pyright", "ai_backend_client", "generated", "examples")
 
 
 @nox.session(python="3.12")

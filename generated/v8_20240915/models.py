@@ -20,7 +20,6 @@ class VFolderPermission(str, Enum):
     ro = "ro"
     rw = "rw"
     wd = "wd"
-    wd_1 = "wd"
 
 
 class VFolderUsageMode(str, Enum):
