@@ -24,6 +24,7 @@ WebSockets (``session`` is an :class:`~ai_backend_client.session.AsyncSession`; 
         await close(code=1000, reason=""); .closed; .close_code; .close_reason
 
     WSMsgType (IntEnum with aiohttp's values), WSMessage(type, data, extra=None)
+    websocket_handshake(session, path, params=None) -> (ws_url, headers)  # freshly signed
 
 Streaming execute (§5.1), PTY (§5.2)::
 
@@ -43,7 +44,8 @@ Server-Sent Events (§5.3, §5.4)::
     SSEEvent(event, data, id, retry).json() -> dict[str, Any]
     listen_session_events(session, *, session_name=None, session_id=None,
         owner_access_key=None, group=None, scope="*") -> EventStream[SessionEvent]
-    listen_bgtask_events(session, task_id) -> EventStream[BgtaskEvent]
+    listen_bgtask_events(session, task_id) -> EventStream[BgtaskEvent]   # ends after the final
+        # event; an unknown task raises NotFoundError (24.09 answers it with an empty stream)
     (and the blocking ``listen_session_events_sync`` / ``listen_bgtask_events_sync``)
 
 The SSE streams reconnect (freshly signed) when the connection drops without a ``server_close``
@@ -138,6 +140,7 @@ __all__ = [
     "serve_app_proxy",
     "stream_execute",
     "stream_pty",
+    "websocket_handshake",
 ]
 
 log = logging.getLogger("ai_backend_client")
