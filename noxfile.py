@@ -97,7 +97,7 @@ def typecheck(session: nox.Session) -> None:
     session.install("aiohttp")  # the seed's streaming example compares with aiohttp.WSMsgType
     session.run("mypy", "--strict", "ai_backend_client", "examples")
     session.run("mypy", "--strict", "-p", "ai_backend_client._generated")
-    session.run("pyright", "ai_backend_client", "generated", "examples")
+    session.run("pyright", "--pythonpath", os.path.join(session.bin, "python"), "ai_backend_client", "generated", "examples")
 
 
 @nox.session(python="3.12")

@@ -14,10 +14,10 @@ import logging
 import random
 import time
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterable,
-    AsyncIterator,
+    Generator,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -280,7 +280,7 @@ class BaseClient:
         method = response.request.method
         url = redact_url(response.request.url)
         try:
-            payload = jsonlib.loads(body) if body.strip() else {}
+            payload: object = jsonlib.loads(body) if body.strip() else {}
         except ValueError:
             snippet = body[:200].decode("utf-8", "replace")
             raise MalformedResponseError(
@@ -290,7 +290,7 @@ class BaseClient:
                 url=url,
             ) from None
         try:
-            if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
+            if issubclass(cast_to, pydantic.BaseModel):
                 return cast(T, cast_to.model_validate(payload))
             return cast(T, _adapter(cast(Any, cast_to)).validate_python(payload))
         except pydantic.ValidationError as e:
@@ -450,7 +450,7 @@ class SyncAPIClient(BaseClient):
         idempotent: bool | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         stream_extension: bool = False,
-    ) -> Iterator[httpx.Response]:
+    ) -> Generator[httpx.Response, None, None]:
         """Send and yield the open response (status already checked); the body is not read."""
         response = self._send(
             method,
@@ -593,7 +593,7 @@ class AsyncAPIClient(BaseClient):
         idempotent: bool | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         stream_extension: bool = False,
-    ) -> AsyncIterator[httpx.Response]:
+    ) -> AsyncGenerator[httpx.Response, None]:
         response = await self._send(
             method,
             path,

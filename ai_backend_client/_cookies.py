@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -23,12 +23,17 @@ def load_cookies(jar: httpx.Cookies, path: Path | None = None) -> int:
     """Load saved cookies into *jar*; returns how many were loaded (0 when there is no file)."""
     path = path or cookie_file()
     try:
-        items: list[dict[str, Any]] = json.loads(path.read_text())
+        items: object = json.loads(path.read_text())
     except (OSError, ValueError):
         return 0
+    if not isinstance(items, list):
+        return 0
     count = 0
-    for item in items:
-        if not isinstance(item, dict) or "name" not in item or "value" not in item:
+    for raw in cast(list[object], items):
+        if not isinstance(raw, dict):
+            continue
+        item = cast(dict[str, Any], raw)
+        if "name" not in item or "value" not in item:
             continue
         jar.set(
             str(item["name"]),

@@ -29,14 +29,15 @@ class BaseModel(pydantic.BaseModel):
     @classmethod
     def _key_map(cls) -> dict[str, str]:
         # wire key (alias) and python name -> python attribute name
-        mapping = cls.__dict__.get("_wire_keys_cache")
-        if mapping is None:
-            mapping = {}
-            for name, field in cls.model_fields.items():
-                mapping[name] = name
-                if field.alias:
-                    mapping[field.alias] = name
-            cls._wire_keys_cache = mapping  # type: ignore[attr-defined]
+        cached: dict[str, str] | None = cls.__dict__.get("_wire_keys_cache")
+        if cached is not None:
+            return cached
+        mapping: dict[str, str] = {}
+        for name, field in cls.model_fields.items():
+            mapping[name] = name
+            if field.alias:
+                mapping[field.alias] = name
+        cls._wire_keys_cache = mapping  # type: ignore[attr-defined]
         return mapping
 
     def _lookup(self, key: str) -> Any:

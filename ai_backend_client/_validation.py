@@ -20,7 +20,7 @@ class InvalidArgumentError(BackendClientError, TypeError):
     """An argument of an SDK call has the wrong type or value; nothing was sent."""
 
     def __init__(self, func_name: str, error: pydantic.ValidationError) -> None:
-        parts = []
+        parts: list[str] = []
         for item in error.errors(include_url=False):
             loc = ".".join(str(p) for p in item["loc"]) or "(arguments)"
             parts.append(f"{loc}: {item['msg']}")

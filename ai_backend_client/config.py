@@ -101,7 +101,7 @@ def _parse_endpoints(value: str | Sequence[str]) -> list[str]:
     items = [v for v in items if v]
     if not items:
         raise ConfigError("no API endpoint is configured (set BACKEND_ENDPOINT)")
-    result = []
+    result: list[str] = []
     for item in items:
         parts = urlsplit(item)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -199,7 +199,7 @@ class APIConfig:
         etype = etype.strip().lower()
         if etype not in ("api", "session"):
             raise ConfigError(f"unsupported endpoint type {etype!r}: use 'api' or 'session'")
-        self._endpoint_type: EndpointType = cast(EndpointType, etype)
+        self._endpoint_type: EndpointType = "session" if etype == "session" else "api"
         self._domain = domain if domain is not None else get_env("DOMAIN", cast(str, d["domain"]))
         self._group = group if group is not None else get_env("GROUP", cast(str, d["group"]))
         self._version = str(

@@ -10,7 +10,7 @@ The seed's names (``BackendError``, ``BackendAPIError``, ``BackendClientError``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "APIVersionWarning",
@@ -119,13 +119,10 @@ class BackendAPIError(BackendError):
         details = [d for d in (self.title, self.message) if d]
         if self.slug and self.slug not in ("generic-error",):
             details.insert(0, f"[{self.slug}]")
-        field_errors = self.data.get("data")
+        field_errors: object = self.data.get("data")
         if isinstance(field_errors, Mapping) and field_errors and self.slug == "invalid-api-params":
-            details.append(
-                "; ".join(
-                    f"{k}: {v}" for k, v in sorted(field_errors.items(), key=lambda kv: str(kv[0]))
-                )
-            )
+            fields = cast(Mapping[object, object], field_errors)
+            details.append("; ".join(f"{k}: {fields[k]}" for k in sorted(fields, key=str)))
         return head + (": " + " ".join(details) if details else "")
 
     def __repr__(self) -> str:
@@ -198,7 +195,7 @@ class GraphQLError(BadRequestError):
 
     @property
     def message(self) -> str | None:
-        msgs = []
+        msgs: list[str] = []
         for e in self.errors:
             text = str(e.get("message", e))
             path = e.get("path")

@@ -193,7 +193,8 @@ class Request:
         """Send the request; use ``with`` in a ``Session`` and ``async with`` in an ``AsyncSession``."""
         return FetchContextManager(self, self._resolve_session(), timeout)
 
-    def _kwargs(self, timeout: float | None) -> dict[str, Any]:
+    def send_kwargs(self, timeout: float | None) -> dict[str, Any]:
+        """The keyword arguments for the core client's ``stream`` call."""
         headers = dict(self.headers)
         if self.override_api_version:
             headers["X-BackendAI-Version"] = self.override_api_version
@@ -223,7 +224,7 @@ class FetchContextManager(
         if not isinstance(self._session, Session):
             raise BackendClientError("use `async with rqst.fetch()` in an AsyncSession")
         rq = self._request
-        self._sync_cm = self._session.core.stream(rq.method, rq.path, **rq._kwargs(self._timeout))
+        self._sync_cm = self._session.core.stream(rq.method, rq.path, **rq.send_kwargs(self._timeout))
         return Response(self._sync_cm.__enter__())
 
     def __exit__(
@@ -239,7 +240,7 @@ class FetchContextManager(
         if not isinstance(self._session, AsyncSession):
             raise BackendClientError("use `with rqst.fetch()` in a blocking Session")
         rq = self._request
-        self._async_cm = self._session.core.stream(rq.method, rq.path, **rq._kwargs(self._timeout))
+        self._async_cm = self._session.core.stream(rq.method, rq.path, **rq.send_kwargs(self._timeout))
         return AsyncResponse(await self._async_cm.__aenter__())
 
     async def __aexit__(

@@ -13,7 +13,7 @@ import logging
 import warnings
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 
@@ -100,9 +100,11 @@ def _probe_url(config: APIConfig) -> str:
 def _interpret_probe(config: APIConfig, body: Any) -> tuple[APIVersion, dict[str, Any]]:
     """Pick the version from the probe's answer, warning where the user should know."""
     client_version = parse_version(config.version)
-    if not isinstance(body, dict) or not isinstance(body.get("version"), str):
+    if not isinstance(body, dict):
         raise ValueError(f"unexpected answer to the version probe: {body!r}")
-    info: dict[str, Any] = dict(body)
+    info = cast(dict[str, Any], body)
+    if not isinstance(info.get("version"), str):
+        raise ValueError(f"unexpected answer to the version probe: {body!r}")
     server_version = parse_version(info["version"])
     if server_version > CLIENT_API_VERSION and client_version == CLIENT_API_VERSION:
         warnings.warn(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import pydantic
 
@@ -26,11 +26,12 @@ class AsyncFunction:
     @classmethod
     def bind(cls, session: AsyncSession) -> type[Self]:
         """A subclass of *cls* whose methods use *session*."""
-        return type(
+        bound = type(
             cls.__name__,
             (cls,),
             {"session": session, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
         )
+        return cast("type[Self]", bound)
 
     @classmethod
     def _session(cls) -> AsyncSession:
