@@ -1559,50 +1559,6 @@ class SessionCreateFromParamsRequestClusterMode(str, Enum):
     multi_node = "multi-node"
 
 
-class SessionCreateFromParamsRequestConfigPreopenPort(RootModel[int]):
-    root: Annotated[int, Field(ge=1024, le=65535)]
-
-
-class SessionCreateFromParamsRequestConfig(BaseModel):
-    """
-    Mapping(String => Any)
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mounts: list[str] | None = None
-    """
-    Names of vfolders to mount.
-    """
-    mount_map: dict[str, str] | None = None
-    """
-    vfolder name -> mount path (relative paths are under /home/work).
-    """
-    mount_options: dict[str, Any] | None = None
-    """
-    vfolder name -> options such as `{"permission": "ro"}` (24.09).
-    """
-    environ: dict[str, str] | None = None
-    scaling_group: str | None = None
-    """
-    Resource group to schedule in (alias `scalingGroup`).
-    """
-    resources: dict[str, Any] | None = None
-    """
-    Slot name -> amount, e.g. `{"cpu": 2, "mem": "4g"}`.
-    """
-    resource_opts: dict[str, Any] | None = None
-    """
-    e.g. `{"shmem": "64m"}`.
-    """
-    preopen_ports: list[SessionCreateFromParamsRequestConfigPreopenPort] | None = None
-    agent_list: list[str] | None = None
-    """
-    Superadmins only; agents to place the kernels on.
-    """
-
-
 class SessionCreateFromParamsRequest(BaseModel):
     model_config = ConfigDict(
         regex_engine="python-re",
@@ -1618,10 +1574,7 @@ class SessionCreateFromParamsRequest(BaseModel):
     cluster_mode: SessionCreateFromParamsRequestClusterMode | None = (
         SessionCreateFromParamsRequestClusterMode.single_node
     )
-    config: SessionCreateFromParamsRequestConfig | None = None
-    """
-    Mapping(String => Any)
-    """
+    config: SessionCreationConfig | None = None
     tag: str | None = None
     enqueue_only: Annotated[bool | None, Field(alias="enqueueOnly")] = False
     max_wait_seconds: Annotated[int | None, Field(alias="maxWaitSeconds", ge=0)] = 0
@@ -1655,50 +1608,6 @@ class SessionCreateFromParams2RequestClusterMode(str, Enum):
     multi_node = "multi-node"
 
 
-class SessionCreateFromParams2RequestConfigPreopenPort(RootModel[int]):
-    root: Annotated[int, Field(ge=1024, le=65535)]
-
-
-class SessionCreateFromParams2RequestConfig(BaseModel):
-    """
-    Mapping(String => Any)
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mounts: list[str] | None = None
-    """
-    Names of vfolders to mount.
-    """
-    mount_map: dict[str, str] | None = None
-    """
-    vfolder name -> mount path (relative paths are under /home/work).
-    """
-    mount_options: dict[str, Any] | None = None
-    """
-    vfolder name -> options such as `{"permission": "ro"}` (24.09).
-    """
-    environ: dict[str, str] | None = None
-    scaling_group: str | None = None
-    """
-    Resource group to schedule in (alias `scalingGroup`).
-    """
-    resources: dict[str, Any] | None = None
-    """
-    Slot name -> amount, e.g. `{"cpu": 2, "mem": "4g"}`.
-    """
-    resource_opts: dict[str, Any] | None = None
-    """
-    e.g. `{"shmem": "64m"}`.
-    """
-    preopen_ports: list[SessionCreateFromParams2RequestConfigPreopenPort] | None = None
-    agent_list: list[str] | None = None
-    """
-    Superadmins only; agents to place the kernels on.
-    """
-
-
 class SessionCreateFromParams2Request(BaseModel):
     model_config = ConfigDict(
         regex_engine="python-re",
@@ -1716,10 +1625,7 @@ class SessionCreateFromParams2Request(BaseModel):
     cluster_mode: SessionCreateFromParams2RequestClusterMode | None = (
         SessionCreateFromParams2RequestClusterMode.single_node
     )
-    config: SessionCreateFromParams2RequestConfig | None = None
-    """
-    Mapping(String => Any)
-    """
+    config: SessionCreationConfig | None = None
     tag: str | None = None
     enqueue_only: Annotated[bool | None, Field(alias="enqueueOnly")] = False
     max_wait_seconds: Annotated[int | None, Field(alias="maxWaitSeconds", ge=0)] = 0
@@ -1753,50 +1659,6 @@ class SessionCreateFromTemplateRequestClusterMode(str, Enum):
     multi_node = "multi-node"
 
 
-class SessionCreateFromTemplateRequestConfigPreopenPort(RootModel[int]):
-    root: Annotated[int, Field(ge=1024, le=65535)]
-
-
-class SessionCreateFromTemplateRequestConfig(BaseModel):
-    """
-    Mapping(String => Any)
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mounts: list[str] | None = None
-    """
-    Names of vfolders to mount.
-    """
-    mount_map: dict[str, str] | None = None
-    """
-    vfolder name -> mount path (relative paths are under /home/work).
-    """
-    mount_options: dict[str, Any] | None = None
-    """
-    vfolder name -> options such as `{"permission": "ro"}` (24.09).
-    """
-    environ: dict[str, str] | None = None
-    scaling_group: str | None = None
-    """
-    Resource group to schedule in (alias `scalingGroup`).
-    """
-    resources: dict[str, Any] | None = None
-    """
-    Slot name -> amount, e.g. `{"cpu": 2, "mem": "4g"}`.
-    """
-    resource_opts: dict[str, Any] | None = None
-    """
-    e.g. `{"shmem": "64m"}`.
-    """
-    preopen_ports: list[SessionCreateFromTemplateRequestConfigPreopenPort] | None = None
-    agent_list: list[str] | None = None
-    """
-    Superadmins only; agents to place the kernels on.
-    """
-
-
 class SessionCreateFromTemplateRequest(BaseModel):
     """
     Every key except `template_id` overrides the template's value only when sent; send only the keys to override.
@@ -1817,10 +1679,7 @@ class SessionCreateFromTemplateRequest(BaseModel):
     cluster_mode: SessionCreateFromTemplateRequestClusterMode | None = (
         SessionCreateFromTemplateRequestClusterMode.single_node
     )
-    config: SessionCreateFromTemplateRequestConfig | None = None
-    """
-    Mapping(String => Any)
-    """
+    config: SessionCreationConfig | None = None
     tag: str | None = None
     enqueue_only: Annotated[bool | None, Field(alias="enqueueOnly")] = None
     max_wait_seconds: Annotated[int | None, Field(alias="maxWaitSeconds")] = None

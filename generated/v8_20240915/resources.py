@@ -7333,7 +7333,7 @@ class SessionResource(SyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
             max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
@@ -7432,7 +7432,7 @@ class SessionResource(SyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
             max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
@@ -7533,7 +7533,7 @@ class SessionResource(SyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: Server default: ``null``. (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)
@@ -8727,7 +8727,7 @@ class AsyncSessionResource(AsyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
             max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
@@ -8826,7 +8826,7 @@ class AsyncSessionResource(AsyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: (JSON body ``tag``)
             enqueue_only: Server default: ``false``. (JSON body ``enqueueOnly``)
             max_wait_seconds: Server default: ``0``. (JSON body ``maxWaitSeconds``)
@@ -8927,7 +8927,7 @@ class AsyncSessionResource(AsyncAPIResource):
             cluster_mode: Server default: ``"single-node"``. (JSON body ``cluster_mode``)
             config: `config` of session creation (API v6+ keys; camelCase aliases are accepted by
                 the server). `preopen_ports` and `agent_list` are not accepted when creating from a
-                template. Server default: ``{}``. (JSON body ``config``)
+                template. (JSON body ``config``)
             tag: Server default: ``null``. (JSON body ``tag``)
             enqueue_only: (JSON body ``enqueueOnly``)
             max_wait_seconds: (JSON body ``maxWaitSeconds``)

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, cast
 
-import pydantic
 
 from ..._generated.v8_20240915 import models as v8
 from ..._types import NOT_GIVEN
@@ -72,24 +71,11 @@ def create_from_params(
             config=m6.SessionCreationConfig.model_validate(dict(config)),
         )
         return coerce_model(v8.CreateSessionResponse, resp6)
-    # WORKAROUND (generated v8): the method's `config` parameter is `SessionCreationConfig`
-    # while its request model wants `SessionCreateFromParamsRequestConfig`, so any config is
-    # rejected locally. Send the same body through the core until codegen is fixed.
-    fields = {**kwargs, "type": kind, "cluster_mode": cluster_mode, "config": dict(config)}
-    return _post_v8_creation(session, "/session", v8.SessionCreateFromParamsRequest, fields)
-
-
-def _post_v8_creation(
-    session: Session,
-    path: str,
-    request_model: type[pydantic.BaseModel],
-    fields: Mapping[str, Any],
-) -> v8.CreateSessionResponse:
-    wire_body = request_model.model_validate(dict(fields)).model_dump(
-        mode="json", by_alias=True, exclude_unset=True
-    )
-    return session.core.request(
-        "POST", path, cast_to=v8.CreateSessionResponse, json=wire_body
+    return _v8(session).session.create_from_params(
+        **kwargs,
+        type=cast(Any, kind),
+        cluster_mode=cast(Any, cluster_mode),
+        config=v8.SessionCreationConfig.model_validate(dict(config)),
     )
 
 
@@ -114,10 +100,9 @@ def create_from_template(
         kwargs["arch"] = kwargs.pop("architecture")
     if config is not None:
         kwargs["config"] = dict(config)
-    # WORKAROUND (generated v8): same `config` model mismatch as create_from_params.
-    return _post_v8_creation(
-        session, "/session/_/create-from-template", v8.SessionCreateFromTemplateRequest, kwargs
-    )
+    if "config" in kwargs:
+        kwargs["config"] = v8.SessionCreationConfig.model_validate(kwargs["config"])
+    return _v8(session).session.create_from_template(**kwargs)
 
 
 # -- session.execute ------------------------------------------------------------------------
