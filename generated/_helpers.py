@@ -12,6 +12,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 import pydantic
+import pydantic_core
 
 from ai_backend_client._types import NOT_GIVEN, FileTypes, NotGiven
 from ai_backend_client._validation import InvalidArgumentError
@@ -73,7 +74,22 @@ def _dump(model: type[pydantic.BaseModel], value: Any, operation: str) -> Any:
         instance = model.model_validate(value)
     except pydantic.ValidationError as e:
         raise InvalidArgumentError(operation, e) from None
-    return instance.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    # JSON mode would mask secrets (``format: password`` fields are SecretStr so they never
+    # show in reprs); the wire needs the real value.
+    dumped = instance.model_dump(mode="python", by_alias=True, exclude_unset=True)
+    return pydantic_core.to_jsonable_python(_reveal(dumped))
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, (pydantic.SecretStr, pydantic.SecretBytes)):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        mapping: dict[Any, Any] = cast(Any, value)
+        return {key: _reveal(item) for key, item in mapping.items()}
+    if isinstance(value, (list, tuple)):
+        items: Sequence[Any] = cast(Any, value)
+        return [_reveal(item) for item in items]
+    return value
 
 
 def json_fields(
