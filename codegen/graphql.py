@@ -90,7 +90,8 @@ def _py_name(wire: str) -> str:
     name = wire
     if name == "__typename":
         return "typename__"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _RESERVED:
+    # hard keywords only: soft ones differ between Python versions (see codegen.naming)
+    if keyword.iskeyword(name) or name in _RESERVED:
         name += "_"
     if name.startswith("model_") or name.startswith("_"):
         name = "f" + name if name.startswith("_") else name + "_"

@@ -20,7 +20,9 @@ def snake_case(name: str) -> str:
     name = re.sub(r"_+", "_", name) or "value"
     if name[0].isdigit():
         name = "v_" + name
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    # Hard keywords only: the soft ones (match, case, type, _) are valid names and differ
+    # between Python versions, which would make the output depend on the interpreter.
+    if keyword.iskeyword(name):
         name += "_"
     return name
 
