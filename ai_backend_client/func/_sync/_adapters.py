@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, cast
 
-
 from ..._generated.v8_20240915 import models as v8
 from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIVersionError
