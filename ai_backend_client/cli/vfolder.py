@@ -63,7 +63,9 @@ def _address_map(value: str | None) -> dict[str, str] | None:
 
 
 @contextmanager
-def _progress_bars(total_bytes: int | None, label: str) -> Generator[ProgressCallback | None, None, None]:
+def _progress_bars(
+    total_bytes: int | None, label: str
+) -> Generator[ProgressCallback | None, None, None]:
     """rich bars (one per file + total) on a terminal; nothing in JSON mode or when piped."""
     if current().json or not sys.stderr.isatty():
         yield None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ... import transfer as _transfer
 from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -24,7 +25,6 @@ from ...transfer import (
     ProgressCallback,
     TransferError,
     UploadItem,
-    anyio_sleep,
     content_range_start_total,
     install_token_redaction,
     iter_file_blocks,
@@ -104,8 +104,10 @@ class Transfer:
                     raise TransferError(
                         f"upload of {item.remote!r} failed after {failures} attempts: {e}"
                     ) from None
-                log.info("upload of %r interrupted at %d bytes (%s); resuming", item.remote, offset, e)
-                await anyio_sleep(retry_delay(failures - 1))
+                log.info(
+                    "upload of %r interrupted at %d bytes (%s); resuming", item.remote, offset, e
+                )
+                await _transfer.anyio_sleep(retry_delay(failures - 1))
                 known = await self._tus_offset(base, path, token)
                 if known is None:
                     # The session is gone: it either completed, or expired. Ask for a new one.
@@ -197,7 +199,9 @@ class Transfer:
     async def _remote_size(self, remote: str) -> int | None:
         parent, _, name = remote.rpartition("/")
         try:
-            listing = await self.session.wire.folders.list_files(name=self.vfolder, path=parent or ".")
+            listing = await self.session.wire.folders.list_files(
+                name=self.vfolder, path=parent or "."
+            )
         except BackendClientError:
             return None
         for entry in listing.items or []:
@@ -212,7 +216,9 @@ class Transfer:
         """Download *remote* into *target*; returns the number of bytes written."""
         partial = PartialFile(target, overwrite=overwrite)
         try:
-            info = await adapters.request_download(self.session, self.vfolder, remote, archive=archive)
+            info = await adapters.request_download(
+                self.session, self.vfolder, remote, archive=archive
+            )
             total = await self._download_into(partial, info, remote, archive=archive)
             partial.commit(total)
         except BaseException:
@@ -237,8 +243,10 @@ class Transfer:
                     raise TransferError(
                         f"download of {remote!r} failed after {failures} attempts: {e}"
                     ) from None
-                log.info("download of %r interrupted at %d bytes (%s); resuming", remote, partial.size, e)
-                await anyio_sleep(retry_delay(failures - 1))
+                log.info(
+                    "download of %r interrupted at %d bytes (%s); resuming", remote, partial.size, e
+                )
+                await _transfer.anyio_sleep(retry_delay(failures - 1))
             except BackendAPIError as e:
                 # An expired token: ask the manager for a fresh one, once.
                 if e.status in (401, 403) and not renewed:
@@ -309,4 +317,3 @@ class Transfer:
         if length is not None and response.headers.get("Content-Encoding") in (None, "identity"):
             return int(length)
         return None
-

@@ -64,7 +64,9 @@ def _has_trash_bin(session: AsyncSession) -> bool:
     return _has_op(session, "folders", "delete_from_trash_bin")
 
 
-async def create_folder(session: AsyncSession, *, quota: str | None, **fields: Any) -> m.CreateVFolderResponse:
+async def create_folder(
+    session: AsyncSession, *, quota: str | None, **fields: Any
+) -> m.CreateVFolderResponse:
     if quota not in (None, "", "0") and not _has_trash_bin(session):  # v6 still has quotas
         fields["quota"] = quota
     result = await _op(session, "folders", "create")(**fields)
@@ -108,7 +110,9 @@ async def delete_files(
     return coerce_model(m.EmptyResponse, result if result is not None else {})
 
 
-async def request_upload(session: AsyncSession, name: str, path: str, size: int) -> m.TransferSession:
+async def request_upload(
+    session: AsyncSession, name: str, path: str, size: int
+) -> m.TransferSession:
     result = await _op(session, "folders", "create_upload_session")(name=name, path=path, size=size)
     return coerce_model(m.TransferSession, result)
 
@@ -121,14 +125,18 @@ async def request_download(
     return coerce_model(m.TransferSession, result)
 
 
-async def invite(session: AsyncSession, name: str, perm: str, emails: Sequence[str]) -> m.InviteResponse:
+async def invite(
+    session: AsyncSession, name: str, perm: str, emails: Sequence[str]
+) -> m.InviteResponse:
     op = _op(session, "folders", "invite")
     key = "emails" if _has_trash_bin(session) else "user_ids"
     result = await op(name=name, perm=perm, **{key: list(emails)})
     return coerce_model(m.InviteResponse, result)
 
 
-async def share(session: AsyncSession, name: str, perm: str, emails: Sequence[str]) -> m.ShareVFolderResponse:
+async def share(
+    session: AsyncSession, name: str, perm: str, emails: Sequence[str]
+) -> m.ShareVFolderResponse:
     result = await _op(session, "folders", "share")(name=name, permission=perm, emails=list(emails))
     return coerce_model(m.ShareVFolderResponse, result)
 
@@ -148,7 +156,10 @@ async def mkdir(
     op = _op(session, "folders", "mkdir")
     if _has_trash_bin(session):
         result = await op(
-            name=name, path=paths[0] if len(paths) == 1 else list(paths), parents=parents, exist_ok=exist_ok
+            name=name,
+            path=paths[0] if len(paths) == 1 else list(paths),
+            parents=parents,
+            exist_ok=exist_ok,
         )
         return coerce_model(m.MkdirResponse, result if result is not None else {})
     for path in paths:

@@ -93,7 +93,9 @@ class Dotfile(AsyncFunction):
     async def get(self) -> m.Dotfile:
         """The dotfile's record (``path``, ``perm``/``permission``, ``data``)."""
         resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = coerce_model(m.DotfileListOrItem, await resource.list_or_get(path=self.path, **scope)).root
+        result = coerce_model(
+            m.DotfileListOrItem, await resource.list_or_get(path=self.path, **scope)
+        ).root
         if isinstance(result, list):  # an old server that ignores `path`
             for item in result:
                 if item.path == self.path:

@@ -112,7 +112,14 @@ class BackgroundTaskProgress(BaseModel):
 
 
 _TERMINAL_EVENTS = frozenset(
-    {"bgtask_done", "bgtask_failed", "bgtask_cancelled", "task_done", "task_failed", "task_cancelled"}
+    {
+        "bgtask_done",
+        "bgtask_failed",
+        "bgtask_cancelled",
+        "task_done",
+        "task_failed",
+        "task_cancelled",
+    }
 )
 
 
@@ -218,7 +225,9 @@ class VFolder(AsyncFunction):
 
     @classmethod
     async def list_all_hosts(cls) -> m.VFolderAllHostsResponse:
-        return coerce_model(m.VFolderAllHostsResponse, await cls._session().wire.folders.list_all_hosts())
+        return coerce_model(
+            m.VFolderAllHostsResponse, await cls._session().wire.folders.list_all_hosts()
+        )
 
     @classmethod
     async def list_allowed_types(cls) -> builtins.list[str]:
@@ -246,7 +255,10 @@ class VFolder(AsyncFunction):
         cls, name: str, fs_location: str, options: str | None = None, edit_fstab: bool = False
     ) -> m.MountsResponse:
         result = await cls._session().wire.folders.mount_host(
-            name=name, fs_location=fs_location, edit_fstab=edit_fstab, **_not_given_if_none(options=options)
+            name=name,
+            fs_location=fs_location,
+            edit_fstab=edit_fstab,
+            **_not_given_if_none(options=options),
         )
         return coerce_model(m.MountsResponse, result)
 
@@ -272,7 +284,9 @@ class VFolder(AsyncFunction):
 
     # -- one folder ------------------------------------------------------------------------
     async def info(self) -> m.VFolderInfo:
-        return coerce_model(m.VFolderInfo, await self._session().wire.folders.get_info(name=self.name))
+        return coerce_model(
+            m.VFolderInfo, await self._session().wire.folders.get_info(name=self.name)
+        )
 
     async def delete(self) -> None:
         """Delete the folder and its files (on 24.09: trash, then removal from the trash bin)."""
@@ -290,7 +304,9 @@ class VFolder(AsyncFunction):
     ) -> None:
         """Change the folder's innate permission and/or cloneability (``name``: the seed's, unused)."""
         await adapters.update_options(
-            self._session(), self.name, **_not_given_if_none(permission=permission, cloneable=cloneable)
+            self._session(),
+            self.name,
+            **_not_given_if_none(permission=permission, cloneable=cloneable),
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -298,7 +314,9 @@ class VFolder(AsyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return await adapters.mkdir(self._session(), self.name, paths, parents=parents, exist_ok=exist_ok)
+        return await adapters.mkdir(
+            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
+        )
 
     async def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
@@ -323,7 +341,9 @@ class VFolder(AsyncFunction):
         return await adapters.delete_files(self._session(), self.name, paths, recursive=recursive)
 
     async def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        result = await self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
+        result = await self._session().wire.folders.list_files(
+            name=self.name, path=remote_path(path)
+        )
         return coerce_model(m.ListVFolderFilesResponse, result)
 
     # -- transfers -------------------------------------------------------------------------
@@ -348,7 +368,11 @@ class VFolder(AsyncFunction):
             files = [files]
         items = plan_uploads(files, basedir)
         transfer = Transfer(
-            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+            self._session(),
+            self.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
         )
         await transfer.upload(items)
         return [item.remote for item in items]
@@ -383,7 +407,11 @@ class VFolder(AsyncFunction):
             else:
                 targets.append((remote, local_target(remote, basedir)))
         transfer = Transfer(
-            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+            self._session(),
+            self.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
         )
         done: builtins.list[Path] = []
         for remote, target in targets:
@@ -492,6 +520,9 @@ async def _wait_background_task(
         raise BackendAPIError(
             500,
             "Background task failed",
-            {"title": f"background task {task_id} {last.event.split('_', 1)[1]}", "msg": last.message or ""},
+            {
+                "title": f"background task {task_id} {last.event.split('_', 1)[1]}",
+                "msg": last.message or "",
+            },
         )
     return last

@@ -65,7 +65,9 @@ def _has_trash_bin(session: Session) -> bool:
     return _has_op(session, "folders", "delete_from_trash_bin")
 
 
-def create_folder(session: Session, *, quota: str | None, **fields: Any) -> m.CreateVFolderResponse:
+def create_folder(
+    session: Session, *, quota: str | None, **fields: Any
+) -> m.CreateVFolderResponse:
     if quota not in (None, "", "0") and not _has_trash_bin(session):  # v6 still has quotas
         fields["quota"] = quota
     result = _op(session, "folders", "create")(**fields)
@@ -109,7 +111,9 @@ def delete_files(
     return coerce_model(m.EmptyResponse, result if result is not None else {})
 
 
-def request_upload(session: Session, name: str, path: str, size: int) -> m.TransferSession:
+def request_upload(
+    session: Session, name: str, path: str, size: int
+) -> m.TransferSession:
     result = _op(session, "folders", "create_upload_session")(name=name, path=path, size=size)
     return coerce_model(m.TransferSession, result)
 
@@ -122,14 +126,18 @@ def request_download(
     return coerce_model(m.TransferSession, result)
 
 
-def invite(session: Session, name: str, perm: str, emails: Sequence[str]) -> m.InviteResponse:
+def invite(
+    session: Session, name: str, perm: str, emails: Sequence[str]
+) -> m.InviteResponse:
     op = _op(session, "folders", "invite")
     key = "emails" if _has_trash_bin(session) else "user_ids"
     result = op(name=name, perm=perm, **{key: list(emails)})
     return coerce_model(m.InviteResponse, result)
 
 
-def share(session: Session, name: str, perm: str, emails: Sequence[str]) -> m.ShareVFolderResponse:
+def share(
+    session: Session, name: str, perm: str, emails: Sequence[str]
+) -> m.ShareVFolderResponse:
     result = _op(session, "folders", "share")(name=name, permission=perm, emails=list(emails))
     return coerce_model(m.ShareVFolderResponse, result)
 
@@ -149,7 +157,10 @@ def mkdir(
     op = _op(session, "folders", "mkdir")
     if _has_trash_bin(session):
         result = op(
-            name=name, path=paths[0] if len(paths) == 1 else list(paths), parents=parents, exist_ok=exist_ok
+            name=name,
+            path=paths[0] if len(paths) == 1 else list(paths),
+            parents=parents,
+            exist_ok=exist_ok,
         )
         return coerce_model(m.MkdirResponse, result if result is not None else {})
     for path in paths:

@@ -113,7 +113,14 @@ class BackgroundTaskProgress(BaseModel):
 
 
 _TERMINAL_EVENTS = frozenset(
-    {"bgtask_done", "bgtask_failed", "bgtask_cancelled", "task_done", "task_failed", "task_cancelled"}
+    {
+        "bgtask_done",
+        "bgtask_failed",
+        "bgtask_cancelled",
+        "task_done",
+        "task_failed",
+        "task_cancelled",
+    }
 )
 
 
@@ -219,7 +226,9 @@ class VFolder(SyncFunction):
 
     @classmethod
     def list_all_hosts(cls) -> m.VFolderAllHostsResponse:
-        return coerce_model(m.VFolderAllHostsResponse, cls._session().wire.folders.list_all_hosts())
+        return coerce_model(
+            m.VFolderAllHostsResponse, cls._session().wire.folders.list_all_hosts()
+        )
 
     @classmethod
     def list_allowed_types(cls) -> builtins.list[str]:
@@ -247,7 +256,10 @@ class VFolder(SyncFunction):
         cls, name: str, fs_location: str, options: str | None = None, edit_fstab: bool = False
     ) -> m.MountsResponse:
         result = cls._session().wire.folders.mount_host(
-            name=name, fs_location=fs_location, edit_fstab=edit_fstab, **_not_given_if_none(options=options)
+            name=name,
+            fs_location=fs_location,
+            edit_fstab=edit_fstab,
+            **_not_given_if_none(options=options),
         )
         return coerce_model(m.MountsResponse, result)
 
@@ -273,7 +285,9 @@ class VFolder(SyncFunction):
 
     # -- one folder ------------------------------------------------------------------------
     def info(self) -> m.VFolderInfo:
-        return coerce_model(m.VFolderInfo, self._session().wire.folders.get_info(name=self.name))
+        return coerce_model(
+            m.VFolderInfo, self._session().wire.folders.get_info(name=self.name)
+        )
 
     def delete(self) -> None:
         """Delete the folder and its files (on 24.09: trash, then removal from the trash bin)."""
@@ -291,7 +305,9 @@ class VFolder(SyncFunction):
     ) -> None:
         """Change the folder's innate permission and/or cloneability (``name``: the seed's, unused)."""
         adapters.update_options(
-            self._session(), self.name, **_not_given_if_none(permission=permission, cloneable=cloneable)
+            self._session(),
+            self.name,
+            **_not_given_if_none(permission=permission, cloneable=cloneable),
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -299,7 +315,9 @@ class VFolder(SyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return adapters.mkdir(self._session(), self.name, paths, parents=parents, exist_ok=exist_ok)
+        return adapters.mkdir(
+            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
+        )
 
     def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
@@ -324,7 +342,9 @@ class VFolder(SyncFunction):
         return adapters.delete_files(self._session(), self.name, paths, recursive=recursive)
 
     def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        result = self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
+        result = self._session().wire.folders.list_files(
+            name=self.name, path=remote_path(path)
+        )
         return coerce_model(m.ListVFolderFilesResponse, result)
 
     # -- transfers -------------------------------------------------------------------------
@@ -349,7 +369,11 @@ class VFolder(SyncFunction):
             files = [files]
         items = plan_uploads(files, basedir)
         transfer = Transfer(
-            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+            self._session(),
+            self.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
         )
         transfer.upload(items)
         return [item.remote for item in items]
@@ -384,7 +408,11 @@ class VFolder(SyncFunction):
             else:
                 targets.append((remote, local_target(remote, basedir)))
         transfer = Transfer(
-            self._session(), self.name, chunk_size=chunk_size, address_map=address_map, progress=progress
+            self._session(),
+            self.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
         )
         done: builtins.list[Path] = []
         for remote, target in targets:
@@ -493,6 +521,9 @@ def _wait_background_task(
         raise BackendAPIError(
             500,
             "Background task failed",
-            {"title": f"background task {task_id} {last.event.split('_', 1)[1]}", "msg": last.message or ""},
+            {
+                "title": f"background task {task_id} {last.event.split('_', 1)[1]}",
+                "msg": last.message or "",
+            },
         )
     return last
