@@ -95,9 +95,17 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright on the package and the examples."""
     session.install("-e", DEV)
     session.install("aiohttp")  # the seed's streaming example compares with aiohttp.WSMsgType
-    session.run("mypy", "--strict", "ai_backend_client", "examples")
+    session.run("mypy", "--strict", "ai_backend_client", "examples", "tests/typing")
     session.run("mypy", "--strict", "-p", "ai_backend_client._generated")
-    session.run("pyright", "--pythonpath", os.path.join(session.bin, "python"), "ai_backend_client", "generated", "examples")
+    session.run(
+        "pyright",
+        "--pythonpath",
+        os.path.join(session.bin, "python"),
+        "ai_backend_client",
+        "generated",
+        "examples",
+        "tests/typing",
+    )
 
 
 @nox.session(python="3.12")

@@ -321,7 +321,14 @@ class BaseClient:
                 return False
         return True
 
-    def _connection_error(self, exc: Exception) -> BackendConnectionError:
+    def _connection_error(
+        self, exc: Exception, base_url: str | None = None
+    ) -> BackendConnectionError:
+        if base_url is not None:
+            return BackendConnectionError(
+                f"Request to {redact_url(base_url)} has failed. Check your network connection and/or "
+                f"the server status: {type(exc).__name__}: {exc}"
+            )
         endpoints = ", ".join(self.config.endpoints)
         return BackendConnectionError(
             "Request to the API endpoint has failed. Check your network connection and/or the "
@@ -381,13 +388,13 @@ class SyncAPIClient(BaseClient):
                     attempt += 1
                     failovers = 0
                     continue
-                raise self._connection_error(e) from e
+                raise self._connection_error(e, base_url) from e
             except httpx.TransportError as e:
                 if retryable and attempt < self.retry.max_retries:
                     time.sleep(self.retry.delay(attempt))
                     attempt += 1
                     continue
-                raise self._connection_error(e) from e
+                raise self._connection_error(e, base_url) from e
             if response.is_success:
                 return response
             body = response.read()
@@ -524,13 +531,13 @@ class AsyncAPIClient(BaseClient):
                     attempt += 1
                     failovers = 0
                     continue
-                raise self._connection_error(e) from e
+                raise self._connection_error(e, base_url) from e
             except httpx.TransportError as e:
                 if retryable and attempt < self.retry.max_retries:
                     await anyio.sleep(self.retry.delay(attempt))
                     attempt += 1
                     continue
-                raise self._connection_error(e) from e
+                raise self._connection_error(e, base_url) from e
             if response.is_success:
                 return response
             body = await response.aread()

@@ -224,7 +224,9 @@ class FetchContextManager(
         if not isinstance(self._session, Session):
             raise BackendClientError("use `async with rqst.fetch()` in an AsyncSession")
         rq = self._request
-        self._sync_cm = self._session.core.stream(rq.method, rq.path, **rq.send_kwargs(self._timeout))
+        self._sync_cm = self._session.core.stream(
+            rq.method, rq.path, **rq.send_kwargs(self._timeout)
+        )
         return Response(self._sync_cm.__enter__())
 
     def __exit__(
@@ -240,7 +242,9 @@ class FetchContextManager(
         if not isinstance(self._session, AsyncSession):
             raise BackendClientError("use `with rqst.fetch()` in a blocking Session")
         rq = self._request
-        self._async_cm = self._session.core.stream(rq.method, rq.path, **rq.send_kwargs(self._timeout))
+        self._async_cm = self._session.core.stream(
+            rq.method, rq.path, **rq.send_kwargs(self._timeout)
+        )
         return AsyncResponse(await self._async_cm.__aenter__())
 
     async def __aexit__(

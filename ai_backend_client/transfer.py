@@ -141,7 +141,9 @@ def plan_uploads(
     try:
         base = base.resolve(strict=True)
     except OSError:
-        raise LocalPathError(f"base directory {os.fspath(basedir or '.')!r} does not exist") from None
+        raise LocalPathError(
+            f"base directory {os.fspath(basedir or '.')!r} does not exist"
+        ) from None
     if not base.is_dir():
         raise LocalPathError(f"base directory {str(base)!r} is not a directory")
     items: list[UploadItem] = []
@@ -174,7 +176,9 @@ def plan_uploads(
                 raise LocalPathError(f"cannot read {str(file)!r}: {e.strerror}") from None
             if not stat.S_ISREG(fst.st_mode):
                 if file == absolute:
-                    raise LocalPathError(f"{os.fspath(source)!r} is not a regular file or directory")
+                    raise LocalPathError(
+                        f"{os.fspath(source)!r} is not a regular file or directory"
+                    )
                 continue  # sockets, fifos... inside a tree are skipped
             if not os.access(file, os.R_OK):
                 raise LocalPathError(f"cannot read {str(file)!r}: permission denied")
@@ -274,14 +278,20 @@ class PartialFile:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
-            raise LocalPathError(f"cannot create {str(target.parent)!r}: a file is in the way") from None
+            raise LocalPathError(
+                f"cannot create {str(target.parent)!r}: a file is in the way"
+            ) from None
         except OSError as e:
-            raise LocalPathError(f"cannot create the directory {str(target.parent)!r}: {e.strerror}") from None
+            raise LocalPathError(
+                f"cannot create the directory {str(target.parent)!r}: {e.strerror}"
+            ) from None
         self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
         try:
             self.file: IO[bytes] = open(self.path, "xb")  # noqa: SIM115 - closed by commit/discard
         except OSError as e:
-            raise LocalPathError(f"cannot write into {str(target.parent)!r}: {e.strerror}") from None
+            raise LocalPathError(
+                f"cannot write into {str(target.parent)!r}: {e.strerror}"
+            ) from None
         self.size = 0
 
     def _check_target(self) -> None:
@@ -332,7 +342,9 @@ class PartialFile:
         try:
             os.link(self.path, self.target)  # atomic, and fails if the target appeared meanwhile
         except FileExistsError:
-            raise TargetExistsError(f"{str(self.target)!r} appeared during the download; not replaced") from None
+            raise TargetExistsError(
+                f"{str(self.target)!r} appeared during the download; not replaced"
+            ) from None
         except OSError:
             # Filesystems without hard links: check, then rename (small window).
             self._check_target()
@@ -353,13 +365,17 @@ def iter_file_blocks(f: IO[bytes], length: int, block: int = IO_BLOCK_SIZE) -> I
     while remaining > 0:
         data = f.read(min(block, remaining))
         if not data:
-            raise LocalPathError(f"{getattr(f, 'name', 'the file')!r} shrank while it was being uploaded")
+            raise LocalPathError(
+                f"{getattr(f, 'name', 'the file')!r} shrank while it was being uploaded"
+            )
         remaining -= len(data)
         yield data
 
 
 def describe(paths: Sequence[str]) -> str:
-    return ", ".join(repr(p) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return ", ".join(repr(p) for p in paths[:3]) + (
+        f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    )
 
 
 def retry_delay(attempt: int) -> float:
@@ -374,7 +390,9 @@ class _RedactTokens(logging.Filter):
         if isinstance(record.args, tuple) and any("token=" in str(a) for a in record.args):
             from ._base_client import redact_url
 
-            record.args = tuple(redact_url(str(a)) if "token=" in str(a) else a for a in record.args)
+            record.args = tuple(
+                redact_url(str(a)) if "token=" in str(a) else a for a in record.args
+            )
         return True
 
 

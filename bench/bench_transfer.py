@@ -72,7 +72,10 @@ def child(kind: str, folder: str, path: str) -> None:
             r.raise_for_status()
         elif kind == "baseline-download":
             info = s.wire.folders.create_download_session(name=folder, path=local.name)
-            with httpx.stream("GET", info.url, params={"token": info.token}, timeout=600) as r, open(local, "wb") as f:
+            with (
+                httpx.stream("GET", info.url, params={"token": info.token}, timeout=600) as r,
+                open(local, "wb") as f,
+            ):
                 r.raise_for_status()
                 for data in r.iter_bytes():
                     f.write(data)
@@ -84,7 +87,9 @@ def child(kind: str, folder: str, path: str) -> None:
 def measure(kind: str, folder: str, path: Path) -> tuple[float, float]:
     """(seconds, peak RSS MiB) of one measurement in a fresh process."""
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, folder, str(path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--child", kind, folder, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -121,7 +126,12 @@ def main() -> None:
             try:
                 results: dict[str, list[tuple[float, float]]] = {}
                 for run in range(args.runs):
-                    for kind in ("baseline-upload", "sdk-upload", "baseline-download", "sdk-download"):
+                    for kind in (
+                        "baseline-upload",
+                        "sdk-upload",
+                        "baseline-download",
+                        "sdk-download",
+                    ):
                         if kind.endswith("upload"):
                             target = src  # the storage proxy replaces the file each time
                         else:
@@ -141,7 +151,9 @@ def main() -> None:
         speed[kind] = mib / secs
         print(f"  {kind:18s} {speed[kind]:8.1f} MiB/s   peak RSS {rss:6.1f} MiB")
     for d in ("upload", "download"):
-        print(f"  {d:9s} ratio sdk/baseline = {speed['sdk-' + d] / speed['baseline-' + d]:.2f} (target >= 0.8)")
+        print(
+            f"  {d:9s} ratio sdk/baseline = {speed['sdk-' + d] / speed['baseline-' + d]:.2f} (target >= 0.8)"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def sha256(path: Path) -> str:
 
 def session_for(endpoint: str, account: Account, **kw: object) -> Session:
     return Session(
-        config=APIConfig(endpoint=endpoint, access_key=account.access_key, secret_key=account.secret_key, **kw)  # type: ignore[arg-type]
+        config=APIConfig(
+            endpoint=endpoint, access_key=account.access_key, secret_key=account.secret_key, **kw
+        )  # type: ignore[arg-type]
     )
 
 
@@ -81,7 +83,9 @@ def test_folder_lifecycle_and_file_operations(
     assert folder in [f.name for f in admin_session.VFolder.list()]
     assert HOST in (admin_session.VFolder.list_hosts().allowed or [])
     progress: list[tuple[int, int | None, str]] = []
-    written = vf.upload(["tree"], chunk_size=2 * 2**20, progress=lambda d, t, f: progress.append((d, t, f)))
+    written = vf.upload(
+        ["tree"], chunk_size=2 * 2**20, progress=lambda d, t, f: progress.append((d, t, f))
+    )
     assert sorted(written) == sorted(sums)
     assert (5 * 2**20 + 123, 5 * 2**20 + 123, "tree/big.bin") in progress
 
@@ -129,7 +133,13 @@ def test_bad_input(admin_session: Session, folder: str, tmp_path: Path) -> None:
 class CuttingProxy:
     """A TCP proxy to the storage proxy that drops the first connection moving more than N bytes."""
 
-    def __init__(self, upstream: tuple[str, int], *, cut_upload_after: int | None, cut_download_after: int | None) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        *,
+        cut_upload_after: int | None,
+        cut_download_after: int | None,
+    ) -> None:
         self.upstream = upstream
         self.budget = {"up": cut_upload_after, "down": cut_download_after}
         self.cuts = 0
@@ -147,7 +157,9 @@ class CuttingProxy:
                 return
             upstream = socket.create_connection(self.upstream)
             threading.Thread(target=self._pump, args=(client, upstream, "up"), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, "down"), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(upstream, client, "down"), daemon=True
+            ).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, direction: str) -> None:
         moved = 0
@@ -176,7 +188,12 @@ class CuttingProxy:
 
 @pytest.mark.parametrize("direction", ["upload", "download"])
 def test_interrupted_transfer_resumes_to_an_identical_file(
-    endpoint: str, admin: Account, folder: str, tmp_path: Path, direction: str, caplog: pytest.LogCaptureFixture
+    endpoint: str,
+    admin: Account,
+    folder: str,
+    tmp_path: Path,
+    direction: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="ai_backend_client.transfer")
     size = 24 * 2**20 + 7
@@ -211,7 +228,12 @@ def test_interrupted_transfer_resumes_to_an_identical_file(
 
 
 def test_share_with_another_user_and_clone(
-    endpoint: str, admin_session: Session, admin: Account, user: Account, folder: str, tmp_path: Path
+    endpoint: str,
+    admin_session: Session,
+    admin: Account,
+    user: Account,
+    folder: str,
+    tmp_path: Path,
 ) -> None:
     if not user.access_key:
         pytest.skip("no second user configured (AIBC_USER_ACCESS_KEY)")

@@ -37,7 +37,9 @@ class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         for i in range(0, limit, 4096):
             yield self.data[i : min(i + 4096, limit)]
         if self.cut is not None:
-            raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body"
+            )
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._blocks()
@@ -83,7 +85,9 @@ class FakeBackend:
             return self._manager(request, body, query)
         return self._storage(request, body, query)
 
-    def _manager(self, request: httpx.Request, body: bytes, query: dict[str, str]) -> httpx.Response:
+    def _manager(
+        self, request: httpx.Request, body: bytes, query: dict[str, str]
+    ) -> httpx.Response:
         path = request.url.path
         params = json.loads(body) if body else query
         if path == "/":
@@ -100,7 +104,13 @@ class FakeBackend:
             target = params["path"]
             is_dir = any(k.startswith(target.rstrip("/") + "/") for k in self.files)
             if target not in self.files and not is_dir:
-                return httpx.Response(404, json={"title": "File not found", "type": "https://api.backend.ai/probs/storage/file-not-found"})
+                return httpx.Response(
+                    404,
+                    json={
+                        "title": "File not found",
+                        "type": "https://api.backend.ai/probs/storage/file-not-found",
+                    },
+                )
             token = self._token()
             self.downloads[token] = target
             return httpx.Response(200, json={"token": token, "url": self.storage_url + "/download"})
@@ -109,11 +119,20 @@ class FakeBackend:
             items = []
             for p, data in self.files.items():
                 if posixpath.dirname(p) == ("" if base == "." else base):
-                    items.append({"name": posixpath.basename(p), "type": "FILE", "size": len(data), "mode": "644"})
+                    items.append(
+                        {
+                            "name": posixpath.basename(p),
+                            "type": "FILE",
+                            "size": len(data),
+                            "mode": "644",
+                        }
+                    )
             return httpx.Response(200, json={"items": items, "files": "[]"})
         return httpx.Response(404, json={"type": "https://api.backend.ai/probs/url-not-found"})
 
-    def _storage(self, request: httpx.Request, body: bytes, query: dict[str, str]) -> httpx.Response:
+    def _storage(
+        self, request: httpx.Request, body: bytes, query: dict[str, str]
+    ) -> httpx.Response:
         path = request.url.path
         token = query.get("token", "")
         if path == "/upload":
@@ -121,10 +140,19 @@ class FakeBackend:
             if session is None:
                 return httpx.Response(
                     404,
-                    json={"title": "No such upload session", "type": "https://api.backend.ai/probs/storage/no-such-upload-session"},
+                    json={
+                        "title": "No such upload session",
+                        "type": "https://api.backend.ai/probs/storage/no-such-upload-session",
+                    },
                 )
             if request.method == "HEAD":
-                return httpx.Response(200, headers={"Upload-Offset": str(len(session.data)), "Upload-Length": str(session.size)})
+                return httpx.Response(
+                    200,
+                    headers={
+                        "Upload-Offset": str(len(session.data)),
+                        "Upload-Length": str(session.size),
+                    },
+                )
             if request.method == "PATCH":
                 offset = int(request.headers["Upload-Offset"])
                 if offset != len(session.data):
@@ -144,8 +172,12 @@ class FakeBackend:
             if target is None:
                 return httpx.Response(401, json={"title": "invalid token"})
             if query.get("archive") == "true":
-                data = b"PK-fake-zip:" + b"".join(v for k, v in sorted(self.files.items()) if k.startswith(target + "/"))
-                return httpx.Response(200, stream=_CutStream(data, None), headers={"Content-Type": "application/zip"})
+                data = b"PK-fake-zip:" + b"".join(
+                    v for k, v in sorted(self.files.items()) if k.startswith(target + "/")
+                )
+                return httpx.Response(
+                    200, stream=_CutStream(data, None), headers={"Content-Type": "application/zip"}
+                )
             data = self.files[target]
             cut = self.cut_get.pop(0) if self.cut_get else None
             rng = request.headers.get("Range")
@@ -160,5 +192,7 @@ class FakeBackend:
                         "Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}",
                     },
                 )
-            return httpx.Response(200, stream=_CutStream(data, cut), headers={"Content-Length": str(len(data))})
+            return httpx.Response(
+                200, stream=_CutStream(data, cut), headers={"Content-Length": str(len(data))}
+            )
         return httpx.Response(405)

@@ -29,7 +29,10 @@ def probe() -> None:
 def test_ls_json_and_console() -> None:
     probe()
     respx.get(f"{EP}/folders/data/files").respond(
-        json={"items": [{"name": "a.txt", "type": "FILE", "size": 3, "mode": "644", "modified": "t"}], "files": "[]"}
+        json={
+            "items": [{"name": "a.txt", "type": "FILE", "size": 3, "mode": "644", "modified": "t"}],
+            "files": "[]",
+        }
     )
     result = CliRunner().invoke(cli, ["--output", "json", "vfolder", "ls", "data", "sub"])
     assert result.exit_code == 0, result.output
@@ -43,7 +46,11 @@ def test_ls_json_and_console() -> None:
 def test_server_error_is_one_line_and_exit_1() -> None:
     probe()
     respx.get(f"{EP}/folders/nope").respond(
-        404, json={"type": "https://api.backend.ai/probs/object-not-found", "title": "No such virtual folder."}
+        404,
+        json={
+            "type": "https://api.backend.ai/probs/object-not-found",
+            "title": "No such virtual folder.",
+        },
     )
     result = CliRunner().invoke(cli, ["vfolder", "info", "nope"])
     assert result.exit_code == 1
@@ -52,17 +59,23 @@ def test_server_error_is_one_line_and_exit_1() -> None:
 
 
 @respx.mock
-def test_upload_missing_local_file_sends_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_missing_local_file_sends_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     route = respx.post(f"{EP}/folders/data/request-upload")
-    result = CliRunner().invoke(cli, ["--output", "json", "vfolder", "upload", "data", "missing.bin"])
+    result = CliRunner().invoke(
+        cli, ["--output", "json", "vfolder", "upload", "data", "missing.bin"]
+    )
     assert result.exit_code == 1
     assert "no such file" in json.loads(result.stdout)["error"]
     assert not route.called
 
 
 @respx.mock
-def test_download_escape_and_existing_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_escape_and_existing_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.txt").write_text("mine")
     probe()
@@ -82,9 +95,17 @@ def test_bad_chunk_size_is_a_usage_error() -> None:
 def test_dotfile_create_from_stdin_and_get(tmp_path: Path) -> None:
     probe()
     create = respx.post(f"{EP}/user-config/dotfiles").respond(json={})
-    respx.get(f"{EP}/user-config/dotfiles").respond(json={"path": ".vimrc", "perm": "644", "data": "set nu\n"})
-    result = CliRunner().invoke(cli, ["dotfile", "create", ".vimrc", "--perm", "644"], input="set nu\n")
+    respx.get(f"{EP}/user-config/dotfiles").respond(
+        json={"path": ".vimrc", "perm": "644", "data": "set nu\n"}
+    )
+    result = CliRunner().invoke(
+        cli, ["dotfile", "create", ".vimrc", "--perm", "644"], input="set nu\n"
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads(create.calls[0].request.content) == {"data": "set nu\n", "path": ".vimrc", "permission": "644"}
+    assert json.loads(create.calls[0].request.content) == {
+        "data": "set nu\n",
+        "path": ".vimrc",
+        "permission": "644",
+    }
     result = CliRunner().invoke(cli, ["dotfile", "get", ".vimrc"])
     assert result.stdout == "set nu\n"

@@ -27,54 +27,140 @@ STORAGE_OPS = {
 # operationIds the seed API and CLI call over v8 (REST); each needs a typed 2xx answer, or is
 # binary / 204 / a stream by design.
 SDK_OPERATIONS = [
-    "root.hello", "root.handle_gql",
-    "server.login", "server.logout",
-    "auth.authorize", "auth.signup", "auth.update_password", "auth.update_password_no_auth",
-    "auth.update_full_name", "auth.get_role", "auth.get_ssh_keypair",
-    "auth.generate_ssh_keypair", "auth.upload_ssh_keypair",
-    "session.create_from_params", "session.create_from_template", "session.create_cluster",
-    "session.get_info", "session.destroy", "session.restart", "session.rename_session",
-    "session.interrupt", "session.complete", "session.execute", "session.get_container_logs",
-    "session.list_files", "session.upload_files", "session.download_files",
-    "session.download_single", "session.get_task_logs.2", "session.match_sessions",
-    "session.get_direct_access_info", "session.start_service", "session.shutdown_service",
+    "root.hello",
+    "root.handle_gql",
+    "server.login",
+    "server.logout",
+    "auth.authorize",
+    "auth.signup",
+    "auth.update_password",
+    "auth.update_password_no_auth",
+    "auth.update_full_name",
+    "auth.get_role",
+    "auth.get_ssh_keypair",
+    "auth.generate_ssh_keypair",
+    "auth.upload_ssh_keypair",
+    "session.create_from_params",
+    "session.create_from_template",
+    "session.create_cluster",
+    "session.get_info",
+    "session.destroy",
+    "session.restart",
+    "session.rename_session",
+    "session.interrupt",
+    "session.complete",
+    "session.execute",
+    "session.get_container_logs",
+    "session.list_files",
+    "session.upload_files",
+    "session.download_files",
+    "session.download_single",
+    "session.get_task_logs.2",
+    "session.match_sessions",
+    "session.get_direct_access_info",
+    "session.start_service",
+    "session.shutdown_service",
     "session.get_dependency_graph",
-    "stream.get_stream_apps", "stream.stream_execute", "stream.stream_pty", "stream.stream_proxy.2",
-    "events.push_session_events", "events.push_background_task_events",
-    "folders.create", "folders.list_folders", "folders.delete_by_id", "folders.get_info",
-    "folders.delete_by_name", "folders.rename_vfolder", "folders.update_vfolder_options",
-    "folders.mkdir", "folders.create_upload_session", "folders.create_download_session",
-    "folders.move_file", "folders.rename_file", "folders.delete_files", "folders.list_files",
-    "folders.invite", "folders.invitations", "folders.accept_invitation",
-    "folders.delete_invitation", "folders.list_sent_invitations", "folders.update_invitation",
-    "folders.share", "folders.unshare", "folders.leave", "folders.clone", "folders.list_hosts",
-    "folders.list_all_hosts", "folders.list_allowed_types", "folders.get_fstab_contents",
-    "folders.list_mounts", "folders.mount_host", "folders.umount_host",
-    "folders.get_volume_perf_metric", "folders.get_vfolder_id", "folders.list_shared_vfolders",
-    "folders.update_shared_vfolder", "folders.get_quota", "folders.update_quota",
+    "stream.get_stream_apps",
+    "stream.stream_execute",
+    "stream.stream_pty",
+    "stream.stream_proxy.2",
+    "events.push_session_events",
+    "events.push_background_task_events",
+    "folders.create",
+    "folders.list_folders",
+    "folders.delete_by_id",
+    "folders.get_info",
+    "folders.delete_by_name",
+    "folders.rename_vfolder",
+    "folders.update_vfolder_options",
+    "folders.mkdir",
+    "folders.create_upload_session",
+    "folders.create_download_session",
+    "folders.move_file",
+    "folders.rename_file",
+    "folders.delete_files",
+    "folders.list_files",
+    "folders.invite",
+    "folders.invitations",
+    "folders.accept_invitation",
+    "folders.delete_invitation",
+    "folders.list_sent_invitations",
+    "folders.update_invitation",
+    "folders.share",
+    "folders.unshare",
+    "folders.leave",
+    "folders.clone",
+    "folders.list_hosts",
+    "folders.list_all_hosts",
+    "folders.list_allowed_types",
+    "folders.get_fstab_contents",
+    "folders.list_mounts",
+    "folders.mount_host",
+    "folders.umount_host",
+    "folders.get_volume_perf_metric",
+    "folders.get_vfolder_id",
+    "folders.list_shared_vfolders",
+    "folders.update_shared_vfolder",
+    "folders.get_quota",
+    "folders.update_quota",
     "folders.get_usage",
-    "user-config.create", "user-config.list_or_get", "user-config.update", "user-config.delete",
-    "user-config.get_bootstrap_script", "user-config.update_bootstrap_script",
-    "group-config.create", "group-config.list_or_get", "group-config.update", "group-config.delete",
-    "domain-config.create", "domain-config.list_or_get", "domain-config.update",
+    "user-config.create",
+    "user-config.list_or_get",
+    "user-config.update",
+    "user-config.delete",
+    "user-config.get_bootstrap_script",
+    "user-config.update_bootstrap_script",
+    "group-config.create",
+    "group-config.list_or_get",
+    "group-config.update",
+    "group-config.delete",
+    "domain-config.create",
+    "domain-config.list_or_get",
+    "domain-config.update",
     "domain-config.delete",
-    "template/session.create", "template/session.list_template", "template/session.get",
-    "template/session.put", "template/session.delete",
-    "resource.list_presets", "resource.check_presets", "resource.recalculate_usage",
-    "resource.usage_per_month", "resource.usage_per_period", "resource.user_month_stats",
-    "resource.admin_month_stats", "resource.get_watcher_status", "resource.watcher_agent_start",
-    "resource.watcher_agent_stop", "resource.watcher_agent_restart",
-    "config.get_resource_slots", "config.get_vfolder_types", "config.get_docker_registries",
-    "config.get_config", "config.set_config", "config.delete_config",
-    "manager.fetch_manager_status", "manager.update_manager_status", "manager.get_announcement",
-    "manager.update_announcement", "manager.perform_scheduler_ops",
-    "logs/error.list_logs", "logs/error.append", "logs/error.mark_cleared",
-    "scaling-groups.list_available_sgroups", "scaling-groups.get_wsproxy_version",
+    "template/session.create",
+    "template/session.list_template",
+    "template/session.get",
+    "template/session.put",
+    "template/session.delete",
+    "resource.list_presets",
+    "resource.check_presets",
+    "resource.recalculate_usage",
+    "resource.usage_per_month",
+    "resource.usage_per_period",
+    "resource.user_month_stats",
+    "resource.admin_month_stats",
+    "resource.get_watcher_status",
+    "resource.watcher_agent_start",
+    "resource.watcher_agent_stop",
+    "resource.watcher_agent_restart",
+    "config.get_resource_slots",
+    "config.get_vfolder_types",
+    "config.get_docker_registries",
+    "config.get_config",
+    "config.set_config",
+    "config.delete_config",
+    "manager.fetch_manager_status",
+    "manager.update_manager_status",
+    "manager.get_announcement",
+    "manager.update_announcement",
+    "manager.perform_scheduler_ops",
+    "logs/error.list_logs",
+    "logs/error.append",
+    "logs/error.mark_cleared",
+    "scaling-groups.list_available_sgroups",
+    "scaling-groups.get_wsproxy_version",
     *STORAGE_OPS,
 ]
 UNSIGNED_OPS = {
-    "root.hello", "auth.authorize", "auth.signup", "auth.update_password_no_auth",
-    "server.login", "server.logout", *STORAGE_OPS,
+    "root.hello",
+    "auth.authorize",
+    "auth.signup",
+    "auth.update_password_no_auth",
+    "server.login",
+    "server.logout",
+    *STORAGE_OPS,
 }
 BINARY_MEDIA = {"application/octet-stream", "text/plain", "multipart/mixed"}
 
@@ -116,14 +202,18 @@ def _operations(spec: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any
     for path, item in spec["paths"].items():
         for method, op in item.items():
             if method in HTTP_METHODS:
-                found.setdefault(op.get("operationId", f"<none {method} {path}>"), (method, path, op))
+                found.setdefault(
+                    op.get("operationId", f"<none {method} {path}>"), (method, path, op)
+                )
     return found
 
 
 def test_merged_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
     from openapi_spec_validator import OpenAPIV31SpecValidator
 
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in OpenAPIV31SpecValidator(spec).iter_errors()]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}" for e in OpenAPIV31SpecValidator(spec).iter_errors()
+    ]
     assert errors == []
     assert spec["openapi"].startswith("3.1")
 
@@ -196,7 +286,9 @@ def test_sdk_operation_has_a_typed_success_answer(spec: dict[str, Any], op_id: s
         content = response.get("content")
         if not content:
             # Body-less by design: 204, 201 with an empty body, or headers-only (HEAD, tus).
-            assert code in {"201", "204"} or op_id in STORAGE_OPS or op_id == "session.get_task_logs", op_id
+            assert (
+                code in {"201", "204"} or op_id in STORAGE_OPS or op_id == "session.get_task_logs"
+            ), op_id
             continue
         for media, media_obj in content.items():
             if media in BINARY_MEDIA or media.startswith("application/offset"):
@@ -211,7 +303,12 @@ def test_stream_operations_are_marked(spec: dict[str, Any]) -> None:
     operations = _operations(spec)
     assert operations["events.push_session_events"][2]["x-backendai-stream"] == "sse"
     assert operations["events.push_background_task_events"][2]["x-backendai-stream"] == "sse"
-    for op_id in ("stream.stream_execute", "stream.stream_pty", "stream.stream_proxy", "stream.stream_proxy.2"):
+    for op_id in (
+        "stream.stream_execute",
+        "stream.stream_pty",
+        "stream.stream_proxy",
+        "stream.stream_proxy.2",
+    ):
         assert operations[op_id][2]["x-backendai-stream"] == "websocket"
     assert "x-backendai-stream" not in operations["stream.get_stream_apps"][2]
 

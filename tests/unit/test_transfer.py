@@ -34,12 +34,18 @@ def cfg(**kw: Any) -> APIConfig:
 
 
 def sync_session(fake: FakeBackend, **kw: Any) -> Session:
-    return Session(config=cfg(**kw), http_client=httpx.Client(transport=httpx.MockTransport(fake.sync_handler)), max_retries=0)
+    return Session(
+        config=cfg(**kw),
+        http_client=httpx.Client(transport=httpx.MockTransport(fake.sync_handler)),
+        max_retries=0,
+    )
 
 
 def async_session(fake: FakeBackend, **kw: Any) -> AsyncSession:
     return AsyncSession(
-        config=cfg(**kw), http_client=httpx.AsyncClient(transport=httpx.MockTransport(fake.async_handler)), max_retries=0
+        config=cfg(**kw),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(fake.async_handler)),
+        max_retries=0,
     )
 
 
@@ -68,7 +74,14 @@ def make_tree(root: Path) -> dict[str, bytes]:
 # -- pure helpers ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("a/b.txt", "a/b.txt"), ("/a//b/./c", "a/b/c"), (".", "."), ("", "."), ("a/../b", "b"), ("/", ".")],
+    [
+        ("a/b.txt", "a/b.txt"),
+        ("/a//b/./c", "a/b/c"),
+        (".", "."),
+        ("", "."),
+        ("a/../b", "b"),
+        ("/", "."),
+    ],
 )
 def test_remote_path_normalises(given: str, expected: str) -> None:
     assert remote_path(given) == expected
@@ -80,18 +93,28 @@ def test_remote_path_refuses_escape(bad: str) -> None:
         remote_path(bad)
 
 
-def test_plan_uploads_recurses_with_posix_remote_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_uploads_recurses_with_posix_remote_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_tree(tmp_path)
     monkeypatch.chdir(tmp_path)
     items = plan_uploads(["data"])
-    assert [(i.remote, i.size) for i in items] == [("data/big.bin", 300_000), ("data/empty", 0), ("data/sub/a.txt", 6)]
+    assert [(i.remote, i.size) for i in items] == [
+        ("data/big.bin", 300_000),
+        ("data/empty", 0),
+        ("data/sub/a.txt", 6),
+    ]
     # basedir: remote paths are relative to it; a source given relative to basedir works too
     items = plan_uploads([tmp_path / "data" / "sub"], basedir=tmp_path / "data")
     assert [i.remote for i in items] == ["sub/a.txt"]
-    assert [i.remote for i in plan_uploads(["sub/a.txt"], basedir=tmp_path / "data")] == ["sub/a.txt"]
+    assert [i.remote for i in plan_uploads(["sub/a.txt"], basedir=tmp_path / "data")] == [
+        "sub/a.txt"
+    ]
 
 
-def test_plan_uploads_rejects_missing_and_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_uploads_rejects_missing_and_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_tree(tmp_path)
     monkeypatch.chdir(tmp_path / "data")
     with pytest.raises(LocalPathError, match="no such file"):
@@ -120,9 +143,17 @@ def test_split_url() -> None:
 def test_address_map_rules() -> None:
     url = "http://10.0.0.5:6021/upload"
     assert rewrite_storage_url(url, {}) == url
-    assert rewrite_storage_url(url, {url: "http://127.0.0.1:9/upload"}) == "http://127.0.0.1:9/upload"
-    assert rewrite_storage_url(url, {"http://10.0.0.5:6021": "https://sp.example"}) == "https://sp.example/upload"
-    assert rewrite_storage_url(url, {"10.0.0.5:6021": "127.0.0.1:7000"}) == "http://127.0.0.1:7000/upload"
+    assert (
+        rewrite_storage_url(url, {url: "http://127.0.0.1:9/upload"}) == "http://127.0.0.1:9/upload"
+    )
+    assert (
+        rewrite_storage_url(url, {"http://10.0.0.5:6021": "https://sp.example"})
+        == "https://sp.example/upload"
+    )
+    assert (
+        rewrite_storage_url(url, {"10.0.0.5:6021": "127.0.0.1:7000"})
+        == "http://127.0.0.1:7000/upload"
+    )
     assert rewrite_storage_url(url, {"10.0.0.5": "proxy"}) == "http://proxy:6021/upload"
     with pytest.raises(TransferError, match="no url matches"):
         rewrite_storage_url(url, {"http://other:6021": "http://x"})
@@ -169,23 +200,31 @@ def test_partial_file_permission_error_is_clear(tmp_path: Path) -> None:
 
 
 # -- upload ------------------------------------------------------------------------------------
-def test_upload_every_file_in_chunks_without_signature(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_every_file_in_chunks_without_signature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = make_tree(tmp_path)
     monkeypatch.chdir(tmp_path)
     fake = FakeBackend()
     seen: list[tuple[int, int | None, str]] = []
     with sync_session(fake) as s:
-        written = s.VFolder("vf").upload(["data"], chunk_size=64 * 1024, progress=lambda d, t, f: seen.append((d, t, f)))
+        written = s.VFolder("vf").upload(
+            ["data"], chunk_size=64 * 1024, progress=lambda d, t, f: seen.append((d, t, f))
+        )
     assert written == sorted(files)
     assert fake.files == files
     storage = [r for r in fake.requests if str(r.url).startswith(STORAGE)]
-    assert storage and all("Authorization" not in r.headers and "X-BackendAI-Version" not in r.headers for r in storage)
+    assert storage and all(
+        "Authorization" not in r.headers and "X-BackendAI-Version" not in r.headers for r in storage
+    )
     assert max(fake.patch_sizes) == 64 * 1024  # bounded chunks
     assert seen[-1] == (6, 6, "data/sub/a.txt")
     assert (300_000, 300_000, "data/big.bin") in seen
 
 
-async def test_upload_resumes_from_head_offset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_upload_resumes_from_head_offset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = os.urandom(200_000)
     (tmp_path / "f.bin").write_bytes(data)
     monkeypatch.chdir(tmp_path)
@@ -201,7 +240,9 @@ async def test_upload_resumes_from_head_offset(tmp_path: Path, monkeypatch: pyte
     assert [r.headers["Upload-Offset"] for r in patches] == ["0", "10000", "10000", "141072"]
 
 
-def test_upload_gives_up_after_max_attempts_without_leaking_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_gives_up_after_max_attempts_without_leaking_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "f.bin").write_bytes(b"x" * 1000)
     monkeypatch.chdir(tmp_path)
     fake = FakeBackend()
@@ -254,7 +295,9 @@ async def test_async_download_restarts_when_range_is_ignored(tmp_path: Path) -> 
     fake.ignore_range = True
     seen: list[int] = []
     async with async_session(fake) as s:
-        await s.VFolder("vf").download(["f.bin"], basedir=tmp_path, progress=lambda d, t, f: seen.append(d))
+        await s.VFolder("vf").download(
+            ["f.bin"], basedir=tmp_path, progress=lambda d, t, f: seen.append(d)
+        )
     assert (tmp_path / "f.bin").read_bytes() == data
     assert 0 in seen[1:]  # progress went back to zero when the server resent everything
 
@@ -281,7 +324,9 @@ def test_download_does_not_overwrite_unless_asked(tmp_path: Path) -> None:
     assert (tmp_path / "f.bin").read_bytes() == b"new"
 
 
-def test_download_missing_remote_and_escape(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_download_missing_remote_and_escape(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeBackend()
     caplog.set_level(logging.DEBUG)
     with sync_session(fake) as s:
@@ -302,7 +347,9 @@ def test_directory_download_as_archive(tmp_path: Path) -> None:
     assert out[0].read_bytes() == b"PK-fake-zip:AB"
 
 
-def test_tokens_never_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_tokens_never_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     (tmp_path / "f.bin").write_bytes(b"q" * 5000)
     monkeypatch.chdir(tmp_path)

@@ -19,7 +19,9 @@ EP = "http://manager.test"
 
 def session(version: str) -> Session:
     respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
-    return Session(config=APIConfig(endpoint=EP, access_key="AKIATEST", secret_key="s"), max_retries=0)
+    return Session(
+        config=APIConfig(endpoint=EP, access_key="AKIATEST", secret_key="s"), max_retries=0
+    )
 
 
 def body(route: respx.Route, i: int = -1) -> Any:
@@ -28,7 +30,9 @@ def body(route: respx.Route, i: int = -1) -> Any:
 
 @respx.mock
 def test_delete_on_v8_empties_the_trash_bin() -> None:
-    info = respx.get(f"{EP}/folders/data").respond(json={"name": "data", "id": "0123456789abcdef0123456789abcdef"})
+    info = respx.get(f"{EP}/folders/data").respond(
+        json={"name": "data", "id": "0123456789abcdef0123456789abcdef"}
+    )
     soft = respx.delete(f"{EP}/folders/data").respond(204)
     hard = respx.post(f"{EP}/folders/delete-from-trash-bin").respond(204)
     with session("v8.20240915") as s:
@@ -59,8 +63,12 @@ def test_invite_field_name_per_version() -> None:
 
 @respx.mock
 def test_create_and_list_are_typed() -> None:
-    create = respx.post(f"{EP}/folders").respond(201, json={"id": "ab", "name": "d", "host": "local:volume1"})
-    respx.get(f"{EP}/folders").respond(json=[{"name": "d", "id": "ab", "is_owner": True, "new_field": 1}])
+    create = respx.post(f"{EP}/folders").respond(
+        201, json={"id": "ab", "name": "d", "host": "local:volume1"}
+    )
+    respx.get(f"{EP}/folders").respond(
+        json=[{"name": "d", "id": "ab", "is_owner": True, "new_field": 1}]
+    )
     with session("v8.20240915") as s:
         created = s.VFolder.create("d", host="local:volume1", cloneable=True)
         assert isinstance(created, m.CreateVFolderResponse) and created.host == "local:volume1"
@@ -68,7 +76,13 @@ def test_create_and_list_are_typed() -> None:
         assert isinstance(item, m.VFolderListItem) and item.is_owner and item["new_field"] == 1
         with pytest.raises(BackendClientError):
             s.VFolder.create("")
-    assert body(create, 0) == {"name": "d", "host": "local:volume1", "usage_mode": "general", "permission": "rw", "cloneable": True}
+    assert body(create, 0) == {
+        "name": "d",
+        "host": "local:volume1",
+        "usage_mode": "general",
+        "permission": "rw",
+        "cloneable": True,
+    }
 
 
 @respx.mock
@@ -105,8 +119,12 @@ async def test_clone_follows_the_background_task() -> None:
         200, content=sse.encode(), headers={"Content-Type": "text/event-stream"}
     )
     seen: list[tuple[str, float | None]] = []
-    async with AsyncSession(config=APIConfig(endpoint=EP, access_key="AKIATEST", secret_key="s")) as s:
-        cloned = await s.VFolder("data").clone("copy", "local:volume1", progress=lambda p: seen.append((p.event, p.current_progress)))
+    async with AsyncSession(
+        config=APIConfig(endpoint=EP, access_key="AKIATEST", secret_key="s")
+    ) as s:
+        cloned = await s.VFolder("data").clone(
+            "copy", "local:volume1", progress=lambda p: seen.append((p.event, p.current_progress))
+        )
     assert cloned.name == "copy"
     assert seen == [("bgtask_updated", 1.0), ("bgtask_done", None)]
     assert events.calls[0].request.url.params["task_id"] == "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"
@@ -114,9 +132,13 @@ async def test_clone_follows_the_background_task() -> None:
 
 @respx.mock
 def test_failed_clone_raises() -> None:
-    respx.post(f"{EP}/folders/data/clone").respond(201, json={"name": "copy", "bgtask_id": "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"})
+    respx.post(f"{EP}/folders/data/clone").respond(
+        201, json={"name": "copy", "bgtask_id": "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"}
+    )
     respx.get(f"{EP}/events/background-task").respond(
-        200, content=b'event: task_failed\ndata: {"message": "disk full"}\n\n', headers={"Content-Type": "text/event-stream"}
+        200,
+        content=b'event: task_failed\ndata: {"message": "disk full"}\n\n',
+        headers={"Content-Type": "text/event-stream"},
     )
     with session("v8.20240915") as s, pytest.raises(Exception, match="disk full"):
         s.VFolder("data").clone("copy", "local:volume1", wait=True)
@@ -125,11 +147,20 @@ def test_failed_clone_raises() -> None:
 @respx.mock
 def test_dotfile_scopes() -> None:
     user = respx.post(f"{EP}/user-config/dotfiles").respond(json={})
-    group = respx.get(f"{EP}/group-config/dotfiles").respond(json=[{"path": ".a", "permission": "755", "data": "x"}])
-    domain = respx.get(f"{EP}/domain-config/dotfiles").respond(json={"path": ".b", "perm": "644", "data": "y"})
+    group = respx.get(f"{EP}/group-config/dotfiles").respond(
+        json=[{"path": ".a", "permission": "755", "data": "x"}]
+    )
+    domain = respx.get(f"{EP}/domain-config/dotfiles").respond(
+        json={"path": ".b", "perm": "644", "data": "y"}
+    )
     with session("v8.20240915") as s:
         s.Dotfile.create("x", ".a", "644", owner_access_key="AKIAOTHER")
-        assert body(user) == {"data": "x", "path": ".a", "permission": "644", "owner_access_key": "AKIAOTHER"}
+        assert body(user) == {
+            "data": "x",
+            "path": ".a",
+            "permission": "644",
+            "owner_access_key": "AKIAOTHER",
+        }
         (item,) = s.Dotfile.list_dotfiles(group="g1", domain="default")
         assert item.path == ".a"
         got = s.Dotfile(".b", domain="default").get()
@@ -145,4 +176,3 @@ def test_unbound_class_says_how_to_use_it() -> None:
 
     with pytest.raises(BackendClientError, match=r"session\.VFolder"):
         VFolder.list()
-
