@@ -57,7 +57,7 @@ class Operation:
     body_flattened: bool = True
     body_required: bool = False
     content_type: str | None = None  # media type of a raw (non-JSON, non-multipart) body
-    response_kind: Literal["json", "binary", "none"] = "none"
+    response_kind: Literal["json", "binary", "headers", "none"] = "none"
     response_model: str | None = None
     base_url: bool = False
     authenticated: bool = True
@@ -459,9 +459,11 @@ class _Builder:
         responses = op.get("responses") or {}
         success = sorted(code for code in map(str, responses) if re.fullmatch(r"2\d\d", code))
         stem = class_name(operation.tag) + class_name(operation.method_name)
+        declares_headers = False
         for code in success:
             response = self.resolve(responses.get(code) or responses.get(int(code)), where)
             content = (response or {}).get("content") or {}
+            declares_headers = declares_headers or bool((response or {}).get("headers"))
             media = _pick_media(content)
             if media is None:
                 continue
@@ -472,7 +474,8 @@ class _Builder:
             else:
                 operation.response_kind = "binary"
             return
-        operation.response_kind = "none"
+        # A bodiless answer whose meaning is in its headers (tus Upload-Offset, ...) returns them.
+        operation.response_kind = "headers" if declares_headers else "none"
 
     def _finish_params(self, operation: Operation, where: str) -> list[Param]:
         """Order the keywords (path, query, body, header) and make their names unique."""

@@ -10535,7 +10535,7 @@ class StorageResource(SyncAPIResource):
         base_url: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Report the tus protocol capabilities of the storage proxy.
 
         ``OPTIONS /upload`` (operation ``storage.tus_options``).
@@ -10545,16 +10545,17 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "OPTIONS",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             headers=extra_headers,
             base_url=base_url,
             authenticated=False,
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def tus_check_session(
@@ -10564,7 +10565,7 @@ class StorageResource(SyncAPIResource):
         token: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Report the current offset and total length of an upload session.
 
         ``HEAD /upload`` (operation ``storage.tus_check_session``).
@@ -10575,10 +10576,10 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "HEAD",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -10589,6 +10590,7 @@ class StorageResource(SyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def tus_upload_part(
@@ -10601,7 +10603,7 @@ class StorageResource(SyncAPIResource):
         tus_resumable: Literal["1.0.0"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Append a chunk to an upload session (tus 1.0.0 core protocol).
 
         No creation step: the session was opened by `folders.create_upload_session`. Send chunks in
@@ -10623,10 +10625,10 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "PATCH",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -10646,6 +10648,7 @@ class StorageResource(SyncAPIResource):
             idempotent=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def download(
@@ -10715,7 +10718,7 @@ class AsyncStorageResource(AsyncAPIResource):
         base_url: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Report the tus protocol capabilities of the storage proxy.
 
         ``OPTIONS /upload`` (operation ``storage.tus_options``).
@@ -10725,16 +10728,17 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "OPTIONS",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             headers=extra_headers,
             base_url=base_url,
             authenticated=False,
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     async def tus_check_session(
@@ -10744,7 +10748,7 @@ class AsyncStorageResource(AsyncAPIResource):
         token: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Report the current offset and total length of an upload session.
 
         ``HEAD /upload`` (operation ``storage.tus_check_session``).
@@ -10755,10 +10759,10 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "HEAD",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -10769,6 +10773,7 @@ class AsyncStorageResource(AsyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     async def tus_upload_part(
@@ -10781,7 +10786,7 @@ class AsyncStorageResource(AsyncAPIResource):
         tus_resumable: Literal["1.0.0"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Append a chunk to an upload session (tus 1.0.0 core protocol).
 
         No creation step: the session was opened by `folders.create_upload_session`. Send chunks in
@@ -10803,10 +10808,10 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "PATCH",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -10826,6 +10831,7 @@ class AsyncStorageResource(AsyncAPIResource):
             idempotent=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def download(

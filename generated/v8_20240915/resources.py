@@ -14322,7 +14322,7 @@ class StorageResource(SyncAPIResource):
         token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """tus capabilities (tus OPTIONS)
 
         ``OPTIONS /upload`` (operation ``storage.tus_options``).
@@ -14333,10 +14333,10 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "OPTIONS",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14348,6 +14348,7 @@ class StorageResource(SyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def tus_check_session(
@@ -14357,7 +14358,7 @@ class StorageResource(SyncAPIResource):
         token: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Current offset of an upload (tus HEAD)
 
         Tells how many bytes of the upload session are stored, to resume an upload.
@@ -14371,10 +14372,10 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "HEAD",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14386,6 +14387,7 @@ class StorageResource(SyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def tus_upload_part(
@@ -14398,7 +14400,7 @@ class StorageResource(SyncAPIResource):
         upload_offset: int,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Upload one chunk (tus PATCH)
 
         Appends the body at `Upload-Offset` to the upload session named by `token`. When the file
@@ -14419,10 +14421,10 @@ class StorageResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return self._client.request(
+        response = self._client.request(
             "PATCH",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14441,6 +14443,7 @@ class StorageResource(SyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def download(
@@ -14511,7 +14514,7 @@ class AsyncStorageResource(AsyncAPIResource):
         token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """tus capabilities (tus OPTIONS)
 
         ``OPTIONS /upload`` (operation ``storage.tus_options``).
@@ -14522,10 +14525,10 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "OPTIONS",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14537,6 +14540,7 @@ class AsyncStorageResource(AsyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     async def tus_check_session(
@@ -14546,7 +14550,7 @@ class AsyncStorageResource(AsyncAPIResource):
         token: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Current offset of an upload (tus HEAD)
 
         Tells how many bytes of the upload session are stored, to resume an upload.
@@ -14560,10 +14564,10 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "HEAD",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14575,6 +14579,7 @@ class AsyncStorageResource(AsyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     async def tus_upload_part(
@@ -14587,7 +14592,7 @@ class AsyncStorageResource(AsyncAPIResource):
         upload_offset: int,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> httpx.Headers:
         """Upload one chunk (tus PATCH)
 
         Appends the body at `Upload-Offset` to the upload session named by `token`. When the file
@@ -14608,10 +14613,10 @@ class AsyncStorageResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        return await self._client.request(
+        response = await self._client.request(
             "PATCH",
             "/upload",
-            cast_to=NoneType,
+            cast_to=httpx.Response,
             params=_query_params(
                 {
                     "token": token,
@@ -14630,6 +14635,7 @@ class AsyncStorageResource(AsyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+        return response.headers
 
     @validate_arguments
     def download(

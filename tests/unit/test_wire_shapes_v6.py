@@ -272,9 +272,10 @@ def test_scaling_groups_query(wire: Client) -> None:
 @respx.mock
 def test_storage_tus_patch_is_unsigned_on_its_own_server(wire: Client) -> None:
     route = respx.patch(f"{SP}/upload").respond(204, headers={"Upload-Offset": "3"})
-    wire.storage.tus_upload_part(
+    headers = wire.storage.tus_upload_part(
         base_url=SP, token="jwt", content=b"abc", upload_offset=0, tus_resumable="1.0.0"
     )
+    assert headers["Upload-Offset"] == "3", "bodiless answers return their headers"
     req = route.calls.last.request
     assert query(route) == "token=jwt"
     assert req.headers["Upload-Offset"] == "0" and req.headers["Tus-Resumable"] == "1.0.0"
