@@ -290,7 +290,8 @@ class BaseClient:
                 url=url,
             ) from None
         try:
-            if issubclass(cast_to, pydantic.BaseModel):
+            # generic aliases such as dict[str, Any] are not classes
+            if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):  # pyright: ignore[reportUnnecessaryIsInstance]
                 return cast(T, cast_to.model_validate(payload))
             return cast(T, _adapter(cast(Any, cast_to)).validate_python(payload))
         except pydantic.ValidationError as e:

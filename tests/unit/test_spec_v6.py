@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 import yaml
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "spec" / "v6.20220315"

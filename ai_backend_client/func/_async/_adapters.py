@@ -71,8 +71,8 @@ async def create_from_params(
         return coerce_model(v8.CreateSessionResponse, resp6)
     return await _v8(session).session.create_from_params(
         **kwargs,
-        type=cast(Any, kind),
-        cluster_mode=cast(Any, cluster_mode),
+        type=kind,
+        cluster_mode=cluster_mode,
         config=v8.SessionCreationConfig.model_validate(dict(config)),
     )
 
