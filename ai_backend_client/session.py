@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ._generated.v8_20240915.client import Client as ClientV8
     from .func._async.admin import Admin as AAdmin
     from .func._async.agent import Agent as AAgent
+    from .func._async.agent_watcher import AgentWatcher as AAgentWatcher
     from .func._async.auth import Auth as AAuth
     from .func._async.compute_session import ComputeSession as AComputeSession
     from .func._async.domain import Domain as ADomain
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from .func._async.vfolder import VFolder as AVFolder
     from .func._sync.admin import Admin as SAdmin
     from .func._sync.agent import Agent as SAgent
+    from .func._sync.agent_watcher import AgentWatcher as SAgentWatcher
     from .func._sync.auth import Auth as SAuth
     from .func._sync.compute_session import ComputeSession as SComputeSession
     from .func._sync.domain import Domain as SDomain
@@ -279,6 +281,12 @@ class Session(BaseSession):
         return Agent.bind(self)
 
     @cached_property
+    def AgentWatcher(self) -> type[SAgentWatcher]:
+        from .func._sync.agent_watcher import AgentWatcher
+
+        return AgentWatcher.bind(self)
+
+    @cached_property
     def Auth(self) -> type[SAuth]:
         from .func._sync.auth import Auth
 
@@ -495,6 +503,12 @@ class AsyncSession(BaseSession):
         from .func._async.agent import Agent
 
         return Agent.bind(self)
+
+    @cached_property
+    def AgentWatcher(self) -> type[AAgentWatcher]:
+        from .func._async.agent_watcher import AgentWatcher
+
+        return AgentWatcher.bind(self)
 
     @cached_property
     def Auth(self) -> type[AAuth]:
