@@ -29,6 +29,7 @@ admin = LazyGroup(
             f"{_M}.keypair:keypair_resource_policy",
             "KeyPair resource policy administration commands.",
         ),
+        "license": LazyEntry(f"{_M}.license:license_", "License administration commands."),
         "manager": LazyEntry(f"{_M}.manager:manager", "Set of manager control operations."),
         "resource": LazyEntry(f"{_M}.resource:resource", "Resource administration commands."),
         "scaling-group": LazyEntry(
@@ -39,5 +40,6 @@ admin = LazyGroup(
         "storage": LazyEntry(f"{_M}.storage:storage", "Storage proxy administration commands."),
         "user": LazyEntry(f"{_M}.user:user", "User administration commands."),
         "vfolder": LazyEntry(f"{_M}.storage:vfolder", "VFolder administration commands."),
+        "watcher": LazyEntry(f"{_M}.watcher:watcher", "Agent watcher commands."),
     },
 )

@@ -1,13 +1,13 @@
-"""``backend.ai admin storage``, ``admin vfolder list``."""
+"""``backend.ai admin storage``; ``admin vfolder`` (list, hosts, fstab, mounts, perf-metric)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from .._output import current, emit_item
+from .._output import as_dict, current, emit_item, emit_json, emit_list, emit_mutation
 from ._common import list_options, show_page
 
 if TYPE_CHECKING:
@@ -98,3 +98,118 @@ def list_vfolders(
                     return
 
         show_page(fetch, every, columns, offset=offset, limit=limit, all_=all_)
+
+
+@vfolder.command(name="list-hosts")
+def list_hosts() -> None:
+    """List all mounted hosts from virtual folder root (every host, not only the allowed ones)."""
+    with current().session() as api:
+        hosts = api.VFolder.list_all_hosts()
+    if current().json:
+        emit_json(as_dict(hosts))
+        return
+    click.echo(f"Default vfolder host: {hosts.default}")
+    click.echo(f"Mounted hosts: {', '.join(hosts.allowed or [])}")
+
+
+@vfolder.command(name="get-fstab-contents")
+@click.option("-a", "--agent-id", default=None, help="Target agent to fetch fstab contents.")
+def get_fstab_contents(agent_id: str | None) -> None:
+    """Get contents of fstab file from a node (the manager's unless --agent-id)."""
+    with current().session() as api:
+        result = api.VFolder.get_fstab_contents(agent_id)
+    if current().json:
+        emit_item(result)
+        return
+    click.echo(f"# fstab of {result.node or '?'} {result.node_id or ''}".rstrip())
+    click.echo(result.content or "")
+
+
+MOUNT_COLUMNS = [
+    ("node", "Node"),
+    ("success", "Success"),
+    ("mounts", "Mounts"),
+    ("message", "Message"),
+]
+
+
+def _mount_rows(result: Any) -> list[dict[str, Any]]:
+    """One row per node of a mounts reply (``manager``, ``storage-proxy``, ``agent:<id>``)."""
+    data = as_dict(result)
+    rows: list[dict[str, Any]] = []
+    for node in ("manager", "storage-proxy"):
+        info = data.get(node)
+        if isinstance(info, dict):
+            rows.append({"node": node, **cast("dict[str, Any]", info)})
+    agents = data.get("agents")
+    if isinstance(agents, dict):
+        for agent_id, info in sorted(cast("dict[str, Any]", agents).items()):
+            row = cast("dict[str, Any]", info) if isinstance(info, dict) else {"message": info}
+            rows.append({"node": f"agent:{agent_id}", **row})
+    return rows
+
+
+@vfolder.command(name="list-mounts")
+def list_mounts() -> None:
+    """List all mounted hosts in virtual folder root, per node."""
+    with current().session() as api:
+        result = api.VFolder.list_mounts()
+    emit_list(_mount_rows(result), MOUNT_COLUMNS)
+
+
+_EDIT_FSTAB = click.option(
+    "--edit-fstab", is_flag=True, help="Edit fstab file to mount permanently."
+)
+
+
+@vfolder.command(name="mount-host")
+@click.argument("fs_location")
+@click.argument("name")
+@click.option("-o", "--options", default=None, help="Mount options.")
+@_EDIT_FSTAB
+def mount_host(fs_location: str, name: str, options: str | None, edit_fstab: bool) -> None:
+    """Mount a host (FS_LOCATION) as NAME in virtual folder root."""
+    with current().session() as api:
+        result = api.VFolder.mount_host(name, fs_location, options, edit_fstab)
+    _report_mounts(result, f"Mounted {fs_location} as {name}.")
+
+
+@vfolder.command(name="umount-host")
+@click.argument("name")
+@_EDIT_FSTAB
+def umount_host(name: str, edit_fstab: bool) -> None:
+    """Unmount a host from virtual folder root."""
+    with current().session() as api:
+        result = api.VFolder.umount_host(name, edit_fstab)
+    _report_mounts(result, f"Unmounted {name}.")
+
+
+def _report_mounts(result: Any, message: str) -> None:
+    """The per-node table (or the mutation envelope); exit 1 when a node reports a failure."""
+    rows = _mount_rows(result)
+    failed = [str(r["node"]) for r in rows if r.get("success") is False]
+    if failed:
+        message = (
+            "Failed on "
+            + ", ".join(failed)
+            + ": "
+            + "; ".join(str(r.get("message") or "-") for r in rows if r.get("success") is False)
+        )
+    if current().json:
+        emit_mutation(not failed, message, nodes=rows)
+    else:
+        emit_list(rows, MOUNT_COLUMNS)
+        emit_mutation(not failed, message)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@vfolder.command(name="perf-metric")
+@click.argument("vfolder_host")
+def perf_metric(vfolder_host: str) -> None:
+    """Show the performance statistics of a vfolder host (e.g. local:volume1)."""
+    with current().session() as api:
+        result = api.VFolder.get_performance_metric(vfolder_host)
+    data = as_dict(result)
+    metric = data.get("metric")
+    emit_item(cast("dict[str, Any]", metric) if isinstance(metric, dict) and metric else data)
