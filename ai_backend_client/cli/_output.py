@@ -79,6 +79,8 @@ class CLIContext:
         self.output: OutputMode = output
         self.debug = debug
         self.skip_sslcert_validation = skip_sslcert_validation
+        #: The first API session of a console-mode command shows the server's announcement.
+        self.announce = output == "console"
 
     def __repr__(self) -> str:
         return (
@@ -93,7 +95,16 @@ class CLIContext:
     def api_config(self) -> APIConfig:
         from ..config import APIConfig
 
-        return APIConfig(skip_sslcert_validation=True if self.skip_sslcert_validation else None)
+        handler = None
+        if self.announce:  # once per command (see cli/_announcement.py)
+            from ._announcement import show_announcement
+
+            handler = show_announcement
+            self.announce = False
+        return APIConfig(
+            skip_sslcert_validation=True if self.skip_sslcert_validation else None,
+            announcement_handler=handler,
+        )
 
     def session(self) -> Session:
         """A blocking API session (use it as a context manager)."""
@@ -109,6 +120,7 @@ class CLIContext:
 
 
 _fallback = CLIContext()
+_fallback.announce = False  # only commands announce
 
 
 def current() -> CLIContext:

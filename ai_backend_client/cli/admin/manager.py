@@ -1,10 +1,11 @@
-"""``backend.ai admin manager`` (status, freeze, unfreeze, scheduler) and ``announcement``."""
+"""``backend.ai admin manager`` (status, freeze, unfreeze, scheduler) and ``announcement``
+(get, update, delete, dismiss)."""
 
 from __future__ import annotations
 
 import click
 
-from .._output import current, emit_item, emit_json, emit_list, print_info
+from .._output import current, emit_item, emit_json, emit_list, emit_mutation, print_info
 from ._common import mutation_done
 
 __all__ = ["announcement", "manager"]
@@ -105,3 +106,19 @@ def delete() -> None:
     with current().session() as api:
         api.Manager.update_announcement(enabled=False)
     mutation_done(None, "Announcement deleted.")
+
+
+@announcement.command()
+def dismiss() -> None:
+    """Do not show the same announcement again."""
+    from .._announcement import dismiss as record_dismissal
+
+    ctx = current()
+    ctx.announce = False  # this command is about it: do not print it first
+    with ctx.session() as api:
+        result = api.Manager.get_announcement()
+    if not result.enabled or not result.message:
+        emit_mutation(True, "There is no announcement to dismiss.", dismissed=False)
+        return
+    path = record_dismissal(result.message)
+    emit_mutation(True, "The current announcement will not be shown again.", state_file=str(path))
