@@ -214,3 +214,36 @@ def test_license_show_is_one_line_exit_1(env: Path) -> None:
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "enterprise" in lines[0]
+
+
+# -- server-logs ------------------------------------------------------------------------------
+@respx.mock
+def test_server_logs_list(env: Path) -> None:
+    _probe()
+    _announcement()
+    entry = {
+        "log_id": "l-1",
+        "created_at": 1700000000.5,
+        "severity": "error",
+        "source": "manager",
+        "user": None,
+        "is_read": False,
+        "message": "boom",
+        "traceback": "File x",
+    }
+    route = respx.get(f"{EP}/logs/error").respond(json={"logs": [entry], "count": 45})
+
+    result = _run("--output", "json", "server-logs", "list", "--mark-read", "-l", "5", "-n", "3")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["count"] == 1 and data["total_count"] == 45
+    assert data["items"][0]["log_id"] == "l-1" and data["items"][0]["traceback"] == "File x"
+    params = route.calls.last.request.url.params
+    assert (params["mark_read"], params["page_size"], params["page_no"]) == ("true", "5", "3")
+
+    result = _run("server-logs", "list")
+    assert result.exit_code == 0, result.output
+    assert "2023-11-14T22:13:20+00:00" in result.stdout and "boom" in result.stdout
+    assert "Page 1 of 3" in result.stderr
+
+    assert _run("server-logs", "list", "-l", "101").exit_code == 2
