@@ -39,6 +39,8 @@ COMMANDS: dict[str, LazyEntry] = {
     "upload": LazyEntry(f"{_S}:upload", 'Alias of "session upload"'),
     "download": LazyEntry(f"{_S}:download", 'Alias of "session download"'),
     "ls": LazyEntry(f"{_S}:ls", 'Alias of "session ls"'),
+    "ssh": LazyEntry("ai_backend_client.cli.ssh:ssh", 'Alias of "session ssh"'),
+    "scp": LazyEntry("ai_backend_client.cli.ssh:scp", 'Alias of "session scp"'),
     "app": LazyEntry(
         "ai_backend_client.cli.app:app",
         "Run a local proxy to a service provided by Backend.AI compute sessions.",

@@ -892,3 +892,11 @@ def rename(session_id: str, new_id: str) -> None:
     with current().session() as api:
         _cs(api, session_id).rename(new_id)
     emit_mutation(True, f"Session {session_id} is renamed to {new_id}.")
+
+
+# ``session ssh`` / ``session scp`` live in their own module (also registered as ``ssh``/``scp``).
+from .ssh import scp as _scp  # noqa: E402
+from .ssh import ssh as _ssh  # noqa: E402
+
+session.add_command(_ssh)
+session.add_command(_scp)
