@@ -70,6 +70,9 @@ COMMANDS: dict[str, LazyEntry] = {
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
     "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
     "admin": LazyEntry("ai_backend_client.cli.admin:admin", "Administrative command set"),
+    "proxy": LazyEntry(
+        "ai_backend_client.cli.proxy:proxy", "Run a non-encrypted non-authorized API proxy server."
+    ),
     "server-logs": LazyEntry(
         "ai_backend_client.cli.server_logs:server_logs",
         "Provides operations related to server logs.",
