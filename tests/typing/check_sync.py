@@ -113,3 +113,10 @@ def check_wire_client() -> None:
         # The negotiated version decides the generated client set, so the answer is either one.
         assert_type(info, models_v6.SessionInfo | models.SessionInfo)
         assert_type(info.status, str | None)
+
+
+def check_etcd_config() -> None:
+    from ai_backend_client.func._sync.etcd_config import EtcdValue
+
+    with Session() as session:
+        assert_type(session.EtcdConfig.get("config/docker", prefix=True), EtcdValue)

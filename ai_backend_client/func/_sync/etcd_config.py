@@ -4,22 +4,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 from ..._generated.v8_20240915 import models
+from ...exceptions import BackendClientError
 from .base import SyncFunction, coerce_model
 
-__all__ = ["EtcdConfig"]
+__all__ = ["EtcdConfig", "EtcdValue"]
+
+#: etcd holds strings; a prefix read gives the nested mapping of keys under it.
+EtcdValue: TypeAlias = "str | dict[str, EtcdValue] | None"
+
+
+def _etcd_value(value: object) -> EtcdValue:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        items = cast("dict[object, object]", value)
+        return {str(k): _etcd_value(v) for k, v in items.items()}
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    raise BackendClientError(f"unexpected etcd value from the manager: {value!r}")
 
 
 class EtcdConfig(SyncFunction):
     """Read and write keys of the cluster configuration in etcd."""
 
     @classmethod
-    def get(cls, key: str, prefix: bool = False) -> Any:
-        """The value of *key* (with ``prefix``, the nested mapping under it)."""
+    def get(cls, key: str, prefix: bool = False) -> EtcdValue:
+        """The value of *key* (with ``prefix``, the nested mapping under it; ``None`` if unset)."""
         result = cls._session().wire.config.get_config(key=key, prefix=prefix)
-        return coerce_model(models.EtcdResultResponse, result).result
+        return _etcd_value(coerce_model(models.EtcdResultResponse, result).result)
 
     @classmethod
     def set(cls, key: str, value: str | Mapping[str, Any]) -> None:
