@@ -17,10 +17,10 @@ import importlib
 import json
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeAlias, TypeVar, cast
 
 import pydantic
 from gql import Client
@@ -116,6 +116,11 @@ class PaginatedResult(Generic[_T]):
 
     items: list[_T]
     total_count: int
+
+
+#: Fetches the page that starts at an offset (``func/_async`` and ``func/_sync`` flavours).
+AsyncPageFetcher: TypeAlias = Callable[[int], Awaitable[PaginatedResult[_T]]]
+PageFetcher: TypeAlias = Callable[[int], PaginatedResult[_T]]
 
 
 # -- errors --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ REPLACEMENTS = {
     "AsyncClient": "Client",
     "AsyncGraphQLOperations": "GraphQLOperations",
     "AsyncGraphQLClient": "GraphQLClient",
+    "AsyncPageFetcher": "PageFetcher",
     "AsyncResponse": "Response",
     "aiter_bytes": "iter_bytes",
     "aiter_lines": "iter_lines",

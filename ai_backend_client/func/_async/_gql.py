@@ -11,7 +11,7 @@ sent.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import pydantic
@@ -20,6 +20,7 @@ from ..._generated.v8_20240915.graphql import models as gql
 from ..._generated.v8_20240915.graphql.operations import AsyncGraphQLOperations
 from ..._graphql import (
     AsyncGraphQLClient,
+    AsyncPageFetcher,
     GraphQLError,
     GraphQLPermissionError,
     PaginatedResult,
@@ -38,6 +39,7 @@ __all__ = [
     "document_of",
     "execute_with_fields",
     "gql",
+    "iterate_pages",
     "not_found",
     "operations",
     "page",
@@ -165,3 +167,18 @@ async def run(
         return await execute_with_fields(session, constant, path, fields, variables, result_type)
     method = getattr(operations(session), operation)
     return public(result_type, await method(**variables))
+
+
+_Item = TypeVar("_Item")
+
+
+async def iterate_pages(fetch: AsyncPageFetcher[_Item], page_size: int) -> AsyncIterator[_Item]:
+    """Every item of a paginated list, fetching the page at each offset only when needed."""
+    offset = 0
+    while True:
+        result = await fetch(offset)
+        for item in result.items:
+            yield item
+        offset += page_size
+        if not result.items or offset >= result.total_count:
+            return

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
 
 if TYPE_CHECKING:
     from ...session import AsyncSession
@@ -65,9 +65,8 @@ async def iter_all(
     order: str | None = None,
 ) -> AsyncIterator[SessionItem]:
     """Every matching compute session, fetched lazily page by page."""
-    offset = 0
-    while True:
-        result = await paginated_list(
+    pages = iterate_pages(
+        lambda offset: paginated_list(
             session,
             status=status,
             access_key=access_key,
@@ -76,12 +75,11 @@ async def iter_all(
             page_size=page_size,
             filter=filter,
             order=order,
-        )
-        for item in result.items:
-            yield item
-        offset += page_size
-        if not result.items or offset >= result.total_count:
-            return
+        ),
+        page_size,
+    )
+    async for item in pages:
+        yield item
 
 
 async def detail(

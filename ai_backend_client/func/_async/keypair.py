@@ -6,7 +6,17 @@ import builtins
 from collections.abc import AsyncIterator, Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from ._gql import (
+    MAX_PAGE_SIZE,
+    check_mutation,
+    check_page_size,
+    gql,
+    iterate_pages,
+    not_found,
+    page,
+    props,
+    run,
+)
 from .base import AsyncFunction
 
 __all__ = ["KeyPair", "KeyPairCreated", "KeyPairInfo", "KeyPairItem", "KeyPairListItem"]
@@ -162,9 +172,8 @@ class KeyPair(AsyncFunction):
         order: str | None = None,
     ) -> AsyncIterator[KeyPairItem]:
         """Every keypair, fetched lazily page by page."""
-        offset = 0
-        while True:
-            result = await cls.paginated_list(
+        pages = iterate_pages(
+            lambda offset: cls.paginated_list(
                 is_active,
                 domain_name,
                 user_id=user_id,
@@ -173,12 +182,11 @@ class KeyPair(AsyncFunction):
                 page_size=page_size,
                 filter=filter,
                 order=order,
-            )
-            for item in result.items:
-                yield item
-            offset += page_size
-            if not result.items or offset >= result.total_count:
-                return
+            ),
+            page_size,
+        )
+        async for item in pages:
+            yield item
 
     async def info(self, fields: Sequence[str] | None = None) -> KeyPairInfo:
         """This keypair (22.03's client always read the requester's own; this one asks for it)."""

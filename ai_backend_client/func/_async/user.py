@@ -7,7 +7,17 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from ._gql import (
+    MAX_PAGE_SIZE,
+    check_mutation,
+    check_page_size,
+    gql,
+    iterate_pages,
+    not_found,
+    page,
+    props,
+    run,
+)
 from .base import AsyncFunction
 
 __all__ = ["User", "UserDetail", "UserItem"]
@@ -81,9 +91,8 @@ class User(AsyncFunction):
         order: str | None = None,
     ) -> AsyncIterator[UserItem]:
         """Every user, fetched lazily page by page."""
-        offset = 0
-        while True:
-            result = await cls.paginated_list(
+        pages = iterate_pages(
+            lambda offset: cls.paginated_list(
                 status,
                 group,
                 fields=fields,
@@ -91,12 +100,11 @@ class User(AsyncFunction):
                 page_size=page_size,
                 filter=filter,
                 order=order,
-            )
-            for item in result.items:
-                yield item
-            offset += page_size
-            if not result.items or offset >= result.total_count:
-                return
+            ),
+            page_size,
+        )
+        async for item in pages:
+            yield item
 
     @classmethod
     async def detail(

@@ -12,7 +12,7 @@ sent.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import pydantic
@@ -21,6 +21,7 @@ from ..._generated.v8_20240915.graphql import models as gql
 from ..._generated.v8_20240915.graphql.operations import GraphQLOperations
 from ..._graphql import (
     GraphQLClient,
+    PageFetcher,
     GraphQLError,
     GraphQLPermissionError,
     PaginatedResult,
@@ -39,6 +40,7 @@ __all__ = [
     "document_of",
     "execute_with_fields",
     "gql",
+    "iterate_pages",
     "not_found",
     "operations",
     "page",
@@ -166,3 +168,18 @@ def run(
         return execute_with_fields(session, constant, path, fields, variables, result_type)
     method = getattr(operations(session), operation)
     return public(result_type, method(**variables))
+
+
+_Item = TypeVar("_Item")
+
+
+def iterate_pages(fetch: PageFetcher[_Item], page_size: int) -> Iterator[_Item]:
+    """Every item of a paginated list, fetching the page at each offset only when needed."""
+    offset = 0
+    while True:
+        result = fetch(offset)
+        for item in result.items:
+            yield item
+        offset += page_size
+        if not result.items or offset >= result.total_count:
+            return

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
 
 if TYPE_CHECKING:
     from ...session import Session
@@ -66,9 +66,8 @@ def iter_all(
     order: str | None = None,
 ) -> Iterator[SessionItem]:
     """Every matching compute session, fetched lazily page by page."""
-    offset = 0
-    while True:
-        result = paginated_list(
+    pages = iterate_pages(
+        lambda offset: paginated_list(
             session,
             status=status,
             access_key=access_key,
@@ -77,12 +76,11 @@ def iter_all(
             page_size=page_size,
             filter=filter,
             order=order,
-        )
-        for item in result.items:
-            yield item
-        offset += page_size
-        if not result.items or offset >= result.total_count:
-            return
+        ),
+        page_size,
+    )
+    for item in pages:
+        yield item
 
 
 def detail(

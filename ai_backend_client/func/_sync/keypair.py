@@ -7,7 +7,17 @@ import builtins
 from collections.abc import Iterator, Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from ._gql import (
+    MAX_PAGE_SIZE,
+    check_mutation,
+    check_page_size,
+    gql,
+    iterate_pages,
+    not_found,
+    page,
+    props,
+    run,
+)
 from .base import SyncFunction
 
 __all__ = ["KeyPair", "KeyPairCreated", "KeyPairInfo", "KeyPairItem", "KeyPairListItem"]
@@ -163,9 +173,8 @@ class KeyPair(SyncFunction):
         order: str | None = None,
     ) -> Iterator[KeyPairItem]:
         """Every keypair, fetched lazily page by page."""
-        offset = 0
-        while True:
-            result = cls.paginated_list(
+        pages = iterate_pages(
+            lambda offset: cls.paginated_list(
                 is_active,
                 domain_name,
                 user_id=user_id,
@@ -174,12 +183,11 @@ class KeyPair(SyncFunction):
                 page_size=page_size,
                 filter=filter,
                 order=order,
-            )
-            for item in result.items:
-                yield item
-            offset += page_size
-            if not result.items or offset >= result.total_count:
-                return
+            ),
+            page_size,
+        )
+        for item in pages:
+            yield item
 
     def info(self, fields: Sequence[str] | None = None) -> KeyPairInfo:
         """This keypair (22.03's client always read the requester's own; this one asks for it)."""

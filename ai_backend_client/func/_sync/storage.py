@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
 from .base import SyncFunction
 
 __all__ = ["Storage", "StorageDetail", "StorageItem"]
@@ -52,16 +52,14 @@ class Storage(SyncFunction):
         order: str | None = None,
     ) -> Iterator[StorageItem]:
         """Every storage volume, fetched lazily page by page."""
-        offset = 0
-        while True:
-            result = cls.paginated_list(
+        pages = iterate_pages(
+            lambda offset: cls.paginated_list(
                 fields=fields, page_offset=offset, page_size=page_size, filter=filter, order=order
-            )
-            for item in result.items:
-                yield item
-            offset += page_size
-            if not result.items or offset >= result.total_count:
-                return
+            ),
+            page_size,
+        )
+        for item in pages:
+            yield item
 
     @classmethod
     def detail(cls, vfolder_host: str, fields: Sequence[str] | None = None) -> StorageDetail:

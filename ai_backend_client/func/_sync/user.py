@@ -8,7 +8,17 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, not_found, page, props, run
+from ._gql import (
+    MAX_PAGE_SIZE,
+    check_mutation,
+    check_page_size,
+    gql,
+    iterate_pages,
+    not_found,
+    page,
+    props,
+    run,
+)
 from .base import SyncFunction
 
 __all__ = ["User", "UserDetail", "UserItem"]
@@ -82,9 +92,8 @@ class User(SyncFunction):
         order: str | None = None,
     ) -> Iterator[UserItem]:
         """Every user, fetched lazily page by page."""
-        offset = 0
-        while True:
-            result = cls.paginated_list(
+        pages = iterate_pages(
+            lambda offset: cls.paginated_list(
                 status,
                 group,
                 fields=fields,
@@ -92,12 +101,11 @@ class User(SyncFunction):
                 page_size=page_size,
                 filter=filter,
                 order=order,
-            )
-            for item in result.items:
-                yield item
-            offset += page_size
-            if not result.items or offset >= result.total_count:
-                return
+            ),
+            page_size,
+        )
+        for item in pages:
+            yield item
 
     @classmethod
     def detail(
