@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -317,3 +318,18 @@ def test_default_timeouts_are_finite() -> None:
     client = SyncAPIClient(make_config())
     t = client.http.timeout
     assert t.connect == 10.0 and t.read is not None and t.read > 0
+
+
+@respx.mock
+def test_secret_key_never_logged_even_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    respx.get(f"{EP}/auth/role").respond(
+        401, json={"type": "x/auth-failed", "title": "Signature mismatch"}
+    )
+    client = SyncAPIClient(make_config(), retry=fast_retry(0))
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(AuthenticationError) as info:
+            client.request("GET", "/auth/role", cast_to=dict[str, Any])
+    assert caplog.records, "the request was logged"
+    assert SECRET not in caplog.text
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert SECRET not in repr(client.config) and SECRET not in repr(client.auth)
