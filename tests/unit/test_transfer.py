@@ -362,3 +362,26 @@ def test_tokens_never_logged(
         s.VFolder("vf").download(["g.bin"], basedir=tmp_path)
     assert "jwt-secret" not in caplog.text
     assert "token=***" in caplog.text
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_disk_during_download_is_one_clear_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel's real ENOSPC (writes to /dev/full) stands in for a full disk."""
+    from ai_backend_client import transfer
+
+    real_init = transfer.PartialFile.__init__
+
+    def init_on_full_disk(self: transfer.PartialFile, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.file.close()
+        self.file = open("/dev/full", "wb", buffering=0)  # noqa: SIM115 - closed by discard()
+
+    monkeypatch.setattr(transfer.PartialFile, "__init__", init_on_full_disk)
+    fake = FakeBackend()
+    fake.files["big.bin"] = os.urandom(100_000)
+    with sync_session(fake) as s:
+        with pytest.raises(LocalPathError, match="No space left on device"):
+            s.VFolder("vf").download(["big.bin"], basedir=tmp_path)
+    assert list(tmp_path.iterdir()) == [], "no partial file, no temporary file"
