@@ -111,7 +111,7 @@ def test_session_lifecycle_execute_files_rename_restart(session: Session, tmp_pa
         kern.interrupt()
         kern.restart()  # (the stack's agent shim cannot really restart kernels; the call is checked)
         page = session.ComputeSession.paginated_list(status="RUNNING")
-        assert any(item.session_id == str(kern.id) for item in page.items)
+        assert any(str(item.session_id) == str(kern.id) for item in page.items)
     finally:
         stats = kern.destroy()
     assert stats is not None

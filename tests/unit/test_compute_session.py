@@ -583,7 +583,7 @@ def test_paginated_list_graphql(router: respx.MockRouter, v6: Session) -> None:
         },
     )
     page = v6.ComputeSession.paginated_list(status="RUNNING", page_size=10)
-    assert page.total_count == 1 and page.items[0].session_id == SID
+    assert page.total_count == 1 and str(page.items[0].session_id) == SID
     sent = body(route)
     assert "compute_session_list" in sent["query"]
     assert sent["variables"]["limit"] == 10 and sent["variables"]["status"] == "RUNNING"

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-import pydantic
-
 from ..._generated.v8_20240915 import models
+from ..._graphql import PaginatedResult
 from ..._models import BaseModel
 from ..._types import NOT_GIVEN, Undefined, undefined
 from ...exceptions import BackendClientError, NotFoundError
@@ -40,7 +39,8 @@ from .._streaming import (
     SyncStreams,
     EventScope,
 )
-from . import _adapters
+from . import _adapters, _session_queries
+from ._session_queries import SessionItem
 from .base import SyncFunction, coerce_model
 
 if TYPE_CHECKING:
@@ -357,36 +357,22 @@ class ComputeSession(SyncFunction):
         page_size: int = 20,
         filter: str | None = None,
         order: str | None = None,
-    ) -> SessionListPage:
-        """One page of ``compute_session_list`` (GraphQL): ``items`` and ``total_count``."""
-        if not 1 <= page_size <= 100:
-            raise LocalArgumentError(f"page_size must be within 1-100, not {page_size}")
-        for field in fields:
-            if not field.replace("_", "").isalnum():
-                raise LocalArgumentError(f"not a field name: {field!r}")
-        query = (
-            "query($limit: Int!, $offset: Int!, $ak: String, $status: String, "
-            "$filter: String, $order: String) { compute_session_list(limit: $limit, "
-            "offset: $offset, access_key: $ak, status: $status, filter: $filter, order: $order)"
-            " { items { " + " ".join(fields) + " } total_count } }"
-        )
-        variables = {
-            "limit": page_size,
-            "offset": page_offset,
-            "ak": access_key,
-            "status": status,
-            "filter": filter,
-            "order": order,
-        }
-        resp = cls._session().wire.root.handle_gql(query=query, variables=variables)
-        data = resp.model_dump(mode="json", by_alias=True)
-        errors = data.get("errors")
-        if errors:
-            from ...exceptions import GraphQLError
+    ) -> PaginatedResult[SessionItem]:
+        """One page of ``compute_session_list`` (GraphQL): ``items`` and ``total_count``.
 
-            raise GraphQLError(errors, data.get("data"))
-        result: dict[str, Any] = data.get("data") or {}
-        return SessionListPage.model_validate(result.get("compute_session_list") or {})
+        ``status`` is one status or a comma-joined list; ``fields`` replaces the selection and is
+        checked against the server's schema before sending.
+        """
+        return _session_queries.paginated_list(
+            cls._session(),
+            status=status,
+            access_key=access_key,
+            fields=fields,
+            page_offset=page_offset,
+            page_size=page_size,
+            filter=filter,
+            order=order,
+        )
 
     # -- instance calls ----------------------------------------------------------------------
     def destroy(
@@ -657,24 +643,6 @@ class ComputeSession(SyncFunction):
             envs=envs,
             arguments=arguments,
         )
-
-
-class SessionListItem(BaseModel):
-    """One row of ``compute_session_list`` (only the fields asked for are set)."""
-
-    session_id: str | None = None
-    name: str | None = None
-    image: str | None = None
-    type: str | None = None
-    status: str | None = None
-    status_info: str | None = None
-    status_changed: str | None = None
-    result: str | None = None
-
-
-class SessionListPage(BaseModel):
-    items: list[SessionListItem] = pydantic.Field(default_factory=lambda: [])
-    total_count: int = 0
 
 
 def _explain_not_found(

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ..._generated.v8_20240915 import models as m
+from ..._graphql import PaginatedResult
 from ..._models import BaseModel
-from ...exceptions import BackendAPIError, BackendClientError, GraphQLError
+from ...exceptions import BackendAPIError, BackendClientError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     ProgressCallback,
@@ -26,6 +27,7 @@ from ...transfer import (
     remote_path,
 )
 from . import _vfolder_adapters as adapters
+from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
 from .base import SyncFunction, coerce_model
 
@@ -35,71 +37,13 @@ if TYPE_CHECKING:
 __all__ = [
     "BackgroundTaskProgress",
     "VFolder",
-    "VFolderNode",
-    "VFolderPage",
+    "VFolderItem",
 ]
 
 Permission = Literal["ro", "rw", "wd"]
 UsageMode = Literal["general", "model", "data"]
 
-_DEFAULT_LIST_FIELDS = (
-    "id",
-    "host",
-    "name",
-    "user",
-    "group",
-    "creator",
-    "usage_mode",
-    "permission",
-    "ownership_type",
-    "max_files",
-    "max_size",
-    "created_at",
-    "last_used",
-    "cloneable",
-    "status",
-)
-
-
-class VFolderNode(BaseModel):
-    """One folder as the GraphQL ``vfolder_list`` query answers it."""
-
-    id: str | None = None
-    host: str | None = None
-    name: str | None = None
-    user: str | None = None
-    user_email: str | None = None
-    group: str | None = None
-    group_name: str | None = None
-    creator: str | None = None
-    unmanaged_path: str | None = None
-    usage_mode: str | None = None
-    permission: str | None = None
-    ownership_type: str | None = None
-    max_files: int | None = None
-    max_size: int | None = None
-    created_at: str | None = None
-    last_used: str | None = None
-    num_files: int | None = None
-    cur_size: int | None = None
-    cloneable: bool | None = None
-    status: str | None = None
-
-
-class VFolderPage(BaseModel):
-    """A page of :meth:`VFolder.paginated_list`."""
-
-    total_count: int
-    items: list[VFolderNode]
-
-
-class _VFolderListData(BaseModel):
-    vfolder_list: VFolderPage | None = None
-
-
-class _VFolderListAnswer(BaseModel):
-    data: _VFolderListData | None = None
-    errors: builtins.list[dict[str, Any]] | None = None
+VFolderItem = gql.VFolderListVfolderListItems
 
 
 class BackgroundTaskProgress(BaseModel):
@@ -185,40 +129,34 @@ class VFolder(SyncFunction):
         cls,
         group: str | None = None,
         *,
-        fields: Sequence[str] = _DEFAULT_LIST_FIELDS,
+        fields: Sequence[str] | None = None,
         page_offset: int = 0,
         page_size: int = 20,
         filter: str | None = None,
         order: str | None = None,
-    ) -> VFolderPage:
-        """One page of folders through GraphQL ``vfolder_list`` (``page_size`` <= 100)."""
-        if not 1 <= page_size <= 100:
-            raise BackendClientError("page_size must be between 1 and 100")
-        bad = [f for f in fields if f not in VFolderNode.model_fields]
-        if bad:
-            raise BackendClientError(f"unknown vfolder field(s): {', '.join(bad)}")
-        query = (
-            "query($limit: Int!, $offset: Int!, $filter: String, $order: String, $group_id: UUID) {"
-            " vfolder_list(limit: $limit, offset: $offset, filter: $filter, order: $order,"
-            " group_id: $group_id) { items { " + " ".join(fields) + " } total_count } }"
+    ) -> PaginatedResult[VFolderItem]:
+        """One page of folders through GraphQL ``vfolder_list`` (``page_size`` <= 100).
+
+        ``group`` is a project (group) UUID; ``fields`` replaces the selection and is checked
+        against the server's schema before sending.
+        """
+        check_page_size(page_size)
+        result = run(
+            cls._session(),
+            "v_folder_list",
+            {
+                "limit": page_size,
+                "offset": page_offset,
+                "group_id": group,
+                "filter": filter,
+                "order": order,
+            },
+            gql.VFolderList,
+            fields=fields,
+            path=("vfolder_list", "items"),
         )
-        variables: dict[str, Any] = {
-            "limit": page_size,
-            "offset": page_offset,
-            "filter": filter,
-            "order": order,
-            "group_id": group,
-        }
-        answer = cls._session().core.request(
-            "POST",
-            "/admin/gql",
-            cast_to=_VFolderListAnswer,
-            json={"query": query, "variables": variables},
-        )
-        if answer.errors:
-            raise GraphQLError(answer.errors)
-        page = answer.data.vfolder_list if answer.data is not None else None
-        return page if page is not None else VFolderPage(total_count=0, items=[])
+        listing = result.vfolder_list
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
 
     @classmethod
     def list_hosts(cls) -> m.VFolderHostsResponse:
