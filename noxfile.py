@@ -47,7 +47,7 @@ def integration(session: nox.Session) -> None:
         session.log("BACKEND_ENDPOINT is not set: sourcing the local stack's environment")
         env = _stack_env(session)
         session.env.update(env)
-    session.run("pytest", "-q", "-m", "integration", "tests/integration", *session.posargs)
+    session.run("pytest", "-q", "-rs", "-m", "integration", "tests/integration", *session.posargs)
 
 
 def _stack_env(session: nox.Session) -> dict[str, str]:
