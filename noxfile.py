@@ -43,6 +43,7 @@ def tests(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Integration tests against a real server (BACKEND_ENDPOINT etc.; see `python -m stack env`)."""
     session.install("-e", DEV)
+    session.install("aiohttp")  # the seed's async streaming example (run as a test) imports it
     if not os.environ.get("BACKEND_ENDPOINT"):
         session.log("BACKEND_ENDPOINT is not set: sourcing the local stack's environment")
         env = _stack_env(session)
