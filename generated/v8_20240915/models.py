@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyUrl, ConfigDict, Field, RootModel
+from pydantic import AnyUrl, ConfigDict, Field, RootModel, SecretStr
 
 from ai_backend_client._models import BaseModel
 
@@ -463,7 +463,7 @@ class LoginRequest(BaseModel):
     """
     User ID or email.
     """
-    password: str
+    password: SecretStr
 
 
 class ProblemAgentDetails(BaseModel):
@@ -1314,7 +1314,7 @@ class AuthAuthorizeRequest(BaseModel):
     type: AuthAuthorizeRequestType
     domain: str
     username: str
-    password: str
+    password: SecretStr
 
 
 class AuthSignupRequest(BaseModel):
@@ -1327,7 +1327,7 @@ class AuthSignupRequest(BaseModel):
     )
     domain: str
     email: str
-    password: str
+    password: SecretStr
     username: str | None = None
     full_name: str | None = None
     description: str | None = None
@@ -1335,20 +1335,20 @@ class AuthSignupRequest(BaseModel):
 
 class AuthSignoutRequest(BaseModel):
     email: str
-    password: str
+    password: SecretStr
 
 
 class AuthUpdatePasswordNoAuthRequest(BaseModel):
     domain: str
     username: str
-    current_password: str
-    new_password: str
+    current_password: SecretStr
+    new_password: SecretStr
 
 
 class AuthUpdatePasswordRequest(BaseModel):
-    old_password: str
-    new_password: str
-    new_password2: str
+    old_password: SecretStr
+    new_password: SecretStr
+    new_password2: SecretStr
 
 
 class AuthUpdateFullNameRequest(BaseModel):
