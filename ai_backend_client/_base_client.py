@@ -242,7 +242,7 @@ class BaseClient:
         return request
 
     # -- responses --------------------------------------------------------------------------
-    def _make_api_error(self, response: httpx.Response, body: bytes) -> BackendAPIError:
+    def make_api_error(self, response: httpx.Response, body: bytes) -> BackendAPIError:
         data: dict[str, Any]
         try:
             parsed = jsonlib.loads(body) if body else None
@@ -306,10 +306,10 @@ class BaseClient:
                 url=url,
             ) from None
 
-    def _is_retryable(self, method: str, idempotent: bool | None) -> bool:
+    def is_retryable(self, method: str, idempotent: bool | None) -> bool:
         return idempotent if idempotent is not None else method.upper() in _IDEMPOTENT_METHODS
 
-    def _should_retry_status(self, response: httpx.Response, body: bytes) -> bool:
+    def should_retry_status(self, response: httpx.Response, body: bytes) -> bool:
         if response.status_code not in _RETRY_STATUSES:
             return False
         try:
@@ -322,7 +322,7 @@ class BaseClient:
                 return False
         return True
 
-    def _connection_error(
+    def connection_error(
         self, exc: Exception, base_url: str | None = None
     ) -> BackendConnectionError:
         if base_url is not None:
@@ -335,6 +335,52 @@ class BaseClient:
             "Request to the API endpoint has failed. Check your network connection and/or the "
             f"server status (tried: {endpoints}): {type(exc).__name__}: {exc}"
         )
+
+
+class _RetryPlan:
+    """The retry and failover decisions of one call, shared by the sync and async loops.
+
+    Each ``after_*`` method returns how long to wait before the next attempt, or raises the
+    error the caller should see when there is no attempt left.
+    """
+
+    def __init__(
+        self, client: BaseClient, method: str, idempotent: bool | None, base_url: str | None
+    ) -> None:
+        self.client = client
+        self.retryable = client.is_retryable(method, idempotent)
+        self.base_url = base_url
+        self.attempt = 0
+        self.failovers = 0
+
+    def _next_attempt(self, response: httpx.Response | None = None) -> float:
+        delay = self.client.retry.delay(self.attempt, response)
+        self.attempt += 1
+        return delay
+
+    def after_transport_error(self, exc: httpx.TransportError) -> float:
+        config = self.client.config
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            # Nothing reached the server: trying the next endpoint (or again) is always safe.
+            if self.base_url is None and self.failovers + 1 < len(config.endpoints):
+                self.failovers += 1
+                config.rotate_endpoints()
+                return 0.0
+            if self.attempt < self.client.retry.max_retries:
+                self.failovers = 0
+                return self._next_attempt()
+        elif self.retryable and self.attempt < self.client.retry.max_retries:
+            return self._next_attempt()
+        raise self.client.connection_error(exc, self.base_url) from exc
+
+    def after_error_status(self, response: httpx.Response, body: bytes) -> float:
+        if (
+            self.retryable
+            and self.attempt < self.client.retry.max_retries
+            and self.client.should_retry_status(response, body)
+        ):
+            return self._next_attempt(response)
+        raise self.client.make_api_error(response, body)
 
 
 class SyncAPIClient(BaseClient):
@@ -370,45 +416,20 @@ class SyncAPIClient(BaseClient):
         base_url: str | None,
         **kwargs: Any,
     ) -> httpx.Response:
-        retryable = self._is_retryable(method, idempotent)
-        attempt = 0
-        failovers = 0
+        plan = _RetryPlan(self, method, idempotent, base_url)
         while True:
             request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
             log.debug("%s %s", request.method, redact_url(request.url))
             try:
                 response = self.http.send(request, stream=stream)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                # Nothing reached the server: trying the next endpoint is always safe.
-                if base_url is None and failovers + 1 < len(self.config.endpoints):
-                    failovers += 1
-                    self.config.rotate_endpoints()
-                    continue
-                if attempt < self.retry.max_retries:
-                    time.sleep(self.retry.delay(attempt))
-                    attempt += 1
-                    failovers = 0
-                    continue
-                raise self._connection_error(e, base_url) from e
             except httpx.TransportError as e:
-                if retryable and attempt < self.retry.max_retries:
-                    time.sleep(self.retry.delay(attempt))
-                    attempt += 1
-                    continue
-                raise self._connection_error(e, base_url) from e
+                time.sleep(plan.after_transport_error(e))
+                continue
             if response.is_success:
                 return response
             body = response.read()
             response.close()
-            if (
-                retryable
-                and attempt < self.retry.max_retries
-                and self._should_retry_status(response, body)
-            ):
-                time.sleep(self.retry.delay(attempt, response))
-                attempt += 1
-                continue
-            raise self._make_api_error(response, body)
+            time.sleep(plan.after_error_status(response, body))
 
     def request(
         self,
@@ -514,44 +535,20 @@ class AsyncAPIClient(BaseClient):
         base_url: str | None,
         **kwargs: Any,
     ) -> httpx.Response:
-        retryable = self._is_retryable(method, idempotent)
-        attempt = 0
-        failovers = 0
+        plan = _RetryPlan(self, method, idempotent, base_url)
         while True:
             request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
             log.debug("%s %s", request.method, redact_url(request.url))
             try:
                 response = await self.http.send(request, stream=stream)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                if base_url is None and failovers + 1 < len(self.config.endpoints):
-                    failovers += 1
-                    self.config.rotate_endpoints()
-                    continue
-                if attempt < self.retry.max_retries:
-                    await anyio.sleep(self.retry.delay(attempt))
-                    attempt += 1
-                    failovers = 0
-                    continue
-                raise self._connection_error(e, base_url) from e
             except httpx.TransportError as e:
-                if retryable and attempt < self.retry.max_retries:
-                    await anyio.sleep(self.retry.delay(attempt))
-                    attempt += 1
-                    continue
-                raise self._connection_error(e, base_url) from e
+                await anyio.sleep(plan.after_transport_error(e))
+                continue
             if response.is_success:
                 return response
             body = await response.aread()
             await response.aclose()
-            if (
-                retryable
-                and attempt < self.retry.max_retries
-                and self._should_retry_status(response, body)
-            ):
-                await anyio.sleep(self.retry.delay(attempt, response))
-                attempt += 1
-                continue
-            raise self._make_api_error(response, body)
+            await anyio.sleep(plan.after_error_status(response, body))
 
     async def request(
         self,
