@@ -35,8 +35,8 @@ from .auth import STREAM_EXTENSION, BackendAIAuth
 from .config import APIConfig
 from .exceptions import (
     BackendAPIError,
-    BackendClientError,
     BackendConnectionError,
+    MalformedResponseError,
     error_for_status,
 )
 
@@ -61,16 +61,6 @@ _SECRET_QUERY_KEYS: Final = frozenset({"token", "secret_key", "password", "auth_
 _MAX_ERROR_TEXT: Final = 2000
 
 TimeoutTypes = float | httpx.Timeout | None
-
-
-class MalformedResponseError(BackendClientError):
-    """The server answered with success but the body is not what the API promises."""
-
-    def __init__(self, message: str, *, status: int, method: str, url: str) -> None:
-        super().__init__(f"{method} {url} -> {status}: {message}")
-        self.status = status
-        self.method = method
-        self.url = url
 
 
 def redact_url(url: str | httpx.URL) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .exceptions import BackendAPIVersionError
+
 if TYPE_CHECKING:
     from ._base_client import AsyncAPIClient, SyncAPIClient
 
-__all__ = ["AsyncAPIResource", "SyncAPIResource"]
+__all__ = ["AsyncAPIResource", "SyncAPIResource", "unavailable"]
 
 
 class SyncAPIResource:
@@ -22,3 +24,11 @@ class AsyncAPIResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+
+def unavailable(api_version: str, operation: str, available: str) -> BackendAPIVersionError:
+    """The error of a generated stub: *operation* exists in other API versions, not this one."""
+    return BackendAPIVersionError(
+        f"{operation} is not available with API {api_version} (it needs {available}); "
+        "the server is too old or too new for it"
+    )

@@ -5,10 +5,20 @@ from __future__ import annotations
 import enum
 from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
 
-from pydantic import GetCoreSchemaHandler, SkipValidation
+from pydantic import GetCoreSchemaHandler, JsonValue, RootModel, SkipValidation
 from pydantic_core import core_schema
 
-__all__ = ["NOT_GIVEN", "FileContent", "FileTypes", "NotGiven", "Undefined", "undefined"]
+__all__ = [
+    "NOT_GIVEN",
+    "FileContent",
+    "FileTypes",
+    "JSONValue",
+    "JSONValueRoot",
+    "NotGiven",
+    "Undefined",
+    "given",
+    "undefined",
+]
 
 
 class NotGiven:
@@ -60,7 +70,20 @@ undefined: Final = Undefined.token
 
 _T = TypeVar("_T")
 
+
+def given(value: _T | None) -> _T | NotGiven:
+    """*value*, or ``NOT_GIVEN`` for ``None``: an optional argument left out of the request."""
+    return NOT_GIVEN if value is None else value
+
+
 # File objects are passed through as they are (pydantic cannot check IO protocols).
 FileContent: TypeAlias = Union[SkipValidation[IO[bytes]], bytes]  # noqa: UP007 - runtime alias on 3.10
 # (filename, content, content type) as httpx accepts for multipart parts
 FileTypes: TypeAlias = tuple[str, FileContent, str]
+
+#: Any JSON value: the answer of an operation whose spec does not describe its shape.
+JSONValue: TypeAlias = JsonValue
+
+
+class JSONValueRoot(RootModel[JsonValue]):
+    """Parses an undescribed JSON answer (the generated method returns its ``root``)."""

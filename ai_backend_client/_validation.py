@@ -37,9 +37,18 @@ def validate_arguments(func: _F) -> _F:
     Errors surface as :class:`InvalidArgumentError` naming each bad argument. Only the
     validation of this call's own arguments is converted (pydantic titles it with the
     function's qualified name); other validation errors raised inside pass through unchanged.
+
+    The validator is built on the first call, not when the module is imported: the
+    annotations name models that load only then, so a program pays only for the operations
+    it uses.
     """
-    validated = pydantic.validate_call(config=_CONFIG)(func)
     name = func.__qualname__
+    built: list[Callable[..., Any]] = []
+
+    def validated() -> Callable[..., Any]:
+        if not built:
+            built.append(pydantic.validate_call(config=_CONFIG)(func))
+        return built[0]
 
     def _is_ours(e: pydantic.ValidationError) -> bool:
         return e.title in (name, func.__name__)
@@ -50,7 +59,7 @@ def validate_arguments(func: _F) -> _F:
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             # pydantic validates async arguments when the coroutine starts running.
             try:
-                return await validated(*args, **kwargs)
+                return await validated()(*args, **kwargs)
             except pydantic.ValidationError as e:
                 if _is_ours(e):
                     raise InvalidArgumentError(name, e) from None
@@ -61,7 +70,7 @@ def validate_arguments(func: _F) -> _F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return validated(*args, **kwargs)
+            return validated()(*args, **kwargs)
         except pydantic.ValidationError as e:
             if _is_ours(e):
                 raise InvalidArgumentError(name, e) from None

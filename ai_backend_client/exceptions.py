@@ -9,6 +9,7 @@ The seed's names (``BackendError``, ``BackendAPIError``, ``BackendClientError``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -23,7 +24,10 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "GraphQLError",
+    "GraphQLPermissionError",
+    "GraphQLValidationError",
     "InternalServerError",
+    "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "PreconditionFailedError",
@@ -46,6 +50,16 @@ class BackendClientError(BackendError):
 
 class BackendConnectionError(BackendClientError):
     """No configured endpoint could be reached (after failover and retries)."""
+
+
+class MalformedResponseError(BackendClientError):
+    """The server answered with success but the body is not what the API promises."""
+
+    def __init__(self, message: str, *, status: int, method: str, url: str) -> None:
+        super().__init__(f"{method} {url} -> {status}: {message}")
+        self.status = status
+        self.method = method
+        self.url = url
 
 
 class BackendAPIVersionError(BackendError):
@@ -203,6 +217,51 @@ class GraphQLError(BadRequestError):
                 text += " (at " + ".".join(str(p) for p in path) + ")"
             msgs.append(text)
         return "; ".join(msgs) or None
+
+
+class GraphQLPermissionError(GraphQLError, PermissionDeniedError):
+    """The manager refused a GraphQL field or mutation for lack of privilege (HTTP 200 + errors)."""
+
+    def __init__(
+        self,
+        errors: Sequence[Mapping[str, Any]],
+        partial_data: Mapping[str, Any] | None = None,
+        *,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(errors, partial_data, status=403, url=url)
+        self.reason = "Forbidden"
+        self.data["type"] = PROBLEM_PREFIX + "generic-forbidden"
+
+
+class GraphQLValidationError(GraphQLError, BackendClientError):
+    """A document (or its variables) does not fit the server's schema; nothing was sent."""
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(errors, None, method=None)
+        self.data["title"] = "Invalid GraphQL document"
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        for e in self.errors:
+            locations: list[dict[str, int]] = e.get("locations") or []
+            where = f"{locations[0]['line']}:{locations[0]['column']}: " if locations else ""
+            parts.append(where + str(e.get("message")))
+        return "invalid GraphQL document (not sent): " + "; ".join(parts)
+
+
+# How the manager words refusals (22.03 and 24.09): "... permission denied", InsufficientPrivilege,
+# "Not enough privileges", "Unauthorized access", "forbidden".
+_PERMISSION = re.compile(
+    r"permission denied|insufficientprivilege|insufficient privilege|not enough privilege|"
+    r"unauthorized|forbidden|only (?:super)?admin",
+    re.IGNORECASE,
+)
+
+
+def is_permission_message(message: str) -> bool:
+    """Does a GraphQL error message say the caller lacks the privilege?"""
+    return _PERMISSION.search(message) is not None
 
 
 _STATUS_CLASSES: dict[int, type[BackendAPIError]] = {

@@ -110,7 +110,8 @@ if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
     from ._base_client import AsyncAPIClient, SyncAPIClient
-    from .session import AsyncSession, Session
+    from ._session_core import AsyncSessionCore as AsyncSession
+    from ._session_core import SessionCore as Session
 
 __all__ = [
     "AppProxy",

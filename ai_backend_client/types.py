@@ -1,46 +1,79 @@
 """Public types for annotating your own code: models, list items, stream frames, function classes.
 
-The models are those of the newest API version this client speaks; answers of older servers are
-converted to them, so one set of types serves every server::
+The models are those of the newest API version this client speaks (``_generated.latest``);
+answers of older servers are parsed into them, so one set of types serves every server::
 
     from ai_backend_client.types import SessionInfo, ExecutionResult, PaginatedResult, AgentItem
 
 (``ExecutionResult`` is the answer of ``execute``; frames of ``stream_execute`` are
 ``StreamExecutionResult``.)
 
-Importing this module loads pydantic and the generated models (``import ai_backend_client``
-alone does not).
+Every name loads on first use, so importing this module costs next to nothing.
 """
 
 from __future__ import annotations
 
-from ._generated.v8_20240915.models import *  # noqa: F403 - the public model set
-from ._graphql import PaginatedResult
-from .func._async._session_queries import SessionItem
-from .func._async.agent import AgentItem
-from .func._async.compute_session import ComputeSession as AsyncComputeSession
-from .func._async.domain import DomainItem
-from .func._async.group import GroupItem
-from .func._async.image import ImageItem
-from .func._async.keypair import KeyPairItem, KeyPairListItem
-from .func._async.keypair_resource_policy import PolicyItem
-from .func._async.session_template import SessionTemplate as AsyncSessionTemplate
-from .func._async.storage import StorageItem
-from .func._async.user import UserItem
-from .func._async.vfolder import VFolder as AsyncVFolder
-from .func._sync.compute_session import ComputeSession
-from .func._sync.session_template import SessionTemplate
-from .func._sync.vfolder import VFolder
-from .streams import (
-    BgtaskEvent,
-    ConsoleItem,
-    SessionEvent,
-    SSEEvent,
-    WSMessage,
-    WSMsgType,
-)
-from .streams import ExecutionResult as StreamExecutionResult
-from .task_template import SessionTemplateDocument, TaskTemplate
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._generated.latest.models import *  # noqa: F403 - the public model set
+    from ._graphql import PaginatedResult
+    from .func._async._session_queries import SessionItem
+    from .func._async.agent import AgentItem
+    from .func._async.compute_session import ComputeSession as AsyncComputeSession
+    from .func._async.domain import DomainItem
+    from .func._async.group import GroupItem
+    from .func._async.image import ImageItem
+    from .func._async.keypair import KeyPairItem, KeyPairListItem
+    from .func._async.keypair_resource_policy import PolicyItem
+    from .func._async.session_template import SessionTemplate as AsyncSessionTemplate
+    from .func._async.storage import StorageItem
+    from .func._async.user import UserItem
+    from .func._async.vfolder import VFolder as AsyncVFolder
+    from .func._sync.compute_session import ComputeSession
+    from .func._sync.session_template import SessionTemplate
+    from .func._sync.vfolder import VFolder
+    from .streams import (
+        BgtaskEvent,
+        ConsoleItem,
+        SessionEvent,
+        SSEEvent,
+        WSMessage,
+        WSMsgType,
+    )
+    from .streams import ExecutionResult as StreamExecutionResult
+    from .task_template import SessionTemplateDocument, TaskTemplate
+
+# name -> (module, attribute) of the hand-written types; every other name is a latest model
+_HAND_WRITTEN: dict[str, tuple[str, str]] = {
+    "AgentItem": (".func._async.agent", "AgentItem"),
+    "AsyncComputeSession": (".func._async.compute_session", "ComputeSession"),
+    "AsyncSessionTemplate": (".func._async.session_template", "SessionTemplate"),
+    "AsyncVFolder": (".func._async.vfolder", "VFolder"),
+    "BgtaskEvent": (".streams", "BgtaskEvent"),
+    "ComputeSession": (".func._sync.compute_session", "ComputeSession"),
+    "ConsoleItem": (".streams", "ConsoleItem"),
+    "DomainItem": (".func._async.domain", "DomainItem"),
+    "GroupItem": (".func._async.group", "GroupItem"),
+    "ImageItem": (".func._async.image", "ImageItem"),
+    "KeyPairItem": (".func._async.keypair", "KeyPairItem"),
+    "KeyPairListItem": (".func._async.keypair", "KeyPairListItem"),
+    "PaginatedResult": ("._graphql", "PaginatedResult"),
+    "PolicyItem": (".func._async.keypair_resource_policy", "PolicyItem"),
+    "SSEEvent": (".streams", "SSEEvent"),
+    "SessionEvent": (".streams", "SessionEvent"),
+    "SessionItem": (".func._async._session_queries", "SessionItem"),
+    "SessionTemplate": (".func._sync.session_template", "SessionTemplate"),
+    "SessionTemplateDocument": (".task_template", "SessionTemplateDocument"),
+    "StorageItem": (".func._async.storage", "StorageItem"),
+    "StreamExecutionResult": (".streams", "ExecutionResult"),
+    "TaskTemplate": (".task_template", "TaskTemplate"),
+    "UserItem": (".func._async.user", "UserItem"),
+    "VFolder": (".func._sync.vfolder", "VFolder"),
+    "WSMessage": (".streams", "WSMessage"),
+    "WSMsgType": (".streams", "WSMsgType"),
+}
 
 __all__ = [
     "AgentItem",
@@ -70,3 +103,15 @@ __all__ = [
     "WSMessage",
     "WSMsgType",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _HAND_WRITTEN.get(name)
+    if where is not None:
+        value = getattr(importlib.import_module(where[0], __name__), where[1])
+    else:
+        from ._generated.latest import models
+
+        value = getattr(models, name)  # AttributeError for an unknown name
+    globals()[name] = value
+    return value

@@ -45,7 +45,13 @@ from graphql import (
 
 from .spec import SpecError, SpecVersion
 
-__all__ = ["GraphQLApi", "build_graphql_api", "render_graphql"]
+__all__ = [
+    "GraphQLApi",
+    "build_graphql_api",
+    "graphql_models_text",
+    "operation_files",
+    "render_graphql",
+]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _OPERATION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -58,7 +64,7 @@ _SCALARS: dict[str, tuple[str, str]] = {
     "Float": ("float", "float"),
     "Boolean": ("bool", "bool"),
     "ID": ("str", "str"),
-    "UUID": ("_uuid.UUID", "_uuid.UUID"),
+    "UUID": ("_uuid.UUID", "str | _uuid.UUID"),
     "DateTime": ("_dt.datetime", "_dt.datetime"),
     "Date": ("_dt.date", "_dt.date"),
     "BigInt": ("int", "int"),
@@ -124,6 +130,8 @@ class Variable:
     wire: str
     annotation: str
     required: bool
+    narrow_to: str | None = None  # this version's input model, when a newer one is taken too
+    refused: str | None = None  # a newer version's variable this one lacks: where it is
 
 
 @dataclass
@@ -137,6 +145,15 @@ class Operation:
     source: str  # spec/<ver>/operations/x.graphql
     result_model: str
     variables: list[Variable]
+    group: str = ""  # the document's file stem ("agent"): its models load together
+    result_models: list[str] = field(default_factory=list)  # its result model and nested ones
+    input_models: list[str] = field(default_factory=list)  # input models and enums it uses
+    # what the method returns: its own model, or a newer version's that parses the answer too
+    result_annotation: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.result_annotation:
+            self.result_annotation = f"models.{self.result_model}"
 
     @property
     def is_mutation(self) -> bool:
@@ -324,6 +341,7 @@ class _Builder:
             else self.schema.mutation_type
         )
         assert root is not None
+        first_model = len(self.api.models)
         result = self.object_model(root, node.selection_set, name, where)
         self.api.models[-1].doc = f"The ``data`` of the {node.operation.value} ``{name}``."
         variables = []
@@ -348,11 +366,29 @@ class _Builder:
                 source=origin,
                 result_model=result,
                 variables=variables,
+                group=Path(origin).stem,
+                result_models=[m.name for m in self.api.models[first_model:]],
+                input_models=sorted(_named_types(variables, set(self.api.enums) | self.input_done)),
             )
         )
 
 
-def build_graphql_api(version: SpecVersion) -> GraphQLApi | None:
+def operation_files(version: SpecVersion, shared: Path | None) -> list[tuple[str, Path]]:
+    """The version's GraphQL documents: ``spec/operations/*.graphql`` (written once for every
+    version), each replaced by ``spec/<version>/operations/`` 's file of the same name."""
+    files: dict[str, tuple[str, Path]] = {}
+    if shared is not None and shared.is_dir():
+        for path in sorted(shared.glob("**/*.graphql")):
+            relative = path.relative_to(shared).as_posix()
+            files[relative] = (f"spec/{shared.name}/{relative}", path)
+    own = version.folder / "operations"
+    for path in sorted(own.glob("**/*.graphql")):
+        relative = path.relative_to(own).as_posix()
+        files[relative] = (f"spec/{version.version}/operations/{relative}", path)
+    return [files[key] for key in sorted(files)]
+
+
+def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> GraphQLApi | None:
     """Load and validate one version's schema and documents; ``None`` when it has no schema."""
     folder = version.folder
     schema_path = folder / "schema.graphql"
@@ -367,8 +403,7 @@ def build_graphql_api(version: SpecVersion) -> GraphQLApi | None:
     api = GraphQLApi(version.version, version.package, origin, sdl)
     builder = _Builder(api, schema)
     names: dict[str, str] = {}
-    for path in sorted((folder / "operations").glob("**/*.graphql")):
-        rel = f"spec/{version.version}/{path.relative_to(folder).as_posix()}"
+    for rel, path in operation_files(version, shared):
         text = path.read_text(encoding="utf-8")
         try:
             document = parse(Source(text, rel))
@@ -407,6 +442,16 @@ def build_graphql_api(version: SpecVersion) -> GraphQLApi | None:
     return api
 
 
+def _named_types(variables: list[Variable], names: set[str]) -> set[str]:
+    """The input models and enums the variables' annotations name."""
+    return {
+        word
+        for variable in variables
+        for word in re.findall(r"[A-Za-z_]\w*", variable.annotation)
+        if word in names
+    }
+
+
 def _docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip()
 
@@ -430,17 +475,25 @@ def _sdl_literal(sdl: str, origin: str) -> str:
     return "r'''" + sdl.rstrip("\n") + "\n'''"
 
 
-def render_graphql(version: SpecVersion, header: str) -> dict[str, str]:
-    """``{relative path under generated/: text}`` for one version (empty without a schema)."""
-    api = build_graphql_api(version)
-    if api is None:
-        return {}
+def graphql_models_text(api: GraphQLApi, header: str) -> str:
+    """All result and input models of one version as one module (``models_layout`` splits it)."""
+    return _environment().get_template("graphql_models.py.j2").render(api=api, header=header)
+
+
+def render_graphql(
+    api: GraphQLApi,
+    header: str,
+    stubs: list[dict[str, str]],
+    foreign: list[tuple[str, str, str]],
+) -> dict[str, str]:
+    """``{relative path under generated/: text}``: the version's GraphQL package but its models
+    (``stubs``: operations other versions have, as ``{"method", "name", "available"}``;
+    ``foreign``: other versions' models the results use, as ``(alias, package, kind)``)."""
     env = _environment()
-    context: dict[str, Any] = {"api": api, "header": header}
+    context: dict[str, Any] = {"api": api, "header": header, "stubs": stubs, "foreign": foreign}
     prefix = f"{api.package}/graphql"
     return {
         f"{prefix}/__init__.py": env.get_template("graphql_init.py.j2").render(**context),
-        f"{prefix}/models.py": env.get_template("graphql_models.py.j2").render(**context),
         f"{prefix}/operations.py": env.get_template("graphql_operations.py.j2").render(**context),
         f"{prefix}/schema.py": env.get_template("graphql_schema.py.j2").render(
             sdl_literal=_sdl_literal(api.sdl, api.schema_source), **context

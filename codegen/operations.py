@@ -27,7 +27,7 @@ _SCHEMA_REF = "#/components/schemas/"
 _RESERVED = frozenset({"self", "models", "httpx", "extra_headers", "timeout", "base_url"})
 
 ParamLocation = Literal[
-    "path", "query", "header", "json", "body", "file", "files", "form", "content"
+    "path", "query", "header", "json", "body", "file", "files", "form", "content", "refused"
 ]
 
 
@@ -40,6 +40,7 @@ class Param:
     required: bool
     description: str = ""
     default: str | None = None  # the server's default, as JSON, for the docstring
+    narrow_to: str | None = None  # this version's model, when a newer version's is taken too
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Operation:
     body_flattened: bool = True
     body_required: bool = False
     content_type: str | None = None  # media type of a raw (non-JSON, non-multipart) body
-    response_kind: Literal["json", "binary", "headers", "none"] = "none"
+    response_kind: Literal["json", "json_value", "binary", "headers", "none"] = "none"
     response_model: str | None = None
     base_url: bool = False
     authenticated: bool = True
@@ -124,6 +125,9 @@ class _Builder:
             "schemas", {}
         )
         self.referenced: set[str] = set()
+        # ``x-undocumented-response: json`` at the top level: a success response declared without
+        # content carries JSON of unknown shape (the manager's own dumps describe no answers).
+        self.undocumented_json = document.get("x-undocumented-response") == "json"
 
     def fail(self, where: str, message: str) -> SpecError:
         return SpecError(f"{self.source}: {where}: {message}")
@@ -185,6 +189,10 @@ class _Builder:
             return "Any"
         cls = self.schema_class(schema)
         if cls is not None:
+            values = _enum_values(self.resolve(schema, where))
+            if values is not None:
+                # Callers pass the value itself (``"rw"``); the body model still holds the enum.
+                return f"Literal[{', '.join(_literal(v) for v in values)}]"
             return f"models.{cls}"
         if "$ref" in schema:
             return self.annotation(self.resolve(schema, where), where, in_multipart=in_multipart)
@@ -475,7 +483,14 @@ class _Builder:
                 operation.response_kind = "binary"
             return
         # A bodiless answer whose meaning is in its headers (tus Upload-Offset, ...) returns them.
-        operation.response_kind = "headers" if declares_headers else "none"
+        if declares_headers:
+            operation.response_kind = "headers"
+        elif self.undocumented_json and success and not _declares_no_content(responses, success):
+            # The document says its undescribed answers are JSON (a dump without response
+            # schemas): a JSON value, typed as such, rather than a discarded body.
+            operation.response_kind = "json_value"
+        else:
+            operation.response_kind = "none"
 
     def _finish_params(self, operation: Operation, where: str) -> list[Param]:
         """Order the keywords (path, query, body, header) and make their names unique."""
@@ -548,6 +563,21 @@ def _rename_components(doc: dict[str, Any], source: str) -> dict[str, Any]:
 def _method_name(operation_id: str, tag: str) -> str:
     name = operation_id[len(tag) + 1 :] if operation_id.startswith(tag + ".") else operation_id
     return snake_case(name.replace(".", "_"))
+
+
+def _enum_values(schema: Any) -> list[Any] | None:
+    """The values of a component that is nothing but a string or integer enum, else None."""
+    if not isinstance(schema, dict) or "enum" not in schema:
+        return None
+    if schema.get("type", "string") not in ("string", "integer") or "properties" in schema:
+        return None
+    values = [value for value in schema["enum"] if value is not None]
+    return values or None
+
+
+def _declares_no_content(responses: dict[str, Any], success: list[str]) -> bool:
+    """A 204 (or 205) among the success codes means the operation answers with no body."""
+    return any(code in ("204", "205") for code in success)
 
 
 def _pick_media(content: dict[str, Any]) -> str | None:

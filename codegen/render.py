@@ -9,15 +9,19 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .graphql import render_graphql
+from .graphql import GraphQLApi, Variable, build_graphql_api, graphql_models_text, render_graphql
 from .modelgen import render_models
-from .operations import ApiVersion, Param, build_api
-from .spec import SpecError, discover_versions, load_document
+from .models_layout import parse_models, plan_namespace
+from .models_render import render_namespace
+from .operations import ApiVersion, Operation, Param, build_api
+from .seam import NeutralParam, Seam, build_seam, model_alias
+from .spec import SpecError, discover_versions, load_document, package_name
 
 __all__ = ["compare_tree", "header_for", "render_tree", "write_tree"]
 
@@ -33,6 +37,7 @@ _LOCATION_NOTE = {
     "files": "multipart files",
     "form": "multipart field",
     "content": "raw body",
+    "refused": "not in this API version",
 }
 
 
@@ -102,6 +107,10 @@ def _environment() -> jinja2.Environment:
     env.filters["docstring"] = _docstring
     env.filters["param_doc"] = _param_doc
     env.filters["wrap"] = _wrap
+    env.filters["package"] = package_name
+    env.filters["model_alias"] = model_alias
+    env.filters["gql_alias"] = lambda version: model_alias(version, graphql=True)
+    env.filters["suffix"] = lambda version: "V" + package_name(version)[1:]
     return env
 
 
@@ -109,34 +118,327 @@ def _render(env: jinja2.Environment, template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
+_MODEL_REF = re.compile(r"\bmodels\.([A-Za-z_]\w*)")
+
+
+def _models_used(operation: Operation) -> list[str]:
+    texts = [p.annotation for p in operation.params]
+    texts += [operation.response_model or "", operation.body_model or ""]
+    return sorted({name for text in texts for name in _MODEL_REF.findall(text)})
+
+
+def _describe_rest_group(version: str, module: str, names: list[str]) -> str:
+    if module == "_unreferenced":
+        return "components no operation refers to"
+    if module.startswith("_shared_"):
+        return "shared by several tags"
+    return f"used by the ``{module}`` tag"
+
+
+def _describe_gql_group(version: str, module: str, names: list[str]) -> str:
+    if module == "_unreferenced":
+        return "models no operation uses"
+    if module.startswith("_shared_"):
+        return "shared by several operation files"
+    return f"used by the operations of ``{module}.graphql``"
+
+
+def _apply_widening(
+    seam: Seam,
+    by_key: dict[tuple[str, str, str], Operation],
+    graphqls: dict[str, GraphQLApi],
+) -> None:
+    """Give older versions' methods the keywords and model types the neutral signature has."""
+    for key, params in seam.refused.items():
+        op = by_key[key]
+        for neutral in params:
+            op.params.append(
+                Param(
+                    py_name=neutral.name,
+                    wire_name=neutral.name,
+                    location="refused",
+                    annotation=neutral.annotation,
+                    required=False,
+                    description=_available_of(seam, key),
+                )
+            )
+    for key, names in seam.widened.items():
+        op = by_key[key]
+        for param in op.params:
+            if param.py_name in names:
+                own = _MODEL_REF.search(param.annotation)
+                param.narrow_to = f"models.{own.group(1)}" if own else None
+                param.annotation = f"{param.annotation} | {names[param.py_name]}"
+    for (version, method), params in seam.graphql_refused.items():
+        gop = next(o for o in graphqls[version].operations if o.method == method)
+        available = next(o.available for o in seam.graphql if o.method == method)
+        for neutral in params:
+            gop.variables.append(
+                Variable(neutral.name, neutral.name, neutral.annotation, False, refused=available)
+            )
+    for (version, method), names in seam.graphql_widened.items():
+        gop = next(o for o in graphqls[version].operations if o.method == method)
+        for variable in gop.variables:
+            if variable.name in names:
+                own = _MODEL_REF.search(variable.annotation)
+                variable.narrow_to = f"models.{own.group(1)}" if own else None
+                variable.annotation = f"{variable.annotation} | {names[variable.name]}"
+
+
+def _available_of(seam: Seam, key: tuple[str, str, str]) -> str:
+    _, attribute, method = key
+    tag = next(t for t in seam.tags if t.attribute == attribute)
+    return next(o.available for o in tag.universal if o.method == method)
+
+
+def _rest_usage(apis: list[ApiVersion]) -> dict[str, dict[str, list[str]]]:
+    return {
+        api.version: {
+            tag.attribute: [n for op in tag.operations for n in _models_used(op)]
+            for tag in api.tags
+        }
+        for api in apis
+    }
+
+
+def _gql_usage(graphqls: dict[str, GraphQLApi]) -> dict[str, dict[str, list[str]]]:
+    usage: dict[str, dict[str, list[str]]] = {}
+    for version, graphql in graphqls.items():
+        for op in graphql.operations:
+            names = list(op.input_models)
+            if op.result_annotation.startswith("models."):  # else a newer version's model
+                names += op.result_models
+            usage.setdefault(version, {}).setdefault(op.group, []).extend(names)
+    return usage
+
+
+def _graphql_signatures(
+    graphqls: dict[str, GraphQLApi],
+) -> dict[str, list[tuple[str, str, list[NeutralParam], str, str]]]:
+    return {
+        version: [
+            (
+                op.method,
+                op.name,
+                [NeutralParam(v.name, v.annotation, v.required) for v in op.variables],
+                op.result_model,
+                op.doc,
+            )
+            for op in graphql.operations
+        ]
+        for version, graphql in graphqls.items()
+    }
+
+
+_FOREIGN_MODELS = re.compile(r"\b(v\d+_\d{8})_(models|gql)\.")
+
+
+def _foreign_imports(texts: list[str]) -> list[tuple[str, str, str]]:
+    """``(alias, package, kind)`` of other versions' models the annotations name."""
+    found = sorted({m.groups() for text in texts for m in _FOREIGN_MODELS.finditer(text)})
+    return [(f"{package}_{kind}", package, kind) for package, kind in found]
+
+
+@dataclass
+class _TagView:
+    """A tag as one version's resource module shows it (possibly with no operations)."""
+
+    name: str
+    attribute: str
+    class_stem: str
+    operations: list[Operation]
+
+
 def render_tree(spec_root: Path) -> dict[str, bytes]:
     """Render every version under ``spec_root``; return ``{relative path: content}``."""
     env = _environment()
+    versions = discover_versions(spec_root)
+    if not versions:
+        raise SpecError(f"{spec_root}: no spec/<version>/openapi.(yaml|json) found")
+    shared_operations = spec_root / "operations"
     apis: list[ApiVersion] = []
-    files: dict[str, str] = {}
-    for version in discover_versions(spec_root):
+    graphqls: dict[str, GraphQLApi] = {}
+    for version in versions:
         document = load_document(version)
         source = f"spec/{version.version}"
-        api = build_api(version.version, version.package, document, source=source)
-        apis.append(api)
-        header = header_for(source)
-        package = version.package
-        files[f"{package}/__init__.py"] = _render(
-            env, "version_init.py.jinja", api=api, header=header
+        apis.append(build_api(version.version, version.package, document, source=source))
+        graphql = build_graphql_api(version, shared_operations)
+        if graphql is None:  # no GraphQL in this version: every operation is a stub
+            graphql = GraphQLApi(version.version, version.package, f"{source}/schema.graphql", "")
+        graphqls[version.version] = graphql
+
+    def header(version: str) -> str:
+        return header_for(f"spec/{version}")
+
+    rest_sources = {
+        api.version: parse_models(render_models(api, header(api.version)), api.version)
+        for api in apis
+    }
+    gql_sources = {
+        version: parse_models(graphql_models_text(graphql, header(version)), version)
+        for version, graphql in graphqls.items()
+    }
+    rest = plan_namespace(rest_sources, _rest_usage(apis))
+    gql = plan_namespace(gql_sources, _gql_usage(graphqls))
+    seam = build_seam(apis, rest, _graphql_signatures(graphqls), gql)
+    # Older answers the newest model parses are typed (and parsed) as that model; their own
+    # model classes are then used by no operation, which changes where models are placed.
+    by_key = {
+        (api.version, tag.attribute, op.method_name): op
+        for api in apis
+        for tag in api.tags
+        for op in tag.operations
+    }
+    for key, model in seam.answered.items():
+        by_key[key].response_model = model
+    for (version, method), model in seam.graphql_answered.items():
+        for op in graphqls[version].operations:
+            if op.method == method:
+                op.result_annotation = model
+    _apply_widening(seam, by_key, graphqls)
+    rest = plan_namespace(rest_sources, _rest_usage(apis))
+    gql = plan_namespace(gql_sources, _gql_usage(graphqls))
+    files: dict[str, str] = {}
+    files.update(
+        render_namespace(
+            env,
+            rest,
+            subpackage="models",
+            kind="REST",
+            header_for=header,
+            describe_group=_describe_rest_group,
         )
-        files[f"{package}/models.py"] = render_models(api, header)
-        for module in ("resources", "client", "streams"):
-            files[f"{package}/{module}.py"] = _render(
-                env, f"{module}.py.jinja", api=api, header=header
-            )
-        files.update(render_graphql(version, header))  # the GraphQL stage (codegen/graphql.py)
-    if not apis:
-        raise SpecError(f"{spec_root}: no spec/<version>/openapi.(yaml|json) found")
-    files["__init__.py"] = _render(
-        env, "package_init.py.jinja", apis=apis, header=header_for("spec/")
     )
-    files["_helpers.py"] = _render(env, "helpers.py.jinja", header=header_for("spec/"))
+    files.update(
+        render_namespace(
+            env,
+            gql,
+            subpackage="graphql.models",
+            kind="GraphQL",
+            header_for=header,
+            describe_group=_describe_gql_group,
+        )
+    )
+    for api in apis:
+        files.update(_render_version(env, api, graphqls[api.version], seam, header(api.version)))
+    files.update(_render_neutral(env, seam, header_for("spec/")))
+    top = header_for("spec/")
+    files["__init__.py"] = _render(env, "package_init.py.jinja", versions=seam.versions, header=top)
+    files["_helpers.py"] = _render(env, "helpers.py.jinja", header=top)
+    latest = seam.latest
+    files["latest/__init__.py"] = _render(env, "latest_init.py.jinja", version=latest, header=top)
+    for name, is_graphql, kind in (("models", False, "REST"), ("graphql_models", True, "GraphQL")):
+        files[f"latest/{name}.py"] = _render(
+            env, "latest_models.py.jinja", version=latest, graphql=is_graphql, kind=kind, header=top
+        )
     return _format(files)
+
+
+def _render_version(
+    env: jinja2.Environment, api: ApiVersion, graphql: GraphQLApi, seam: Seam, header: str
+) -> dict[str, str]:
+    package = api.package
+    version = api.version
+    own = {tag.attribute: tag for tag in api.tags}
+    files: dict[str, str] = {}
+    files[f"{package}/__init__.py"] = _render(
+        env, "version_init.py.jinja", version=version, has_graphql=True, header=header
+    )
+    files[f"{package}/resources/__init__.py"] = _render(
+        env, "resources_init.py.jinja", version=version, header=header
+    )
+    tags = []
+    for neutral in seam.tags:
+        tag = own.get(neutral.attribute)
+        view = _TagView(
+            name=neutral.name,
+            attribute=neutral.attribute,
+            class_stem=neutral.stem,
+            operations=tag.operations if tag else [],
+        )
+        stubs = [
+            {"method": op.method, "operation_id": op.operation_id, "available": op.available}
+            for op in seam.missing[version].get(neutral.attribute, [])
+        ]
+        tags.append(
+            {
+                "attribute": neutral.attribute,
+                "stem": neutral.stem,
+                "name": neutral.name,
+                "present": tag is not None,
+            }
+        )
+        files[f"{package}/resources/{neutral.attribute}.py"] = _render(
+            env,
+            "resource.py.jinja",
+            api=api,
+            tag=view,
+            stubs=stubs,
+            foreign=_foreign_imports(
+                [op.response_model or "" for op in view.operations]
+                + [p.annotation for op in view.operations for p in op.params]
+            ),
+            header=header,
+        )
+    files[f"{package}/client.py"] = _render(
+        env, "client.py.jinja", version=version, tags=tags, header=header
+    )
+    files[f"{package}/streams.py"] = _render(
+        env,
+        "streams.py.jinja",
+        api=api,
+        stubs=[
+            {"function": s.function, "operation_id": s.operation_id, "available": s.available}
+            for s in seam.missing_streams[version]
+        ],
+        header=header,
+    )
+    stubs = [
+        {"method": op.method, "name": op.name, "available": op.available}
+        for op in seam.missing_graphql[version]
+    ]
+    foreign = _foreign_imports(
+        [op.result_annotation for op in graphql.operations]
+        + [v.annotation for op in graphql.operations for v in op.variables]
+    )
+    files.update(render_graphql(graphql, header, stubs, foreign))
+    return files
+
+
+def _render_neutral(env: jinja2.Environment, seam: Seam, header: str) -> dict[str, str]:
+    files: dict[str, str] = {}
+    common = {"header": header, "latest": seam.latest, "versions": seam.versions}
+    for tag in seam.tags:
+        params_ops = sorted(tag.universal + tag.differing, key=lambda op: op.method)
+        files[f"neutral/rest/{tag.attribute}.py"] = _render(
+            env,
+            "neutral_tag.py.jinja",
+            tag=tag,
+            params_ops=params_ops,
+            model_versions=seam.versions,
+            **common,
+        )
+    files["neutral/rest/__init__.py"] = _render(
+        env, "neutral_rest.py.jinja", tags=seam.tags, **common
+    )
+    files["neutral/graphql.py"] = _render(
+        env, "neutral_graphql.py.jinja", ops=seam.graphql, model_versions=seam.versions, **common
+    )
+    files["neutral/streams.py"] = _render(
+        env, "neutral_streams.py.jinja", streams=seam.streams, **common
+    )
+    files["neutral/__init__.py"] = _render(env, "neutral_package.py.jinja", **common)
+    files["neutral/_wire.py"] = _render(
+        env,
+        "neutral_init.py.jinja",
+        differing=seam.differing,
+        differing_graphql=seam.differing_graphql,
+        adapter_tags=sorted({op.tag_attribute for op in seam.differing}),
+        model_versions=seam.versions,
+        gql_model_versions=seam.versions,
+        **common,
+    )
+    return files
 
 
 def _format(files: dict[str, str]) -> dict[str, bytes]:
@@ -152,7 +454,10 @@ def _format(files: dict[str, str]) -> dict[str, bytes]:
         paths.sort()
         ruff = [sys.executable, "-m", "ruff"]
         config = ["--config", str(_RUFF_CONFIG), "--no-cache", "--quiet"]
-        for step in (["check", "--fix", "--exit-zero", *config], ["format", *config]):
+        # unsafe fixes too: ruff counts removing an unused import from an `__init__.py` as unsafe
+        # (it might be a re-export); generated packages list their exports in `__all__`.
+        check = ["check", "--fix", "--unsafe-fixes", "--exit-zero", *config]
+        for step in (check, ["format", *config]):
             result = subprocess.run(
                 [*ruff, *step, *paths], capture_output=True, text=True, check=False
             )

@@ -8,7 +8,7 @@ import datetime
 import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import pydantic
@@ -16,8 +16,17 @@ import pydantic_core
 
 from ai_backend_client._types import NOT_GIVEN, FileTypes, NotGiven
 from ai_backend_client._validation import InvalidArgumentError
+from ai_backend_client.exceptions import BackendAPIVersionError
 
-__all__ = ["fill_path", "header_values", "json_fields", "json_value", "multipart", "query_params"]
+__all__ = [
+    "fill_path",
+    "header_values",
+    "json_fields",
+    "json_value",
+    "multipart",
+    "narrow",
+    "query_params",
+]
 
 
 def _plain(value: Any) -> Any:
@@ -132,4 +141,34 @@ def multipart(*parts: tuple[str, Any, str]) -> list[tuple[str, FileTypes]]:
             result.extend((name, item) for item in files)
         else:
             result.append((name, ("", _text(value).encode(), "text/plain")))
+    return result
+
+
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+
+def narrow(value: Any, model: type[_M], operation: str, api_version: str) -> Any:
+    """A newer version's model (or a mapping) given where this version takes *model*.
+
+    It is validated as *model*; a field *model* does not have is refused, so nothing is lost
+    without a word.
+    """
+    if value is None or isinstance(value, (NotGiven, model)):
+        return value
+    if isinstance(value, pydantic.BaseModel):
+        data: Any = value.model_dump(mode="python", by_alias=True, exclude_unset=True)
+    elif isinstance(value, Mapping):
+        data = dict(cast("Mapping[str, Any]", value))
+    else:
+        return value  # the body model's validation names the wrong type
+    try:
+        result = model.model_validate(data)
+    except pydantic.ValidationError as e:
+        raise InvalidArgumentError(operation, e) from None
+    if result.model_extra:
+        names = ", ".join(sorted(result.model_extra))
+        raise BackendAPIVersionError(
+            f"{operation}: {names} cannot be sent with API {api_version} ({model.__name__} "
+            "has no such field there)"
+        )
     return result

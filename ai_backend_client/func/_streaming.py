@@ -21,7 +21,8 @@ from ..streams import ExecutionResult, WSMsgType
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ..session import AsyncSession, Session
+    from .._session_core import AsyncSessionCore as AsyncSession
+    from .._session_core import SessionCore as Session
     from ..streams import (
         AppProxy,
         EventStream,

@@ -11,14 +11,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import models, resources, streams
+    from . import graphql, models, streams
     from .client import AsyncClient, Client
 
-__all__ = ["API_VERSION", "AsyncClient", "Client", "models", "resources", "streams"]
+__all__ = ["API_VERSION", "AsyncClient", "Client", "graphql", "models", "streams"]
 
 API_VERSION = "v6.20220315"
 
-_SUBMODULES = frozenset({"client", "models", "resources", "streams"})
+_SUBMODULES = frozenset({"client", "graphql", "models", "resources", "streams"})
 _CLIENT_NAMES = frozenset({"AsyncClient", "Client"})
 
 

@@ -14,17 +14,17 @@ from .conftest import FIXTURE_SPEC
 def test_render_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "generated"
     assert main(["--spec", str(FIXTURE_SPEC), "--out", str(out)]) == 0
-    assert (out / "v6_20220315" / "resources.py").is_file()
+    assert (out / "v6_20220315" / "resources" / "root.py").is_file()
     assert main(["--spec", str(FIXTURE_SPEC), "--out", str(out), "--check"]) == 0
 
-    resources = out / "v6_20220315" / "resources.py"
+    resources = out / "v6_20220315" / "resources" / "root.py"
     resources.write_text(resources.read_text().replace("def hello(", "def hallo("))
     (out / "v6_20220315" / "extra.py").write_text("")
     (out / "_helpers.py").unlink()
     capsys.readouterr()
     assert main(["--spec", str(FIXTURE_SPEC), "--out", str(out), "--check"]) == 1
     err = capsys.readouterr().err
-    assert "--- v6_20220315/resources.py" in err and "-    def hallo(" in err
+    assert "--- v6_20220315/resources/root.py" in err and "-    def hallo(" in err
     assert "--- v6_20220315/extra.py\nnot produced by the generator" in err
     assert "--- _helpers.py\nmissing" in err
 

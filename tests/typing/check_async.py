@@ -13,8 +13,7 @@ from typing import Any
 from typing_extensions import assert_type
 
 from ai_backend_client import AsyncSession
-from ai_backend_client._generated.v6_20220315 import models as models_v6
-from ai_backend_client._generated.v8_20240915 import models
+from ai_backend_client import types as models
 from ai_backend_client._graphql import PaginatedResult
 from ai_backend_client.func._async.agent import AgentItem
 from ai_backend_client.func._async.compute_session import ComputeSession
@@ -79,4 +78,4 @@ async def check_admin_query() -> None:
 async def check_wire_client() -> None:
     async with AsyncSession() as session:
         info = await session.wire.session.get_info(session_name="typing-check")
-        assert_type(info, models_v6.SessionInfo | models.SessionInfo)
+        assert_type(info, models.SessionInfo)

@@ -341,7 +341,8 @@ def test_get_task_logs_streams_bytes(router: respx.MockRouter, v6: Session) -> N
     route = router.get(f"{EP}/session/_/logs").respond(200, content=b"line1\nline2\n")
     chunks = list(v6.ComputeSession.get_task_logs(SID, chunk_size=4))
     assert b"".join(chunks) == b"line1\nline2\n"
-    assert route.calls.last.request.url.params["taskId"] == SID
+    # 22.03 reads taskId, task_id, sessionName or session_name; 24.09 session_name only
+    assert route.calls.last.request.url.params["session_name"] == SID
 
 
 # -- upload -----------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ import pytest
 import respx
 
 from ai_backend_client import APIConfig, AsyncSession, Session
-from ai_backend_client._graphql import (
+from ai_backend_client._generated.neutral import open_wire
+from ai_backend_client._graphql_documents import replace_selection, schema_of
+from ai_backend_client._validation import InvalidArgumentError
+from ai_backend_client.exceptions import (
+    GraphQLError,
     GraphQLPermissionError,
     GraphQLValidationError,
-    load_schema,
-    replace_selection,
 )
-from ai_backend_client._validation import InvalidArgumentError
-from ai_backend_client.exceptions import GraphQLError
 
 EP = "http://127.0.0.1:8091"
 
@@ -125,18 +125,22 @@ def test_invalid_documents_and_variables_are_rejected_before_sending() -> None:
             session.Admin.query("query { domains { name }")
         with pytest.raises(GraphQLValidationError, match=r"\$n"):
             session.Admin.query("query($n: String!) { domain(name: $n) { name } }", {"n": 3})
-        from ai_backend_client._generated.v8_20240915.graphql.operations import GraphQLOperations
-
         with pytest.raises(InvalidArgumentError, match="limit"):
-            GraphQLOperations(session.core).agent_list(limit="many", offset=0)  # type: ignore[arg-type]
+            session.graphql.agent_list(limit="many", offset=0)  # type: ignore[arg-type]
     assert not route.called
 
 
 def test_each_version_ships_its_schema() -> None:
-    v6, v8 = load_schema("v6.20220315"), load_schema("v8.20240915")
-    assert v6 is not None and v8 is not None
+    core: Any = None
+    v6 = schema_of(open_wire("v6.20220315", core).graphql.client.sdl())
+    v8 = schema_of(open_wire("v8.20240915", core).graphql.client.sdl())
     assert "container_count" in v8.get_type("Agent").fields  # type: ignore[union-attr]
     assert "container_count" not in v6.get_type("Agent").fields  # type: ignore[union-attr]
+
+
+def test_a_validation_error_is_a_graphql_error() -> None:
+    with pytest.raises(GraphQLError):
+        replace_selection("query A { a { b } }", ("a",), ["id {"])
 
 
 def test_replace_selection_swaps_the_selection_at_a_path() -> None:

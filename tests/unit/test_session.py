@@ -10,11 +10,18 @@ import pytest
 import respx
 
 from ai_backend_client import APIConfig, AsyncSession, Session
-from ai_backend_client.exceptions import APIVersionWarning, BackendClientError
+from ai_backend_client._generated import LATEST_VERSION, VERSIONS
+from ai_backend_client.exceptions import (
+    APIVersionWarning,
+    BackendClientError,
+    BackendConnectionError,
+    MalformedResponseError,
+)
 from ai_backend_client.request import AttachedFile, Request
 from ai_backend_client.versioning import (
+    CLIENT_API_VERSION,
+    SUPPORTED_API_VERSIONS,
     APIVersion,
-    choose_generated_version,
     negotiate,
     parse_version,
 )
@@ -35,12 +42,48 @@ def test_version_parsing_and_ordering() -> None:
     assert parse_version("v10.20200101") > parse_version("v9.20991231"), "major compares as int"
     with pytest.raises(ValueError):
         parse_version("6.20220315")
-    assert negotiate(APIVersion(6, "20220315"), APIVersion(8, "20240915")) == APIVersion(
-        6, "20220315"
+
+
+
+def test_the_supported_versions_are_the_generated_ones() -> None:
+    assert tuple(str(v) for v in SUPPORTED_API_VERSIONS) == VERSIONS
+    assert str(CLIENT_API_VERSION) == LATEST_VERSION
+
+
+@pytest.mark.parametrize(
+    ("server", "chosen"),
+    [
+        ("v6.20220315", "v6.20220315"),  # 22.03
+        ("v6.20220615", "v6.20220315"),  # 22.03.4 and later
+        ("v7.20230615", "v6.20220315"),  # 23.09: between two generated versions, the older one
+        ("v8.20240915", "v8.20240915"),  # 24.09
+    ],
+)
+def test_negotiation_picks_the_newest_generated_version_the_server_speaks(
+    server: str, chosen: str
+) -> None:
+    outcome = negotiate(parse_version(server))
+    assert str(outcome.version) == chosen
+    assert outcome.warning is None
+
+
+def test_a_server_newer_than_every_generated_version_gets_the_newest_with_a_warning() -> None:
+    newest = SUPPORTED_API_VERSIONS[-1]
+    outcome = negotiate(APIVersion(newest.major + 1, "20991231"))
+    assert outcome.version == newest
+    assert outcome.warning is not None and str(newest) in outcome.warning
+
+
+def test_a_server_older_than_every_generated_version_gets_the_oldest_with_a_warning() -> None:
+    outcome = negotiate(APIVersion(4, "20190615"))
+    assert outcome.version == SUPPORTED_API_VERSIONS[0]
+    assert outcome.warning is not None and "v4.20190615" in outcome.warning
+
+
+def test_a_configured_older_version_caps_negotiation() -> None:
+    assert str(negotiate(APIVersion(8, "20240915"), APIVersion(6, "20220315")).version) == (
+        "v6.20220315"
     )
-    assert choose_generated_version(APIVersion(7, "20230615")) == APIVersion(6, "20220315")
-    assert choose_generated_version(APIVersion(8, "20240915")) == APIVersion(8, "20240915")
-    assert choose_generated_version(APIVersion(9, "20250101")) == APIVersion(8, "20240915")
 
 
 @respx.mock
@@ -52,8 +95,7 @@ def test_probe_is_unsigned_and_negotiates_v8() -> None:
         assert s.server_info["manager"] == "24.09.6"
         assert s.core.api_version == "v8.20240915"
     req = probe.calls.last.request
-    assert "Authorization" not in req.headers and "X-BackendAI-Version" not in req.headers
-    assert "Date" not in req.headers
+    assert "Authorization" not in req.headers and "Date" not in req.headers
     assert s.closed
 
 
@@ -70,10 +112,10 @@ def test_older_server_negotiates_down_to_v6() -> None:
 
 @respx.mock
 def test_newer_server_warns_and_uses_client_version() -> None:
-    respx.get(f"{EP}/").respond(json={"version": "v9.20990101", "manager": "99.1"})
-    with pytest.warns(APIVersionWarning, match="v9.20990101.*v8.20240915"):
+    respx.get(f"{EP}/").respond(json={"version": "v99.20990101", "manager": "99.1"})
+    with pytest.warns(APIVersionWarning, match=rf"v99.20990101, .*{LATEST_VERSION}"):
         with Session(config=cfg()) as s:
-            assert str(s.api_version) == "v8.20240915"
+            assert str(s.api_version) == LATEST_VERSION
 
 
 @respx.mock
@@ -85,12 +127,36 @@ def test_ancient_server_warns_naming_both_versions() -> None:
 
 
 @respx.mock
-def test_probe_failure_falls_back_to_configured_version() -> None:
-    respx.get(f"{EP}/").mock(side_effect=httpx.ConnectError("refused"))
+def test_probe_fails_over_to_the_next_endpoint() -> None:
+    """The version probe fails over like every request: a down first endpoint does not make
+    the client guess the version of the one that answers."""
+    down = respx.get(f"{EP}/").mock(side_effect=httpx.ConnectError("refused"))
+    up = respx.get("http://127.0.0.2:8091/").respond(
+        json={"version": "v6.20220315", "manager": "22.3.3"}
+    )
+    config = cfg(endpoint=f"{EP},http://127.0.0.2:8091", shuffle_endpoints=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with Session(config=cfg(version="v6.20220315")) as s:
+        with Session(config=config) as s:
             assert str(s.api_version) == "v6.20220315"
+            assert s.server_info["manager"] == "22.3.3"
+    assert down.called and up.called
+
+
+@respx.mock
+def test_no_endpoint_answering_the_probe_is_a_clear_error() -> None:
+    respx.get(f"{EP}/").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(BackendConnectionError, match=r"tried: http://127\.0\.0\.1:8091"):
+        with Session(config=cfg(), max_retries=0):
+            pass
+
+
+@respx.mock
+def test_a_probe_answer_without_a_version_is_a_clear_error() -> None:
+    respx.get(f"{EP}/").respond(json={"hello": "world"})
+    with pytest.raises(MalformedResponseError, match="names no API version"):
+        with Session(config=cfg()):
+            pass
 
 
 @respx.mock

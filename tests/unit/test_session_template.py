@@ -145,7 +145,8 @@ def test_create_wraps_a_bare_template_and_sends_v6_keys(router: respx.MockRouter
         tpl = s.SessionTemplate.create(SEED_YAML)
     assert tpl.template_id == TID
     sent = body(route)
-    assert sent["group_name"] == "default" and sent["domain_name"] == "default"
+    # 22.03 reads group_name or group (and domain_name or domain); 24.09 group and domain
+    assert sent["group"] == "default" and sent["domain"] == "default"
     payload = json.loads(sent["payload"])
     template = payload["session_templates"][0]["template"]
     assert (

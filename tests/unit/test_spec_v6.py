@@ -244,7 +244,7 @@ def test_query_parameters_where_the_client_sends_query(spec: dict[str, Any]) -> 
     assert {"forced", "owner_access_key"} <= query_names("delete", "/session/{session_name}")
     assert "name" in query_names("post", "/session/{session_name}/rename")
     assert {"mark_read", "page_size", "page_no"} <= query_names("get", "/logs/error")
-    assert "taskId" in query_names("get", "/session/_/logs")
+    assert "session_name" in query_names("get", "/session/_/logs")
     assert "path" in query_names("get", "/user-config/dotfiles")
     assert "path" in query_names("delete", "/group-config/dotfiles")
     assert {"sessionName", "sessionId", "ownerAccessKey", "scope", "group"} <= query_names(

@@ -294,7 +294,13 @@ def test_wrong_argument_types_fail_before_sending(wire: Client) -> None:
 
 
 def test_every_v6_tag_is_covered() -> None:
-    tags = {name for name in vars(Client) if not name.startswith("_")}
+    # the tags v6 has; the client also answers for the newer versions' tags, with stubs only
+    tags = {
+        name
+        for name, member in vars(Client).items()
+        if not name.startswith("_")
+        and "(none in this version)" not in (getattr(member, "__doc__", "") or "")
+    } - {"api_version"}
     covered = {
         "root",
         "auth",

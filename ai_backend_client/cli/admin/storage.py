@@ -69,7 +69,7 @@ def list_vfolders(
     group: str | None, filter_: str | None, order: str | None, offset: int, limit: int, all_: bool
 ) -> None:
     """List virtual folders (all of them for an admin)."""
-    from ...func._sync._gql import gql, page, run
+    from ...func._sync._gql import page
 
     columns = [
         ("name", "Name"),
@@ -83,9 +83,9 @@ def list_vfolders(
     with current().session() as api:
 
         def fetch(off: int, lim: int) -> PaginatedResult[Any]:
-            variables = {"limit": lim, "offset": off, "group_id": group}
-            variables.update({"filter": filter_, "order": order})
-            listing = run(api, "v_folder_list", variables, gql.VFolderList).vfolder_list
+            listing = api.graphql.v_folder_list(
+                limit=lim, offset=off, group_id=group, filter=filter_, order=order
+            ).vfolder_list
             return page(listing.items if listing else None, listing.total_count if listing else 0)
 
         def every() -> Iterator[Any]:

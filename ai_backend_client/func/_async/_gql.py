@@ -1,50 +1,41 @@
 """GraphQL plumbing shared by the function classes.
 
-Every version's generated operations have the same names and argument names (the documents in
-``spec/<version>/operations/`` are kept aligned), so a function class calls them on the
-negotiated version's ``AsyncGraphQLOperations`` and turns the answer into the newest (v8) result
-model with :func:`public`. ``fields=`` of the seed's methods swaps the selection of a generated
-document (:func:`with_fields`); the swapped document is validated against the schema before it is
-sent.
+A function class calls the generated operation of the negotiated version
+(``session.graphql.<operation>``): the documents are written once for every version
+(``spec/operations/``), and codegen makes an older version answer with the newest result model
+where it can (``_generated.neutral``), so the answers are the newest models. ``fields=`` of the
+seed's methods swaps the selection of the generated document (:func:`run`); the swapped document
+is validated against the negotiated version's schema before it is sent.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 import pydantic
+from typing_extensions import ParamSpec
 
-from ..._generated.v8_20240915.graphql import models as gql
-from ..._generated.v8_20240915.graphql.operations import AsyncGraphQLOperations
+from ..._generated.latest import graphql_models as gql
 from ..._graphql import (
-    AsyncGraphQLClient,
+    AsyncOperationCall,
     AsyncPageFetcher,
     GraphQLError,
     GraphQLPermissionError,
     PaginatedResult,
-    replace_selection,
 )
 from ...exceptions import BackendClientError, NotFoundError
-from .base import coerce_model
-
-if TYPE_CHECKING:
-    from ...session import AsyncSession
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "check_mutation",
     "check_page_size",
-    "document_of",
-    "execute_with_fields",
     "gql",
+    "inputs",
     "iterate_pages",
     "not_found",
-    "operations",
     "page",
     "props",
-    "public",
     "run",
 ]
 
@@ -53,25 +44,7 @@ MAX_PAGE_SIZE = 100
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
 _I = TypeVar("_I", bound=pydantic.BaseModel)
-
-
-def operations(session: AsyncSession) -> AsyncGraphQLOperations:
-    """The generated GraphQL operations of the session's API version."""
-    version = session.api_version
-    module = importlib.import_module(
-        f"ai_backend_client._generated.v{version.major}_{version.date}.graphql.operations"
-    )
-    # Other versions' classes have the same methods; their models are converted by ``public``.
-    return cast(AsyncGraphQLOperations, module.AsyncGraphQLOperations(session.core))
-
-
-def document_of(session: AsyncSession, name: str) -> str:
-    """The negotiated version's document constant *name* (``"AGENT_LIST"``)."""
-    version = session.api_version
-    module = importlib.import_module(
-        f"ai_backend_client._generated.v{version.major}_{version.date}.graphql.operations"
-    )
-    return cast(str, getattr(module, name))
+_P = ParamSpec("_P")
 
 
 def not_found(kind: str, key: object) -> NotFoundError:
@@ -87,14 +60,14 @@ def not_found(kind: str, key: object) -> NotFoundError:
     )
 
 
-def public(model: type[_M], value: Any) -> _M:
-    """*value* (a result model of any version) as the v8 model *model*."""
-    return coerce_model(model, value)
-
-
 def props(**values: Any) -> dict[str, Any]:
     """The keys of an input object the caller actually gave (``None`` means "leave unchanged")."""
     return {k: v for k, v in values.items() if v is not None}
+
+
+def inputs(model: type[_I], **values: Any) -> _I:
+    """The input object *model* holding the keys the caller gave (``None``: leave unchanged)."""
+    return model.model_validate(props(**values))
 
 
 def check_page_size(page_size: int) -> None:
@@ -109,10 +82,10 @@ class _Payload(Protocol):
     msg: str | None
 
 
-_P = TypeVar("_P", bound=_Payload)
+_Pl = TypeVar("_Pl", bound=_Payload)
 
 
-def check_mutation(payload: _P | None, name: str) -> _P:
+def check_mutation(payload: _Pl | None, name: str) -> _Pl:
     """Raise unless the mutation payload says ``ok`` (the manager answers refusals that way)."""
     if payload is None:
         raise GraphQLError([{"message": f"{name}: the server returned no result", "path": [name]}])
@@ -125,24 +98,6 @@ def check_mutation(payload: _P | None, name: str) -> _P:
     return payload
 
 
-async def execute_with_fields(
-    session: AsyncSession,
-    document: str,
-    path: Sequence[str],
-    fields: Sequence[str],
-    variables: Mapping[str, Any],
-    result_type: type[_M],
-) -> _M:
-    """Send the version's *document* with the selection at *path* set to *fields* (validated)."""
-    client = AsyncGraphQLClient.for_core(session.core)
-    return await client.execute(
-        replace_selection(document_of(session, document), path, fields),
-        variables=variables,
-        result_type=result_type,
-        check=True,
-    )
-
-
 def page(items: Sequence[_I | None] | None, total_count: int | None) -> PaginatedResult[_I]:
     """A :class:`PaginatedResult` from a GraphQL page (null items dropped)."""
     kept = [item for item in (items or ()) if item is not None]
@@ -150,23 +105,30 @@ def page(items: Sequence[_I | None] | None, total_count: int | None) -> Paginate
 
 
 async def run(
-    session: AsyncSession,
-    operation: str,
-    variables: Mapping[str, Any],
+    operation: AsyncOperationCall[_P, _M],
     result_type: type[_M],
-    *,
-    fields: Sequence[str] | None = None,
-    path: Sequence[str] = (),
+    fields: Sequence[str] | None,
+    path: Sequence[str],
+    /,
+    *args: _P.args,
+    **kwargs: _P.kwargs,
 ) -> _M:
-    """Call the generated operation *operation* (``"agent_list"``) and return the v8 model.
+    """Call a generated GraphQL operation (``session.graphql.agent_list``) with its typed
+    arguments; with *fields*, its document's selection at *path* is replaced first (the seed's
+    ``fields=``) and checked against the schema before it is sent."""
+    if not fields:
+        return await operation(*args, **kwargs)
+    from ..._graphql_documents import replace_selection
 
-    With *fields*, the document's selection at *path* is replaced first (``fields=`` of the seed).
-    """
-    if fields:
-        constant = operation.upper()
-        return await execute_with_fields(session, constant, path, fields, variables, result_type)
-    method = getattr(operations(session), operation)
-    return public(result_type, await method(**variables))
+    operations: Any = getattr(operation, "__self__", None)
+    name = getattr(operation, "__name__", "")
+    if operations is None or name not in operations.documents:
+        raise BackendClientError(f"fields= is not available for {name or operation!r}")
+    document = replace_selection(operations.documents[name], path, fields)
+    result: _M = await operations.client.execute(
+        document, variables=kwargs, result_type=result_type, mutation=False, check=True
+    )
+    return result
 
 
 _Item = TypeVar("_Item")

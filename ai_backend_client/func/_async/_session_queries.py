@@ -10,7 +10,7 @@ from ..._graphql import PaginatedResult
 from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
 
 if TYPE_CHECKING:
-    from ...session import AsyncSession
+    from ..._session_core import AsyncSessionCore as AsyncSession
 
 __all__ = ["SessionDetail", "SessionItem", "detail", "iter_all", "paginated_list"]
 
@@ -34,21 +34,18 @@ async def paginated_list(
     """One page of compute sessions; ``status`` is a comma-joined list (``"RUNNING,PENDING"``)."""
     check_page_size(page_size)
     result = await run(
-        session,
-        "compute_session_list",
-        {
-            "limit": page_size,
-            "offset": page_offset,
-            "status": status,
-            "access_key": access_key,
-            "domain_name": domain_name,
-            "group_id": group_id,
-            "filter": filter,
-            "order": order,
-        },
+        session.graphql.compute_session_list,
         gql.ComputeSessionList,
-        fields=fields,
-        path=("compute_session_list", "items"),
+        fields,
+        ("compute_session_list", "items"),
+        limit=page_size,
+        offset=page_offset,
+        status=status,
+        access_key=access_key,
+        domain_name=domain_name,
+        group_id=group_id,
+        filter=filter,
+        order=order,
     )
     listing = result.compute_session_list
     return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -87,12 +84,11 @@ async def detail(
 ) -> SessionDetail:
     """One compute session with its containers (by UUID)."""
     result = await run(
-        session,
-        "compute_session_detail",
-        {"id": session_id},
+        session.graphql.compute_session_detail,
         gql.ComputeSessionDetail,
-        fields=fields,
-        path=("compute_session",),
+        fields,
+        ("compute_session",),
+        id=session_id,
     )
     if result.compute_session is None:
         raise not_found("compute session", session_id)

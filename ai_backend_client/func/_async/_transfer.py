@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ... import transfer as _transfer
+from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -32,13 +33,12 @@ from ...transfer import (
     rewrite_storage_url,
     split_url,
 )
-from . import _vfolder_adapters as adapters
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..._generated.v8_20240915.models import TransferSession
-    from ...session import AsyncSession
+    from ..._generated.latest.models import TransferSession
+    from ..._session_core import AsyncSessionCore as AsyncSession
 
 __all__ = ["Transfer"]
 
@@ -83,13 +83,24 @@ class Transfer:
     def _endpoint(self, info: TransferSession) -> tuple[str, str]:
         return split_url(rewrite_storage_url(info.url, self.address_map))
 
+    # -- transfer sessions (the storage proxy's URL and token) ---------------------------------
+    async def _upload_session(self, item: UploadItem) -> TransferSession:
+        return await self.session.wire.folders.create_upload_session(
+            name=self.vfolder, path=item.remote, size=item.size
+        )
+
+    async def _download_session(self, remote: str, *, archive: bool) -> TransferSession:
+        return await self.session.wire.folders.create_download_session(
+            name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
+        )
+
     # -- upload ------------------------------------------------------------------------------
     async def upload(self, items: list[UploadItem]) -> None:
         for item in items:
             await self.upload_file(item)
 
     async def upload_file(self, item: UploadItem) -> None:
-        info = await adapters.request_upload(self.session, self.vfolder, item.remote, item.size)
+        info = await self._upload_session(item)
         base, path = self._endpoint(info)
         token = info.token
         offset = 0
@@ -113,9 +124,7 @@ class Transfer:
                     # The session is gone: it either completed, or expired. Ask for a new one.
                     if offset >= item.size and await self._remote_size(item.remote) == item.size:
                         break
-                    info = await adapters.request_upload(
-                        self.session, self.vfolder, item.remote, item.size
-                    )
+                    info = await self._upload_session(item)
                     base, path = self._endpoint(info)
                     token = info.token
                     known = 0
@@ -216,9 +225,7 @@ class Transfer:
         """Download *remote* into *target*; returns the number of bytes written."""
         partial = PartialFile(target, overwrite=overwrite)
         try:
-            info = await adapters.request_download(
-                self.session, self.vfolder, remote, archive=archive
-            )
+            info = await self._download_session(remote, archive=archive)
             total = await self._download_into(partial, info, remote, archive=archive)
             partial.commit(total)
         except BaseException:
@@ -251,9 +258,7 @@ class Transfer:
                 # An expired token: ask the manager for a fresh one, once.
                 if e.status in (401, 403) and not renewed:
                     renewed = True
-                    info = await adapters.request_download(
-                        self.session, self.vfolder, remote, archive=archive
-                    )
+                    info = await self._download_session(remote, archive=archive)
                     base, path = self._endpoint(info)
                     continue
                 raise

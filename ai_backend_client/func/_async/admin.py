@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._graphql import AsyncGraphQLClient
 from .base import AsyncFunction
 
 __all__ = ["Admin"]
@@ -23,4 +22,4 @@ class Admin(AsyncFunction):
         ``GraphQLError`` (``GraphQLPermissionError`` for refusals) carrying every message, path
         and the partial data. Queries are retried on transient failures, mutations are not.
         """
-        return await AsyncGraphQLClient.for_core(cls._session().core).query(query, variables)
+        return await cls._session().graphql.client.query(query, variables)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..._cookies import clear_cookies, save_cookies
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ...exceptions import AuthenticationError, BackendClientError
 from .base import AsyncFunction, coerce_model
 

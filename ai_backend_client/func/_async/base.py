@@ -11,7 +11,7 @@ from ...exceptions import BackendClientError
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ...session import AsyncSession
+    from ..._session_core import AsyncSessionCore as AsyncSession
 
 __all__ = ["AsyncFunction", "coerce_model"]
 

@@ -8,14 +8,19 @@ The scope follows the seed: with ``group`` the group's dotfiles (``/group-config
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from ..._generated.v8_20240915 import models as m
+from ..._generated.latest import models as m
+from ..._types import NOT_GIVEN, NotGiven
 from ...exceptions import BackendClientError
-from .base import AsyncFunction, coerce_model
+from .base import AsyncFunction
 
 if TYPE_CHECKING:
-    from ...session import AsyncSession
+    from ..._generated.neutral.rest.domain_config import AsyncDomainConfigOps
+    from ..._generated.neutral.rest.group_config import AsyncGroupConfigOps
+    from ..._generated.neutral.rest.user_config import AsyncUserConfigOps
+    from ..._session_core import AsyncSessionCore as AsyncSession
 
 __all__ = ["Dotfile"]
 
@@ -31,16 +36,92 @@ def _check(path: str, permission: str | None = None) -> None:
         )
 
 
+class _Scope(Protocol):
+    """The dotfile operations of one scope, with the scope's own keywords filled in."""
+
+    async def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse: ...
+    async def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem: ...
+    async def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse: ...
+    async def delete(self, *, path: str) -> m.SuccessResponse: ...
+
+
+@dataclass
+class _GroupScope:
+    ops: AsyncGroupConfigOps
+    group: str
+    domain: str | NotGiven
+
+    async def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.create(
+            group=self.group, domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    async def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return await self.ops.list_or_get(group=self.group, domain=self.domain, path=path)
+
+    async def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.update(
+            group=self.group, domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    async def delete(self, *, path: str) -> m.SuccessResponse:
+        return await self.ops.delete(group=self.group, domain=self.domain, path=path)
+
+
+@dataclass
+class _DomainScope:
+    ops: AsyncDomainConfigOps
+    domain: str
+
+    async def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.create(
+            domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    async def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return await self.ops.list_or_get(domain=self.domain, path=path)
+
+    async def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.update(
+            domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    async def delete(self, *, path: str) -> m.SuccessResponse:
+        return await self.ops.delete(domain=self.domain, path=path)
+
+
+@dataclass
+class _UserScope:
+    ops: AsyncUserConfigOps
+    owner_access_key: str | NotGiven
+
+    async def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.create(
+            data=data, path=path, permission=permission, owner_access_key=self.owner_access_key
+        )
+
+    async def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return await self.ops.list_or_get(path=path, owner_access_key=self.owner_access_key)
+
+    async def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return await self.ops.update(
+            data=data, path=path, permission=permission, owner_access_key=self.owner_access_key
+        )
+
+    async def delete(self, *, path: str) -> m.SuccessResponse:
+        return await self.ops.delete(path=path, owner_access_key=self.owner_access_key)
+
+
 def _scope(
     session: AsyncSession, owner_access_key: str | None, domain: str | None, group: str | None
-) -> tuple[Any, dict[str, Any]]:
-    """The wire resource of the scope and the keyword arguments naming it."""
+) -> _Scope:
+    """The operations of the scope the arguments name (group, else domain, else user)."""
     wire = session.wire
     if group is not None:
-        return wire.group_config, {"group": group, **({"domain": domain} if domain else {})}
+        return _GroupScope(wire.group_config, group, domain or NOT_GIVEN)
     if domain is not None:
-        return wire.domain_config, {"domain": domain}
-    return wire.user_config, ({"owner_access_key": owner_access_key} if owner_access_key else {})
+        return _DomainScope(wire.domain_config, domain)
+    return _UserScope(wire.user_config, owner_access_key or NOT_GIVEN)
 
 
 class Dotfile(AsyncFunction):
@@ -74,8 +155,9 @@ class Dotfile(AsyncFunction):
     ) -> Dotfile:
         """Store a dotfile; returns the object to act on it further."""
         _check(path, permission)
-        resource, scope = _scope(cls._session(), owner_access_key, domain, group)
-        await resource.create(data=data, path=path, permission=permission, **scope)
+        await _scope(cls._session(), owner_access_key, domain, group).create(
+            data=data, path=path, permission=permission
+        )
         return cls(path, owner_access_key=owner_access_key, group=group, domain=domain)
 
     @classmethod
@@ -86,16 +168,14 @@ class Dotfile(AsyncFunction):
         group: str | None = None,
     ) -> list[m.Dotfile]:
         """All dotfiles of the scope."""
-        resource, scope = _scope(cls._session(), owner_access_key, domain, group)
-        result = coerce_model(m.DotfileListOrItem, await resource.list_or_get(**scope)).root
+        scope = _scope(cls._session(), owner_access_key, domain, group)
+        result = (await scope.list_or_get()).root
         return result if isinstance(result, list) else [result]
 
     async def get(self) -> m.Dotfile:
         """The dotfile's record (``path``, ``perm``/``permission``, ``data``)."""
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = coerce_model(
-            m.DotfileListOrItem, await resource.list_or_get(path=self.path, **scope)
-        ).root
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        result = (await scope.list_or_get(path=self.path)).root
         if isinstance(result, list):  # an old server that ignores `path`
             for item in result:
                 if item.path == self.path:
@@ -105,11 +185,9 @@ class Dotfile(AsyncFunction):
 
     async def update(self, data: str, permission: str = "755") -> m.EmptyResponse:
         _check(self.path, permission)
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = await resource.update(data=data, path=self.path, permission=permission, **scope)
-        return coerce_model(m.EmptyResponse, result if result is not None else {})
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        return await scope.update(data=data, path=self.path, permission=permission)
 
     async def delete(self) -> m.SuccessResponse:
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = await resource.delete(path=self.path, **scope)
-        return coerce_model(m.SuccessResponse, result if result is not None else {})
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        return await scope.delete(path=self.path)

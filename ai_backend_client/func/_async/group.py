@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._gql import check_mutation, gql, not_found, props, run
+from ._gql import check_mutation, gql, inputs, not_found, props, run
 from .base import AsyncFunction
 
 __all__ = ["Group", "GroupDetail", "GroupItem"]
@@ -30,12 +30,12 @@ class Group(AsyncFunction):
     ) -> builtins.list[GroupItem]:
         """Groups of a domain (the requester's without one)."""
         result = await run(
-            cls._session(),
-            "group_list",
-            {"domain_name": domain_name, "is_active": is_active},
+            cls._session().graphql.group_list,
             gql.GroupList,
-            fields=fields,
-            path=("groups",),
+            fields,
+            ("groups",),
+            domain_name=domain_name,
+            is_active=is_active,
         )
         return [g for g in result.groups or () if g is not None]
 
@@ -43,12 +43,7 @@ class Group(AsyncFunction):
     async def detail(cls, gid: str | uuid.UUID, fields: Sequence[str] | None = None) -> GroupDetail:
         """One group by ID."""
         result = await run(
-            cls._session(),
-            "group_detail",
-            {"id": gid},
-            gql.GroupDetail,
-            fields=fields,
-            path=("group",),
+            cls._session().graphql.group_detail, gql.GroupDetail, fields, ("group",), id=gid
         )
         if result.group is None:
             raise not_found("group", gid)
@@ -60,12 +55,12 @@ class Group(AsyncFunction):
     ) -> builtins.list[gql.GroupsByNameGroupsByName]:
         """Groups with this name (one per domain)."""
         result = await run(
-            cls._session(),
-            "groups_by_name",
-            {"name": name, "domain_name": domain_name},
+            cls._session().graphql.groups_by_name,
             gql.GroupsByName,
-            fields=fields,
-            path=("groups_by_name",),
+            fields,
+            ("groups_by_name",),
+            name=name,
+            domain_name=domain_name,
         )
         return [g for g in result.groups_by_name or () if g is not None]
 
@@ -86,27 +81,32 @@ class Group(AsyncFunction):
         permissions on 24.09 servers.
         """
         result = await run(
-            cls._session(),
-            "group_create",
-            {
-                "name": name,
-                "props": props(
-                    domain_name=domain_name,
-                    description=description,
-                    is_active=is_active,
-                    total_resource_slots=dict(total_resource_slots or {}),
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                    integration_id=integration_id,
-                ),
-            },
+            cls._session().graphql.group_create,
             gql.GroupCreate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.GroupInput,
+                domain_name=domain_name,
+                description=description,
+                is_active=is_active,
+                total_resource_slots=dict(total_resource_slots or {}),
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+                integration_id=integration_id,
+            ),
         )
         return check_mutation(result.create_group, "create_group")
 
     @classmethod
     async def _modify(cls, gid: str | uuid.UUID, values: dict[str, Any]) -> MutationResult:
         result = await run(
-            cls._session(), "group_update", {"gid": gid, "props": values}, gql.GroupUpdate
+            cls._session().graphql.group_update,
+            gql.GroupUpdate,
+            None,
+            (),
+            gid=gid,
+            props=gql.ModifyGroupInput.model_validate(values),
         )
         return check_mutation(result.modify_group, "modify_group")
 
@@ -157,11 +157,11 @@ class Group(AsyncFunction):
     @classmethod
     async def delete(cls, gid: str | uuid.UUID) -> gql.GroupDeleteDeleteGroup:
         """Deactivate a group (``purge`` removes it)."""
-        result = await run(cls._session(), "group_delete", {"gid": gid}, gql.GroupDelete)
+        result = await run(cls._session().graphql.group_delete, gql.GroupDelete, None, (), gid=gid)
         return check_mutation(result.delete_group, "delete_group")
 
     @classmethod
     async def purge(cls, gid: str | uuid.UUID) -> gql.GroupPurgePurgeGroup:
         """Remove a group and its data."""
-        result = await run(cls._session(), "group_purge", {"gid": gid}, gql.GroupPurge)
+        result = await run(cls._session().graphql.group_purge, gql.GroupPurge, None, (), gid=gid)
         return check_mutation(result.purge_group, "purge_group")

@@ -11,10 +11,10 @@ from ._gql import (
     check_mutation,
     check_page_size,
     gql,
+    inputs,
     iterate_pages,
     not_found,
     page,
-    props,
     run,
 )
 from .base import AsyncFunction
@@ -47,19 +47,19 @@ class KeyPair(AsyncFunction):
     ) -> KeyPairCreated:
         """Create a keypair for the user with email *user_id*; the answer holds the new keys."""
         result = await run(
-            cls._session(),
-            "key_pair_create",
-            {
-                "user_id": user_id,
-                "props": props(
-                    is_active=is_active,
-                    is_admin=is_admin,
-                    resource_policy=resource_policy,
-                    rate_limit=rate_limit,
-                    concurrency_limit=concurrency_limit,
-                ),
-            },
+            cls._session().graphql.key_pair_create,
             gql.KeyPairCreate,
+            None,
+            (),
+            user_id=user_id,
+            props=inputs(
+                gql.KeyPairInput,
+                is_active=is_active,
+                is_admin=is_admin,
+                resource_policy=resource_policy,
+                rate_limit=rate_limit,
+                concurrency_limit=concurrency_limit,
+            ),
         )
         return check_mutation(result.create_keypair, "create_keypair")
 
@@ -74,18 +74,18 @@ class KeyPair(AsyncFunction):
     ) -> MutationResult:
         """Change the given properties of a keypair (``None`` leaves one unchanged)."""
         result = await run(
-            cls._session(),
-            "key_pair_update",
-            {
-                "access_key": access_key,
-                "props": props(
-                    is_active=is_active,
-                    is_admin=is_admin,
-                    resource_policy=resource_policy,
-                    rate_limit=rate_limit,
-                ),
-            },
+            cls._session().graphql.key_pair_update,
             gql.KeyPairUpdate,
+            None,
+            (),
+            access_key=access_key,
+            props=inputs(
+                gql.ModifyKeyPairInput,
+                is_active=is_active,
+                is_admin=is_admin,
+                resource_policy=resource_policy,
+                rate_limit=rate_limit,
+            ),
         )
         return check_mutation(result.modify_keypair, "modify_keypair")
 
@@ -103,7 +103,11 @@ class KeyPair(AsyncFunction):
     async def delete(cls, access_key: str) -> gql.KeyPairDeleteDeleteKeypair:
         """Delete a keypair."""
         result = await run(
-            cls._session(), "key_pair_delete", {"access_key": access_key}, gql.KeyPairDelete
+            cls._session().graphql.key_pair_delete,
+            gql.KeyPairDelete,
+            None,
+            (),
+            access_key=access_key,
         )
         return check_mutation(result.delete_keypair, "delete_keypair")
 
@@ -116,12 +120,12 @@ class KeyPair(AsyncFunction):
     ) -> builtins.list[KeyPairListItem]:
         """Keypairs, optionally only the given user's (by email) and by active state."""
         result = await run(
-            cls._session(),
-            "key_pair_list",
-            {"email": user_id, "is_active": is_active},
+            cls._session().graphql.key_pair_list,
             gql.KeyPairList,
-            fields=fields,
-            path=("keypairs",),
+            fields,
+            ("keypairs",),
+            email=user_id,
+            is_active=is_active,
         )
         return [k for k in result.keypairs or () if k is not None]
 
@@ -141,20 +145,17 @@ class KeyPair(AsyncFunction):
         """One page of keypairs."""
         check_page_size(page_size)
         result = await run(
-            cls._session(),
-            "key_pair_paginated_list",
-            {
-                "limit": page_size,
-                "offset": page_offset,
-                "is_active": is_active,
-                "domain_name": domain_name,
-                "email": user_id,
-                "filter": filter,
-                "order": order,
-            },
+            cls._session().graphql.key_pair_paginated_list,
             gql.KeyPairPaginatedList,
-            fields=fields,
-            path=("keypair_list", "items"),
+            fields,
+            ("keypair_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            is_active=is_active,
+            domain_name=domain_name,
+            email=user_id,
+            filter=filter,
+            order=order,
         )
         listing = result.keypair_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -191,12 +192,11 @@ class KeyPair(AsyncFunction):
     async def info(self, fields: Sequence[str] | None = None) -> KeyPairInfo:
         """This keypair (22.03's client always read the requester's own; this one asks for it)."""
         result = await run(
-            self._session(),
-            "key_pair_info",
-            {"access_key": self.access_key},
+            self._session().graphql.key_pair_info,
             gql.KeyPairInfo,
-            fields=fields,
-            path=("keypair",),
+            fields,
+            ("keypair",),
+            access_key=self.access_key,
         )
         if result.keypair is None:
             raise not_found("keypair", self.access_key)

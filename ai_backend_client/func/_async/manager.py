@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-from ..._generated.v8_20240915 import models
-from .base import AsyncFunction, coerce_model
-
-if TYPE_CHECKING:
-    from ...session import AsyncSession
+from ..._generated.latest import models
+from . import _adapters
+from .base import AsyncFunction
 
 __all__ = ["Manager"]
-
-
-def _status_value(session: AsyncSession, status: Literal["frozen", "running"]) -> str:
-    # 22.03 validates the enum *name* (FROZEN/RUNNING); 24.09 validates the enum value (frozen).
-    return status.upper() if session.api_version.major < 8 else status
 
 
 class Manager(AsyncFunction):
@@ -25,34 +18,30 @@ class Manager(AsyncFunction):
     @classmethod
     async def status(cls) -> models.ManagerStatusResponse:
         """The manager nodes, their status (``running``/``frozen``) and the active sessions."""
-        result = await cls._session().wire.manager.fetch_manager_status()
-        return coerce_model(models.ManagerStatusResponse, result)
+        return await cls._session().wire.manager.fetch_manager_status()
 
     @classmethod
     async def freeze(cls, force_kill: bool = False) -> None:
         """Stop accepting new sessions (``force_kill`` also terminates the running ones).
 
         The server wants an explicit ``force_kill`` (22.03's client sent ``{"status": "frozen"}``
-        alone, which a 22.03 manager rejects); see :func:`_status_value` for the status.
+        alone, which a 22.03 manager rejects).
         """
-        session = cls._session()
-        wire: Any = session.wire.manager
-        await wire.update_manager_status(
-            status=_status_value(session, "frozen"), force_kill=force_kill
+        await _adapters.manager_update_manager_status(
+            cls._session().versioned, status="frozen", force_kill=force_kill
         )
 
     @classmethod
     async def unfreeze(cls) -> None:
         """Accept new sessions again."""
-        session = cls._session()
-        wire: Any = session.wire.manager
-        await wire.update_manager_status(status=_status_value(session, "running"), force_kill=False)
+        await _adapters.manager_update_manager_status(
+            cls._session().versioned, status="running", force_kill=False
+        )
 
     @classmethod
     async def get_announcement(cls) -> models.AnnouncementResponse:
         """The global announcement (``enabled``, ``message``)."""
-        result = await cls._session().wire.manager.get_announcement()
-        return coerce_model(models.AnnouncementResponse, result)
+        return await cls._session().wire.manager.get_announcement()
 
     @classmethod
     async def update_announcement(cls, enabled: bool = True, message: str | None = None) -> None:

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..._generated.v8_20240915 import models
-from ._gql import check_mutation, gql, not_found, props, run
+from ..._generated.latest import models
+from ._gql import check_mutation, gql, inputs, not_found, run
 from .base import AsyncFunction, coerce_model
 
 __all__ = ["ScalingGroup"]
@@ -33,12 +33,11 @@ class ScalingGroup(AsyncFunction):
     ) -> builtins.list[gql.ScalingGroupListScalingGroups]:
         """Every scaling group (admin)."""
         result = await run(
-            cls._session(),
-            "scaling_group_list",
-            {"is_active": is_active},
+            cls._session().graphql.scaling_group_list,
             gql.ScalingGroupList,
-            fields=fields,
-            path=("scaling_groups",),
+            fields,
+            ("scaling_groups",),
+            is_active=is_active,
         )
         return [g for g in result.scaling_groups or () if g is not None]
 
@@ -48,12 +47,11 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupDetailScalingGroup:
         """One scaling group (``NotFoundError`` if there is none)."""
         result = await run(
-            cls._session(),
-            "scaling_group_detail",
-            {"name": name},
+            cls._session().graphql.scaling_group_detail,
             gql.ScalingGroupDetail,
-            fields=fields,
-            path=("scaling_group",),
+            fields,
+            ("scaling_group",),
+            name=name,
         )
         if result.scaling_group is None:
             raise not_found("scaling group", name)
@@ -74,21 +72,21 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupCreateCreateScalingGroup:
         """Create a scaling group (``driver_opts``/``scheduler_opts`` are sent JSON-encoded)."""
         result = await run(
-            cls._session(),
-            "scaling_group_create",
-            {
-                "name": name,
-                "props": props(
-                    description=description,
-                    is_active=is_active,
-                    driver=driver,
-                    driver_opts=dict(driver_opts or {}),
-                    scheduler=scheduler,
-                    scheduler_opts=dict(scheduler_opts or {}),
-                    wsproxy_addr=wsproxy_addr,
-                ),
-            },
+            cls._session().graphql.scaling_group_create,
             gql.ScalingGroupCreate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.CreateScalingGroupInput,
+                description=description,
+                is_active=is_active,
+                driver=driver,
+                driver_opts=dict(driver_opts or {}),
+                scheduler=scheduler,
+                scheduler_opts=dict(scheduler_opts or {}),
+                wsproxy_addr=wsproxy_addr,
+            ),
         )
         return check_mutation(result.create_scaling_group, "create_scaling_group")
 
@@ -107,21 +105,21 @@ class ScalingGroup(AsyncFunction):
     ) -> MutationResult:
         """Change the given properties of a scaling group."""
         result = await run(
-            cls._session(),
-            "scaling_group_update",
-            {
-                "name": name,
-                "props": props(
-                    description=description,
-                    is_active=is_active,
-                    driver=driver,
-                    driver_opts=dict(driver_opts) if driver_opts is not None else None,
-                    scheduler=scheduler,
-                    scheduler_opts=dict(scheduler_opts) if scheduler_opts is not None else None,
-                    wsproxy_addr=wsproxy_addr,
-                ),
-            },
+            cls._session().graphql.scaling_group_update,
             gql.ScalingGroupUpdate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.ModifyScalingGroupInput,
+                description=description,
+                is_active=is_active,
+                driver=driver,
+                driver_opts=dict(driver_opts) if driver_opts is not None else None,
+                scheduler=scheduler,
+                scheduler_opts=dict(scheduler_opts) if scheduler_opts is not None else None,
+                wsproxy_addr=wsproxy_addr,
+            ),
         )
         return check_mutation(result.modify_scaling_group, "modify_scaling_group")
 
@@ -129,7 +127,7 @@ class ScalingGroup(AsyncFunction):
     async def delete(cls, name: str) -> gql.ScalingGroupDeleteDeleteScalingGroup:
         """Delete a scaling group."""
         result = await run(
-            cls._session(), "scaling_group_delete", {"name": name}, gql.ScalingGroupDelete
+            cls._session().graphql.scaling_group_delete, gql.ScalingGroupDelete, None, (), name=name
         )
         return check_mutation(result.delete_scaling_group, "delete_scaling_group")
 
@@ -139,10 +137,12 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupAssociateDomainAssociateScalingGroupWithDomain:
         """Let *domain* use *scaling_group*."""
         result = await run(
-            cls._session(),
-            "scaling_group_associate_domain",
-            {"scaling_group": scaling_group, "domain": domain},
+            cls._session().graphql.scaling_group_associate_domain,
             gql.ScalingGroupAssociateDomain,
+            None,
+            (),
+            scaling_group=scaling_group,
+            domain=domain,
         )
         return check_mutation(
             result.associate_scaling_group_with_domain, "associate_scaling_group_with_domain"
@@ -154,10 +154,12 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupDissociateDomainDisassociateScalingGroupWithDomain:
         """Stop *domain* from using *scaling_group*."""
         result = await run(
-            cls._session(),
-            "scaling_group_dissociate_domain",
-            {"scaling_group": scaling_group, "domain": domain},
+            cls._session().graphql.scaling_group_dissociate_domain,
             gql.ScalingGroupDissociateDomain,
+            None,
+            (),
+            scaling_group=scaling_group,
+            domain=domain,
         )
         return check_mutation(
             result.disassociate_scaling_group_with_domain, "disassociate_scaling_group_with_domain"
@@ -169,10 +171,11 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupDissociateAllDomainDisassociateAllScalingGroupsWithDomain:
         """Remove every scaling group from *domain*."""
         result = await run(
-            cls._session(),
-            "scaling_group_dissociate_all_domain",
-            {"domain": domain},
+            cls._session().graphql.scaling_group_dissociate_all_domain,
             gql.ScalingGroupDissociateAllDomain,
+            None,
+            (),
+            domain=domain,
         )
         return check_mutation(
             result.disassociate_all_scaling_groups_with_domain,
@@ -185,10 +188,12 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupAssociateGroupAssociateScalingGroupWithUserGroup:
         """Let the group (project) *group_id* use *scaling_group*."""
         result = await run(
-            cls._session(),
-            "scaling_group_associate_group",
-            {"scaling_group": scaling_group, "user_group": group_id},
+            cls._session().graphql.scaling_group_associate_group,
             gql.ScalingGroupAssociateGroup,
+            None,
+            (),
+            scaling_group=scaling_group,
+            user_group=group_id,
         )
         return check_mutation(
             result.associate_scaling_group_with_user_group,
@@ -201,10 +206,12 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupDissociateGroupDisassociateScalingGroupWithUserGroup:
         """Stop the group *group_id* from using *scaling_group*."""
         result = await run(
-            cls._session(),
-            "scaling_group_dissociate_group",
-            {"scaling_group": scaling_group, "user_group": group_id},
+            cls._session().graphql.scaling_group_dissociate_group,
             gql.ScalingGroupDissociateGroup,
+            None,
+            (),
+            scaling_group=scaling_group,
+            user_group=group_id,
         )
         return check_mutation(
             result.disassociate_scaling_group_with_user_group,
@@ -217,10 +224,11 @@ class ScalingGroup(AsyncFunction):
     ) -> gql.ScalingGroupDissociateAllGroupDisassociateAllScalingGroupsWithGroup:
         """Remove every scaling group from the group *group_id*."""
         result = await run(
-            cls._session(),
-            "scaling_group_dissociate_all_group",
-            {"user_group": group_id},
+            cls._session().graphql.scaling_group_dissociate_all_group,
             gql.ScalingGroupDissociateAllGroup,
+            None,
+            (),
+            user_group=group_id,
         )
         return check_mutation(
             result.disassociate_all_scaling_groups_with_group,

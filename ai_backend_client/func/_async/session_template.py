@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ..._types import NOT_GIVEN
 from ...task_template import (
     SessionTemplateDocument,
@@ -58,13 +58,14 @@ class SessionTemplate(AsyncFunction):
         """Store *template* (YAML/JSON text, a mapping or a model); returns the (last) template."""
         session = cls._session()
         payload = _adapters.template_payload(session, parse_template_document(template))
-        created = await _adapters.create_session_template(
-            session,
+        resp = await session.wire.template_session.create(
             payload=payload,
-            domain_name=domain_name or session.config.domain,
-            group_name=group_name or session.config.group,
-            owner_access_key=owner_access_key,
+            domain=domain_name or session.config.domain,
+            group=group_name or session.config.group,
+            owner_access_key=owner_access_key or NOT_GIVEN,
         )
+        # 22.03 answers the last template created, 24.09 all of them
+        created = resp.root if isinstance(resp.root, list) else [resp.root]
         if not created or not created[-1].id:
             from ...exceptions import BackendClientError
 
@@ -108,6 +109,6 @@ class SessionTemplate(AsyncFunction):
 
     async def delete(self) -> models.SuccessResponse:
         resp = await self._session().wire.template_session.delete(
-            template_id=self.template_id, **self._owner_kw()
+            template_id=self.template_id, owner_access_key=self.owner_access_key or NOT_GIVEN
         )
         return coerce_model(models.SuccessResponse, resp)

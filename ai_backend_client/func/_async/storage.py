@@ -31,12 +31,14 @@ class Storage(AsyncFunction):
         """One page of storage volumes (``status`` is accepted for the seed's sake; unused)."""
         check_page_size(page_size)
         result = await run(
-            cls._session(),
-            "storage_volume_list",
-            {"limit": page_size, "offset": page_offset, "filter": filter, "order": order},
+            cls._session().graphql.storage_volume_list,
             gql.StorageVolumeList,
-            fields=fields,
-            path=("storage_volume_list", "items"),
+            fields,
+            ("storage_volume_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
         )
         listing = result.storage_volume_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -64,12 +66,11 @@ class Storage(AsyncFunction):
     async def detail(cls, vfolder_host: str, fields: Sequence[str] | None = None) -> StorageDetail:
         """One volume (``proxy:volume``)."""
         result = await run(
-            cls._session(),
-            "storage_volume_detail",
-            {"id": vfolder_host},
+            cls._session().graphql.storage_volume_detail,
             gql.StorageVolumeDetail,
-            fields=fields,
-            path=("storage_volume",),
+            fields,
+            ("storage_volume",),
+            id=vfolder_host,
         )
         if result.storage_volume is None:
             raise not_found("storage volume", vfolder_host)

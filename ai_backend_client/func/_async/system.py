@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from .base import AsyncFunction, coerce_model
 
 __all__ = ["System"]

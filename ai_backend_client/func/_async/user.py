@@ -12,10 +12,10 @@ from ._gql import (
     check_mutation,
     check_page_size,
     gql,
+    inputs,
     iterate_pages,
     not_found,
     page,
-    props,
     run,
 )
 from .base import AsyncFunction
@@ -38,12 +38,12 @@ class User(AsyncFunction):
     ) -> builtins.list[gql.UserListUsers]:
         """Users, optionally by status (``active``...) and group (project) ID."""
         result = await run(
-            cls._session(),
-            "user_list",
-            {"status": status, "group_id": group},
+            cls._session().graphql.user_list,
             gql.UserList,
-            fields=fields,
-            path=("users",),
+            fields,
+            ("users",),
+            status=status,
+            group_id=group,
         )
         return [u for u in result.users or () if u is not None]
 
@@ -62,19 +62,16 @@ class User(AsyncFunction):
         """One page of users."""
         check_page_size(page_size)
         result = await run(
-            cls._session(),
-            "user_paginated_list",
-            {
-                "limit": page_size,
-                "offset": page_offset,
-                "status": status,
-                "group_id": group,
-                "filter": filter,
-                "order": order,
-            },
+            cls._session().graphql.user_paginated_list,
             gql.UserPaginatedList,
-            fields=fields,
-            path=("user_list", "items"),
+            fields,
+            ("user_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            status=status,
+            group_id=group,
+            filter=filter,
+            order=order,
         )
         listing = result.user_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -112,12 +109,7 @@ class User(AsyncFunction):
     ) -> UserDetail:
         """A user by email; the requester without one."""
         result = await run(
-            cls._session(),
-            "user_detail",
-            {"email": email},
-            gql.UserDetail,
-            fields=fields,
-            path=("user",),
+            cls._session().graphql.user_detail, gql.UserDetail, fields, ("user",), email=email
         )
         if result.user is None:
             raise not_found("user", email)
@@ -129,12 +121,11 @@ class User(AsyncFunction):
     ) -> gql.UserDetailByUuidUserFromUuid:
         """A user by UUID; the requester without one."""
         result = await run(
-            cls._session(),
-            "user_detail_by_uuid",
-            {"user_id": str(user_uuid) if user_uuid is not None else None},
+            cls._session().graphql.user_detail_by_uuid,
             gql.UserDetailByUuid,
-            fields=fields,
-            path=("user_from_uuid",),
+            fields,
+            ("user_from_uuid",),
+            user_id=str(user_uuid) if user_uuid is not None else None,
         )
         if result.user_from_uuid is None:
             raise not_found("user", user_uuid)
@@ -156,23 +147,23 @@ class User(AsyncFunction):
     ) -> gql.UserCreateCreateUser:
         """Create a user (``username`` defaults to the email address)."""
         result = await run(
-            cls._session(),
-            "user_create",
-            {
-                "email": email,
-                "props": props(
-                    domain_name=domain_name,
-                    password=password,
-                    username=username or email,
-                    full_name=full_name,
-                    role=role,
-                    status=status,
-                    need_password_change=need_password_change,
-                    description=description,
-                    group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
-                ),
-            },
+            cls._session().graphql.user_create,
             gql.UserCreate,
+            None,
+            (),
+            email=email,
+            props=inputs(
+                gql.UserInput,
+                domain_name=domain_name,
+                password=password,
+                username=username or email,
+                full_name=full_name,
+                role=role,
+                status=status,
+                need_password_change=need_password_change,
+                description=description,
+                group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
+            ),
         )
         return check_mutation(result.create_user, "create_user")
 
@@ -192,39 +183,43 @@ class User(AsyncFunction):
     ) -> gql.UserUpdateModifyUser:
         """Change the given properties (unlike 22.03's client, an omitted ``role`` stays as is)."""
         result = await run(
-            cls._session(),
-            "user_update",
-            {
-                "email": email,
-                "props": props(
-                    password=password,
-                    username=username,
-                    full_name=full_name,
-                    domain_name=domain_name,
-                    role=role,
-                    status=status,
-                    need_password_change=need_password_change,
-                    description=description,
-                    group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
-                ),
-            },
+            cls._session().graphql.user_update,
             gql.UserUpdate,
+            None,
+            (),
+            email=email,
+            props=inputs(
+                gql.ModifyUserInput,
+                password=password,
+                username=username,
+                full_name=full_name,
+                domain_name=domain_name,
+                role=role,
+                status=status,
+                need_password_change=need_password_change,
+                description=description,
+                group_ids=[str(g) for g in group_ids] if group_ids is not None else None,
+            ),
         )
         return check_mutation(result.modify_user, "modify_user")
 
     @classmethod
     async def delete(cls, email: str) -> gql.UserDeleteDeleteUser:
         """Mark a user deleted (``purge`` removes it)."""
-        result = await run(cls._session(), "user_delete", {"email": email}, gql.UserDelete)
+        result = await run(
+            cls._session().graphql.user_delete, gql.UserDelete, None, (), email=email
+        )
         return check_mutation(result.delete_user, "delete_user")
 
     @classmethod
     async def purge(cls, email: str, purge_shared_vfolders: bool = False) -> gql.UserPurgePurgeUser:
         """Remove a user and its data."""
         result = await run(
-            cls._session(),
-            "user_purge",
-            {"email": email, "props": {"purge_shared_vfolders": purge_shared_vfolders}},
+            cls._session().graphql.user_purge,
             gql.UserPurge,
+            None,
+            (),
+            email=email,
+            props=gql.PurgeUserInput(purge_shared_vfolders=purge_shared_vfolders),
         )
         return check_mutation(result.purge_user, "purge_user")

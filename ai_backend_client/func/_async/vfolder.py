@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from ..._generated.v8_20240915 import models as m
+from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
+from ..._types import NOT_GIVEN, given
 from ...exceptions import BackendAPIError, BackendClientError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -25,13 +26,14 @@ from ...transfer import (
     plan_uploads,
     remote_path,
 )
-from . import _vfolder_adapters as adapters
+from . import _adapters as adapters
 from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
-from .base import AsyncFunction, coerce_model
+from .base import AsyncFunction
 
 if TYPE_CHECKING:
-    from ...session import AsyncSession
+    from ..._generated.neutral.rest.folders import FoldersCreateParams
+    from ..._session_core import AsyncSessionCore as AsyncSession
 
 __all__ = [
     "BackgroundTaskProgress",
@@ -67,10 +69,6 @@ _TERMINAL_EVENTS = frozenset(
 )
 
 
-def _not_given_if_none(**kwargs: Any) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if v is not None}
-
-
 class VFolder(AsyncFunction):
     """A virtual folder, by name."""
 
@@ -98,15 +96,19 @@ class VFolder(AsyncFunction):
         """Create a folder on *host* (default: the server's default host)."""
         if not name or name.strip() != name:
             raise BackendClientError(f"invalid virtual folder name {name!r}")
-        return await adapters.create_folder(
-            cls._session(),
-            quota=quota,
-            name=name,
-            usage_mode=usage_mode,
-            permission=permission,
-            cloneable=cloneable,
-            **_not_given_if_none(host=host, unmanaged_path=unmanaged_path, group=group),
-        )
+        params: FoldersCreateParams = {
+            "name": name,
+            "usage_mode": usage_mode,
+            "permission": permission,
+            "cloneable": cloneable,
+        }
+        if host is not None:
+            params["host"] = host
+        if unmanaged_path is not None:
+            params["unmanaged_path"] = unmanaged_path
+        if group is not None:
+            params["group"] = group
+        return await adapters.create_folder(cls._session(), quota, **params)
 
     @classmethod
     async def delete_by_id(cls, oid: str) -> None:
@@ -120,8 +122,7 @@ class VFolder(AsyncFunction):
             raise BackendClientError(
                 "list_all=True is rejected by the server since 22.03; use paginated_list() as an admin"
             )
-        result = await cls._session().wire.folders.list_folders()
-        return coerce_model(m.VFolderList, result).root
+        return (await cls._session().wire.folders.list_folders()).root
 
     @classmethod
     async def paginated_list(
@@ -141,90 +142,70 @@ class VFolder(AsyncFunction):
         """
         check_page_size(page_size)
         result = await run(
-            cls._session(),
-            "v_folder_list",
-            {
-                "limit": page_size,
-                "offset": page_offset,
-                "group_id": group,
-                "filter": filter,
-                "order": order,
-            },
+            cls._session().graphql.v_folder_list,
             gql.VFolderList,
-            fields=fields,
-            path=("vfolder_list", "items"),
+            fields,
+            ("vfolder_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            group_id=group,
+            filter=filter,
+            order=order,
         )
         listing = result.vfolder_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
     @classmethod
     async def list_hosts(cls) -> m.VFolderHostsResponse:
-        return coerce_model(m.VFolderHostsResponse, await cls._session().wire.folders.list_hosts())
+        return await cls._session().wire.folders.list_hosts()
 
     @classmethod
     async def list_all_hosts(cls) -> m.VFolderAllHostsResponse:
-        return coerce_model(
-            m.VFolderAllHostsResponse, await cls._session().wire.folders.list_all_hosts()
-        )
+        return await cls._session().wire.folders.list_all_hosts()
 
     @classmethod
     async def list_allowed_types(cls) -> builtins.list[str]:
-        result = await cls._session().wire.folders.list_allowed_types()
-        return coerce_model(m.VFolderTypeList, result).root
+        return (await cls._session().wire.folders.list_allowed_types()).root
 
     @classmethod
     async def get_fstab_contents(cls, agent_id: str | None = None) -> m.FstabContentsResponse:
-        result = await cls._session().wire.folders.get_fstab_contents(
-            **_not_given_if_none(agent_id=agent_id)
-        )
-        return coerce_model(m.FstabContentsResponse, result)
+        return await cls._session().wire.folders.get_fstab_contents(agent_id=given(agent_id))
 
     @classmethod
     async def get_performance_metric(cls, folder_host: str) -> m.StorageProxyReply:
-        result = await cls._session().wire.folders.get_volume_perf_metric(folder_host=folder_host)
-        return coerce_model(m.StorageProxyReply, result)
+        return await cls._session().wire.folders.get_volume_perf_metric(folder_host=folder_host)
 
     @classmethod
     async def list_mounts(cls) -> m.MountsResponse:
-        return coerce_model(m.MountsResponse, await cls._session().wire.folders.list_mounts())
+        return await cls._session().wire.folders.list_mounts()
 
     @classmethod
     async def mount_host(
         cls, name: str, fs_location: str, options: str | None = None, edit_fstab: bool = False
     ) -> m.MountsResponse:
-        result = await cls._session().wire.folders.mount_host(
-            name=name,
-            fs_location=fs_location,
-            edit_fstab=edit_fstab,
-            **_not_given_if_none(options=options),
+        return await cls._session().wire.folders.mount_host(
+            name=name, fs_location=fs_location, edit_fstab=edit_fstab, options=given(options)
         )
-        return coerce_model(m.MountsResponse, result)
 
     @classmethod
     async def umount_host(cls, name: str, edit_fstab: bool = False) -> m.MountsResponse:
-        result = await cls._session().wire.folders.umount_host(name=name, edit_fstab=edit_fstab)
-        return coerce_model(m.MountsResponse, result)
+        return await cls._session().wire.folders.umount_host(name=name, edit_fstab=edit_fstab)
 
     @classmethod
     async def invitations(cls) -> builtins.list[m.Invitation]:
-        result = await cls._session().wire.folders.invitations()
-        return coerce_model(m.VFolderInvitationsResponse, result).invitations or []
+        return (await cls._session().wire.folders.invitations()).invitations or []
 
     @classmethod
     async def accept_invitation(cls, inv_id: str) -> m.EmptyResponse:
-        result = await cls._session().wire.folders.accept_invitation(inv_id=inv_id)
-        return coerce_model(m.EmptyResponse, result)
+        return await cls._session().wire.folders.accept_invitation(inv_id=inv_id)
 
     @classmethod
     async def delete_invitation(cls, inv_id: str) -> m.EmptyResponse:
-        result = await cls._session().wire.folders.delete_invitation(inv_id=inv_id)
-        return coerce_model(m.EmptyResponse, result)
+        return await cls._session().wire.folders.delete_invitation(inv_id=inv_id)
 
     # -- one folder ------------------------------------------------------------------------
     async def info(self) -> m.VFolderInfo:
-        return coerce_model(
-            m.VFolderInfo, await self._session().wire.folders.get_info(name=self.name)
-        )
+        return await self._session().wire.folders.get_info(name=self.name)
 
     async def delete(self) -> None:
         """Delete the folder and its files (on 24.09: trash, then removal from the trash bin)."""
@@ -241,10 +222,8 @@ class VFolder(AsyncFunction):
         cloneable: bool | None = None,
     ) -> None:
         """Change the folder's innate permission and/or cloneability (``name``: the seed's, unused)."""
-        await adapters.update_options(
-            self._session(),
-            self.name,
-            **_not_given_if_none(permission=permission, cloneable=cloneable),
+        await self._session().wire.folders.update_vfolder_options(
+            name=self.name, permission=given(permission), cloneable=given(cloneable)
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -252,23 +231,25 @@ class VFolder(AsyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return await adapters.mkdir(
-            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
+        return await adapters.folders_mkdir(
+            self._session().versioned,
+            name=self.name,
+            path=paths[0] if len(paths) == 1 else paths,
+            parents=parents,
+            exist_ok=exist_ok,
         )
 
     async def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
             raise RemotePathError(f"invalid new name {new_name!r}: give a name, not a path")
-        result = await self._session().wire.folders.rename_file(
+        return await self._session().wire.folders.rename_file(
             name=self.name, target_path=remote_path(target_path), new_name=new_name
         )
-        return coerce_model(m.EmptyResponse, result)
 
     async def move_file(self, src_path: str, dst_path: str) -> m.EmptyResponse:
-        result = await self._session().wire.folders.move_file(
+        return await self._session().wire.folders.move_file(
             name=self.name, src=remote_path(src_path), dst=remote_path(dst_path)
         )
-        return coerce_model(m.EmptyResponse, result)
 
     async def delete_files(self, files: Sequence[str], recursive: bool = False) -> m.EmptyResponse:
         if isinstance(files, str):
@@ -276,13 +257,12 @@ class VFolder(AsyncFunction):
         paths = [remote_path(f) for f in files]
         if "." in paths:
             raise RemotePathError("refusing to delete the folder root; delete the folder instead")
-        return await adapters.delete_files(self._session(), self.name, paths, recursive=recursive)
+        return await self._session().wire.folders.delete_files(
+            name=self.name, files=paths, recursive=recursive
+        )
 
     async def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        result = await self._session().wire.folders.list_files(
-            name=self.name, path=remote_path(path)
-        )
-        return coerce_model(m.ListVFolderFilesResponse, result)
+        return await self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
 
     # -- transfers -------------------------------------------------------------------------
     async def upload(
@@ -359,24 +339,26 @@ class VFolder(AsyncFunction):
 
     async def request_download(self, filename: str, *, archive: bool = False) -> m.TransferSession:
         """A storage-proxy download URL and token for later use (the token is a credential)."""
-        return await adapters.request_download(
-            self._session(), self.name, remote_path(filename), archive=archive
+        return await self._session().wire.folders.create_download_session(
+            name=self.name, path=remote_path(filename), archive=True if archive else NOT_GIVEN
         )
 
     # -- sharing ---------------------------------------------------------------------------
     async def invite(self, perm: Permission, emails: Sequence[str]) -> m.InviteResponse:
-        return await adapters.invite(self._session(), self.name, perm, emails)
+        return await adapters.folders_invite(
+            self._session().versioned, name=self.name, perm=perm, emails=list(emails)
+        )
 
     async def share(self, perm: Permission, emails: Sequence[str]) -> m.ShareVFolderResponse:
-        return await adapters.share(self._session(), self.name, perm, emails)
+        return await self._session().wire.folders.share(
+            name=self.name, permission=perm, emails=list(emails)
+        )
 
     async def unshare(self, emails: Sequence[str]) -> m.UnshareVFolderResponse:
-        result = await self._session().wire.folders.unshare(name=self.name, emails=list(emails))
-        return coerce_model(m.UnshareVFolderResponse, result)
+        return await self._session().wire.folders.unshare(name=self.name, emails=list(emails))
 
     async def leave(self) -> m.EmptyResponse:
-        result = await self._session().wire.folders.leave(name=self.name)
-        return coerce_model(m.EmptyResponse, result)
+        return await self._session().wire.folders.leave(name=self.name)
 
     async def clone(
         self,
@@ -396,13 +378,13 @@ class VFolder(AsyncFunction):
         """
         if target_host is None:  # 24.09 fails with 500 without one; default to the source's host
             target_host = (await self.info()).host
-        cloned = await adapters.clone(
-            self._session(),
-            self.name,
+        cloned = await self._session().wire.folders.clone(
+            name=self.name,
             target_name=target_name,
             usage_mode=usage_mode,
             permission=permission,
-            **_not_given_if_none(target_host=target_host, cloneable=cloneable),
+            target_host=given(target_host),
+            cloneable=given(cloneable),
         )
         task_id = cloned.get("bgtask_id")
         if (wait or progress is not None) and task_id:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ... import transfer as _transfer
+from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -33,13 +34,12 @@ from ...transfer import (
     rewrite_storage_url,
     split_url,
 )
-from . import _vfolder_adapters as adapters
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..._generated.v8_20240915.models import TransferSession
-    from ...session import Session
+    from ..._generated.latest.models import TransferSession
+    from ..._session_core import SessionCore as Session
 
 __all__ = ["Transfer"]
 
@@ -84,13 +84,24 @@ class Transfer:
     def _endpoint(self, info: TransferSession) -> tuple[str, str]:
         return split_url(rewrite_storage_url(info.url, self.address_map))
 
+    # -- transfer sessions (the storage proxy's URL and token) ---------------------------------
+    def _upload_session(self, item: UploadItem) -> TransferSession:
+        return self.session.wire.folders.create_upload_session(
+            name=self.vfolder, path=item.remote, size=item.size
+        )
+
+    def _download_session(self, remote: str, *, archive: bool) -> TransferSession:
+        return self.session.wire.folders.create_download_session(
+            name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
+        )
+
     # -- upload ------------------------------------------------------------------------------
     def upload(self, items: list[UploadItem]) -> None:
         for item in items:
             self.upload_file(item)
 
     def upload_file(self, item: UploadItem) -> None:
-        info = adapters.request_upload(self.session, self.vfolder, item.remote, item.size)
+        info = self._upload_session(item)
         base, path = self._endpoint(info)
         token = info.token
         offset = 0
@@ -114,9 +125,7 @@ class Transfer:
                     # The session is gone: it either completed, or expired. Ask for a new one.
                     if offset >= item.size and self._remote_size(item.remote) == item.size:
                         break
-                    info = adapters.request_upload(
-                        self.session, self.vfolder, item.remote, item.size
-                    )
+                    info = self._upload_session(item)
                     base, path = self._endpoint(info)
                     token = info.token
                     known = 0
@@ -217,9 +226,7 @@ class Transfer:
         """Download *remote* into *target*; returns the number of bytes written."""
         partial = PartialFile(target, overwrite=overwrite)
         try:
-            info = adapters.request_download(
-                self.session, self.vfolder, remote, archive=archive
-            )
+            info = self._download_session(remote, archive=archive)
             total = self._download_into(partial, info, remote, archive=archive)
             partial.commit(total)
         except BaseException:
@@ -252,9 +259,7 @@ class Transfer:
                 # An expired token: ask the manager for a fresh one, once.
                 if e.status in (401, 403) and not renewed:
                     renewed = True
-                    info = adapters.request_download(
-                        self.session, self.vfolder, remote, archive=archive
-                    )
+                    info = self._download_session(remote, archive=archive)
                     base, path = self._endpoint(info)
                     continue
                 raise

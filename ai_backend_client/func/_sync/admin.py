@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._graphql import GraphQLClient
 from .base import SyncFunction
 
 __all__ = ["Admin"]
@@ -24,4 +23,4 @@ class Admin(SyncFunction):
         ``GraphQLError`` (``GraphQLPermissionError`` for refusals) carrying every message, path
         and the partial data. Queries are retried on transient failures, mutations are not.
         """
-        return GraphQLClient.for_core(cls._session().core).query(query, variables)
+        return cls._session().graphql.client.query(query, variables)

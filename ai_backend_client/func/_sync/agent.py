@@ -33,19 +33,16 @@ class Agent(SyncFunction):
         """One page of agents with the given status (``ALIVE``, ``LOST``, ``TERMINATED``...)."""
         check_page_size(page_size)
         result = run(
-            cls._session(),
-            "agent_list",
-            {
-                "limit": page_size,
-                "offset": page_offset,
-                "status": status,
-                "scaling_group": scaling_group,
-                "filter": filter,
-                "order": order,
-            },
+            cls._session().graphql.agent_list,
             gql.AgentList,
-            fields=fields,
-            path=("agent_list", "items"),
+            fields,
+            ("agent_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            status=status,
+            scaling_group=scaling_group,
+            filter=filter,
+            order=order,
         )
         listing = result.agent_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -81,12 +78,11 @@ class Agent(SyncFunction):
     def detail(cls, agent_id: str, fields: Sequence[str] | None = None) -> AgentDetail:
         """One agent (``NotFoundError`` if there is no such agent)."""
         result = run(
-            cls._session(),
-            "agent_detail",
-            {"agent_id": agent_id},
+            cls._session().graphql.agent_detail,
             gql.AgentDetail,
-            fields=fields,
-            path=("agent",),
+            fields,
+            ("agent",),
+            agent_id=agent_id,
         )
         if result.agent is None:
             raise not_found("agent", agent_id)

@@ -12,7 +12,7 @@ from ...exceptions import BackendClientError
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ...session import Session
+    from ..._session_core import SessionCore as Session
 
 __all__ = ["SyncFunction", "coerce_model"]
 

@@ -14,13 +14,13 @@ import os
 from collections.abc import Iterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
-from ..._types import NOT_GIVEN, Undefined, undefined
+from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
 from ...exceptions import BackendClientError, NotFoundError
 from .._archive import DownloadReceiver
 from .._checks import (
@@ -39,13 +39,17 @@ from .._streaming import (
     SyncStreams,
     EventScope,
 )
-from . import _adapters, _session_queries
+from . import _session_queries
 from ._session_queries import SessionItem
-from .base import SyncFunction, coerce_model
+from .base import SyncFunction
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ..._generated.neutral.rest.session import (
+        SessionCreateFromParamsParams,
+        SessionCreateFromTemplateParams,
+    )
     from ...streams import InputHandler
 
 __all__ = ["ComputeSession", "DownloadResult", "SessionType"]
@@ -60,8 +64,16 @@ class DownloadResult(BaseModel):
     file_names: list[str]
 
 
-def _undefined_or(value: Any) -> bool:
+def _undefined_or(value: object) -> bool:
     return not isinstance(value, Undefined)
+
+
+_T = TypeVar("_T")
+
+
+def _defined(value: _T | Undefined) -> _T:
+    assert not isinstance(value, Undefined)
+    return value
 
 
 class ComputeSession(SyncFunction):
@@ -109,22 +121,24 @@ class ComputeSession(SyncFunction):
         """Streams use the UUID when known (as the 22.03 SDK does), else the name."""
         return str(self.id) if self.id is not None else self._ref()
 
-    def _owner_kw(self) -> dict[str, Any]:
-        return {"owner_access_key": self.owner_access_key} if self.owner_access_key else {}
+    def _owner(self) -> str | NotGiven:
+        """``owner_access_key`` for the calls that take it (not sent when unset)."""
+        return self.owner_access_key or NOT_GIVEN
 
     # -- class-level calls -----------------------------------------------------------------
     @classmethod
     def hello(cls) -> models.HelloResponse:
         """The server's API and manager versions (a signed ``GET /``)."""
-        resp = cls._session().wire.root.hello()
-        return coerce_model(models.HelloResponse, resp)
+        return cls._session().wire.root.hello()
 
     @classmethod
     def get_task_logs(
         cls, task_id: str | UUID, *, chunk_size: int = 8192
     ) -> Iterator[bytes]:
         """Stream the stored log of a batch session (task) as bytes."""
-        with _adapters.task_logs(cls._session(), str(task_id)) as response:
+        with cls._session().wire.session.get_task_logs_2(
+            session_name=str(task_id)
+        ) as response:
             for chunk in response.iter_bytes(chunk_size):
                 yield chunk
 
@@ -203,18 +217,20 @@ class ComputeSession(SyncFunction):
         config = session.config
         all_mounts = list(mounts or ())
         all_mounts += [m for m in config.vfolder_mounts if m not in all_mounts]
-        creation_config: dict[str, Any] = {
-            "mounts": all_mounts,
-            "environ": dict(envs) if envs is not None else None,
-            "resources": dict(resources or {}),
-            "resource_opts": dict(resource_opts or {}),
-            "scaling_group": scaling_group,
-            "mount_map": dict(mount_map or {}),
-            "preopen_ports": [int(p) for p in preopen_ports] if preopen_ports is not None else None,
-        }
+        creation_config = models.SessionCreationConfig(
+            mounts=all_mounts,
+            environ=dict(envs) if envs is not None else None,
+            resources=dict(resources or {}),
+            resource_opts=dict(resource_opts or {}),
+            scaling_group=scaling_group,
+            mount_map=dict(mount_map or {}),
+            preopen_ports=[models.SessionCreationConfigPreopenPort(int(p)) for p in preopen_ports]
+            if preopen_ports is not None
+            else None,
+        )
         if assign_agent is not None:
-            creation_config["agent_list"] = list(assign_agent)
-        body: dict[str, Any] = {
+            creation_config.agent_list = list(assign_agent)
+        params: SessionCreateFromParamsParams = {
             "tag": tag,
             "name": name,
             "dependencies": [str(d) for d in dependencies] if dependencies is not None else None,
@@ -232,9 +248,10 @@ class ComputeSession(SyncFunction):
             "reuse_if_exists": not no_reuse,
             "startup_command": startup_command,
             "image": image,
+            "config": creation_config,
         }
         try:
-            resp = _adapters.create_from_params(session, body, creation_config)
+            resp = session.wire.session.create_from_params(**params)
         except NotFoundError as e:
             raise _explain_not_found(e, image) from None
         o = cls(name, owner_access_key)
@@ -281,48 +298,59 @@ class ComputeSession(SyncFunction):
         except ValueError:
             raise LocalArgumentError(f"template ID {str(template_id)!r} is not a UUID") from None
         config = cls._session().config
-        body: dict[str, Any] = {
+        params: SessionCreateFromTemplateParams = {
             "template_id": template_uuid,
             "name": session_name,
             "domain": domain_name if isinstance(domain_name, str) else config.domain,
             "group": group_name if isinstance(group_name, str) else config.group,
         }
-        overrides: dict[str, Any] = {
-            "type": type_,
-            "starts_at": starts_at,
-            "enqueue_only": enqueue_only,
-            "max_wait_seconds": max_wait,
-            "callback_url": callback_url,
-            "image": image,
-            "startup_command": startup_command,
-            "cluster_size": cluster_size,
-            "cluster_mode": cluster_mode,
-            "bootstrap_script": bootstrap_script,
-            "tag": tag,
-            "owner_access_key": owner_access_key,
-        }
-        body.update({k: v for k, v in overrides.items() if _undefined_or(v)})
+        # Only what the caller gave overrides the template.
+        if isinstance(type_, str):
+            params["type"] = type_
+        if _undefined_or(starts_at):
+            params["starts_at"] = _defined(starts_at)
+        if isinstance(enqueue_only, bool):
+            params["enqueue_only"] = enqueue_only
+        if isinstance(max_wait, int):
+            params["max_wait_seconds"] = max_wait
+        if _undefined_or(callback_url):
+            params["callback_url"] = _defined(callback_url)
+        if isinstance(image, str):
+            params["image"] = image
+        if _undefined_or(startup_command):
+            params["startup_command"] = _defined(startup_command)
+        if isinstance(cluster_size, int):
+            params["cluster_size"] = cluster_size
+        if isinstance(cluster_mode, str):
+            params["cluster_mode"] = cluster_mode
+        if _undefined_or(bootstrap_script):
+            params["bootstrap_script"] = _defined(bootstrap_script)
+        if _undefined_or(tag):
+            params["tag"] = _defined(tag)
+        if _undefined_or(owner_access_key):
+            params["owner_access_key"] = _defined(owner_access_key)
         if _undefined_or(dependencies):
-            body["dependencies"] = (
-                [str(d) for d in dependencies] if isinstance(dependencies, Sequence) else None
-            )
+            deps = _defined(dependencies)
+            params["dependencies"] = [str(d) for d in deps] if deps is not None else None
         if isinstance(no_reuse, bool):
-            body["reuse_if_exists"] = not no_reuse
-        config_overrides = {
-            "mounts": list(mounts) if isinstance(mounts, Sequence) else mounts,
-            "mount_map": dict(mount_map) if isinstance(mount_map, Mapping) else mount_map,
-            "environ": dict(envs) if isinstance(envs, Mapping) else envs,
-            "resources": dict(resources) if isinstance(resources, Mapping) else resources,
-            "resource_opts": dict(resource_opts)
-            if isinstance(resource_opts, Mapping)
-            else resource_opts,
-            "scaling_group": scaling_group,
-        }
-        creation_config = {k: v for k, v in config_overrides.items() if _undefined_or(v)}
+            params["reuse_if_exists"] = not no_reuse
+        overrides = models.SessionCreationConfig()
+        if isinstance(mounts, Sequence):
+            overrides.mounts = list(mounts)
+        if isinstance(mount_map, Mapping):
+            overrides.mount_map = dict(mount_map)
+        if isinstance(envs, Mapping):
+            overrides.environ = dict(envs)
+        if isinstance(resources, Mapping):
+            overrides.resources = dict(resources)
+        if isinstance(resource_opts, Mapping):
+            overrides.resource_opts = dict(resource_opts)
+        if _undefined_or(scaling_group):
+            overrides.scaling_group = _defined(scaling_group)
+        if overrides.model_fields_set:
+            params["config"] = overrides
         try:
-            resp = _adapters.create_from_template(
-                cls._session(), body, creation_config or None
-            )
+            resp = cls._session().wire.session.create_from_template(**params)
         except NotFoundError as e:
             raise _explain_not_found(e, image if isinstance(image, str) else None) from None
         o = cls(session_name, owner_access_key if isinstance(owner_access_key, str) else None)
@@ -379,19 +407,24 @@ class ComputeSession(SyncFunction):
         self, *, forced: bool = False, recursive: bool = False
     ) -> models.DestroySessionResponseDestroySessionResponse:
         """Terminate the session (``forced`` needs an admin; ``recursive`` needs API v7+)."""
-        resp = _adapters.destroy(
-            self._session(),
-            self._ref(),
-            forced=forced,
-            recursive=recursive,
-            owner_access_key=self.owner_access_key,
+        resp = self._session().wire.session.destroy(
+            session_name=self._ref(),
+            forced=True if forced else NOT_GIVEN,  # the 22.03 client sends it only when true
+            recursive=True if recursive else NOT_GIVEN,
+            owner_access_key=self._owner(),
         )
+        if isinstance(resp.root, list):  # recursive: the last statistics of every session
+            result = models.DestroySessionResponseDestroySessionResponse(stats=resp.root)
+        else:
+            result = resp.root
         self.status = "TERMINATED"
-        return resp
+        return result
 
     def restart(self) -> None:
         """Restart the session's kernels (scratch files are kept)."""
-        self._session().wire.session.restart(session_name=self._ref(), **self._owner_kw())
+        self._session().wire.session.restart(
+            session_name=self._ref(), owner_access_key=self._owner()
+        )
 
     def rename(self, new_id: str) -> None:
         """Rename the (running) session."""
@@ -407,20 +440,20 @@ class ComputeSession(SyncFunction):
         self, code: str, opts: Mapping[str, Any] | None = None
     ) -> models.CompleteResponseResult:
         """Completion candidates for *code* (``opts``: ``row``, ``col``, ``line``, ``post``)."""
-        resp = _adapters.complete(self._session(), self._ref(), code, opts)
+        resp = self._session().wire.session.complete(
+            session_name=self._ref(), code=code, options=dict(opts) if opts else NOT_GIVEN
+        )
         return resp.result or models.CompleteResponseResult(status="finished", completions=[])
 
     def get_info(self) -> models.SessionInfo:
         """Information about the session (image, status, occupied slots, ...)."""
-        resp = self._session().wire.session.get_info(session_name=self._ref())
-        return coerce_model(models.SessionInfo, resp)
+        return self._session().wire.session.get_info(session_name=self._ref())
 
     def get_logs(self) -> models.ContainerLogsResponse:
         """The container's console log: ``result.logs`` (``["result"]["logs"]``)."""
-        resp = self._session().wire.session.get_container_logs(
-            session_name=self._ref(), **self._owner_kw()
+        return self._session().wire.session.get_container_logs(
+            session_name=self._ref(), owner_access_key=self._owner()
         )
-        return coerce_model(models.ContainerLogsResponse, resp)
 
     def execute(
         self,
@@ -440,23 +473,28 @@ class ComputeSession(SyncFunction):
             raise LocalArgumentError("use complete(code, opts) for completions")
         if wire_mode in ("continue", "input") and not run_id:
             raise LocalArgumentError(f"mode {wire_mode!r} needs the runId of the run it continues")
-        options: dict[str, Any] | None = None
+        options: models.BatchExecuteOptions | NotGiven = NOT_GIVEN
         if wire_mode == "batch":
             given = dict(opts or {})
-            options = {
-                "clean": given.get("clean"),
-                "build": given.get("build"),
-                "buildLog": bool(given.get("buildLog", given.get("build_log", False))),
-                "exec": given.get("exec"),
-            }
-        return _adapters.execute(
-            self._session(),
-            self._ref(),
+            options = models.BatchExecuteOptions.model_validate(
+                {
+                    "clean": given.get("clean"),
+                    "build": given.get("build"),
+                    "buildLog": bool(given.get("buildLog", given.get("build_log", False))),
+                    "exec": given.get("exec"),
+                }
+            )
+        resp = self._session().wire.session.execute(
+            session_name=self._ref(),
             mode=wire_mode,
             run_id=run_id,
             code=code if code is not None else "",
             options=options,
         )
+        if resp.result is None:
+            # The manager always answers {"result": {...}}; keep callers' loops simple anyway.
+            return models.ExecutionResult(status="finished", run_id=run_id)
+        return resp.result
 
     def upload(
         self,
@@ -482,9 +520,7 @@ class ComputeSession(SyncFunction):
                 progress(sent[0], total)
 
         with _OpenFiles(items, report) as parts:
-            self._session().wire.session.upload_files(
-                session_name=self._ref(), src=parts, **self._owner_kw()
-            )
+            self._session().wire.session.upload_files(session_name=self._ref(), src=parts)
 
     def download(
         self,
@@ -510,7 +546,7 @@ class ComputeSession(SyncFunction):
         remote = [str(f) if not isinstance(f, os.PathLike) else Path(f).as_posix() for f in files]
         dest_path = Path(dest)
         with self._session().wire.session.download_files(
-            session_name=self._ref(), files=remote, **self._owner_kw()
+            session_name=self._ref(), files=remote
         ) as response:
             receiver = DownloadReceiver(
                 response.headers.get("Content-Type", ""),
@@ -531,15 +567,12 @@ class ComputeSession(SyncFunction):
     ) -> models.ListSessionFilesResponse:
         """List a directory of the session (``files`` is the agent's JSON text of entries)."""
         remote = Path(path).as_posix() if isinstance(path, os.PathLike) else str(path)
-        resp = self._session().wire.session.list_files(session_name=self._ref(), path=remote)
-        return coerce_model(models.ListSessionFilesResponse, resp)
+        return self._session().wire.session.list_files(session_name=self._ref(), path=remote)
 
     def stream_app_info(self) -> list[models.ServicePort]:
         """The app services (``jupyter``, ``sshd``, ...) the session offers."""
-        resp = self._session().wire.stream.get_stream_apps(
-            session_name=self._stream_ref(), **self._owner_kw()
-        )
-        return coerce_model(models.StreamAppList, resp).root
+        resp = self._session().wire.stream.get_stream_apps(session_name=self._stream_ref())
+        return resp.root
 
     def start_service(
         self,
@@ -559,7 +592,7 @@ class ComputeSession(SyncFunction):
             envs=json.dumps(dict(envs)) if envs else NOT_GIVEN,
             arguments=json.dumps(dict(arguments)) if arguments else NOT_GIVEN,
         )
-        return coerce_model(models.StartServiceResponse, resp)
+        return resp
 
     # -- streams -----------------------------------------------------------------------------
     def listen_events(self, scope: EventScope = "*") -> SyncSessionEventStream:

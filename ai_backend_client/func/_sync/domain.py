@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._gql import check_mutation, gql, not_found, props, run
+from ._gql import check_mutation, gql, inputs, not_found, run
 from .base import SyncFunction
 
 __all__ = ["Domain", "DomainDetail", "DomainItem"]
@@ -25,12 +25,11 @@ class Domain(SyncFunction):
     ) -> builtins.list[DomainItem]:
         """Every domain."""
         result = run(
-            cls._session(),
-            "domain_list",
-            {"is_active": is_active},
+            cls._session().graphql.domain_list,
             gql.DomainList,
-            fields=fields,
-            path=("domains",),
+            fields,
+            ("domains",),
+            is_active=is_active,
         )
         return [d for d in result.domains or () if d is not None]
 
@@ -38,12 +37,7 @@ class Domain(SyncFunction):
     def detail(cls, name: str, fields: Sequence[str] | None = None) -> DomainDetail:
         """One domain."""
         result = run(
-            cls._session(),
-            "domain_detail",
-            {"name": name},
-            gql.DomainDetail,
-            fields=fields,
-            path=("domain",),
+            cls._session().graphql.domain_detail, gql.DomainDetail, fields, ("domain",), name=name
         )
         if result.domain is None:
             raise not_found("domain", name)
@@ -62,24 +56,24 @@ class Domain(SyncFunction):
     ) -> gql.DomainCreateCreateDomain:
         """Create a domain."""
         result = run(
-            cls._session(),
-            "domain_create",
-            {
-                "name": name,
-                "props": props(
-                    description=description,
-                    is_active=is_active,
-                    total_resource_slots=dict(total_resource_slots or {}),
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                    allowed_docker_registries=(
-                        list(allowed_docker_registries)
-                        if allowed_docker_registries is not None
-                        else None
-                    ),
-                    integration_id=integration_id,
-                ),
-            },
+            cls._session().graphql.domain_create,
             gql.DomainCreate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.DomainInput,
+                description=description,
+                is_active=is_active,
+                total_resource_slots=dict(total_resource_slots or {}),
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+                allowed_docker_registries=(
+                    list(allowed_docker_registries)
+                    if allowed_docker_registries is not None
+                    else None
+                ),
+                integration_id=integration_id,
+            ),
         )
         return check_mutation(result.create_domain, "create_domain")
 
@@ -97,38 +91,42 @@ class Domain(SyncFunction):
     ) -> gql.DomainUpdateModifyDomain:
         """Change the given properties of a domain (``new_name`` renames it)."""
         result = run(
-            cls._session(),
-            "domain_update",
-            {
-                "name": name,
-                "props": props(
-                    name=new_name,
-                    description=description,
-                    is_active=is_active,
-                    total_resource_slots=(
-                        dict(total_resource_slots) if total_resource_slots is not None else None
-                    ),
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                    allowed_docker_registries=(
-                        list(allowed_docker_registries)
-                        if allowed_docker_registries is not None
-                        else None
-                    ),
-                    integration_id=integration_id,
-                ),
-            },
+            cls._session().graphql.domain_update,
             gql.DomainUpdate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.ModifyDomainInput,
+                name=new_name,
+                description=description,
+                is_active=is_active,
+                total_resource_slots=(
+                    dict(total_resource_slots) if total_resource_slots is not None else None
+                ),
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+                allowed_docker_registries=(
+                    list(allowed_docker_registries)
+                    if allowed_docker_registries is not None
+                    else None
+                ),
+                integration_id=integration_id,
+            ),
         )
         return check_mutation(result.modify_domain, "modify_domain")
 
     @classmethod
     def delete(cls, name: str) -> gql.DomainDeleteDeleteDomain:
         """Deactivate a domain (``purge`` removes it)."""
-        result = run(cls._session(), "domain_delete", {"name": name}, gql.DomainDelete)
+        result = run(
+            cls._session().graphql.domain_delete, gql.DomainDelete, None, (), name=name
+        )
         return check_mutation(result.delete_domain, "delete_domain")
 
     @classmethod
     def purge(cls, name: str) -> gql.DomainPurgePurgeDomain:
         """Remove a domain."""
-        result = run(cls._session(), "domain_purge", {"name": name}, gql.DomainPurge)
+        result = run(
+            cls._session().graphql.domain_purge, gql.DomainPurge, None, (), name=name
+        )
         return check_mutation(result.purge_domain, "purge_domain")

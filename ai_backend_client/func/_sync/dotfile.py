@@ -9,14 +9,19 @@ The scope follows the seed: with ``group`` the group's dotfiles (``/group-config
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from ..._generated.v8_20240915 import models as m
+from ..._generated.latest import models as m
+from ..._types import NOT_GIVEN, NotGiven
 from ...exceptions import BackendClientError
-from .base import SyncFunction, coerce_model
+from .base import SyncFunction
 
 if TYPE_CHECKING:
-    from ...session import Session
+    from ..._generated.neutral.rest.domain_config import DomainConfigOps
+    from ..._generated.neutral.rest.group_config import GroupConfigOps
+    from ..._generated.neutral.rest.user_config import UserConfigOps
+    from ..._session_core import SessionCore as Session
 
 __all__ = ["Dotfile"]
 
@@ -32,16 +37,92 @@ def _check(path: str, permission: str | None = None) -> None:
         )
 
 
+class _Scope(Protocol):
+    """The dotfile operations of one scope, with the scope's own keywords filled in."""
+
+    def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse: ...
+    def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem: ...
+    def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse: ...
+    def delete(self, *, path: str) -> m.SuccessResponse: ...
+
+
+@dataclass
+class _GroupScope:
+    ops: GroupConfigOps
+    group: str
+    domain: str | NotGiven
+
+    def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.create(
+            group=self.group, domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return self.ops.list_or_get(group=self.group, domain=self.domain, path=path)
+
+    def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.update(
+            group=self.group, domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    def delete(self, *, path: str) -> m.SuccessResponse:
+        return self.ops.delete(group=self.group, domain=self.domain, path=path)
+
+
+@dataclass
+class _DomainScope:
+    ops: DomainConfigOps
+    domain: str
+
+    def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.create(
+            domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return self.ops.list_or_get(domain=self.domain, path=path)
+
+    def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.update(
+            domain=self.domain, data=data, path=path, permission=permission
+        )
+
+    def delete(self, *, path: str) -> m.SuccessResponse:
+        return self.ops.delete(domain=self.domain, path=path)
+
+
+@dataclass
+class _UserScope:
+    ops: UserConfigOps
+    owner_access_key: str | NotGiven
+
+    def create(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.create(
+            data=data, path=path, permission=permission, owner_access_key=self.owner_access_key
+        )
+
+    def list_or_get(self, *, path: str | NotGiven = NOT_GIVEN) -> m.DotfileListOrItem:
+        return self.ops.list_or_get(path=path, owner_access_key=self.owner_access_key)
+
+    def update(self, *, data: str, path: str, permission: str) -> m.EmptyResponse:
+        return self.ops.update(
+            data=data, path=path, permission=permission, owner_access_key=self.owner_access_key
+        )
+
+    def delete(self, *, path: str) -> m.SuccessResponse:
+        return self.ops.delete(path=path, owner_access_key=self.owner_access_key)
+
+
 def _scope(
     session: Session, owner_access_key: str | None, domain: str | None, group: str | None
-) -> tuple[Any, dict[str, Any]]:
-    """The wire resource of the scope and the keyword arguments naming it."""
+) -> _Scope:
+    """The operations of the scope the arguments name (group, else domain, else user)."""
     wire = session.wire
     if group is not None:
-        return wire.group_config, {"group": group, **({"domain": domain} if domain else {})}
+        return _GroupScope(wire.group_config, group, domain or NOT_GIVEN)
     if domain is not None:
-        return wire.domain_config, {"domain": domain}
-    return wire.user_config, ({"owner_access_key": owner_access_key} if owner_access_key else {})
+        return _DomainScope(wire.domain_config, domain)
+    return _UserScope(wire.user_config, owner_access_key or NOT_GIVEN)
 
 
 class Dotfile(SyncFunction):
@@ -75,8 +156,9 @@ class Dotfile(SyncFunction):
     ) -> Dotfile:
         """Store a dotfile; returns the object to act on it further."""
         _check(path, permission)
-        resource, scope = _scope(cls._session(), owner_access_key, domain, group)
-        resource.create(data=data, path=path, permission=permission, **scope)
+        _scope(cls._session(), owner_access_key, domain, group).create(
+            data=data, path=path, permission=permission
+        )
         return cls(path, owner_access_key=owner_access_key, group=group, domain=domain)
 
     @classmethod
@@ -87,16 +169,14 @@ class Dotfile(SyncFunction):
         group: str | None = None,
     ) -> list[m.Dotfile]:
         """All dotfiles of the scope."""
-        resource, scope = _scope(cls._session(), owner_access_key, domain, group)
-        result = coerce_model(m.DotfileListOrItem, resource.list_or_get(**scope)).root
+        scope = _scope(cls._session(), owner_access_key, domain, group)
+        result = (scope.list_or_get()).root
         return result if isinstance(result, list) else [result]
 
     def get(self) -> m.Dotfile:
         """The dotfile's record (``path``, ``perm``/``permission``, ``data``)."""
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = coerce_model(
-            m.DotfileListOrItem, resource.list_or_get(path=self.path, **scope)
-        ).root
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        result = (scope.list_or_get(path=self.path)).root
         if isinstance(result, list):  # an old server that ignores `path`
             for item in result:
                 if item.path == self.path:
@@ -106,11 +186,9 @@ class Dotfile(SyncFunction):
 
     def update(self, data: str, permission: str = "755") -> m.EmptyResponse:
         _check(self.path, permission)
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = resource.update(data=data, path=self.path, permission=permission, **scope)
-        return coerce_model(m.EmptyResponse, result if result is not None else {})
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        return scope.update(data=data, path=self.path, permission=permission)
 
     def delete(self) -> m.SuccessResponse:
-        resource, scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
-        result = resource.delete(path=self.path, **scope)
-        return coerce_model(m.SuccessResponse, result if result is not None else {})
+        scope = _scope(self._session(), self.owner_access_key, self.domain, self.group)
+        return scope.delete(path=self.path)

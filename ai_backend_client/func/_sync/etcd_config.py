@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias, cast
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ...exceptions import BackendClientError
 from .base import SyncFunction, coerce_model
 

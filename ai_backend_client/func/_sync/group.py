@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._gql import check_mutation, gql, not_found, props, run
+from ._gql import check_mutation, gql, inputs, not_found, props, run
 from .base import SyncFunction
 
 __all__ = ["Group", "GroupDetail", "GroupItem"]
@@ -31,12 +31,12 @@ class Group(SyncFunction):
     ) -> builtins.list[GroupItem]:
         """Groups of a domain (the requester's without one)."""
         result = run(
-            cls._session(),
-            "group_list",
-            {"domain_name": domain_name, "is_active": is_active},
+            cls._session().graphql.group_list,
             gql.GroupList,
-            fields=fields,
-            path=("groups",),
+            fields,
+            ("groups",),
+            domain_name=domain_name,
+            is_active=is_active,
         )
         return [g for g in result.groups or () if g is not None]
 
@@ -44,12 +44,7 @@ class Group(SyncFunction):
     def detail(cls, gid: str | uuid.UUID, fields: Sequence[str] | None = None) -> GroupDetail:
         """One group by ID."""
         result = run(
-            cls._session(),
-            "group_detail",
-            {"id": gid},
-            gql.GroupDetail,
-            fields=fields,
-            path=("group",),
+            cls._session().graphql.group_detail, gql.GroupDetail, fields, ("group",), id=gid
         )
         if result.group is None:
             raise not_found("group", gid)
@@ -61,12 +56,12 @@ class Group(SyncFunction):
     ) -> builtins.list[gql.GroupsByNameGroupsByName]:
         """Groups with this name (one per domain)."""
         result = run(
-            cls._session(),
-            "groups_by_name",
-            {"name": name, "domain_name": domain_name},
+            cls._session().graphql.groups_by_name,
             gql.GroupsByName,
-            fields=fields,
-            path=("groups_by_name",),
+            fields,
+            ("groups_by_name",),
+            name=name,
+            domain_name=domain_name,
         )
         return [g for g in result.groups_by_name or () if g is not None]
 
@@ -87,27 +82,32 @@ class Group(SyncFunction):
         permissions on 24.09 servers.
         """
         result = run(
-            cls._session(),
-            "group_create",
-            {
-                "name": name,
-                "props": props(
-                    domain_name=domain_name,
-                    description=description,
-                    is_active=is_active,
-                    total_resource_slots=dict(total_resource_slots or {}),
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                    integration_id=integration_id,
-                ),
-            },
+            cls._session().graphql.group_create,
             gql.GroupCreate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.GroupInput,
+                domain_name=domain_name,
+                description=description,
+                is_active=is_active,
+                total_resource_slots=dict(total_resource_slots or {}),
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+                integration_id=integration_id,
+            ),
         )
         return check_mutation(result.create_group, "create_group")
 
     @classmethod
     def _modify(cls, gid: str | uuid.UUID, values: dict[str, Any]) -> MutationResult:
         result = run(
-            cls._session(), "group_update", {"gid": gid, "props": values}, gql.GroupUpdate
+            cls._session().graphql.group_update,
+            gql.GroupUpdate,
+            None,
+            (),
+            gid=gid,
+            props=gql.ModifyGroupInput.model_validate(values),
         )
         return check_mutation(result.modify_group, "modify_group")
 
@@ -158,11 +158,11 @@ class Group(SyncFunction):
     @classmethod
     def delete(cls, gid: str | uuid.UUID) -> gql.GroupDeleteDeleteGroup:
         """Deactivate a group (``purge`` removes it)."""
-        result = run(cls._session(), "group_delete", {"gid": gid}, gql.GroupDelete)
+        result = run(cls._session().graphql.group_delete, gql.GroupDelete, None, (), gid=gid)
         return check_mutation(result.delete_group, "delete_group")
 
     @classmethod
     def purge(cls, gid: str | uuid.UUID) -> gql.GroupPurgePurgeGroup:
         """Remove a group and its data."""
-        result = run(cls._session(), "group_purge", {"gid": gid}, gql.GroupPurge)
+        result = run(cls._session().graphql.group_purge, gql.GroupPurge, None, (), gid=gid)
         return check_mutation(result.purge_group, "purge_group")

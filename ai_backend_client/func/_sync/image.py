@@ -6,7 +6,8 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from ._gql import check_mutation, gql, props, run
+from ..._types import NOT_GIVEN
+from ._gql import check_mutation, gql, run
 from .base import SyncFunction
 
 __all__ = ["Image", "ImageItem"]
@@ -27,19 +28,21 @@ class Image(SyncFunction):
     ) -> builtins.list[ImageItem]:
         """Images (``operation=True``: the operational ones instead of the user-facing)."""
         result = run(
-            cls._session(),
-            "image_list",
-            props(is_operation=operation, is_installed=installed),
+            cls._session().graphql.image_list,
             gql.ImageList,
-            fields=fields,
-            path=("images",),
+            fields,
+            ("images",),
+            is_operation=operation,
+            is_installed=installed if installed is not None else NOT_GIVEN,
         )
         return [i for i in result.images or () if i is not None]
 
     @classmethod
     def rescan_images(cls, registry: str | None = None) -> gql.ImageRescanRescanImages:
         """Rescan a registry (all without one); ``task_id`` follows the background task."""
-        result = run(cls._session(), "image_rescan", {"registry": registry}, gql.ImageRescan)
+        result = run(
+            cls._session().graphql.image_rescan, gql.ImageRescan, None, (), registry=registry
+        )
         return check_mutation(result.rescan_images, "rescan_images")
 
     @classmethod
@@ -48,15 +51,20 @@ class Image(SyncFunction):
     ) -> gql.ImageAliasAliasImage:
         """Give *target* the name *alias* (for *arch*; 22.03's client dropped the architecture)."""
         result = run(
-            cls._session(),
-            "image_alias",
-            {"alias": alias, "target": target, "architecture": arch},
+            cls._session().graphql.image_alias,
             gql.ImageAlias,
+            None,
+            (),
+            alias=alias,
+            target=target,
+            architecture=arch,
         )
         return check_mutation(result.alias_image, "alias_image")
 
     @classmethod
     def dealias_image(cls, alias: str) -> gql.ImageDealiasDealiasImage:
         """Remove an alias."""
-        result = run(cls._session(), "image_dealias", {"alias": alias}, gql.ImageDealias)
+        result = run(
+            cls._session().graphql.image_dealias, gql.ImageDealias, None, (), alias=alias
+        )
         return check_mutation(result.dealias_image, "dealias_image")

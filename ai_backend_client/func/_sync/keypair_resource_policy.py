@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._gql import check_mutation, gql, not_found, props, run
+from ._gql import check_mutation, gql, inputs, not_found, run
 from .base import SyncFunction
 
 __all__ = ["KeyPairResourcePolicy", "PolicyInfo", "PolicyItem"]
@@ -26,12 +26,10 @@ class KeyPairResourcePolicy(SyncFunction):
     def list(cls, fields: Sequence[str] | None = None) -> builtins.list[PolicyItem]:
         """Every keypair resource policy."""
         result = run(
-            cls._session(),
-            "key_pair_resource_policy_list",
-            {},
+            cls._session().graphql.key_pair_resource_policy_list,
             gql.KeyPairResourcePolicyList,
-            fields=fields,
-            path=("keypair_resource_policies",),
+            fields,
+            ("keypair_resource_policies",),
         )
         return [p for p in result.keypair_resource_policies or () if p is not None]
 
@@ -40,12 +38,11 @@ class KeyPairResourcePolicy(SyncFunction):
     ) -> PolicyInfo:
         """A policy by name (the requester's own without one)."""
         result = run(
-            self._session(),
-            "key_pair_resource_policy_info",
-            {"name": name},
+            self._session().graphql.key_pair_resource_policy_info,
             gql.KeyPairResourcePolicyInfo,
-            fields=fields,
-            path=("keypair_resource_policy",),
+            fields,
+            ("keypair_resource_policy",),
+            name=name,
         )
         if result.keypair_resource_policy is None:
             raise not_found("keypair resource policy", name)
@@ -68,23 +65,23 @@ class KeyPairResourcePolicy(SyncFunction):
     ) -> gql.KeyPairResourcePolicyCreateCreateKeypairResourcePolicy:
         """Create a policy (``total_resource_slots`` is sent JSON-encoded)."""
         result = run(
-            cls._session(),
-            "key_pair_resource_policy_create",
-            {
-                "name": name,
-                "props": props(
-                    default_for_unspecified=default_for_unspecified,
-                    total_resource_slots=dict(total_resource_slots or {}),
-                    max_session_lifetime=max_session_lifetime,
-                    max_concurrent_sessions=max_concurrent_sessions,
-                    max_containers_per_session=max_containers_per_session,
-                    max_vfolder_count=max_vfolder_count,
-                    max_vfolder_size=max_vfolder_size,
-                    idle_timeout=idle_timeout,
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                ),
-            },
+            cls._session().graphql.key_pair_resource_policy_create,
             gql.KeyPairResourcePolicyCreate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.CreateKeyPairResourcePolicyInput,
+                default_for_unspecified=default_for_unspecified,
+                total_resource_slots=dict(total_resource_slots or {}),
+                max_session_lifetime=max_session_lifetime,
+                max_concurrent_sessions=max_concurrent_sessions,
+                max_containers_per_session=max_containers_per_session,
+                max_vfolder_count=max_vfolder_count,
+                max_vfolder_size=max_vfolder_size,
+                idle_timeout=idle_timeout,
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+            ),
         )
         return check_mutation(
             result.create_keypair_resource_policy, "create_keypair_resource_policy"
@@ -107,25 +104,25 @@ class KeyPairResourcePolicy(SyncFunction):
     ) -> gql.KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy:
         """Change the given limits of a policy."""
         result = run(
-            cls._session(),
-            "key_pair_resource_policy_update",
-            {
-                "name": name,
-                "props": props(
-                    default_for_unspecified=default_for_unspecified,
-                    total_resource_slots=(
-                        dict(total_resource_slots) if total_resource_slots is not None else None
-                    ),
-                    max_session_lifetime=max_session_lifetime,
-                    max_concurrent_sessions=max_concurrent_sessions,
-                    max_containers_per_session=max_containers_per_session,
-                    max_vfolder_count=max_vfolder_count,
-                    max_vfolder_size=max_vfolder_size,
-                    idle_timeout=idle_timeout,
-                    allowed_vfolder_hosts=allowed_vfolder_hosts,
-                ),
-            },
+            cls._session().graphql.key_pair_resource_policy_update,
             gql.KeyPairResourcePolicyUpdate,
+            None,
+            (),
+            name=name,
+            props=inputs(
+                gql.ModifyKeyPairResourcePolicyInput,
+                default_for_unspecified=default_for_unspecified,
+                total_resource_slots=(
+                    dict(total_resource_slots) if total_resource_slots is not None else None
+                ),
+                max_session_lifetime=max_session_lifetime,
+                max_concurrent_sessions=max_concurrent_sessions,
+                max_containers_per_session=max_containers_per_session,
+                max_vfolder_count=max_vfolder_count,
+                max_vfolder_size=max_vfolder_size,
+                idle_timeout=idle_timeout,
+                allowed_vfolder_hosts=allowed_vfolder_hosts,
+            ),
         )
         return check_mutation(
             result.modify_keypair_resource_policy, "modify_keypair_resource_policy"
@@ -135,10 +132,11 @@ class KeyPairResourcePolicy(SyncFunction):
     def delete(cls, name: str) -> gql.KeyPairResourcePolicyDeleteDeleteKeypairResourcePolicy:
         """Delete a policy."""
         result = run(
-            cls._session(),
-            "key_pair_resource_policy_delete",
-            {"name": name},
+            cls._session().graphql.key_pair_resource_policy_delete,
             gql.KeyPairResourcePolicyDelete,
+            None,
+            (),
+            name=name,
         )
         return check_mutation(
             result.delete_keypair_resource_policy, "delete_keypair_resource_policy"

@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-from ..._generated.v8_20240915 import models
-from .base import SyncFunction, coerce_model
-
-if TYPE_CHECKING:
-    from ...session import Session
+from ..._generated.latest import models
+from . import _adapters
+from .base import SyncFunction
 
 __all__ = ["Manager"]
-
-
-def _status_value(session: Session, status: Literal["frozen", "running"]) -> str:
-    # 22.03 validates the enum *name* (FROZEN/RUNNING); 24.09 validates the enum value (frozen).
-    return status.upper() if session.api_version.major < 8 else status
 
 
 class Manager(SyncFunction):
@@ -26,34 +19,30 @@ class Manager(SyncFunction):
     @classmethod
     def status(cls) -> models.ManagerStatusResponse:
         """The manager nodes, their status (``running``/``frozen``) and the active sessions."""
-        result = cls._session().wire.manager.fetch_manager_status()
-        return coerce_model(models.ManagerStatusResponse, result)
+        return cls._session().wire.manager.fetch_manager_status()
 
     @classmethod
     def freeze(cls, force_kill: bool = False) -> None:
         """Stop accepting new sessions (``force_kill`` also terminates the running ones).
 
         The server wants an explicit ``force_kill`` (22.03's client sent ``{"status": "frozen"}``
-        alone, which a 22.03 manager rejects); see :func:`_status_value` for the status.
+        alone, which a 22.03 manager rejects).
         """
-        session = cls._session()
-        wire: Any = session.wire.manager
-        wire.update_manager_status(
-            status=_status_value(session, "frozen"), force_kill=force_kill
+        _adapters.manager_update_manager_status(
+            cls._session().versioned, status="frozen", force_kill=force_kill
         )
 
     @classmethod
     def unfreeze(cls) -> None:
         """Accept new sessions again."""
-        session = cls._session()
-        wire: Any = session.wire.manager
-        wire.update_manager_status(status=_status_value(session, "running"), force_kill=False)
+        _adapters.manager_update_manager_status(
+            cls._session().versioned, status="running", force_kill=False
+        )
 
     @classmethod
     def get_announcement(cls) -> models.AnnouncementResponse:
         """The global announcement (``enabled``, ``message``)."""
-        result = cls._session().wire.manager.get_announcement()
-        return coerce_model(models.AnnouncementResponse, result)
+        return cls._session().wire.manager.get_announcement()
 
     @classmethod
     def update_announcement(cls, enabled: bool = True, message: str | None = None) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ..._types import NOT_GIVEN
+from . import _adapters
 from .base import SyncFunction, coerce_model
+
+if TYPE_CHECKING:
+    from ..._generated.neutral.rest.resource import ResourceUsagePerPeriodParams
 
 __all__ = ["Resource"]
 
@@ -54,19 +58,11 @@ class Resource(SyncFunction):
         cls, group_id: str | None, start_date: str, end_date: str
     ) -> builtins.list[dict[str, Any]]:
         """Per-session usage records between two dates (``YYYYMMDD``)."""
-        session = cls._session()
-        wire: Any = session.wire.resource
-        if session.api_version.major >= 8:  # 24.09 renamed the group to project_id
-            result = wire.usage_per_period(
-                project_id=group_id if group_id is not None else NOT_GIVEN,
-                start_date=start_date,
-                end_date=end_date,
-            )
-        else:
-            result = wire.usage_per_period(
-                group_id=group_id, start_date=start_date, end_date=end_date
-            )
-        return coerce_model(models.UsageRecordList, result).root
+        params: ResourceUsagePerPeriodParams = {"start_date": start_date, "end_date": end_date}
+        if group_id is not None:
+            params["project_id"] = group_id
+        result = _adapters.resource_usage_per_period(cls._session().versioned, **params)
+        return result.root
 
     @classmethod
     def user_monthly_stats(cls) -> builtins.list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..._generated.v8_20240915 import models
+from ..._generated.latest import models
 from ...exceptions import BackendClientError
 from .base import SyncFunction, coerce_model
 

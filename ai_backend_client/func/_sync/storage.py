@@ -32,12 +32,14 @@ class Storage(SyncFunction):
         """One page of storage volumes (``status`` is accepted for the seed's sake; unused)."""
         check_page_size(page_size)
         result = run(
-            cls._session(),
-            "storage_volume_list",
-            {"limit": page_size, "offset": page_offset, "filter": filter, "order": order},
+            cls._session().graphql.storage_volume_list,
             gql.StorageVolumeList,
-            fields=fields,
-            path=("storage_volume_list", "items"),
+            fields,
+            ("storage_volume_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
         )
         listing = result.storage_volume_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
@@ -65,12 +67,11 @@ class Storage(SyncFunction):
     def detail(cls, vfolder_host: str, fields: Sequence[str] | None = None) -> StorageDetail:
         """One volume (``proxy:volume``)."""
         result = run(
-            cls._session(),
-            "storage_volume_detail",
-            {"id": vfolder_host},
+            cls._session().graphql.storage_volume_detail,
             gql.StorageVolumeDetail,
-            fields=fields,
-            path=("storage_volume",),
+            fields,
+            ("storage_volume",),
+            id=vfolder_host,
         )
         if result.storage_volume is None:
             raise not_found("storage volume", vfolder_host)

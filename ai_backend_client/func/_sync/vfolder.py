@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from ..._generated.v8_20240915 import models as m
+from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
+from ..._types import NOT_GIVEN, given
 from ...exceptions import BackendAPIError, BackendClientError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -26,13 +27,14 @@ from ...transfer import (
     plan_uploads,
     remote_path,
 )
-from . import _vfolder_adapters as adapters
+from . import _adapters as adapters
 from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
-from .base import SyncFunction, coerce_model
+from .base import SyncFunction
 
 if TYPE_CHECKING:
-    from ...session import Session
+    from ..._generated.neutral.rest.folders import FoldersCreateParams
+    from ..._session_core import SessionCore as Session
 
 __all__ = [
     "BackgroundTaskProgress",
@@ -68,10 +70,6 @@ _TERMINAL_EVENTS = frozenset(
 )
 
 
-def _not_given_if_none(**kwargs: Any) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if v is not None}
-
-
 class VFolder(SyncFunction):
     """A virtual folder, by name."""
 
@@ -99,15 +97,19 @@ class VFolder(SyncFunction):
         """Create a folder on *host* (default: the server's default host)."""
         if not name or name.strip() != name:
             raise BackendClientError(f"invalid virtual folder name {name!r}")
-        return adapters.create_folder(
-            cls._session(),
-            quota=quota,
-            name=name,
-            usage_mode=usage_mode,
-            permission=permission,
-            cloneable=cloneable,
-            **_not_given_if_none(host=host, unmanaged_path=unmanaged_path, group=group),
-        )
+        params: FoldersCreateParams = {
+            "name": name,
+            "usage_mode": usage_mode,
+            "permission": permission,
+            "cloneable": cloneable,
+        }
+        if host is not None:
+            params["host"] = host
+        if unmanaged_path is not None:
+            params["unmanaged_path"] = unmanaged_path
+        if group is not None:
+            params["group"] = group
+        return adapters.create_folder(cls._session(), quota, **params)
 
     @classmethod
     def delete_by_id(cls, oid: str) -> None:
@@ -121,8 +123,7 @@ class VFolder(SyncFunction):
             raise BackendClientError(
                 "list_all=True is rejected by the server since 22.03; use paginated_list() as an admin"
             )
-        result = cls._session().wire.folders.list_folders()
-        return coerce_model(m.VFolderList, result).root
+        return (cls._session().wire.folders.list_folders()).root
 
     @classmethod
     def paginated_list(
@@ -142,90 +143,70 @@ class VFolder(SyncFunction):
         """
         check_page_size(page_size)
         result = run(
-            cls._session(),
-            "v_folder_list",
-            {
-                "limit": page_size,
-                "offset": page_offset,
-                "group_id": group,
-                "filter": filter,
-                "order": order,
-            },
+            cls._session().graphql.v_folder_list,
             gql.VFolderList,
-            fields=fields,
-            path=("vfolder_list", "items"),
+            fields,
+            ("vfolder_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            group_id=group,
+            filter=filter,
+            order=order,
         )
         listing = result.vfolder_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
     @classmethod
     def list_hosts(cls) -> m.VFolderHostsResponse:
-        return coerce_model(m.VFolderHostsResponse, cls._session().wire.folders.list_hosts())
+        return cls._session().wire.folders.list_hosts()
 
     @classmethod
     def list_all_hosts(cls) -> m.VFolderAllHostsResponse:
-        return coerce_model(
-            m.VFolderAllHostsResponse, cls._session().wire.folders.list_all_hosts()
-        )
+        return cls._session().wire.folders.list_all_hosts()
 
     @classmethod
     def list_allowed_types(cls) -> builtins.list[str]:
-        result = cls._session().wire.folders.list_allowed_types()
-        return coerce_model(m.VFolderTypeList, result).root
+        return (cls._session().wire.folders.list_allowed_types()).root
 
     @classmethod
     def get_fstab_contents(cls, agent_id: str | None = None) -> m.FstabContentsResponse:
-        result = cls._session().wire.folders.get_fstab_contents(
-            **_not_given_if_none(agent_id=agent_id)
-        )
-        return coerce_model(m.FstabContentsResponse, result)
+        return cls._session().wire.folders.get_fstab_contents(agent_id=given(agent_id))
 
     @classmethod
     def get_performance_metric(cls, folder_host: str) -> m.StorageProxyReply:
-        result = cls._session().wire.folders.get_volume_perf_metric(folder_host=folder_host)
-        return coerce_model(m.StorageProxyReply, result)
+        return cls._session().wire.folders.get_volume_perf_metric(folder_host=folder_host)
 
     @classmethod
     def list_mounts(cls) -> m.MountsResponse:
-        return coerce_model(m.MountsResponse, cls._session().wire.folders.list_mounts())
+        return cls._session().wire.folders.list_mounts()
 
     @classmethod
     def mount_host(
         cls, name: str, fs_location: str, options: str | None = None, edit_fstab: bool = False
     ) -> m.MountsResponse:
-        result = cls._session().wire.folders.mount_host(
-            name=name,
-            fs_location=fs_location,
-            edit_fstab=edit_fstab,
-            **_not_given_if_none(options=options),
+        return cls._session().wire.folders.mount_host(
+            name=name, fs_location=fs_location, edit_fstab=edit_fstab, options=given(options)
         )
-        return coerce_model(m.MountsResponse, result)
 
     @classmethod
     def umount_host(cls, name: str, edit_fstab: bool = False) -> m.MountsResponse:
-        result = cls._session().wire.folders.umount_host(name=name, edit_fstab=edit_fstab)
-        return coerce_model(m.MountsResponse, result)
+        return cls._session().wire.folders.umount_host(name=name, edit_fstab=edit_fstab)
 
     @classmethod
     def invitations(cls) -> builtins.list[m.Invitation]:
-        result = cls._session().wire.folders.invitations()
-        return coerce_model(m.VFolderInvitationsResponse, result).invitations or []
+        return (cls._session().wire.folders.invitations()).invitations or []
 
     @classmethod
     def accept_invitation(cls, inv_id: str) -> m.EmptyResponse:
-        result = cls._session().wire.folders.accept_invitation(inv_id=inv_id)
-        return coerce_model(m.EmptyResponse, result)
+        return cls._session().wire.folders.accept_invitation(inv_id=inv_id)
 
     @classmethod
     def delete_invitation(cls, inv_id: str) -> m.EmptyResponse:
-        result = cls._session().wire.folders.delete_invitation(inv_id=inv_id)
-        return coerce_model(m.EmptyResponse, result)
+        return cls._session().wire.folders.delete_invitation(inv_id=inv_id)
 
     # -- one folder ------------------------------------------------------------------------
     def info(self) -> m.VFolderInfo:
-        return coerce_model(
-            m.VFolderInfo, self._session().wire.folders.get_info(name=self.name)
-        )
+        return self._session().wire.folders.get_info(name=self.name)
 
     def delete(self) -> None:
         """Delete the folder and its files (on 24.09: trash, then removal from the trash bin)."""
@@ -242,10 +223,8 @@ class VFolder(SyncFunction):
         cloneable: bool | None = None,
     ) -> None:
         """Change the folder's innate permission and/or cloneability (``name``: the seed's, unused)."""
-        adapters.update_options(
-            self._session(),
-            self.name,
-            **_not_given_if_none(permission=permission, cloneable=cloneable),
+        self._session().wire.folders.update_vfolder_options(
+            name=self.name, permission=given(permission), cloneable=given(cloneable)
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -253,23 +232,25 @@ class VFolder(SyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return adapters.mkdir(
-            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
+        return adapters.folders_mkdir(
+            self._session().versioned,
+            name=self.name,
+            path=paths[0] if len(paths) == 1 else paths,
+            parents=parents,
+            exist_ok=exist_ok,
         )
 
     def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
             raise RemotePathError(f"invalid new name {new_name!r}: give a name, not a path")
-        result = self._session().wire.folders.rename_file(
+        return self._session().wire.folders.rename_file(
             name=self.name, target_path=remote_path(target_path), new_name=new_name
         )
-        return coerce_model(m.EmptyResponse, result)
 
     def move_file(self, src_path: str, dst_path: str) -> m.EmptyResponse:
-        result = self._session().wire.folders.move_file(
+        return self._session().wire.folders.move_file(
             name=self.name, src=remote_path(src_path), dst=remote_path(dst_path)
         )
-        return coerce_model(m.EmptyResponse, result)
 
     def delete_files(self, files: Sequence[str], recursive: bool = False) -> m.EmptyResponse:
         if isinstance(files, str):
@@ -277,13 +258,12 @@ class VFolder(SyncFunction):
         paths = [remote_path(f) for f in files]
         if "." in paths:
             raise RemotePathError("refusing to delete the folder root; delete the folder instead")
-        return adapters.delete_files(self._session(), self.name, paths, recursive=recursive)
+        return self._session().wire.folders.delete_files(
+            name=self.name, files=paths, recursive=recursive
+        )
 
     def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        result = self._session().wire.folders.list_files(
-            name=self.name, path=remote_path(path)
-        )
-        return coerce_model(m.ListVFolderFilesResponse, result)
+        return self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
 
     # -- transfers -------------------------------------------------------------------------
     def upload(
@@ -360,24 +340,26 @@ class VFolder(SyncFunction):
 
     def request_download(self, filename: str, *, archive: bool = False) -> m.TransferSession:
         """A storage-proxy download URL and token for later use (the token is a credential)."""
-        return adapters.request_download(
-            self._session(), self.name, remote_path(filename), archive=archive
+        return self._session().wire.folders.create_download_session(
+            name=self.name, path=remote_path(filename), archive=True if archive else NOT_GIVEN
         )
 
     # -- sharing ---------------------------------------------------------------------------
     def invite(self, perm: Permission, emails: Sequence[str]) -> m.InviteResponse:
-        return adapters.invite(self._session(), self.name, perm, emails)
+        return adapters.folders_invite(
+            self._session().versioned, name=self.name, perm=perm, emails=list(emails)
+        )
 
     def share(self, perm: Permission, emails: Sequence[str]) -> m.ShareVFolderResponse:
-        return adapters.share(self._session(), self.name, perm, emails)
+        return self._session().wire.folders.share(
+            name=self.name, permission=perm, emails=list(emails)
+        )
 
     def unshare(self, emails: Sequence[str]) -> m.UnshareVFolderResponse:
-        result = self._session().wire.folders.unshare(name=self.name, emails=list(emails))
-        return coerce_model(m.UnshareVFolderResponse, result)
+        return self._session().wire.folders.unshare(name=self.name, emails=list(emails))
 
     def leave(self) -> m.EmptyResponse:
-        result = self._session().wire.folders.leave(name=self.name)
-        return coerce_model(m.EmptyResponse, result)
+        return self._session().wire.folders.leave(name=self.name)
 
     def clone(
         self,
@@ -397,13 +379,13 @@ class VFolder(SyncFunction):
         """
         if target_host is None:  # 24.09 fails with 500 without one; default to the source's host
             target_host = (self.info()).host
-        cloned = adapters.clone(
-            self._session(),
-            self.name,
+        cloned = self._session().wire.folders.clone(
+            name=self.name,
             target_name=target_name,
             usage_mode=usage_mode,
             permission=permission,
-            **_not_given_if_none(target_host=target_host, cloneable=cloneable),
+            target_host=given(target_host),
+            cloneable=given(cloneable),
         )
         task_id = cloned.get("bgtask_id")
         if (wait or progress is not None) and task_id:

@@ -9,12 +9,16 @@ client (``POST /admin/gql``); ``errors`` in the answer raise ``GraphQLError``.
 from __future__ import annotations
 
 import uuid as _uuid
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
+from ..._helpers import narrow as _narrow
+from ...v8_20240915.graphql import models as v8_20240915_gql
 from . import models
 
 if TYPE_CHECKING:
@@ -82,8 +86,7 @@ __all__ = [
 API_VERSION = "v6.20220315"
 
 # spec/v6.20220315/operations/agent.graphql
-AGENT_DETAIL = """
-query AgentDetail($agent_id: String!) {
+AGENT_DETAIL = """query AgentDetail($agent_id: String!) {
   agent(agent_id: $agent_id) {
     id
     status
@@ -108,8 +111,7 @@ query AgentDetail($agent_id: String!) {
 """
 
 # spec/v6.20220315/operations/agent.graphql
-AGENT_LIST = """
-query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: String, $filter: String, $order: String) {
+AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: String, $filter: String, $order: String) {
   agent_list(
     limit: $limit
     offset: $offset
@@ -141,8 +143,7 @@ query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: St
 """
 
 # spec/v6.20220315/operations/compute_session.graphql
-COMPUTE_SESSION_DETAIL = """
-query ComputeSessionDetail($id: UUID!) {
+COMPUTE_SESSION_DETAIL = """query ComputeSessionDetail($id: UUID!) {
   compute_session(id: $id) {
     id
     session_id
@@ -197,8 +198,7 @@ query ComputeSessionDetail($id: UUID!) {
 """
 
 # spec/v6.20220315/operations/compute_session.graphql
-COMPUTE_SESSION_LIST = """
-query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_key: String, $domain_name: String, $group_id: String, $filter: String, $order: String) {
+COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_key: String, $domain_name: String, $group_id: String, $filter: String, $order: String) {
   compute_session_list(
     limit: $limit
     offset: $offset
@@ -239,8 +239,7 @@ query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_k
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_CREATE = """
-mutation DomainCreate($name: String!, $props: DomainInput!) {
+DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
   create_domain(name: $name, props: $props) {
     ok
     msg
@@ -252,8 +251,7 @@ mutation DomainCreate($name: String!, $props: DomainInput!) {
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_DELETE = """
-mutation DomainDelete($name: String!) {
+DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
   delete_domain(name: $name) {
     ok
     msg
@@ -262,8 +260,7 @@ mutation DomainDelete($name: String!) {
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_DETAIL = """
-query DomainDetail($name: String) {
+DOMAIN_DETAIL = """query DomainDetail($name: String) {
   domain(name: $name) {
     name
     description
@@ -279,8 +276,7 @@ query DomainDetail($name: String) {
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_LIST = """
-query DomainList($is_active: Boolean) {
+DOMAIN_LIST = """query DomainList($is_active: Boolean) {
   domains(is_active: $is_active) {
     name
     description
@@ -295,8 +291,7 @@ query DomainList($is_active: Boolean) {
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_PURGE = """
-mutation DomainPurge($name: String!) {
+DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
   purge_domain(name: $name) {
     ok
     msg
@@ -305,8 +300,7 @@ mutation DomainPurge($name: String!) {
 """
 
 # spec/v6.20220315/operations/domain.graphql
-DOMAIN_UPDATE = """
-mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
+DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
   modify_domain(name: $name, props: $props) {
     ok
     msg
@@ -315,8 +309,7 @@ mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_CREATE = """
-mutation GroupCreate($name: String!, $props: GroupInput!) {
+GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
   create_group(name: $name, props: $props) {
     ok
     msg
@@ -330,8 +323,7 @@ mutation GroupCreate($name: String!, $props: GroupInput!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_DELETE = """
-mutation GroupDelete($gid: UUID!) {
+GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
   delete_group(gid: $gid) {
     ok
     msg
@@ -340,8 +332,7 @@ mutation GroupDelete($gid: UUID!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_DETAIL = """
-query GroupDetail($id: UUID!) {
+GROUP_DETAIL = """query GroupDetail($id: UUID!) {
   group(id: $id) {
     id
     name
@@ -358,8 +349,7 @@ query GroupDetail($id: UUID!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_LIST = """
-query GroupList($domain_name: String, $is_active: Boolean) {
+GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
   groups(domain_name: $domain_name, is_active: $is_active) {
     id
     name
@@ -375,8 +365,7 @@ query GroupList($domain_name: String, $is_active: Boolean) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_PURGE = """
-mutation GroupPurge($gid: UUID!) {
+GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
   purge_group(gid: $gid) {
     ok
     msg
@@ -385,8 +374,7 @@ mutation GroupPurge($gid: UUID!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUP_UPDATE = """
-mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
+GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
   modify_group(gid: $gid, props: $props) {
     ok
     msg
@@ -395,8 +383,7 @@ mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
 """
 
 # spec/v6.20220315/operations/group.graphql
-GROUPS_BY_NAME = """
-query GroupsByName($name: String!, $domain_name: String) {
+GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
   groups_by_name(name: $name, domain_name: $domain_name) {
     id
     name
@@ -412,8 +399,7 @@ query GroupsByName($name: String!, $domain_name: String) {
 """
 
 # spec/v6.20220315/operations/image.graphql
-IMAGE_ALIAS = """
-mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
+IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
   alias_image(alias: $alias, target: $target, architecture: $architecture) {
     ok
     msg
@@ -422,8 +408,7 @@ mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
 """
 
 # spec/v6.20220315/operations/image.graphql
-IMAGE_DEALIAS = """
-mutation ImageDealias($alias: String!) {
+IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
     msg
@@ -432,8 +417,7 @@ mutation ImageDealias($alias: String!) {
 """
 
 # spec/v6.20220315/operations/image.graphql
-IMAGE_LIST = """
-query ImageList($is_operation: Boolean, $is_installed: Boolean) {
+IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) {
   images(is_operation: $is_operation, is_installed: $is_installed) {
     name
     humanized_name
@@ -455,8 +439,7 @@ query ImageList($is_operation: Boolean, $is_installed: Boolean) {
 """
 
 # spec/v6.20220315/operations/image.graphql
-IMAGE_RESCAN = """
-mutation ImageRescan($registry: String) {
+IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
   rescan_images(registry: $registry) {
     ok
     msg
@@ -466,8 +449,7 @@ mutation ImageRescan($registry: String) {
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_CREATE = """
-mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
+KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
   create_keypair(user_id: $user_id, props: $props) {
     ok
     msg
@@ -485,8 +467,7 @@ mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_DELETE = """
-mutation KeyPairDelete($access_key: String!) {
+KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
   delete_keypair(access_key: $access_key) {
     ok
     msg
@@ -495,8 +476,7 @@ mutation KeyPairDelete($access_key: String!) {
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_INFO = """
-query KeyPairInfo($access_key: String) {
+KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
   keypair(access_key: $access_key) {
     user_id
     user_info {
@@ -518,8 +498,7 @@ query KeyPairInfo($access_key: String) {
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_LIST = """
-query KeyPairList($email: String, $is_active: Boolean) {
+KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
   keypairs(email: $email, is_active: $is_active) {
     user_id
     access_key
@@ -537,8 +516,7 @@ query KeyPairList($email: String, $is_active: Boolean) {
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_PAGINATED_LIST = """
-query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
+KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
   keypair_list(
     limit: $limit
     offset: $offset
@@ -571,8 +549,7 @@ query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $do
 """
 
 # spec/v6.20220315/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_CREATE = """
-mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
+KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
   create_keypair_resource_policy(name: $name, props: $props) {
     ok
     msg
@@ -584,8 +561,7 @@ mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResour
 """
 
 # spec/v6.20220315/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_DELETE = """
-mutation KeyPairResourcePolicyDelete($name: String!) {
+KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name: String!) {
   delete_keypair_resource_policy(name: $name) {
     ok
     msg
@@ -594,8 +570,7 @@ mutation KeyPairResourcePolicyDelete($name: String!) {
 """
 
 # spec/v6.20220315/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_INFO = """
-query KeyPairResourcePolicyInfo($name: String) {
+KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String) {
   keypair_resource_policy(name: $name) {
     name
     created_at
@@ -613,8 +588,7 @@ query KeyPairResourcePolicyInfo($name: String) {
 """
 
 # spec/v6.20220315/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_LIST = """
-query KeyPairResourcePolicyList {
+KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
   keypair_resource_policies {
     name
     created_at
@@ -632,8 +606,7 @@ query KeyPairResourcePolicyList {
 """
 
 # spec/v6.20220315/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_UPDATE = """
-mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
+KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
   modify_keypair_resource_policy(name: $name, props: $props) {
     ok
     msg
@@ -642,8 +615,7 @@ mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResour
 """
 
 # spec/v6.20220315/operations/keypair.graphql
-KEY_PAIR_UPDATE = """
-mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
+KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
   modify_keypair(access_key: $access_key, props: $props) {
     ok
     msg
@@ -652,8 +624,7 @@ mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_ASSOCIATE_DOMAIN = """
-mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
+SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
   associate_scaling_group_with_domain(
     scaling_group: $scaling_group
     domain: $domain
@@ -665,8 +636,7 @@ mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) 
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_ASSOCIATE_GROUP = """
-mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
+SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
   associate_scaling_group_with_user_group(
     scaling_group: $scaling_group
     user_group: $user_group
@@ -678,8 +648,7 @@ mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!)
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_CREATE = """
-mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
+SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
   create_scaling_group(name: $name, props: $props) {
     ok
     msg
@@ -691,8 +660,7 @@ mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DELETE = """
-mutation ScalingGroupDelete($name: String!) {
+SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
   delete_scaling_group(name: $name) {
     ok
     msg
@@ -701,8 +669,7 @@ mutation ScalingGroupDelete($name: String!) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DETAIL = """
-query ScalingGroupDetail($name: String) {
+SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
   scaling_group(name: $name) {
     name
     description
@@ -718,8 +685,7 @@ query ScalingGroupDetail($name: String) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """
-mutation ScalingGroupDissociateAllDomain($domain: String!) {
+SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomain($domain: String!) {
   disassociate_all_scaling_groups_with_domain(domain: $domain) {
     ok
     msg
@@ -728,8 +694,7 @@ mutation ScalingGroupDissociateAllDomain($domain: String!) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_ALL_GROUP = """
-mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
+SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
   disassociate_all_scaling_groups_with_group(user_group: $user_group) {
     ok
     msg
@@ -738,8 +703,7 @@ mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_DOMAIN = """
-mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
+SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
   disassociate_scaling_group_with_domain(
     scaling_group: $scaling_group
     domain: $domain
@@ -751,8 +715,7 @@ mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!)
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_GROUP = """
-mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
+SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
   disassociate_scaling_group_with_user_group(
     scaling_group: $scaling_group
     user_group: $user_group
@@ -764,8 +727,7 @@ mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_LIST = """
-query ScalingGroupList($is_active: Boolean) {
+SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
   scaling_groups(is_active: $is_active) {
     name
     description
@@ -778,8 +740,7 @@ query ScalingGroupList($is_active: Boolean) {
 """
 
 # spec/v6.20220315/operations/scaling_group.graphql
-SCALING_GROUP_UPDATE = """
-mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
+SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
   modify_scaling_group(name: $name, props: $props) {
     ok
     msg
@@ -788,8 +749,7 @@ mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
 """
 
 # spec/v6.20220315/operations/storage.graphql
-STORAGE_VOLUME_DETAIL = """
-query StorageVolumeDetail($id: String) {
+STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
     id
     backend
@@ -804,8 +764,7 @@ query StorageVolumeDetail($id: String) {
 """
 
 # spec/v6.20220315/operations/storage.graphql
-STORAGE_VOLUME_LIST = """
-query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   storage_volume_list(
     limit: $limit
     offset: $offset
@@ -825,8 +784,7 @@ query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: St
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_CREATE = """
-mutation UserCreate($email: String!, $props: UserInput!) {
+USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
   create_user(email: $email, props: $props) {
     ok
     msg
@@ -843,8 +801,7 @@ mutation UserCreate($email: String!, $props: UserInput!) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_DELETE = """
-mutation UserDelete($email: String!) {
+USER_DELETE = """mutation UserDelete($email: String!) {
   delete_user(email: $email) {
     ok
     msg
@@ -853,8 +810,7 @@ mutation UserDelete($email: String!) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_DETAIL = """
-query UserDetail($email: String) {
+USER_DETAIL = """query UserDetail($email: String) {
   user(email: $email) {
     uuid
     username
@@ -876,8 +832,7 @@ query UserDetail($email: String) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_DETAIL_BY_UUID = """
-query UserDetailByUuid($user_id: ID) {
+USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
   user_from_uuid(user_id: $user_id) {
     uuid
     username
@@ -899,8 +854,7 @@ query UserDetailByUuid($user_id: ID) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_LIST = """
-query UserList($status: String, $group_id: UUID, $domain_name: String) {
+USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: String) {
   users(status: $status, group_id: $group_id, domain_name: $domain_name) {
     uuid
     username
@@ -922,8 +876,7 @@ query UserList($status: String, $group_id: UUID, $domain_name: String) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_PAGINATED_LIST = """
-query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
+USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
   user_list(
     limit: $limit
     offset: $offset
@@ -956,8 +909,7 @@ query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id:
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_PURGE = """
-mutation UserPurge($email: String!, $props: PurgeUserInput!) {
+USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
   purge_user(email: $email, props: $props) {
     ok
     msg
@@ -966,8 +918,7 @@ mutation UserPurge($email: String!, $props: PurgeUserInput!) {
 """
 
 # spec/v6.20220315/operations/user.graphql
-USER_UPDATE = """
-mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
+USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
   modify_user(email: $email, props: $props) {
     ok
     msg
@@ -976,8 +927,7 @@ mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
 """
 
 # spec/v6.20220315/operations/vfolder.graphql
-V_FOLDER_LIST = """
-query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
+V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
     limit: $limit
     offset: $offset
@@ -1012,29 +962,105 @@ query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: 
 }
 """
 
+#: method name -> its document (for swapping a selection, ``fields=``)
+DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "agent_detail": AGENT_DETAIL,
+        "agent_list": AGENT_LIST,
+        "compute_session_detail": COMPUTE_SESSION_DETAIL,
+        "compute_session_list": COMPUTE_SESSION_LIST,
+        "domain_create": DOMAIN_CREATE,
+        "domain_delete": DOMAIN_DELETE,
+        "domain_detail": DOMAIN_DETAIL,
+        "domain_list": DOMAIN_LIST,
+        "domain_purge": DOMAIN_PURGE,
+        "domain_update": DOMAIN_UPDATE,
+        "group_create": GROUP_CREATE,
+        "group_delete": GROUP_DELETE,
+        "group_detail": GROUP_DETAIL,
+        "group_list": GROUP_LIST,
+        "group_purge": GROUP_PURGE,
+        "group_update": GROUP_UPDATE,
+        "groups_by_name": GROUPS_BY_NAME,
+        "image_alias": IMAGE_ALIAS,
+        "image_dealias": IMAGE_DEALIAS,
+        "image_list": IMAGE_LIST,
+        "image_rescan": IMAGE_RESCAN,
+        "key_pair_create": KEY_PAIR_CREATE,
+        "key_pair_delete": KEY_PAIR_DELETE,
+        "key_pair_info": KEY_PAIR_INFO,
+        "key_pair_list": KEY_PAIR_LIST,
+        "key_pair_paginated_list": KEY_PAIR_PAGINATED_LIST,
+        "key_pair_resource_policy_create": KEY_PAIR_RESOURCE_POLICY_CREATE,
+        "key_pair_resource_policy_delete": KEY_PAIR_RESOURCE_POLICY_DELETE,
+        "key_pair_resource_policy_info": KEY_PAIR_RESOURCE_POLICY_INFO,
+        "key_pair_resource_policy_list": KEY_PAIR_RESOURCE_POLICY_LIST,
+        "key_pair_resource_policy_update": KEY_PAIR_RESOURCE_POLICY_UPDATE,
+        "key_pair_update": KEY_PAIR_UPDATE,
+        "scaling_group_associate_domain": SCALING_GROUP_ASSOCIATE_DOMAIN,
+        "scaling_group_associate_group": SCALING_GROUP_ASSOCIATE_GROUP,
+        "scaling_group_create": SCALING_GROUP_CREATE,
+        "scaling_group_delete": SCALING_GROUP_DELETE,
+        "scaling_group_detail": SCALING_GROUP_DETAIL,
+        "scaling_group_dissociate_all_domain": SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
+        "scaling_group_dissociate_all_group": SCALING_GROUP_DISSOCIATE_ALL_GROUP,
+        "scaling_group_dissociate_domain": SCALING_GROUP_DISSOCIATE_DOMAIN,
+        "scaling_group_dissociate_group": SCALING_GROUP_DISSOCIATE_GROUP,
+        "scaling_group_list": SCALING_GROUP_LIST,
+        "scaling_group_update": SCALING_GROUP_UPDATE,
+        "storage_volume_detail": STORAGE_VOLUME_DETAIL,
+        "storage_volume_list": STORAGE_VOLUME_LIST,
+        "user_create": USER_CREATE,
+        "user_delete": USER_DELETE,
+        "user_detail": USER_DETAIL,
+        "user_detail_by_uuid": USER_DETAIL_BY_UUID,
+        "user_list": USER_LIST,
+        "user_paginated_list": USER_PAGINATED_LIST,
+        "user_purge": USER_PURGE,
+        "user_update": USER_UPDATE,
+        "v_folder_list": V_FOLDER_LIST,
+    }
+)
+
+
+def _sdl() -> str:
+    from .schema import SDL
+
+    return SDL
+
 
 class GraphQLOperations:
     """Typed GraphQL operations of API v6.20220315."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self.client = GraphQLClient.for_core(client)
+    def __init__(self, core: SyncAPIClient) -> None:
+        self._client = GraphQLClient(core, _sdl)
+
+    @property
+    def client(self) -> GraphQLClient:
+        """Sends this version's documents (raw ones validated against its schema first)."""
+        return self._client
+
+    @property
+    def documents(self) -> Mapping[str, str]:
+        """Method name -> the document it sends."""
+        return DOCUMENTS
 
     @validate_arguments
     def agent_detail(
         self,
         *,
         agent_id: str,
-    ) -> models.AgentDetail:
+    ) -> v8_20240915_gql.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v6.20220315/operations/agent.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             AGENT_DETAIL,
-            operation_name="AgentDetail",
+            mutation=False,
             variables={
                 "agent_id": agent_id,
             },
-            result_type=models.AgentDetail,
+            result_type=v8_20240915_gql.AgentDetail,
         )
 
     @validate_arguments
@@ -1047,13 +1073,13 @@ class GraphQLOperations:
         scaling_group: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.AgentList:
+    ) -> v8_20240915_gql.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v6.20220315/operations/agent.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             AGENT_LIST,
-            operation_name="AgentList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1062,21 +1088,21 @@ class GraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=models.AgentList,
+            result_type=v8_20240915_gql.AgentList,
         )
 
     @validate_arguments
     def compute_session_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
         Sends the query ``ComputeSessionDetail`` (spec/v6.20220315/operations/compute_session.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             COMPUTE_SESSION_DETAIL,
-            operation_name="ComputeSessionDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -1095,13 +1121,13 @@ class GraphQLOperations:
         group_id: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.ComputeSessionList:
+    ) -> v8_20240915_gql.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v6.20220315/operations/compute_session.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             COMPUTE_SESSION_LIST,
-            operation_name="ComputeSessionList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1112,7 +1138,7 @@ class GraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=models.ComputeSessionList,
+            result_type=v8_20240915_gql.ComputeSessionList,
         )
 
     @validate_arguments
@@ -1120,15 +1146,15 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.DomainInput,
+        props: models.DomainInput | v8_20240915_gql.DomainInput,
     ) -> models.DomainCreate:
         """Sends the mutation ``DomainCreate`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_CREATE,
-            operation_name="DomainCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.DomainInput, "DomainCreate", "v6.20220315"),
             },
             result_type=models.DomainCreate,
         )
@@ -1140,9 +1166,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.DomainDelete:
         """Sends the mutation ``DomainDelete`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_DELETE,
-            operation_name="DomainDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1154,15 +1180,15 @@ class GraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.DomainDetail:
+    ) -> v8_20240915_gql.DomainDetail:
         """Sends the query ``DomainDetail`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_DETAIL,
-            operation_name="DomainDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
-            result_type=models.DomainDetail,
+            result_type=v8_20240915_gql.DomainDetail,
         )
 
     @validate_arguments
@@ -1170,15 +1196,15 @@ class GraphQLOperations:
         self,
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> models.DomainList:
+    ) -> v8_20240915_gql.DomainList:
         """Sends the query ``DomainList`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_LIST,
-            operation_name="DomainList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
-            result_type=models.DomainList,
+            result_type=v8_20240915_gql.DomainList,
         )
 
     @validate_arguments
@@ -1188,9 +1214,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.DomainPurge:
         """Sends the mutation ``DomainPurge`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_PURGE,
-            operation_name="DomainPurge",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1202,15 +1228,15 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyDomainInput,
+        props: models.ModifyDomainInput | v8_20240915_gql.ModifyDomainInput,
     ) -> models.DomainUpdate:
         """Sends the mutation ``DomainUpdate`` (spec/v6.20220315/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_UPDATE,
-            operation_name="DomainUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.ModifyDomainInput, "DomainUpdate", "v6.20220315"),
             },
             result_type=models.DomainUpdate,
         )
@@ -1220,15 +1246,15 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.GroupInput,
+        props: models.GroupInput | v8_20240915_gql.GroupInput,
     ) -> models.GroupCreate:
         """Sends the mutation ``GroupCreate`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_CREATE,
-            operation_name="GroupCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.GroupInput, "GroupCreate", "v6.20220315"),
             },
             result_type=models.GroupCreate,
         )
@@ -1237,12 +1263,12 @@ class GraphQLOperations:
     def group_delete(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
         """Sends the mutation ``GroupDelete`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_DELETE,
-            operation_name="GroupDelete",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -1253,16 +1279,16 @@ class GraphQLOperations:
     def group_detail(
         self,
         *,
-        id: _uuid.UUID,
-    ) -> models.GroupDetail:
+        id: str | _uuid.UUID,
+    ) -> v8_20240915_gql.GroupDetail:
         """Sends the query ``GroupDetail`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_DETAIL,
-            operation_name="GroupDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
-            result_type=models.GroupDetail,
+            result_type=v8_20240915_gql.GroupDetail,
         )
 
     @validate_arguments
@@ -1271,28 +1297,28 @@ class GraphQLOperations:
         *,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> models.GroupList:
+    ) -> v8_20240915_gql.GroupList:
         """Sends the query ``GroupList`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_LIST,
-            operation_name="GroupList",
+            mutation=False,
             variables={
                 "domain_name": domain_name,
                 "is_active": is_active,
             },
-            result_type=models.GroupList,
+            result_type=v8_20240915_gql.GroupList,
         )
 
     @validate_arguments
     def group_purge(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
         """Sends the mutation ``GroupPurge`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_PURGE,
-            operation_name="GroupPurge",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -1303,18 +1329,18 @@ class GraphQLOperations:
     def group_update(
         self,
         *,
-        gid: _uuid.UUID,
-        props: models.ModifyGroupInput,
+        gid: str | _uuid.UUID,
+        props: models.ModifyGroupInput | v8_20240915_gql.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
         Sends the mutation ``GroupUpdate`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_UPDATE,
-            operation_name="GroupUpdate",
+            mutation=True,
             variables={
                 "gid": gid,
-                "props": props,
+                "props": _narrow(props, models.ModifyGroupInput, "GroupUpdate", "v6.20220315"),
             },
             result_type=models.GroupUpdate,
         )
@@ -1325,16 +1351,16 @@ class GraphQLOperations:
         *,
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.GroupsByName:
+    ) -> v8_20240915_gql.GroupsByName:
         """Sends the query ``GroupsByName`` (spec/v6.20220315/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUPS_BY_NAME,
-            operation_name="GroupsByName",
+            mutation=False,
             variables={
                 "name": name,
                 "domain_name": domain_name,
             },
-            result_type=models.GroupsByName,
+            result_type=v8_20240915_gql.GroupsByName,
         )
 
     @validate_arguments
@@ -1346,9 +1372,9 @@ class GraphQLOperations:
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
         """Sends the mutation ``ImageAlias`` (spec/v6.20220315/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_ALIAS,
-            operation_name="ImageAlias",
+            mutation=True,
             variables={
                 "alias": alias,
                 "target": target,
@@ -1364,9 +1390,9 @@ class GraphQLOperations:
         alias: str,
     ) -> models.ImageDealias:
         """Sends the mutation ``ImageDealias`` (spec/v6.20220315/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_DEALIAS,
-            operation_name="ImageDealias",
+            mutation=True,
             variables={
                 "alias": alias,
             },
@@ -1381,9 +1407,9 @@ class GraphQLOperations:
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
         """Sends the query ``ImageList`` (spec/v6.20220315/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_LIST,
-            operation_name="ImageList",
+            mutation=False,
             variables={
                 "is_operation": is_operation,
                 "is_installed": is_installed,
@@ -1398,9 +1424,9 @@ class GraphQLOperations:
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
         """Sends the mutation ``ImageRescan`` (spec/v6.20220315/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_RESCAN,
-            operation_name="ImageRescan",
+            mutation=True,
             variables={
                 "registry": registry,
             },
@@ -1415,9 +1441,9 @@ class GraphQLOperations:
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
         """Sends the mutation ``KeyPairCreate`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_CREATE,
-            operation_name="KeyPairCreate",
+            mutation=True,
             variables={
                 "user_id": user_id,
                 "props": props,
@@ -1432,9 +1458,9 @@ class GraphQLOperations:
         access_key: str,
     ) -> models.KeyPairDelete:
         """Sends the mutation ``KeyPairDelete`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_DELETE,
-            operation_name="KeyPairDelete",
+            mutation=True,
             variables={
                 "access_key": access_key,
             },
@@ -1450,9 +1476,9 @@ class GraphQLOperations:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
         Sends the query ``KeyPairInfo`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_INFO,
-            operation_name="KeyPairInfo",
+            mutation=False,
             variables={
                 "access_key": access_key,
             },
@@ -1469,9 +1495,9 @@ class GraphQLOperations:
         """Keypairs, optionally of one user (KeyPair.list).
 
         Sends the query ``KeyPairList`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_LIST,
-            operation_name="KeyPairList",
+            mutation=False,
             variables={
                 "email": email,
                 "is_active": is_active,
@@ -1494,9 +1520,9 @@ class GraphQLOperations:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
         Sends the query ``KeyPairPaginatedList`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
-            operation_name="KeyPairPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1514,15 +1540,21 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateKeyPairResourcePolicyInput,
+        props: models.CreateKeyPairResourcePolicyInput
+        | v8_20240915_gql.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
         """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
-            operation_name="KeyPairResourcePolicyCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props,
+                    models.CreateKeyPairResourcePolicyInput,
+                    "KeyPairResourcePolicyCreate",
+                    "v6.20220315",
+                ),
             },
             result_type=models.KeyPairResourcePolicyCreate,
         )
@@ -1534,9 +1566,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
         """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
-            operation_name="KeyPairResourcePolicyDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1548,29 +1580,29 @@ class GraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.KeyPairResourcePolicyInfo:
+    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
         Sends the query ``KeyPairResourcePolicyInfo`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
-            operation_name="KeyPairResourcePolicyInfo",
+            mutation=False,
             variables={
                 "name": name,
             },
-            result_type=models.KeyPairResourcePolicyInfo,
+            result_type=v8_20240915_gql.KeyPairResourcePolicyInfo,
         )
 
     @validate_arguments
     def key_pair_resource_policy_list(
         self,
-    ) -> models.KeyPairResourcePolicyList:
+    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
         """Sends the query ``KeyPairResourcePolicyList`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
-            operation_name="KeyPairResourcePolicyList",
+            mutation=False,
             variables={},
-            result_type=models.KeyPairResourcePolicyList,
+            result_type=v8_20240915_gql.KeyPairResourcePolicyList,
         )
 
     @validate_arguments
@@ -1578,15 +1610,21 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyKeyPairResourcePolicyInput,
+        props: models.ModifyKeyPairResourcePolicyInput
+        | v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
         """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
-            operation_name="KeyPairResourcePolicyUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props,
+                    models.ModifyKeyPairResourcePolicyInput,
+                    "KeyPairResourcePolicyUpdate",
+                    "v6.20220315",
+                ),
             },
             result_type=models.KeyPairResourcePolicyUpdate,
         )
@@ -1601,9 +1639,9 @@ class GraphQLOperations:
         """KeyPair.update, activate and deactivate.
 
         Sends the mutation ``KeyPairUpdate`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_UPDATE,
-            operation_name="KeyPairUpdate",
+            mutation=True,
             variables={
                 "access_key": access_key,
                 "props": props,
@@ -1619,9 +1657,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
         """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
-            operation_name="ScalingGroupAssociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -1634,12 +1672,12 @@ class GraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
         """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
-            operation_name="ScalingGroupAssociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -1652,15 +1690,17 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateScalingGroupInput,
+        props: models.CreateScalingGroupInput | v8_20240915_gql.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
         """Sends the mutation ``ScalingGroupCreate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_CREATE,
-            operation_name="ScalingGroupCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props, models.CreateScalingGroupInput, "ScalingGroupCreate", "v6.20220315"
+                ),
             },
             result_type=models.ScalingGroupCreate,
         )
@@ -1672,9 +1712,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.ScalingGroupDelete:
         """Sends the mutation ``ScalingGroupDelete`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DELETE,
-            operation_name="ScalingGroupDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1688,9 +1728,9 @@ class GraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
         """Sends the query ``ScalingGroupDetail`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DETAIL,
-            operation_name="ScalingGroupDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -1704,9 +1744,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
         """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
-            operation_name="ScalingGroupDissociateAllDomain",
+            mutation=True,
             variables={
                 "domain": domain,
             },
@@ -1717,12 +1757,12 @@ class GraphQLOperations:
     def scaling_group_dissociate_all_group(
         self,
         *,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
         """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
-            operation_name="ScalingGroupDissociateAllGroup",
+            mutation=True,
             variables={
                 "user_group": user_group,
             },
@@ -1737,9 +1777,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
         """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
-            operation_name="ScalingGroupDissociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -1752,14 +1792,14 @@ class GraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
         Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
-            operation_name="ScalingGroupDissociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -1774,9 +1814,9 @@ class GraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
         """Sends the query ``ScalingGroupList`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_LIST,
-            operation_name="ScalingGroupList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -1788,15 +1828,17 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyScalingGroupInput,
+        props: models.ModifyScalingGroupInput | v8_20240915_gql.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
         """Sends the mutation ``ScalingGroupUpdate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_UPDATE,
-            operation_name="ScalingGroupUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props, models.ModifyScalingGroupInput, "ScalingGroupUpdate", "v6.20220315"
+                ),
             },
             result_type=models.ScalingGroupUpdate,
         )
@@ -1808,9 +1850,9 @@ class GraphQLOperations:
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
         """Sends the query ``StorageVolumeDetail`` (spec/v6.20220315/operations/storage.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             STORAGE_VOLUME_DETAIL,
-            operation_name="StorageVolumeDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -1829,9 +1871,9 @@ class GraphQLOperations:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
         Sends the query ``StorageVolumeList`` (spec/v6.20220315/operations/storage.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             STORAGE_VOLUME_LIST,
-            operation_name="StorageVolumeList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1846,15 +1888,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput,
+        props: models.UserInput | v8_20240915_gql.UserInput,
     ) -> models.UserCreate:
         """Sends the mutation ``UserCreate`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_CREATE,
-            operation_name="UserCreate",
+            mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.UserInput, "UserCreate", "v6.20220315"),
             },
             result_type=models.UserCreate,
         )
@@ -1866,9 +1908,9 @@ class GraphQLOperations:
         email: str,
     ) -> models.UserDelete:
         """Sends the mutation ``UserDelete`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DELETE,
-            operation_name="UserDelete",
+            mutation=True,
             variables={
                 "email": email,
             },
@@ -1884,9 +1926,9 @@ class GraphQLOperations:
         """A user by email; the requester without one.
 
         Sends the query ``UserDetail`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DETAIL,
-            operation_name="UserDetail",
+            mutation=False,
             variables={
                 "email": email,
             },
@@ -1900,9 +1942,9 @@ class GraphQLOperations:
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
         """Sends the query ``UserDetailByUuid`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DETAIL_BY_UUID,
-            operation_name="UserDetailByUuid",
+            mutation=False,
             variables={
                 "user_id": user_id,
             },
@@ -1914,13 +1956,13 @@ class GraphQLOperations:
         self,
         *,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
         """Sends the query ``UserList`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_LIST,
-            operation_name="UserList",
+            mutation=False,
             variables={
                 "status": status,
                 "group_id": group_id,
@@ -1936,7 +1978,7 @@ class GraphQLOperations:
         limit: int,
         offset: int,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -1944,9 +1986,9 @@ class GraphQLOperations:
         """One page of users (User.paginated_list, `admin user list`).
 
         Sends the query ``UserPaginatedList`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_PAGINATED_LIST,
-            operation_name="UserPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1967,9 +2009,9 @@ class GraphQLOperations:
         props: models.PurgeUserInput,
     ) -> models.UserPurge:
         """Sends the mutation ``UserPurge`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_PURGE,
-            operation_name="UserPurge",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -1982,15 +2024,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput,
+        props: models.ModifyUserInput | v8_20240915_gql.ModifyUserInput,
     ) -> models.UserUpdate:
         """Sends the mutation ``UserUpdate`` (spec/v6.20220315/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_UPDATE,
-            operation_name="UserUpdate",
+            mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.ModifyUserInput, "UserUpdate", "v6.20220315"),
             },
             result_type=models.UserUpdate,
         )
@@ -2002,7 +2044,7 @@ class GraphQLOperations:
         limit: int,
         offset: int,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         access_key: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -2010,9 +2052,9 @@ class GraphQLOperations:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
         Sends the query ``VFolderList`` (spec/v6.20220315/operations/vfolder.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             V_FOLDER_LIST,
-            operation_name="VFolderList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2029,25 +2071,35 @@ class GraphQLOperations:
 class AsyncGraphQLOperations:
     """Typed async GraphQL operations of API v6.20220315."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self.client = AsyncGraphQLClient.for_core(client)
+    def __init__(self, core: AsyncAPIClient) -> None:
+        self._client = AsyncGraphQLClient(core, _sdl)
+
+    @property
+    def client(self) -> AsyncGraphQLClient:
+        """Sends this version's documents (raw ones validated against its schema first)."""
+        return self._client
+
+    @property
+    def documents(self) -> Mapping[str, str]:
+        """Method name -> the document it sends."""
+        return DOCUMENTS
 
     @validate_arguments
     async def agent_detail(
         self,
         *,
         agent_id: str,
-    ) -> models.AgentDetail:
+    ) -> v8_20240915_gql.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v6.20220315/operations/agent.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             AGENT_DETAIL,
-            operation_name="AgentDetail",
+            mutation=False,
             variables={
                 "agent_id": agent_id,
             },
-            result_type=models.AgentDetail,
+            result_type=v8_20240915_gql.AgentDetail,
         )
 
     @validate_arguments
@@ -2060,13 +2112,13 @@ class AsyncGraphQLOperations:
         scaling_group: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.AgentList:
+    ) -> v8_20240915_gql.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v6.20220315/operations/agent.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             AGENT_LIST,
-            operation_name="AgentList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2075,21 +2127,21 @@ class AsyncGraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=models.AgentList,
+            result_type=v8_20240915_gql.AgentList,
         )
 
     @validate_arguments
     async def compute_session_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
         Sends the query ``ComputeSessionDetail`` (spec/v6.20220315/operations/compute_session.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             COMPUTE_SESSION_DETAIL,
-            operation_name="ComputeSessionDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -2108,13 +2160,13 @@ class AsyncGraphQLOperations:
         group_id: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.ComputeSessionList:
+    ) -> v8_20240915_gql.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v6.20220315/operations/compute_session.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             COMPUTE_SESSION_LIST,
-            operation_name="ComputeSessionList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2125,7 +2177,7 @@ class AsyncGraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=models.ComputeSessionList,
+            result_type=v8_20240915_gql.ComputeSessionList,
         )
 
     @validate_arguments
@@ -2133,15 +2185,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.DomainInput,
+        props: models.DomainInput | v8_20240915_gql.DomainInput,
     ) -> models.DomainCreate:
         """Sends the mutation ``DomainCreate`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_CREATE,
-            operation_name="DomainCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.DomainInput, "DomainCreate", "v6.20220315"),
             },
             result_type=models.DomainCreate,
         )
@@ -2153,9 +2205,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.DomainDelete:
         """Sends the mutation ``DomainDelete`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_DELETE,
-            operation_name="DomainDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2167,15 +2219,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.DomainDetail:
+    ) -> v8_20240915_gql.DomainDetail:
         """Sends the query ``DomainDetail`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_DETAIL,
-            operation_name="DomainDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
-            result_type=models.DomainDetail,
+            result_type=v8_20240915_gql.DomainDetail,
         )
 
     @validate_arguments
@@ -2183,15 +2235,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> models.DomainList:
+    ) -> v8_20240915_gql.DomainList:
         """Sends the query ``DomainList`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_LIST,
-            operation_name="DomainList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
-            result_type=models.DomainList,
+            result_type=v8_20240915_gql.DomainList,
         )
 
     @validate_arguments
@@ -2201,9 +2253,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.DomainPurge:
         """Sends the mutation ``DomainPurge`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_PURGE,
-            operation_name="DomainPurge",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2215,15 +2267,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyDomainInput,
+        props: models.ModifyDomainInput | v8_20240915_gql.ModifyDomainInput,
     ) -> models.DomainUpdate:
         """Sends the mutation ``DomainUpdate`` (spec/v6.20220315/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_UPDATE,
-            operation_name="DomainUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.ModifyDomainInput, "DomainUpdate", "v6.20220315"),
             },
             result_type=models.DomainUpdate,
         )
@@ -2233,15 +2285,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.GroupInput,
+        props: models.GroupInput | v8_20240915_gql.GroupInput,
     ) -> models.GroupCreate:
         """Sends the mutation ``GroupCreate`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_CREATE,
-            operation_name="GroupCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(props, models.GroupInput, "GroupCreate", "v6.20220315"),
             },
             result_type=models.GroupCreate,
         )
@@ -2250,12 +2302,12 @@ class AsyncGraphQLOperations:
     async def group_delete(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
         """Sends the mutation ``GroupDelete`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_DELETE,
-            operation_name="GroupDelete",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -2266,16 +2318,16 @@ class AsyncGraphQLOperations:
     async def group_detail(
         self,
         *,
-        id: _uuid.UUID,
-    ) -> models.GroupDetail:
+        id: str | _uuid.UUID,
+    ) -> v8_20240915_gql.GroupDetail:
         """Sends the query ``GroupDetail`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_DETAIL,
-            operation_name="GroupDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
-            result_type=models.GroupDetail,
+            result_type=v8_20240915_gql.GroupDetail,
         )
 
     @validate_arguments
@@ -2284,28 +2336,28 @@ class AsyncGraphQLOperations:
         *,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> models.GroupList:
+    ) -> v8_20240915_gql.GroupList:
         """Sends the query ``GroupList`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_LIST,
-            operation_name="GroupList",
+            mutation=False,
             variables={
                 "domain_name": domain_name,
                 "is_active": is_active,
             },
-            result_type=models.GroupList,
+            result_type=v8_20240915_gql.GroupList,
         )
 
     @validate_arguments
     async def group_purge(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
         """Sends the mutation ``GroupPurge`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_PURGE,
-            operation_name="GroupPurge",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -2316,18 +2368,18 @@ class AsyncGraphQLOperations:
     async def group_update(
         self,
         *,
-        gid: _uuid.UUID,
-        props: models.ModifyGroupInput,
+        gid: str | _uuid.UUID,
+        props: models.ModifyGroupInput | v8_20240915_gql.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
         Sends the mutation ``GroupUpdate`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_UPDATE,
-            operation_name="GroupUpdate",
+            mutation=True,
             variables={
                 "gid": gid,
-                "props": props,
+                "props": _narrow(props, models.ModifyGroupInput, "GroupUpdate", "v6.20220315"),
             },
             result_type=models.GroupUpdate,
         )
@@ -2338,16 +2390,16 @@ class AsyncGraphQLOperations:
         *,
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.GroupsByName:
+    ) -> v8_20240915_gql.GroupsByName:
         """Sends the query ``GroupsByName`` (spec/v6.20220315/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUPS_BY_NAME,
-            operation_name="GroupsByName",
+            mutation=False,
             variables={
                 "name": name,
                 "domain_name": domain_name,
             },
-            result_type=models.GroupsByName,
+            result_type=v8_20240915_gql.GroupsByName,
         )
 
     @validate_arguments
@@ -2359,9 +2411,9 @@ class AsyncGraphQLOperations:
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
         """Sends the mutation ``ImageAlias`` (spec/v6.20220315/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_ALIAS,
-            operation_name="ImageAlias",
+            mutation=True,
             variables={
                 "alias": alias,
                 "target": target,
@@ -2377,9 +2429,9 @@ class AsyncGraphQLOperations:
         alias: str,
     ) -> models.ImageDealias:
         """Sends the mutation ``ImageDealias`` (spec/v6.20220315/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_DEALIAS,
-            operation_name="ImageDealias",
+            mutation=True,
             variables={
                 "alias": alias,
             },
@@ -2394,9 +2446,9 @@ class AsyncGraphQLOperations:
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
         """Sends the query ``ImageList`` (spec/v6.20220315/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_LIST,
-            operation_name="ImageList",
+            mutation=False,
             variables={
                 "is_operation": is_operation,
                 "is_installed": is_installed,
@@ -2411,9 +2463,9 @@ class AsyncGraphQLOperations:
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
         """Sends the mutation ``ImageRescan`` (spec/v6.20220315/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_RESCAN,
-            operation_name="ImageRescan",
+            mutation=True,
             variables={
                 "registry": registry,
             },
@@ -2428,9 +2480,9 @@ class AsyncGraphQLOperations:
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
         """Sends the mutation ``KeyPairCreate`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_CREATE,
-            operation_name="KeyPairCreate",
+            mutation=True,
             variables={
                 "user_id": user_id,
                 "props": props,
@@ -2445,9 +2497,9 @@ class AsyncGraphQLOperations:
         access_key: str,
     ) -> models.KeyPairDelete:
         """Sends the mutation ``KeyPairDelete`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_DELETE,
-            operation_name="KeyPairDelete",
+            mutation=True,
             variables={
                 "access_key": access_key,
             },
@@ -2463,9 +2515,9 @@ class AsyncGraphQLOperations:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
         Sends the query ``KeyPairInfo`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_INFO,
-            operation_name="KeyPairInfo",
+            mutation=False,
             variables={
                 "access_key": access_key,
             },
@@ -2482,9 +2534,9 @@ class AsyncGraphQLOperations:
         """Keypairs, optionally of one user (KeyPair.list).
 
         Sends the query ``KeyPairList`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_LIST,
-            operation_name="KeyPairList",
+            mutation=False,
             variables={
                 "email": email,
                 "is_active": is_active,
@@ -2507,9 +2559,9 @@ class AsyncGraphQLOperations:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
         Sends the query ``KeyPairPaginatedList`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
-            operation_name="KeyPairPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2527,15 +2579,21 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateKeyPairResourcePolicyInput,
+        props: models.CreateKeyPairResourcePolicyInput
+        | v8_20240915_gql.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
         """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
-            operation_name="KeyPairResourcePolicyCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props,
+                    models.CreateKeyPairResourcePolicyInput,
+                    "KeyPairResourcePolicyCreate",
+                    "v6.20220315",
+                ),
             },
             result_type=models.KeyPairResourcePolicyCreate,
         )
@@ -2547,9 +2605,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
         """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
-            operation_name="KeyPairResourcePolicyDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2561,29 +2619,29 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> models.KeyPairResourcePolicyInfo:
+    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
         Sends the query ``KeyPairResourcePolicyInfo`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
-            operation_name="KeyPairResourcePolicyInfo",
+            mutation=False,
             variables={
                 "name": name,
             },
-            result_type=models.KeyPairResourcePolicyInfo,
+            result_type=v8_20240915_gql.KeyPairResourcePolicyInfo,
         )
 
     @validate_arguments
     async def key_pair_resource_policy_list(
         self,
-    ) -> models.KeyPairResourcePolicyList:
+    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
         """Sends the query ``KeyPairResourcePolicyList`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
-            operation_name="KeyPairResourcePolicyList",
+            mutation=False,
             variables={},
-            result_type=models.KeyPairResourcePolicyList,
+            result_type=v8_20240915_gql.KeyPairResourcePolicyList,
         )
 
     @validate_arguments
@@ -2591,15 +2649,21 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyKeyPairResourcePolicyInput,
+        props: models.ModifyKeyPairResourcePolicyInput
+        | v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
         """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
-            operation_name="KeyPairResourcePolicyUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props,
+                    models.ModifyKeyPairResourcePolicyInput,
+                    "KeyPairResourcePolicyUpdate",
+                    "v6.20220315",
+                ),
             },
             result_type=models.KeyPairResourcePolicyUpdate,
         )
@@ -2614,9 +2678,9 @@ class AsyncGraphQLOperations:
         """KeyPair.update, activate and deactivate.
 
         Sends the mutation ``KeyPairUpdate`` (spec/v6.20220315/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_UPDATE,
-            operation_name="KeyPairUpdate",
+            mutation=True,
             variables={
                 "access_key": access_key,
                 "props": props,
@@ -2632,9 +2696,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
         """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
-            operation_name="ScalingGroupAssociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -2647,12 +2711,12 @@ class AsyncGraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
         """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
-            operation_name="ScalingGroupAssociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -2665,15 +2729,17 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateScalingGroupInput,
+        props: models.CreateScalingGroupInput | v8_20240915_gql.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
         """Sends the mutation ``ScalingGroupCreate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_CREATE,
-            operation_name="ScalingGroupCreate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props, models.CreateScalingGroupInput, "ScalingGroupCreate", "v6.20220315"
+                ),
             },
             result_type=models.ScalingGroupCreate,
         )
@@ -2685,9 +2751,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.ScalingGroupDelete:
         """Sends the mutation ``ScalingGroupDelete`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DELETE,
-            operation_name="ScalingGroupDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2701,9 +2767,9 @@ class AsyncGraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
         """Sends the query ``ScalingGroupDetail`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DETAIL,
-            operation_name="ScalingGroupDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -2717,9 +2783,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
         """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
-            operation_name="ScalingGroupDissociateAllDomain",
+            mutation=True,
             variables={
                 "domain": domain,
             },
@@ -2730,12 +2796,12 @@ class AsyncGraphQLOperations:
     async def scaling_group_dissociate_all_group(
         self,
         *,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
         """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
-            operation_name="ScalingGroupDissociateAllGroup",
+            mutation=True,
             variables={
                 "user_group": user_group,
             },
@@ -2750,9 +2816,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
         """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
-            operation_name="ScalingGroupDissociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -2765,14 +2831,14 @@ class AsyncGraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
         Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
-            operation_name="ScalingGroupDissociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -2787,9 +2853,9 @@ class AsyncGraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
         """Sends the query ``ScalingGroupList`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_LIST,
-            operation_name="ScalingGroupList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -2801,15 +2867,17 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyScalingGroupInput,
+        props: models.ModifyScalingGroupInput | v8_20240915_gql.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
         """Sends the mutation ``ScalingGroupUpdate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_UPDATE,
-            operation_name="ScalingGroupUpdate",
+            mutation=True,
             variables={
                 "name": name,
-                "props": props,
+                "props": _narrow(
+                    props, models.ModifyScalingGroupInput, "ScalingGroupUpdate", "v6.20220315"
+                ),
             },
             result_type=models.ScalingGroupUpdate,
         )
@@ -2821,9 +2889,9 @@ class AsyncGraphQLOperations:
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
         """Sends the query ``StorageVolumeDetail`` (spec/v6.20220315/operations/storage.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             STORAGE_VOLUME_DETAIL,
-            operation_name="StorageVolumeDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -2842,9 +2910,9 @@ class AsyncGraphQLOperations:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
         Sends the query ``StorageVolumeList`` (spec/v6.20220315/operations/storage.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             STORAGE_VOLUME_LIST,
-            operation_name="StorageVolumeList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2859,15 +2927,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput,
+        props: models.UserInput | v8_20240915_gql.UserInput,
     ) -> models.UserCreate:
         """Sends the mutation ``UserCreate`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_CREATE,
-            operation_name="UserCreate",
+            mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.UserInput, "UserCreate", "v6.20220315"),
             },
             result_type=models.UserCreate,
         )
@@ -2879,9 +2947,9 @@ class AsyncGraphQLOperations:
         email: str,
     ) -> models.UserDelete:
         """Sends the mutation ``UserDelete`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DELETE,
-            operation_name="UserDelete",
+            mutation=True,
             variables={
                 "email": email,
             },
@@ -2897,9 +2965,9 @@ class AsyncGraphQLOperations:
         """A user by email; the requester without one.
 
         Sends the query ``UserDetail`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DETAIL,
-            operation_name="UserDetail",
+            mutation=False,
             variables={
                 "email": email,
             },
@@ -2913,9 +2981,9 @@ class AsyncGraphQLOperations:
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
         """Sends the query ``UserDetailByUuid`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DETAIL_BY_UUID,
-            operation_name="UserDetailByUuid",
+            mutation=False,
             variables={
                 "user_id": user_id,
             },
@@ -2927,13 +2995,13 @@ class AsyncGraphQLOperations:
         self,
         *,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
         """Sends the query ``UserList`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_LIST,
-            operation_name="UserList",
+            mutation=False,
             variables={
                 "status": status,
                 "group_id": group_id,
@@ -2949,7 +3017,7 @@ class AsyncGraphQLOperations:
         limit: int,
         offset: int,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -2957,9 +3025,9 @@ class AsyncGraphQLOperations:
         """One page of users (User.paginated_list, `admin user list`).
 
         Sends the query ``UserPaginatedList`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_PAGINATED_LIST,
-            operation_name="UserPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2980,9 +3048,9 @@ class AsyncGraphQLOperations:
         props: models.PurgeUserInput,
     ) -> models.UserPurge:
         """Sends the mutation ``UserPurge`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_PURGE,
-            operation_name="UserPurge",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -2995,15 +3063,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput,
+        props: models.ModifyUserInput | v8_20240915_gql.ModifyUserInput,
     ) -> models.UserUpdate:
         """Sends the mutation ``UserUpdate`` (spec/v6.20220315/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_UPDATE,
-            operation_name="UserUpdate",
+            mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.ModifyUserInput, "UserUpdate", "v6.20220315"),
             },
             result_type=models.UserUpdate,
         )
@@ -3015,7 +3083,7 @@ class AsyncGraphQLOperations:
         limit: int,
         offset: int,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         access_key: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -3023,9 +3091,9 @@ class AsyncGraphQLOperations:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
         Sends the query ``VFolderList`` (spec/v6.20220315/operations/vfolder.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             V_FOLDER_LIST,
-            operation_name="VFolderList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,

@@ -9,7 +9,9 @@ client (``POST /admin/gql``); ``errors`` in the answer raise ``GraphQLError``.
 from __future__ import annotations
 
 import uuid as _uuid
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
 from ai_backend_client._types import NOT_GIVEN, NotGiven
@@ -82,8 +84,7 @@ __all__ = [
 API_VERSION = "v8.20240915"
 
 # spec/v8.20240915/operations/agent.graphql
-AGENT_DETAIL = """
-query AgentDetail($agent_id: String!) {
+AGENT_DETAIL = """query AgentDetail($agent_id: String!) {
   agent(agent_id: $agent_id) {
     id
     status
@@ -109,8 +110,7 @@ query AgentDetail($agent_id: String!) {
 """
 
 # spec/v8.20240915/operations/agent.graphql
-AGENT_LIST = """
-query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: String, $filter: String, $order: String) {
+AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: String, $filter: String, $order: String) {
   agent_list(
     limit: $limit
     offset: $offset
@@ -143,8 +143,7 @@ query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: St
 """
 
 # spec/v8.20240915/operations/compute_session.graphql
-COMPUTE_SESSION_DETAIL = """
-query ComputeSessionDetail($id: UUID!) {
+COMPUTE_SESSION_DETAIL = """query ComputeSessionDetail($id: UUID!) {
   compute_session(id: $id) {
     id
     session_id
@@ -199,8 +198,7 @@ query ComputeSessionDetail($id: UUID!) {
 """
 
 # spec/v8.20240915/operations/compute_session.graphql
-COMPUTE_SESSION_LIST = """
-query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_key: String, $domain_name: String, $group_id: String, $filter: String, $order: String) {
+COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_key: String, $domain_name: String, $group_id: String, $filter: String, $order: String) {
   compute_session_list(
     limit: $limit
     offset: $offset
@@ -242,8 +240,7 @@ query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_k
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_CREATE = """
-mutation DomainCreate($name: String!, $props: DomainInput!) {
+DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
   create_domain(name: $name, props: $props) {
     ok
     msg
@@ -255,8 +252,7 @@ mutation DomainCreate($name: String!, $props: DomainInput!) {
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_DELETE = """
-mutation DomainDelete($name: String!) {
+DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
   delete_domain(name: $name) {
     ok
     msg
@@ -265,8 +261,7 @@ mutation DomainDelete($name: String!) {
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_DETAIL = """
-query DomainDetail($name: String) {
+DOMAIN_DETAIL = """query DomainDetail($name: String) {
   domain(name: $name) {
     name
     description
@@ -282,8 +277,7 @@ query DomainDetail($name: String) {
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_LIST = """
-query DomainList($is_active: Boolean) {
+DOMAIN_LIST = """query DomainList($is_active: Boolean) {
   domains(is_active: $is_active) {
     name
     description
@@ -298,8 +292,7 @@ query DomainList($is_active: Boolean) {
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_PURGE = """
-mutation DomainPurge($name: String!) {
+DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
   purge_domain(name: $name) {
     ok
     msg
@@ -308,8 +301,7 @@ mutation DomainPurge($name: String!) {
 """
 
 # spec/v8.20240915/operations/domain.graphql
-DOMAIN_UPDATE = """
-mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
+DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
   modify_domain(name: $name, props: $props) {
     ok
     msg
@@ -318,8 +310,7 @@ mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_CREATE = """
-mutation GroupCreate($name: String!, $props: GroupInput!) {
+GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
   create_group(name: $name, props: $props) {
     ok
     msg
@@ -333,8 +324,7 @@ mutation GroupCreate($name: String!, $props: GroupInput!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_DELETE = """
-mutation GroupDelete($gid: UUID!) {
+GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
   delete_group(gid: $gid) {
     ok
     msg
@@ -343,8 +333,7 @@ mutation GroupDelete($gid: UUID!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_DETAIL = """
-query GroupDetail($id: UUID!) {
+GROUP_DETAIL = """query GroupDetail($id: UUID!) {
   group(id: $id) {
     id
     name
@@ -361,8 +350,7 @@ query GroupDetail($id: UUID!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_LIST = """
-query GroupList($domain_name: String, $is_active: Boolean) {
+GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
   groups(domain_name: $domain_name, is_active: $is_active) {
     id
     name
@@ -378,8 +366,7 @@ query GroupList($domain_name: String, $is_active: Boolean) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_PURGE = """
-mutation GroupPurge($gid: UUID!) {
+GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
   purge_group(gid: $gid) {
     ok
     msg
@@ -388,8 +375,7 @@ mutation GroupPurge($gid: UUID!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUP_UPDATE = """
-mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
+GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
   modify_group(gid: $gid, props: $props) {
     ok
     msg
@@ -398,8 +384,7 @@ mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
 """
 
 # spec/v8.20240915/operations/group.graphql
-GROUPS_BY_NAME = """
-query GroupsByName($name: String!, $domain_name: String) {
+GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
   groups_by_name(name: $name, domain_name: $domain_name) {
     id
     name
@@ -415,8 +400,7 @@ query GroupsByName($name: String!, $domain_name: String) {
 """
 
 # spec/v8.20240915/operations/image.graphql
-IMAGE_ALIAS = """
-mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
+IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
   alias_image(alias: $alias, target: $target, architecture: $architecture) {
     ok
     msg
@@ -425,8 +409,7 @@ mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
 """
 
 # spec/v8.20240915/operations/image.graphql
-IMAGE_DEALIAS = """
-mutation ImageDealias($alias: String!) {
+IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
     msg
@@ -435,8 +418,7 @@ mutation ImageDealias($alias: String!) {
 """
 
 # spec/v8.20240915/operations/image.graphql
-IMAGE_LIST = """
-query ImageList($is_operation: Boolean, $is_installed: Boolean) {
+IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) {
   images(is_operation: $is_operation, is_installed: $is_installed) {
     name
     humanized_name
@@ -458,8 +440,7 @@ query ImageList($is_operation: Boolean, $is_installed: Boolean) {
 """
 
 # spec/v8.20240915/operations/image.graphql
-IMAGE_RESCAN = """
-mutation ImageRescan($registry: String) {
+IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
   rescan_images(registry: $registry) {
     ok
     msg
@@ -469,8 +450,7 @@ mutation ImageRescan($registry: String) {
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_CREATE = """
-mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
+KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
   create_keypair(user_id: $user_id, props: $props) {
     ok
     msg
@@ -488,8 +468,7 @@ mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_DELETE = """
-mutation KeyPairDelete($access_key: String!) {
+KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
   delete_keypair(access_key: $access_key) {
     ok
     msg
@@ -498,8 +477,7 @@ mutation KeyPairDelete($access_key: String!) {
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_INFO = """
-query KeyPairInfo($access_key: String) {
+KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
   keypair(access_key: $access_key) {
     user_id
     user_info {
@@ -521,8 +499,7 @@ query KeyPairInfo($access_key: String) {
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_LIST = """
-query KeyPairList($email: String, $is_active: Boolean) {
+KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
   keypairs(email: $email, is_active: $is_active) {
     user_id
     access_key
@@ -540,8 +517,7 @@ query KeyPairList($email: String, $is_active: Boolean) {
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_PAGINATED_LIST = """
-query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
+KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
   keypair_list(
     limit: $limit
     offset: $offset
@@ -574,8 +550,7 @@ query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $do
 """
 
 # spec/v8.20240915/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_CREATE = """
-mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
+KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
   create_keypair_resource_policy(name: $name, props: $props) {
     ok
     msg
@@ -587,8 +562,7 @@ mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResour
 """
 
 # spec/v8.20240915/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_DELETE = """
-mutation KeyPairResourcePolicyDelete($name: String!) {
+KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name: String!) {
   delete_keypair_resource_policy(name: $name) {
     ok
     msg
@@ -597,8 +571,7 @@ mutation KeyPairResourcePolicyDelete($name: String!) {
 """
 
 # spec/v8.20240915/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_INFO = """
-query KeyPairResourcePolicyInfo($name: String) {
+KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String) {
   keypair_resource_policy(name: $name) {
     name
     created_at
@@ -616,8 +589,7 @@ query KeyPairResourcePolicyInfo($name: String) {
 """
 
 # spec/v8.20240915/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_LIST = """
-query KeyPairResourcePolicyList {
+KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
   keypair_resource_policies {
     name
     created_at
@@ -635,8 +607,7 @@ query KeyPairResourcePolicyList {
 """
 
 # spec/v8.20240915/operations/keypair_resource_policy.graphql
-KEY_PAIR_RESOURCE_POLICY_UPDATE = """
-mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
+KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
   modify_keypair_resource_policy(name: $name, props: $props) {
     ok
     msg
@@ -645,8 +616,7 @@ mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResour
 """
 
 # spec/v8.20240915/operations/keypair.graphql
-KEY_PAIR_UPDATE = """
-mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
+KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
   modify_keypair(access_key: $access_key, props: $props) {
     ok
     msg
@@ -655,8 +625,7 @@ mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_ASSOCIATE_DOMAIN = """
-mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
+SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
   associate_scaling_group_with_domain(
     scaling_group: $scaling_group
     domain: $domain
@@ -668,8 +637,7 @@ mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) 
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_ASSOCIATE_GROUP = """
-mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
+SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
   associate_scaling_group_with_user_group(
     scaling_group: $scaling_group
     user_group: $user_group
@@ -681,8 +649,7 @@ mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!)
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_CREATE = """
-mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
+SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
   create_scaling_group(name: $name, props: $props) {
     ok
     msg
@@ -694,8 +661,7 @@ mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DELETE = """
-mutation ScalingGroupDelete($name: String!) {
+SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
   delete_scaling_group(name: $name) {
     ok
     msg
@@ -704,8 +670,7 @@ mutation ScalingGroupDelete($name: String!) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DETAIL = """
-query ScalingGroupDetail($name: String) {
+SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
   scaling_group(name: $name) {
     name
     description
@@ -721,8 +686,7 @@ query ScalingGroupDetail($name: String) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """
-mutation ScalingGroupDissociateAllDomain($domain: String!) {
+SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomain($domain: String!) {
   disassociate_all_scaling_groups_with_domain(domain: $domain) {
     ok
     msg
@@ -731,8 +695,7 @@ mutation ScalingGroupDissociateAllDomain($domain: String!) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_ALL_GROUP = """
-mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
+SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
   disassociate_all_scaling_groups_with_group(user_group: $user_group) {
     ok
     msg
@@ -741,8 +704,7 @@ mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_DOMAIN = """
-mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
+SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
   disassociate_scaling_group_with_domain(
     scaling_group: $scaling_group
     domain: $domain
@@ -754,8 +716,7 @@ mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!)
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_DISSOCIATE_GROUP = """
-mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
+SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
   disassociate_scaling_group_with_user_group(
     scaling_group: $scaling_group
     user_group: $user_group
@@ -767,8 +728,7 @@ mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_LIST = """
-query ScalingGroupList($is_active: Boolean) {
+SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
   scaling_groups(is_active: $is_active) {
     name
     description
@@ -781,8 +741,7 @@ query ScalingGroupList($is_active: Boolean) {
 """
 
 # spec/v8.20240915/operations/scaling_group.graphql
-SCALING_GROUP_UPDATE = """
-mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
+SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
   modify_scaling_group(name: $name, props: $props) {
     ok
     msg
@@ -791,8 +750,7 @@ mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
 """
 
 # spec/v8.20240915/operations/storage.graphql
-STORAGE_VOLUME_DETAIL = """
-query StorageVolumeDetail($id: String) {
+STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
     id
     backend
@@ -807,8 +765,7 @@ query StorageVolumeDetail($id: String) {
 """
 
 # spec/v8.20240915/operations/storage.graphql
-STORAGE_VOLUME_LIST = """
-query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   storage_volume_list(
     limit: $limit
     offset: $offset
@@ -828,8 +785,7 @@ query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: St
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_CREATE = """
-mutation UserCreate($email: String!, $props: UserInput!) {
+USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
   create_user(email: $email, props: $props) {
     ok
     msg
@@ -846,8 +802,7 @@ mutation UserCreate($email: String!, $props: UserInput!) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_DELETE = """
-mutation UserDelete($email: String!) {
+USER_DELETE = """mutation UserDelete($email: String!) {
   delete_user(email: $email) {
     ok
     msg
@@ -856,8 +811,7 @@ mutation UserDelete($email: String!) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_DETAIL = """
-query UserDetail($email: String) {
+USER_DETAIL = """query UserDetail($email: String) {
   user(email: $email) {
     uuid
     username
@@ -879,8 +833,7 @@ query UserDetail($email: String) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_DETAIL_BY_UUID = """
-query UserDetailByUuid($user_id: ID) {
+USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
   user_from_uuid(user_id: $user_id) {
     uuid
     username
@@ -902,8 +855,7 @@ query UserDetailByUuid($user_id: ID) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_LIST = """
-query UserList($status: String, $group_id: UUID, $domain_name: String) {
+USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: String) {
   users(status: $status, group_id: $group_id, domain_name: $domain_name) {
     uuid
     username
@@ -925,8 +877,7 @@ query UserList($status: String, $group_id: UUID, $domain_name: String) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_PAGINATED_LIST = """
-query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
+USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
   user_list(
     limit: $limit
     offset: $offset
@@ -959,8 +910,7 @@ query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id:
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_PURGE = """
-mutation UserPurge($email: String!, $props: PurgeUserInput!) {
+USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
   purge_user(email: $email, props: $props) {
     ok
     msg
@@ -969,8 +919,7 @@ mutation UserPurge($email: String!, $props: PurgeUserInput!) {
 """
 
 # spec/v8.20240915/operations/user.graphql
-USER_UPDATE = """
-mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
+USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
   modify_user(email: $email, props: $props) {
     ok
     msg
@@ -979,8 +928,7 @@ mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
 """
 
 # spec/v8.20240915/operations/vfolder.graphql
-V_FOLDER_LIST = """
-query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
+V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
     limit: $limit
     offset: $offset
@@ -1015,12 +963,88 @@ query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: 
 }
 """
 
+#: method name -> its document (for swapping a selection, ``fields=``)
+DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "agent_detail": AGENT_DETAIL,
+        "agent_list": AGENT_LIST,
+        "compute_session_detail": COMPUTE_SESSION_DETAIL,
+        "compute_session_list": COMPUTE_SESSION_LIST,
+        "domain_create": DOMAIN_CREATE,
+        "domain_delete": DOMAIN_DELETE,
+        "domain_detail": DOMAIN_DETAIL,
+        "domain_list": DOMAIN_LIST,
+        "domain_purge": DOMAIN_PURGE,
+        "domain_update": DOMAIN_UPDATE,
+        "group_create": GROUP_CREATE,
+        "group_delete": GROUP_DELETE,
+        "group_detail": GROUP_DETAIL,
+        "group_list": GROUP_LIST,
+        "group_purge": GROUP_PURGE,
+        "group_update": GROUP_UPDATE,
+        "groups_by_name": GROUPS_BY_NAME,
+        "image_alias": IMAGE_ALIAS,
+        "image_dealias": IMAGE_DEALIAS,
+        "image_list": IMAGE_LIST,
+        "image_rescan": IMAGE_RESCAN,
+        "key_pair_create": KEY_PAIR_CREATE,
+        "key_pair_delete": KEY_PAIR_DELETE,
+        "key_pair_info": KEY_PAIR_INFO,
+        "key_pair_list": KEY_PAIR_LIST,
+        "key_pair_paginated_list": KEY_PAIR_PAGINATED_LIST,
+        "key_pair_resource_policy_create": KEY_PAIR_RESOURCE_POLICY_CREATE,
+        "key_pair_resource_policy_delete": KEY_PAIR_RESOURCE_POLICY_DELETE,
+        "key_pair_resource_policy_info": KEY_PAIR_RESOURCE_POLICY_INFO,
+        "key_pair_resource_policy_list": KEY_PAIR_RESOURCE_POLICY_LIST,
+        "key_pair_resource_policy_update": KEY_PAIR_RESOURCE_POLICY_UPDATE,
+        "key_pair_update": KEY_PAIR_UPDATE,
+        "scaling_group_associate_domain": SCALING_GROUP_ASSOCIATE_DOMAIN,
+        "scaling_group_associate_group": SCALING_GROUP_ASSOCIATE_GROUP,
+        "scaling_group_create": SCALING_GROUP_CREATE,
+        "scaling_group_delete": SCALING_GROUP_DELETE,
+        "scaling_group_detail": SCALING_GROUP_DETAIL,
+        "scaling_group_dissociate_all_domain": SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
+        "scaling_group_dissociate_all_group": SCALING_GROUP_DISSOCIATE_ALL_GROUP,
+        "scaling_group_dissociate_domain": SCALING_GROUP_DISSOCIATE_DOMAIN,
+        "scaling_group_dissociate_group": SCALING_GROUP_DISSOCIATE_GROUP,
+        "scaling_group_list": SCALING_GROUP_LIST,
+        "scaling_group_update": SCALING_GROUP_UPDATE,
+        "storage_volume_detail": STORAGE_VOLUME_DETAIL,
+        "storage_volume_list": STORAGE_VOLUME_LIST,
+        "user_create": USER_CREATE,
+        "user_delete": USER_DELETE,
+        "user_detail": USER_DETAIL,
+        "user_detail_by_uuid": USER_DETAIL_BY_UUID,
+        "user_list": USER_LIST,
+        "user_paginated_list": USER_PAGINATED_LIST,
+        "user_purge": USER_PURGE,
+        "user_update": USER_UPDATE,
+        "v_folder_list": V_FOLDER_LIST,
+    }
+)
+
+
+def _sdl() -> str:
+    from .schema import SDL
+
+    return SDL
+
 
 class GraphQLOperations:
     """Typed GraphQL operations of API v8.20240915."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self.client = GraphQLClient.for_core(client)
+    def __init__(self, core: SyncAPIClient) -> None:
+        self._client = GraphQLClient(core, _sdl)
+
+    @property
+    def client(self) -> GraphQLClient:
+        """Sends this version's documents (raw ones validated against its schema first)."""
+        return self._client
+
+    @property
+    def documents(self) -> Mapping[str, str]:
+        """Method name -> the document it sends."""
+        return DOCUMENTS
 
     @validate_arguments
     def agent_detail(
@@ -1031,9 +1055,9 @@ class GraphQLOperations:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v8.20240915/operations/agent.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             AGENT_DETAIL,
-            operation_name="AgentDetail",
+            mutation=False,
             variables={
                 "agent_id": agent_id,
             },
@@ -1054,9 +1078,9 @@ class GraphQLOperations:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v8.20240915/operations/agent.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             AGENT_LIST,
-            operation_name="AgentList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1072,14 +1096,14 @@ class GraphQLOperations:
     def compute_session_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
         Sends the query ``ComputeSessionDetail`` (spec/v8.20240915/operations/compute_session.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             COMPUTE_SESSION_DETAIL,
-            operation_name="ComputeSessionDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -1102,9 +1126,9 @@ class GraphQLOperations:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v8.20240915/operations/compute_session.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             COMPUTE_SESSION_LIST,
-            operation_name="ComputeSessionList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1126,9 +1150,9 @@ class GraphQLOperations:
         props: models.DomainInput,
     ) -> models.DomainCreate:
         """Sends the mutation ``DomainCreate`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_CREATE,
-            operation_name="DomainCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1143,9 +1167,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.DomainDelete:
         """Sends the mutation ``DomainDelete`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_DELETE,
-            operation_name="DomainDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1159,9 +1183,9 @@ class GraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainDetail:
         """Sends the query ``DomainDetail`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_DETAIL,
-            operation_name="DomainDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -1175,9 +1199,9 @@ class GraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainList:
         """Sends the query ``DomainList`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_LIST,
-            operation_name="DomainList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -1191,9 +1215,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.DomainPurge:
         """Sends the mutation ``DomainPurge`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_PURGE,
-            operation_name="DomainPurge",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1208,9 +1232,9 @@ class GraphQLOperations:
         props: models.ModifyDomainInput,
     ) -> models.DomainUpdate:
         """Sends the mutation ``DomainUpdate`` (spec/v8.20240915/operations/domain.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             DOMAIN_UPDATE,
-            operation_name="DomainUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1226,9 +1250,9 @@ class GraphQLOperations:
         props: models.GroupInput,
     ) -> models.GroupCreate:
         """Sends the mutation ``GroupCreate`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_CREATE,
-            operation_name="GroupCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1240,12 +1264,12 @@ class GraphQLOperations:
     def group_delete(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
         """Sends the mutation ``GroupDelete`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_DELETE,
-            operation_name="GroupDelete",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -1256,12 +1280,12 @@ class GraphQLOperations:
     def group_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.GroupDetail:
         """Sends the query ``GroupDetail`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_DETAIL,
-            operation_name="GroupDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -1276,9 +1300,9 @@ class GraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupList:
         """Sends the query ``GroupList`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_LIST,
-            operation_name="GroupList",
+            mutation=False,
             variables={
                 "domain_name": domain_name,
                 "is_active": is_active,
@@ -1290,12 +1314,12 @@ class GraphQLOperations:
     def group_purge(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
         """Sends the mutation ``GroupPurge`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_PURGE,
-            operation_name="GroupPurge",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -1306,15 +1330,15 @@ class GraphQLOperations:
     def group_update(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
         props: models.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
         Sends the mutation ``GroupUpdate`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUP_UPDATE,
-            operation_name="GroupUpdate",
+            mutation=True,
             variables={
                 "gid": gid,
                 "props": props,
@@ -1330,9 +1354,9 @@ class GraphQLOperations:
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupsByName:
         """Sends the query ``GroupsByName`` (spec/v8.20240915/operations/group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             GROUPS_BY_NAME,
-            operation_name="GroupsByName",
+            mutation=False,
             variables={
                 "name": name,
                 "domain_name": domain_name,
@@ -1349,9 +1373,9 @@ class GraphQLOperations:
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
         """Sends the mutation ``ImageAlias`` (spec/v8.20240915/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_ALIAS,
-            operation_name="ImageAlias",
+            mutation=True,
             variables={
                 "alias": alias,
                 "target": target,
@@ -1367,9 +1391,9 @@ class GraphQLOperations:
         alias: str,
     ) -> models.ImageDealias:
         """Sends the mutation ``ImageDealias`` (spec/v8.20240915/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_DEALIAS,
-            operation_name="ImageDealias",
+            mutation=True,
             variables={
                 "alias": alias,
             },
@@ -1384,9 +1408,9 @@ class GraphQLOperations:
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
         """Sends the query ``ImageList`` (spec/v8.20240915/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_LIST,
-            operation_name="ImageList",
+            mutation=False,
             variables={
                 "is_operation": is_operation,
                 "is_installed": is_installed,
@@ -1401,9 +1425,9 @@ class GraphQLOperations:
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
         """Sends the mutation ``ImageRescan`` (spec/v8.20240915/operations/image.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             IMAGE_RESCAN,
-            operation_name="ImageRescan",
+            mutation=True,
             variables={
                 "registry": registry,
             },
@@ -1418,9 +1442,9 @@ class GraphQLOperations:
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
         """Sends the mutation ``KeyPairCreate`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_CREATE,
-            operation_name="KeyPairCreate",
+            mutation=True,
             variables={
                 "user_id": user_id,
                 "props": props,
@@ -1435,9 +1459,9 @@ class GraphQLOperations:
         access_key: str,
     ) -> models.KeyPairDelete:
         """Sends the mutation ``KeyPairDelete`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_DELETE,
-            operation_name="KeyPairDelete",
+            mutation=True,
             variables={
                 "access_key": access_key,
             },
@@ -1453,9 +1477,9 @@ class GraphQLOperations:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
         Sends the query ``KeyPairInfo`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_INFO,
-            operation_name="KeyPairInfo",
+            mutation=False,
             variables={
                 "access_key": access_key,
             },
@@ -1472,9 +1496,9 @@ class GraphQLOperations:
         """Keypairs, optionally of one user (KeyPair.list).
 
         Sends the query ``KeyPairList`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_LIST,
-            operation_name="KeyPairList",
+            mutation=False,
             variables={
                 "email": email,
                 "is_active": is_active,
@@ -1497,9 +1521,9 @@ class GraphQLOperations:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
         Sends the query ``KeyPairPaginatedList`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
-            operation_name="KeyPairPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1520,9 +1544,9 @@ class GraphQLOperations:
         props: models.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
         """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
-            operation_name="KeyPairResourcePolicyCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1537,9 +1561,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
         """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
-            operation_name="KeyPairResourcePolicyDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1555,9 +1579,9 @@ class GraphQLOperations:
         """One policy: the requester's own without a name.
 
         Sends the query ``KeyPairResourcePolicyInfo`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
-            operation_name="KeyPairResourcePolicyInfo",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -1569,9 +1593,9 @@ class GraphQLOperations:
         self,
     ) -> models.KeyPairResourcePolicyList:
         """Sends the query ``KeyPairResourcePolicyList`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
-            operation_name="KeyPairResourcePolicyList",
+            mutation=False,
             variables={},
             result_type=models.KeyPairResourcePolicyList,
         )
@@ -1584,9 +1608,9 @@ class GraphQLOperations:
         props: models.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
         """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
-            operation_name="KeyPairResourcePolicyUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1604,9 +1628,9 @@ class GraphQLOperations:
         """KeyPair.update, activate and deactivate.
 
         Sends the mutation ``KeyPairUpdate`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             KEY_PAIR_UPDATE,
-            operation_name="KeyPairUpdate",
+            mutation=True,
             variables={
                 "access_key": access_key,
                 "props": props,
@@ -1622,9 +1646,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
         """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
-            operation_name="ScalingGroupAssociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -1637,12 +1661,12 @@ class GraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
         """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
-            operation_name="ScalingGroupAssociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -1658,9 +1682,9 @@ class GraphQLOperations:
         props: models.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
         """Sends the mutation ``ScalingGroupCreate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_CREATE,
-            operation_name="ScalingGroupCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1675,9 +1699,9 @@ class GraphQLOperations:
         name: str,
     ) -> models.ScalingGroupDelete:
         """Sends the mutation ``ScalingGroupDelete`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DELETE,
-            operation_name="ScalingGroupDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -1691,9 +1715,9 @@ class GraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
         """Sends the query ``ScalingGroupDetail`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DETAIL,
-            operation_name="ScalingGroupDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -1707,9 +1731,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
         """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
-            operation_name="ScalingGroupDissociateAllDomain",
+            mutation=True,
             variables={
                 "domain": domain,
             },
@@ -1720,12 +1744,12 @@ class GraphQLOperations:
     def scaling_group_dissociate_all_group(
         self,
         *,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
         """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
-            operation_name="ScalingGroupDissociateAllGroup",
+            mutation=True,
             variables={
                 "user_group": user_group,
             },
@@ -1740,9 +1764,9 @@ class GraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
         """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
-            operation_name="ScalingGroupDissociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -1755,14 +1779,14 @@ class GraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
         Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
-            operation_name="ScalingGroupDissociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -1777,9 +1801,9 @@ class GraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
         """Sends the query ``ScalingGroupList`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_LIST,
-            operation_name="ScalingGroupList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -1794,9 +1818,9 @@ class GraphQLOperations:
         props: models.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
         """Sends the mutation ``ScalingGroupUpdate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             SCALING_GROUP_UPDATE,
-            operation_name="ScalingGroupUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -1811,9 +1835,9 @@ class GraphQLOperations:
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
         """Sends the query ``StorageVolumeDetail`` (spec/v8.20240915/operations/storage.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             STORAGE_VOLUME_DETAIL,
-            operation_name="StorageVolumeDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -1832,9 +1856,9 @@ class GraphQLOperations:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
         Sends the query ``StorageVolumeList`` (spec/v8.20240915/operations/storage.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             STORAGE_VOLUME_LIST,
-            operation_name="StorageVolumeList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1852,9 +1876,9 @@ class GraphQLOperations:
         props: models.UserInput,
     ) -> models.UserCreate:
         """Sends the mutation ``UserCreate`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_CREATE,
-            operation_name="UserCreate",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -1869,9 +1893,9 @@ class GraphQLOperations:
         email: str,
     ) -> models.UserDelete:
         """Sends the mutation ``UserDelete`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DELETE,
-            operation_name="UserDelete",
+            mutation=True,
             variables={
                 "email": email,
             },
@@ -1887,9 +1911,9 @@ class GraphQLOperations:
         """A user by email; the requester without one.
 
         Sends the query ``UserDetail`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DETAIL,
-            operation_name="UserDetail",
+            mutation=False,
             variables={
                 "email": email,
             },
@@ -1903,9 +1927,9 @@ class GraphQLOperations:
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
         """Sends the query ``UserDetailByUuid`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_DETAIL_BY_UUID,
-            operation_name="UserDetailByUuid",
+            mutation=False,
             variables={
                 "user_id": user_id,
             },
@@ -1917,13 +1941,13 @@ class GraphQLOperations:
         self,
         *,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
         """Sends the query ``UserList`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_LIST,
-            operation_name="UserList",
+            mutation=False,
             variables={
                 "status": status,
                 "group_id": group_id,
@@ -1939,7 +1963,7 @@ class GraphQLOperations:
         limit: int,
         offset: int,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -1947,9 +1971,9 @@ class GraphQLOperations:
         """One page of users (User.paginated_list, `admin user list`).
 
         Sends the query ``UserPaginatedList`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_PAGINATED_LIST,
-            operation_name="UserPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -1970,9 +1994,9 @@ class GraphQLOperations:
         props: models.PurgeUserInput,
     ) -> models.UserPurge:
         """Sends the mutation ``UserPurge`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_PURGE,
-            operation_name="UserPurge",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -1988,9 +2012,9 @@ class GraphQLOperations:
         props: models.ModifyUserInput,
     ) -> models.UserUpdate:
         """Sends the mutation ``UserUpdate`` (spec/v8.20240915/operations/user.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             USER_UPDATE,
-            operation_name="UserUpdate",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -2005,7 +2029,7 @@ class GraphQLOperations:
         limit: int,
         offset: int,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         access_key: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -2013,9 +2037,9 @@ class GraphQLOperations:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
         Sends the query ``VFolderList`` (spec/v8.20240915/operations/vfolder.graphql)."""
-        return self.client.execute(
+        return self._client.execute(
             V_FOLDER_LIST,
-            operation_name="VFolderList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2032,8 +2056,18 @@ class GraphQLOperations:
 class AsyncGraphQLOperations:
     """Typed async GraphQL operations of API v8.20240915."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self.client = AsyncGraphQLClient.for_core(client)
+    def __init__(self, core: AsyncAPIClient) -> None:
+        self._client = AsyncGraphQLClient(core, _sdl)
+
+    @property
+    def client(self) -> AsyncGraphQLClient:
+        """Sends this version's documents (raw ones validated against its schema first)."""
+        return self._client
+
+    @property
+    def documents(self) -> Mapping[str, str]:
+        """Method name -> the document it sends."""
+        return DOCUMENTS
 
     @validate_arguments
     async def agent_detail(
@@ -2044,9 +2078,9 @@ class AsyncGraphQLOperations:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v8.20240915/operations/agent.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             AGENT_DETAIL,
-            operation_name="AgentDetail",
+            mutation=False,
             variables={
                 "agent_id": agent_id,
             },
@@ -2067,9 +2101,9 @@ class AsyncGraphQLOperations:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v8.20240915/operations/agent.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             AGENT_LIST,
-            operation_name="AgentList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2085,14 +2119,14 @@ class AsyncGraphQLOperations:
     async def compute_session_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
         Sends the query ``ComputeSessionDetail`` (spec/v8.20240915/operations/compute_session.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             COMPUTE_SESSION_DETAIL,
-            operation_name="ComputeSessionDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -2115,9 +2149,9 @@ class AsyncGraphQLOperations:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v8.20240915/operations/compute_session.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             COMPUTE_SESSION_LIST,
-            operation_name="ComputeSessionList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2139,9 +2173,9 @@ class AsyncGraphQLOperations:
         props: models.DomainInput,
     ) -> models.DomainCreate:
         """Sends the mutation ``DomainCreate`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_CREATE,
-            operation_name="DomainCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2156,9 +2190,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.DomainDelete:
         """Sends the mutation ``DomainDelete`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_DELETE,
-            operation_name="DomainDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2172,9 +2206,9 @@ class AsyncGraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainDetail:
         """Sends the query ``DomainDetail`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_DETAIL,
-            operation_name="DomainDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -2188,9 +2222,9 @@ class AsyncGraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainList:
         """Sends the query ``DomainList`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_LIST,
-            operation_name="DomainList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -2204,9 +2238,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.DomainPurge:
         """Sends the mutation ``DomainPurge`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_PURGE,
-            operation_name="DomainPurge",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2221,9 +2255,9 @@ class AsyncGraphQLOperations:
         props: models.ModifyDomainInput,
     ) -> models.DomainUpdate:
         """Sends the mutation ``DomainUpdate`` (spec/v8.20240915/operations/domain.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             DOMAIN_UPDATE,
-            operation_name="DomainUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2239,9 +2273,9 @@ class AsyncGraphQLOperations:
         props: models.GroupInput,
     ) -> models.GroupCreate:
         """Sends the mutation ``GroupCreate`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_CREATE,
-            operation_name="GroupCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2253,12 +2287,12 @@ class AsyncGraphQLOperations:
     async def group_delete(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
         """Sends the mutation ``GroupDelete`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_DELETE,
-            operation_name="GroupDelete",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -2269,12 +2303,12 @@ class AsyncGraphQLOperations:
     async def group_detail(
         self,
         *,
-        id: _uuid.UUID,
+        id: str | _uuid.UUID,
     ) -> models.GroupDetail:
         """Sends the query ``GroupDetail`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_DETAIL,
-            operation_name="GroupDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -2289,9 +2323,9 @@ class AsyncGraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupList:
         """Sends the query ``GroupList`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_LIST,
-            operation_name="GroupList",
+            mutation=False,
             variables={
                 "domain_name": domain_name,
                 "is_active": is_active,
@@ -2303,12 +2337,12 @@ class AsyncGraphQLOperations:
     async def group_purge(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
         """Sends the mutation ``GroupPurge`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_PURGE,
-            operation_name="GroupPurge",
+            mutation=True,
             variables={
                 "gid": gid,
             },
@@ -2319,15 +2353,15 @@ class AsyncGraphQLOperations:
     async def group_update(
         self,
         *,
-        gid: _uuid.UUID,
+        gid: str | _uuid.UUID,
         props: models.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
         Sends the mutation ``GroupUpdate`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUP_UPDATE,
-            operation_name="GroupUpdate",
+            mutation=True,
             variables={
                 "gid": gid,
                 "props": props,
@@ -2343,9 +2377,9 @@ class AsyncGraphQLOperations:
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupsByName:
         """Sends the query ``GroupsByName`` (spec/v8.20240915/operations/group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             GROUPS_BY_NAME,
-            operation_name="GroupsByName",
+            mutation=False,
             variables={
                 "name": name,
                 "domain_name": domain_name,
@@ -2362,9 +2396,9 @@ class AsyncGraphQLOperations:
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
         """Sends the mutation ``ImageAlias`` (spec/v8.20240915/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_ALIAS,
-            operation_name="ImageAlias",
+            mutation=True,
             variables={
                 "alias": alias,
                 "target": target,
@@ -2380,9 +2414,9 @@ class AsyncGraphQLOperations:
         alias: str,
     ) -> models.ImageDealias:
         """Sends the mutation ``ImageDealias`` (spec/v8.20240915/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_DEALIAS,
-            operation_name="ImageDealias",
+            mutation=True,
             variables={
                 "alias": alias,
             },
@@ -2397,9 +2431,9 @@ class AsyncGraphQLOperations:
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
         """Sends the query ``ImageList`` (spec/v8.20240915/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_LIST,
-            operation_name="ImageList",
+            mutation=False,
             variables={
                 "is_operation": is_operation,
                 "is_installed": is_installed,
@@ -2414,9 +2448,9 @@ class AsyncGraphQLOperations:
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
         """Sends the mutation ``ImageRescan`` (spec/v8.20240915/operations/image.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             IMAGE_RESCAN,
-            operation_name="ImageRescan",
+            mutation=True,
             variables={
                 "registry": registry,
             },
@@ -2431,9 +2465,9 @@ class AsyncGraphQLOperations:
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
         """Sends the mutation ``KeyPairCreate`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_CREATE,
-            operation_name="KeyPairCreate",
+            mutation=True,
             variables={
                 "user_id": user_id,
                 "props": props,
@@ -2448,9 +2482,9 @@ class AsyncGraphQLOperations:
         access_key: str,
     ) -> models.KeyPairDelete:
         """Sends the mutation ``KeyPairDelete`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_DELETE,
-            operation_name="KeyPairDelete",
+            mutation=True,
             variables={
                 "access_key": access_key,
             },
@@ -2466,9 +2500,9 @@ class AsyncGraphQLOperations:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
         Sends the query ``KeyPairInfo`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_INFO,
-            operation_name="KeyPairInfo",
+            mutation=False,
             variables={
                 "access_key": access_key,
             },
@@ -2485,9 +2519,9 @@ class AsyncGraphQLOperations:
         """Keypairs, optionally of one user (KeyPair.list).
 
         Sends the query ``KeyPairList`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_LIST,
-            operation_name="KeyPairList",
+            mutation=False,
             variables={
                 "email": email,
                 "is_active": is_active,
@@ -2510,9 +2544,9 @@ class AsyncGraphQLOperations:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
         Sends the query ``KeyPairPaginatedList`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
-            operation_name="KeyPairPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2533,9 +2567,9 @@ class AsyncGraphQLOperations:
         props: models.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
         """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
-            operation_name="KeyPairResourcePolicyCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2550,9 +2584,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
         """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
-            operation_name="KeyPairResourcePolicyDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2568,9 +2602,9 @@ class AsyncGraphQLOperations:
         """One policy: the requester's own without a name.
 
         Sends the query ``KeyPairResourcePolicyInfo`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
-            operation_name="KeyPairResourcePolicyInfo",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -2582,9 +2616,9 @@ class AsyncGraphQLOperations:
         self,
     ) -> models.KeyPairResourcePolicyList:
         """Sends the query ``KeyPairResourcePolicyList`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
-            operation_name="KeyPairResourcePolicyList",
+            mutation=False,
             variables={},
             result_type=models.KeyPairResourcePolicyList,
         )
@@ -2597,9 +2631,9 @@ class AsyncGraphQLOperations:
         props: models.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
         """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
-            operation_name="KeyPairResourcePolicyUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2617,9 +2651,9 @@ class AsyncGraphQLOperations:
         """KeyPair.update, activate and deactivate.
 
         Sends the mutation ``KeyPairUpdate`` (spec/v8.20240915/operations/keypair.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             KEY_PAIR_UPDATE,
-            operation_name="KeyPairUpdate",
+            mutation=True,
             variables={
                 "access_key": access_key,
                 "props": props,
@@ -2635,9 +2669,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
         """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
-            operation_name="ScalingGroupAssociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -2650,12 +2684,12 @@ class AsyncGraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
         """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
-            operation_name="ScalingGroupAssociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -2671,9 +2705,9 @@ class AsyncGraphQLOperations:
         props: models.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
         """Sends the mutation ``ScalingGroupCreate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_CREATE,
-            operation_name="ScalingGroupCreate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2688,9 +2722,9 @@ class AsyncGraphQLOperations:
         name: str,
     ) -> models.ScalingGroupDelete:
         """Sends the mutation ``ScalingGroupDelete`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DELETE,
-            operation_name="ScalingGroupDelete",
+            mutation=True,
             variables={
                 "name": name,
             },
@@ -2704,9 +2738,9 @@ class AsyncGraphQLOperations:
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
         """Sends the query ``ScalingGroupDetail`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DETAIL,
-            operation_name="ScalingGroupDetail",
+            mutation=False,
             variables={
                 "name": name,
             },
@@ -2720,9 +2754,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
         """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
-            operation_name="ScalingGroupDissociateAllDomain",
+            mutation=True,
             variables={
                 "domain": domain,
             },
@@ -2733,12 +2767,12 @@ class AsyncGraphQLOperations:
     async def scaling_group_dissociate_all_group(
         self,
         *,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
         """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
-            operation_name="ScalingGroupDissociateAllGroup",
+            mutation=True,
             variables={
                 "user_group": user_group,
             },
@@ -2753,9 +2787,9 @@ class AsyncGraphQLOperations:
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
         """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
-            operation_name="ScalingGroupDissociateDomain",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "domain": domain,
@@ -2768,14 +2802,14 @@ class AsyncGraphQLOperations:
         self,
         *,
         scaling_group: str,
-        user_group: _uuid.UUID,
+        user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
         Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
-            operation_name="ScalingGroupDissociateGroup",
+            mutation=True,
             variables={
                 "scaling_group": scaling_group,
                 "user_group": user_group,
@@ -2790,9 +2824,9 @@ class AsyncGraphQLOperations:
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
         """Sends the query ``ScalingGroupList`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_LIST,
-            operation_name="ScalingGroupList",
+            mutation=False,
             variables={
                 "is_active": is_active,
             },
@@ -2807,9 +2841,9 @@ class AsyncGraphQLOperations:
         props: models.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
         """Sends the mutation ``ScalingGroupUpdate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             SCALING_GROUP_UPDATE,
-            operation_name="ScalingGroupUpdate",
+            mutation=True,
             variables={
                 "name": name,
                 "props": props,
@@ -2824,9 +2858,9 @@ class AsyncGraphQLOperations:
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
         """Sends the query ``StorageVolumeDetail`` (spec/v8.20240915/operations/storage.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             STORAGE_VOLUME_DETAIL,
-            operation_name="StorageVolumeDetail",
+            mutation=False,
             variables={
                 "id": id,
             },
@@ -2845,9 +2879,9 @@ class AsyncGraphQLOperations:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
         Sends the query ``StorageVolumeList`` (spec/v8.20240915/operations/storage.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             STORAGE_VOLUME_LIST,
-            operation_name="StorageVolumeList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2865,9 +2899,9 @@ class AsyncGraphQLOperations:
         props: models.UserInput,
     ) -> models.UserCreate:
         """Sends the mutation ``UserCreate`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_CREATE,
-            operation_name="UserCreate",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -2882,9 +2916,9 @@ class AsyncGraphQLOperations:
         email: str,
     ) -> models.UserDelete:
         """Sends the mutation ``UserDelete`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DELETE,
-            operation_name="UserDelete",
+            mutation=True,
             variables={
                 "email": email,
             },
@@ -2900,9 +2934,9 @@ class AsyncGraphQLOperations:
         """A user by email; the requester without one.
 
         Sends the query ``UserDetail`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DETAIL,
-            operation_name="UserDetail",
+            mutation=False,
             variables={
                 "email": email,
             },
@@ -2916,9 +2950,9 @@ class AsyncGraphQLOperations:
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
         """Sends the query ``UserDetailByUuid`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_DETAIL_BY_UUID,
-            operation_name="UserDetailByUuid",
+            mutation=False,
             variables={
                 "user_id": user_id,
             },
@@ -2930,13 +2964,13 @@ class AsyncGraphQLOperations:
         self,
         *,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
         """Sends the query ``UserList`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_LIST,
-            operation_name="UserList",
+            mutation=False,
             variables={
                 "status": status,
                 "group_id": group_id,
@@ -2952,7 +2986,7 @@ class AsyncGraphQLOperations:
         limit: int,
         offset: int,
         status: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -2960,9 +2994,9 @@ class AsyncGraphQLOperations:
         """One page of users (User.paginated_list, `admin user list`).
 
         Sends the query ``UserPaginatedList`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_PAGINATED_LIST,
-            operation_name="UserPaginatedList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,
@@ -2983,9 +3017,9 @@ class AsyncGraphQLOperations:
         props: models.PurgeUserInput,
     ) -> models.UserPurge:
         """Sends the mutation ``UserPurge`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_PURGE,
-            operation_name="UserPurge",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -3001,9 +3035,9 @@ class AsyncGraphQLOperations:
         props: models.ModifyUserInput,
     ) -> models.UserUpdate:
         """Sends the mutation ``UserUpdate`` (spec/v8.20240915/operations/user.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             USER_UPDATE,
-            operation_name="UserUpdate",
+            mutation=True,
             variables={
                 "email": email,
                 "props": props,
@@ -3018,7 +3052,7 @@ class AsyncGraphQLOperations:
         limit: int,
         offset: int,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-        group_id: _uuid.UUID | None | NotGiven = NOT_GIVEN,
+        group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         access_key: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
@@ -3026,9 +3060,9 @@ class AsyncGraphQLOperations:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
         Sends the query ``VFolderList`` (spec/v8.20240915/operations/vfolder.graphql)."""
-        return await self.client.execute(
+        return await self._client.execute(
             V_FOLDER_LIST,
-            operation_name="VFolderList",
+            mutation=False,
             variables={
                 "limit": limit,
                 "offset": offset,

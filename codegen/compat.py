@@ -1,0 +1,335 @@
+"""Is one version's type a subset of another's? (what lets one signature serve several versions)
+
+Used by ``codegen/seam.py`` on annotation strings of generated signatures and on the rendered
+model classes (``models_layout.Definition``):
+
+* a **parameter** type of the neutral signature must be accepted by every version, so it is the
+  one version's annotation that is a subset of all others (``str`` within ``str | None``,
+  ``Literal["ro"]`` within ``str``);
+* an older version's **answer** may be parsed into the newest version's model when that model
+  accepts everything the older one describes: every older field (by wire key) exists with a
+  wider type, and the newest model requires nothing the older one may leave out.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .models_layout import Definition
+
+__all__ = ["ClassShape", "TypeUniverse", "shape_of"]
+
+
+@dataclass
+class ClassShape:
+    kind: str  # "model", "root", "enum", "alias", "other"
+    fields: dict[str, tuple[str, bool]] = field(
+        default_factory=dict
+    )  # wire key -> (type, required)
+    python_names: dict[str, str] = field(default_factory=dict)  # python name -> wire key
+    root: str = ""  # RootModel[...] parameter, or an alias's value
+    values: frozenset[object] = frozenset()  # enum values
+    open: bool = False  # declares ``extra='allow'`` or no field at all: any JSON object fits
+
+
+def _unwrap_annotated(node: ast.expr) -> ast.expr:
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+    ):
+        return node.slice.elts[0]
+    return node
+
+
+def _field_alias(node: ast.expr | None) -> str | None:
+    """``alias=`` of a ``Field(...)`` found in an annotation or a default."""
+    if node is None:
+        return None
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "Field":
+            for keyword in sub.keywords:
+                if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+    return None
+
+
+def _has_default(statement: ast.AnnAssign) -> bool:
+    if statement.value is None:
+        return False
+    value = statement.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "Field"
+    ):
+        # Field(...) without a default (or with ``...``) keeps the field required
+        if value.args and not (
+            isinstance(value.args[0], ast.Constant) and value.args[0].value is Ellipsis
+        ):
+            return True
+        return any(k.arg in ("default", "default_factory") for k in value.keywords)
+    return True
+
+
+def shape_of(definition: Definition) -> ClassShape:
+    node = ast.parse(definition.source).body[0]
+    if isinstance(node, ast.Assign):
+        return ClassShape("alias", root=ast.unparse(node.value))
+    if not isinstance(node, ast.ClassDef):
+        return ClassShape("other")
+    bases = [ast.unparse(b) for b in node.bases]
+    if any(b in ("Enum", "str") for b in bases) and "Enum" in bases:
+        values = frozenset(
+            s.value.value
+            for s in node.body
+            if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant)
+        )
+        return ClassShape("enum", values=values)
+    for base in node.bases:
+        if isinstance(base, ast.Subscript) and ast.unparse(base.value) == "RootModel":
+            return ClassShape("root", root=ast.unparse(base.slice))
+    shape = ClassShape("model")
+    for statement in node.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and ast.unparse(statement.targets[0]) == "model_config"
+        ):
+            shape.open = "extra='allow'" in ast.unparse(statement.value)
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name = statement.target.id
+            if name == "model_config":
+                continue
+            wire = _field_alias(statement.annotation) or _field_alias(statement.value) or name
+            annotation = ast.unparse(_unwrap_annotated(statement.annotation))
+            shape.fields[wire] = (annotation, not _has_default(statement))
+            shape.python_names[name] = wire
+    shape.open = shape.open or not shape.fields
+    return shape
+
+
+def _members(annotation: str) -> list[ast.expr]:
+    node = ast.parse(annotation, mode="eval").body
+    out: list[ast.expr] = []
+
+    def walk(n: ast.expr) -> None:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, ast.Subscript) and ast.unparse(n.value) in ("Optional",):
+            walk(n.slice)
+            out.append(ast.Constant(None))
+        elif isinstance(n, ast.Subscript) and ast.unparse(n.value) == "Union":
+            elts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+            for e in elts:
+                walk(e)
+        else:
+            out.append(_unwrap_annotated(n))
+
+    walk(node)
+    return out
+
+
+#: (identity, shape, the version whose names the shape uses)
+Resolved = tuple[str, ClassShape, str]
+
+_SEQUENCES = {"Sequence", "list", "List", "tuple"}
+_MAPPINGS = {"Mapping", "dict", "Dict"}
+
+
+class TypeUniverse:
+    """Answers subset questions between the annotations of two versions.
+
+    ``resolve(version, name)`` gives ``(identity, shape, version of the shape's names)`` of the
+    model *name* as that version sees it, or ``None`` when the name is not a model; names may
+    carry a ``models.`` prefix. The identity is the same for the same class.
+    """
+
+    def __init__(self, resolve: Callable[[str, str], Resolved | None]) -> None:
+        self.resolve = resolve
+        self._assumed: set[tuple[str, str]] = set()
+
+    def subset(
+        self,
+        old_version: str,
+        old: str,
+        new_version: str,
+        new: str,
+        *,
+        static: bool = False,
+        narrowing: bool = False,
+    ) -> bool:
+        """Is every value of *old* (in *old_version*) a value of *new* (in *new_version*)?
+
+        ``static``: as the type checkers see it (a model is only a subset of the same class);
+        otherwise as parsing sees it (a model whose fields fit, an enum's values as ``str``).
+        ``narrowing``: *old* is what a caller may pass, validated into *new* when sent, so an
+        untyped value (``Any``, ``JSONInput``) is let through to that validation.
+        """
+        new_members = _members(new)
+        return all(
+            any(
+                self._member(old_version, o, new_version, n, static, narrowing) for n in new_members
+            )
+            for o in _members(old)
+        )
+
+    def _member(
+        self, ov: str, o: ast.expr, nv: str, n: ast.expr, static: bool, narrowing: bool
+    ) -> bool:
+        ot, nt = ast.unparse(o), ast.unparse(n)
+        if nt == "Any" or (not static and nt in ("JSONString", "JSONInput")):
+            return True  # a JSONString field takes any JSON value (decoding strings)
+        if narrowing and ot in ("Any", "JSONInput"):
+            return True
+        if isinstance(o, ast.Constant) and o.value is None:
+            return isinstance(n, ast.Constant) and n.value is None
+        if isinstance(n, ast.Constant) and n.value is None:
+            return False
+        literal_o = _literal_values(o)
+        if literal_o is not None:
+            literal_n = _literal_values(n)
+            if literal_n is not None:
+                return literal_o <= literal_n
+            if nt == "str":
+                return all(isinstance(v, str) for v in literal_o)
+            if nt == "int":
+                return all(isinstance(v, int) and not isinstance(v, bool) for v in literal_o)
+            if static:
+                return False
+            resolved = self.resolve(nv, nt)
+            return bool(resolved and resolved[1].kind == "enum" and literal_o <= resolved[1].values)
+        if ot == nt and self.resolve(ov, ot) is None:
+            return True  # the same builtin or typing construct
+        if ot == "int" and nt == "float":
+            return True
+        if not static and ot == "str" and nt in ("UUID", "_uuid.UUID", "datetime", "_dt.datetime"):
+            return True  # the same JSON string; the newer model only reads it more precisely
+        if isinstance(o, ast.Subscript) and isinstance(n, ast.Subscript):
+            oc, nc = ast.unparse(o.value), ast.unparse(n.value)
+            if (oc in _SEQUENCES and nc in _SEQUENCES and (nc == "Sequence" or oc == nc)) or (
+                oc in _MAPPINGS and nc in _MAPPINGS and (nc == "Mapping" or oc == nc)
+            ):
+                oargs = o.slice.elts if isinstance(o.slice, ast.Tuple) else [o.slice]
+                nargs = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+                return len(oargs) == len(nargs) and all(
+                    self.subset(
+                        ov, ast.unparse(a), nv, ast.unparse(b), static=static, narrowing=narrowing
+                    )
+                    for a, b in zip(oargs, nargs, strict=True)
+                )
+            return False
+        old_model = self.resolve(ov, ot)
+        new_model = self.resolve(nv, nt)
+        if old_model is not None and old_model[1].kind == "enum" and nt == "str":
+            return all(isinstance(v, str) for v in old_model[1].values)  # a str Enum is a str
+        if static:
+            return old_model is not None and new_model is not None and old_model[0] == new_model[0]
+        # As parsing sees it: a root model is its root; a model is a JSON object.
+        if old_model is not None and old_model[1].kind == "root" and new_model is None:
+            return self.subset(old_model[2], old_model[1].root, nv, nt, narrowing=narrowing)
+        if new_model is not None and new_model[1].kind == "root" and old_model is None:
+            return self.subset(ov, ot, new_model[2], new_model[1].root, narrowing=narrowing)
+        if old_model is not None and old_model[1].kind in ("model", "root") and _is_any_mapping(n):
+            return True
+        if old_model is not None and old_model[1].kind == "model" and new_model is not None:
+            if new_model[1].kind == "root" and old_model[0] != new_model[0]:
+                # a model as one member of the newer union (``X | list[X]``)
+                return self.subset(ov, ot, new_model[2], new_model[1].root, narrowing=narrowing)
+        if (
+            not narrowing
+            and _is_any_mapping(o)
+            and new_model is not None
+            and new_model[1].kind == "model"
+            and not any(required for _, required in new_model[1].fields.values())
+        ):
+            return True  # an untyped object read into a model that requires nothing
+        if old_model is None or new_model is None:
+            return False
+        return self.model_subset(old_model, new_model, allow_missing=narrowing)
+
+    def model_subset(self, old: Resolved, new: Resolved, *, allow_missing: bool = False) -> bool:
+        """Can the new model parse everything the old one describes?
+
+        ``allow_missing``: fields of *old* that *new* lacks are fine (narrowing a newer input
+        model to an older one refuses them when they are set).
+        """
+        key = (old[0], new[0])
+        if old[0] == new[0] or key in self._assumed:
+            return True  # the same class, or already being compared (recursive models)
+        self._assumed.add(key)
+        ov, nv = old[2], new[2]
+        try:
+            o, n = old[1], new[1]
+            if n.kind == "model" and n.open and not n.fields and o.kind in ("model", "root"):
+                return o.kind == "model" or _is_mapping(ast.parse(o.root, mode="eval").body)
+            if o.kind == "root" and n.kind == "root":
+                return self.subset(ov, o.root, nv, n.root, narrowing=allow_missing)
+            if o.kind == "model" and n.kind == "root":  # one member of the newer union
+                own_name = old[0].split(":", 1)[1]
+                return self.subset(ov, own_name, nv, n.root, narrowing=allow_missing)
+            if o.kind != n.kind:
+                return False
+            if o.kind == "enum":
+                return o.values <= n.values
+            if o.kind in ("root", "alias"):
+                return self.subset(ov, o.root, nv, n.root, narrowing=allow_missing)
+            if o.kind != "model":
+                return False
+            matched: set[str] = set()
+            for wire, (annotation, _) in o.fields.items():
+                target = wire if wire in n.fields else _by_python_name(o, n, wire)
+                if target is None:
+                    if n.open or allow_missing:
+                        continue  # kept as an extra field / refused when narrowing
+                    return False
+                matched.add(target)
+                if not self.subset(
+                    ov, annotation, nv, n.fields[target][0], narrowing=allow_missing
+                ):
+                    return False
+            return all(
+                not required or target in matched and _required_in(o, n, target)
+                for target, (_, required) in n.fields.items()
+            )
+        finally:
+            self._assumed.discard(key)
+
+
+def _by_python_name(o: ClassShape, n: ClassShape, wire: str) -> str | None:
+    """The field of *n* with the same Python name as *o*'s field *wire* (aliases differ)."""
+    names = {w: name for name, w in o.python_names.items()}
+    name = names.get(wire)
+    target = n.python_names.get(name) if name else None
+    return target if target in n.fields else None
+
+
+def _required_in(o: ClassShape, n: ClassShape, target: str) -> bool:
+    for wire, (_, required) in o.fields.items():
+        if wire == target or _by_python_name(o, n, wire) == target:
+            return required
+    return False
+
+
+def _is_mapping(node: ast.expr) -> bool:
+    return isinstance(node, ast.Subscript) and ast.unparse(node.value) in _MAPPINGS
+
+
+def _is_any_mapping(node: ast.expr) -> bool:
+    """``dict[str, Any]`` / ``Mapping[str, Any]``: any JSON object fits."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in _MAPPINGS:
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return len(args) == 2 and ast.unparse(args[1]) == "Any"
+    return False
+
+
+def _literal_values(node: ast.expr) -> frozenset[object] | None:
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal":
+        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        values = [e.value for e in elts if isinstance(e, ast.Constant)]
+        if len(values) == len(elts):
+            return frozenset(values)
+    return None
