@@ -8,7 +8,6 @@ response (described, or the dump's bare one marked by x-undocumented-response), 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -18,11 +17,20 @@ from typing import Any
 import pytest
 import yaml
 
+from ._openapi_checks import (
+    HTTP_METHODS,
+    load_merged,
+    local_merge,
+    naming_problems,
+    openapi_errors,
+    operations,
+    unresolved_refs,
+)
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC_DIR = REPO / "spec" / "v9.20250722"
 V8_DIR = REPO / "spec" / "v8.20240915"
 ROUTES = REPO.parent / "shared" / "reference" / "routes" / "manager-26.9.6-routes.txt"
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 STORAGE_OPS = {
     "storage.tus_upload_part": ("patch", "/upload"),
     "storage.tus_check_session": ("head", "/upload"),
@@ -81,38 +89,9 @@ directive @override(from: String!, label: String) on FIELD_DEFINITION
 """
 
 
-def _deep_merge(base: Any, overlay: Any) -> Any:
-    # Fallback when codegen is not importable; same rule as the contract: mappings merge
-    # recursively, anything else replaces, None deletes the key.
-    if not isinstance(overlay, dict):
-        return copy.deepcopy(overlay)
-    merged = dict(base) if isinstance(base, dict) else {}
-    for key, value in overlay.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _deep_merge(merged.get(key), value)
-    return merged
-
-
-def _local_merge(folder: Path) -> dict[str, Any]:
-    document = json.loads((folder / "openapi.json").read_text(encoding="utf-8"))
-    for overlay_path in sorted((folder / "overlays").glob("*.yaml")):
-        document = _deep_merge(document, yaml.safe_load(overlay_path.read_text(encoding="utf-8")))
-    return document
-
-
-def _load(folder: Path, version: str) -> dict[str, Any]:
-    try:  # the generator's own loader, so the test checks exactly what codegen renders
-        from codegen.spec import SpecVersion, load_document
-    except ImportError:
-        return _local_merge(folder)
-    return load_document(SpecVersion(version, folder), validate=False)
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return _load(SPEC_DIR, "v9.20250722")
+    return load_merged(SPEC_DIR, "v9.20250722")
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +102,7 @@ def dump() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def v8() -> dict[str, Any]:
-    return _load(V8_DIR, "v8.20240915")
-
-
-def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    return {
-        op.get("operationId", f"<none {method} {path}>"): (method, path, op)
-        for path, item in document["paths"].items()
-        for method, op in item.items()
-        if method in HTTP_METHODS
-    }
+    return load_merged(V8_DIR, "v8.20240915")
 
 
 def _by_route(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -188,12 +158,7 @@ def test_spec_lock_matches_the_vendored_files() -> None:
 
 
 def test_merged_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
-    from openapi_spec_validator import OpenAPIV31SpecValidator
-
-    errors = [
-        f"{list(e.absolute_path)}: {e.message}" for e in OpenAPIV31SpecValidator(spec).iter_errors()
-    ]
-    assert errors == []
+    assert openapi_errors(spec) == []
     assert spec["openapi"].startswith("3.1")
 
 
@@ -221,42 +186,11 @@ def test_every_dump_operation_is_kept(spec: dict[str, Any], dump: dict[str, Any]
 
 
 def test_every_operation_has_id_and_one_tag_and_ids_are_unique(spec: dict[str, Any]) -> None:
-    ids = []
-    for path, item in spec["paths"].items():
-        assert not path.startswith("//"), path
-        for method, op in item.items():
-            if method not in HTTP_METHODS:
-                continue
-            assert op.get("operationId"), (method, path)
-            assert len(op.get("tags", [])) == 1, (method, path, op.get("tags"))
-            assert op["operationId"].startswith(op["tags"][0] + "."), (
-                op["operationId"],
-                op["tags"],
-            )
-            ids.append(op["operationId"])
-    assert {i for i in ids if ids.count(i) > 1} == set()
+    assert naming_problems(spec) == []
 
 
 def test_every_ref_resolves(spec: dict[str, Any]) -> None:
-    def resolve(ref: str) -> None:
-        assert ref.startswith("#/"), ref
-        node: Any = spec
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            assert isinstance(node, dict) and part in node, ref
-            node = node[part]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                resolve(node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
+    assert unresolved_refs(spec) == []
 
 
 def test_security_scheme_is_the_backendai_signature(spec: dict[str, Any]) -> None:
@@ -269,7 +203,7 @@ def test_security_scheme_is_the_backendai_signature(spec: dict[str, Any]) -> Non
         "description": "",
     }
     assert spec["security"] == [{"BackendAISignature": []}]
-    for op_id, (_method, _path, op) in _operations(spec).items():
+    for op_id, (_method, _path, op) in operations(spec).items():
         if op_id in UNSIGNED_OPS:
             assert op.get("security") == [], op_id
         else:
@@ -280,7 +214,7 @@ def test_every_operation_has_a_response(spec: dict[str, Any]) -> None:
     """Described, a stream, a refusing stub, or the dump's bare 200 under x-undocumented."""
     assert spec["x-undocumented-response"] == "json"
     undocumented = []
-    for op_id, (_method, _path, op) in _operations(spec).items():
+    for op_id, (_method, _path, op) in operations(spec).items():
         if op.get("x-backendai-stream") or _is_described(op):
             continue
         if op.get("deprecated") and not _successes(op):
@@ -339,10 +273,10 @@ def test_renames_are_listed_and_applied(spec: dict[str, Any], dump: dict[str, An
 
 
 def test_stream_operations_are_marked(spec: dict[str, Any]) -> None:
-    operations = _operations(spec)
+    ops = operations(spec)
     marked = {
         op_id: op["x-backendai-stream"]
-        for op_id, (_m, _p, op) in operations.items()
+        for op_id, (_m, _p, op) in ops.items()
         if "x-backendai-stream" in op
     }
     assert marked == {
@@ -357,15 +291,15 @@ def test_stream_operations_are_marked(spec: dict[str, Any]) -> None:
 
 
 def test_storage_proxy_operations(spec: dict[str, Any]) -> None:
-    operations = _operations(spec)
+    ops = operations(spec)
     for op_id, (method, path) in STORAGE_OPS.items():
-        got_method, got_path, op = operations[op_id]
+        got_method, got_path, op = ops[op_id]
         assert (got_method, got_path) == (method, path)
         assert op["tags"] == ["storage"]
         assert op["security"] == []
         (server,) = op["servers"]
         assert server["url"] == "{storage_proxy_url}"
-    upload = operations["storage.tus_upload_part"][2]
+    upload = ops["storage.tus_upload_part"][2]
     assert list(upload["requestBody"]["content"]) == ["application/offset+octet-stream"]
 
 
@@ -373,19 +307,19 @@ def test_known_26_09_differences(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     assert schemas["VFolderFileItem"]["properties"]["mode"]["type"] == "integer"
     assert schemas["VFolderPermissionField"]["enum"] == ["none", "ro", "rw", "wd"]
-    operations = _operations(spec)
-    upload = operations["session.upload_files"][2]["requestBody"]["content"]
+    ops = operations(spec)
+    upload = ops["session.upload_files"][2]["requestBody"]["content"]
     assert "multipart/form-data" in upload
     # 26.9.6 reads the session list_files path from the query (24.09 from a JSON body)
-    list_files = operations["session.list_files"][2]
+    list_files = ops["session.list_files"][2]
     assert "requestBody" not in list_files
     assert any(p["name"] == "path" and p["in"] == "query" for p in list_files["parameters"])
     creation = schemas["CreateFromParamsRequest"]["properties"]["config"]
     assert creation["$ref"] == "#/components/schemas/SessionCreationConfig"
     assert "type" not in creation
     for status in ("201",):
-        assert status in operations["session.create_from_params"][2]["responses"]
-    assert "200" not in operations["session.create_from_params"][2]["responses"]
+        assert status in ops["session.create_from_params"][2]["responses"]
+    assert "200" not in ops["session.create_from_params"][2]["responses"]
 
 
 def test_password_fields_are_marked(spec: dict[str, Any]) -> None:
@@ -421,7 +355,7 @@ def test_every_operation_gets_a_typed_method(spec: dict[str, Any]) -> None:
     api = build("v9.20250722", "v9_20250722", spec, source="spec/v9.20250722")
     methods = {op.operation_id: op for tag in api.tags for op in tag.operations}
     streams = {s.operation_id for s in api.streams}
-    assert set(methods) | streams == set(_operations(spec))
+    assert set(methods) | streams == set(operations(spec))
     assert methods["folders.list_files"].response_model == "models.ListVFolderFilesResponse"
     assert methods["session.download_files"].response_kind == "binary"
     assert methods["export.export_users_csv"].response_kind == "binary"
@@ -447,4 +381,4 @@ def test_graphql_schemas_parse() -> None:
 def test_local_merge_agrees_with_codegen() -> None:
     codegen_spec = pytest.importorskip("codegen.spec")
     version = codegen_spec.SpecVersion("v9.20250722", SPEC_DIR)
-    assert codegen_spec.load_document(version, validate=False) == _local_merge(SPEC_DIR)
+    assert codegen_spec.load_document(version, validate=False) == local_merge(SPEC_DIR)
