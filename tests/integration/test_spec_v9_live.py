@@ -88,25 +88,11 @@ NOT_CALLED = {
     "session.convert_session_to_image": "the dummy agent cannot commit containers",
     "session.start_service": "the stack's image has no service app the dummy agent can start",
     "session.sync_agent_registry": "re-syncs the shared agent's registry",
-    "services.create": "needs a model folder and an inference runtime the dummy agent can run",
     "services.try_start": "needs a model folder and an inference runtime the dummy agent can run",
-    "services.get_info": "needs a model service (services.create)",
-    "services.delete": "needs a model service (services.create)",
-    "services.list_errors": "needs a model service (services.create)",
-    "services.clear_error": "needs a model service (services.create)",
-    "services.scale": "needs a model service (services.create)",
-    "services.sync": "needs a model service (services.create)",
-    "services.update_route": "needs a model service (services.create)",
-    "services.delete_route": "needs a model service (services.create)",
-    "services.generate_token": "needs a model service (services.create)",
-    "admin/auto-scaling-rules.create": "needs a model service",
-    "admin/auto-scaling-rules.get": "needs a model service",
-    "admin/auto-scaling-rules.update": "needs a model service",
-    "admin/auto-scaling-rules.delete": "needs a model service",
-    "v2/deployments.create": "needs a model folder and a runtime the dummy agent can run",
-    "v2/deployments.delete": "needs a deployment (v2/deployments.create)",
-    "v2/deployments.get": "needs a deployment (v2/deployments.create)",
-    "storage.tus_options": "a capability probe the SDK does not send",
+    "services.update_route": "needs a route, i.e. an inference session on the shared agent",
+    "services.delete_route": "needs a route, i.e. an inference session on the shared agent",
+    "services.generate_token": "26.9.6 answers 500 without an AppProxy, which the stack does not run",
+    "v2/deployments.create": "needs a full revision input; services.create makes the deployments here",
     "folders.get_quota": "the stack's vfs volume has no quotas",
     "folders.update_quota": "the stack's vfs volume has no quotas",
     "folders.get_volume_perf_metric": "the stack's vfs volume has no performance metric",
@@ -298,6 +284,20 @@ def _name(kind: str) -> str:
     return f"aibc-spec9-{kind}-{secrets.token_hex(3)}"
 
 
+def _task_template_payload() -> str:
+    """`payload` of template/session.create: a list of {template, name?, group_id?, user_uuid?}."""
+    template = {
+        "api_version": "v1",
+        "kind": "taskTemplate",
+        "metadata": {"name": _name("tmpl")},
+        "spec": {
+            "session_type": "interactive",
+            "kernel": {"image": IMAGE, "architecture": "x86_64"},
+        },
+    }
+    return json.dumps([{"template": template}])
+
+
 def _assert_clean(checker: Checker) -> None:
     problems, checker.problems[:] = list(checker.problems), []
     assert not problems, "answers that do not fit spec/v9.20250722:\n" + "\n".join(problems)
@@ -453,18 +453,7 @@ def test_resources(checker: Checker) -> None:
 
 def test_templates_and_dotfiles(checker: Checker) -> None:
     c = checker
-    template = {
-        "api_version": "v1",
-        "kind": "taskTemplate",
-        "metadata": {"name": _name("tmpl")},
-        "spec": {
-            "session_type": "interactive",
-            "kernel": {"image": IMAGE, "architecture": "x86_64"},
-        },
-    }
-    payload = json.dumps(
-        [{"template": template}]
-    )  # a list of {template, name?, group_id?, user_uuid?}
+    payload = _task_template_payload()
     created = c.call("template/session.create", json_body={"payload": payload})
     c.call("template/session.list_template")
     if created is not None:
@@ -593,6 +582,7 @@ def test_folders(checker: Checker, folder: tuple[str, str], user: Account) -> No
     if upload is not None:
         base = upload.body["url"].rsplit("/", 1)[0]
         token = {"token": upload.body["token"]}
+        c.call("storage.tus_options", base_url=base)
         c.call("storage.tus_check_session", base_url=base, params=token)
         c.call(
             "storage.tus_upload_part",
@@ -680,43 +670,32 @@ def test_folders(checker: Checker, folder: tuple[str, str], user: Account) -> No
     # invite, reject (delete), invite again, update, accept, list shared, leave
     c.call("folders.list_sent_invitations")
     c.call("folders.list_sent_invitations.2")
-    if c.call(
-        "folders.invite", path={"name": name}, json_body={"emails": [user.email], "perm": "ro"}
-    ):
-        inv = _invitation(c, name)
+    for reject in ("folders.delete_invitation.2", "folders.delete_invitation"):
+        inv = _invite(c, name, user.email)
         if inv is not None:
-            c.call("folders.delete_invitation.2", as_user=True, json_body={"inv_id": inv})
-    if c.call(
-        "folders.invite", path={"name": name}, json_body={"emails": [user.email], "perm": "ro"}
-    ):
-        inv = _invitation(c, name)
-        if inv is not None:
-            c.call("folders.delete_invitation", as_user=True, json_body={"inv_id": inv})
-    if c.call(
-        "folders.invite", path={"name": name}, json_body={"emails": [user.email], "perm": "ro"}
-    ):
-        inv = _invitation(c, name)
-        if inv is not None:
-            # 26.9.6 lets an invitee leave only with the delete permission (wd)
-            c.call("folders.update_invitation", path={"inv_id": inv}, json_body={"perm": "wd"})
-            c.call("folders.accept_invitation", as_user=True, json_body={"inv_id": inv})
-            c.call("folders.list_shared_vfolders", params={"vfolder_id": folder_id})
-            # 26.9.6 wants HARD_DELETE on the folder for leave, which an invitation never grants
-            # (the invitee is refused with 403); the owner can make the invitee leave
+            c.call(reject, as_user=True, json_body={"inv_id": inv})
+    inv = _invite(c, name, user.email)
+    if inv is not None:
+        # 26.9.6 lets an invitee leave only with the delete permission (wd)
+        c.call("folders.update_invitation", path={"inv_id": inv}, json_body={"perm": "wd"})
+        c.call("folders.accept_invitation", as_user=True, json_body={"inv_id": inv})
+        c.call("folders.list_shared_vfolders", params={"vfolder_id": folder_id})
+        # 26.9.6 wants HARD_DELETE on the folder for leave, which an invitation never grants
+        # (the invitee is refused with 403); the owner can make the invitee leave
+        c.call(
+            "folders.leave",
+            as_user=True,
+            path={"name": folder_id},
+            json_body={},
+            expect_error=True,
+        )
+        who = c.call("root.handle_gql", as_user=True, json_body={"query": "{ user { id } }"})
+        if who is not None:
             c.call(
                 "folders.leave",
-                as_user=True,
                 path={"name": folder_id},
-                json_body={},
-                expect_error=True,
+                json_body={"shared_user_uuid": who.body["data"]["user"]["id"]},
             )
-            who = c.call("root.handle_gql", as_user=True, json_body={"query": "{ user { id } }"})
-            if who is not None:
-                c.call(
-                    "folders.leave",
-                    path={"name": folder_id},
-                    json_body={"shared_user_uuid": who.body["data"]["user"]["id"]},
-                )
     # the trash: delete (by name and by id), restore, delete from the trash, purge
     c.call("folders.delete_by_name", path={"name": name})
     c.call("folders.list_folders")
@@ -731,7 +710,17 @@ def test_folders(checker: Checker, folder: tuple[str, str], user: Account) -> No
     _assert_clean(c)
 
 
-def _invitation(c: Checker, folder_name: str) -> str | None:
+def _invite(c: Checker, folder_name: str, email: str) -> str | None:
+    """Invite ``email`` to the folder; the ID of the invitation, as the invitee lists it."""
+    if (
+        c.call(
+            "folders.invite",
+            path={"name": folder_name},
+            json_body={"emails": [email], "perm": "ro"},
+        )
+        is None
+    ):
+        return None
     pending = c.call("folders.invitations", as_user=True)
     if pending is None:
         return None
@@ -854,18 +843,7 @@ def test_sessions(checker: Checker) -> None:
                 headers=HEADERS,
                 params={"forced": "true"},
             )
-    template = {
-        "api_version": "v1",
-        "kind": "taskTemplate",
-        "metadata": {"name": _name("tmpl")},
-        "spec": {
-            "session_type": "interactive",
-            "kernel": {"image": IMAGE, "architecture": "x86_64"},
-        },
-    }
-    tmpl = c.call(
-        "template/session.create", json_body={"payload": json.dumps([{"template": template}])}
-    )
+    tmpl = c.call("template/session.create", json_body={"payload": _task_template_payload()})
     if tmpl is not None:
         tid = tmpl.body[0]["id"]
         from_tmpl = _name("st")
@@ -910,6 +888,58 @@ def test_serving_images_deployments(checker: Checker) -> None:
     )
     c.call("admin/auto-scaling-rules.search", json_body={})
     group_id = _default_group(c)
+    with _model_folder(c) as model_id:
+        # replicas 0: the services exist without starting inference sessions on the shared agent
+        for delete_with in ("services.delete", "v2/deployments.delete"):
+            service = c.call(
+                "services.create",
+                json_body={
+                    "name": _name("m").replace("aibc-spec9-", "aibc9")[:24],
+                    "desired_session_count": 0,
+                    "lang": IMAGE,
+                    "runtime_variant": "custom",
+                    "config": {
+                        "model": model_id,
+                        "scaling_group": "default",
+                        "resources": {"cpu": 1, "mem": "512m"},
+                    },
+                },
+            )
+            if service is None:
+                continue
+            sid = {"service_id": service.body["endpoint_id"]}
+            try:
+                c.call("services.get_info", path=sid)
+                c.call("services.list_errors", path=sid)
+                c.call("services.clear_error", path=sid)
+                c.call("services.scale", path=sid, json_body={"to": 0})
+                c.call("services.sync", path=sid)
+                c.call("v2/deployments.get", path={"deployment_id": sid["service_id"]})
+                rule = c.call(
+                    "admin/auto-scaling-rules.create",
+                    json_body={
+                        "model_deployment_id": sid["service_id"],
+                        "metric_source": "kernel",
+                        "metric_name": "cpu_util",
+                        "min_threshold": "10",
+                        "step_size": 1,
+                        "time_window": 60,
+                    },
+                )
+                if rule is not None:
+                    rid = rule.body["auto_scaling_rule"]["id"]
+                    c.call("admin/auto-scaling-rules.get", path={"rule_id": rid})
+                    c.call(
+                        "admin/auto-scaling-rules.update",
+                        path={"rule_id": rid},
+                        json_body={"time_window": 120},
+                    )
+                    c.call("admin/auto-scaling-rules.delete", json_body={"rule_id": rid})
+            finally:
+                if delete_with == "services.delete":
+                    c.call("services.delete", path=sid)
+                else:
+                    c.call("v2/deployments.delete", json_body={"id": sid["service_id"]})
     c.call(
         "admin/images.get",
         path={"image_id": "00000000-0000-0000-0000-000000000000"},
@@ -954,6 +984,48 @@ def test_serving_images_deployments(checker: Checker) -> None:
         expect_error=True,
     )
     _assert_clean(c)
+
+
+@contextlib.contextmanager
+def _model_folder(c: Checker) -> Iterator[str]:
+    """ID of a fresh model folder holding a model-definition.yaml; removed afterwards."""
+    name = _name("mf")
+    made = c.admin.core.request(
+        "POST",
+        "/folders",
+        cast_to=httpx.Response,
+        headers=HEADERS,
+        json={"name": name, "host": HOST, "usage_mode": "model"},
+    ).json()
+    definition = (
+        b"models:\n  - name: m\n    model_path: /models\n    service:\n"
+        b"      start_command: [python3, -m, http.server, '8000']\n      port: 8000\n"
+    )
+    upload = c.admin.core.request(
+        "POST",
+        f"/folders/{name}/request-upload",
+        cast_to=httpx.Response,
+        headers=HEADERS,
+        json={"path": "model-definition.yaml", "size": len(definition)},
+    ).json()
+    c.admin.core.request(
+        "PATCH",
+        "/upload",
+        cast_to=httpx.Response,
+        base_url=upload["url"].rsplit("/", 1)[0],
+        params={"token": upload["token"]},
+        content=definition,
+        authenticated=False,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    try:
+        yield str(made["id"])
+    finally:
+        _purge(c, made["id"])
 
 
 def _default_group(c: Checker) -> str:
