@@ -6,9 +6,7 @@ must be valid OpenAPI 3.1 and cover every operation the SDK calls with a typed s
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,16 @@ from typing import Any
 import pytest
 import yaml
 
+from ._openapi_checks import (
+    load_merged,
+    local_merge,
+    naming_problems,
+    openapi_errors,
+    unresolved_refs,
+)
+from ._openapi_checks import operations as _operations
+
 SPEC_DIR = Path(__file__).resolve().parents[2] / "spec" / "v8.20240915"
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 STORAGE_OPS = {
     "storage.tus_upload_part": ("patch", "/upload"),
     "storage.tus_check_session": ("head", "/upload"),
@@ -165,96 +171,22 @@ UNSIGNED_OPS = {
 BINARY_MEDIA = {"application/octet-stream", "text/plain", "multipart/mixed"}
 
 
-def _deep_merge(base: Any, overlay: Any) -> Any:
-    # Fallback when codegen is not importable; same rule as the contract: mappings merge
-    # recursively, anything else replaces, None deletes the key.
-    if not isinstance(overlay, dict):
-        return copy.deepcopy(overlay)
-    merged = dict(base) if isinstance(base, dict) else {}
-    for key, value in overlay.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _deep_merge(merged.get(key), value)
-    return merged
-
-
-def _load_merged() -> dict[str, Any]:
-    try:  # the generator's own loader, so the test checks exactly what codegen renders
-        from codegen.spec import SpecVersion, load_document
-    except ImportError:
-        pass
-    else:
-        return load_document(SpecVersion("v8.20240915", SPEC_DIR), validate=False)
-    document = json.loads((SPEC_DIR / "openapi.json").read_text(encoding="utf-8"))
-    for overlay_path in sorted((SPEC_DIR / "overlays").glob("*.yaml")):
-        document = _deep_merge(document, yaml.safe_load(overlay_path.read_text(encoding="utf-8")))
-    return document
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return _load_merged()
-
-
-def _operations(spec: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    found: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for path, item in spec["paths"].items():
-        for method, op in item.items():
-            if method in HTTP_METHODS:
-                found.setdefault(
-                    op.get("operationId", f"<none {method} {path}>"), (method, path, op)
-                )
-    return found
+    return load_merged(SPEC_DIR, "v8.20240915")
 
 
 def test_merged_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
-    from openapi_spec_validator import OpenAPIV31SpecValidator
-
-    errors = [
-        f"{list(e.absolute_path)}: {e.message}" for e in OpenAPIV31SpecValidator(spec).iter_errors()
-    ]
-    assert errors == []
+    assert openapi_errors(spec) == []
     assert spec["openapi"].startswith("3.1")
 
 
 def test_every_operation_has_id_and_one_tag_and_ids_are_unique(spec: dict[str, Any]) -> None:
-    ids = []
-    for path, item in spec["paths"].items():
-        assert not path.startswith("//"), path
-        for method, op in item.items():
-            if method not in HTTP_METHODS:
-                continue
-            assert op.get("operationId"), (method, path)
-            assert len(op.get("tags", [])) == 1, (method, path, op.get("tags"))
-            tag = op["tags"][0]
-            assert op["operationId"].startswith(tag + "."), (op["operationId"], tag)
-            ids.append(op["operationId"])
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    assert duplicates == set()
+    assert naming_problems(spec) == []
 
 
 def test_every_ref_resolves(spec: dict[str, Any]) -> None:
-    def resolve(ref: str) -> Any:
-        assert ref.startswith("#/"), ref
-        node: Any = spec
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            assert isinstance(node, dict) and part in node, ref
-            node = node[part]
-        return node
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                resolve(node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
+    assert unresolved_refs(spec) == []
 
 
 def test_security_scheme_is_the_backendai_signature(spec: dict[str, Any]) -> None:
@@ -357,11 +289,8 @@ def test_graphql_schema_parses() -> None:
 
 def test_local_merge_agrees_with_codegen() -> None:
     codegen_spec = pytest.importorskip("codegen.spec")
-    document = json.loads((SPEC_DIR / "openapi.json").read_text(encoding="utf-8"))
-    for overlay_path in sorted((SPEC_DIR / "overlays").glob("*.yaml")):
-        document = _deep_merge(document, yaml.safe_load(overlay_path.read_text(encoding="utf-8")))
     version = codegen_spec.SpecVersion("v8.20240915", SPEC_DIR)
-    assert codegen_spec.load_document(version, validate=False) == document
+    assert codegen_spec.load_document(version, validate=False) == local_merge(SPEC_DIR)
 
 
 def test_spec_lock_matches_the_vendored_files() -> None:
