@@ -47,7 +47,7 @@ def parse_document(document: str) -> DocumentNode:
 @lru_cache(maxsize=8)
 def schema_of(sdl: str) -> GraphQLSchema:
     """The schema of an SDL text (built once per version)."""
-    return build_ast_schema(parse(sdl))
+    return build_ast_schema(parse(sdl), assume_valid_sdl=True)  # federation directives
 
 
 def check_document(sdl: str, document: str, variables: Mapping[str, Any] | None = None) -> bool:

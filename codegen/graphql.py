@@ -373,19 +373,30 @@ class _Builder:
         )
 
 
-def operation_files(version: SpecVersion, shared: Path | None) -> list[tuple[str, Path]]:
-    """The version's GraphQL documents: ``spec/operations/*.graphql`` (written once for every
-    version), each replaced by ``spec/<version>/operations/`` 's file of the same name."""
-    files: dict[str, tuple[str, Path]] = {}
+def operation_files(version: SpecVersion, shared: Path | None) -> list[list[tuple[str, Path]]]:
+    """The version's GraphQL documents, per file name: ``spec/operations/<name>`` (written once
+    for every version) then ``spec/<version>/operations/<name>``, whose operations replace the
+    shared ones of the same name (a version overrides only what differs)."""
+    files: dict[str, list[tuple[str, Path]]] = {}
     if shared is not None and shared.is_dir():
         for path in sorted(shared.glob("**/*.graphql")):
             relative = path.relative_to(shared).as_posix()
-            files[relative] = (f"spec/{shared.name}/{relative}", path)
+            files.setdefault(relative, []).append((f"spec/{shared.name}/{relative}", path))
     own = version.folder / "operations"
     for path in sorted(own.glob("**/*.graphql")):
         relative = path.relative_to(own).as_posix()
-        files[relative] = (f"spec/{version.version}/operations/{relative}", path)
+        files.setdefault(relative, []).append(
+            (f"spec/{version.version}/operations/{relative}", path)
+        )
     return [files[key] for key in sorted(files)]
+
+
+def _parse(rel: str, path: Path) -> tuple[str, DocumentNode]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return text, parse(Source(text, rel))
+    except GraphQLError as e:
+        raise SpecError(f"{_location(e, rel)}: syntax error: {e.message}") from None
 
 
 def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> GraphQLApi | None:
@@ -397,35 +408,42 @@ def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> Graph
     origin = f"spec/{version.version}/schema.graphql"
     sdl = schema_path.read_text(encoding="utf-8")
     try:
-        schema = build_ast_schema(parse(Source(sdl, origin)))
+        # assume_valid_sdl: 26.09 ships a federation subgraph schema whose @link, @key and
+        # @shareable directives are declared by the gateway, not in the file.
+        schema = build_ast_schema(parse(Source(sdl, origin)), assume_valid_sdl=True)
     except GraphQLError as e:
         raise SpecError(f"{_location(e, origin)}: {e.message}") from None
     api = GraphQLApi(version.version, version.package, origin, sdl)
     builder = _Builder(api, schema)
     names: dict[str, str] = {}
-    for rel, path in operation_files(version, shared):
-        text = path.read_text(encoding="utf-8")
-        try:
-            document = parse(Source(text, rel))
-        except GraphQLError as e:
-            raise SpecError(f"{_location(e, rel)}: syntax error: {e.message}") from None
-        errors = validate(schema, document)
-        if errors:
-            raise SpecError(
-                "GraphQL documents do not validate against "
-                + origin
-                + ":\n"
-                + "\n".join(f"{_location(e, rel)}: {e.message}" for e in errors)
-            )
-        for definition in document.definitions:
-            if isinstance(definition, FragmentDefinitionNode):
-                raise SpecError(f"{rel}: fragments are not supported; inline the fields")
-            assert isinstance(definition, OperationDefinitionNode)
-            name = definition.name.value if definition.name else ""
-            if name in names:
-                raise SpecError(f"{rel}: operation {name} is also defined in {names[name]}")
-            names[name] = rel
-            builder.operation(definition, text, rel)
+    for sources in operation_files(version, shared):
+        parsed = [(rel, *_parse(rel, path)) for rel, path in sources]
+        overridden = {
+            d.name.value
+            for _, _, document in parsed[1:]
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode) and d.name
+        }
+        for index, (rel, text, document) in enumerate(parsed):
+            for definition in document.definitions:
+                if isinstance(definition, FragmentDefinitionNode):
+                    raise SpecError(f"{rel}: fragments are not supported; inline the fields")
+                assert isinstance(definition, OperationDefinitionNode)
+                name = definition.name.value if definition.name else ""
+                if index == 0 and len(parsed) > 1 and name in overridden:
+                    continue  # this version has its own
+                errors = validate(schema, DocumentNode(definitions=(definition,)))
+                if errors:
+                    raise SpecError(
+                        "GraphQL documents do not validate against "
+                        + origin
+                        + ":\n"
+                        + "\n".join(f"{_location(e, rel)}: {e.message}" for e in errors)
+                    )
+                if name in names:
+                    raise SpecError(f"{rel}: operation {name} is also defined in {names[name]}")
+                names[name] = rel
+                builder.operation(definition, text, rel)
     clash = {m.name for m in api.models} & {m.name for m in api.input_models} | (
         {m.name for m in api.models + api.input_models} & set(api.enums)
     )

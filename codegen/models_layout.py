@@ -36,6 +36,7 @@ class Definition:
     source: str
     refs: list[str]  # names of other definitions of the same module it refers to, in order
     canonical: str  # the definition with its own name, docs and references blanked
+    rebuild: bool = False  # refers to itself: ``model_rebuild()`` once its module is loaded
 
 
 @dataclass
@@ -125,7 +126,17 @@ def parse_models(text: str, origin: str) -> ModelSource:
     tree = ast.parse(text)
     imports: list[str] = []
     nodes: list[tuple[str, ast.stmt]] = []
+    rebuilt: set[str] = set()
     for node in tree.body:
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "model_rebuild"
+            and isinstance(node.value.func.value, ast.Name)
+        ):
+            rebuilt.add(node.value.func.value.id)
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if not (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
                 imports.append(ast.get_source_segment(text, node) or "")
@@ -148,7 +159,9 @@ def parse_models(text: str, origin: str) -> ModelSource:
                 if sub.id not in refs:
                     refs.append(sub.id)
         blanked = _Blank(name, known).visit(ast.parse(source).body[0])
-        definitions[name] = Definition(name, source, refs, ast.unparse(blanked))
+        definitions[name] = Definition(
+            name, source, refs, ast.unparse(blanked), rebuild=name in rebuilt
+        )
     return ModelSource(imports, definitions)
 
 

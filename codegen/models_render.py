@@ -60,6 +60,7 @@ def render_namespace(
             ),
             imports=imports,
             definitions=[definitions[name].source for name in names],
+            rebuild=[name for name in names if definitions[name].rebuild],
         )
     for version, source in ns.sources.items():
         names = sorted(source.definitions)

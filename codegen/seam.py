@@ -221,6 +221,7 @@ class Unified:
     # version -> keyword -> the newest model that version's method also takes (and narrows)
     widened: dict[str, dict[str, str]] = field(default_factory=dict)
     why: str = ""  # why no signature serves every version ("" when one does)
+    answer_model: str = ""  # the newest model older answers are parsed into
 
 
 def _literal_intersection(annotations: list[str], newest: str) -> tuple[str, str] | None:
@@ -283,7 +284,13 @@ def unify(
     widened: dict[str, dict[str, str]] = {}
     for version in having:
         sig = signatures[version]
-        if (sig.kind, sig.base_url) != (first.kind, first.base_url):
+        if sig.base_url != first.base_url:
+            why.append(f"{version} and {newest} are served by different servers")
+        elif sig.kind != first.kind and not (
+            sig.kind == "none" and first.kind in ("json_value", "json")
+        ):
+            # (an older "no body" is a JSON value too, None; a newer body than an older
+            # "nothing" makes the neutral answer optional)
             why.append(f"{version} answers {sig.kind}, {newest} {first.kind}")
         added, dropped = set(first.params) - set(sig.params), set(sig.params) - set(first.params)
         why += [
@@ -314,8 +321,11 @@ def unify(
             if version not in takers:
                 refused.setdefault(version, []).append(param)
     answered: list[str] = []
+    returns = _qualify(first.returns, newest, ns, graphql)
     if first.kind == "json":
         new = universe.resolve(newest, first.returns)
+        if any(signatures[v].kind == "none" for v in having):
+            returns += " | None"  # an older version answers nothing
         for version in having[:-1]:
             if signatures[version].kind != "json":
                 continue
@@ -328,17 +338,21 @@ def unify(
                 else:
                     why.append(
                         f"{newest}'s {first.returns} cannot parse {version}'s "
-                        f"{signatures[version].returns}"
+                        f"{signatures[version].returns} ({universe.failure or 'other kind'})"
                     )
-    elif any(sig.returns != first.returns for sig in signatures.values()):
+    elif any(
+        sig.returns != first.returns and not (sig.kind == "none" and first.kind == "json_value")
+        for sig in signatures.values()
+    ):
         why.append("the answers differ")
     return Unified(
         params,
-        _qualify(first.returns, newest, ns, graphql),
+        returns,
         answered,
         refused,
         widened,
         "; ".join(dict.fromkeys(why)),
+        _qualify(first.returns, newest, ns, graphql),
     )
 
 
@@ -368,11 +382,25 @@ def _choose_type(
     if shared is not None:
         return shared, ""
     if _is_open_mapping(newest_annotation):
-        # The newest takes any mapping; older versions' models validate it when sent.
-        for other in takers[:-1]:
-            if _single_model(signatures[other].params[name][0]) is not None:
-                widened.setdefault(other, {})[name] = newest_annotation
-        return (newest, newest_annotation), ""
+        # The newest takes any mapping; older versions' models validate it when sent. The
+        # neutral type is the narrowest of the non-model annotations.
+        plain = [v for v in takers if _single_model(signatures[v].params[name][0]) is None]
+        for version in reversed(plain):
+            annotation = signatures[version].params[name][0]
+            if all(
+                universe.subset(
+                    version, annotation, other, signatures[other].params[name][0], static=True
+                )
+                for other in plain
+            ):
+                for other in takers:
+                    if other not in plain:
+                        widened.setdefault(other, {})[name] = _qualify(
+                            annotation, version, ns, graphql
+                        )
+                return (version, annotation), ""
+        kinds = "; ".join(f"{v}: {signatures[v].params[name][0]}" for v in takers)
+        return (newest, newest_annotation), f"no type of {name!r} fits every version ({kinds})"
     newest_model = _single_model(newest_annotation)
     problem = ""
     for other in takers[:-1]:
@@ -382,7 +410,9 @@ def _choose_type(
         if (
             own is None
             or newest_model is None
-            or own[1] != newest_model[1]
+            # only a model itself is narrowed (not one inside a list or a mapping)
+            or own[1].replace(" | None", "") != "<model>"
+            or newest_model[1].replace(" | None", "") != "<model>"
             or old is None
             or new is None
             or not universe.model_subset(new, old, allow_missing=True)
@@ -459,7 +489,7 @@ def build_seam(
         if unified:
             tag.universal.append(op)
             for version in unified.answered_as_newest:
-                answered[(version, attribute, method)] = op.returns
+                answered[(version, attribute, method)] = unified.answer_model
             for version, params in unified.refused.items():
                 refused[(version, attribute, method)] = params
             for version in versions:
@@ -530,7 +560,7 @@ def _graphql_seam(
         name, variables, result, doc = by_version[having[-1]]
         if unified:
             for version in unified.answered_as_newest:
-                answered[(version, method)] = unified.returns
+                answered[(version, method)] = unified.answer_model
             for version, params in unified.refused.items():
                 refused[(version, method)] = params
         for version, names in outcome.widened.items():

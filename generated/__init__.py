@@ -14,13 +14,14 @@ from typing import Final, Literal
 __all__ = ["LATEST_VERSION", "VERSIONS", "Version"]
 
 #: An API version this package has a generated client for.
-Version = Literal["v6.20220315", "v8.20240915"]
+Version = Literal["v6.20220315", "v8.20240915", "v9.20250722"]
 
 #: Every generated API version, oldest first.
 VERSIONS: Final[tuple[Version, ...]] = (
     "v6.20220315",
     "v8.20240915",
+    "v9.20250722",
 )
 
 #: The newest generated API version.
-LATEST_VERSION: Final[Version] = "v8.20240915"
+LATEST_VERSION: Final[Version] = "v9.20250722"

@@ -9,7 +9,7 @@
 * ``Wire`` / ``AsyncWire`` are what every version offers alike (``neutral(wire)`` checks it
   statically): ``rest.<tag>`` has the ``<Tag>Ops`` Protocol of ``neutral.rest.<tag>``.
 * ``Adapters`` / ``AsyncAdapters`` list the operations whose signature differs between versions
-  (5 REST, 0 GraphQL), with the newest
+  (15 REST, 0 GraphQL), with the newest
   version's signature; the hand-written adapters implement exactly these (``DIFFERING`` names
   them and the versions that have each).
 """
@@ -17,10 +17,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias, Union
 
+import httpx
 from typing_extensions import Unpack
+
+from ai_backend_client._types import JSONValue
 
 from .. import Version
 
@@ -35,7 +39,6 @@ if TYPE_CHECKING:
         AsyncGraphQLOperations as AsyncGraphQLOperations_v6_20220315,
         GraphQLOperations as GraphQLOperations_v6_20220315,
     )
-    from ..v8_20240915 import models as v8_20240915_models
     from ..v8_20240915.client import (
         AsyncClient as AsyncClient_v8_20240915,
         Client as Client_v8_20240915,
@@ -44,11 +47,33 @@ if TYPE_CHECKING:
         AsyncGraphQLOperations as AsyncGraphQLOperations_v8_20240915,
         GraphQLOperations as GraphQLOperations_v8_20240915,
     )
+    from ..v9_20250722 import models as v9_20250722_models
+    from ..v9_20250722.client import (
+        AsyncClient as AsyncClient_v9_20250722,
+        Client as Client_v9_20250722,
+    )
+    from ..v9_20250722.graphql.operations import (
+        AsyncGraphQLOperations as AsyncGraphQLOperations_v9_20250722,
+        GraphQLOperations as GraphQLOperations_v9_20250722,
+    )
     from .graphql import AsyncGraphQLOps, GraphQLOps
     from .rest import AsyncRestOps, RestOps
-    from .rest.folders import FoldersDeleteByIdParams, FoldersInviteParams, FoldersMkdirParams
-    from .rest.manager import ManagerUpdateManagerStatusParams
+    from .rest.auth import AuthTest3Params, AuthTestParams
+    from .rest.folders import (
+        FoldersDeleteByIdParams,
+        FoldersInviteParams,
+        FoldersListFilesParams,
+        FoldersUpdateVfolderSharingStatusParams,
+    )
+    from .rest.logs_error import LogsErrorAppendParams
+    from .rest.manager import (
+        ManagerSchedulerHealthcheckParams,
+        ManagerSchedulerTriggerParams,
+        ManagerUpdateManagerStatusParams,
+    )
     from .rest.resource import ResourceUsagePerPeriodParams
+    from .rest.session import SessionCheckAndTransitStatusParams, SessionDestroyParams
+    from .rest.spec import SpecRenderGraphiqlHtmlParams, SpecRenderOpenapiHtmlParams
     from .streams import StreamPaths
 
 __all__ = [
@@ -63,6 +88,8 @@ __all__ = [
     "WireV6_20220315",
     "AsyncWireV8_20240915",
     "WireV8_20240915",
+    "AsyncWireV9_20250722",
+    "WireV9_20250722",
     "neutral",
     "neutral_async",
     "open_async_wire",
@@ -72,25 +99,74 @@ __all__ = [
 #: Operations whose signature differs between versions -> the versions that have them.
 DIFFERING: Final[Mapping[str, tuple[Version, ...]]] = MappingProxyType(
     {
+        "auth.test": (
+            "v6.20220315",
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "auth.test_3": (
+            "v6.20220315",
+            "v8.20240915",
+            "v9.20250722",
+        ),
         "folders.delete_by_id": (
             "v6.20220315",
             "v8.20240915",
+            "v9.20250722",
         ),
         "folders.invite": (
             "v6.20220315",
             "v8.20240915",
+            "v9.20250722",
         ),
-        "folders.mkdir": (
+        "folders.list_files": (
             "v6.20220315",
             "v8.20240915",
+            "v9.20250722",
+        ),
+        "folders.update_vfolder_sharing_status": (
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "logs_error.append": (
+            "v6.20220315",
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "manager.scheduler_healthcheck": (
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "manager.scheduler_trigger": (
+            "v8.20240915",
+            "v9.20250722",
         ),
         "manager.update_manager_status": (
             "v6.20220315",
             "v8.20240915",
+            "v9.20250722",
         ),
         "resource.usage_per_period": (
             "v6.20220315",
             "v8.20240915",
+            "v9.20250722",
+        ),
+        "session.check_and_transit_status": (
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "session.destroy": (
+            "v6.20220315",
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "spec.render_graphiql_html": (
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "spec.render_openapi_html": (
+            "v8.20240915",
+            "v9.20250722",
         ),
     }
 )
@@ -182,9 +258,45 @@ class WireV8_20240915:
         return streams
 
 
+class WireV9_20250722:
+    """The generated clients of API v9.20250722."""
+
+    def __init__(self, core: SyncAPIClient) -> None:
+        self.core = core
+        self._rest: Client_v9_20250722 | None = None
+        self._graphql: GraphQLOperations_v9_20250722 | None = None
+
+    @property
+    def version(self) -> Literal["v9.20250722"]:
+        return "v9.20250722"
+
+    @property
+    def rest(self) -> Client_v9_20250722:
+        if self._rest is None:
+            from ..v9_20250722.client import Client
+
+            self._rest = Client(self.core)
+        return self._rest
+
+    @property
+    def graphql(self) -> GraphQLOperations_v9_20250722:
+        if self._graphql is None:
+            from ..v9_20250722.graphql.operations import GraphQLOperations
+
+            self._graphql = GraphQLOperations(self.core)
+        return self._graphql
+
+    @property
+    def streams(self) -> StreamPaths:
+        from ..v9_20250722 import streams
+
+        return streams
+
+
 VersionedWire: TypeAlias = Union[  # noqa: UP007 - a runtime alias on Python 3.10
     "WireV6_20220315",
     "WireV8_20240915",
+    "WireV9_20250722",
 ]
 
 
@@ -194,15 +306,29 @@ def open_wire(version: str, core: SyncAPIClient) -> VersionedWire:
         return WireV6_20220315(core)
     if version == "v8.20240915":
         return WireV8_20240915(core)
+    if version == "v9.20250722":
+        return WireV9_20250722(core)
     raise LookupError(f"no generated client for API version {version!r}")
 
 
 class Adapters(Protocol):
     """The operations whose signature differs between versions.
 
-    Each takes the version's clients and v8.20240915's keyword arguments, and answers with the
+    Each takes the version's clients and v9.20250722's keyword arguments, and answers with the
     newest version's model; the hand-written adapters module implements every one.
     """
+
+    def auth_test(
+        self, wire: VersionedWire, /, **params: Unpack[AuthTestParams]
+    ) -> v9_20250722_models.AuthTestResponse:
+        """``auth.test`` (in every version)."""
+        ...
+
+    def auth_test_3(
+        self, wire: VersionedWire, /, **params: Unpack[AuthTest3Params]
+    ) -> v9_20250722_models.AuthTestResponse:
+        """``auth.test.3`` (in every version)."""
+        ...
 
     def folders_delete_by_id(
         self, wire: VersionedWire, /, **params: Unpack[FoldersDeleteByIdParams]
@@ -212,14 +338,38 @@ class Adapters(Protocol):
 
     def folders_invite(
         self, wire: VersionedWire, /, **params: Unpack[FoldersInviteParams]
-    ) -> v8_20240915_models.InviteResponse:
+    ) -> v9_20250722_models.InviteResponse:
         """``folders.invite`` (in every version)."""
         ...
 
-    def folders_mkdir(
-        self, wire: VersionedWire, /, **params: Unpack[FoldersMkdirParams]
-    ) -> v8_20240915_models.MkdirResponse:
-        """``folders.mkdir`` (in every version)."""
+    def folders_list_files(
+        self, wire: VersionedWire, /, **params: Unpack[FoldersListFilesParams]
+    ) -> v9_20250722_models.ListVFolderFilesResponse:
+        """``folders.list_files`` (in every version)."""
+        ...
+
+    def folders_update_vfolder_sharing_status(
+        self, wire: VersionedWire, /, **params: Unpack[FoldersUpdateVfolderSharingStatusParams]
+    ) -> JSONValue:
+        """``folders.update_vfolder_sharing_status`` (in v8.20240915 and newer)."""
+        ...
+
+    def logs_error_append(
+        self, wire: VersionedWire, /, **params: Unpack[LogsErrorAppendParams]
+    ) -> v9_20250722_models.SuccessResponse:
+        """``logs/error.append`` (in every version)."""
+        ...
+
+    def manager_scheduler_healthcheck(
+        self, wire: VersionedWire, /, **params: Unpack[ManagerSchedulerHealthcheckParams]
+    ) -> None:
+        """``manager.scheduler_healthcheck`` (in v8.20240915 and newer)."""
+        ...
+
+    def manager_scheduler_trigger(
+        self, wire: VersionedWire, /, **params: Unpack[ManagerSchedulerTriggerParams]
+    ) -> None:
+        """``manager.scheduler_trigger`` (in v8.20240915 and newer)."""
         ...
 
     def manager_update_manager_status(
@@ -230,8 +380,32 @@ class Adapters(Protocol):
 
     def resource_usage_per_period(
         self, wire: VersionedWire, /, **params: Unpack[ResourceUsagePerPeriodParams]
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """``resource.usage_per_period`` (in every version)."""
+        ...
+
+    def session_check_and_transit_status(
+        self, wire: VersionedWire, /, **params: Unpack[SessionCheckAndTransitStatusParams]
+    ) -> None:
+        """``session.check_and_transit_status`` (in v8.20240915 and newer)."""
+        ...
+
+    def session_destroy(
+        self, wire: VersionedWire, /, **params: Unpack[SessionDestroyParams]
+    ) -> v9_20250722_models.DestroySessionResponse:
+        """``session.destroy`` (in every version)."""
+        ...
+
+    def spec_render_graphiql_html(
+        self, wire: VersionedWire, /, **params: Unpack[SpecRenderGraphiqlHtmlParams]
+    ) -> AbstractContextManager[httpx.Response]:
+        """``spec.render_graphiql_html`` (in v8.20240915 and newer)."""
+        ...
+
+    def spec_render_openapi_html(
+        self, wire: VersionedWire, /, **params: Unpack[SpecRenderOpenapiHtmlParams]
+    ) -> AbstractContextManager[httpx.Response]:
+        """``spec.render_openapi_html`` (in v8.20240915 and newer)."""
         ...
 
 
@@ -321,9 +495,45 @@ class AsyncWireV8_20240915:
         return streams
 
 
+class AsyncWireV9_20250722:
+    """The generated async clients of API v9.20250722."""
+
+    def __init__(self, core: AsyncAPIClient) -> None:
+        self.core = core
+        self._rest: AsyncClient_v9_20250722 | None = None
+        self._graphql: AsyncGraphQLOperations_v9_20250722 | None = None
+
+    @property
+    def version(self) -> Literal["v9.20250722"]:
+        return "v9.20250722"
+
+    @property
+    def rest(self) -> AsyncClient_v9_20250722:
+        if self._rest is None:
+            from ..v9_20250722.client import AsyncClient
+
+            self._rest = AsyncClient(self.core)
+        return self._rest
+
+    @property
+    def graphql(self) -> AsyncGraphQLOperations_v9_20250722:
+        if self._graphql is None:
+            from ..v9_20250722.graphql.operations import AsyncGraphQLOperations
+
+            self._graphql = AsyncGraphQLOperations(self.core)
+        return self._graphql
+
+    @property
+    def streams(self) -> StreamPaths:
+        from ..v9_20250722 import streams
+
+        return streams
+
+
 AsyncVersionedWire: TypeAlias = Union[  # noqa: UP007 - a runtime alias on Python 3.10
     "AsyncWireV6_20220315",
     "AsyncWireV8_20240915",
+    "AsyncWireV9_20250722",
 ]
 
 
@@ -333,15 +543,29 @@ def open_async_wire(version: str, core: AsyncAPIClient) -> AsyncVersionedWire:
         return AsyncWireV6_20220315(core)
     if version == "v8.20240915":
         return AsyncWireV8_20240915(core)
+    if version == "v9.20250722":
+        return AsyncWireV9_20250722(core)
     raise LookupError(f"no generated client for API version {version!r}")
 
 
 class AsyncAdapters(Protocol):
     """The operations whose signature differs between versions (async).
 
-    Each takes the version's clients and v8.20240915's keyword arguments, and answers with the
+    Each takes the version's clients and v9.20250722's keyword arguments, and answers with the
     newest version's model; the hand-written adapters module implements every one.
     """
+
+    async def auth_test(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[AuthTestParams]
+    ) -> v9_20250722_models.AuthTestResponse:
+        """``auth.test`` (in every version)."""
+        ...
+
+    async def auth_test_3(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[AuthTest3Params]
+    ) -> v9_20250722_models.AuthTestResponse:
+        """``auth.test.3`` (in every version)."""
+        ...
 
     async def folders_delete_by_id(
         self, wire: AsyncVersionedWire, /, **params: Unpack[FoldersDeleteByIdParams]
@@ -351,14 +575,38 @@ class AsyncAdapters(Protocol):
 
     async def folders_invite(
         self, wire: AsyncVersionedWire, /, **params: Unpack[FoldersInviteParams]
-    ) -> v8_20240915_models.InviteResponse:
+    ) -> v9_20250722_models.InviteResponse:
         """``folders.invite`` (in every version)."""
         ...
 
-    async def folders_mkdir(
-        self, wire: AsyncVersionedWire, /, **params: Unpack[FoldersMkdirParams]
-    ) -> v8_20240915_models.MkdirResponse:
-        """``folders.mkdir`` (in every version)."""
+    async def folders_list_files(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[FoldersListFilesParams]
+    ) -> v9_20250722_models.ListVFolderFilesResponse:
+        """``folders.list_files`` (in every version)."""
+        ...
+
+    async def folders_update_vfolder_sharing_status(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[FoldersUpdateVfolderSharingStatusParams]
+    ) -> JSONValue:
+        """``folders.update_vfolder_sharing_status`` (in v8.20240915 and newer)."""
+        ...
+
+    async def logs_error_append(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[LogsErrorAppendParams]
+    ) -> v9_20250722_models.SuccessResponse:
+        """``logs/error.append`` (in every version)."""
+        ...
+
+    async def manager_scheduler_healthcheck(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[ManagerSchedulerHealthcheckParams]
+    ) -> None:
+        """``manager.scheduler_healthcheck`` (in v8.20240915 and newer)."""
+        ...
+
+    async def manager_scheduler_trigger(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[ManagerSchedulerTriggerParams]
+    ) -> None:
+        """``manager.scheduler_trigger`` (in v8.20240915 and newer)."""
         ...
 
     async def manager_update_manager_status(
@@ -369,8 +617,32 @@ class AsyncAdapters(Protocol):
 
     async def resource_usage_per_period(
         self, wire: AsyncVersionedWire, /, **params: Unpack[ResourceUsagePerPeriodParams]
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """``resource.usage_per_period`` (in every version)."""
+        ...
+
+    async def session_check_and_transit_status(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[SessionCheckAndTransitStatusParams]
+    ) -> None:
+        """``session.check_and_transit_status`` (in v8.20240915 and newer)."""
+        ...
+
+    async def session_destroy(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[SessionDestroyParams]
+    ) -> v9_20250722_models.DestroySessionResponse:
+        """``session.destroy`` (in every version)."""
+        ...
+
+    def spec_render_graphiql_html(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[SpecRenderGraphiqlHtmlParams]
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``spec.render_graphiql_html`` (in v8.20240915 and newer)."""
+        ...
+
+    def spec_render_openapi_html(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[SpecRenderOpenapiHtmlParams]
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``spec.render_openapi_html`` (in v8.20240915 and newer)."""
         ...
 
 

@@ -4,7 +4,7 @@
 
 They list the operations whose variables and result model are the same in every version that
 has them; ``...Variables`` are the keyword arguments of every operation as ``TypedDict`` s,
-also of those that differ (they go through the adapters, with v8.20240915's signature).
+also of those that differ (they go through the adapters, with v9.20250722's signature).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ..v8_20240915.graphql import models as v8_20240915_gql
+    from ..v9_20250722.graphql import models as v9_20250722_gql
 
     pass
 
@@ -123,7 +123,7 @@ class DomainCreateVariables(TypedDict, total=False):
     """Variables of ``DomainCreate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.DomainInput]
+    props: Required[v9_20250722_gql.DomainInput]
 
 
 class DomainDeleteVariables(TypedDict, total=False):
@@ -154,14 +154,14 @@ class DomainUpdateVariables(TypedDict, total=False):
     """Variables of ``DomainUpdate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.ModifyDomainInput]
+    props: Required[v9_20250722_gql.ModifyDomainInput]
 
 
 class GroupCreateVariables(TypedDict, total=False):
     """Variables of ``GroupCreate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.GroupInput]
+    props: Required[v9_20250722_gql.GroupInput]
 
 
 class GroupDeleteVariables(TypedDict, total=False):
@@ -193,7 +193,7 @@ class GroupUpdateVariables(TypedDict, total=False):
     """Variables of ``GroupUpdate``."""
 
     gid: Required[str | _uuid.UUID]
-    props: Required[v8_20240915_gql.ModifyGroupInput]
+    props: Required[v9_20250722_gql.ModifyGroupInput]
 
 
 class GroupsByNameVariables(TypedDict, total=False):
@@ -234,7 +234,7 @@ class KeyPairCreateVariables(TypedDict, total=False):
     """Variables of ``KeyPairCreate``."""
 
     user_id: Required[str]
-    props: Required[v8_20240915_gql.KeyPairInput]
+    props: Required[v9_20250722_gql.KeyPairInput]
 
 
 class KeyPairDeleteVariables(TypedDict, total=False):
@@ -272,7 +272,7 @@ class KeyPairResourcePolicyCreateVariables(TypedDict, total=False):
     """Variables of ``KeyPairResourcePolicyCreate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.CreateKeyPairResourcePolicyInput]
+    props: Required[v9_20250722_gql.CreateKeyPairResourcePolicyInput]
 
 
 class KeyPairResourcePolicyDeleteVariables(TypedDict, total=False):
@@ -297,14 +297,14 @@ class KeyPairResourcePolicyUpdateVariables(TypedDict, total=False):
     """Variables of ``KeyPairResourcePolicyUpdate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.ModifyKeyPairResourcePolicyInput]
+    props: Required[v9_20250722_gql.ModifyKeyPairResourcePolicyInput]
 
 
 class KeyPairUpdateVariables(TypedDict, total=False):
     """Variables of ``KeyPairUpdate``."""
 
     access_key: Required[str]
-    props: Required[v8_20240915_gql.ModifyKeyPairInput]
+    props: Required[v9_20250722_gql.ModifyKeyPairInput]
 
 
 class ScalingGroupAssociateDomainVariables(TypedDict, total=False):
@@ -325,7 +325,7 @@ class ScalingGroupCreateVariables(TypedDict, total=False):
     """Variables of ``ScalingGroupCreate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.CreateScalingGroupInput]
+    props: Required[v9_20250722_gql.CreateScalingGroupInput]
 
 
 class ScalingGroupDeleteVariables(TypedDict, total=False):
@@ -376,7 +376,7 @@ class ScalingGroupUpdateVariables(TypedDict, total=False):
     """Variables of ``ScalingGroupUpdate``."""
 
     name: Required[str]
-    props: Required[v8_20240915_gql.ModifyScalingGroupInput]
+    props: Required[v9_20250722_gql.ModifyScalingGroupInput]
 
 
 class StorageVolumeDetailVariables(TypedDict, total=False):
@@ -398,7 +398,7 @@ class UserCreateVariables(TypedDict, total=False):
     """Variables of ``UserCreate``."""
 
     email: Required[str]
-    props: Required[v8_20240915_gql.UserInput]
+    props: Required[v9_20250722_gql.UserInput]
 
 
 class UserDeleteVariables(TypedDict, total=False):
@@ -443,14 +443,14 @@ class UserPurgeVariables(TypedDict, total=False):
     """Variables of ``UserPurge``."""
 
     email: Required[str]
-    props: Required[v8_20240915_gql.PurgeUserInput]
+    props: Required[v9_20250722_gql.PurgeUserInput]
 
 
 class UserUpdateVariables(TypedDict, total=False):
     """Variables of ``UserUpdate``."""
 
     email: Required[str]
-    props: Required[v8_20240915_gql.ModifyUserInput]
+    props: Required[v9_20250722_gql.ModifyUserInput]
 
 
 class VFolderListVariables(TypedDict, total=False):
@@ -482,7 +482,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         agent_id: str,
-    ) -> v8_20240915_gql.AgentDetail:
+    ) -> v9_20250722_gql.AgentDetail:
         """``AgentDetail`` (every version)."""
         ...
 
@@ -495,7 +495,7 @@ class GraphQLOps(Protocol):
         scaling_group: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.AgentList:
+    ) -> v9_20250722_gql.AgentList:
         """``AgentList`` (every version)."""
         ...
 
@@ -503,7 +503,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ComputeSessionDetail:
+    ) -> v9_20250722_gql.ComputeSessionDetail:
         """``ComputeSessionDetail`` (every version)."""
         ...
 
@@ -518,7 +518,7 @@ class GraphQLOps(Protocol):
         group_id: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ComputeSessionList:
+    ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
         ...
 
@@ -526,8 +526,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.DomainInput,
-    ) -> v8_20240915_gql.DomainCreate:
+        props: v9_20250722_gql.DomainInput,
+    ) -> v9_20250722_gql.DomainCreate:
         """``DomainCreate`` (every version)."""
         ...
 
@@ -535,7 +535,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.DomainDelete:
+    ) -> v9_20250722_gql.DomainDelete:
         """``DomainDelete`` (every version)."""
         ...
 
@@ -543,7 +543,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.DomainDetail:
+    ) -> v9_20250722_gql.DomainDetail:
         """``DomainDetail`` (every version)."""
         ...
 
@@ -551,7 +551,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.DomainList:
+    ) -> v9_20250722_gql.DomainList:
         """``DomainList`` (every version)."""
         ...
 
@@ -559,7 +559,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.DomainPurge:
+    ) -> v9_20250722_gql.DomainPurge:
         """``DomainPurge`` (every version)."""
         ...
 
@@ -567,8 +567,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyDomainInput,
-    ) -> v8_20240915_gql.DomainUpdate:
+        props: v9_20250722_gql.ModifyDomainInput,
+    ) -> v9_20250722_gql.DomainUpdate:
         """``DomainUpdate`` (every version)."""
         ...
 
@@ -576,8 +576,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.GroupInput,
-    ) -> v8_20240915_gql.GroupCreate:
+        props: v9_20250722_gql.GroupInput,
+    ) -> v9_20250722_gql.GroupCreate:
         """``GroupCreate`` (every version)."""
         ...
 
@@ -585,7 +585,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDelete:
+    ) -> v9_20250722_gql.GroupDelete:
         """``GroupDelete`` (every version)."""
         ...
 
@@ -593,7 +593,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDetail:
+    ) -> v9_20250722_gql.GroupDetail:
         """``GroupDetail`` (every version)."""
         ...
 
@@ -602,7 +602,7 @@ class GraphQLOps(Protocol):
         *,
         domain_name: str | None | NotGiven = ...,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.GroupList:
+    ) -> v9_20250722_gql.GroupList:
         """``GroupList`` (every version)."""
         ...
 
@@ -610,7 +610,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupPurge:
+    ) -> v9_20250722_gql.GroupPurge:
         """``GroupPurge`` (every version)."""
         ...
 
@@ -618,8 +618,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-        props: v8_20240915_gql.ModifyGroupInput,
-    ) -> v8_20240915_gql.GroupUpdate:
+        props: v9_20250722_gql.ModifyGroupInput,
+    ) -> v9_20250722_gql.GroupUpdate:
         """``GroupUpdate`` (every version)."""
         ...
 
@@ -628,7 +628,7 @@ class GraphQLOps(Protocol):
         *,
         name: str,
         domain_name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.GroupsByName:
+    ) -> v9_20250722_gql.GroupsByName:
         """``GroupsByName`` (every version)."""
         ...
 
@@ -638,7 +638,7 @@ class GraphQLOps(Protocol):
         alias: str,
         target: str,
         architecture: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageAlias:
+    ) -> v9_20250722_gql.ImageAlias:
         """``ImageAlias`` (every version)."""
         ...
 
@@ -646,7 +646,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         alias: str,
-    ) -> v8_20240915_gql.ImageDealias:
+    ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
         ...
 
@@ -655,7 +655,7 @@ class GraphQLOps(Protocol):
         *,
         is_operation: bool | None | NotGiven = ...,
         is_installed: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageList:
+    ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
         ...
 
@@ -663,7 +663,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         registry: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageRescan:
+    ) -> v9_20250722_gql.ImageRescan:
         """``ImageRescan`` (every version)."""
         ...
 
@@ -671,8 +671,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         user_id: str,
-        props: v8_20240915_gql.KeyPairInput,
-    ) -> v8_20240915_gql.KeyPairCreate:
+        props: v9_20250722_gql.KeyPairInput,
+    ) -> v9_20250722_gql.KeyPairCreate:
         """``KeyPairCreate`` (every version)."""
         ...
 
@@ -680,7 +680,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         access_key: str,
-    ) -> v8_20240915_gql.KeyPairDelete:
+    ) -> v9_20250722_gql.KeyPairDelete:
         """``KeyPairDelete`` (every version)."""
         ...
 
@@ -688,7 +688,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         access_key: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairInfo:
+    ) -> v9_20250722_gql.KeyPairInfo:
         """``KeyPairInfo`` (every version)."""
         ...
 
@@ -697,7 +697,7 @@ class GraphQLOps(Protocol):
         *,
         email: str | None | NotGiven = ...,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairList:
+    ) -> v9_20250722_gql.KeyPairList:
         """``KeyPairList`` (every version)."""
         ...
 
@@ -711,7 +711,7 @@ class GraphQLOps(Protocol):
         email: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairPaginatedList:
+    ) -> v9_20250722_gql.KeyPairPaginatedList:
         """``KeyPairPaginatedList`` (every version)."""
         ...
 
@@ -719,8 +719,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.CreateKeyPairResourcePolicyInput,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyCreate:
+        props: v9_20250722_gql.CreateKeyPairResourcePolicyInput,
+    ) -> v9_20250722_gql.KeyPairResourcePolicyCreate:
         """``KeyPairResourcePolicyCreate`` (every version)."""
         ...
 
@@ -728,7 +728,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyDelete:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyDelete:
         """``KeyPairResourcePolicyDelete`` (every version)."""
         ...
 
@@ -736,13 +736,13 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyInfo:
         """``KeyPairResourcePolicyInfo`` (every version)."""
         ...
 
     def key_pair_resource_policy_list(
         self,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyList:
         """``KeyPairResourcePolicyList`` (every version)."""
         ...
 
@@ -750,8 +750,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyUpdate:
+        props: v9_20250722_gql.ModifyKeyPairResourcePolicyInput,
+    ) -> v9_20250722_gql.KeyPairResourcePolicyUpdate:
         """``KeyPairResourcePolicyUpdate`` (every version)."""
         ...
 
@@ -759,8 +759,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         access_key: str,
-        props: v8_20240915_gql.ModifyKeyPairInput,
-    ) -> v8_20240915_gql.KeyPairUpdate:
+        props: v9_20250722_gql.ModifyKeyPairInput,
+    ) -> v9_20250722_gql.KeyPairUpdate:
         """``KeyPairUpdate`` (every version)."""
         ...
 
@@ -769,7 +769,7 @@ class GraphQLOps(Protocol):
         *,
         scaling_group: str,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupAssociateDomain:
+    ) -> v9_20250722_gql.ScalingGroupAssociateDomain:
         """``ScalingGroupAssociateDomain`` (every version)."""
         ...
 
@@ -778,7 +778,7 @@ class GraphQLOps(Protocol):
         *,
         scaling_group: str,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupAssociateGroup:
+    ) -> v9_20250722_gql.ScalingGroupAssociateGroup:
         """``ScalingGroupAssociateGroup`` (every version)."""
         ...
 
@@ -786,8 +786,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.CreateScalingGroupInput,
-    ) -> v8_20240915_gql.ScalingGroupCreate:
+        props: v9_20250722_gql.CreateScalingGroupInput,
+    ) -> v9_20250722_gql.ScalingGroupCreate:
         """``ScalingGroupCreate`` (every version)."""
         ...
 
@@ -795,7 +795,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.ScalingGroupDelete:
+    ) -> v9_20250722_gql.ScalingGroupDelete:
         """``ScalingGroupDelete`` (every version)."""
         ...
 
@@ -803,7 +803,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ScalingGroupDetail:
+    ) -> v9_20250722_gql.ScalingGroupDetail:
         """``ScalingGroupDetail`` (every version)."""
         ...
 
@@ -811,7 +811,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupDissociateAllDomain:
+    ) -> v9_20250722_gql.ScalingGroupDissociateAllDomain:
         """``ScalingGroupDissociateAllDomain`` (every version)."""
         ...
 
@@ -819,7 +819,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupDissociateAllGroup:
+    ) -> v9_20250722_gql.ScalingGroupDissociateAllGroup:
         """``ScalingGroupDissociateAllGroup`` (every version)."""
         ...
 
@@ -828,7 +828,7 @@ class GraphQLOps(Protocol):
         *,
         scaling_group: str,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupDissociateDomain:
+    ) -> v9_20250722_gql.ScalingGroupDissociateDomain:
         """``ScalingGroupDissociateDomain`` (every version)."""
         ...
 
@@ -837,7 +837,7 @@ class GraphQLOps(Protocol):
         *,
         scaling_group: str,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupDissociateGroup:
+    ) -> v9_20250722_gql.ScalingGroupDissociateGroup:
         """``ScalingGroupDissociateGroup`` (every version)."""
         ...
 
@@ -845,7 +845,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ScalingGroupList:
+    ) -> v9_20250722_gql.ScalingGroupList:
         """``ScalingGroupList`` (every version)."""
         ...
 
@@ -853,8 +853,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyScalingGroupInput,
-    ) -> v8_20240915_gql.ScalingGroupUpdate:
+        props: v9_20250722_gql.ModifyScalingGroupInput,
+    ) -> v9_20250722_gql.ScalingGroupUpdate:
         """``ScalingGroupUpdate`` (every version)."""
         ...
 
@@ -862,7 +862,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         id: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.StorageVolumeDetail:
+    ) -> v9_20250722_gql.StorageVolumeDetail:
         """``StorageVolumeDetail`` (every version)."""
         ...
 
@@ -873,7 +873,7 @@ class GraphQLOps(Protocol):
         offset: int,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.StorageVolumeList:
+    ) -> v9_20250722_gql.StorageVolumeList:
         """``StorageVolumeList`` (every version)."""
         ...
 
@@ -881,8 +881,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.UserInput,
-    ) -> v8_20240915_gql.UserCreate:
+        props: v9_20250722_gql.UserInput,
+    ) -> v9_20250722_gql.UserCreate:
         """``UserCreate`` (every version)."""
         ...
 
@@ -890,7 +890,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         email: str,
-    ) -> v8_20240915_gql.UserDelete:
+    ) -> v9_20250722_gql.UserDelete:
         """``UserDelete`` (every version)."""
         ...
 
@@ -898,7 +898,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         email: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserDetail:
+    ) -> v9_20250722_gql.UserDetail:
         """``UserDetail`` (every version)."""
         ...
 
@@ -906,7 +906,7 @@ class GraphQLOps(Protocol):
         self,
         *,
         user_id: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserDetailByUuid:
+    ) -> v9_20250722_gql.UserDetailByUuid:
         """``UserDetailByUuid`` (every version)."""
         ...
 
@@ -916,7 +916,7 @@ class GraphQLOps(Protocol):
         status: str | None | NotGiven = ...,
         group_id: str | _uuid.UUID | None | NotGiven = ...,
         domain_name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserList:
+    ) -> v9_20250722_gql.UserList:
         """``UserList`` (every version)."""
         ...
 
@@ -930,7 +930,7 @@ class GraphQLOps(Protocol):
         domain_name: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserPaginatedList:
+    ) -> v9_20250722_gql.UserPaginatedList:
         """``UserPaginatedList`` (every version)."""
         ...
 
@@ -938,8 +938,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.PurgeUserInput,
-    ) -> v8_20240915_gql.UserPurge:
+        props: v9_20250722_gql.PurgeUserInput,
+    ) -> v9_20250722_gql.UserPurge:
         """``UserPurge`` (every version)."""
         ...
 
@@ -947,8 +947,8 @@ class GraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.ModifyUserInput,
-    ) -> v8_20240915_gql.UserUpdate:
+        props: v9_20250722_gql.ModifyUserInput,
+    ) -> v9_20250722_gql.UserUpdate:
         """``UserUpdate`` (every version)."""
         ...
 
@@ -962,7 +962,7 @@ class GraphQLOps(Protocol):
         access_key: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.VFolderList:
+    ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
         ...
 
@@ -984,7 +984,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         agent_id: str,
-    ) -> v8_20240915_gql.AgentDetail:
+    ) -> v9_20250722_gql.AgentDetail:
         """``AgentDetail`` (every version)."""
         ...
 
@@ -997,7 +997,7 @@ class AsyncGraphQLOps(Protocol):
         scaling_group: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.AgentList:
+    ) -> v9_20250722_gql.AgentList:
         """``AgentList`` (every version)."""
         ...
 
@@ -1005,7 +1005,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ComputeSessionDetail:
+    ) -> v9_20250722_gql.ComputeSessionDetail:
         """``ComputeSessionDetail`` (every version)."""
         ...
 
@@ -1020,7 +1020,7 @@ class AsyncGraphQLOps(Protocol):
         group_id: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ComputeSessionList:
+    ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
         ...
 
@@ -1028,8 +1028,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.DomainInput,
-    ) -> v8_20240915_gql.DomainCreate:
+        props: v9_20250722_gql.DomainInput,
+    ) -> v9_20250722_gql.DomainCreate:
         """``DomainCreate`` (every version)."""
         ...
 
@@ -1037,7 +1037,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.DomainDelete:
+    ) -> v9_20250722_gql.DomainDelete:
         """``DomainDelete`` (every version)."""
         ...
 
@@ -1045,7 +1045,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.DomainDetail:
+    ) -> v9_20250722_gql.DomainDetail:
         """``DomainDetail`` (every version)."""
         ...
 
@@ -1053,7 +1053,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.DomainList:
+    ) -> v9_20250722_gql.DomainList:
         """``DomainList`` (every version)."""
         ...
 
@@ -1061,7 +1061,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.DomainPurge:
+    ) -> v9_20250722_gql.DomainPurge:
         """``DomainPurge`` (every version)."""
         ...
 
@@ -1069,8 +1069,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyDomainInput,
-    ) -> v8_20240915_gql.DomainUpdate:
+        props: v9_20250722_gql.ModifyDomainInput,
+    ) -> v9_20250722_gql.DomainUpdate:
         """``DomainUpdate`` (every version)."""
         ...
 
@@ -1078,8 +1078,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.GroupInput,
-    ) -> v8_20240915_gql.GroupCreate:
+        props: v9_20250722_gql.GroupInput,
+    ) -> v9_20250722_gql.GroupCreate:
         """``GroupCreate`` (every version)."""
         ...
 
@@ -1087,7 +1087,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDelete:
+    ) -> v9_20250722_gql.GroupDelete:
         """``GroupDelete`` (every version)."""
         ...
 
@@ -1095,7 +1095,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDetail:
+    ) -> v9_20250722_gql.GroupDetail:
         """``GroupDetail`` (every version)."""
         ...
 
@@ -1104,7 +1104,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         domain_name: str | None | NotGiven = ...,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.GroupList:
+    ) -> v9_20250722_gql.GroupList:
         """``GroupList`` (every version)."""
         ...
 
@@ -1112,7 +1112,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupPurge:
+    ) -> v9_20250722_gql.GroupPurge:
         """``GroupPurge`` (every version)."""
         ...
 
@@ -1120,8 +1120,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         gid: str | _uuid.UUID,
-        props: v8_20240915_gql.ModifyGroupInput,
-    ) -> v8_20240915_gql.GroupUpdate:
+        props: v9_20250722_gql.ModifyGroupInput,
+    ) -> v9_20250722_gql.GroupUpdate:
         """``GroupUpdate`` (every version)."""
         ...
 
@@ -1130,7 +1130,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         name: str,
         domain_name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.GroupsByName:
+    ) -> v9_20250722_gql.GroupsByName:
         """``GroupsByName`` (every version)."""
         ...
 
@@ -1140,7 +1140,7 @@ class AsyncGraphQLOps(Protocol):
         alias: str,
         target: str,
         architecture: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageAlias:
+    ) -> v9_20250722_gql.ImageAlias:
         """``ImageAlias`` (every version)."""
         ...
 
@@ -1148,7 +1148,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         alias: str,
-    ) -> v8_20240915_gql.ImageDealias:
+    ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
         ...
 
@@ -1157,7 +1157,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         is_operation: bool | None | NotGiven = ...,
         is_installed: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageList:
+    ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
         ...
 
@@ -1165,7 +1165,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         registry: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ImageRescan:
+    ) -> v9_20250722_gql.ImageRescan:
         """``ImageRescan`` (every version)."""
         ...
 
@@ -1173,8 +1173,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         user_id: str,
-        props: v8_20240915_gql.KeyPairInput,
-    ) -> v8_20240915_gql.KeyPairCreate:
+        props: v9_20250722_gql.KeyPairInput,
+    ) -> v9_20250722_gql.KeyPairCreate:
         """``KeyPairCreate`` (every version)."""
         ...
 
@@ -1182,7 +1182,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         access_key: str,
-    ) -> v8_20240915_gql.KeyPairDelete:
+    ) -> v9_20250722_gql.KeyPairDelete:
         """``KeyPairDelete`` (every version)."""
         ...
 
@@ -1190,7 +1190,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         access_key: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairInfo:
+    ) -> v9_20250722_gql.KeyPairInfo:
         """``KeyPairInfo`` (every version)."""
         ...
 
@@ -1199,7 +1199,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         email: str | None | NotGiven = ...,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairList:
+    ) -> v9_20250722_gql.KeyPairList:
         """``KeyPairList`` (every version)."""
         ...
 
@@ -1213,7 +1213,7 @@ class AsyncGraphQLOps(Protocol):
         email: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairPaginatedList:
+    ) -> v9_20250722_gql.KeyPairPaginatedList:
         """``KeyPairPaginatedList`` (every version)."""
         ...
 
@@ -1221,8 +1221,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.CreateKeyPairResourcePolicyInput,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyCreate:
+        props: v9_20250722_gql.CreateKeyPairResourcePolicyInput,
+    ) -> v9_20250722_gql.KeyPairResourcePolicyCreate:
         """``KeyPairResourcePolicyCreate`` (every version)."""
         ...
 
@@ -1230,7 +1230,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyDelete:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyDelete:
         """``KeyPairResourcePolicyDelete`` (every version)."""
         ...
 
@@ -1238,13 +1238,13 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyInfo:
         """``KeyPairResourcePolicyInfo`` (every version)."""
         ...
 
     async def key_pair_resource_policy_list(
         self,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyList:
         """``KeyPairResourcePolicyList`` (every version)."""
         ...
 
@@ -1252,8 +1252,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyUpdate:
+        props: v9_20250722_gql.ModifyKeyPairResourcePolicyInput,
+    ) -> v9_20250722_gql.KeyPairResourcePolicyUpdate:
         """``KeyPairResourcePolicyUpdate`` (every version)."""
         ...
 
@@ -1261,8 +1261,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         access_key: str,
-        props: v8_20240915_gql.ModifyKeyPairInput,
-    ) -> v8_20240915_gql.KeyPairUpdate:
+        props: v9_20250722_gql.ModifyKeyPairInput,
+    ) -> v9_20250722_gql.KeyPairUpdate:
         """``KeyPairUpdate`` (every version)."""
         ...
 
@@ -1271,7 +1271,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         scaling_group: str,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupAssociateDomain:
+    ) -> v9_20250722_gql.ScalingGroupAssociateDomain:
         """``ScalingGroupAssociateDomain`` (every version)."""
         ...
 
@@ -1280,7 +1280,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         scaling_group: str,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupAssociateGroup:
+    ) -> v9_20250722_gql.ScalingGroupAssociateGroup:
         """``ScalingGroupAssociateGroup`` (every version)."""
         ...
 
@@ -1288,8 +1288,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.CreateScalingGroupInput,
-    ) -> v8_20240915_gql.ScalingGroupCreate:
+        props: v9_20250722_gql.CreateScalingGroupInput,
+    ) -> v9_20250722_gql.ScalingGroupCreate:
         """``ScalingGroupCreate`` (every version)."""
         ...
 
@@ -1297,7 +1297,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-    ) -> v8_20240915_gql.ScalingGroupDelete:
+    ) -> v9_20250722_gql.ScalingGroupDelete:
         """``ScalingGroupDelete`` (every version)."""
         ...
 
@@ -1305,7 +1305,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ScalingGroupDetail:
+    ) -> v9_20250722_gql.ScalingGroupDetail:
         """``ScalingGroupDetail`` (every version)."""
         ...
 
@@ -1313,7 +1313,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupDissociateAllDomain:
+    ) -> v9_20250722_gql.ScalingGroupDissociateAllDomain:
         """``ScalingGroupDissociateAllDomain`` (every version)."""
         ...
 
@@ -1321,7 +1321,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupDissociateAllGroup:
+    ) -> v9_20250722_gql.ScalingGroupDissociateAllGroup:
         """``ScalingGroupDissociateAllGroup`` (every version)."""
         ...
 
@@ -1330,7 +1330,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         scaling_group: str,
         domain: str,
-    ) -> v8_20240915_gql.ScalingGroupDissociateDomain:
+    ) -> v9_20250722_gql.ScalingGroupDissociateDomain:
         """``ScalingGroupDissociateDomain`` (every version)."""
         ...
 
@@ -1339,7 +1339,7 @@ class AsyncGraphQLOps(Protocol):
         *,
         scaling_group: str,
         user_group: str | _uuid.UUID,
-    ) -> v8_20240915_gql.ScalingGroupDissociateGroup:
+    ) -> v9_20250722_gql.ScalingGroupDissociateGroup:
         """``ScalingGroupDissociateGroup`` (every version)."""
         ...
 
@@ -1347,7 +1347,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         is_active: bool | None | NotGiven = ...,
-    ) -> v8_20240915_gql.ScalingGroupList:
+    ) -> v9_20250722_gql.ScalingGroupList:
         """``ScalingGroupList`` (every version)."""
         ...
 
@@ -1355,8 +1355,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         name: str,
-        props: v8_20240915_gql.ModifyScalingGroupInput,
-    ) -> v8_20240915_gql.ScalingGroupUpdate:
+        props: v9_20250722_gql.ModifyScalingGroupInput,
+    ) -> v9_20250722_gql.ScalingGroupUpdate:
         """``ScalingGroupUpdate`` (every version)."""
         ...
 
@@ -1364,7 +1364,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         id: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.StorageVolumeDetail:
+    ) -> v9_20250722_gql.StorageVolumeDetail:
         """``StorageVolumeDetail`` (every version)."""
         ...
 
@@ -1375,7 +1375,7 @@ class AsyncGraphQLOps(Protocol):
         offset: int,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.StorageVolumeList:
+    ) -> v9_20250722_gql.StorageVolumeList:
         """``StorageVolumeList`` (every version)."""
         ...
 
@@ -1383,8 +1383,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.UserInput,
-    ) -> v8_20240915_gql.UserCreate:
+        props: v9_20250722_gql.UserInput,
+    ) -> v9_20250722_gql.UserCreate:
         """``UserCreate`` (every version)."""
         ...
 
@@ -1392,7 +1392,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         email: str,
-    ) -> v8_20240915_gql.UserDelete:
+    ) -> v9_20250722_gql.UserDelete:
         """``UserDelete`` (every version)."""
         ...
 
@@ -1400,7 +1400,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         email: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserDetail:
+    ) -> v9_20250722_gql.UserDetail:
         """``UserDetail`` (every version)."""
         ...
 
@@ -1408,7 +1408,7 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         user_id: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserDetailByUuid:
+    ) -> v9_20250722_gql.UserDetailByUuid:
         """``UserDetailByUuid`` (every version)."""
         ...
 
@@ -1418,7 +1418,7 @@ class AsyncGraphQLOps(Protocol):
         status: str | None | NotGiven = ...,
         group_id: str | _uuid.UUID | None | NotGiven = ...,
         domain_name: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserList:
+    ) -> v9_20250722_gql.UserList:
         """``UserList`` (every version)."""
         ...
 
@@ -1432,7 +1432,7 @@ class AsyncGraphQLOps(Protocol):
         domain_name: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.UserPaginatedList:
+    ) -> v9_20250722_gql.UserPaginatedList:
         """``UserPaginatedList`` (every version)."""
         ...
 
@@ -1440,8 +1440,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.PurgeUserInput,
-    ) -> v8_20240915_gql.UserPurge:
+        props: v9_20250722_gql.PurgeUserInput,
+    ) -> v9_20250722_gql.UserPurge:
         """``UserPurge`` (every version)."""
         ...
 
@@ -1449,8 +1449,8 @@ class AsyncGraphQLOps(Protocol):
         self,
         *,
         email: str,
-        props: v8_20240915_gql.ModifyUserInput,
-    ) -> v8_20240915_gql.UserUpdate:
+        props: v9_20250722_gql.ModifyUserInput,
+    ) -> v9_20250722_gql.UserUpdate:
         """``UserUpdate`` (every version)."""
         ...
 
@@ -1464,6 +1464,6 @@ class AsyncGraphQLOps(Protocol):
         access_key: str | None | NotGiven = ...,
         filter: str | None | NotGiven = ...,
         order: str | None | NotGiven = ...,
-    ) -> v8_20240915_gql.VFolderList:
+    ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
         ...

@@ -12,6 +12,12 @@ __all__ = ["StreamPaths"]
 class StreamPaths(Protocol):
     """Path helpers of the WebSocket and SSE endpoints (percent-encoded path parameters)."""
 
+    def handle_path(
+        self,
+    ) -> str:
+        """``admin.handle`` (v9.20250722 and newer)."""
+        ...
+
     def push_background_task_events_path(
         self,
     ) -> str:

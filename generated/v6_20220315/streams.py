@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple, NoReturn
+
+from ai_backend_client._resource import unavailable
 
 from .._helpers import fill_path as _fill_path
 
@@ -24,6 +26,7 @@ __all__ = [
     "stream_proxy_2_path",
     "push_session_events_path",
     "push_background_task_events_path",
+    "handle_path",
 ]
 
 
@@ -170,3 +173,8 @@ def push_session_events_path() -> str:
 def push_background_task_events_path() -> str:
     """Path of ``events.push_background_task_events`` (sse): Follow the progress of a background task (Server-Sent Events)."""
     return STREAM_ENDPOINTS["events.push_background_task_events"].path
+
+
+def handle_path(**_: object) -> NoReturn:
+    """Not in API v6.20220315: ``admin.handle`` is in v9.20250722 and newer."""
+    raise unavailable("v6.20220315", "admin.handle", "v9.20250722 and newer")

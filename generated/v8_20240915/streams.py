@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple, NoReturn
+
+from ai_backend_client._resource import unavailable
 
 from .._helpers import fill_path as _fill_path
 
@@ -24,6 +26,7 @@ __all__ = [
     "stream_execute_path",
     "stream_proxy_path",
     "stream_proxy_2_path",
+    "handle_path",
 ]
 
 
@@ -170,3 +173,8 @@ def stream_proxy_2_path(
             "session_name": session_name,
         },
     )
+
+
+def handle_path(**_: object) -> NoReturn:
+    """Not in API v8.20240915: ``admin.handle`` is in v9.20250722 and newer."""
+    raise unavailable("v8.20240915", "admin.handle", "v9.20250722 and newer")

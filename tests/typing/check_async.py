@@ -39,10 +39,10 @@ async def check_compute_session() -> None:
 
         info = await kern.get_info()
         assert_type(info, models.SessionInfo)
-        assert_type(info.status, str | None)
+        assert_type(info.status, str)
 
         destroyed = await kern.destroy()
-        assert_type(destroyed, models.DestroySessionResponseDestroySessionResponse)
+        assert_type(destroyed, models.DestroySessionResponse)
 
 
 async def check_vfolder() -> None:

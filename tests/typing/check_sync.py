@@ -51,11 +51,11 @@ def check_compute_session() -> None:
 
         info = kern.get_info()
         assert_type(info, models.SessionInfo)
-        assert_type(info.status, str | None)
-        assert_type(info.image, str | None)
-        assert_type(info.age, int | None)
+        assert_type(info.status, str)
+        assert_type(info.image, str)
+        assert_type(info.age, int)
 
-        assert_type(kern.destroy(), models.DestroySessionResponseDestroySessionResponse)
+        assert_type(kern.destroy(), models.DestroySessionResponse)
 
         by_id = session.ComputeSession.from_session_id(uuid.uuid4())
         assert_type(by_id, ComputeSession)
@@ -65,8 +65,8 @@ def check_vfolder() -> None:
     with Session() as session:
         folders = session.VFolder.list()
         assert_type(folders, list[models.VFolderListItem])
-        assert_type(folders[0].name, str | None)
-        assert_type(folders[0].is_owner, bool | None)
+        assert_type(folders[0].name, str)
+        assert_type(folders[0].is_owner, bool)
 
         folder = session.VFolder("data")
         assert_type(folder, VFolder)
@@ -111,7 +111,7 @@ def check_wire_client() -> None:
         info = session.wire.session.get_info(session_name="typing-check")
         # Whatever version the server speaks, the answer is the newest model.
         assert_type(info, models.SessionInfo)
-        assert_type(info.status, str | None)
+        assert_type(info.status, str)
 
 
 def check_etcd_config() -> None:

@@ -10,39 +10,71 @@ meaning that no signature shows (the template payload, deletion into a trash bin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import json
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import pydantic
 
 from ..._generated.latest import models
-from ..._generated.neutral import AsyncWireV6_20220315
-from ..._types import NOT_GIVEN
+from ..._generated.neutral import AsyncWireV6_20220315, AsyncWireV8_20240915, AsyncWireV9_20250722
+from ..._types import NOT_GIVEN, JSONValue, NotGiven
+from ..._resource import unavailable
 from ...exceptions import BackendAPIVersionError
 from ...task_template import SessionTemplateDocument, dump_template_payload
 from .base import coerce_model
 
 if TYPE_CHECKING:
+    import httpx
     from typing_extensions import Unpack
 
     from ..._generated.neutral import AsyncAdapters, AsyncVersionedWire
+    from ..._generated.neutral.rest.auth import AuthTest3Params, AuthTestParams
     from ..._generated.neutral.rest.folders import (
         FoldersCreateParams,
         FoldersDeleteByIdParams,
         FoldersInviteParams,
-        FoldersMkdirParams,
+        FoldersListFilesParams,
+        FoldersUpdateVfolderSharingStatusParams,
     )
-    from ..._generated.neutral.rest.manager import ManagerUpdateManagerStatusParams
+    from ..._generated.neutral.rest.logs_error import LogsErrorAppendParams
+    from ..._generated.neutral.rest.manager import (
+        ManagerSchedulerHealthcheckParams,
+        ManagerSchedulerTriggerParams,
+        ManagerUpdateManagerStatusParams,
+    )
     from ..._generated.neutral.rest.resource import ResourceUsagePerPeriodParams
+    from ..._generated.neutral.rest.session import (
+        SessionCheckAndTransitStatusParams,
+        SessionDestroyParams,
+    )
+    from ..._generated.neutral.rest.spec import (
+        SpecRenderGraphiqlHtmlParams,
+        SpecRenderOpenapiHtmlParams,
+    )
     from ..._session_core import AsyncSessionCore
 
 __all__ = [
+    "auth_test",
+    "auth_test_3",
     "create_folder",
     "delete_folder",
     "delete_folder_by_id",
     "folders_delete_by_id",
     "folders_invite",
-    "folders_mkdir",
+    "folders_list_files",
+    "folders_update_vfolder_sharing_status",
     "has_trash_bin",
+    "logs_error_append",
+    "manager_scheduler_healthcheck",
+    "manager_scheduler_trigger",
     "manager_update_manager_status",
+    "mkdir",
     "resource_usage_per_period",
+    "session_check_and_transit_status",
+    "session_destroy",
+    "spec_render_graphiql_html",
+    "spec_render_openapi_html",
     "template_payload",
 ]
 
@@ -61,60 +93,229 @@ async def folders_delete_by_id(
 async def folders_invite(
     wire: AsyncVersionedWire, /, **params: Unpack[FoldersInviteParams]
 ) -> models.InviteResponse:
-    """22.03 names the invitees ``user_ids`` (they are e-mail addresses); 24.09 ``emails``."""
+    """22.03 names the invitees ``user_ids`` (they are e-mail addresses); 24.09 and later
+    ``emails``. 26.09 adds the permission ``none``, which the older ones refuse."""
+    perm = params.get("perm", NOT_GIVEN)
+    if perm == "none" and not isinstance(wire, AsyncWireV9_20250722):
+        raise unavailable(wire.version, "invitations with permission 'none'", "v9.20250722")
+    older_perm: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN if perm == "none" else perm
     if isinstance(wire, AsyncWireV6_20220315):
         result = await wire.rest.folders.invite(
-            name=params["name"], user_ids=list(params["emails"]), perm=params.get("perm", NOT_GIVEN)
+            name=params["name"], user_ids=list(params["emails"]), perm=older_perm
         )
         return coerce_model(models.InviteResponse, result)
+    if isinstance(wire, AsyncWireV8_20240915):
+        result8 = await wire.rest.folders.invite(
+            name=params["name"], emails=params["emails"], perm=older_perm
+        )
+        return coerce_model(models.InviteResponse, result8)
     return await wire.rest.folders.invite(**params)
-
-
-async def folders_mkdir(
-    wire: AsyncVersionedWire, /, **params: Unpack[FoldersMkdirParams]
-) -> models.MkdirResponse:
-    """22.03 makes one directory per call and answers nothing; 24.09 takes several paths and
-    answers per path."""
-    if isinstance(wire, AsyncWireV6_20220315):
-        paths = [params["path"]] if isinstance(params["path"], str) else list(params["path"])
-        for path in paths:
-            await wire.rest.folders.mkdir(
-                name=params["name"],
-                path=path,
-                parents=params.get("parents", False),
-                exist_ok=params.get("exist_ok", False),
-            )
-        return models.MkdirResponse.model_validate({"results": {"success": [], "failed": []}})
-    return await wire.rest.folders.mkdir(**params)
 
 
 async def resource_usage_per_period(
     wire: AsyncVersionedWire, /, **params: Unpack[ResourceUsagePerPeriodParams]
 ) -> models.UsageRecordList:
-    """22.03 names the project ``group_id``; 24.09 ``project_id``."""
+    """22.03 names the project ``group_id``; 24.09 and later ``project_id``."""
+    project = params.get("project_id")
+    start, end = params["start_date"], params["end_date"]
     if isinstance(wire, AsyncWireV6_20220315):
         result = await wire.rest.resource.usage_per_period(
-            start_date=params["start_date"],
-            end_date=params["end_date"],
-            group_id=params.get("project_id"),
+            start_date=start, end_date=end, group_id=str(project) if project is not None else None
         )
         return coerce_model(models.UsageRecordList, result)
+    if isinstance(wire, AsyncWireV8_20240915):
+        result8 = await wire.rest.resource.usage_per_period(
+            start_date=start,
+            end_date=end,
+            project_id=str(project) if project is not None else NOT_GIVEN,
+        )
+        return coerce_model(models.UsageRecordList, result8)
     return await wire.rest.resource.usage_per_period(**params)
 
 
 async def manager_update_manager_status(
     wire: AsyncVersionedWire, /, **params: Unpack[ManagerUpdateManagerStatusParams]
 ) -> None:
-    """22.03 validates ManagerStatus by name (``FROZEN``); 24.09 by value (``frozen``)."""
+    """22.03 validates ManagerStatus by name (``FROZEN``); 24.09 by value (``frozen``); 26.09
+    declares a plain string and reads the value."""
+    status = params["status"]
+    force_kill = params.get("force_kill", False)
     if isinstance(wire, AsyncWireV6_20220315):
-        status: Literal["RUNNING", "FROZEN"] = (
-            "FROZEN" if params["status"] == "frozen" else "RUNNING"
+        name: Literal["RUNNING", "FROZEN"] = "FROZEN" if status.lower() == "frozen" else "RUNNING"
+        await wire.rest.manager.update_manager_status(status=name, force_kill=force_kill)
+    elif isinstance(wire, AsyncWireV8_20240915):
+        value: Literal["running", "frozen"] = "frozen" if status.lower() == "frozen" else "running"
+        await wire.rest.manager.update_manager_status(status=value, force_kill=force_kill)
+    else:
+        await wire.rest.manager.update_manager_status(**params)
+
+
+async def auth_test(
+    wire: AsyncVersionedWire, /, **params: Unpack[AuthTestParams]
+) -> models.AuthTestResponse:
+    """``GET /auth``: 22.03 and 24.09 require an ``echo`` query, 26.09 takes none (and echoes
+    an empty string)."""
+    if isinstance(wire, (AsyncWireV6_20220315, AsyncWireV8_20240915)):
+        return coerce_model(models.AuthTestResponse, await wire.rest.auth.test(echo=""))
+    return await wire.rest.auth.test(**params)
+
+
+async def auth_test_3(
+    wire: AsyncVersionedWire, /, **params: Unpack[AuthTest3Params]
+) -> models.AuthTestResponse:
+    """``GET /auth/test``: as :func:`auth_test`."""
+    if isinstance(wire, (AsyncWireV6_20220315, AsyncWireV8_20240915)):
+        return coerce_model(models.AuthTestResponse, await wire.rest.auth.test_3(echo=""))
+    return await wire.rest.auth.test_3(**params)
+
+
+async def manager_scheduler_trigger(
+    wire: AsyncVersionedWire, /, **params: Unpack[ManagerSchedulerTriggerParams]
+) -> None:
+    """24.09 triggers the scheduler event named in the body; 26.09 keeps the route as a stub
+    that takes nothing (and refuses), 22.03 has none."""
+    if isinstance(wire, AsyncWireV8_20240915):
+        await wire.rest.manager.scheduler_trigger(event="schedule")
+    elif isinstance(wire, AsyncWireV9_20250722):
+        await wire.rest.manager.scheduler_trigger(**params)
+    else:
+        raise unavailable(wire.version, "manager.scheduler_trigger", "v8.20240915 and newer")
+
+
+async def manager_scheduler_healthcheck(
+    wire: AsyncVersionedWire, /, **params: Unpack[ManagerSchedulerHealthcheckParams]
+) -> None:
+    """24.09 answers the scheduler's health; 26.09 keeps only a refusing stub. The answer is
+    not carried over (``None`` everywhere): read ``wire.rest`` of 24.09 for it."""
+    if isinstance(wire, AsyncWireV8_20240915):
+        await wire.rest.manager.scheduler_healthcheck()
+    elif isinstance(wire, AsyncWireV9_20250722):
+        await wire.rest.manager.scheduler_healthcheck(**params)
+    else:
+        raise unavailable(wire.version, "manager.scheduler_healthcheck", "v8.20240915 and newer")
+
+
+async def session_check_and_transit_status(
+    wire: AsyncVersionedWire, /, **params: Unpack[SessionCheckAndTransitStatusParams]
+) -> None:
+    """24.09 answers the new statuses; 26.09 keeps only a refusing stub (as
+    :func:`manager_scheduler_healthcheck`)."""
+    if isinstance(wire, AsyncWireV6_20220315):
+        raise unavailable(wire.version, "session.check_and_transit_status", "v8.20240915 and newer")
+    await wire.rest.session.check_and_transit_status(**params)
+
+
+async def session_destroy(
+    wire: AsyncVersionedWire, /, **params: Unpack[SessionDestroyParams]
+) -> models.DestroySessionResponse:
+    """With ``recursive``, 24.09 answers the last statistics of every destroyed session as a
+    list; the other versions (and 24.09 otherwise) answer ``{"stats": ...}``."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return await wire.rest.session.destroy(**params)
+    name = params["session_name"]
+    forced = params.get("forced", NOT_GIVEN)
+    owner = params.get("owner_access_key")
+    owner_key: str | NotGiven = owner if owner is not None else NOT_GIVEN
+    answer: pydantic.BaseModel
+    if isinstance(wire, AsyncWireV6_20220315):
+        if params.get("recursive"):
+            raise unavailable(wire.version, "destroy(recursive=True)", "v7.20230615 and newer")
+        answer = await wire.rest.session.destroy(
+            session_name=name, forced=forced, owner_access_key=owner_key
         )
-        await wire.rest.manager.update_manager_status(
-            status=status, force_kill=params.get("force_kill", False)
+    else:
+        answer = await wire.rest.session.destroy(
+            session_name=name,
+            forced=forced,
+            recursive=params.get("recursive", NOT_GIVEN),
+            owner_access_key=owner_key,
         )
-        return
-    await wire.rest.manager.update_manager_status(**params)
+    data = answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(data, list):
+        data = {"stats": {"sessions": data}}
+    return models.DestroySessionResponse.model_validate(data)
+
+
+def spec_render_graphiql_html(
+    wire: AsyncVersionedWire, /, **params: Unpack[SpecRenderGraphiqlHtmlParams]
+) -> AbstractAsyncContextManager[httpx.Response]:
+    """The GraphiQL page: 26.09 serves it as HTML; 24.09's answer is not described."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return wire.rest.spec.render_graphiql_html(**params)
+    return wire.core.stream("GET", "/spec/graphiql")
+
+
+def spec_render_openapi_html(
+    wire: AsyncVersionedWire, /, **params: Unpack[SpecRenderOpenapiHtmlParams]
+) -> AbstractAsyncContextManager[httpx.Response]:
+    """The OpenAPI page (as :func:`spec_render_graphiql_html`)."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return wire.rest.spec.render_openapi_html(**params)
+    return wire.core.stream("GET", "/spec/openapi")
+
+
+async def folders_list_files(
+    wire: AsyncVersionedWire, /, **params: Unpack[FoldersListFilesParams]
+) -> models.ListVFolderFilesResponse:
+    """26.09 sends an entry's ``mode`` as the integer ``st_mode``; 22.03 and 24.09 sent the
+    permission bits as three octal digits (``"644"``), read here as that integer (``0o644``).
+    ``mode & 0o777`` means the same on every version."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return await wire.rest.folders.list_files(**params)
+    answer = await wire.rest.folders.list_files(name=params["name"], path=params.get("path", "."))
+    data = answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    for item in data.get("items") or ():
+        mode = item.get("mode")
+        if isinstance(mode, str):
+            try:
+                item["mode"] = int(mode, 8)
+            except ValueError:
+                pass  # kept as sent; lenient parsing says so
+    return models.ListVFolderFilesResponse.model_validate(data)
+
+
+async def folders_update_vfolder_sharing_status(
+    wire: AsyncVersionedWire, /, **params: Unpack[FoldersUpdateVfolderSharingStatusParams]
+) -> JSONValue:
+    """24.09 names a user ``user`` in each mapping, 26.09 ``user_id``; 22.03 has no such call."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return await wire.rest.folders.update_vfolder_sharing_status(**params)
+    if isinstance(wire, AsyncWireV6_20220315):
+        raise unavailable(wire.version, "folders.update_vfolder_sharing_status", "v8.20240915")
+    mappings = [{"user": str(m.user_id), "perm": m.perm} for m in params["user_perm"]]
+    # 24.09's own mapping model is reached only through its generated package; the method
+    # validates these mappings into it.
+    await wire.rest.folders.update_vfolder_sharing_status(
+        vfolder_id=params["vfolder_id"], user_perm=cast("Any", mappings)
+    )
+    return None
+
+
+_Severity = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"]
+_SEVERITIES: tuple[str, ...] = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET")
+
+
+async def logs_error_append(
+    wire: AsyncVersionedWire, /, **params: Unpack[LogsErrorAppendParams]
+) -> models.SuccessResponse:
+    """22.03 and 24.09 take ``context_env`` as JSON text, 26.09 as an object."""
+    if isinstance(wire, AsyncWireV9_20250722):
+        return await wire.rest.logs_error.append(**params)
+    url, status, trace = (params.get(k) for k in ("request_url", "request_status", "traceback"))
+    severity = params["severity"].upper()
+    if severity not in _SEVERITIES:
+        raise BackendAPIVersionError(f"severity {params['severity']!r} is not one of {_SEVERITIES}")
+    answer = await wire.rest.logs_error.append(
+        severity=cast("_Severity", severity),
+        source=params["source"],
+        message=params["message"],
+        context_lang=params["context_lang"],
+        context_env=json.dumps(dict(params["context_env"])),
+        request_url=url if isinstance(url, str) else NOT_GIVEN,
+        request_status=status if isinstance(status, int) else NOT_GIVEN,
+        traceback=trace if isinstance(trace, str) else NOT_GIVEN,
+    )
+    return coerce_model(models.SuccessResponse, answer)
 
 
 # -- differences no signature shows ------------------------------------------------------------
@@ -129,6 +330,22 @@ def template_payload(session: AsyncSessionCore, document: SessionTemplateDocumen
 def has_trash_bin(session: AsyncSessionCore) -> bool:
     """24.09 and later soft-delete folders into a trash bin (``folders.delete_from_trash_bin``)."""
     return not isinstance(session.versioned, AsyncWireV6_20220315)
+
+
+async def mkdir(
+    session: AsyncSessionCore, name: str, paths: list[str], *, parents: bool, exist_ok: bool
+) -> models.MkdirResponse:
+    """22.03 makes one directory per call and answers nothing; 24.09 and later take several
+    paths and answer per path."""
+    wire = session.versioned
+    if isinstance(wire, AsyncWireV6_20220315):
+        for path in paths:
+            await wire.rest.folders.mkdir(name=name, path=path, parents=parents, exist_ok=exist_ok)
+        return models.MkdirResponse.model_validate({"results": {"success": [], "failed": []}})
+    answer = await wire.rest.folders.mkdir(
+        name=name, path=paths[0] if len(paths) == 1 else paths, parents=parents, exist_ok=exist_ok
+    )
+    return coerce_model(models.MkdirResponse, answer)
 
 
 async def create_folder(

@@ -31,11 +31,11 @@ class Resource(AsyncFunction):
         cls, group: str | None = None, scaling_group: str | None = None
     ) -> models.CheckPresetsResponse:
         """Which presets fit now, with the keypair's, group's and scaling groups' remaining slots."""
-        result = await cls._session().wire.resource.check_presets(
-            group=group if group is not None else NOT_GIVEN,
+        session = cls._session()
+        return await session.wire.resource.check_presets(
+            group=group if group is not None else session.config.group,
             scaling_group=scaling_group if scaling_group is not None else NOT_GIVEN,
         )
-        return coerce_model(models.CheckPresetsResponse, result)
 
     @classmethod
     async def recalculate_usage(cls) -> None:
@@ -79,10 +79,7 @@ class Resource(AsyncFunction):
     async def get_resource_slots(cls) -> dict[str, str]:
         """Slot names and their units (``{"cpu": "count", "mem": "bytes", ...}``)."""
         result = await cls._session().wire.config.get_resource_slots()
-        return {
-            str(k): str(v)
-            for k, v in coerce_model(models.ResourceSlotTypes, result).to_dict().items()
-        }
+        return {str(k): str(v) for k, v in result.root.items()}
 
     @classmethod
     async def get_vfolder_types(cls) -> builtins.list[str]:
@@ -94,7 +91,4 @@ class Resource(AsyncFunction):
     async def get_docker_registries(cls) -> dict[str, str]:
         """Registry host names and URLs (superadmin)."""
         result = await cls._session().wire.config.get_docker_registries()
-        return {
-            str(k): str(v)
-            for k, v in coerce_model(models.DockerRegistries, result).to_dict().items()
-        }
+        return {str(k): str(v) for k, v in result.root.items()}

@@ -196,11 +196,11 @@ class VFolder(AsyncFunction):
         return (await cls._session().wire.folders.invitations()).invitations or []
 
     @classmethod
-    async def accept_invitation(cls, inv_id: str) -> m.EmptyResponse:
+    async def accept_invitation(cls, inv_id: str) -> m.MessageResponse:
         return await cls._session().wire.folders.accept_invitation(inv_id=inv_id)
 
     @classmethod
-    async def delete_invitation(cls, inv_id: str) -> m.EmptyResponse:
+    async def delete_invitation(cls, inv_id: str) -> m.MessageResponse:
         return await cls._session().wire.folders.delete_invitation(inv_id=inv_id)
 
     # -- one folder ------------------------------------------------------------------------
@@ -231,27 +231,25 @@ class VFolder(AsyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return await adapters.folders_mkdir(
-            self._session().versioned,
-            name=self.name,
-            path=paths[0] if len(paths) == 1 else paths,
-            parents=parents,
-            exist_ok=exist_ok,
+        return await adapters.mkdir(
+            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
         )
 
-    async def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
+    async def rename_file(self, target_path: str, new_name: str) -> m.MessageResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
             raise RemotePathError(f"invalid new name {new_name!r}: give a name, not a path")
         return await self._session().wire.folders.rename_file(
             name=self.name, target_path=remote_path(target_path), new_name=new_name
         )
 
-    async def move_file(self, src_path: str, dst_path: str) -> m.EmptyResponse:
+    async def move_file(self, src_path: str, dst_path: str) -> m.MessageResponse:
         return await self._session().wire.folders.move_file(
             name=self.name, src=remote_path(src_path), dst=remote_path(dst_path)
         )
 
-    async def delete_files(self, files: Sequence[str], recursive: bool = False) -> m.EmptyResponse:
+    async def delete_files(
+        self, files: Sequence[str], recursive: bool = False
+    ) -> m.MessageResponse:
         if isinstance(files, str):
             files = [files]
         paths = [remote_path(f) for f in files]
@@ -262,7 +260,9 @@ class VFolder(AsyncFunction):
         )
 
     async def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        return await self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
+        return await adapters.folders_list_files(
+            self._session().versioned, name=self.name, path=remote_path(path)
+        )
 
     # -- transfers -------------------------------------------------------------------------
     async def upload(
@@ -357,7 +357,7 @@ class VFolder(AsyncFunction):
     async def unshare(self, emails: Sequence[str]) -> m.UnshareVFolderResponse:
         return await self._session().wire.folders.unshare(name=self.name, emails=list(emails))
 
-    async def leave(self) -> m.EmptyResponse:
+    async def leave(self) -> m.MessageResponse:
         return await self._session().wire.folders.leave(name=self.name)
 
     async def clone(

@@ -19,6 +19,7 @@ import httpx
 
 from ... import transfer as _transfer
 from ..._types import NOT_GIVEN
+from . import _adapters
 from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -209,8 +210,8 @@ class Transfer:
     def _remote_size(self, remote: str) -> int | None:
         parent, _, name = remote.rpartition("/")
         try:
-            listing = self.session.wire.folders.list_files(
-                name=self.vfolder, path=parent or "."
+            listing = _adapters.folders_list_files(
+                self.session.versioned, name=self.vfolder, path=parent or "."
             )
         except BackendClientError:
             return None

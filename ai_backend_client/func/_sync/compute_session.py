@@ -39,7 +39,7 @@ from .._streaming import (
     SyncStreams,
     EventScope,
 )
-from . import _session_queries
+from . import _adapters, _session_queries
 from ._session_queries import SessionItem
 from .base import SyncFunction
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ..._generated.neutral.rest.session import (
         SessionCreateFromParamsParams,
         SessionCreateFromTemplateParams,
+        SessionDestroyParams,
     )
     from ...streams import InputHandler
 
@@ -405,18 +406,16 @@ class ComputeSession(SyncFunction):
     # -- instance calls ----------------------------------------------------------------------
     def destroy(
         self, *, forced: bool = False, recursive: bool = False
-    ) -> models.DestroySessionResponseDestroySessionResponse:
+    ) -> models.DestroySessionResponse:
         """Terminate the session (``forced`` needs an admin; ``recursive`` needs API v7+)."""
-        resp = self._session().wire.session.destroy(
-            session_name=self._ref(),
-            forced=True if forced else NOT_GIVEN,  # the 22.03 client sends it only when true
-            recursive=True if recursive else NOT_GIVEN,
-            owner_access_key=self._owner(),
-        )
-        if isinstance(resp.root, list):  # recursive: the last statistics of every session
-            result = models.DestroySessionResponseDestroySessionResponse(stats=resp.root)
-        else:
-            result = resp.root
+        params: SessionDestroyParams = {"session_name": self._ref()}
+        if forced:  # the 22.03 client sends it only when true
+            params["forced"] = True
+        if recursive:
+            params["recursive"] = True
+        if self.owner_access_key:
+            params["owner_access_key"] = self.owner_access_key
+        result = _adapters.session_destroy(self._session().versioned, **params)
         self.status = "TERMINATED"
         return result
 
@@ -443,7 +442,9 @@ class ComputeSession(SyncFunction):
         resp = self._session().wire.session.complete(
             session_name=self._ref(), code=code, options=dict(opts) if opts else NOT_GIVEN
         )
-        return resp.result or models.CompleteResponseResult(status="finished", completions=[])
+        if resp.result is None:
+            return models.CompleteResponseResult(status="finished", error=None, suggestions=[])
+        return resp.result
 
     def get_info(self) -> models.SessionInfo:
         """Information about the session (image, status, occupied slots, ...)."""

@@ -32,11 +32,11 @@ class Resource(SyncFunction):
         cls, group: str | None = None, scaling_group: str | None = None
     ) -> models.CheckPresetsResponse:
         """Which presets fit now, with the keypair's, group's and scaling groups' remaining slots."""
-        result = cls._session().wire.resource.check_presets(
-            group=group if group is not None else NOT_GIVEN,
+        session = cls._session()
+        return session.wire.resource.check_presets(
+            group=group if group is not None else session.config.group,
             scaling_group=scaling_group if scaling_group is not None else NOT_GIVEN,
         )
-        return coerce_model(models.CheckPresetsResponse, result)
 
     @classmethod
     def recalculate_usage(cls) -> None:
@@ -80,10 +80,7 @@ class Resource(SyncFunction):
     def get_resource_slots(cls) -> dict[str, str]:
         """Slot names and their units (``{"cpu": "count", "mem": "bytes", ...}``)."""
         result = cls._session().wire.config.get_resource_slots()
-        return {
-            str(k): str(v)
-            for k, v in coerce_model(models.ResourceSlotTypes, result).to_dict().items()
-        }
+        return {str(k): str(v) for k, v in result.root.items()}
 
     @classmethod
     def get_vfolder_types(cls) -> builtins.list[str]:
@@ -95,7 +92,4 @@ class Resource(SyncFunction):
     def get_docker_registries(cls) -> dict[str, str]:
         """Registry host names and URLs (superadmin)."""
         result = cls._session().wire.config.get_docker_registries()
-        return {
-            str(k): str(v)
-            for k, v in coerce_model(models.DockerRegistries, result).to_dict().items()
-        }
+        return {str(k): str(v) for k, v in result.root.items()}

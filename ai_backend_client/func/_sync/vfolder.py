@@ -197,11 +197,11 @@ class VFolder(SyncFunction):
         return (cls._session().wire.folders.invitations()).invitations or []
 
     @classmethod
-    def accept_invitation(cls, inv_id: str) -> m.EmptyResponse:
+    def accept_invitation(cls, inv_id: str) -> m.MessageResponse:
         return cls._session().wire.folders.accept_invitation(inv_id=inv_id)
 
     @classmethod
-    def delete_invitation(cls, inv_id: str) -> m.EmptyResponse:
+    def delete_invitation(cls, inv_id: str) -> m.MessageResponse:
         return cls._session().wire.folders.delete_invitation(inv_id=inv_id)
 
     # -- one folder ------------------------------------------------------------------------
@@ -232,27 +232,25 @@ class VFolder(SyncFunction):
         self, path: str | Sequence[str], *, parents: bool = True, exist_ok: bool = False
     ) -> m.MkdirResponse:
         paths = [remote_path(path)] if isinstance(path, str) else [remote_path(p) for p in path]
-        return adapters.folders_mkdir(
-            self._session().versioned,
-            name=self.name,
-            path=paths[0] if len(paths) == 1 else paths,
-            parents=parents,
-            exist_ok=exist_ok,
+        return adapters.mkdir(
+            self._session(), self.name, paths, parents=parents, exist_ok=exist_ok
         )
 
-    def rename_file(self, target_path: str, new_name: str) -> m.EmptyResponse:
+    def rename_file(self, target_path: str, new_name: str) -> m.MessageResponse:
         if "/" in new_name or new_name in ("", ".", ".."):
             raise RemotePathError(f"invalid new name {new_name!r}: give a name, not a path")
         return self._session().wire.folders.rename_file(
             name=self.name, target_path=remote_path(target_path), new_name=new_name
         )
 
-    def move_file(self, src_path: str, dst_path: str) -> m.EmptyResponse:
+    def move_file(self, src_path: str, dst_path: str) -> m.MessageResponse:
         return self._session().wire.folders.move_file(
             name=self.name, src=remote_path(src_path), dst=remote_path(dst_path)
         )
 
-    def delete_files(self, files: Sequence[str], recursive: bool = False) -> m.EmptyResponse:
+    def delete_files(
+        self, files: Sequence[str], recursive: bool = False
+    ) -> m.MessageResponse:
         if isinstance(files, str):
             files = [files]
         paths = [remote_path(f) for f in files]
@@ -263,7 +261,9 @@ class VFolder(SyncFunction):
         )
 
     def list_files(self, path: str = ".") -> m.ListVFolderFilesResponse:
-        return self._session().wire.folders.list_files(name=self.name, path=remote_path(path))
+        return adapters.folders_list_files(
+            self._session().versioned, name=self.name, path=remote_path(path)
+        )
 
     # -- transfers -------------------------------------------------------------------------
     def upload(
@@ -358,7 +358,7 @@ class VFolder(SyncFunction):
     def unshare(self, emails: Sequence[str]) -> m.UnshareVFolderResponse:
         return self._session().wire.folders.unshare(name=self.name, emails=list(emails))
 
-    def leave(self) -> m.EmptyResponse:
+    def leave(self) -> m.MessageResponse:
         return self._session().wire.folders.leave(name=self.name)
 
     def clone(

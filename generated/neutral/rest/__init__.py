@@ -8,17 +8,42 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .acl import AclOps, AsyncAclOps
+    from .admin import AdminOps, AsyncAdminOps
+    from .admin_auto_scaling_rules import AdminAutoScalingRulesOps, AsyncAdminAutoScalingRulesOps
+    from .admin_domains import AdminDomainsOps, AsyncAdminDomainsOps
+    from .admin_images import AdminImagesOps, AsyncAdminImagesOps
+    from .admin_quota_scopes import AdminQuotaScopesOps, AsyncAdminQuotaScopesOps
+    from .admin_rbac import AdminRbacOps, AsyncAdminRbacOps
+    from .admin_users import AdminUsersOps, AsyncAdminUsersOps
+    from .agents import AgentsOps, AsyncAgentsOps
+    from .artifact_registries import ArtifactRegistriesOps, AsyncArtifactRegistriesOps
+    from .artifacts import ArtifactsOps, AsyncArtifactsOps
     from .auth import AsyncAuthOps, AuthOps
+    from .compute_sessions import AsyncComputeSessionsOps, ComputeSessionsOps
     from .config import AsyncConfigOps, ConfigOps
+    from .container_registries import AsyncContainerRegistriesOps, ContainerRegistriesOps
+    from .deployments import AsyncDeploymentsOps, DeploymentsOps
     from .domain_config import AsyncDomainConfigOps, DomainConfigOps
+    from .export import AsyncExportOps, ExportOps
+    from .fair_share import AsyncFairShareOps, FairShareOps
     from .folders import AsyncFoldersOps, FoldersOps
+    from .group import AsyncGroupOps, GroupOps
     from .group_config import AsyncGroupConfigOps, GroupConfigOps
+    from .health import AsyncHealthOps, HealthOps
     from .image import AsyncImageOps, ImageOps
     from .logs_error import AsyncLogsErrorOps, LogsErrorOps
     from .manager import AsyncManagerOps, ManagerOps
+    from .notifications import AsyncNotificationsOps, NotificationsOps
+    from .object_storages import AsyncObjectStoragesOps, ObjectStoragesOps
     from .resource import AsyncResourceOps, ResourceOps
+    from .resource_prometheus_query_definitions import (
+        AsyncResourcePrometheusQueryDefinitionsOps,
+        ResourcePrometheusQueryDefinitionsOps,
+    )
+    from .resource_slot_types import AsyncResourceSlotTypesOps, ResourceSlotTypesOps
     from .root import AsyncRootOps, RootOps
     from .scaling_groups import AsyncScalingGroupsOps, ScalingGroupsOps
+    from .scheduling_history import AsyncSchedulingHistoryOps, SchedulingHistoryOps
     from .server import AsyncServerOps, ServerOps
     from .services import AsyncServicesOps, ServicesOps
     from .session import AsyncSessionOps, SessionOps
@@ -28,6 +53,82 @@ if TYPE_CHECKING:
     from .template_cluster import AsyncTemplateClusterOps, TemplateClusterOps
     from .template_session import AsyncTemplateSessionOps, TemplateSessionOps
     from .user_config import AsyncUserConfigOps, UserConfigOps
+    from .v2_agents import AsyncV2AgentsOps, V2AgentsOps
+    from .v2_app_config import AsyncV2AppConfigOps, V2AppConfigOps
+    from .v2_app_config_allow_list import AsyncV2AppConfigAllowListOps, V2AppConfigAllowListOps
+    from .v2_app_config_definitions import AsyncV2AppConfigDefinitionsOps, V2AppConfigDefinitionsOps
+    from .v2_app_config_fragments import AsyncV2AppConfigFragmentsOps, V2AppConfigFragmentsOps
+    from .v2_artifact_registries import AsyncV2ArtifactRegistriesOps, V2ArtifactRegistriesOps
+    from .v2_artifacts import AsyncV2ArtifactsOps, V2ArtifactsOps
+    from .v2_audit_logs import AsyncV2AuditLogsOps, V2AuditLogsOps
+    from .v2_client_ip_masking_policies import (
+        AsyncV2ClientIpMaskingPoliciesOps,
+        V2ClientIpMaskingPoliciesOps,
+    )
+    from .v2_container_registries import AsyncV2ContainerRegistriesOps, V2ContainerRegistriesOps
+    from .v2_deployments import AsyncV2DeploymentsOps, V2DeploymentsOps
+    from .v2_deployments_revision_presets import (
+        AsyncV2DeploymentsRevisionPresetsOps,
+        V2DeploymentsRevisionPresetsOps,
+    )
+    from .v2_domains import AsyncV2DomainsOps, V2DomainsOps
+    from .v2_entity_labels import AsyncV2EntityLabelsOps, V2EntityLabelsOps
+    from .v2_entity_shares import AsyncV2EntitySharesOps, V2EntitySharesOps
+    from .v2_entity_types import AsyncV2EntityTypesOps, V2EntityTypesOps
+    from .v2_export import AsyncV2ExportOps, V2ExportOps
+    from .v2_fair_share import AsyncV2FairShareOps, V2FairShareOps
+    from .v2_huggingface_registries import (
+        AsyncV2HuggingfaceRegistriesOps,
+        V2HuggingfaceRegistriesOps,
+    )
+    from .v2_idle_checker_assignments import (
+        AsyncV2IdleCheckerAssignmentsOps,
+        V2IdleCheckerAssignmentsOps,
+    )
+    from .v2_idle_checkers import AsyncV2IdleCheckersOps, V2IdleCheckersOps
+    from .v2_images import AsyncV2ImagesOps, V2ImagesOps
+    from .v2_keypairs import AsyncV2KeypairsOps, V2KeypairsOps
+    from .v2_login_client_types import AsyncV2LoginClientTypesOps, V2LoginClientTypesOps
+    from .v2_login_history import AsyncV2LoginHistoryOps, V2LoginHistoryOps
+    from .v2_login_sessions import AsyncV2LoginSessionsOps, V2LoginSessionsOps
+    from .v2_model_cards import AsyncV2ModelCardsOps, V2ModelCardsOps
+    from .v2_notifications import AsyncV2NotificationsOps, V2NotificationsOps
+    from .v2_object_storages import AsyncV2ObjectStoragesOps, V2ObjectStoragesOps
+    from .v2_projects import AsyncV2ProjectsOps, V2ProjectsOps
+    from .v2_prometheus_query_preset_categories import (
+        AsyncV2PrometheusQueryPresetCategoriesOps,
+        V2PrometheusQueryPresetCategoriesOps,
+    )
+    from .v2_prometheus_query_presets import (
+        AsyncV2PrometheusQueryPresetsOps,
+        V2PrometheusQueryPresetsOps,
+    )
+    from .v2_rbac import AsyncV2RbacOps, V2RbacOps
+    from .v2_reservoir_registries import AsyncV2ReservoirRegistriesOps, V2ReservoirRegistriesOps
+    from .v2_resource_allocation import AsyncV2ResourceAllocationOps, V2ResourceAllocationOps
+    from .v2_resource_groups import AsyncV2ResourceGroupsOps, V2ResourceGroupsOps
+    from .v2_resource_policies import AsyncV2ResourcePoliciesOps, V2ResourcePoliciesOps
+    from .v2_resource_presets import AsyncV2ResourcePresetsOps, V2ResourcePresetsOps
+    from .v2_resource_slots import AsyncV2ResourceSlotsOps, V2ResourceSlotsOps
+    from .v2_resource_usage import AsyncV2ResourceUsageOps, V2ResourceUsageOps
+    from .v2_retention_policies import AsyncV2RetentionPoliciesOps, V2RetentionPoliciesOps
+    from .v2_role_presets import AsyncV2RolePresetsOps, V2RolePresetsOps
+    from .v2_runtime_variant_presets import (
+        AsyncV2RuntimeVariantPresetsOps,
+        V2RuntimeVariantPresetsOps,
+    )
+    from .v2_runtime_variants import AsyncV2RuntimeVariantsOps, V2RuntimeVariantsOps
+    from .v2_scheduling_handlers import AsyncV2SchedulingHandlersOps, V2SchedulingHandlersOps
+    from .v2_scheduling_history import AsyncV2SchedulingHistoryOps, V2SchedulingHistoryOps
+    from .v2_secrets import AsyncV2SecretsOps, V2SecretsOps
+    from .v2_service_catalogs import AsyncV2ServiceCatalogsOps, V2ServiceCatalogsOps
+    from .v2_sessions import AsyncV2SessionsOps, V2SessionsOps
+    from .v2_storage_hosts import AsyncV2StorageHostsOps, V2StorageHostsOps
+    from .v2_storage_namespaces import AsyncV2StorageNamespacesOps, V2StorageNamespacesOps
+    from .v2_users import AsyncV2UsersOps, V2UsersOps
+    from .v2_vfolders import AsyncV2VfoldersOps, V2VfoldersOps
+    from .v2_vfs_storages import AsyncV2VfsStoragesOps, V2VfsStoragesOps
+    from .vfs_storages import AsyncVfsStoragesOps, VfsStoragesOps
 
 __all__ = ["AsyncRestOps", "RestOps"]
 
@@ -39,19 +140,70 @@ class RestOps(Protocol):
     def acl(self) -> AclOps: ...
 
     @property
+    def admin(self) -> AdminOps: ...
+
+    @property
+    def admin_auto_scaling_rules(self) -> AdminAutoScalingRulesOps: ...
+
+    @property
+    def admin_domains(self) -> AdminDomainsOps: ...
+
+    @property
+    def admin_images(self) -> AdminImagesOps: ...
+
+    @property
+    def admin_quota_scopes(self) -> AdminQuotaScopesOps: ...
+
+    @property
+    def admin_rbac(self) -> AdminRbacOps: ...
+
+    @property
+    def admin_users(self) -> AdminUsersOps: ...
+
+    @property
+    def agents(self) -> AgentsOps: ...
+
+    @property
+    def artifact_registries(self) -> ArtifactRegistriesOps: ...
+
+    @property
+    def artifacts(self) -> ArtifactsOps: ...
+
+    @property
     def auth(self) -> AuthOps: ...
+
+    @property
+    def compute_sessions(self) -> ComputeSessionsOps: ...
 
     @property
     def config(self) -> ConfigOps: ...
 
     @property
+    def container_registries(self) -> ContainerRegistriesOps: ...
+
+    @property
+    def deployments(self) -> DeploymentsOps: ...
+
+    @property
     def domain_config(self) -> DomainConfigOps: ...
+
+    @property
+    def export(self) -> ExportOps: ...
+
+    @property
+    def fair_share(self) -> FairShareOps: ...
 
     @property
     def folders(self) -> FoldersOps: ...
 
     @property
+    def group(self) -> GroupOps: ...
+
+    @property
     def group_config(self) -> GroupConfigOps: ...
+
+    @property
+    def health(self) -> HealthOps: ...
 
     @property
     def image(self) -> ImageOps: ...
@@ -63,13 +215,28 @@ class RestOps(Protocol):
     def manager(self) -> ManagerOps: ...
 
     @property
+    def notifications(self) -> NotificationsOps: ...
+
+    @property
+    def object_storages(self) -> ObjectStoragesOps: ...
+
+    @property
     def resource(self) -> ResourceOps: ...
+
+    @property
+    def resource_prometheus_query_definitions(self) -> ResourcePrometheusQueryDefinitionsOps: ...
+
+    @property
+    def resource_slot_types(self) -> ResourceSlotTypesOps: ...
 
     @property
     def root(self) -> RootOps: ...
 
     @property
     def scaling_groups(self) -> ScalingGroupsOps: ...
+
+    @property
+    def scheduling_history(self) -> SchedulingHistoryOps: ...
 
     @property
     def server(self) -> ServerOps: ...
@@ -98,6 +265,171 @@ class RestOps(Protocol):
     @property
     def user_config(self) -> UserConfigOps: ...
 
+    @property
+    def v2_agents(self) -> V2AgentsOps: ...
+
+    @property
+    def v2_app_config(self) -> V2AppConfigOps: ...
+
+    @property
+    def v2_app_config_allow_list(self) -> V2AppConfigAllowListOps: ...
+
+    @property
+    def v2_app_config_definitions(self) -> V2AppConfigDefinitionsOps: ...
+
+    @property
+    def v2_app_config_fragments(self) -> V2AppConfigFragmentsOps: ...
+
+    @property
+    def v2_artifact_registries(self) -> V2ArtifactRegistriesOps: ...
+
+    @property
+    def v2_artifacts(self) -> V2ArtifactsOps: ...
+
+    @property
+    def v2_audit_logs(self) -> V2AuditLogsOps: ...
+
+    @property
+    def v2_client_ip_masking_policies(self) -> V2ClientIpMaskingPoliciesOps: ...
+
+    @property
+    def v2_container_registries(self) -> V2ContainerRegistriesOps: ...
+
+    @property
+    def v2_deployments(self) -> V2DeploymentsOps: ...
+
+    @property
+    def v2_deployments_revision_presets(self) -> V2DeploymentsRevisionPresetsOps: ...
+
+    @property
+    def v2_domains(self) -> V2DomainsOps: ...
+
+    @property
+    def v2_entity_labels(self) -> V2EntityLabelsOps: ...
+
+    @property
+    def v2_entity_shares(self) -> V2EntitySharesOps: ...
+
+    @property
+    def v2_entity_types(self) -> V2EntityTypesOps: ...
+
+    @property
+    def v2_export(self) -> V2ExportOps: ...
+
+    @property
+    def v2_fair_share(self) -> V2FairShareOps: ...
+
+    @property
+    def v2_huggingface_registries(self) -> V2HuggingfaceRegistriesOps: ...
+
+    @property
+    def v2_idle_checker_assignments(self) -> V2IdleCheckerAssignmentsOps: ...
+
+    @property
+    def v2_idle_checkers(self) -> V2IdleCheckersOps: ...
+
+    @property
+    def v2_images(self) -> V2ImagesOps: ...
+
+    @property
+    def v2_keypairs(self) -> V2KeypairsOps: ...
+
+    @property
+    def v2_login_client_types(self) -> V2LoginClientTypesOps: ...
+
+    @property
+    def v2_login_history(self) -> V2LoginHistoryOps: ...
+
+    @property
+    def v2_login_sessions(self) -> V2LoginSessionsOps: ...
+
+    @property
+    def v2_model_cards(self) -> V2ModelCardsOps: ...
+
+    @property
+    def v2_notifications(self) -> V2NotificationsOps: ...
+
+    @property
+    def v2_object_storages(self) -> V2ObjectStoragesOps: ...
+
+    @property
+    def v2_projects(self) -> V2ProjectsOps: ...
+
+    @property
+    def v2_prometheus_query_preset_categories(self) -> V2PrometheusQueryPresetCategoriesOps: ...
+
+    @property
+    def v2_prometheus_query_presets(self) -> V2PrometheusQueryPresetsOps: ...
+
+    @property
+    def v2_rbac(self) -> V2RbacOps: ...
+
+    @property
+    def v2_reservoir_registries(self) -> V2ReservoirRegistriesOps: ...
+
+    @property
+    def v2_resource_allocation(self) -> V2ResourceAllocationOps: ...
+
+    @property
+    def v2_resource_groups(self) -> V2ResourceGroupsOps: ...
+
+    @property
+    def v2_resource_policies(self) -> V2ResourcePoliciesOps: ...
+
+    @property
+    def v2_resource_presets(self) -> V2ResourcePresetsOps: ...
+
+    @property
+    def v2_resource_slots(self) -> V2ResourceSlotsOps: ...
+
+    @property
+    def v2_resource_usage(self) -> V2ResourceUsageOps: ...
+
+    @property
+    def v2_retention_policies(self) -> V2RetentionPoliciesOps: ...
+
+    @property
+    def v2_role_presets(self) -> V2RolePresetsOps: ...
+
+    @property
+    def v2_runtime_variant_presets(self) -> V2RuntimeVariantPresetsOps: ...
+
+    @property
+    def v2_runtime_variants(self) -> V2RuntimeVariantsOps: ...
+
+    @property
+    def v2_scheduling_handlers(self) -> V2SchedulingHandlersOps: ...
+
+    @property
+    def v2_scheduling_history(self) -> V2SchedulingHistoryOps: ...
+
+    @property
+    def v2_secrets(self) -> V2SecretsOps: ...
+
+    @property
+    def v2_service_catalogs(self) -> V2ServiceCatalogsOps: ...
+
+    @property
+    def v2_sessions(self) -> V2SessionsOps: ...
+
+    @property
+    def v2_storage_hosts(self) -> V2StorageHostsOps: ...
+
+    @property
+    def v2_storage_namespaces(self) -> V2StorageNamespacesOps: ...
+
+    @property
+    def v2_users(self) -> V2UsersOps: ...
+
+    @property
+    def v2_vfolders(self) -> V2VfoldersOps: ...
+
+    @property
+    def v2_vfs_storages(self) -> V2VfsStoragesOps: ...
+
+    @property
+    def vfs_storages(self) -> VfsStoragesOps: ...
+
 
 class AsyncRestOps(Protocol):
     """What every version's generated AsyncClient offers alike."""
@@ -106,19 +438,70 @@ class AsyncRestOps(Protocol):
     def acl(self) -> AsyncAclOps: ...
 
     @property
+    def admin(self) -> AsyncAdminOps: ...
+
+    @property
+    def admin_auto_scaling_rules(self) -> AsyncAdminAutoScalingRulesOps: ...
+
+    @property
+    def admin_domains(self) -> AsyncAdminDomainsOps: ...
+
+    @property
+    def admin_images(self) -> AsyncAdminImagesOps: ...
+
+    @property
+    def admin_quota_scopes(self) -> AsyncAdminQuotaScopesOps: ...
+
+    @property
+    def admin_rbac(self) -> AsyncAdminRbacOps: ...
+
+    @property
+    def admin_users(self) -> AsyncAdminUsersOps: ...
+
+    @property
+    def agents(self) -> AsyncAgentsOps: ...
+
+    @property
+    def artifact_registries(self) -> AsyncArtifactRegistriesOps: ...
+
+    @property
+    def artifacts(self) -> AsyncArtifactsOps: ...
+
+    @property
     def auth(self) -> AsyncAuthOps: ...
+
+    @property
+    def compute_sessions(self) -> AsyncComputeSessionsOps: ...
 
     @property
     def config(self) -> AsyncConfigOps: ...
 
     @property
+    def container_registries(self) -> AsyncContainerRegistriesOps: ...
+
+    @property
+    def deployments(self) -> AsyncDeploymentsOps: ...
+
+    @property
     def domain_config(self) -> AsyncDomainConfigOps: ...
+
+    @property
+    def export(self) -> AsyncExportOps: ...
+
+    @property
+    def fair_share(self) -> AsyncFairShareOps: ...
 
     @property
     def folders(self) -> AsyncFoldersOps: ...
 
     @property
+    def group(self) -> AsyncGroupOps: ...
+
+    @property
     def group_config(self) -> AsyncGroupConfigOps: ...
+
+    @property
+    def health(self) -> AsyncHealthOps: ...
 
     @property
     def image(self) -> AsyncImageOps: ...
@@ -130,13 +513,30 @@ class AsyncRestOps(Protocol):
     def manager(self) -> AsyncManagerOps: ...
 
     @property
+    def notifications(self) -> AsyncNotificationsOps: ...
+
+    @property
+    def object_storages(self) -> AsyncObjectStoragesOps: ...
+
+    @property
     def resource(self) -> AsyncResourceOps: ...
+
+    @property
+    def resource_prometheus_query_definitions(
+        self,
+    ) -> AsyncResourcePrometheusQueryDefinitionsOps: ...
+
+    @property
+    def resource_slot_types(self) -> AsyncResourceSlotTypesOps: ...
 
     @property
     def root(self) -> AsyncRootOps: ...
 
     @property
     def scaling_groups(self) -> AsyncScalingGroupsOps: ...
+
+    @property
+    def scheduling_history(self) -> AsyncSchedulingHistoryOps: ...
 
     @property
     def server(self) -> AsyncServerOps: ...
@@ -164,3 +564,170 @@ class AsyncRestOps(Protocol):
 
     @property
     def user_config(self) -> AsyncUserConfigOps: ...
+
+    @property
+    def v2_agents(self) -> AsyncV2AgentsOps: ...
+
+    @property
+    def v2_app_config(self) -> AsyncV2AppConfigOps: ...
+
+    @property
+    def v2_app_config_allow_list(self) -> AsyncV2AppConfigAllowListOps: ...
+
+    @property
+    def v2_app_config_definitions(self) -> AsyncV2AppConfigDefinitionsOps: ...
+
+    @property
+    def v2_app_config_fragments(self) -> AsyncV2AppConfigFragmentsOps: ...
+
+    @property
+    def v2_artifact_registries(self) -> AsyncV2ArtifactRegistriesOps: ...
+
+    @property
+    def v2_artifacts(self) -> AsyncV2ArtifactsOps: ...
+
+    @property
+    def v2_audit_logs(self) -> AsyncV2AuditLogsOps: ...
+
+    @property
+    def v2_client_ip_masking_policies(self) -> AsyncV2ClientIpMaskingPoliciesOps: ...
+
+    @property
+    def v2_container_registries(self) -> AsyncV2ContainerRegistriesOps: ...
+
+    @property
+    def v2_deployments(self) -> AsyncV2DeploymentsOps: ...
+
+    @property
+    def v2_deployments_revision_presets(self) -> AsyncV2DeploymentsRevisionPresetsOps: ...
+
+    @property
+    def v2_domains(self) -> AsyncV2DomainsOps: ...
+
+    @property
+    def v2_entity_labels(self) -> AsyncV2EntityLabelsOps: ...
+
+    @property
+    def v2_entity_shares(self) -> AsyncV2EntitySharesOps: ...
+
+    @property
+    def v2_entity_types(self) -> AsyncV2EntityTypesOps: ...
+
+    @property
+    def v2_export(self) -> AsyncV2ExportOps: ...
+
+    @property
+    def v2_fair_share(self) -> AsyncV2FairShareOps: ...
+
+    @property
+    def v2_huggingface_registries(self) -> AsyncV2HuggingfaceRegistriesOps: ...
+
+    @property
+    def v2_idle_checker_assignments(self) -> AsyncV2IdleCheckerAssignmentsOps: ...
+
+    @property
+    def v2_idle_checkers(self) -> AsyncV2IdleCheckersOps: ...
+
+    @property
+    def v2_images(self) -> AsyncV2ImagesOps: ...
+
+    @property
+    def v2_keypairs(self) -> AsyncV2KeypairsOps: ...
+
+    @property
+    def v2_login_client_types(self) -> AsyncV2LoginClientTypesOps: ...
+
+    @property
+    def v2_login_history(self) -> AsyncV2LoginHistoryOps: ...
+
+    @property
+    def v2_login_sessions(self) -> AsyncV2LoginSessionsOps: ...
+
+    @property
+    def v2_model_cards(self) -> AsyncV2ModelCardsOps: ...
+
+    @property
+    def v2_notifications(self) -> AsyncV2NotificationsOps: ...
+
+    @property
+    def v2_object_storages(self) -> AsyncV2ObjectStoragesOps: ...
+
+    @property
+    def v2_projects(self) -> AsyncV2ProjectsOps: ...
+
+    @property
+    def v2_prometheus_query_preset_categories(
+        self,
+    ) -> AsyncV2PrometheusQueryPresetCategoriesOps: ...
+
+    @property
+    def v2_prometheus_query_presets(self) -> AsyncV2PrometheusQueryPresetsOps: ...
+
+    @property
+    def v2_rbac(self) -> AsyncV2RbacOps: ...
+
+    @property
+    def v2_reservoir_registries(self) -> AsyncV2ReservoirRegistriesOps: ...
+
+    @property
+    def v2_resource_allocation(self) -> AsyncV2ResourceAllocationOps: ...
+
+    @property
+    def v2_resource_groups(self) -> AsyncV2ResourceGroupsOps: ...
+
+    @property
+    def v2_resource_policies(self) -> AsyncV2ResourcePoliciesOps: ...
+
+    @property
+    def v2_resource_presets(self) -> AsyncV2ResourcePresetsOps: ...
+
+    @property
+    def v2_resource_slots(self) -> AsyncV2ResourceSlotsOps: ...
+
+    @property
+    def v2_resource_usage(self) -> AsyncV2ResourceUsageOps: ...
+
+    @property
+    def v2_retention_policies(self) -> AsyncV2RetentionPoliciesOps: ...
+
+    @property
+    def v2_role_presets(self) -> AsyncV2RolePresetsOps: ...
+
+    @property
+    def v2_runtime_variant_presets(self) -> AsyncV2RuntimeVariantPresetsOps: ...
+
+    @property
+    def v2_runtime_variants(self) -> AsyncV2RuntimeVariantsOps: ...
+
+    @property
+    def v2_scheduling_handlers(self) -> AsyncV2SchedulingHandlersOps: ...
+
+    @property
+    def v2_scheduling_history(self) -> AsyncV2SchedulingHistoryOps: ...
+
+    @property
+    def v2_secrets(self) -> AsyncV2SecretsOps: ...
+
+    @property
+    def v2_service_catalogs(self) -> AsyncV2ServiceCatalogsOps: ...
+
+    @property
+    def v2_sessions(self) -> AsyncV2SessionsOps: ...
+
+    @property
+    def v2_storage_hosts(self) -> AsyncV2StorageHostsOps: ...
+
+    @property
+    def v2_storage_namespaces(self) -> AsyncV2StorageNamespacesOps: ...
+
+    @property
+    def v2_users(self) -> AsyncV2UsersOps: ...
+
+    @property
+    def v2_vfolders(self) -> AsyncV2VfoldersOps: ...
+
+    @property
+    def v2_vfs_storages(self) -> AsyncV2VfsStoragesOps: ...
+
+    @property
+    def vfs_storages(self) -> AsyncVfsStoragesOps: ...

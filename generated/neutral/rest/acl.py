@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``AclResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 from typing_extensions import TypedDict
 
-from ai_backend_client._types import NotGiven
+from ai_backend_client._types import JSONValue, NotGiven
 
 if TYPE_CHECKING:
     pass
@@ -43,7 +43,7 @@ class AclOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``acl.get_permission`` (v8.20240915 and newer)."""
         ...
 
@@ -56,6 +56,6 @@ class AsyncAclOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``acl.get_permission`` (v8.20240915 and newer)."""
         ...

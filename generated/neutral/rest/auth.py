@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``AuthResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -30,8 +30,10 @@ __all__ = [
     "AuthOps",
     "AuthAuthorizeParams",
     "AuthGenerateSshKeypairParams",
+    "AuthGetMyIpParams",
     "AuthGetRoleParams",
     "AuthGetSshKeypairParams",
+    "AuthLogoutParams",
     "AuthSignoutParams",
     "AuthSignupParams",
     "AuthTestParams",
@@ -52,10 +54,20 @@ class AuthAuthorizeParams(TypedDict, total=False):
     domain: Required[str]
     username: Required[str]
     password: Required[str]
+    stoken: str | None
+    otp: str | None
+    client_type_id: str | UUID | None
+    force: bool
 
 
 class AuthGenerateSshKeypairParams(TypedDict, total=False):
     """Keyword arguments of ``auth.generate_ssh_keypair()`` (``auth.generate_ssh_keypair``)."""
+
+    pass
+
+
+class AuthGetMyIpParams(TypedDict, total=False):
+    """Keyword arguments of ``auth.get_my_ip()`` (``auth.get_my_ip``)."""
 
     pass
 
@@ -70,6 +82,12 @@ class AuthGetSshKeypairParams(TypedDict, total=False):
     """Keyword arguments of ``auth.get_ssh_keypair()`` (``auth.get_ssh_keypair``)."""
 
     pass
+
+
+class AuthLogoutParams(TypedDict, total=False):
+    """Keyword arguments of ``auth.logout()`` (``auth.logout``)."""
+
+    session_token: Required[str]
 
 
 class AuthSignoutParams(TypedDict, total=False):
@@ -91,9 +109,9 @@ class AuthSignupParams(TypedDict, total=False):
 
 
 class AuthTestParams(TypedDict, total=False):
-    """Keyword arguments of ``auth.test()`` (``auth.test``)."""
+    """Keyword arguments of ``auth.test()`` (``auth.test``, differs between versions)."""
 
-    echo: Required[str]
+    pass
 
 
 class AuthTest2Params(TypedDict, total=False):
@@ -103,9 +121,9 @@ class AuthTest2Params(TypedDict, total=False):
 
 
 class AuthTest3Params(TypedDict, total=False):
-    """Keyword arguments of ``auth.test_3()`` (``auth.test.3``)."""
+    """Keyword arguments of ``auth.test_3()`` (``auth.test.3``, differs between versions)."""
 
-    echo: Required[str]
+    pass
 
 
 class AuthTest4Params(TypedDict, total=False):
@@ -155,9 +173,13 @@ class AuthOps(Protocol):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = ...,
+        otp: str | None | NotGiven = ...,
+        client_type_id: str | UUID | None | NotGiven = ...,
+        force: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """``auth.authorize`` (every version)."""
         ...
 
@@ -166,8 +188,17 @@ class AuthOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.generate_ssh_keypair`` (every version)."""
+        ...
+
+    def get_my_ip(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.MyIpResponse:
+        """``auth.get_my_ip`` (v9.20250722 and newer)."""
         ...
 
     def get_role(
@@ -176,7 +207,7 @@ class AuthOps(Protocol):
         group: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """``auth.get_role`` (every version)."""
         ...
 
@@ -185,8 +216,18 @@ class AuthOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.get_ssh_keypair`` (every version)."""
+        ...
+
+    def logout(
+        self,
+        *,
+        session_token: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.EmptyResponse:
+        """``auth.logout`` (v9.20250722 and newer)."""
         ...
 
     def signout(
@@ -196,7 +237,7 @@ class AuthOps(Protocol):
         password: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``auth.signout`` (every version)."""
         ...
 
@@ -211,18 +252,8 @@ class AuthOps(Protocol):
         description: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """``auth.signup`` (every version)."""
-        ...
-
-    def test(
-        self,
-        *,
-        echo: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
-        """``auth.test`` (every version)."""
         ...
 
     def test_2(
@@ -231,18 +262,8 @@ class AuthOps(Protocol):
         echo: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """``auth.test.2`` (every version)."""
-        ...
-
-    def test_3(
-        self,
-        *,
-        echo: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
-        """``auth.test.3`` (every version)."""
         ...
 
     def test_4(
@@ -251,7 +272,7 @@ class AuthOps(Protocol):
         echo: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """``auth.test.4`` (every version)."""
         ...
 
@@ -262,7 +283,7 @@ class AuthOps(Protocol):
         full_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``auth.update_full_name`` (every version)."""
         ...
 
@@ -274,7 +295,7 @@ class AuthOps(Protocol):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """``auth.update_password`` (every version)."""
         ...
 
@@ -287,7 +308,7 @@ class AuthOps(Protocol):
         new_password: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UpdatePasswordNoAuthResponse:
+    ) -> v9_20250722_models.UpdatePasswordNoAuthResponse:
         """``auth.update_password_no_auth`` (v8.20240915 and newer)."""
         ...
 
@@ -298,7 +319,7 @@ class AuthOps(Protocol):
         privkey: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.upload_ssh_keypair`` (v8.20240915 and newer)."""
         ...
 
@@ -313,9 +334,13 @@ class AsyncAuthOps(Protocol):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = ...,
+        otp: str | None | NotGiven = ...,
+        client_type_id: str | UUID | None | NotGiven = ...,
+        force: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """``auth.authorize`` (every version)."""
         ...
 
@@ -324,8 +349,17 @@ class AsyncAuthOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.generate_ssh_keypair`` (every version)."""
+        ...
+
+    async def get_my_ip(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.MyIpResponse:
+        """``auth.get_my_ip`` (v9.20250722 and newer)."""
         ...
 
     async def get_role(
@@ -334,7 +368,7 @@ class AsyncAuthOps(Protocol):
         group: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """``auth.get_role`` (every version)."""
         ...
 
@@ -343,8 +377,18 @@ class AsyncAuthOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.get_ssh_keypair`` (every version)."""
+        ...
+
+    async def logout(
+        self,
+        *,
+        session_token: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.EmptyResponse:
+        """``auth.logout`` (v9.20250722 and newer)."""
         ...
 
     async def signout(
@@ -354,7 +398,7 @@ class AsyncAuthOps(Protocol):
         password: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``auth.signout`` (every version)."""
         ...
 
@@ -369,18 +413,8 @@ class AsyncAuthOps(Protocol):
         description: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """``auth.signup`` (every version)."""
-        ...
-
-    async def test(
-        self,
-        *,
-        echo: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
-        """``auth.test`` (every version)."""
         ...
 
     async def test_2(
@@ -389,18 +423,8 @@ class AsyncAuthOps(Protocol):
         echo: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """``auth.test.2`` (every version)."""
-        ...
-
-    async def test_3(
-        self,
-        *,
-        echo: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
-        """``auth.test.3`` (every version)."""
         ...
 
     async def test_4(
@@ -409,7 +433,7 @@ class AsyncAuthOps(Protocol):
         echo: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """``auth.test.4`` (every version)."""
         ...
 
@@ -420,7 +444,7 @@ class AsyncAuthOps(Protocol):
         full_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``auth.update_full_name`` (every version)."""
         ...
 
@@ -432,7 +456,7 @@ class AsyncAuthOps(Protocol):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """``auth.update_password`` (every version)."""
         ...
 
@@ -445,7 +469,7 @@ class AsyncAuthOps(Protocol):
         new_password: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UpdatePasswordNoAuthResponse:
+    ) -> v9_20250722_models.UpdatePasswordNoAuthResponse:
         """``auth.update_password_no_auth`` (v8.20240915 and newer)."""
         ...
 
@@ -456,6 +480,6 @@ class AsyncAuthOps(Protocol):
         privkey: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """``auth.upload_ssh_keypair`` (v8.20240915 and newer)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ConfigResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -92,7 +92,7 @@ class ConfigOps(Protocol):
         prefix: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.delete_config`` (every version)."""
         ...
 
@@ -103,7 +103,7 @@ class ConfigOps(Protocol):
         prefix: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.get_config`` (every version)."""
         ...
 
@@ -112,7 +112,7 @@ class ConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DockerRegistries:
+    ) -> v9_20250722_models.DockerRegistries:
         """``config.get_docker_registries`` (every version)."""
         ...
 
@@ -122,7 +122,7 @@ class ConfigOps(Protocol):
         sgroup: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StringMap:
+    ) -> v9_20250722_models.StringMap:
         """``config.get_resource_metadata`` (v8.20240915 and newer)."""
         ...
 
@@ -131,7 +131,7 @@ class ConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ResourceSlotTypes:
+    ) -> v9_20250722_models.ResourceSlotTypes:
         """``config.get_resource_slots`` (every version)."""
         ...
 
@@ -140,7 +140,7 @@ class ConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``config.get_vfolder_types`` (every version)."""
         ...
 
@@ -151,7 +151,7 @@ class ConfigOps(Protocol):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.set_config`` (every version)."""
         ...
 
@@ -166,7 +166,7 @@ class AsyncConfigOps(Protocol):
         prefix: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.delete_config`` (every version)."""
         ...
 
@@ -177,7 +177,7 @@ class AsyncConfigOps(Protocol):
         prefix: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.get_config`` (every version)."""
         ...
 
@@ -186,7 +186,7 @@ class AsyncConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DockerRegistries:
+    ) -> v9_20250722_models.DockerRegistries:
         """``config.get_docker_registries`` (every version)."""
         ...
 
@@ -196,7 +196,7 @@ class AsyncConfigOps(Protocol):
         sgroup: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StringMap:
+    ) -> v9_20250722_models.StringMap:
         """``config.get_resource_metadata`` (v8.20240915 and newer)."""
         ...
 
@@ -205,7 +205,7 @@ class AsyncConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ResourceSlotTypes:
+    ) -> v9_20250722_models.ResourceSlotTypes:
         """``config.get_resource_slots`` (every version)."""
         ...
 
@@ -214,7 +214,7 @@ class AsyncConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``config.get_vfolder_types`` (every version)."""
         ...
 
@@ -225,6 +225,6 @@ class AsyncConfigOps(Protocol):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """``config.set_config`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``DomainConfigResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -38,8 +38,8 @@ class DomainConfigCreateParams(TypedDict, total=False):
     """Keyword arguments of ``domain_config.create()`` (``domain-config.create``)."""
 
     domain: Required[str]
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
 
 
@@ -61,8 +61,8 @@ class DomainConfigUpdateParams(TypedDict, total=False):
     """Keyword arguments of ``domain_config.update()`` (``domain-config.update``)."""
 
     domain: Required[str]
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
 
 
@@ -73,12 +73,12 @@ class DomainConfigOps(Protocol):
         self,
         *,
         domain: str,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``domain-config.create`` (every version)."""
         ...
 
@@ -89,7 +89,7 @@ class DomainConfigOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``domain-config.delete`` (every version)."""
         ...
 
@@ -100,7 +100,7 @@ class DomainConfigOps(Protocol):
         path: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``domain-config.list_or_get`` (every version)."""
         ...
 
@@ -108,12 +108,12 @@ class DomainConfigOps(Protocol):
         self,
         *,
         domain: str,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``domain-config.update`` (every version)."""
         ...
 
@@ -125,12 +125,12 @@ class AsyncDomainConfigOps(Protocol):
         self,
         *,
         domain: str,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``domain-config.create`` (every version)."""
         ...
 
@@ -141,7 +141,7 @@ class AsyncDomainConfigOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``domain-config.delete`` (every version)."""
         ...
 
@@ -152,7 +152,7 @@ class AsyncDomainConfigOps(Protocol):
         path: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``domain-config.list_or_get`` (every version)."""
         ...
 
@@ -160,11 +160,11 @@ class AsyncDomainConfigOps(Protocol):
         self,
         *,
         domain: str,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``domain-config.update`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``FoldersResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -32,6 +32,7 @@ __all__ = [
     "FoldersChangeVfolderOwnershipParams",
     "FoldersCloneParams",
     "FoldersCreateParams",
+    "FoldersCreateArchiveDownloadSessionParams",
     "FoldersCreateDownloadSessionParams",
     "FoldersCreateUploadSessionParams",
     "FoldersDeleteByIdParams",
@@ -39,9 +40,11 @@ __all__ = [
     "FoldersDeleteFilesParams",
     "FoldersDeleteFiles2Params",
     "FoldersDeleteFiles3Params",
+    "FoldersDeleteFilesAsyncParams",
     "FoldersDeleteFromTrashBinParams",
     "FoldersDeleteInvitationParams",
     "FoldersDeleteInvitation2Params",
+    "FoldersForceDeleteParams",
     "FoldersGetFstabContentsParams",
     "FoldersGetInfoParams",
     "FoldersGetQuotaParams",
@@ -101,9 +104,10 @@ class FoldersCloneParams(TypedDict, total=False):
     """Keyword arguments of ``folders.clone()`` (``folders.clone``)."""
 
     name: Required[str]
-    cloneable: bool
     target_name: Required[str]
     target_host: str
+    target_quota_scope_id: str | None
+    cloneable: bool
     usage_mode: Literal["general", "model", "data"]
     permission: Literal["ro", "rw", "wd"]
 
@@ -118,6 +122,14 @@ class FoldersCreateParams(TypedDict, total=False):
     unmanaged_path: str | None
     group: str | None
     cloneable: bool
+
+
+class FoldersCreateArchiveDownloadSessionParams(TypedDict, total=False):
+    """Keyword arguments of ``folders.create_archive_download_session()`` (``folders.create_archive_download_session``)."""
+
+    name: Required[str]
+    files: Required[Sequence[str]]
+    filename: str | None
 
 
 class FoldersCreateDownloadSessionParams(TypedDict, total=False):
@@ -172,6 +184,14 @@ class FoldersDeleteFiles3Params(TypedDict, total=False):
     recursive: bool
 
 
+class FoldersDeleteFilesAsyncParams(TypedDict, total=False):
+    """Keyword arguments of ``folders.delete_files_async()`` (``folders.delete_files_async``)."""
+
+    name: Required[str]
+    files: Required[Sequence[str]]
+    recursive: bool
+
+
 class FoldersDeleteFromTrashBinParams(TypedDict, total=False):
     """Keyword arguments of ``folders.delete_from_trash_bin()`` (``folders.delete_from_trash_bin``)."""
 
@@ -188,6 +208,12 @@ class FoldersDeleteInvitation2Params(TypedDict, total=False):
     """Keyword arguments of ``folders.delete_invitation_2()`` (``folders.delete_invitation.2``)."""
 
     inv_id: Required[str]
+
+
+class FoldersForceDeleteParams(TypedDict, total=False):
+    """Keyword arguments of ``folders.force_delete()`` (``folders.force_delete``)."""
+
+    folder_id: Required[str]
 
 
 class FoldersGetFstabContentsParams(TypedDict, total=False):
@@ -246,7 +272,7 @@ class FoldersInviteParams(TypedDict, total=False):
     """Keyword arguments of ``folders.invite()`` (``folders.invite``, differs between versions)."""
 
     name: Required[str]
-    perm: Literal["ro", "rw", "wd"]
+    perm: Literal["none", "ro", "rw", "wd"]
     emails: Required[Sequence[str]]
 
 
@@ -282,10 +308,10 @@ class FoldersListAllowedTypes2Params(TypedDict, total=False):
 
 
 class FoldersListFilesParams(TypedDict, total=False):
-    """Keyword arguments of ``folders.list_files()`` (``folders.list_files``)."""
+    """Keyword arguments of ``folders.list_files()`` (``folders.list_files``, differs between versions)."""
 
     name: Required[str]
-    path: Required[str]
+    path: str
 
 
 class FoldersListFoldersParams(TypedDict, total=False):
@@ -327,10 +353,10 @@ class FoldersListSharedVfoldersParams(TypedDict, total=False):
 
 
 class FoldersMkdirParams(TypedDict, total=False):
-    """Keyword arguments of ``folders.mkdir()`` (``folders.mkdir``, differs between versions)."""
+    """Keyword arguments of ``folders.mkdir()`` (``folders.mkdir``)."""
 
     name: Required[str]
-    path: Required[str | Sequence[str]]
+    path: Required[str]
     parents: bool
     exist_ok: bool
 
@@ -464,10 +490,10 @@ class FoldersUpdateVfolderOptionsParams(TypedDict, total=False):
 
 
 class FoldersUpdateVfolderSharingStatusParams(TypedDict, total=False):
-    """Keyword arguments of ``folders.update_vfolder_sharing_status()`` (``folders.update_vfolder_sharing_status``)."""
+    """Keyword arguments of ``folders.update_vfolder_sharing_status()`` (``folders.update_vfolder_sharing_status``, differs between versions)."""
 
+    user_perm: Required[Sequence[v9_20250722_models.UserPermMapping]]
     vfolder_id: Required[str | UUID]
-    user_perm: Required[Sequence[v8_20240915_models.UserPermMapping]]
 
 
 class FoldersOps(Protocol):
@@ -479,7 +505,7 @@ class FoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.accept_invitation`` (every version)."""
         ...
 
@@ -490,7 +516,7 @@ class FoldersOps(Protocol):
         user_email: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.change_vfolder_ownership`` (v8.20240915 and newer)."""
         ...
 
@@ -498,14 +524,15 @@ class FoldersOps(Protocol):
         self,
         *,
         name: str,
-        cloneable: bool | NotGiven = ...,
         target_name: str,
         target_host: str | NotGiven = ...,
+        target_quota_scope_id: str | None | NotGiven = ...,
+        cloneable: bool | NotGiven = ...,
         usage_mode: Literal["general", "model", "data"] | NotGiven = ...,
         permission: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """``folders.clone`` (every version)."""
         ...
 
@@ -521,8 +548,20 @@ class FoldersOps(Protocol):
         cloneable: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """``folders.create`` (every version)."""
+        ...
+
+    def create_archive_download_session(
+        self,
+        *,
+        name: str,
+        files: Sequence[str],
+        filename: str | None | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.TransferSession:
+        """``folders.create_archive_download_session`` (v9.20250722 and newer)."""
         ...
 
     def create_download_session(
@@ -533,7 +572,7 @@ class FoldersOps(Protocol):
         archive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TransferSession:
+    ) -> v9_20250722_models.TransferSession:
         """``folders.create_download_session`` (every version)."""
         ...
 
@@ -545,7 +584,7 @@ class FoldersOps(Protocol):
         size: int,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TransferSession:
+    ) -> v9_20250722_models.TransferSession:
         """``folders.create_upload_session`` (every version)."""
         ...
 
@@ -567,7 +606,7 @@ class FoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files`` (every version)."""
         ...
 
@@ -579,7 +618,7 @@ class FoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files.2`` (every version)."""
         ...
 
@@ -591,8 +630,20 @@ class FoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files.3`` (v8.20240915 and newer)."""
+        ...
+
+    def delete_files_async(
+        self,
+        *,
+        name: str,
+        files: Sequence[str],
+        recursive: bool | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.DeleteFilesAsyncResponse:
+        """``folders.delete_files_async`` (v9.20250722 and newer)."""
         ...
 
     def delete_from_trash_bin(
@@ -611,7 +662,7 @@ class FoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_invitation`` (every version)."""
         ...
 
@@ -621,8 +672,18 @@ class FoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_invitation.2`` (v8.20240915 and newer)."""
+        ...
+
+    def force_delete(
+        self,
+        *,
+        folder_id: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> None:
+        """``folders.force_delete`` (v9.20250722 and newer)."""
         ...
 
     def get_fstab_contents(
@@ -632,7 +693,7 @@ class FoldersOps(Protocol):
         agent_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """``folders.get_fstab_contents`` (every version)."""
         ...
 
@@ -642,7 +703,7 @@ class FoldersOps(Protocol):
         name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """``folders.get_info`` (every version)."""
         ...
 
@@ -653,7 +714,7 @@ class FoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_quota`` (every version)."""
         ...
 
@@ -664,7 +725,7 @@ class FoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_usage`` (every version)."""
         ...
 
@@ -675,7 +736,7 @@ class FoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_used_bytes`` (v8.20240915 and newer)."""
         ...
 
@@ -685,7 +746,7 @@ class FoldersOps(Protocol):
         vfolder_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompactVFolderInfoModel:
+    ) -> v9_20250722_models.CompactVFolderInfoModel:
         """``folders.get_vfolder_id`` (v8.20240915 and newer)."""
         ...
 
@@ -695,7 +756,7 @@ class FoldersOps(Protocol):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_volume_perf_metric`` (every version)."""
         ...
 
@@ -704,7 +765,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.invitations`` (every version)."""
         ...
 
@@ -715,7 +776,7 @@ class FoldersOps(Protocol):
         shared_user_uuid: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.leave`` (every version)."""
         ...
 
@@ -724,7 +785,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """``folders.list_all_hosts`` (every version)."""
         ...
 
@@ -733,7 +794,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """``folders.list_all_hosts.2`` (every version)."""
         ...
 
@@ -742,7 +803,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``folders.list_allowed_types`` (every version)."""
         ...
 
@@ -751,19 +812,8 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``folders.list_allowed_types.2`` (every version)."""
-        ...
-
-    def list_files(
-        self,
-        *,
-        name: str,
-        path: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ListVFolderFilesResponse:
-        """``folders.list_files`` (every version)."""
         ...
 
     def list_folders(
@@ -774,7 +824,7 @@ class FoldersOps(Protocol):
         owner_user_email: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """``folders.list_folders`` (every version)."""
         ...
 
@@ -784,7 +834,7 @@ class FoldersOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """``folders.list_hosts`` (every version)."""
         ...
 
@@ -793,7 +843,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.list_mounts`` (every version)."""
         ...
 
@@ -802,7 +852,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.list_sent_invitations`` (every version)."""
         ...
 
@@ -811,7 +861,7 @@ class FoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.list_sent_invitations.2`` (every version)."""
         ...
 
@@ -821,8 +871,21 @@ class FoldersOps(Protocol):
         vfolder_id: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """``folders.list_shared_vfolders`` (every version)."""
+        ...
+
+    def mkdir(
+        self,
+        *,
+        name: str,
+        path: str,
+        parents: bool | NotGiven = ...,
+        exist_ok: bool | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.MkdirResponse | None:
+        """``folders.mkdir`` (every version)."""
         ...
 
     def mount_host(
@@ -837,7 +900,7 @@ class FoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.mount_host`` (every version)."""
         ...
 
@@ -849,7 +912,7 @@ class FoldersOps(Protocol):
         dst: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.move_file`` (every version)."""
         ...
 
@@ -872,7 +935,7 @@ class FoldersOps(Protocol):
         is_dir: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.rename_file`` (every version)."""
         ...
 
@@ -885,7 +948,7 @@ class FoldersOps(Protocol):
         is_dir: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.rename_file.2`` (every version)."""
         ...
 
@@ -896,7 +959,7 @@ class FoldersOps(Protocol):
         new_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.MessageResponse | None:
         """``folders.rename_vfolder`` (every version)."""
         ...
 
@@ -918,7 +981,7 @@ class FoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """``folders.share`` (every version)."""
         ...
 
@@ -931,7 +994,7 @@ class FoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.umount_host`` (every version)."""
         ...
 
@@ -944,7 +1007,7 @@ class FoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.umount_host.2`` (v8.20240915 and newer)."""
         ...
 
@@ -955,7 +1018,7 @@ class FoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """``folders.unshare`` (every version)."""
         ...
 
@@ -966,7 +1029,7 @@ class FoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """``folders.unshare.2`` (v8.20240915 and newer)."""
         ...
 
@@ -977,7 +1040,7 @@ class FoldersOps(Protocol):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.update_invitation`` (every version)."""
         ...
 
@@ -989,7 +1052,7 @@ class FoldersOps(Protocol):
         input: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """``folders.update_quota`` (every version)."""
         ...
 
@@ -1001,7 +1064,7 @@ class FoldersOps(Protocol):
         perm: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.update_shared_vfolder`` (every version)."""
         ...
 
@@ -1013,19 +1076,8 @@ class FoldersOps(Protocol):
         permission: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.MessageResponse | None:
         """``folders.update_vfolder_options`` (every version)."""
-        ...
-
-    def update_vfolder_sharing_status(
-        self,
-        *,
-        vfolder_id: str | UUID,
-        user_perm: Sequence[v8_20240915_models.UserPermMapping],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``folders.update_vfolder_sharing_status`` (v8.20240915 and newer)."""
         ...
 
 
@@ -1038,7 +1090,7 @@ class AsyncFoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.accept_invitation`` (every version)."""
         ...
 
@@ -1049,7 +1101,7 @@ class AsyncFoldersOps(Protocol):
         user_email: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.change_vfolder_ownership`` (v8.20240915 and newer)."""
         ...
 
@@ -1057,14 +1109,15 @@ class AsyncFoldersOps(Protocol):
         self,
         *,
         name: str,
-        cloneable: bool | NotGiven = ...,
         target_name: str,
         target_host: str | NotGiven = ...,
+        target_quota_scope_id: str | None | NotGiven = ...,
+        cloneable: bool | NotGiven = ...,
         usage_mode: Literal["general", "model", "data"] | NotGiven = ...,
         permission: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """``folders.clone`` (every version)."""
         ...
 
@@ -1080,8 +1133,20 @@ class AsyncFoldersOps(Protocol):
         cloneable: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """``folders.create`` (every version)."""
+        ...
+
+    async def create_archive_download_session(
+        self,
+        *,
+        name: str,
+        files: Sequence[str],
+        filename: str | None | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.TransferSession:
+        """``folders.create_archive_download_session`` (v9.20250722 and newer)."""
         ...
 
     async def create_download_session(
@@ -1092,7 +1157,7 @@ class AsyncFoldersOps(Protocol):
         archive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TransferSession:
+    ) -> v9_20250722_models.TransferSession:
         """``folders.create_download_session`` (every version)."""
         ...
 
@@ -1104,7 +1169,7 @@ class AsyncFoldersOps(Protocol):
         size: int,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TransferSession:
+    ) -> v9_20250722_models.TransferSession:
         """``folders.create_upload_session`` (every version)."""
         ...
 
@@ -1126,7 +1191,7 @@ class AsyncFoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files`` (every version)."""
         ...
 
@@ -1138,7 +1203,7 @@ class AsyncFoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files.2`` (every version)."""
         ...
 
@@ -1150,8 +1215,20 @@ class AsyncFoldersOps(Protocol):
         recursive: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_files.3`` (v8.20240915 and newer)."""
+        ...
+
+    async def delete_files_async(
+        self,
+        *,
+        name: str,
+        files: Sequence[str],
+        recursive: bool | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.DeleteFilesAsyncResponse:
+        """``folders.delete_files_async`` (v9.20250722 and newer)."""
         ...
 
     async def delete_from_trash_bin(
@@ -1170,7 +1247,7 @@ class AsyncFoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_invitation`` (every version)."""
         ...
 
@@ -1180,8 +1257,18 @@ class AsyncFoldersOps(Protocol):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.delete_invitation.2`` (v8.20240915 and newer)."""
+        ...
+
+    async def force_delete(
+        self,
+        *,
+        folder_id: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> None:
+        """``folders.force_delete`` (v9.20250722 and newer)."""
         ...
 
     async def get_fstab_contents(
@@ -1191,7 +1278,7 @@ class AsyncFoldersOps(Protocol):
         agent_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """``folders.get_fstab_contents`` (every version)."""
         ...
 
@@ -1201,7 +1288,7 @@ class AsyncFoldersOps(Protocol):
         name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """``folders.get_info`` (every version)."""
         ...
 
@@ -1212,7 +1299,7 @@ class AsyncFoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_quota`` (every version)."""
         ...
 
@@ -1223,7 +1310,7 @@ class AsyncFoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_usage`` (every version)."""
         ...
 
@@ -1234,7 +1321,7 @@ class AsyncFoldersOps(Protocol):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_used_bytes`` (v8.20240915 and newer)."""
         ...
 
@@ -1244,7 +1331,7 @@ class AsyncFoldersOps(Protocol):
         vfolder_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompactVFolderInfoModel:
+    ) -> v9_20250722_models.CompactVFolderInfoModel:
         """``folders.get_vfolder_id`` (v8.20240915 and newer)."""
         ...
 
@@ -1254,7 +1341,7 @@ class AsyncFoldersOps(Protocol):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """``folders.get_volume_perf_metric`` (every version)."""
         ...
 
@@ -1263,7 +1350,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.invitations`` (every version)."""
         ...
 
@@ -1274,7 +1361,7 @@ class AsyncFoldersOps(Protocol):
         shared_user_uuid: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.leave`` (every version)."""
         ...
 
@@ -1283,7 +1370,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """``folders.list_all_hosts`` (every version)."""
         ...
 
@@ -1292,7 +1379,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """``folders.list_all_hosts.2`` (every version)."""
         ...
 
@@ -1301,7 +1388,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``folders.list_allowed_types`` (every version)."""
         ...
 
@@ -1310,19 +1397,8 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderTypeList:
+    ) -> v9_20250722_models.VFolderTypeList:
         """``folders.list_allowed_types.2`` (every version)."""
-        ...
-
-    async def list_files(
-        self,
-        *,
-        name: str,
-        path: str,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ListVFolderFilesResponse:
-        """``folders.list_files`` (every version)."""
         ...
 
     async def list_folders(
@@ -1333,7 +1409,7 @@ class AsyncFoldersOps(Protocol):
         owner_user_email: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """``folders.list_folders`` (every version)."""
         ...
 
@@ -1343,7 +1419,7 @@ class AsyncFoldersOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """``folders.list_hosts`` (every version)."""
         ...
 
@@ -1352,7 +1428,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.list_mounts`` (every version)."""
         ...
 
@@ -1361,7 +1437,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.list_sent_invitations`` (every version)."""
         ...
 
@@ -1370,7 +1446,7 @@ class AsyncFoldersOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """``folders.list_sent_invitations.2`` (every version)."""
         ...
 
@@ -1380,8 +1456,21 @@ class AsyncFoldersOps(Protocol):
         vfolder_id: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """``folders.list_shared_vfolders`` (every version)."""
+        ...
+
+    async def mkdir(
+        self,
+        *,
+        name: str,
+        path: str,
+        parents: bool | NotGiven = ...,
+        exist_ok: bool | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.MkdirResponse | None:
+        """``folders.mkdir`` (every version)."""
         ...
 
     async def mount_host(
@@ -1396,7 +1485,7 @@ class AsyncFoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.mount_host`` (every version)."""
         ...
 
@@ -1408,7 +1497,7 @@ class AsyncFoldersOps(Protocol):
         dst: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.move_file`` (every version)."""
         ...
 
@@ -1431,7 +1520,7 @@ class AsyncFoldersOps(Protocol):
         is_dir: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.rename_file`` (every version)."""
         ...
 
@@ -1444,7 +1533,7 @@ class AsyncFoldersOps(Protocol):
         is_dir: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.rename_file.2`` (every version)."""
         ...
 
@@ -1455,7 +1544,7 @@ class AsyncFoldersOps(Protocol):
         new_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.MessageResponse | None:
         """``folders.rename_vfolder`` (every version)."""
         ...
 
@@ -1477,7 +1566,7 @@ class AsyncFoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """``folders.share`` (every version)."""
         ...
 
@@ -1490,7 +1579,7 @@ class AsyncFoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.umount_host`` (every version)."""
         ...
 
@@ -1503,7 +1592,7 @@ class AsyncFoldersOps(Protocol):
         edit_fstab: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """``folders.umount_host.2`` (v8.20240915 and newer)."""
         ...
 
@@ -1514,7 +1603,7 @@ class AsyncFoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """``folders.unshare`` (every version)."""
         ...
 
@@ -1525,7 +1614,7 @@ class AsyncFoldersOps(Protocol):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """``folders.unshare.2`` (v8.20240915 and newer)."""
         ...
 
@@ -1536,7 +1625,7 @@ class AsyncFoldersOps(Protocol):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.update_invitation`` (every version)."""
         ...
 
@@ -1548,7 +1637,7 @@ class AsyncFoldersOps(Protocol):
         input: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """``folders.update_quota`` (every version)."""
         ...
 
@@ -1560,7 +1649,7 @@ class AsyncFoldersOps(Protocol):
         perm: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """``folders.update_shared_vfolder`` (every version)."""
         ...
 
@@ -1572,17 +1661,6 @@ class AsyncFoldersOps(Protocol):
         permission: Literal["ro", "rw", "wd"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.MessageResponse | None:
         """``folders.update_vfolder_options`` (every version)."""
-        ...
-
-    async def update_vfolder_sharing_status(
-        self,
-        *,
-        vfolder_id: str | UUID,
-        user_perm: Sequence[v8_20240915_models.UserPermMapping],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``folders.update_vfolder_sharing_status`` (v8.20240915 and newer)."""
         ...

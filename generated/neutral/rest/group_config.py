@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``GroupConfigResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -39,8 +39,8 @@ class GroupConfigCreateParams(TypedDict, total=False):
 
     group: Required[str]
     domain: str
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
 
 
@@ -65,8 +65,8 @@ class GroupConfigUpdateParams(TypedDict, total=False):
 
     group: Required[str]
     domain: str
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
 
 
@@ -78,12 +78,12 @@ class GroupConfigOps(Protocol):
         *,
         group: str,
         domain: str | NotGiven = ...,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``group-config.create`` (every version)."""
         ...
 
@@ -95,7 +95,7 @@ class GroupConfigOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``group-config.delete`` (every version)."""
         ...
 
@@ -107,7 +107,7 @@ class GroupConfigOps(Protocol):
         path: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``group-config.list_or_get`` (every version)."""
         ...
 
@@ -116,12 +116,12 @@ class GroupConfigOps(Protocol):
         *,
         group: str,
         domain: str | NotGiven = ...,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``group-config.update`` (every version)."""
         ...
 
@@ -134,12 +134,12 @@ class AsyncGroupConfigOps(Protocol):
         *,
         group: str,
         domain: str | NotGiven = ...,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``group-config.create`` (every version)."""
         ...
 
@@ -151,7 +151,7 @@ class AsyncGroupConfigOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``group-config.delete`` (every version)."""
         ...
 
@@ -163,7 +163,7 @@ class AsyncGroupConfigOps(Protocol):
         path: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``group-config.list_or_get`` (every version)."""
         ...
 
@@ -172,11 +172,11 @@ class AsyncGroupConfigOps(Protocol):
         *,
         group: str,
         domain: str | NotGiven = ...,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``group-config.update`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ImageResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations

@@ -6,13 +6,13 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``LogsErrorResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from typing_extensions import Required, TypedDict
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -34,16 +34,16 @@ __all__ = [
 
 
 class LogsErrorAppendParams(TypedDict, total=False):
-    """Keyword arguments of ``logs_error.append()`` (``logs/error.append``)."""
+    """Keyword arguments of ``logs_error.append()`` (``logs/error.append``, differs between versions)."""
 
-    severity: Required[Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"]]
+    severity: Required[str]
     source: Required[str]
     message: Required[str]
     context_lang: Required[str]
-    context_env: Required[str]
-    request_url: str
-    request_status: int
-    traceback: str
+    context_env: Required[Mapping[str, Any]]
+    request_url: str | None
+    request_status: int | None
+    traceback: str | None
 
 
 class LogsErrorListLogsParams(TypedDict, total=False):
@@ -63,23 +63,6 @@ class LogsErrorMarkClearedParams(TypedDict, total=False):
 class LogsErrorOps(Protocol):
     """The ``logs/error`` operations every version offers alike."""
 
-    def append(
-        self,
-        *,
-        severity: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"],
-        source: str,
-        message: str,
-        context_lang: str,
-        context_env: str,
-        request_url: str | NotGiven = ...,
-        request_status: int | NotGiven = ...,
-        traceback: str | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
-        """``logs/error.append`` (every version)."""
-        ...
-
     def list_logs(
         self,
         *,
@@ -88,7 +71,7 @@ class LogsErrorOps(Protocol):
         page_no: int | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """``logs/error.list_logs`` (every version)."""
         ...
 
@@ -98,30 +81,13 @@ class LogsErrorOps(Protocol):
         log_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``logs/error.mark_cleared`` (every version)."""
         ...
 
 
 class AsyncLogsErrorOps(Protocol):
     """The ``logs/error`` operations every version offers alike (async)."""
-
-    async def append(
-        self,
-        *,
-        severity: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"],
-        source: str,
-        message: str,
-        context_lang: str,
-        context_env: str,
-        request_url: str | NotGiven = ...,
-        request_status: int | NotGiven = ...,
-        traceback: str | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
-        """``logs/error.append`` (every version)."""
-        ...
 
     async def list_logs(
         self,
@@ -131,7 +97,7 @@ class AsyncLogsErrorOps(Protocol):
         page_no: int | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """``logs/error.list_logs`` (every version)."""
         ...
 
@@ -141,6 +107,6 @@ class AsyncLogsErrorOps(Protocol):
         log_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``logs/error.mark_cleared`` (every version)."""
         ...

@@ -6,12 +6,13 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ManagerResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import httpx
@@ -20,7 +21,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -29,6 +30,7 @@ __all__ = [
     "ManagerOps",
     "ManagerFetchManagerStatusParams",
     "ManagerGetAnnouncementParams",
+    "ManagerGetManagerStatusForPromParams",
     "ManagerPerformSchedulerOpsParams",
     "ManagerSchedulerHealthcheckParams",
     "ManagerSchedulerTriggerParams",
@@ -49,6 +51,12 @@ class ManagerGetAnnouncementParams(TypedDict, total=False):
     pass
 
 
+class ManagerGetManagerStatusForPromParams(TypedDict, total=False):
+    """Keyword arguments of ``manager.get_manager_status_for_prom()`` (``manager.get_manager_status_for_prom``)."""
+
+    pass
+
+
 class ManagerPerformSchedulerOpsParams(TypedDict, total=False):
     """Keyword arguments of ``manager.perform_scheduler_ops()`` (``manager.perform_scheduler_ops``)."""
 
@@ -57,15 +65,15 @@ class ManagerPerformSchedulerOpsParams(TypedDict, total=False):
 
 
 class ManagerSchedulerHealthcheckParams(TypedDict, total=False):
-    """Keyword arguments of ``manager.scheduler_healthcheck()`` (``manager.scheduler_healthcheck``)."""
+    """Keyword arguments of ``manager.scheduler_healthcheck()`` (``manager.scheduler_healthcheck``, differs between versions)."""
 
     pass
 
 
 class ManagerSchedulerTriggerParams(TypedDict, total=False):
-    """Keyword arguments of ``manager.scheduler_trigger()`` (``manager.scheduler_trigger``)."""
+    """Keyword arguments of ``manager.scheduler_trigger()`` (``manager.scheduler_trigger``, differs between versions)."""
 
-    event: Required[Literal["schedule", "prepare", "scale_services"]]
+    pass
 
 
 class ManagerUpdateAnnouncementParams(TypedDict, total=False):
@@ -78,7 +86,7 @@ class ManagerUpdateAnnouncementParams(TypedDict, total=False):
 class ManagerUpdateManagerStatusParams(TypedDict, total=False):
     """Keyword arguments of ``manager.update_manager_status()`` (``manager.update_manager_status``, differs between versions)."""
 
-    status: Required[Literal["running", "frozen"]]
+    status: Required[str]
     force_kill: bool
 
 
@@ -90,7 +98,7 @@ class ManagerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """``manager.fetch_manager_status`` (every version)."""
         ...
 
@@ -99,8 +107,17 @@ class ManagerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """``manager.get_announcement`` (every version)."""
+        ...
+
+    def get_manager_status_for_prom(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> AbstractContextManager[httpx.Response]:
+        """``manager.get_manager_status_for_prom`` (v9.20250722 and newer)."""
         ...
 
     def perform_scheduler_ops(
@@ -112,25 +129,6 @@ class ManagerOps(Protocol):
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
         """``manager.perform_scheduler_ops`` (every version)."""
-        ...
-
-    def scheduler_healthcheck(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SchedulerHealth:
-        """``manager.scheduler_healthcheck`` (v8.20240915 and newer)."""
-        ...
-
-    def scheduler_trigger(
-        self,
-        *,
-        event: Literal["schedule", "prepare", "scale_services"],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``manager.scheduler_trigger`` (v8.20240915 and newer)."""
         ...
 
     def update_announcement(
@@ -153,7 +151,7 @@ class AsyncManagerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """``manager.fetch_manager_status`` (every version)."""
         ...
 
@@ -162,8 +160,17 @@ class AsyncManagerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """``manager.get_announcement`` (every version)."""
+        ...
+
+    def get_manager_status_for_prom(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``manager.get_manager_status_for_prom`` (v9.20250722 and newer)."""
         ...
 
     async def perform_scheduler_ops(
@@ -175,25 +182,6 @@ class AsyncManagerOps(Protocol):
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
         """``manager.perform_scheduler_ops`` (every version)."""
-        ...
-
-    async def scheduler_healthcheck(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SchedulerHealth:
-        """``manager.scheduler_healthcheck`` (v8.20240915 and newer)."""
-        ...
-
-    async def scheduler_trigger(
-        self,
-        *,
-        event: Literal["schedule", "prepare", "scale_services"],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``manager.scheduler_trigger`` (v8.20240915 and newer)."""
         ...
 
     async def update_announcement(

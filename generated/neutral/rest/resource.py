@@ -6,13 +6,14 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ResourceResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
 
 import httpx
 from typing_extensions import Required, TypedDict
@@ -20,7 +21,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -52,7 +53,7 @@ class ResourceCheckPresetsParams(TypedDict, total=False):
     """Keyword arguments of ``resource.check_presets()`` (``resource.check_presets``)."""
 
     scaling_group: str
-    group: str
+    group: Required[str]
 
 
 class ResourceGetContainerRegistriesParams(TypedDict, total=False):
@@ -70,7 +71,7 @@ class ResourceGetWatcherStatusParams(TypedDict, total=False):
 class ResourceListPresetsParams(TypedDict, total=False):
     """Keyword arguments of ``resource.list_presets()`` (``resource.list_presets``)."""
 
-    pass
+    scaling_group: str | None
 
 
 class ResourceRecalculateUsageParams(TypedDict, total=False):
@@ -82,14 +83,14 @@ class ResourceRecalculateUsageParams(TypedDict, total=False):
 class ResourceUsagePerMonthParams(TypedDict, total=False):
     """Keyword arguments of ``resource.usage_per_month()`` (``resource.usage_per_month``)."""
 
-    month: Required[str]
     group_ids: Sequence[str] | None
+    month: Required[str]
 
 
 class ResourceUsagePerPeriodParams(TypedDict, total=False):
     """Keyword arguments of ``resource.usage_per_period()`` (``resource.usage_per_period``, differs between versions)."""
 
-    project_id: str
+    project_id: str | UUID | None
     start_date: Required[str]
     end_date: Required[str]
 
@@ -126,7 +127,7 @@ class ResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MonthStatsResponse:
+    ) -> v9_20250722_models.MonthStatsResponse:
         """``resource.admin_month_stats`` (every version)."""
         ...
 
@@ -134,10 +135,10 @@ class ResourceOps(Protocol):
         self,
         *,
         scaling_group: str | NotGiven = ...,
-        group: str | NotGiven = ...,
+        group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """``resource.check_presets`` (every version)."""
         ...
 
@@ -146,7 +147,7 @@ class ResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StringMap:
+    ) -> v9_20250722_models.StringMap:
         """``resource.get_container_registries`` (v8.20240915 and newer)."""
         ...
 
@@ -156,16 +157,17 @@ class ResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.get_watcher_status`` (every version)."""
         ...
 
     def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """``resource.list_presets`` (every version)."""
         ...
 
@@ -174,18 +176,18 @@ class ResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``resource.recalculate_usage`` (every version)."""
         ...
 
     def usage_per_month(
         self,
         *,
-        month: str,
         group_ids: Sequence[str] | None | NotGiven = ...,
+        month: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """``resource.usage_per_month`` (every version)."""
         ...
 
@@ -194,7 +196,7 @@ class ResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MonthStatsResponse:
+    ) -> v9_20250722_models.MonthStatsResponse:
         """``resource.user_month_stats`` (every version)."""
         ...
 
@@ -204,7 +206,7 @@ class ResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_restart`` (every version)."""
         ...
 
@@ -214,7 +216,7 @@ class ResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_start`` (every version)."""
         ...
 
@@ -224,7 +226,7 @@ class ResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_stop`` (every version)."""
         ...
 
@@ -237,7 +239,7 @@ class AsyncResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MonthStatsResponse:
+    ) -> v9_20250722_models.MonthStatsResponse:
         """``resource.admin_month_stats`` (every version)."""
         ...
 
@@ -245,10 +247,10 @@ class AsyncResourceOps(Protocol):
         self,
         *,
         scaling_group: str | NotGiven = ...,
-        group: str | NotGiven = ...,
+        group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """``resource.check_presets`` (every version)."""
         ...
 
@@ -257,7 +259,7 @@ class AsyncResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StringMap:
+    ) -> v9_20250722_models.StringMap:
         """``resource.get_container_registries`` (v8.20240915 and newer)."""
         ...
 
@@ -267,16 +269,17 @@ class AsyncResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.get_watcher_status`` (every version)."""
         ...
 
     async def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """``resource.list_presets`` (every version)."""
         ...
 
@@ -285,18 +288,18 @@ class AsyncResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``resource.recalculate_usage`` (every version)."""
         ...
 
     async def usage_per_month(
         self,
         *,
-        month: str,
         group_ids: Sequence[str] | None | NotGiven = ...,
+        month: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """``resource.usage_per_month`` (every version)."""
         ...
 
@@ -305,7 +308,7 @@ class AsyncResourceOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MonthStatsResponse:
+    ) -> v9_20250722_models.MonthStatsResponse:
         """``resource.user_month_stats`` (every version)."""
         ...
 
@@ -315,7 +318,7 @@ class AsyncResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_restart`` (every version)."""
         ...
 
@@ -325,7 +328,7 @@ class AsyncResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_start`` (every version)."""
         ...
 
@@ -335,6 +338,6 @@ class AsyncResourceOps(Protocol):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """``resource.watcher_agent_stop`` (every version)."""
         ...

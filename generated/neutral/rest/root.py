@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``RootResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -66,7 +66,7 @@ class RootOps(Protocol):
         operation_name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """``root.handle_gql`` (every version)."""
         ...
 
@@ -78,7 +78,7 @@ class RootOps(Protocol):
         operation_name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """``root.handle_gql_legacy`` (every version)."""
         ...
 
@@ -87,7 +87,7 @@ class RootOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.HelloResponse:
+    ) -> v9_20250722_models.HelloResponse:
         """``root.hello`` (every version)."""
         ...
 
@@ -103,7 +103,7 @@ class AsyncRootOps(Protocol):
         operation_name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """``root.handle_gql`` (every version)."""
         ...
 
@@ -115,7 +115,7 @@ class AsyncRootOps(Protocol):
         operation_name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """``root.handle_gql_legacy`` (every version)."""
         ...
 
@@ -124,6 +124,6 @@ class AsyncRootOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.HelloResponse:
+    ) -> v9_20250722_models.HelloResponse:
         """``root.hello`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ScalingGroupsResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -55,7 +55,7 @@ class ScalingGroupsOps(Protocol):
         group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """``scaling-groups.get_wsproxy_version`` (every version)."""
         ...
 
@@ -65,7 +65,7 @@ class ScalingGroupsOps(Protocol):
         group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ScalingGroupListResponse:
+    ) -> v9_20250722_models.ScalingGroupListResponse:
         """``scaling-groups.list_available_sgroups`` (every version)."""
         ...
 
@@ -80,7 +80,7 @@ class AsyncScalingGroupsOps(Protocol):
         group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """``scaling-groups.get_wsproxy_version`` (every version)."""
         ...
 
@@ -90,6 +90,6 @@ class AsyncScalingGroupsOps(Protocol):
         group: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ScalingGroupListResponse:
+    ) -> v9_20250722_models.ScalingGroupListResponse:
         """``scaling-groups.list_available_sgroups`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ServerResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 from typing_extensions import Required, TypedDict
 
-from ai_backend_client._types import NotGiven
+from ai_backend_client._types import JSONValue, NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -37,6 +37,7 @@ class ServerLoginParams(TypedDict, total=False):
 
     username: Required[str]
     password: Required[str]
+    otp: str
 
 
 class ServerLogoutParams(TypedDict, total=False):
@@ -53,9 +54,10 @@ class ServerOps(Protocol):
         *,
         username: str,
         password: str,
+        otp: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.LoginResponse:
+    ) -> v9_20250722_models.LoginResponse:
         """``server.login`` (every version)."""
         ...
 
@@ -64,7 +66,7 @@ class ServerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``server.logout`` (every version)."""
         ...
 
@@ -77,9 +79,10 @@ class AsyncServerOps(Protocol):
         *,
         username: str,
         password: str,
+        otp: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.LoginResponse:
+    ) -> v9_20250722_models.LoginResponse:
         """``server.login`` (every version)."""
         ...
 
@@ -88,6 +91,6 @@ class AsyncServerOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``server.logout`` (every version)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``ServicesResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -37,6 +37,7 @@ __all__ = [
     "ServicesListServeParams",
     "ServicesListSupportedRuntimesParams",
     "ServicesScaleParams",
+    "ServicesSearchServicesParams",
     "ServicesSyncParams",
     "ServicesTryStartParams",
     "ServicesUpdateRouteParams",
@@ -54,7 +55,6 @@ class ServicesCreateParams(TypedDict, total=False):
 
     name: Required[str]
     desired_session_count: Required[int]
-    image: Required[str]
     runtime_variant: Literal["vllm", "nim", "cmd", "custom"]
     arch: str
     group: str
@@ -67,7 +67,8 @@ class ServicesCreateParams(TypedDict, total=False):
     callback_url: str | None
     owner_access_key: str | None
     open_to_public: bool
-    config: Required[v8_20240915_models.ServiceConfigModel]
+    config: Required[v9_20250722_models.ServiceConfigModel]
+    image: Required[str]
 
 
 class ServicesDeleteParams(TypedDict, total=False):
@@ -123,6 +124,14 @@ class ServicesScaleParams(TypedDict, total=False):
     to: Required[int]
 
 
+class ServicesSearchServicesParams(TypedDict, total=False):
+    """Keyword arguments of ``services.search_services()`` (``services.search_services``)."""
+
+    filter: v9_20250722_models.ServiceFilterModel | None
+    offset: int
+    limit: int
+
+
 class ServicesSyncParams(TypedDict, total=False):
     """Keyword arguments of ``services.sync()`` (``services.sync``)."""
 
@@ -134,7 +143,6 @@ class ServicesTryStartParams(TypedDict, total=False):
 
     name: Required[str]
     desired_session_count: Required[int]
-    image: Required[str]
     runtime_variant: Literal["vllm", "nim", "cmd", "custom"]
     arch: str
     group: str
@@ -147,7 +155,8 @@ class ServicesTryStartParams(TypedDict, total=False):
     callback_url: str | None
     owner_access_key: str | None
     open_to_public: bool
-    config: Required[v8_20240915_models.ServiceConfigModel]
+    config: Required[v9_20250722_models.ServiceConfigModel]
+    image: Required[str]
 
 
 class ServicesUpdateRouteParams(TypedDict, total=False):
@@ -176,7 +185,6 @@ class ServicesOps(Protocol):
         *,
         name: str,
         desired_session_count: int,
-        image: str,
         runtime_variant: Literal["vllm", "nim", "cmd", "custom"] | NotGiven = ...,
         arch: str | NotGiven = ...,
         group: str | NotGiven = ...,
@@ -189,10 +197,11 @@ class ServicesOps(Protocol):
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
         open_to_public: bool | NotGiven = ...,
-        config: v8_20240915_models.ServiceConfigModel,
+        config: v9_20250722_models.ServiceConfigModel,
+        image: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """``services.create`` (v8.20240915 and newer)."""
         ...
 
@@ -202,7 +211,7 @@ class ServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.delete`` (v8.20240915 and newer)."""
         ...
 
@@ -213,7 +222,7 @@ class ServicesOps(Protocol):
         route_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.delete_route`` (v8.20240915 and newer)."""
         ...
 
@@ -226,7 +235,7 @@ class ServicesOps(Protocol):
         expires_at: int | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TokenResponseModel:
+    ) -> v9_20250722_models.TokenResponseModel:
         """``services.generate_token`` (v8.20240915 and newer)."""
         ...
 
@@ -236,7 +245,7 @@ class ServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """``services.get_info`` (v8.20240915 and newer)."""
         ...
 
@@ -246,7 +255,7 @@ class ServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ErrorListResponseModel:
+    ) -> v9_20250722_models.ErrorListResponseModel:
         """``services.list_errors`` (v8.20240915 and newer)."""
         ...
 
@@ -256,7 +265,7 @@ class ServicesOps(Protocol):
         name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompactServeInfoModelList:
+    ) -> v9_20250722_models.CompactServeInfoModelList:
         """``services.list_serve`` (v8.20240915 and newer)."""
         ...
 
@@ -265,7 +274,7 @@ class ServicesOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.RuntimeInfoModel:
+    ) -> v9_20250722_models.RuntimeInfoModel:
         """``services.list_supported_runtimes`` (v8.20240915 and newer)."""
         ...
 
@@ -276,8 +285,20 @@ class ServicesOps(Protocol):
         to: int,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ScaleResponseModel:
+    ) -> v9_20250722_models.ScaleResponseModel:
         """``services.scale`` (v8.20240915 and newer)."""
+        ...
+
+    def search_services(
+        self,
+        *,
+        filter: v9_20250722_models.ServiceFilterModel | None | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.SearchServicesResponseModel:
+        """``services.search_services`` (v9.20250722 and newer)."""
         ...
 
     def sync(
@@ -286,7 +307,7 @@ class ServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.sync`` (v8.20240915 and newer)."""
         ...
 
@@ -295,7 +316,6 @@ class ServicesOps(Protocol):
         *,
         name: str,
         desired_session_count: int,
-        image: str,
         runtime_variant: Literal["vllm", "nim", "cmd", "custom"] | NotGiven = ...,
         arch: str | NotGiven = ...,
         group: str | NotGiven = ...,
@@ -308,10 +328,11 @@ class ServicesOps(Protocol):
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
         open_to_public: bool | NotGiven = ...,
-        config: v8_20240915_models.ServiceConfigModel,
+        config: v9_20250722_models.ServiceConfigModel,
+        image: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TryStartResponseModel:
+    ) -> v9_20250722_models.TryStartResponseModel:
         """``services.try_start`` (v8.20240915 and newer)."""
         ...
 
@@ -323,7 +344,7 @@ class ServicesOps(Protocol):
         traffic_ratio: float,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.update_route`` (v8.20240915 and newer)."""
         ...
 
@@ -346,7 +367,6 @@ class AsyncServicesOps(Protocol):
         *,
         name: str,
         desired_session_count: int,
-        image: str,
         runtime_variant: Literal["vllm", "nim", "cmd", "custom"] | NotGiven = ...,
         arch: str | NotGiven = ...,
         group: str | NotGiven = ...,
@@ -359,10 +379,11 @@ class AsyncServicesOps(Protocol):
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
         open_to_public: bool | NotGiven = ...,
-        config: v8_20240915_models.ServiceConfigModel,
+        config: v9_20250722_models.ServiceConfigModel,
+        image: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """``services.create`` (v8.20240915 and newer)."""
         ...
 
@@ -372,7 +393,7 @@ class AsyncServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.delete`` (v8.20240915 and newer)."""
         ...
 
@@ -383,7 +404,7 @@ class AsyncServicesOps(Protocol):
         route_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.delete_route`` (v8.20240915 and newer)."""
         ...
 
@@ -396,7 +417,7 @@ class AsyncServicesOps(Protocol):
         expires_at: int | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TokenResponseModel:
+    ) -> v9_20250722_models.TokenResponseModel:
         """``services.generate_token`` (v8.20240915 and newer)."""
         ...
 
@@ -406,7 +427,7 @@ class AsyncServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """``services.get_info`` (v8.20240915 and newer)."""
         ...
 
@@ -416,7 +437,7 @@ class AsyncServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ErrorListResponseModel:
+    ) -> v9_20250722_models.ErrorListResponseModel:
         """``services.list_errors`` (v8.20240915 and newer)."""
         ...
 
@@ -426,7 +447,7 @@ class AsyncServicesOps(Protocol):
         name: str | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompactServeInfoModelList:
+    ) -> v9_20250722_models.CompactServeInfoModelList:
         """``services.list_serve`` (v8.20240915 and newer)."""
         ...
 
@@ -435,7 +456,7 @@ class AsyncServicesOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.RuntimeInfoModel:
+    ) -> v9_20250722_models.RuntimeInfoModel:
         """``services.list_supported_runtimes`` (v8.20240915 and newer)."""
         ...
 
@@ -446,8 +467,20 @@ class AsyncServicesOps(Protocol):
         to: int,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ScaleResponseModel:
+    ) -> v9_20250722_models.ScaleResponseModel:
         """``services.scale`` (v8.20240915 and newer)."""
+        ...
+
+    async def search_services(
+        self,
+        *,
+        filter: v9_20250722_models.ServiceFilterModel | None | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.SearchServicesResponseModel:
+        """``services.search_services`` (v9.20250722 and newer)."""
         ...
 
     async def sync(
@@ -456,7 +489,7 @@ class AsyncServicesOps(Protocol):
         service_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.sync`` (v8.20240915 and newer)."""
         ...
 
@@ -465,7 +498,6 @@ class AsyncServicesOps(Protocol):
         *,
         name: str,
         desired_session_count: int,
-        image: str,
         runtime_variant: Literal["vllm", "nim", "cmd", "custom"] | NotGiven = ...,
         arch: str | NotGiven = ...,
         group: str | NotGiven = ...,
@@ -478,10 +510,11 @@ class AsyncServicesOps(Protocol):
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
         open_to_public: bool | NotGiven = ...,
-        config: v8_20240915_models.ServiceConfigModel,
+        config: v9_20250722_models.ServiceConfigModel,
+        image: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.TryStartResponseModel:
+    ) -> v9_20250722_models.TryStartResponseModel:
         """``services.try_start`` (v8.20240915 and newer)."""
         ...
 
@@ -493,6 +526,6 @@ class AsyncServicesOps(Protocol):
         traffic_ratio: float,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """``services.update_route`` (v8.20240915 and newer)."""
         ...

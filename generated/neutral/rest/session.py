@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``SessionResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from uuid import UUID
 import httpx
 from typing_extensions import Required, TypedDict
 
-from ai_backend_client._types import FileTypes, NotGiven
+from ai_backend_client._types import FileTypes, JSONValue, NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -49,6 +49,7 @@ __all__ = [
     "SessionGetDependencyGraphParams",
     "SessionGetDirectAccessInfoParams",
     "SessionGetInfoParams",
+    "SessionGetStatusHistoryParams",
     "SessionGetTaskLogsParams",
     "SessionGetTaskLogs2Params",
     "SessionInterruptParams",
@@ -64,7 +65,7 @@ __all__ = [
 
 
 class SessionCheckAndTransitStatusParams(TypedDict, total=False):
-    """Keyword arguments of ``session.check_and_transit_status()`` (``session.check_and_transit_status``)."""
+    """Keyword arguments of ``session.check_and_transit_status()`` (``session.check_and_transit_status``, differs between versions)."""
 
     ids: Required[Sequence[str | UUID]]
 
@@ -97,9 +98,7 @@ class SessionConvertSessionToImageParams(TypedDict, total=False):
 class SessionCreateClusterParams(TypedDict, total=False):
     """Keyword arguments of ``session.create_cluster()`` (``session.create_cluster``)."""
 
-    client_session_token: Required[str]
     template_id: Required[str | UUID]
-    type: Literal["interactive", "batch"]
     group: str
     domain: str
     scaling_group: str
@@ -107,82 +106,93 @@ class SessionCreateClusterParams(TypedDict, total=False):
     enqueue_only: bool
     max_wait_seconds: int
     owner_access_key: str
+    client_session_token: Required[str]
+    type: Literal["interactive", "batch"]
 
 
 class SessionCreateFromParamsParams(TypedDict, total=False):
     """Keyword arguments of ``session.create_from_params()`` (``session.create_from_params``)."""
 
-    name: Required[str]
     priority: int
+    job_priority: int
+    is_preemptible: bool
     image: Required[str]
-    arch: str
-    type: Literal["interactive", "batch"]
     group: str
     domain: str
     cluster_size: int
     cluster_mode: Literal["single-node", "multi-node"]
-    config: v8_20240915_models.SessionCreationConfig
+    config: v9_20250722_models.SessionCreationConfig
     tag: str | None
     enqueue_only: bool
     max_wait_seconds: int
     starts_at: str | None
-    reuse_if_exists: bool
+    batch_timeout: int | None
     startup_command: str | None
     bootstrap_script: str | None
     dependencies: Sequence[str] | None
     callback_url: str | None
     owner_access_key: str | None
+    name: Required[str]
+    type: Literal["interactive", "batch"]
+    arch: str
+    reuse_if_exists: bool
 
 
 class SessionCreateFromParams2Params(TypedDict, total=False):
     """Keyword arguments of ``session.create_from_params_2()`` (``session.create_from_params.2``)."""
 
-    name: Required[str]
     priority: int
+    job_priority: int
+    is_preemptible: bool
     image: Required[str]
-    arch: str
-    type: Literal["interactive", "batch"]
     group: str
     domain: str
     cluster_size: int
     cluster_mode: Literal["single-node", "multi-node"]
-    config: v8_20240915_models.SessionCreationConfig
+    config: v9_20250722_models.SessionCreationConfig
     tag: str | None
     enqueue_only: bool
     max_wait_seconds: int
     starts_at: str | None
-    reuse_if_exists: bool
+    batch_timeout: int | None
     startup_command: str | None
     bootstrap_script: str | None
     dependencies: Sequence[str] | None
     callback_url: str | None
     owner_access_key: str | None
+    name: Required[str]
+    type: Literal["interactive", "batch"]
+    arch: str
+    reuse_if_exists: bool
 
 
 class SessionCreateFromTemplateParams(TypedDict, total=False):
     """Keyword arguments of ``session.create_from_template()`` (``session.create_from_template``)."""
 
     template_id: Required[str | UUID]
-    name: str
     priority: int
+    job_priority: int
+    is_preemptible: bool
     image: str
-    arch: str
-    type: Literal["interactive", "batch"]
     group: str
     domain: str
     cluster_size: int
     cluster_mode: Literal["single-node", "multi-node"]
-    config: v8_20240915_models.SessionCreationConfig
+    config: v9_20250722_models.SessionCreationConfig
     tag: str | None
     enqueue_only: bool
     max_wait_seconds: int
     starts_at: str | None
-    reuse_if_exists: bool
+    batch_timeout: int | None
     startup_command: str | None
     bootstrap_script: str | None
     dependencies: Sequence[str] | None
     callback_url: str | None
     owner_access_key: str | None
+    name: str
+    type: Literal["interactive", "batch"]
+    arch: str
+    reuse_if_exists: bool
 
 
 class SessionDeprecatedStubImplParams(TypedDict, total=False):
@@ -198,12 +208,12 @@ class SessionDeprecatedStubImpl2Params(TypedDict, total=False):
 
 
 class SessionDestroyParams(TypedDict, total=False):
-    """Keyword arguments of ``session.destroy()`` (``session.destroy``)."""
+    """Keyword arguments of ``session.destroy()`` (``session.destroy``, differs between versions)."""
 
     session_name: Required[str]
     forced: bool
     recursive: bool
-    owner_access_key: str
+    owner_access_key: str | None
 
 
 class SessionDownloadFilesParams(TypedDict, total=False):
@@ -227,7 +237,7 @@ class SessionExecuteParams(TypedDict, total=False):
     mode: Required[Literal["query", "batch", "complete", "continue", "input"]]
     run_id: Required[str | None]
     code: str | None
-    options: v8_20240915_models.BatchExecuteOptions
+    options: Mapping[str, Any] | None
 
 
 class SessionGetAbusingReportParams(TypedDict, total=False):
@@ -268,6 +278,13 @@ class SessionGetInfoParams(TypedDict, total=False):
     """Keyword arguments of ``session.get_info()`` (``session.get_info``)."""
 
     session_name: Required[str]
+
+
+class SessionGetStatusHistoryParams(TypedDict, total=False):
+    """Keyword arguments of ``session.get_status_history()`` (``session.get_status_history``)."""
+
+    session_name: Required[str]
+    owner_access_key: str | None
 
 
 class SessionGetTaskLogsParams(TypedDict, total=False):
@@ -349,16 +366,6 @@ class SessionUploadFilesParams(TypedDict, total=False):
 class SessionOps(Protocol):
     """The ``session`` operations every version offers alike."""
 
-    def check_and_transit_status(
-        self,
-        *,
-        ids: Sequence[str | UUID],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionStatusResponseModel:
-        """``session.check_and_transit_status`` (v8.20240915 and newer)."""
-        ...
-
     def commit_session(
         self,
         *,
@@ -367,7 +374,7 @@ class SessionOps(Protocol):
         filename: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.CommitSessionResponse | None:
         """``session.commit_session`` (v8.20240915 and newer)."""
         ...
 
@@ -379,7 +386,7 @@ class SessionOps(Protocol):
         options: Mapping[str, Any] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """``session.complete`` (every version)."""
         ...
 
@@ -392,16 +399,14 @@ class SessionOps(Protocol):
         image_visibility: Literal["user", "project"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ConvertSessionToImageResponseModel:
+    ) -> v9_20250722_models.ConvertSessionToImageResponseModel:
         """``session.convert_session_to_image`` (v8.20240915 and newer)."""
         ...
 
     def create_cluster(
         self,
         *,
-        client_session_token: str,
         template_id: str | UUID,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         scaling_group: str | NotGiven = ...,
@@ -409,67 +414,75 @@ class SessionOps(Protocol):
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         owner_access_key: str | NotGiven = ...,
+        client_session_token: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """``session.create_cluster`` (every version)."""
         ...
 
     def create_from_params(
         self,
         *,
-        name: str,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_params`` (every version)."""
         ...
 
     def create_from_params_2(
         self,
         *,
-        name: str,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_params.2`` (every version)."""
         ...
 
@@ -477,29 +490,32 @@ class SessionOps(Protocol):
         self,
         *,
         template_id: str | UUID,
-        name: str | NotGiven = ...,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str | NotGiven = ...,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str | NotGiven = ...,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_template`` (every version)."""
         ...
 
@@ -510,7 +526,7 @@ class SessionOps(Protocol):
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
-        """``session.deprecated_stub_impl`` (v8.20240915 and newer)."""
+        """``session.deprecated_stub_impl`` (v8.20240915)."""
         ...
 
     def deprecated_stub_impl_2(
@@ -520,20 +536,7 @@ class SessionOps(Protocol):
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
-        """``session.deprecated_stub_impl.2`` (v8.20240915 and newer)."""
-        ...
-
-    def destroy(
-        self,
-        *,
-        session_name: str,
-        forced: bool | NotGiven = ...,
-        recursive: bool | NotGiven = ...,
-        owner_access_key: str | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DestroySessionResponse:
-        """``session.destroy`` (every version)."""
+        """``session.deprecated_stub_impl.2`` (v8.20240915)."""
         ...
 
     def download_files(
@@ -565,10 +568,10 @@ class SessionOps(Protocol):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = ...,
-        options: v8_20240915_models.BatchExecuteOptions | NotGiven = ...,
+        options: Mapping[str, Any] | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """``session.execute`` (every version)."""
         ...
 
@@ -579,7 +582,7 @@ class SessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.AbusingReport | None:
         """``session.get_abusing_report`` (v8.20240915 and newer)."""
         ...
 
@@ -590,7 +593,7 @@ class SessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.CommitStatusResponse | None:
         """``session.get_commit_status`` (v8.20240915 and newer)."""
         ...
 
@@ -602,7 +605,7 @@ class SessionOps(Protocol):
         kernel_id: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """``session.get_container_logs`` (every version)."""
         ...
 
@@ -612,7 +615,7 @@ class SessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DependencyGraph:
+    ) -> v9_20250722_models.DependencyGraph:
         """``session.get_dependency_graph`` (v8.20240915 and newer)."""
         ...
 
@@ -622,7 +625,7 @@ class SessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DirectAccessInfo:
+    ) -> v9_20250722_models.DirectAccessInfo:
         """``session.get_direct_access_info`` (v8.20240915 and newer)."""
         ...
 
@@ -632,8 +635,19 @@ class SessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """``session.get_info`` (every version)."""
+        ...
+
+    def get_status_history(
+        self,
+        *,
+        session_name: str,
+        owner_access_key: str | None | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.SessionStatusHistory:
+        """``session.get_status_history`` (v9.20250722 and newer)."""
         ...
 
     def get_task_logs(
@@ -642,7 +656,7 @@ class SessionOps(Protocol):
         session_name: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``session.get_task_logs`` (every version)."""
         ...
 
@@ -673,7 +687,7 @@ class SessionOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ListSessionFilesResponse:
+    ) -> v9_20250722_models.ListSessionFilesResponse:
         """``session.list_files`` (every version)."""
         ...
 
@@ -683,7 +697,7 @@ class SessionOps(Protocol):
         id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """``session.match_sessions`` (every version)."""
         ...
 
@@ -731,7 +745,7 @@ class SessionOps(Protocol):
         arguments: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """``session.start_service`` (every version)."""
         ...
 
@@ -741,7 +755,7 @@ class SessionOps(Protocol):
         agent: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.EmptyResponse | None:
         """``session.sync_agent_registry`` (v8.20240915 and newer)."""
         ...
 
@@ -760,16 +774,6 @@ class SessionOps(Protocol):
 class AsyncSessionOps(Protocol):
     """The ``session`` operations every version offers alike (async)."""
 
-    async def check_and_transit_status(
-        self,
-        *,
-        ids: Sequence[str | UUID],
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionStatusResponseModel:
-        """``session.check_and_transit_status`` (v8.20240915 and newer)."""
-        ...
-
     async def commit_session(
         self,
         *,
@@ -778,7 +782,7 @@ class AsyncSessionOps(Protocol):
         filename: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.CommitSessionResponse | None:
         """``session.commit_session`` (v8.20240915 and newer)."""
         ...
 
@@ -790,7 +794,7 @@ class AsyncSessionOps(Protocol):
         options: Mapping[str, Any] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """``session.complete`` (every version)."""
         ...
 
@@ -803,16 +807,14 @@ class AsyncSessionOps(Protocol):
         image_visibility: Literal["user", "project"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ConvertSessionToImageResponseModel:
+    ) -> v9_20250722_models.ConvertSessionToImageResponseModel:
         """``session.convert_session_to_image`` (v8.20240915 and newer)."""
         ...
 
     async def create_cluster(
         self,
         *,
-        client_session_token: str,
         template_id: str | UUID,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         scaling_group: str | NotGiven = ...,
@@ -820,67 +822,75 @@ class AsyncSessionOps(Protocol):
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         owner_access_key: str | NotGiven = ...,
+        client_session_token: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """``session.create_cluster`` (every version)."""
         ...
 
     async def create_from_params(
         self,
         *,
-        name: str,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_params`` (every version)."""
         ...
 
     async def create_from_params_2(
         self,
         *,
-        name: str,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_params.2`` (every version)."""
         ...
 
@@ -888,29 +898,32 @@ class AsyncSessionOps(Protocol):
         self,
         *,
         template_id: str | UUID,
-        name: str | NotGiven = ...,
         priority: int | NotGiven = ...,
+        job_priority: int | NotGiven = ...,
+        is_preemptible: bool | NotGiven = ...,
         image: str | NotGiven = ...,
-        arch: str | NotGiven = ...,
-        type: Literal["interactive", "batch"] | NotGiven = ...,
         group: str | NotGiven = ...,
         domain: str | NotGiven = ...,
         cluster_size: int | NotGiven = ...,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = ...,
-        config: v8_20240915_models.SessionCreationConfig | NotGiven = ...,
+        config: v9_20250722_models.SessionCreationConfig | NotGiven = ...,
         tag: str | None | NotGiven = ...,
         enqueue_only: bool | NotGiven = ...,
         max_wait_seconds: int | NotGiven = ...,
         starts_at: str | None | NotGiven = ...,
-        reuse_if_exists: bool | NotGiven = ...,
+        batch_timeout: int | None | NotGiven = ...,
         startup_command: str | None | NotGiven = ...,
         bootstrap_script: str | None | NotGiven = ...,
         dependencies: Sequence[str] | None | NotGiven = ...,
         callback_url: str | None | NotGiven = ...,
         owner_access_key: str | None | NotGiven = ...,
+        name: str | NotGiven = ...,
+        type: Literal["interactive", "batch"] | NotGiven = ...,
+        arch: str | NotGiven = ...,
+        reuse_if_exists: bool | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """``session.create_from_template`` (every version)."""
         ...
 
@@ -921,7 +934,7 @@ class AsyncSessionOps(Protocol):
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
-        """``session.deprecated_stub_impl`` (v8.20240915 and newer)."""
+        """``session.deprecated_stub_impl`` (v8.20240915)."""
         ...
 
     async def deprecated_stub_impl_2(
@@ -931,20 +944,7 @@ class AsyncSessionOps(Protocol):
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> None:
-        """``session.deprecated_stub_impl.2`` (v8.20240915 and newer)."""
-        ...
-
-    async def destroy(
-        self,
-        *,
-        session_name: str,
-        forced: bool | NotGiven = ...,
-        recursive: bool | NotGiven = ...,
-        owner_access_key: str | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DestroySessionResponse:
-        """``session.destroy`` (every version)."""
+        """``session.deprecated_stub_impl.2`` (v8.20240915)."""
         ...
 
     def download_files(
@@ -976,10 +976,10 @@ class AsyncSessionOps(Protocol):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = ...,
-        options: v8_20240915_models.BatchExecuteOptions | NotGiven = ...,
+        options: Mapping[str, Any] | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """``session.execute`` (every version)."""
         ...
 
@@ -990,7 +990,7 @@ class AsyncSessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.AbusingReport | None:
         """``session.get_abusing_report`` (v8.20240915 and newer)."""
         ...
 
@@ -1001,7 +1001,7 @@ class AsyncSessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.CommitStatusResponse | None:
         """``session.get_commit_status`` (v8.20240915 and newer)."""
         ...
 
@@ -1013,7 +1013,7 @@ class AsyncSessionOps(Protocol):
         kernel_id: str | UUID | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """``session.get_container_logs`` (every version)."""
         ...
 
@@ -1023,7 +1023,7 @@ class AsyncSessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DependencyGraph:
+    ) -> v9_20250722_models.DependencyGraph:
         """``session.get_dependency_graph`` (v8.20240915 and newer)."""
         ...
 
@@ -1033,7 +1033,7 @@ class AsyncSessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DirectAccessInfo:
+    ) -> v9_20250722_models.DirectAccessInfo:
         """``session.get_direct_access_info`` (v8.20240915 and newer)."""
         ...
 
@@ -1043,8 +1043,19 @@ class AsyncSessionOps(Protocol):
         session_name: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """``session.get_info`` (every version)."""
+        ...
+
+    async def get_status_history(
+        self,
+        *,
+        session_name: str,
+        owner_access_key: str | None | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> v9_20250722_models.SessionStatusHistory:
+        """``session.get_status_history`` (v9.20250722 and newer)."""
         ...
 
     async def get_task_logs(
@@ -1053,7 +1064,7 @@ class AsyncSessionOps(Protocol):
         session_name: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``session.get_task_logs`` (every version)."""
         ...
 
@@ -1084,7 +1095,7 @@ class AsyncSessionOps(Protocol):
         path: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.ListSessionFilesResponse:
+    ) -> v9_20250722_models.ListSessionFilesResponse:
         """``session.list_files`` (every version)."""
         ...
 
@@ -1094,7 +1105,7 @@ class AsyncSessionOps(Protocol):
         id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """``session.match_sessions`` (every version)."""
         ...
 
@@ -1142,7 +1153,7 @@ class AsyncSessionOps(Protocol):
         arguments: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """``session.start_service`` (every version)."""
         ...
 
@@ -1152,7 +1163,7 @@ class AsyncSessionOps(Protocol):
         agent: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> v9_20250722_models.EmptyResponse | None:
         """``session.sync_agent_registry`` (v8.20240915 and newer)."""
         ...
 

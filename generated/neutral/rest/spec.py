@@ -6,18 +6,19 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``SpecResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 from typing_extensions import TypedDict
 
-from ai_backend_client._types import NotGiven
+from ai_backend_client._types import JSONValue, NotGiven
 
 if TYPE_CHECKING:
     pass
@@ -27,6 +28,7 @@ __all__ = [
     "SpecOps",
     "SpecGenerateOpenapiSpecParams",
     "SpecRenderGraphiqlHtmlParams",
+    "SpecRenderGraphiqlStrawberryHtmlParams",
     "SpecRenderOpenapiHtmlParams",
 ]
 
@@ -38,13 +40,19 @@ class SpecGenerateOpenapiSpecParams(TypedDict, total=False):
 
 
 class SpecRenderGraphiqlHtmlParams(TypedDict, total=False):
-    """Keyword arguments of ``spec.render_graphiql_html()`` (``spec.render_graphiql_html``)."""
+    """Keyword arguments of ``spec.render_graphiql_html()`` (``spec.render_graphiql_html``, differs between versions)."""
+
+    pass
+
+
+class SpecRenderGraphiqlStrawberryHtmlParams(TypedDict, total=False):
+    """Keyword arguments of ``spec.render_graphiql_strawberry_html()`` (``spec.render_graphiql_strawberry_html``)."""
 
     pass
 
 
 class SpecRenderOpenapiHtmlParams(TypedDict, total=False):
-    """Keyword arguments of ``spec.render_openapi_html()`` (``spec.render_openapi_html``)."""
+    """Keyword arguments of ``spec.render_openapi_html()`` (``spec.render_openapi_html``, differs between versions)."""
 
     pass
 
@@ -57,26 +65,17 @@ class SpecOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``spec.generate_openapi_spec`` (v8.20240915 and newer)."""
         ...
 
-    def render_graphiql_html(
+    def render_graphiql_strawberry_html(
         self,
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``spec.render_graphiql_html`` (v8.20240915 and newer)."""
-        ...
-
-    def render_openapi_html(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``spec.render_openapi_html`` (v8.20240915 and newer)."""
+    ) -> AbstractContextManager[httpx.Response]:
+        """``spec.render_graphiql_strawberry_html`` (v9.20250722 and newer)."""
         ...
 
 
@@ -88,24 +87,15 @@ class AsyncSpecOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
+    ) -> JSONValue:
         """``spec.generate_openapi_spec`` (v8.20240915 and newer)."""
         ...
 
-    async def render_graphiql_html(
+    def render_graphiql_strawberry_html(
         self,
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``spec.render_graphiql_html`` (v8.20240915 and newer)."""
-        ...
-
-    async def render_openapi_html(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> None:
-        """``spec.render_openapi_html`` (v8.20240915 and newer)."""
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``spec.render_graphiql_strawberry_html`` (v9.20250722 and newer)."""
         ...

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``StorageResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "AsyncStorageOps",
     "StorageOps",
     "StorageDownloadParams",
+    "StorageDownloadArchiveParams",
     "StorageTusCheckSessionParams",
     "StorageTusOptionsParams",
     "StorageTusUploadPartParams",
@@ -40,7 +41,15 @@ class StorageDownloadParams(TypedDict, total=False):
     token: Required[str]
     archive: bool
     no_cache: bool
+    dst_dir: str
     range: str
+
+
+class StorageDownloadArchiveParams(TypedDict, total=False):
+    """Keyword arguments of ``storage.download_archive()`` (``storage.download_archive``)."""
+
+    base_url: Required[str]
+    token: Required[str]
 
 
 class StorageTusCheckSessionParams(TypedDict, total=False):
@@ -77,11 +86,23 @@ class StorageOps(Protocol):
         token: str,
         archive: bool | NotGiven = ...,
         no_cache: bool | NotGiven = ...,
+        dst_dir: str | NotGiven = ...,
         range: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> AbstractContextManager[httpx.Response]:
         """``storage.download`` (every version)."""
+        ...
+
+    def download_archive(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> AbstractContextManager[httpx.Response]:
+        """``storage.download_archive`` (v9.20250722 and newer)."""
         ...
 
     def tus_check_session(
@@ -131,11 +152,23 @@ class AsyncStorageOps(Protocol):
         token: str,
         archive: bool | NotGiven = ...,
         no_cache: bool | NotGiven = ...,
+        dst_dir: str | NotGiven = ...,
         range: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """``storage.download`` (every version)."""
+        ...
+
+    def download_archive(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        extra_headers: Mapping[str, str] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``storage.download_archive`` (v9.20250722 and newer)."""
         ...
 
     async def tus_check_session(

@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``TemplateClusterResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -86,7 +86,7 @@ class TemplateClusterOps(Protocol):
         payload: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """``template/cluster.create`` (every version)."""
         ...
 
@@ -97,7 +97,7 @@ class TemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/cluster.delete`` (every version)."""
         ...
 
@@ -109,7 +109,7 @@ class TemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """``template/cluster.get`` (every version)."""
         ...
 
@@ -120,7 +120,7 @@ class TemplateClusterOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """``template/cluster.list_template`` (every version)."""
         ...
 
@@ -132,7 +132,7 @@ class TemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/cluster.put`` (every version)."""
         ...
 
@@ -149,7 +149,7 @@ class AsyncTemplateClusterOps(Protocol):
         payload: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """``template/cluster.create`` (every version)."""
         ...
 
@@ -160,7 +160,7 @@ class AsyncTemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/cluster.delete`` (every version)."""
         ...
 
@@ -172,7 +172,7 @@ class AsyncTemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """``template/cluster.get`` (every version)."""
         ...
 
@@ -183,7 +183,7 @@ class AsyncTemplateClusterOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """``template/cluster.list_template`` (every version)."""
         ...
 
@@ -195,6 +195,6 @@ class AsyncTemplateClusterOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/cluster.put`` (every version)."""
         ...

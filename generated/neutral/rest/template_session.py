@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``TemplateSessionResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -88,7 +88,7 @@ class TemplateSessionOps(Protocol):
         payload: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """``template/session.create`` (every version)."""
         ...
 
@@ -99,7 +99,7 @@ class TemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/session.delete`` (every version)."""
         ...
 
@@ -111,7 +111,7 @@ class TemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """``template/session.get`` (every version)."""
         ...
 
@@ -122,7 +122,7 @@ class TemplateSessionOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """``template/session.list_template`` (every version)."""
         ...
 
@@ -136,7 +136,7 @@ class TemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/session.put`` (every version)."""
         ...
 
@@ -153,7 +153,7 @@ class AsyncTemplateSessionOps(Protocol):
         payload: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """``template/session.create`` (every version)."""
         ...
 
@@ -164,7 +164,7 @@ class AsyncTemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/session.delete`` (every version)."""
         ...
 
@@ -176,7 +176,7 @@ class AsyncTemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """``template/session.get`` (every version)."""
         ...
 
@@ -187,7 +187,7 @@ class AsyncTemplateSessionOps(Protocol):
         group_id: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """``template/session.list_template`` (every version)."""
         ...
 
@@ -201,6 +201,6 @@ class AsyncTemplateSessionOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``template/session.put`` (every version)."""
         ...

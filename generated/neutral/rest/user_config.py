@@ -6,7 +6,7 @@
 same in every version that has them (a version without one raises ``BackendAPIVersionError``);
 every version's ``UserConfigResource`` satisfies them. ``...Params`` are their keyword
 arguments as ``TypedDict`` s, also for the operations that differ between versions (those go
-through the adapters, with the signature shown here: v8.20240915's).
+through the adapters, with the signature shown here: v9.20250722's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing_extensions import Required, TypedDict
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
-    from ...v8_20240915 import models as v8_20240915_models
+    from ...v9_20250722 import models as v9_20250722_models
 
     pass
 
@@ -39,8 +39,8 @@ __all__ = [
 class UserConfigCreateParams(TypedDict, total=False):
     """Keyword arguments of ``user_config.create()`` (``user-config.create``)."""
 
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
     owner_access_key: str
 
@@ -68,8 +68,8 @@ class UserConfigListOrGetParams(TypedDict, total=False):
 class UserConfigUpdateParams(TypedDict, total=False):
     """Keyword arguments of ``user_config.update()`` (``user-config.update``)."""
 
-    data: Required[str]
     path: Required[str]
+    data: Required[str]
     permission: Required[str]
     owner_access_key: str
 
@@ -86,13 +86,13 @@ class UserConfigOps(Protocol):
     def create(
         self,
         *,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.create`` (every version)."""
         ...
 
@@ -103,7 +103,7 @@ class UserConfigOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``user-config.delete`` (every version)."""
         ...
 
@@ -112,7 +112,7 @@ class UserConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.BootstrapScriptResponse:
+    ) -> v9_20250722_models.BootstrapScriptResponse:
         """``user-config.get_bootstrap_script`` (every version)."""
         ...
 
@@ -123,20 +123,20 @@ class UserConfigOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``user-config.list_or_get`` (every version)."""
         ...
 
     def update(
         self,
         *,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.update`` (every version)."""
         ...
 
@@ -146,7 +146,7 @@ class UserConfigOps(Protocol):
         script: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.update_bootstrap_script`` (every version)."""
         ...
 
@@ -157,13 +157,13 @@ class AsyncUserConfigOps(Protocol):
     async def create(
         self,
         *,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.create`` (every version)."""
         ...
 
@@ -174,7 +174,7 @@ class AsyncUserConfigOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """``user-config.delete`` (every version)."""
         ...
 
@@ -183,7 +183,7 @@ class AsyncUserConfigOps(Protocol):
         *,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.BootstrapScriptResponse:
+    ) -> v9_20250722_models.BootstrapScriptResponse:
         """``user-config.get_bootstrap_script`` (every version)."""
         ...
 
@@ -194,20 +194,20 @@ class AsyncUserConfigOps(Protocol):
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """``user-config.list_or_get`` (every version)."""
         ...
 
     async def update(
         self,
         *,
-        data: str,
         path: str,
+        data: str,
         permission: str,
         owner_access_key: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.update`` (every version)."""
         ...
 
@@ -217,6 +217,6 @@ class AsyncUserConfigOps(Protocol):
         script: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v8_20240915_models.EmptyResponse:
+    ) -> v9_20250722_models.EmptyResponse:
         """``user-config.update_bootstrap_script`` (every version)."""
         ...

@@ -18,7 +18,7 @@ from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
 from ..._helpers import narrow as _narrow
-from ...v8_20240915.graphql import models as v8_20240915_gql
+from ...v9_20250722.graphql import models as v9_20250722_gql
 from . import models
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
   create_domain(name: $name, props: $props) {
     ok
@@ -250,7 +250,7 @@ DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
   delete_domain(name: $name) {
     ok
@@ -259,7 +259,7 @@ DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_DETAIL = """query DomainDetail($name: String) {
   domain(name: $name) {
     name
@@ -275,7 +275,7 @@ DOMAIN_DETAIL = """query DomainDetail($name: String) {
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_LIST = """query DomainList($is_active: Boolean) {
   domains(is_active: $is_active) {
     name
@@ -290,7 +290,7 @@ DOMAIN_LIST = """query DomainList($is_active: Boolean) {
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
   purge_domain(name: $name) {
     ok
@@ -299,7 +299,7 @@ DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
 }
 """
 
-# spec/v6.20220315/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
   modify_domain(name: $name, props: $props) {
     ok
@@ -308,7 +308,7 @@ DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInp
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
   create_group(name: $name, props: $props) {
     ok
@@ -322,7 +322,7 @@ GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
   delete_group(gid: $gid) {
     ok
@@ -331,7 +331,7 @@ GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_DETAIL = """query GroupDetail($id: UUID!) {
   group(id: $id) {
     id
@@ -348,7 +348,7 @@ GROUP_DETAIL = """query GroupDetail($id: UUID!) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
   groups(domain_name: $domain_name, is_active: $is_active) {
     id
@@ -364,7 +364,7 @@ GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
   purge_group(gid: $gid) {
     ok
@@ -373,7 +373,7 @@ GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
   modify_group(gid: $gid, props: $props) {
     ok
@@ -382,7 +382,7 @@ GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
 }
 """
 
-# spec/v6.20220315/operations/group.graphql
+# spec/operations/group.graphql
 GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
   groups_by_name(name: $name, domain_name: $domain_name) {
     id
@@ -398,7 +398,7 @@ GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
 }
 """
 
-# spec/v6.20220315/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
   alias_image(alias: $alias, target: $target, architecture: $architecture) {
     ok
@@ -407,7 +407,7 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
-# spec/v6.20220315/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
@@ -416,7 +416,7 @@ IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
 }
 """
 
-# spec/v6.20220315/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) {
   images(is_operation: $is_operation, is_installed: $is_installed) {
     name
@@ -438,7 +438,7 @@ IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) 
 }
 """
 
-# spec/v6.20220315/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
   rescan_images(registry: $registry) {
     ok
@@ -448,7 +448,7 @@ IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
   create_keypair(user_id: $user_id, props: $props) {
     ok
@@ -466,7 +466,7 @@ KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairIn
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
   delete_keypair(access_key: $access_key) {
     ok
@@ -475,7 +475,7 @@ KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
   keypair(access_key: $access_key) {
     user_id
@@ -497,7 +497,7 @@ KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
   keypairs(email: $email, is_active: $is_active) {
     user_id
@@ -515,7 +515,7 @@ KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
   keypair_list(
     limit: $limit
@@ -548,7 +548,7 @@ KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: I
 }
 """
 
-# spec/v6.20220315/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
   create_keypair_resource_policy(name: $name, props: $props) {
     ok
@@ -560,7 +560,7 @@ KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name:
 }
 """
 
-# spec/v6.20220315/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name: String!) {
   delete_keypair_resource_policy(name: $name) {
     ok
@@ -569,7 +569,7 @@ KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name:
 }
 """
 
-# spec/v6.20220315/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String) {
   keypair_resource_policy(name: $name) {
     name
@@ -587,7 +587,7 @@ KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String
 }
 """
 
-# spec/v6.20220315/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
   keypair_resource_policies {
     name
@@ -605,7 +605,7 @@ KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
 }
 """
 
-# spec/v6.20220315/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
   modify_keypair_resource_policy(name: $name, props: $props) {
     ok
@@ -614,7 +614,7 @@ KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name:
 }
 """
 
-# spec/v6.20220315/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
   modify_keypair(access_key: $access_key, props: $props) {
     ok
@@ -623,7 +623,7 @@ KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: Modify
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
   associate_scaling_group_with_domain(
     scaling_group: $scaling_group
@@ -635,7 +635,7 @@ SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scalin
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
   associate_scaling_group_with_user_group(
     scaling_group: $scaling_group
@@ -647,7 +647,7 @@ SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
   create_scaling_group(name: $name, props: $props) {
     ok
@@ -659,7 +659,7 @@ SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: Cr
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
   delete_scaling_group(name: $name) {
     ok
@@ -668,7 +668,7 @@ SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
   scaling_group(name: $name) {
     name
@@ -684,7 +684,7 @@ SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomain($domain: String!) {
   disassociate_all_scaling_groups_with_domain(domain: $domain) {
     ok
@@ -693,7 +693,7 @@ SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomai
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
   disassociate_all_scaling_groups_with_group(user_group: $user_group) {
     ok
@@ -702,7 +702,7 @@ SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup(
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
   disassociate_scaling_group_with_domain(
     scaling_group: $scaling_group
@@ -714,7 +714,7 @@ SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scal
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
   disassociate_scaling_group_with_user_group(
     scaling_group: $scaling_group
@@ -726,7 +726,7 @@ SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scalin
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
   scaling_groups(is_active: $is_active) {
     name
@@ -739,7 +739,7 @@ SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
 }
 """
 
-# spec/v6.20220315/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
   modify_scaling_group(name: $name, props: $props) {
     ok
@@ -748,7 +748,7 @@ SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: Mo
 }
 """
 
-# spec/v6.20220315/operations/storage.graphql
+# spec/operations/storage.graphql
 STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
     id
@@ -763,7 +763,7 @@ STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
 }
 """
 
-# spec/v6.20220315/operations/storage.graphql
+# spec/operations/storage.graphql
 STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   storage_volume_list(
     limit: $limit
@@ -783,7 +783,7 @@ STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $f
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
   create_user(email: $email, props: $props) {
     ok
@@ -800,7 +800,7 @@ USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_DELETE = """mutation UserDelete($email: String!) {
   delete_user(email: $email) {
     ok
@@ -809,7 +809,7 @@ USER_DELETE = """mutation UserDelete($email: String!) {
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_DETAIL = """query UserDetail($email: String) {
   user(email: $email) {
     uuid
@@ -831,7 +831,7 @@ USER_DETAIL = """query UserDetail($email: String) {
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
   user_from_uuid(user_id: $user_id) {
     uuid
@@ -853,7 +853,7 @@ USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: String) {
   users(status: $status, group_id: $group_id, domain_name: $domain_name) {
     uuid
@@ -875,7 +875,7 @@ USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: St
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
   user_list(
     limit: $limit
@@ -908,7 +908,7 @@ USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $s
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
   purge_user(email: $email, props: $props) {
     ok
@@ -917,7 +917,7 @@ USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
 }
 """
 
-# spec/v6.20220315/operations/user.graphql
+# spec/operations/user.graphql
 USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
   modify_user(email: $email, props: $props) {
     ok
@@ -926,7 +926,7 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
-# spec/v6.20220315/operations/vfolder.graphql
+# spec/operations/vfolder.graphql
 V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
     limit: $limit
@@ -1050,7 +1050,7 @@ class GraphQLOperations:
         self,
         *,
         agent_id: str,
-    ) -> v8_20240915_gql.AgentDetail:
+    ) -> v9_20250722_gql.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v6.20220315/operations/agent.graphql)."""
@@ -1060,7 +1060,7 @@ class GraphQLOperations:
             variables={
                 "agent_id": agent_id,
             },
-            result_type=v8_20240915_gql.AgentDetail,
+            result_type=v9_20250722_gql.AgentDetail,
         )
 
     @validate_arguments
@@ -1073,7 +1073,7 @@ class GraphQLOperations:
         scaling_group: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.AgentList:
+    ) -> v9_20250722_gql.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v6.20220315/operations/agent.graphql)."""
@@ -1088,7 +1088,7 @@ class GraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=v8_20240915_gql.AgentList,
+            result_type=v9_20250722_gql.AgentList,
         )
 
     @validate_arguments
@@ -1121,7 +1121,7 @@ class GraphQLOperations:
         group_id: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.ComputeSessionList:
+    ) -> v9_20250722_gql.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v6.20220315/operations/compute_session.graphql)."""
@@ -1138,7 +1138,7 @@ class GraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=v8_20240915_gql.ComputeSessionList,
+            result_type=v9_20250722_gql.ComputeSessionList,
         )
 
     @validate_arguments
@@ -1146,9 +1146,9 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.DomainInput | v8_20240915_gql.DomainInput,
+        props: models.DomainInput | v9_20250722_gql.DomainInput,
     ) -> models.DomainCreate:
-        """Sends the mutation ``DomainCreate`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainCreate`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_CREATE,
             mutation=True,
@@ -1165,7 +1165,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.DomainDelete:
-        """Sends the mutation ``DomainDelete`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainDelete`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_DELETE,
             mutation=True,
@@ -1180,15 +1180,15 @@ class GraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.DomainDetail:
-        """Sends the query ``DomainDetail`` (spec/v6.20220315/operations/domain.graphql)."""
+    ) -> v9_20250722_gql.DomainDetail:
+        """Sends the query ``DomainDetail`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_DETAIL,
             mutation=False,
             variables={
                 "name": name,
             },
-            result_type=v8_20240915_gql.DomainDetail,
+            result_type=v9_20250722_gql.DomainDetail,
         )
 
     @validate_arguments
@@ -1196,15 +1196,15 @@ class GraphQLOperations:
         self,
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.DomainList:
-        """Sends the query ``DomainList`` (spec/v6.20220315/operations/domain.graphql)."""
+    ) -> v9_20250722_gql.DomainList:
+        """Sends the query ``DomainList`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_LIST,
             mutation=False,
             variables={
                 "is_active": is_active,
             },
-            result_type=v8_20240915_gql.DomainList,
+            result_type=v9_20250722_gql.DomainList,
         )
 
     @validate_arguments
@@ -1213,7 +1213,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.DomainPurge:
-        """Sends the mutation ``DomainPurge`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainPurge`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_PURGE,
             mutation=True,
@@ -1228,9 +1228,9 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyDomainInput | v8_20240915_gql.ModifyDomainInput,
+        props: models.ModifyDomainInput | v9_20250722_gql.ModifyDomainInput,
     ) -> models.DomainUpdate:
-        """Sends the mutation ``DomainUpdate`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainUpdate`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_UPDATE,
             mutation=True,
@@ -1246,9 +1246,9 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.GroupInput | v8_20240915_gql.GroupInput,
+        props: models.GroupInput | v9_20250722_gql.GroupInput,
     ) -> models.GroupCreate:
-        """Sends the mutation ``GroupCreate`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupCreate`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_CREATE,
             mutation=True,
@@ -1265,7 +1265,7 @@ class GraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
-        """Sends the mutation ``GroupDelete`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupDelete`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_DELETE,
             mutation=True,
@@ -1280,15 +1280,15 @@ class GraphQLOperations:
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDetail:
-        """Sends the query ``GroupDetail`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupDetail:
+        """Sends the query ``GroupDetail`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_DETAIL,
             mutation=False,
             variables={
                 "id": id,
             },
-            result_type=v8_20240915_gql.GroupDetail,
+            result_type=v9_20250722_gql.GroupDetail,
         )
 
     @validate_arguments
@@ -1297,8 +1297,8 @@ class GraphQLOperations:
         *,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.GroupList:
-        """Sends the query ``GroupList`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupList:
+        """Sends the query ``GroupList`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_LIST,
             mutation=False,
@@ -1306,7 +1306,7 @@ class GraphQLOperations:
                 "domain_name": domain_name,
                 "is_active": is_active,
             },
-            result_type=v8_20240915_gql.GroupList,
+            result_type=v9_20250722_gql.GroupList,
         )
 
     @validate_arguments
@@ -1315,7 +1315,7 @@ class GraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
-        """Sends the mutation ``GroupPurge`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupPurge`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_PURGE,
             mutation=True,
@@ -1330,11 +1330,11 @@ class GraphQLOperations:
         self,
         *,
         gid: str | _uuid.UUID,
-        props: models.ModifyGroupInput | v8_20240915_gql.ModifyGroupInput,
+        props: models.ModifyGroupInput | v9_20250722_gql.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
-        Sends the mutation ``GroupUpdate`` (spec/v6.20220315/operations/group.graphql)."""
+        Sends the mutation ``GroupUpdate`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_UPDATE,
             mutation=True,
@@ -1351,8 +1351,8 @@ class GraphQLOperations:
         *,
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.GroupsByName:
-        """Sends the query ``GroupsByName`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupsByName:
+        """Sends the query ``GroupsByName`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUPS_BY_NAME,
             mutation=False,
@@ -1360,7 +1360,7 @@ class GraphQLOperations:
                 "name": name,
                 "domain_name": domain_name,
             },
-            result_type=v8_20240915_gql.GroupsByName,
+            result_type=v9_20250722_gql.GroupsByName,
         )
 
     @validate_arguments
@@ -1371,7 +1371,7 @@ class GraphQLOperations:
         target: str,
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
-        """Sends the mutation ``ImageAlias`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageAlias`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_ALIAS,
             mutation=True,
@@ -1389,7 +1389,7 @@ class GraphQLOperations:
         *,
         alias: str,
     ) -> models.ImageDealias:
-        """Sends the mutation ``ImageDealias`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageDealias`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_DEALIAS,
             mutation=True,
@@ -1406,7 +1406,7 @@ class GraphQLOperations:
         is_operation: bool | None | NotGiven = NOT_GIVEN,
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
-        """Sends the query ``ImageList`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the query ``ImageList`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_LIST,
             mutation=False,
@@ -1423,7 +1423,7 @@ class GraphQLOperations:
         *,
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
-        """Sends the mutation ``ImageRescan`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageRescan`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_RESCAN,
             mutation=True,
@@ -1440,7 +1440,7 @@ class GraphQLOperations:
         user_id: str,
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
-        """Sends the mutation ``KeyPairCreate`` (spec/v6.20220315/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairCreate`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_CREATE,
             mutation=True,
@@ -1457,7 +1457,7 @@ class GraphQLOperations:
         *,
         access_key: str,
     ) -> models.KeyPairDelete:
-        """Sends the mutation ``KeyPairDelete`` (spec/v6.20220315/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairDelete`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_DELETE,
             mutation=True,
@@ -1475,7 +1475,7 @@ class GraphQLOperations:
     ) -> models.KeyPairInfo:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
-        Sends the query ``KeyPairInfo`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairInfo`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_INFO,
             mutation=False,
@@ -1494,7 +1494,7 @@ class GraphQLOperations:
     ) -> models.KeyPairList:
         """Keypairs, optionally of one user (KeyPair.list).
 
-        Sends the query ``KeyPairList`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairList`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_LIST,
             mutation=False,
@@ -1519,7 +1519,7 @@ class GraphQLOperations:
     ) -> models.KeyPairPaginatedList:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
-        Sends the query ``KeyPairPaginatedList`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairPaginatedList`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
             mutation=False,
@@ -1541,9 +1541,9 @@ class GraphQLOperations:
         *,
         name: str,
         props: models.CreateKeyPairResourcePolicyInput
-        | v8_20240915_gql.CreateKeyPairResourcePolicyInput,
+        | v9_20250722_gql.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
-        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
             mutation=True,
@@ -1565,7 +1565,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
-        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
             mutation=True,
@@ -1580,29 +1580,29 @@ class GraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
-        Sends the query ``KeyPairResourcePolicyInfo`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        Sends the query ``KeyPairResourcePolicyInfo`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
             mutation=False,
             variables={
                 "name": name,
             },
-            result_type=v8_20240915_gql.KeyPairResourcePolicyInfo,
+            result_type=v9_20250722_gql.KeyPairResourcePolicyInfo,
         )
 
     @validate_arguments
     def key_pair_resource_policy_list(
         self,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
-        """Sends the query ``KeyPairResourcePolicyList`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+    ) -> v9_20250722_gql.KeyPairResourcePolicyList:
+        """Sends the query ``KeyPairResourcePolicyList`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
             mutation=False,
             variables={},
-            result_type=v8_20240915_gql.KeyPairResourcePolicyList,
+            result_type=v9_20250722_gql.KeyPairResourcePolicyList,
         )
 
     @validate_arguments
@@ -1611,9 +1611,9 @@ class GraphQLOperations:
         *,
         name: str,
         props: models.ModifyKeyPairResourcePolicyInput
-        | v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
+        | v9_20250722_gql.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
-        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
             mutation=True,
@@ -1638,7 +1638,7 @@ class GraphQLOperations:
     ) -> models.KeyPairUpdate:
         """KeyPair.update, activate and deactivate.
 
-        Sends the mutation ``KeyPairUpdate`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the mutation ``KeyPairUpdate`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_UPDATE,
             mutation=True,
@@ -1656,7 +1656,7 @@ class GraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
-        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
             mutation=True,
@@ -1674,7 +1674,7 @@ class GraphQLOperations:
         scaling_group: str,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
-        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
             mutation=True,
@@ -1690,9 +1690,9 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateScalingGroupInput | v8_20240915_gql.CreateScalingGroupInput,
+        props: models.CreateScalingGroupInput | v9_20250722_gql.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
-        """Sends the mutation ``ScalingGroupCreate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupCreate`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_CREATE,
             mutation=True,
@@ -1711,7 +1711,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.ScalingGroupDelete:
-        """Sends the mutation ``ScalingGroupDelete`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDelete`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DELETE,
             mutation=True,
@@ -1727,7 +1727,7 @@ class GraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
-        """Sends the query ``ScalingGroupDetail`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupDetail`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DETAIL,
             mutation=False,
@@ -1743,7 +1743,7 @@ class GraphQLOperations:
         *,
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
-        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
             mutation=True,
@@ -1759,7 +1759,7 @@ class GraphQLOperations:
         *,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
-        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
             mutation=True,
@@ -1776,7 +1776,7 @@ class GraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
-        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
             mutation=True,
@@ -1796,7 +1796,7 @@ class GraphQLOperations:
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
-        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
             mutation=True,
@@ -1813,7 +1813,7 @@ class GraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
-        """Sends the query ``ScalingGroupList`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupList`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_LIST,
             mutation=False,
@@ -1828,9 +1828,9 @@ class GraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyScalingGroupInput | v8_20240915_gql.ModifyScalingGroupInput,
+        props: models.ModifyScalingGroupInput | v9_20250722_gql.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
-        """Sends the mutation ``ScalingGroupUpdate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupUpdate`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_UPDATE,
             mutation=True,
@@ -1849,7 +1849,7 @@ class GraphQLOperations:
         *,
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
-        """Sends the query ``StorageVolumeDetail`` (spec/v6.20220315/operations/storage.graphql)."""
+        """Sends the query ``StorageVolumeDetail`` (spec/operations/storage.graphql)."""
         return self._client.execute(
             STORAGE_VOLUME_DETAIL,
             mutation=False,
@@ -1870,7 +1870,7 @@ class GraphQLOperations:
     ) -> models.StorageVolumeList:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
-        Sends the query ``StorageVolumeList`` (spec/v6.20220315/operations/storage.graphql)."""
+        Sends the query ``StorageVolumeList`` (spec/operations/storage.graphql)."""
         return self._client.execute(
             STORAGE_VOLUME_LIST,
             mutation=False,
@@ -1888,9 +1888,9 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput | v8_20240915_gql.UserInput,
+        props: models.UserInput | v9_20250722_gql.UserInput,
     ) -> models.UserCreate:
-        """Sends the mutation ``UserCreate`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserCreate`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_CREATE,
             mutation=True,
@@ -1907,7 +1907,7 @@ class GraphQLOperations:
         *,
         email: str,
     ) -> models.UserDelete:
-        """Sends the mutation ``UserDelete`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserDelete`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DELETE,
             mutation=True,
@@ -1925,7 +1925,7 @@ class GraphQLOperations:
     ) -> models.UserDetail:
         """A user by email; the requester without one.
 
-        Sends the query ``UserDetail`` (spec/v6.20220315/operations/user.graphql)."""
+        Sends the query ``UserDetail`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DETAIL,
             mutation=False,
@@ -1941,7 +1941,7 @@ class GraphQLOperations:
         *,
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
-        """Sends the query ``UserDetailByUuid`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the query ``UserDetailByUuid`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DETAIL_BY_UUID,
             mutation=False,
@@ -1959,7 +1959,7 @@ class GraphQLOperations:
         group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
-        """Sends the query ``UserList`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the query ``UserList`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_LIST,
             mutation=False,
@@ -1985,7 +1985,7 @@ class GraphQLOperations:
     ) -> models.UserPaginatedList:
         """One page of users (User.paginated_list, `admin user list`).
 
-        Sends the query ``UserPaginatedList`` (spec/v6.20220315/operations/user.graphql)."""
+        Sends the query ``UserPaginatedList`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_PAGINATED_LIST,
             mutation=False,
@@ -2006,15 +2006,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.PurgeUserInput,
+        props: models.PurgeUserInput | v9_20250722_gql.PurgeUserInput,
     ) -> models.UserPurge:
-        """Sends the mutation ``UserPurge`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserPurge`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_PURGE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.PurgeUserInput, "UserPurge", "v6.20220315"),
             },
             result_type=models.UserPurge,
         )
@@ -2024,9 +2024,9 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput | v8_20240915_gql.ModifyUserInput,
+        props: models.ModifyUserInput | v9_20250722_gql.ModifyUserInput,
     ) -> models.UserUpdate:
-        """Sends the mutation ``UserUpdate`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserUpdate`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_UPDATE,
             mutation=True,
@@ -2051,7 +2051,7 @@ class GraphQLOperations:
     ) -> models.VFolderList:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
-        Sends the query ``VFolderList`` (spec/v6.20220315/operations/vfolder.graphql)."""
+        Sends the query ``VFolderList`` (spec/operations/vfolder.graphql)."""
         return self._client.execute(
             V_FOLDER_LIST,
             mutation=False,
@@ -2089,7 +2089,7 @@ class AsyncGraphQLOperations:
         self,
         *,
         agent_id: str,
-    ) -> v8_20240915_gql.AgentDetail:
+    ) -> v9_20250722_gql.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
         Sends the query ``AgentDetail`` (spec/v6.20220315/operations/agent.graphql)."""
@@ -2099,7 +2099,7 @@ class AsyncGraphQLOperations:
             variables={
                 "agent_id": agent_id,
             },
-            result_type=v8_20240915_gql.AgentDetail,
+            result_type=v9_20250722_gql.AgentDetail,
         )
 
     @validate_arguments
@@ -2112,7 +2112,7 @@ class AsyncGraphQLOperations:
         scaling_group: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.AgentList:
+    ) -> v9_20250722_gql.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
         Sends the query ``AgentList`` (spec/v6.20220315/operations/agent.graphql)."""
@@ -2127,7 +2127,7 @@ class AsyncGraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=v8_20240915_gql.AgentList,
+            result_type=v9_20250722_gql.AgentList,
         )
 
     @validate_arguments
@@ -2160,7 +2160,7 @@ class AsyncGraphQLOperations:
         group_id: str | None | NotGiven = NOT_GIVEN,
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.ComputeSessionList:
+    ) -> v9_20250722_gql.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
         Sends the query ``ComputeSessionList`` (spec/v6.20220315/operations/compute_session.graphql)."""
@@ -2177,7 +2177,7 @@ class AsyncGraphQLOperations:
                 "filter": filter,
                 "order": order,
             },
-            result_type=v8_20240915_gql.ComputeSessionList,
+            result_type=v9_20250722_gql.ComputeSessionList,
         )
 
     @validate_arguments
@@ -2185,9 +2185,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.DomainInput | v8_20240915_gql.DomainInput,
+        props: models.DomainInput | v9_20250722_gql.DomainInput,
     ) -> models.DomainCreate:
-        """Sends the mutation ``DomainCreate`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainCreate`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_CREATE,
             mutation=True,
@@ -2204,7 +2204,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.DomainDelete:
-        """Sends the mutation ``DomainDelete`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainDelete`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_DELETE,
             mutation=True,
@@ -2219,15 +2219,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.DomainDetail:
-        """Sends the query ``DomainDetail`` (spec/v6.20220315/operations/domain.graphql)."""
+    ) -> v9_20250722_gql.DomainDetail:
+        """Sends the query ``DomainDetail`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_DETAIL,
             mutation=False,
             variables={
                 "name": name,
             },
-            result_type=v8_20240915_gql.DomainDetail,
+            result_type=v9_20250722_gql.DomainDetail,
         )
 
     @validate_arguments
@@ -2235,15 +2235,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.DomainList:
-        """Sends the query ``DomainList`` (spec/v6.20220315/operations/domain.graphql)."""
+    ) -> v9_20250722_gql.DomainList:
+        """Sends the query ``DomainList`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_LIST,
             mutation=False,
             variables={
                 "is_active": is_active,
             },
-            result_type=v8_20240915_gql.DomainList,
+            result_type=v9_20250722_gql.DomainList,
         )
 
     @validate_arguments
@@ -2252,7 +2252,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.DomainPurge:
-        """Sends the mutation ``DomainPurge`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainPurge`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_PURGE,
             mutation=True,
@@ -2267,9 +2267,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyDomainInput | v8_20240915_gql.ModifyDomainInput,
+        props: models.ModifyDomainInput | v9_20250722_gql.ModifyDomainInput,
     ) -> models.DomainUpdate:
-        """Sends the mutation ``DomainUpdate`` (spec/v6.20220315/operations/domain.graphql)."""
+        """Sends the mutation ``DomainUpdate`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_UPDATE,
             mutation=True,
@@ -2285,9 +2285,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.GroupInput | v8_20240915_gql.GroupInput,
+        props: models.GroupInput | v9_20250722_gql.GroupInput,
     ) -> models.GroupCreate:
-        """Sends the mutation ``GroupCreate`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupCreate`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_CREATE,
             mutation=True,
@@ -2304,7 +2304,7 @@ class AsyncGraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
-        """Sends the mutation ``GroupDelete`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupDelete`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_DELETE,
             mutation=True,
@@ -2319,15 +2319,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         id: str | _uuid.UUID,
-    ) -> v8_20240915_gql.GroupDetail:
-        """Sends the query ``GroupDetail`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupDetail:
+        """Sends the query ``GroupDetail`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_DETAIL,
             mutation=False,
             variables={
                 "id": id,
             },
-            result_type=v8_20240915_gql.GroupDetail,
+            result_type=v9_20250722_gql.GroupDetail,
         )
 
     @validate_arguments
@@ -2336,8 +2336,8 @@ class AsyncGraphQLOperations:
         *,
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.GroupList:
-        """Sends the query ``GroupList`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupList:
+        """Sends the query ``GroupList`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_LIST,
             mutation=False,
@@ -2345,7 +2345,7 @@ class AsyncGraphQLOperations:
                 "domain_name": domain_name,
                 "is_active": is_active,
             },
-            result_type=v8_20240915_gql.GroupList,
+            result_type=v9_20250722_gql.GroupList,
         )
 
     @validate_arguments
@@ -2354,7 +2354,7 @@ class AsyncGraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
-        """Sends the mutation ``GroupPurge`` (spec/v6.20220315/operations/group.graphql)."""
+        """Sends the mutation ``GroupPurge`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_PURGE,
             mutation=True,
@@ -2369,11 +2369,11 @@ class AsyncGraphQLOperations:
         self,
         *,
         gid: str | _uuid.UUID,
-        props: models.ModifyGroupInput | v8_20240915_gql.ModifyGroupInput,
+        props: models.ModifyGroupInput | v9_20250722_gql.ModifyGroupInput,
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
-        Sends the mutation ``GroupUpdate`` (spec/v6.20220315/operations/group.graphql)."""
+        Sends the mutation ``GroupUpdate`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_UPDATE,
             mutation=True,
@@ -2390,8 +2390,8 @@ class AsyncGraphQLOperations:
         *,
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.GroupsByName:
-        """Sends the query ``GroupsByName`` (spec/v6.20220315/operations/group.graphql)."""
+    ) -> v9_20250722_gql.GroupsByName:
+        """Sends the query ``GroupsByName`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUPS_BY_NAME,
             mutation=False,
@@ -2399,7 +2399,7 @@ class AsyncGraphQLOperations:
                 "name": name,
                 "domain_name": domain_name,
             },
-            result_type=v8_20240915_gql.GroupsByName,
+            result_type=v9_20250722_gql.GroupsByName,
         )
 
     @validate_arguments
@@ -2410,7 +2410,7 @@ class AsyncGraphQLOperations:
         target: str,
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
-        """Sends the mutation ``ImageAlias`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageAlias`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_ALIAS,
             mutation=True,
@@ -2428,7 +2428,7 @@ class AsyncGraphQLOperations:
         *,
         alias: str,
     ) -> models.ImageDealias:
-        """Sends the mutation ``ImageDealias`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageDealias`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_DEALIAS,
             mutation=True,
@@ -2445,7 +2445,7 @@ class AsyncGraphQLOperations:
         is_operation: bool | None | NotGiven = NOT_GIVEN,
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
-        """Sends the query ``ImageList`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the query ``ImageList`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_LIST,
             mutation=False,
@@ -2462,7 +2462,7 @@ class AsyncGraphQLOperations:
         *,
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
-        """Sends the mutation ``ImageRescan`` (spec/v6.20220315/operations/image.graphql)."""
+        """Sends the mutation ``ImageRescan`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_RESCAN,
             mutation=True,
@@ -2479,7 +2479,7 @@ class AsyncGraphQLOperations:
         user_id: str,
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
-        """Sends the mutation ``KeyPairCreate`` (spec/v6.20220315/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairCreate`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_CREATE,
             mutation=True,
@@ -2496,7 +2496,7 @@ class AsyncGraphQLOperations:
         *,
         access_key: str,
     ) -> models.KeyPairDelete:
-        """Sends the mutation ``KeyPairDelete`` (spec/v6.20220315/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairDelete`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_DELETE,
             mutation=True,
@@ -2514,7 +2514,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairInfo:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
-        Sends the query ``KeyPairInfo`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairInfo`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_INFO,
             mutation=False,
@@ -2533,7 +2533,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairList:
         """Keypairs, optionally of one user (KeyPair.list).
 
-        Sends the query ``KeyPairList`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairList`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_LIST,
             mutation=False,
@@ -2558,7 +2558,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairPaginatedList:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
-        Sends the query ``KeyPairPaginatedList`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the query ``KeyPairPaginatedList`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
             mutation=False,
@@ -2580,9 +2580,9 @@ class AsyncGraphQLOperations:
         *,
         name: str,
         props: models.CreateKeyPairResourcePolicyInput
-        | v8_20240915_gql.CreateKeyPairResourcePolicyInput,
+        | v9_20250722_gql.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
-        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
             mutation=True,
@@ -2604,7 +2604,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
-        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
             mutation=True,
@@ -2619,29 +2619,29 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyInfo:
+    ) -> v9_20250722_gql.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
-        Sends the query ``KeyPairResourcePolicyInfo`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        Sends the query ``KeyPairResourcePolicyInfo`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
             mutation=False,
             variables={
                 "name": name,
             },
-            result_type=v8_20240915_gql.KeyPairResourcePolicyInfo,
+            result_type=v9_20250722_gql.KeyPairResourcePolicyInfo,
         )
 
     @validate_arguments
     async def key_pair_resource_policy_list(
         self,
-    ) -> v8_20240915_gql.KeyPairResourcePolicyList:
-        """Sends the query ``KeyPairResourcePolicyList`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+    ) -> v9_20250722_gql.KeyPairResourcePolicyList:
+        """Sends the query ``KeyPairResourcePolicyList`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
             mutation=False,
             variables={},
-            result_type=v8_20240915_gql.KeyPairResourcePolicyList,
+            result_type=v9_20250722_gql.KeyPairResourcePolicyList,
         )
 
     @validate_arguments
@@ -2650,9 +2650,9 @@ class AsyncGraphQLOperations:
         *,
         name: str,
         props: models.ModifyKeyPairResourcePolicyInput
-        | v8_20240915_gql.ModifyKeyPairResourcePolicyInput,
+        | v9_20250722_gql.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
-        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v6.20220315/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
             mutation=True,
@@ -2677,7 +2677,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairUpdate:
         """KeyPair.update, activate and deactivate.
 
-        Sends the mutation ``KeyPairUpdate`` (spec/v6.20220315/operations/keypair.graphql)."""
+        Sends the mutation ``KeyPairUpdate`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_UPDATE,
             mutation=True,
@@ -2695,7 +2695,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
-        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
             mutation=True,
@@ -2713,7 +2713,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
-        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
             mutation=True,
@@ -2729,9 +2729,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.CreateScalingGroupInput | v8_20240915_gql.CreateScalingGroupInput,
+        props: models.CreateScalingGroupInput | v9_20250722_gql.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
-        """Sends the mutation ``ScalingGroupCreate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupCreate`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_CREATE,
             mutation=True,
@@ -2750,7 +2750,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.ScalingGroupDelete:
-        """Sends the mutation ``ScalingGroupDelete`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDelete`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DELETE,
             mutation=True,
@@ -2766,7 +2766,7 @@ class AsyncGraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
-        """Sends the query ``ScalingGroupDetail`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupDetail`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DETAIL,
             mutation=False,
@@ -2782,7 +2782,7 @@ class AsyncGraphQLOperations:
         *,
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
-        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
             mutation=True,
@@ -2798,7 +2798,7 @@ class AsyncGraphQLOperations:
         *,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
-        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
             mutation=True,
@@ -2815,7 +2815,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
-        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
             mutation=True,
@@ -2835,7 +2835,7 @@ class AsyncGraphQLOperations:
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
-        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
             mutation=True,
@@ -2852,7 +2852,7 @@ class AsyncGraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
-        """Sends the query ``ScalingGroupList`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupList`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_LIST,
             mutation=False,
@@ -2867,9 +2867,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         name: str,
-        props: models.ModifyScalingGroupInput | v8_20240915_gql.ModifyScalingGroupInput,
+        props: models.ModifyScalingGroupInput | v9_20250722_gql.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
-        """Sends the mutation ``ScalingGroupUpdate`` (spec/v6.20220315/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupUpdate`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_UPDATE,
             mutation=True,
@@ -2888,7 +2888,7 @@ class AsyncGraphQLOperations:
         *,
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
-        """Sends the query ``StorageVolumeDetail`` (spec/v6.20220315/operations/storage.graphql)."""
+        """Sends the query ``StorageVolumeDetail`` (spec/operations/storage.graphql)."""
         return await self._client.execute(
             STORAGE_VOLUME_DETAIL,
             mutation=False,
@@ -2909,7 +2909,7 @@ class AsyncGraphQLOperations:
     ) -> models.StorageVolumeList:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
-        Sends the query ``StorageVolumeList`` (spec/v6.20220315/operations/storage.graphql)."""
+        Sends the query ``StorageVolumeList`` (spec/operations/storage.graphql)."""
         return await self._client.execute(
             STORAGE_VOLUME_LIST,
             mutation=False,
@@ -2927,9 +2927,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput | v8_20240915_gql.UserInput,
+        props: models.UserInput | v9_20250722_gql.UserInput,
     ) -> models.UserCreate:
-        """Sends the mutation ``UserCreate`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserCreate`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_CREATE,
             mutation=True,
@@ -2946,7 +2946,7 @@ class AsyncGraphQLOperations:
         *,
         email: str,
     ) -> models.UserDelete:
-        """Sends the mutation ``UserDelete`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserDelete`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DELETE,
             mutation=True,
@@ -2964,7 +2964,7 @@ class AsyncGraphQLOperations:
     ) -> models.UserDetail:
         """A user by email; the requester without one.
 
-        Sends the query ``UserDetail`` (spec/v6.20220315/operations/user.graphql)."""
+        Sends the query ``UserDetail`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DETAIL,
             mutation=False,
@@ -2980,7 +2980,7 @@ class AsyncGraphQLOperations:
         *,
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
-        """Sends the query ``UserDetailByUuid`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the query ``UserDetailByUuid`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DETAIL_BY_UUID,
             mutation=False,
@@ -2998,7 +2998,7 @@ class AsyncGraphQLOperations:
         group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
-        """Sends the query ``UserList`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the query ``UserList`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_LIST,
             mutation=False,
@@ -3024,7 +3024,7 @@ class AsyncGraphQLOperations:
     ) -> models.UserPaginatedList:
         """One page of users (User.paginated_list, `admin user list`).
 
-        Sends the query ``UserPaginatedList`` (spec/v6.20220315/operations/user.graphql)."""
+        Sends the query ``UserPaginatedList`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_PAGINATED_LIST,
             mutation=False,
@@ -3045,15 +3045,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.PurgeUserInput,
+        props: models.PurgeUserInput | v9_20250722_gql.PurgeUserInput,
     ) -> models.UserPurge:
-        """Sends the mutation ``UserPurge`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserPurge`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_PURGE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.PurgeUserInput, "UserPurge", "v6.20220315"),
             },
             result_type=models.UserPurge,
         )
@@ -3063,9 +3063,9 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput | v8_20240915_gql.ModifyUserInput,
+        props: models.ModifyUserInput | v9_20250722_gql.ModifyUserInput,
     ) -> models.UserUpdate:
-        """Sends the mutation ``UserUpdate`` (spec/v6.20220315/operations/user.graphql)."""
+        """Sends the mutation ``UserUpdate`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_UPDATE,
             mutation=True,
@@ -3090,7 +3090,7 @@ class AsyncGraphQLOperations:
     ) -> models.VFolderList:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
-        Sends the query ``VFolderList`` (spec/v6.20220315/operations/vfolder.graphql)."""
+        Sends the query ``VFolderList`` (spec/operations/vfolder.graphql)."""
         return await self._client.execute(
             V_FOLDER_LIST,
             mutation=False,

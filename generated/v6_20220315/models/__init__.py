@@ -13,36 +13,35 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from ...v8_20240915.models._shared_6_79dba73445 import (
-        EmptyResponse as EmptyResponse,
-    )
-    from ...v8_20240915.models._shared_6_b6846a377a import (
-        SuccessResponse as SuccessResponse,
-    )
-    from ...v8_20240915.models._shared_config__folders import (
-        VFolderTypeList as VFolderTypeList,
-    )
-    from ...v8_20240915.models._shared_services__session import (
-        ClusterMode as ClusterMode,
-    )
-    from ...v8_20240915.models._shared_template_cluster__template_session import (
-        SessionTemplateList as SessionTemplateList,
-        TemplateListItem as SessionTemplateListItem,
-    )
     from ...v8_20240915.models._unreferenced import (
+        AnnouncementResponse as AnnouncementResponse,
+        AuthorizeResponseData as AuthorizeResponseData,
+        ContainerLogsResponseResult as ContainerLogsResult,
+        GraphQLLegacyResponse as GraphQLLegacyResponse,
+        LoginResponse as LoginResponse,
+        LoginResponseData as LoginResponseData,
+        ManagerNode as ManagerNode,
+        ManagerStatusResponse as ManagerStatusResponse,
+        MatchSessionsResponseMatch as SessionMatch,
+        MessageResponse as MessageResponse,
+        MountsResponse as MountsResponse,
         Problem as Problem,
-        ProblemAgentDetails as AgentErrorDetails,
+        SessionTemplateList as SessionTemplateList,
+        ShareVFolderResponse as ShareVFolderResponse,
+        SignupResponse as SignupResponse,
+        SSHKeypairResponse as SSHKeypairResponse,
+        StartServiceResponse as StartServiceResponse,
+        TemplateListItem as SessionTemplateListItem,
+        UnshareVFolderResponse as UnshareVFolderResponse,
+        VFolderAllHostsResponse as VFolderAllHostsResponse,
+        WsproxyVersionResponse as WsproxyVersionResponse,
     )
     from ...v8_20240915.models.auth import (
         AuthAuthorizeRequest as AuthorizeRequest,
-        AuthAuthorizeRequestType as AuthorizeRequestType,
-        AuthorizeResponseData as AuthorizeResponseData,
         AuthSignoutRequest as SignoutRequest,
         AuthTestResponse as AuthTestResponse,
         AuthUpdateFullNameRequest as UpdateFullNameRequest,
         AuthUpdatePasswordRequest as UpdatePasswordRequest,
-        SignupResponse as SignupResponse,
-        SSHKeypairResponse as SSHKeypairResponse,
     )
     from ...v8_20240915.models.config import (
         ConfigSetConfigRequest as EtcdSetRequest,
@@ -52,57 +51,80 @@ if TYPE_CHECKING:
         FoldersMoveFileRequest as MoveFileRequest,
         InviteResponse as InviteResponse,
         ListVFolderFilesResponse as ListVFolderFilesResponse,
-        MessageResponse as MessageResponse,
-        MountsResponse as MountsResponse,
-        ShareVFolderResponse as ShareVFolderResponse,
-        TransferSession as CreateDownloadSessionResponse,
-        TransferSession as CreateUploadSessionResponse,
-        UnshareVFolderResponse as UnshareVFolderResponse,
-        VFolderAllHostsResponse as VFolderAllHostsResponse,
         VFolderFileItem as VFolderFileItem,
         VFolderPermission as VFolderPermission,
-        VFolderUsageMode as VFolderUsageMode,
+    )
+    from ...v8_20240915.models.logs_error import (
+        SuccessResponse as SuccessResponse,
     )
     from ...v8_20240915.models.manager import (
-        AnnouncementResponse as AnnouncementResponse,
-        ManagerNode as ManagerNode,
         ManagerPerformSchedulerOpsRequest as SchedulerOperationRequest,
         ManagerPerformSchedulerOpsRequestOp as SchedulerOperationRequestOp,
-        ManagerStatusResponse as ManagerStatusResponse,
         ManagerUpdateAnnouncementRequest as UpdateAnnouncementRequest,
     )
     from ...v8_20240915.models.resource import (
-        MonthStatsResponse as MonthStatsResponse,
         ResourceCheckPresetsRequest as CheckPresetsRequest,
         ResourceUsagePerMonthRequest as UsagePerMonthRequest,
     )
-    from ...v8_20240915.models.root import (
-        GraphQLErrorLocation as GraphQLErrorLocation,
-        GraphQLLegacyResponse as GraphQLLegacyResponse,
-    )
-    from ...v8_20240915.models.scaling_groups import (
-        WsproxyVersionResponse as WsproxyVersionResponse,
-    )
     from ...v8_20240915.models.server import (
         LoginRequest as LoginRequest,
-        LoginResponse as LoginResponse,
-        LoginResponseData as LoginResponseData,
     )
     from ...v8_20240915.models.session import (
         BatchExecuteOptions as BatchExecuteOptions,
         CompleteRequest as CompleteRequest,
         CompleteRequestOptions as CompletionOptions,
-        ContainerLogsResponseResult as ContainerLogsResult,
-        ExecuteRequestMode as ExecutionMode,
-        ListSessionFilesResponse as ListSessionFilesResponse,
-        MatchSessionsResponseMatch as SessionMatch,
-        SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
         SessionShutdownServiceRequest as ShutdownServiceRequest,
-        StartServiceResponse as StartServiceResponse,
     )
     from ...v8_20240915.models.user_config import (
-        BootstrapScriptResponse as BootstrapScriptResponse,
         UserConfigUpdateBootstrapScriptRequest as UpdateBootstrapScriptRequest,
+    )
+    from ...v9_20250722.models._shared_4_fca7afed99 import (
+        ClusterMode as ClusterMode,
+    )
+    from ...v9_20250722.models._shared_6_2ec32ce506 import (
+        EmptyResponse as EmptyResponse,
+    )
+    from ...v9_20250722.models._shared_admin__root import (
+        GraphQLErrorLocation as GraphQLErrorLocation,
+    )
+    from ...v9_20250722.models._shared_config__folders import (
+        VFolderTypeList as VFolderTypeList,
+    )
+    from ...v9_20250722.models._shared_folders__v2_vfolders import (
+        VFolderUsageMode as VFolderUsageMode,
+    )
+    from ...v9_20250722.models._shared_session__v2_sessions import (
+        CreateSessionTypeEnum as SessionType,
+    )
+    from ...v9_20250722.models._unreferenced import (
+        ProblemAgentDetails as AgentErrorDetails,
+    )
+    from ...v9_20250722.models.auth import (
+        AuthTokenType as AuthorizeRequestType,
+    )
+    from ...v9_20250722.models.config import (
+        DockerRegistries as DockerRegistries,
+        EtcdResultResponse as EtcdResultResponse,
+        ResourceSlotTypes as ResourceSlotTypes,
+    )
+    from ...v9_20250722.models.folders import (
+        TransferSession as CreateDownloadSessionResponse,
+        TransferSession as CreateUploadSessionResponse,
+    )
+    from ...v9_20250722.models.resource import (
+        MonthStatsResponse as MonthStatsResponse,
+    )
+    from ...v9_20250722.models.scaling_groups import (
+        ScalingGroupListResponse as ScalingGroupListResponse,
+        ScalingGroupListResponseScalingGroup as ScalingGroupName,
+    )
+    from ...v9_20250722.models.session import (
+        ExecuteRequestMode as ExecutionMode,
+        ListSessionFilesResponse as ListSessionFilesResponse,
+        SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
+    )
+    from ...v9_20250722.models.user_config import (
+        BootstrapScriptResponse as BootstrapScriptResponse,
     )
     from ._shared_template_cluster__template_session import (
         ListTemplatesRequest as ListTemplatesRequest,
@@ -124,8 +146,6 @@ if TYPE_CHECKING:
         CreateSessionResponse as CreateSessionResponse,
         CreateTemplateResponse as CreateTemplateResponse,
         CreateVFolderResponse as CreateVFolderResponse,
-        DestroySessionResponse as DestroySessionResponse,
-        DockerRegistries as DockerRegistries,
         Dotfile as Dotfile,
         DotfileList as DotfileList,
         DotfileListItem as DotfileListItem,
@@ -133,11 +153,9 @@ if TYPE_CHECKING:
         ErrorLogItem as ErrorLogItem,
         ErrorLogListResponse as ErrorLogListResponse,
         ErrorMessageResponse as ErrorMessageResponse,
-        EtcdResultResponse as EtcdResultResponse,
         ExecuteResponse as ExecuteResponse,
         ExecutionResult as ExecutionResult,
         FstabContentsResponse as FstabContentsResponse,
-        GenericResponse as GenericResponse,
         GetRoleResponse as GetRoleResponse,
         GetRoleResponseDomainRole as GetRoleResponseDomainRole,
         GetRoleResponseGlobalRole as GetRoleResponseGlobalRole,
@@ -152,9 +170,6 @@ if TYPE_CHECKING:
         ResourcePreset as ResourcePreset,
         ResourcePresetsResponse as ResourcePresetsResponse,
         ResourceSlotMap as ResourceSlotMap,
-        ResourceSlotTypes as ResourceSlotTypes,
-        ScalingGroupListResponse as ScalingGroupListResponse,
-        ScalingGroupName as ScalingGroupName,
         ScalingGroupResourceUsage as ScalingGroupResourceUsage,
         ServicePort as ServicePort,
         SessionCallbackPayload as SessionCallbackPayload,
@@ -246,6 +261,7 @@ if TYPE_CHECKING:
     )
     from .logs_error import (
         AppendErrorLogRequest as AppendErrorLogRequest,
+        GenericResponse as GenericResponse,
     )
     from .manager import (
         UpdateManagerStatusRequest as UpdateManagerStatusRequest,
@@ -264,11 +280,11 @@ if TYPE_CHECKING:
         CreateClusterRequest as CreateClusterRequest,
         CreateSessionFromTemplateRequest as CreateSessionFromTemplateRequest,
         CreateSessionRequest as CreateSessionRequest,
+        DestroySessionResponse as DestroySessionResponse,
         DownloadSessionFilesRequest as DownloadSessionFilesRequest,
         ExecuteRequest as ExecuteRequest,
         ListSessionFilesRequest as ListSessionFilesRequest,
         SessionCreationConfig as SessionCreationConfig,
-        SessionType as SessionType,
         StartServiceRequest as StartServiceRequest,
         TemplateSessionCreationConfig as TemplateSessionCreationConfig,
     )
@@ -493,25 +509,25 @@ __all__ = [
 
 # name -> (module, relative to this package; attribute)
 _WHERE: Final[dict[str, tuple[str, str]]] = {
-    "AgentErrorDetails": ("...v8_20240915.models._unreferenced", "ProblemAgentDetails"),
+    "AgentErrorDetails": ("...v9_20250722.models._unreferenced", "ProblemAgentDetails"),
     "AllocatablePreset": ("._unreferenced", "AllocatablePreset"),
-    "AnnouncementResponse": ("...v8_20240915.models.manager", "AnnouncementResponse"),
+    "AnnouncementResponse": ("...v8_20240915.models._unreferenced", "AnnouncementResponse"),
     "AppendErrorLogRequest": (".logs_error", "AppendErrorLogRequest"),
     "AuthTestRequest": (".auth", "AuthTestRequest"),
     "AuthTestResponse": ("...v8_20240915.models.auth", "AuthTestResponse"),
     "AuthorizeRequest": ("...v8_20240915.models.auth", "AuthAuthorizeRequest"),
-    "AuthorizeRequestType": ("...v8_20240915.models.auth", "AuthAuthorizeRequestType"),
+    "AuthorizeRequestType": ("...v9_20250722.models.auth", "AuthTokenType"),
     "AuthorizeResponse": ("._unreferenced", "AuthorizeResponse"),
-    "AuthorizeResponseData": ("...v8_20240915.models.auth", "AuthorizeResponseData"),
+    "AuthorizeResponseData": ("...v8_20240915.models._unreferenced", "AuthorizeResponseData"),
     "BackgroundTaskEventData": ("._unreferenced", "BackgroundTaskEventData"),
     "BackgroundTaskEventName": ("._unreferenced", "BackgroundTaskEventName"),
     "BatchExecuteOptions": ("...v8_20240915.models.session", "BatchExecuteOptions"),
-    "BootstrapScriptResponse": ("...v8_20240915.models.user_config", "BootstrapScriptResponse"),
+    "BootstrapScriptResponse": ("...v9_20250722.models.user_config", "BootstrapScriptResponse"),
     "CheckPresetsRequest": ("...v8_20240915.models.resource", "ResourceCheckPresetsRequest"),
     "CheckPresetsResponse": ("._unreferenced", "CheckPresetsResponse"),
     "CloneVFolderRequest": (".folders", "CloneVFolderRequest"),
     "CloneVFolderResponse": ("._unreferenced", "CloneVFolderResponse"),
-    "ClusterMode": ("...v8_20240915.models._shared_services__session", "ClusterMode"),
+    "ClusterMode": ("...v9_20250722.models._shared_4_fca7afed99", "ClusterMode"),
     "ClusterTemplateDetail": ("._unreferenced", "ClusterTemplateDetail"),
     "ClusterTemplateList": ("._unreferenced", "ClusterTemplateList"),
     "CompleteRequest": ("...v8_20240915.models.session", "CompleteRequest"),
@@ -519,7 +535,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "CompletionOptions": ("...v8_20240915.models.session", "CompleteRequestOptions"),
     "ConsoleItem": ("._unreferenced", "ConsoleItem"),
     "ContainerLogsResponse": ("._unreferenced", "ContainerLogsResponse"),
-    "ContainerLogsResult": ("...v8_20240915.models.session", "ContainerLogsResponseResult"),
+    "ContainerLogsResult": ("...v8_20240915.models._unreferenced", "ContainerLogsResponseResult"),
     "CreateClusterRequest": (".session", "CreateClusterRequest"),
     "CreateClusterResponse": ("._unreferenced", "CreateClusterResponse"),
     "CreateClusterTemplateRequest": (".template_cluster", "CreateClusterTemplateRequest"),
@@ -528,7 +544,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "...v8_20240915.models.folders",
         "FoldersCreateDownloadSessionRequest",
     ),
-    "CreateDownloadSessionResponse": ("...v8_20240915.models.folders", "TransferSession"),
+    "CreateDownloadSessionResponse": ("...v9_20250722.models.folders", "TransferSession"),
     "CreateGroupDotfileRequest": (".group_config", "CreateGroupDotfileRequest"),
     "CreateSessionFromTemplateRequest": (".session", "CreateSessionFromTemplateRequest"),
     "CreateSessionRequest": (".session", "CreateSessionRequest"),
@@ -536,40 +552,40 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "CreateSessionTemplateRequest": (".template_session", "CreateSessionTemplateRequest"),
     "CreateTemplateResponse": ("._unreferenced", "CreateTemplateResponse"),
     "CreateUploadSessionRequest": (".folders", "CreateUploadSessionRequest"),
-    "CreateUploadSessionResponse": ("...v8_20240915.models.folders", "TransferSession"),
+    "CreateUploadSessionResponse": ("...v9_20250722.models.folders", "TransferSession"),
     "CreateUserDotfileRequest": (".user_config", "CreateUserDotfileRequest"),
     "CreateVFolderRequest": (".folders", "CreateVFolderRequest"),
     "CreateVFolderResponse": ("._unreferenced", "CreateVFolderResponse"),
     "DeleteFilesRequest": (".folders", "DeleteFilesRequest"),
     "DeleteVFolderByIdRequest": (".folders", "DeleteVFolderByIdRequest"),
-    "DestroySessionResponse": ("._unreferenced", "DestroySessionResponse"),
-    "DockerRegistries": ("._unreferenced", "DockerRegistries"),
+    "DestroySessionResponse": (".session", "DestroySessionResponse"),
+    "DockerRegistries": ("...v9_20250722.models.config", "DockerRegistries"),
     "Dotfile": ("._unreferenced", "Dotfile"),
     "DotfileList": ("._unreferenced", "DotfileList"),
     "DotfileListItem": ("._unreferenced", "DotfileListItem"),
     "DotfileListOrItem": ("._unreferenced", "DotfileListOrItem"),
     "DownloadSessionFilesRequest": (".session", "DownloadSessionFilesRequest"),
-    "EmptyResponse": ("...v8_20240915.models._shared_6_79dba73445", "EmptyResponse"),
+    "EmptyResponse": ("...v9_20250722.models._shared_6_2ec32ce506", "EmptyResponse"),
     "ErrorLogItem": ("._unreferenced", "ErrorLogItem"),
     "ErrorLogListResponse": ("._unreferenced", "ErrorLogListResponse"),
     "ErrorMessageResponse": ("._unreferenced", "ErrorMessageResponse"),
     "EtcdDeleteRequest": (".config", "EtcdDeleteRequest"),
     "EtcdGetRequest": (".config", "EtcdGetRequest"),
-    "EtcdResultResponse": ("._unreferenced", "EtcdResultResponse"),
+    "EtcdResultResponse": ("...v9_20250722.models.config", "EtcdResultResponse"),
     "EtcdSetRequest": ("...v8_20240915.models.config", "ConfigSetConfigRequest"),
     "ExecuteRequest": (".session", "ExecuteRequest"),
     "ExecuteResponse": ("._unreferenced", "ExecuteResponse"),
-    "ExecutionMode": ("...v8_20240915.models.session", "ExecuteRequestMode"),
+    "ExecutionMode": ("...v9_20250722.models.session", "ExecuteRequestMode"),
     "ExecutionResult": ("._unreferenced", "ExecutionResult"),
     "FstabContentsResponse": ("._unreferenced", "FstabContentsResponse"),
-    "GenericResponse": ("._unreferenced", "GenericResponse"),
+    "GenericResponse": (".logs_error", "GenericResponse"),
     "GetFstabContentsRequest": (".folders", "GetFstabContentsRequest"),
     "GetRoleResponse": ("._unreferenced", "GetRoleResponse"),
     "GetRoleResponseDomainRole": ("._unreferenced", "GetRoleResponseDomainRole"),
     "GetRoleResponseGlobalRole": ("._unreferenced", "GetRoleResponseGlobalRole"),
     "GraphQLError": ("._unreferenced", "GraphQLError"),
-    "GraphQLErrorLocation": ("...v8_20240915.models.root", "GraphQLErrorLocation"),
-    "GraphQLLegacyResponse": ("...v8_20240915.models.root", "GraphQLLegacyResponse"),
+    "GraphQLErrorLocation": ("...v9_20250722.models._shared_admin__root", "GraphQLErrorLocation"),
+    "GraphQLLegacyResponse": ("...v8_20240915.models._unreferenced", "GraphQLLegacyResponse"),
     "GraphQLRequest": (".root", "GraphQLRequest"),
     "GraphQLResponse": ("._unreferenced", "GraphQLResponse"),
     "HelloResponse": ("._unreferenced", "HelloResponse"),
@@ -583,22 +599,22 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "InviteRequest": (".folders", "InviteRequest"),
     "InviteResponse": ("...v8_20240915.models.folders", "InviteResponse"),
     "ListSessionFilesRequest": (".session", "ListSessionFilesRequest"),
-    "ListSessionFilesResponse": ("...v8_20240915.models.session", "ListSessionFilesResponse"),
+    "ListSessionFilesResponse": ("...v9_20250722.models.session", "ListSessionFilesResponse"),
     "ListTemplatesRequest": ("._shared_template_cluster__template_session", "ListTemplatesRequest"),
     "ListVFolderFilesRequest": (".folders", "ListVFolderFilesRequest"),
     "ListVFolderFilesResponse": ("...v8_20240915.models.folders", "ListVFolderFilesResponse"),
     "ListVFoldersRequest": (".folders", "ListVFoldersRequest"),
     "LoginRequest": ("...v8_20240915.models.server", "LoginRequest"),
-    "LoginResponse": ("...v8_20240915.models.server", "LoginResponse"),
-    "LoginResponseData": ("...v8_20240915.models.server", "LoginResponseData"),
-    "ManagerNode": ("...v8_20240915.models.manager", "ManagerNode"),
-    "ManagerStatusResponse": ("...v8_20240915.models.manager", "ManagerStatusResponse"),
+    "LoginResponse": ("...v8_20240915.models._unreferenced", "LoginResponse"),
+    "LoginResponseData": ("...v8_20240915.models._unreferenced", "LoginResponseData"),
+    "ManagerNode": ("...v8_20240915.models._unreferenced", "ManagerNode"),
+    "ManagerStatusResponse": ("...v8_20240915.models._unreferenced", "ManagerStatusResponse"),
     "MatchSessionsResponse": ("._unreferenced", "MatchSessionsResponse"),
-    "MessageResponse": ("...v8_20240915.models.folders", "MessageResponse"),
+    "MessageResponse": ("...v8_20240915.models._unreferenced", "MessageResponse"),
     "MkdirRequest": (".folders", "MkdirRequest"),
-    "MonthStatsResponse": ("...v8_20240915.models.resource", "MonthStatsResponse"),
+    "MonthStatsResponse": ("...v9_20250722.models.resource", "MonthStatsResponse"),
     "MountHostRequest": (".folders", "MountHostRequest"),
-    "MountsResponse": ("...v8_20240915.models.folders", "MountsResponse"),
+    "MountsResponse": ("...v8_20240915.models._unreferenced", "MountsResponse"),
     "MoveFileRequest": ("...v8_20240915.models.folders", "FoldersMoveFileRequest"),
     "Problem": ("...v8_20240915.models._unreferenced", "Problem"),
     "PtyClientMessage": ("._unreferenced", "PtyClientMessage"),
@@ -610,11 +626,17 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ResourcePreset": ("._unreferenced", "ResourcePreset"),
     "ResourcePresetsResponse": ("._unreferenced", "ResourcePresetsResponse"),
     "ResourceSlotMap": ("._unreferenced", "ResourceSlotMap"),
-    "ResourceSlotTypes": ("._unreferenced", "ResourceSlotTypes"),
-    "SSHKeypairResponse": ("...v8_20240915.models.auth", "SSHKeypairResponse"),
+    "ResourceSlotTypes": ("...v9_20250722.models.config", "ResourceSlotTypes"),
+    "SSHKeypairResponse": ("...v8_20240915.models._unreferenced", "SSHKeypairResponse"),
     "SSHPublicKeyResponse": ("._unreferenced", "SSHPublicKeyResponse"),
-    "ScalingGroupListResponse": ("._unreferenced", "ScalingGroupListResponse"),
-    "ScalingGroupName": ("._unreferenced", "ScalingGroupName"),
+    "ScalingGroupListResponse": (
+        "...v9_20250722.models.scaling_groups",
+        "ScalingGroupListResponse",
+    ),
+    "ScalingGroupName": (
+        "...v9_20250722.models.scaling_groups",
+        "ScalingGroupListResponseScalingGroup",
+    ),
     "ScalingGroupResourceUsage": ("._unreferenced", "ScalingGroupResourceUsage"),
     "SchedulerOperationRequest": (
         "...v8_20240915.models.manager",
@@ -630,39 +652,33 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "SessionCallbackPayloadType": ("._unreferenced", "SessionCallbackPayloadType"),
     "SessionCreationConfig": (".session", "SessionCreationConfig"),
     "SessionCreationConfigPreopenPort": (
-        "...v8_20240915.models.session",
+        "...v9_20250722.models.session",
         "SessionCreationConfigPreopenPort",
     ),
     "SessionEventData": ("._unreferenced", "SessionEventData"),
     "SessionEventName": ("._unreferenced", "SessionEventName"),
     "SessionInfo": ("._unreferenced", "SessionInfo"),
-    "SessionMatch": ("...v8_20240915.models.session", "MatchSessionsResponseMatch"),
+    "SessionMatch": ("...v8_20240915.models._unreferenced", "MatchSessionsResponseMatch"),
     "SessionTemplateDetail": ("._unreferenced", "SessionTemplateDetail"),
     "SessionTemplateDocument": ("._unreferenced", "SessionTemplateDocument"),
     "SessionTemplateEntry": ("._unreferenced", "SessionTemplateEntry"),
-    "SessionTemplateList": (
-        "...v8_20240915.models._shared_template_cluster__template_session",
-        "SessionTemplateList",
-    ),
-    "SessionTemplateListItem": (
-        "...v8_20240915.models._shared_template_cluster__template_session",
-        "TemplateListItem",
-    ),
-    "SessionType": (".session", "SessionType"),
+    "SessionTemplateList": ("...v8_20240915.models._unreferenced", "SessionTemplateList"),
+    "SessionTemplateListItem": ("...v8_20240915.models._unreferenced", "TemplateListItem"),
+    "SessionType": ("...v9_20250722.models._shared_session__v2_sessions", "CreateSessionTypeEnum"),
     "ShareVFolderRequest": (".folders", "ShareVFolderRequest"),
-    "ShareVFolderResponse": ("...v8_20240915.models.folders", "ShareVFolderResponse"),
+    "ShareVFolderResponse": ("...v8_20240915.models._unreferenced", "ShareVFolderResponse"),
     "SharedVFoldersResponse": ("._unreferenced", "SharedVFoldersResponse"),
     "ShutdownServiceRequest": ("...v8_20240915.models.session", "SessionShutdownServiceRequest"),
     "SignoutRequest": ("...v8_20240915.models.auth", "AuthSignoutRequest"),
     "SignupRequest": (".auth", "SignupRequest"),
-    "SignupResponse": ("...v8_20240915.models.auth", "SignupResponse"),
+    "SignupResponse": ("...v8_20240915.models._unreferenced", "SignupResponse"),
     "StartServiceRequest": (".session", "StartServiceRequest"),
-    "StartServiceResponse": ("...v8_20240915.models.session", "StartServiceResponse"),
+    "StartServiceResponse": ("...v8_20240915.models._unreferenced", "StartServiceResponse"),
     "StreamAppList": ("._unreferenced", "StreamAppList"),
     "StreamExecuteRequest": ("._unreferenced", "StreamExecuteRequest"),
     "StreamExecuteRequestMode": ("._unreferenced", "StreamExecuteRequestMode"),
     "StreamExecuteResultFrame": ("._unreferenced", "StreamExecuteResultFrame"),
-    "SuccessResponse": ("...v8_20240915.models._shared_6_b6846a377a", "SuccessResponse"),
+    "SuccessResponse": ("...v8_20240915.models.logs_error", "SuccessResponse"),
     "TaskTemplate": ("._unreferenced", "TaskTemplate"),
     "TaskTemplateGit": ("._unreferenced", "TaskTemplateGit"),
     "TaskTemplateGitCredential": ("._unreferenced", "TaskTemplateGitCredential"),
@@ -674,7 +690,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "TemplateSessionCreationConfig": (".session", "TemplateSessionCreationConfig"),
     "UmountHostRequest": (".folders", "UmountHostRequest"),
     "UnshareVFolderRequest": (".folders", "UnshareVFolderRequest"),
-    "UnshareVFolderResponse": ("...v8_20240915.models.folders", "UnshareVFolderResponse"),
+    "UnshareVFolderResponse": ("...v8_20240915.models._unreferenced", "UnshareVFolderResponse"),
     "UpdateAnnouncementRequest": (
         "...v8_20240915.models.manager",
         "ManagerUpdateAnnouncementRequest",
@@ -703,7 +719,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "UsagePerPeriodRequest": (".resource", "UsagePerPeriodRequest"),
     "UsageRecord": (".resource", "UsageRecord"),
     "UsageRecordList": (".resource", "UsageRecordList"),
-    "VFolderAllHostsResponse": ("...v8_20240915.models.folders", "VFolderAllHostsResponse"),
+    "VFolderAllHostsResponse": ("...v8_20240915.models._unreferenced", "VFolderAllHostsResponse"),
     "VFolderFileItem": ("...v8_20240915.models.folders", "VFolderFileItem"),
     "VFolderHostsResponse": ("._unreferenced", "VFolderHostsResponse"),
     "VFolderInfo": ("._unreferenced", "VFolderInfo"),
@@ -716,15 +732,15 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "VFolderPermission": ("...v8_20240915.models.folders", "VFolderPermission"),
     "VFolderQuotaInput": (".folders", "VFolderQuotaInput"),
     "VFolderQuotaResponse": ("._unreferenced", "VFolderQuotaResponse"),
-    "VFolderTypeList": ("...v8_20240915.models._shared_config__folders", "VFolderTypeList"),
-    "VFolderUsageMode": ("...v8_20240915.models.folders", "VFolderUsageMode"),
+    "VFolderTypeList": ("...v9_20250722.models._shared_config__folders", "VFolderTypeList"),
+    "VFolderUsageMode": ("...v9_20250722.models._shared_folders__v2_vfolders", "VFolderUsageMode"),
     "VFolderUsageResponse": ("._unreferenced", "VFolderUsageResponse"),
     "VolumeInfo": ("._unreferenced", "VolumeInfo"),
     "VolumePerfMetricRequest": (".folders", "VolumePerfMetricRequest"),
     "VolumePerfMetricResponse": ("._unreferenced", "VolumePerfMetricResponse"),
     "WatcherAgentRequest": (".resource", "WatcherAgentRequest"),
     "WatcherResponse": ("._unreferenced", "WatcherResponse"),
-    "WsproxyVersionResponse": ("...v8_20240915.models.scaling_groups", "WsproxyVersionResponse"),
+    "WsproxyVersionResponse": ("...v8_20240915.models._unreferenced", "WsproxyVersionResponse"),
 }
 
 

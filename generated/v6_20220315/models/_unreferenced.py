@@ -15,24 +15,17 @@ from pydantic import AwareDatetime, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
-from ...v8_20240915.models._shared_template_cluster__template_session import (
-    TemplateListItem as SessionTemplateListItem,
-)
-from ...v8_20240915.models.auth import AuthorizeResponseData
-from ...v8_20240915.models.folders import VFolderPermission, VFolderUsageMode
-from ...v8_20240915.models.root import GraphQLErrorLocation
-from ...v8_20240915.models.session import (
-    BatchExecuteOptions,
+from ...v8_20240915.models._unreferenced import (
+    AuthorizeResponseData,
     ContainerLogsResponseResult as ContainerLogsResult,
     MatchSessionsResponseMatch as SessionMatch,
+    TemplateListItem as SessionTemplateListItem,
 )
-from .session import SessionType
-
-
-class GenericResponse(BaseModel):
-    """
-    A JSON object whose fields the reference does not catalogue.
-    """
+from ...v8_20240915.models.folders import VFolderPermission
+from ...v8_20240915.models.session import BatchExecuteOptions
+from ...v9_20250722.models._shared_admin__root import GraphQLErrorLocation
+from ...v9_20250722.models._shared_folders__v2_vfolders import VFolderUsageMode
+from ...v9_20250722.models._shared_session__v2_sessions import CreateSessionTypeEnum as SessionType
 
 
 class ErrorMessageResponse(BaseModel):
@@ -143,13 +136,6 @@ class SessionInfo(BaseModel):
     termination_time: Annotated[str | None, Field(alias="terminationTime")] = None
     num_queries_executed: Annotated[int | None, Field(alias="numQueriesExecuted")] = None
     last_stat: Annotated[dict[str, Any] | None, Field(alias="lastStat")] = None
-
-
-class DestroySessionResponse(BaseModel):
-    stats: dict[str, Any] | None = None
-    """
-    Last statistics of the main kernel.
-    """
 
 
 class ConsoleItem(RootModel[list[Any]]):
@@ -610,29 +596,6 @@ class WatcherResponse(BaseModel):
     message: str | None = None
 
 
-class ResourceSlotTypes(RootModel[dict[str, str]]):
-    """
-    Slot name to unit (`count`, `bytes`, ...).
-    """
-
-    root: dict[str, str]
-
-
-class DockerRegistries(RootModel[dict[str, str]]):
-    """
-    Registry host name to URL.
-    """
-
-    root: dict[str, str]
-
-
-class EtcdResultResponse(BaseModel):
-    result: Any
-    """
-    The value read, or `"ok"`.
-    """
-
-
 class ErrorLogItem(BaseModel):
     log_id: str | None = None
     created_at: float | None = None
@@ -661,14 +624,6 @@ class ErrorLogListResponse(BaseModel):
     """
     Total number of logs.
     """
-
-
-class ScalingGroupName(BaseModel):
-    name: str
-
-
-class ScalingGroupListResponse(BaseModel):
-    scaling_groups: list[ScalingGroupName]
 
 
 class GraphQLError(BaseModel):

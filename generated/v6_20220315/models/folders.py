@@ -14,7 +14,8 @@ from pydantic import Field
 
 from ai_backend_client._models import BaseModel
 
-from ...v8_20240915.models.folders import VFolderPermission, VFolderUsageMode
+from ...v8_20240915.models.folders import VFolderPermission
+from ...v9_20250722.models._shared_folders__v2_vfolders import VFolderUsageMode
 
 
 class CreateVFolderRequest(BaseModel):

@@ -10,6 +10,12 @@ from __future__ import annotations
 from ai_backend_client._models import BaseModel
 
 
+class GenericResponse(BaseModel):
+    """
+    A JSON object whose fields the reference does not catalogue.
+    """
+
+
 class AppendErrorLogRequest(BaseModel):
     severity: str
     source: str

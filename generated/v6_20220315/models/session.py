@@ -7,7 +7,6 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,21 +14,13 @@ from pydantic import AnyUrl, ConfigDict, Field
 
 from ai_backend_client._models import BaseModel
 
-from ...v8_20240915.models._shared_services__session import ClusterMode
-from ...v8_20240915.models.session import (
-    BatchExecuteOptions,
+from ...v8_20240915.models.session import BatchExecuteOptions
+from ...v9_20250722.models._shared_4_fca7afed99 import ClusterMode
+from ...v9_20250722.models._shared_session__v2_sessions import CreateSessionTypeEnum as SessionType
+from ...v9_20250722.models.session import (
     ExecuteRequestMode as ExecutionMode,
     SessionCreationConfigPreopenPort,
 )
-
-
-class SessionType(str, Enum):
-    """
-    Interactive sessions wait for the user; batch sessions run `startupCommand` and end.
-    """
-
-    interactive = "interactive"
-    batch = "batch"
 
 
 class SessionCreationConfig(BaseModel):
@@ -121,6 +112,13 @@ class CreateClusterRequest(BaseModel):
     enqueue_only: Annotated[bool | None, Field(alias="enqueueOnly")] = False
     max_wait_seconds: Annotated[int | None, Field(alias="maxWaitSeconds", ge=0)] = 0
     owner_access_key: str | None = None
+
+
+class DestroySessionResponse(BaseModel):
+    stats: dict[str, Any] | None = None
+    """
+    Last statistics of the main kernel.
+    """
 
 
 class DownloadSessionFilesRequest(BaseModel):

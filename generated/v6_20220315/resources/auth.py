@@ -23,7 +23,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncAuthResource", "AuthResource"]
@@ -71,7 +71,7 @@ class AuthResource(SyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """Check that the request is authorized and echo a value back (POST form).
 
         ``POST /auth`` (operation ``auth.test.2``).
@@ -84,7 +84,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTestRequest,
                 {
@@ -135,7 +135,7 @@ class AuthResource(SyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """Alias of `POST /auth`.
 
         ``POST /auth/test`` (operation ``auth.test.4``).
@@ -148,7 +148,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/test",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTestRequest,
                 {
@@ -170,9 +170,13 @@ class AuthResource(SyncAPIResource):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = NOT_GIVEN,
+        otp: str | None | NotGiven = NOT_GIVEN,
+        client_type_id: str | UUID | None | NotGiven = NOT_GIVEN,
+        force: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """Exchange a user name and password for the user's keypair.
 
         Not signed. Only the `keypair` token type is implemented by 22.03.
@@ -185,13 +189,27 @@ class AuthResource(SyncAPIResource):
             domain: Domain of the user (the client's configured domain). (JSON body ``domain``)
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
+            stoken: every version. (not in this API version)
+            otp: every version. (not in this API version)
+            client_type_id: every version. (not in this API version)
+            force: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(stoken, NotGiven):
+            raise unavailable("v6.20220315", "``stoken`` of auth.authorize", "every version")
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v6.20220315", "``otp`` of auth.authorize", "every version")
+        if not isinstance(client_type_id, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``client_type_id`` of auth.authorize", "every version"
+            )
+        if not isinstance(force, NotGiven):
+            raise unavailable("v6.20220315", "``force`` of auth.authorize", "every version")
         return self._client.request(
             "POST",
             "/auth/authorize",
-            cast_to=v8_20240915_models.AuthorizeResponse,
+            cast_to=v9_20250722_models.AuthorizeResponse,
             json=_json_fields(
                 models.AuthorizeRequest,
                 {
@@ -216,7 +234,7 @@ class AuthResource(SyncAPIResource):
         group: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """Report the requester's global, domain and group roles.
 
         ``GET /auth/role`` (operation ``auth.get_role``).
@@ -229,7 +247,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/auth/role",
-            cast_to=v8_20240915_models.GetRoleResponse,
+            cast_to=v9_20250722_models.GetRoleResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -251,7 +269,7 @@ class AuthResource(SyncAPIResource):
         description: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """Create a user account (when the manager's sign-up hook allows it).
 
         Not signed.
@@ -271,7 +289,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/signup",
-            cast_to=models.SignupResponse,
+            cast_to=v9_20250722_models.SignupResponse,
             json=_json_fields(
                 models.SignupRequest,
                 {
@@ -335,7 +353,7 @@ class AuthResource(SyncAPIResource):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """Change the requester's password.
 
         A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg":
@@ -353,7 +371,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/update-password",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.UpdatePasswordResponse,
             json=_json_fields(
                 models.UpdatePasswordRequest,
                 {
@@ -412,7 +430,7 @@ class AuthResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """Get the public part of the requester's SSH keypair.
 
         ``GET /auth/ssh-keypair`` (operation ``auth.get_ssh_keypair``).
@@ -424,7 +442,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/auth/ssh-keypair",
-            cast_to=v8_20240915_models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -435,7 +453,7 @@ class AuthResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """Generate a new SSH keypair for the requester.
 
         22.03 handler name `refresh_ssh_keypair`; the id follows the 24.09 dump.
@@ -449,7 +467,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "PATCH",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -461,6 +479,14 @@ class AuthResource(SyncAPIResource):
     def upload_ssh_keypair(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``auth.upload_ssh_keypair`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "auth.upload_ssh_keypair", "v8.20240915 and newer")
+
+    def get_my_ip(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``auth.get_my_ip`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "auth.get_my_ip", "v9.20250722 and newer")
+
+    def logout(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``auth.logout`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "auth.logout", "v9.20250722 and newer")
 
 
 class AsyncAuthResource(AsyncAPIResource):
@@ -505,7 +531,7 @@ class AsyncAuthResource(AsyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """Check that the request is authorized and echo a value back (POST form).
 
         ``POST /auth`` (operation ``auth.test.2``).
@@ -518,7 +544,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTestRequest,
                 {
@@ -569,7 +595,7 @@ class AsyncAuthResource(AsyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """Alias of `POST /auth`.
 
         ``POST /auth/test`` (operation ``auth.test.4``).
@@ -582,7 +608,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/test",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTestRequest,
                 {
@@ -604,9 +630,13 @@ class AsyncAuthResource(AsyncAPIResource):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = NOT_GIVEN,
+        otp: str | None | NotGiven = NOT_GIVEN,
+        client_type_id: str | UUID | None | NotGiven = NOT_GIVEN,
+        force: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """Exchange a user name and password for the user's keypair.
 
         Not signed. Only the `keypair` token type is implemented by 22.03.
@@ -619,13 +649,27 @@ class AsyncAuthResource(AsyncAPIResource):
             domain: Domain of the user (the client's configured domain). (JSON body ``domain``)
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
+            stoken: every version. (not in this API version)
+            otp: every version. (not in this API version)
+            client_type_id: every version. (not in this API version)
+            force: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(stoken, NotGiven):
+            raise unavailable("v6.20220315", "``stoken`` of auth.authorize", "every version")
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v6.20220315", "``otp`` of auth.authorize", "every version")
+        if not isinstance(client_type_id, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``client_type_id`` of auth.authorize", "every version"
+            )
+        if not isinstance(force, NotGiven):
+            raise unavailable("v6.20220315", "``force`` of auth.authorize", "every version")
         return await self._client.request(
             "POST",
             "/auth/authorize",
-            cast_to=v8_20240915_models.AuthorizeResponse,
+            cast_to=v9_20250722_models.AuthorizeResponse,
             json=_json_fields(
                 models.AuthorizeRequest,
                 {
@@ -650,7 +694,7 @@ class AsyncAuthResource(AsyncAPIResource):
         group: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """Report the requester's global, domain and group roles.
 
         ``GET /auth/role`` (operation ``auth.get_role``).
@@ -663,7 +707,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/auth/role",
-            cast_to=v8_20240915_models.GetRoleResponse,
+            cast_to=v9_20250722_models.GetRoleResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -685,7 +729,7 @@ class AsyncAuthResource(AsyncAPIResource):
         description: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """Create a user account (when the manager's sign-up hook allows it).
 
         Not signed.
@@ -705,7 +749,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/signup",
-            cast_to=models.SignupResponse,
+            cast_to=v9_20250722_models.SignupResponse,
             json=_json_fields(
                 models.SignupRequest,
                 {
@@ -769,7 +813,7 @@ class AsyncAuthResource(AsyncAPIResource):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """Change the requester's password.
 
         A wrong old password gives 401; mismatching new passwords give a plain 400 `{"error_msg":
@@ -787,7 +831,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/update-password",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.UpdatePasswordResponse,
             json=_json_fields(
                 models.UpdatePasswordRequest,
                 {
@@ -846,7 +890,7 @@ class AsyncAuthResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """Get the public part of the requester's SSH keypair.
 
         ``GET /auth/ssh-keypair`` (operation ``auth.get_ssh_keypair``).
@@ -858,7 +902,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/auth/ssh-keypair",
-            cast_to=v8_20240915_models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -869,7 +913,7 @@ class AsyncAuthResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """Generate a new SSH keypair for the requester.
 
         22.03 handler name `refresh_ssh_keypair`; the id follows the 24.09 dump.
@@ -883,7 +927,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "PATCH",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -895,3 +939,11 @@ class AsyncAuthResource(AsyncAPIResource):
     def upload_ssh_keypair(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``auth.upload_ssh_keypair`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "auth.upload_ssh_keypair", "v8.20240915 and newer")
+
+    def get_my_ip(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``auth.get_my_ip`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "auth.get_my_ip", "v9.20250722 and newer")
+
+    def logout(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``auth.logout`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "auth.logout", "v9.20250722 and newer")

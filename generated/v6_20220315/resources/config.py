@@ -21,7 +21,6 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     json_fields as _json_fields,
 )
-from ...v8_20240915 import models as v8_20240915_models
 from .. import models
 
 __all__ = ["AsyncConfigResource", "ConfigResource"]
@@ -38,7 +37,7 @@ class ConfigResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ResourceSlotTypes:
+    ) -> models.ResourceSlotTypes:
         """List the resource slot types known to the cluster.
 
         ``GET /config/resource-slots`` (operation ``config.get_resource_slots``).
@@ -50,7 +49,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/config/resource-slots",
-            cast_to=v8_20240915_models.ResourceSlotTypes,
+            cast_to=models.ResourceSlotTypes,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -84,7 +83,7 @@ class ConfigResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DockerRegistries:
+    ) -> models.DockerRegistries:
         """List the configured Docker registries (superadmin).
 
         ``GET /config/docker-registries`` (operation ``config.get_docker_registries``).
@@ -96,7 +95,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/config/docker-registries",
-            cast_to=v8_20240915_models.DockerRegistries,
+            cast_to=models.DockerRegistries,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -109,7 +108,7 @@ class ConfigResource(SyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Read an etcd key, or every key under a prefix (superadmin).
 
         ``POST /config/get`` (operation ``config.get_config``).
@@ -124,7 +123,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/get",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdGetRequest,
                 {
@@ -147,7 +146,7 @@ class ConfigResource(SyncAPIResource):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Write an etcd key, or a nested mapping of keys (superadmin).
 
         ``POST /config/set`` (operation ``config.set_config``).
@@ -161,7 +160,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/set",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdSetRequest,
                 {
@@ -184,7 +183,7 @@ class ConfigResource(SyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Delete an etcd key, or every key under a prefix (superadmin).
 
         ``POST /config/delete`` (operation ``config.delete_config``).
@@ -198,7 +197,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/delete",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdDeleteRequest,
                 {
@@ -229,7 +228,7 @@ class AsyncConfigResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ResourceSlotTypes:
+    ) -> models.ResourceSlotTypes:
         """List the resource slot types known to the cluster.
 
         ``GET /config/resource-slots`` (operation ``config.get_resource_slots``).
@@ -241,7 +240,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/config/resource-slots",
-            cast_to=v8_20240915_models.ResourceSlotTypes,
+            cast_to=models.ResourceSlotTypes,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -275,7 +274,7 @@ class AsyncConfigResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DockerRegistries:
+    ) -> models.DockerRegistries:
         """List the configured Docker registries (superadmin).
 
         ``GET /config/docker-registries`` (operation ``config.get_docker_registries``).
@@ -287,7 +286,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/config/docker-registries",
-            cast_to=v8_20240915_models.DockerRegistries,
+            cast_to=models.DockerRegistries,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -300,7 +299,7 @@ class AsyncConfigResource(AsyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Read an etcd key, or every key under a prefix (superadmin).
 
         ``POST /config/get`` (operation ``config.get_config``).
@@ -315,7 +314,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/get",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdGetRequest,
                 {
@@ -338,7 +337,7 @@ class AsyncConfigResource(AsyncAPIResource):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Write an etcd key, or a nested mapping of keys (superadmin).
 
         ``POST /config/set`` (operation ``config.set_config``).
@@ -352,7 +351,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/set",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdSetRequest,
                 {
@@ -375,7 +374,7 @@ class AsyncConfigResource(AsyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.EtcdResultResponse:
+    ) -> models.EtcdResultResponse:
         """Delete an etcd key, or every key under a prefix (superadmin).
 
         ``POST /config/delete`` (operation ``config.delete_config``).
@@ -389,7 +388,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/delete",
-            cast_to=v8_20240915_models.EtcdResultResponse,
+            cast_to=models.EtcdResultResponse,
             json=_json_fields(
                 models.EtcdDeleteRequest,
                 {

@@ -20,7 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncDomainConfigResource", "DomainConfigResource"]
@@ -39,7 +39,7 @@ class DomainConfigResource(SyncAPIResource):
         domain: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of a domain (admin), or get one when `path` is given.
 
         Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
@@ -56,7 +56,7 @@ class DomainConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/domain-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -120,7 +120,7 @@ class DomainConfigResource(SyncAPIResource):
         domain: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of a domain (admin).
 
         ``DELETE /domain-config/dotfiles`` (operation ``domain-config.delete``).
@@ -134,7 +134,7 @@ class DomainConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,
@@ -204,7 +204,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         domain: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of a domain (admin), or get one when `path` is given.
 
         Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
@@ -221,7 +221,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/domain-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -285,7 +285,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         domain: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of a domain (admin).
 
         ``DELETE /domain-config/dotfiles`` (operation ``domain-config.delete``).
@@ -299,7 +299,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,

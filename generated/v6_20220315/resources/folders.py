@@ -26,7 +26,7 @@ from ..._helpers import (
     narrow as _narrow,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncFoldersResource", "FoldersResource"]
@@ -46,7 +46,7 @@ class FoldersResource(SyncAPIResource):
         owner_user_email: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """List the virtual folders accessible to the requester.
 
         GET with a JSON body. `all=true` is deprecated in 22.03 (400).
@@ -66,7 +66,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders",
-            cast_to=v8_20240915_models.VFolderList,
+            cast_to=v9_20250722_models.VFolderList,
             json=_json_fields(
                 models.ListVFoldersRequest,
                 {
@@ -95,7 +95,7 @@ class FoldersResource(SyncAPIResource):
         cloneable: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """Create a virtual folder.
 
         ``POST /folders`` (operation ``folders.create``).
@@ -120,7 +120,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders",
-            cast_to=v8_20240915_models.CreateVFolderResponse,
+            cast_to=v9_20250722_models.CreateVFolderResponse,
             json=_json_fields(
                 models.CreateVFolderRequest,
                 {
@@ -183,7 +183,7 @@ class FoldersResource(SyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """List the storage hosts the requester may create folders on.
 
         ``GET /folders/_/hosts`` (operation ``folders.list_hosts``).
@@ -197,7 +197,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/hosts",
-            cast_to=v8_20240915_models.VFolderHostsResponse,
+            cast_to=v9_20250722_models.VFolderHostsResponse,
             params=_query_params(
                 {
                     "group_id": group_id,
@@ -213,7 +213,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """List every storage host (superadmin).
 
         ``GET /folders/_/all-hosts`` (operation ``folders.list_all_hosts``).
@@ -225,7 +225,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/all-hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -236,7 +236,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """Legacy alias of `GET /folders/_/all-hosts` (the one the 22.03 client calls).
 
         ``GET /folders/_/all_hosts`` (operation ``folders.list_all_hosts.2``).
@@ -248,7 +248,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/all_hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -306,7 +306,7 @@ class FoldersResource(SyncAPIResource):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get performance metrics of a storage volume (superadmin).
 
         GET with a JSON body; the storage proxy's reply is passed through.
@@ -321,7 +321,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/perf-metric",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             json=_json_fields(
                 models.VolumePerfMetricRequest,
                 {
@@ -342,7 +342,7 @@ class FoldersResource(SyncAPIResource):
         fstab_path: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """Read the fstab of the manager or of an agent (superadmin).
 
         GET with a JSON body.
@@ -359,7 +359,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=v8_20240915_models.FstabContentsResponse,
+            cast_to=v9_20250722_models.FstabContentsResponse,
             json=_json_fields(
                 models.GetFstabContentsRequest,
                 {
@@ -379,7 +379,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """List the mounts of the manager and agents (superadmin).
 
         ``GET /folders/_/mounts`` (operation ``folders.list_mounts``).
@@ -391,7 +391,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -409,7 +409,7 @@ class FoldersResource(SyncAPIResource):
         fstab_path: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """Mount a file system on the manager and agents (superadmin).
 
         ``POST /folders/_/mounts`` (operation ``folders.mount_host``).
@@ -428,7 +428,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.MountHostRequest,
                 {
@@ -458,7 +458,7 @@ class FoldersResource(SyncAPIResource):
         fstab_path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """Unmount a file system from the manager and agents (superadmin).
 
         DELETE with a JSON body.
@@ -484,7 +484,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.UmountHostRequest,
                 {
@@ -507,7 +507,7 @@ class FoldersResource(SyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get the quota of a virtual folder.
 
         ``GET /folders/_/quota`` (operation ``folders.get_quota``).
@@ -521,7 +521,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/quota",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -541,7 +541,7 @@ class FoldersResource(SyncAPIResource):
         input: models.VFolderQuotaInput | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """Change the quota of a virtual folder.
 
         ``POST /folders/_/quota`` (operation ``folders.update_quota``).
@@ -556,7 +556,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/quota",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.UpdateQuotaResponse,
             json=_json_fields(
                 models.UpdateVFolderQuotaRequest,
                 {
@@ -582,7 +582,7 @@ class FoldersResource(SyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get the usage of a virtual folder (superadmin).
 
         ``GET /folders/_/usage`` (operation ``folders.get_usage``).
@@ -596,7 +596,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/usage",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -614,7 +614,7 @@ class FoldersResource(SyncAPIResource):
         vfolder_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """List shared-folder permissions (admin).
 
         ``GET /folders/_/shared`` (operation ``folders.list_shared_vfolders``).
@@ -627,7 +627,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/shared",
-            cast_to=v8_20240915_models.SharedVFoldersResponse,
+            cast_to=v9_20250722_models.SharedVFoldersResponse,
             params=_query_params(
                 {
                     "vfolder_id": vfolder_id,
@@ -646,7 +646,7 @@ class FoldersResource(SyncAPIResource):
         perm: Literal["ro", "rw", "wd"] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Change or remove a user's permission on a shared folder (admin).
 
         ``POST /folders/_/shared`` (operation ``folders.update_shared_vfolder``).
@@ -662,7 +662,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/shared",
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.UpdateSharedVFolderRequest,
                 {
@@ -684,7 +684,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """List folder invitations sent to the requester.
 
         ``GET /folders/invitations/list`` (operation ``folders.invitations``).
@@ -696,7 +696,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -707,7 +707,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """List folder invitations the requester has sent.
 
         ``GET /folders/invitations/list-sent`` (operation ``folders.list_sent_invitations``).
@@ -719,7 +719,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list-sent",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -730,7 +730,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """Legacy alias of `GET /folders/invitations/list-sent`.
 
         ``GET /folders/invitations/list_sent`` (operation ``folders.list_sent_invitations.2``).
@@ -742,7 +742,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list_sent",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -754,7 +754,7 @@ class FoldersResource(SyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Accept a folder invitation.
 
         ``POST /folders/invitations/accept`` (operation ``folders.accept_invitation``).
@@ -767,7 +767,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/invitations/accept",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.VFolderInvitationIdRequest,
                 {
@@ -787,7 +787,7 @@ class FoldersResource(SyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Decline (as invitee) or cancel (as inviter) a folder invitation.
 
         DELETE with a JSON body.
@@ -802,7 +802,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.VFolderInvitationIdRequest,
                 {
@@ -824,7 +824,7 @@ class FoldersResource(SyncAPIResource):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Change the permission offered by a sent invitation.
 
         ``POST /folders/invitations/update/{inv_id}`` (operation ``folders.update_invitation``).
@@ -838,7 +838,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/invitations/update/{inv_id}", {"inv_id": inv_id}),
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.UpdateInvitationRequest,
                 {
@@ -859,7 +859,7 @@ class FoldersResource(SyncAPIResource):
         name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """Get information about a virtual folder (read permission).
 
         ``GET /folders/{name}`` (operation ``folders.get_info``).
@@ -872,7 +872,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/folders/{name}", {"name": name}),
-            cast_to=v8_20240915_models.VFolderInfo,
+            cast_to=v9_20250722_models.VFolderInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1115,7 +1115,7 @@ class FoldersResource(SyncAPIResource):
         dst: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Move a file or directory inside a virtual folder (write permission).
 
         ``POST /folders/{name}/move-file`` (operation ``folders.move_file``).
@@ -1130,7 +1130,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/move-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.MoveFileRequest,
                 {
@@ -1154,7 +1154,7 @@ class FoldersResource(SyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Rename a file or directory inside a virtual folder (write permission).
 
         ``POST /folders/{name}/rename-file`` (operation ``folders.rename_file``).
@@ -1170,7 +1170,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.RenameFileRequest,
                 {
@@ -1195,7 +1195,7 @@ class FoldersResource(SyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Legacy alias of `POST /folders/{name}/rename-file`.
 
         ``POST /folders/{name}/rename_file`` (operation ``folders.rename_file.2``).
@@ -1211,7 +1211,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename_file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.RenameFileRequest,
                 {
@@ -1235,7 +1235,7 @@ class FoldersResource(SyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Delete files inside a virtual folder (write permission).
 
         DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
@@ -1253,7 +1253,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.DeleteFilesRequest,
                 {
@@ -1277,7 +1277,7 @@ class FoldersResource(SyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Legacy alias of `DELETE /folders/{name}/delete-files`.
 
         ``DELETE /folders/{name}/delete_files`` (operation ``folders.delete_files.2``).
@@ -1292,7 +1292,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete_files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.DeleteFilesRequest,
                 {
@@ -1391,7 +1391,7 @@ class FoldersResource(SyncAPIResource):
         shared_user_uuid: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Leave a folder shared with the requester.
 
         ``POST /folders/{name}/leave`` (operation ``folders.leave``).
@@ -1409,7 +1409,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/leave", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             headers=extra_headers,
             idempotent=True,
             timeout=timeout,
@@ -1424,7 +1424,7 @@ class FoldersResource(SyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """Share a group folder with users of the group (admin).
 
         ``POST /folders/{name}/share`` (operation ``folders.share``).
@@ -1440,7 +1440,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/share", {"name": name}),
-            cast_to=models.ShareVFolderResponse,
+            cast_to=v9_20250722_models.ShareVFolderResponse,
             json=_json_fields(
                 models.ShareVFolderRequest,
                 {
@@ -1463,7 +1463,7 @@ class FoldersResource(SyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """Stop sharing a group folder with users (admin).
 
         DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
@@ -1480,7 +1480,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.UnshareVFolderRequest,
                 {
@@ -1504,9 +1504,10 @@ class FoldersResource(SyncAPIResource):
         usage_mode: Literal["general", "model", "data"] | NotGiven = NOT_GIVEN,
         permission: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
         cloneable: bool | NotGiven = NOT_GIVEN,
+        target_quota_scope_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """Clone a cloneable virtual folder.
 
         The copy runs as a background task; follow `bgtask_id` with
@@ -1522,13 +1523,18 @@ class FoldersResource(SyncAPIResource):
             permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
                 ``"rw"``. (JSON body ``permission``)
             cloneable: Server default: ``false``. (JSON body ``cloneable``)
+            target_quota_scope_id: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(target_quota_scope_id, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``target_quota_scope_id`` of folders.clone", "every version"
+            )
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/clone", {"name": name}),
-            cast_to=v8_20240915_models.CloneVFolderResponse,
+            cast_to=v9_20250722_models.CloneVFolderResponse,
             json=_json_fields(
                 models.CloneVFolderRequest,
                 {
@@ -1573,12 +1579,6 @@ class FoldersResource(SyncAPIResource):
         """Not in API v6.20220315: ``folders.delete_invitation.2`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.delete_invitation.2", "v8.20240915 and newer")
 
-    def update_vfolder_sharing_status(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``folders.update_vfolder_sharing_status`` is in v8.20240915 and newer."""
-        raise unavailable(
-            "v6.20220315", "folders.update_vfolder_sharing_status", "v8.20240915 and newer"
-        )
-
     def umount_host_2(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``folders.umount_host.2`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.umount_host.2", "v8.20240915 and newer")
@@ -1592,6 +1592,20 @@ class FoldersResource(SyncAPIResource):
     def get_used_bytes(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``folders.get_used_bytes`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.get_used_bytes", "v8.20240915 and newer")
+
+    def create_archive_download_session(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.create_archive_download_session`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "folders.create_archive_download_session", "v9.20250722 and newer"
+        )
+
+    def delete_files_async(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.delete_files_async`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "folders.delete_files_async", "v9.20250722 and newer")
+
+    def force_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.force_delete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "folders.force_delete", "v9.20250722 and newer")
 
 
 class AsyncFoldersResource(AsyncAPIResource):
@@ -1608,7 +1622,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         owner_user_email: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """List the virtual folders accessible to the requester.
 
         GET with a JSON body. `all=true` is deprecated in 22.03 (400).
@@ -1628,7 +1642,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders",
-            cast_to=v8_20240915_models.VFolderList,
+            cast_to=v9_20250722_models.VFolderList,
             json=_json_fields(
                 models.ListVFoldersRequest,
                 {
@@ -1657,7 +1671,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         cloneable: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """Create a virtual folder.
 
         ``POST /folders`` (operation ``folders.create``).
@@ -1682,7 +1696,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders",
-            cast_to=v8_20240915_models.CreateVFolderResponse,
+            cast_to=v9_20250722_models.CreateVFolderResponse,
             json=_json_fields(
                 models.CreateVFolderRequest,
                 {
@@ -1745,7 +1759,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """List the storage hosts the requester may create folders on.
 
         ``GET /folders/_/hosts`` (operation ``folders.list_hosts``).
@@ -1759,7 +1773,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/hosts",
-            cast_to=v8_20240915_models.VFolderHostsResponse,
+            cast_to=v9_20250722_models.VFolderHostsResponse,
             params=_query_params(
                 {
                     "group_id": group_id,
@@ -1775,7 +1789,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """List every storage host (superadmin).
 
         ``GET /folders/_/all-hosts`` (operation ``folders.list_all_hosts``).
@@ -1787,7 +1801,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/all-hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1798,7 +1812,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """Legacy alias of `GET /folders/_/all-hosts` (the one the 22.03 client calls).
 
         ``GET /folders/_/all_hosts`` (operation ``folders.list_all_hosts.2``).
@@ -1810,7 +1824,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/all_hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1868,7 +1882,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get performance metrics of a storage volume (superadmin).
 
         GET with a JSON body; the storage proxy's reply is passed through.
@@ -1883,7 +1897,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/perf-metric",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             json=_json_fields(
                 models.VolumePerfMetricRequest,
                 {
@@ -1904,7 +1918,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         fstab_path: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """Read the fstab of the manager or of an agent (superadmin).
 
         GET with a JSON body.
@@ -1921,7 +1935,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=v8_20240915_models.FstabContentsResponse,
+            cast_to=v9_20250722_models.FstabContentsResponse,
             json=_json_fields(
                 models.GetFstabContentsRequest,
                 {
@@ -1941,7 +1955,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """List the mounts of the manager and agents (superadmin).
 
         ``GET /folders/_/mounts`` (operation ``folders.list_mounts``).
@@ -1953,7 +1967,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1971,7 +1985,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         fstab_path: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """Mount a file system on the manager and agents (superadmin).
 
         ``POST /folders/_/mounts`` (operation ``folders.mount_host``).
@@ -1990,7 +2004,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.MountHostRequest,
                 {
@@ -2020,7 +2034,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         fstab_path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """Unmount a file system from the manager and agents (superadmin).
 
         DELETE with a JSON body.
@@ -2046,7 +2060,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.UmountHostRequest,
                 {
@@ -2069,7 +2083,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get the quota of a virtual folder.
 
         ``GET /folders/_/quota`` (operation ``folders.get_quota``).
@@ -2083,7 +2097,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/quota",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2103,7 +2117,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         input: models.VFolderQuotaInput | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """Change the quota of a virtual folder.
 
         ``POST /folders/_/quota`` (operation ``folders.update_quota``).
@@ -2118,7 +2132,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/quota",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.UpdateQuotaResponse,
             json=_json_fields(
                 models.UpdateVFolderQuotaRequest,
                 {
@@ -2144,7 +2158,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """Get the usage of a virtual folder (superadmin).
 
         ``GET /folders/_/usage`` (operation ``folders.get_usage``).
@@ -2158,7 +2172,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/usage",
-            cast_to=v8_20240915_models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2176,7 +2190,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         vfolder_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """List shared-folder permissions (admin).
 
         ``GET /folders/_/shared`` (operation ``folders.list_shared_vfolders``).
@@ -2189,7 +2203,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/shared",
-            cast_to=v8_20240915_models.SharedVFoldersResponse,
+            cast_to=v9_20250722_models.SharedVFoldersResponse,
             params=_query_params(
                 {
                     "vfolder_id": vfolder_id,
@@ -2208,7 +2222,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         perm: Literal["ro", "rw", "wd"] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Change or remove a user's permission on a shared folder (admin).
 
         ``POST /folders/_/shared`` (operation ``folders.update_shared_vfolder``).
@@ -2224,7 +2238,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/shared",
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.UpdateSharedVFolderRequest,
                 {
@@ -2246,7 +2260,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """List folder invitations sent to the requester.
 
         ``GET /folders/invitations/list`` (operation ``folders.invitations``).
@@ -2258,7 +2272,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2269,7 +2283,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """List folder invitations the requester has sent.
 
         ``GET /folders/invitations/list-sent`` (operation ``folders.list_sent_invitations``).
@@ -2281,7 +2295,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list-sent",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2292,7 +2306,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """Legacy alias of `GET /folders/invitations/list-sent`.
 
         ``GET /folders/invitations/list_sent`` (operation ``folders.list_sent_invitations.2``).
@@ -2304,7 +2318,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list_sent",
-            cast_to=v8_20240915_models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2316,7 +2330,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Accept a folder invitation.
 
         ``POST /folders/invitations/accept`` (operation ``folders.accept_invitation``).
@@ -2329,7 +2343,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/invitations/accept",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.VFolderInvitationIdRequest,
                 {
@@ -2349,7 +2363,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Decline (as invitee) or cancel (as inviter) a folder invitation.
 
         DELETE with a JSON body.
@@ -2364,7 +2378,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.VFolderInvitationIdRequest,
                 {
@@ -2386,7 +2400,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Change the permission offered by a sent invitation.
 
         ``POST /folders/invitations/update/{inv_id}`` (operation ``folders.update_invitation``).
@@ -2400,7 +2414,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/invitations/update/{inv_id}", {"inv_id": inv_id}),
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.UpdateInvitationRequest,
                 {
@@ -2421,7 +2435,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """Get information about a virtual folder (read permission).
 
         ``GET /folders/{name}`` (operation ``folders.get_info``).
@@ -2434,7 +2448,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/folders/{name}", {"name": name}),
-            cast_to=v8_20240915_models.VFolderInfo,
+            cast_to=v9_20250722_models.VFolderInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2677,7 +2691,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         dst: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Move a file or directory inside a virtual folder (write permission).
 
         ``POST /folders/{name}/move-file`` (operation ``folders.move_file``).
@@ -2692,7 +2706,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/move-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.MoveFileRequest,
                 {
@@ -2716,7 +2730,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Rename a file or directory inside a virtual folder (write permission).
 
         ``POST /folders/{name}/rename-file`` (operation ``folders.rename_file``).
@@ -2732,7 +2746,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.RenameFileRequest,
                 {
@@ -2757,7 +2771,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Legacy alias of `POST /folders/{name}/rename-file`.
 
         ``POST /folders/{name}/rename_file`` (operation ``folders.rename_file.2``).
@@ -2773,7 +2787,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename_file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.RenameFileRequest,
                 {
@@ -2797,7 +2811,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Delete files inside a virtual folder (write permission).
 
         DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
@@ -2815,7 +2829,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.DeleteFilesRequest,
                 {
@@ -2839,7 +2853,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Legacy alias of `DELETE /folders/{name}/delete-files`.
 
         ``DELETE /folders/{name}/delete_files`` (operation ``folders.delete_files.2``).
@@ -2854,7 +2868,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete_files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.DeleteFilesRequest,
                 {
@@ -2953,7 +2967,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         shared_user_uuid: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """Leave a folder shared with the requester.
 
         ``POST /folders/{name}/leave`` (operation ``folders.leave``).
@@ -2971,7 +2985,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/leave", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             headers=extra_headers,
             idempotent=True,
             timeout=timeout,
@@ -2986,7 +3000,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """Share a group folder with users of the group (admin).
 
         ``POST /folders/{name}/share`` (operation ``folders.share``).
@@ -3002,7 +3016,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/share", {"name": name}),
-            cast_to=models.ShareVFolderResponse,
+            cast_to=v9_20250722_models.ShareVFolderResponse,
             json=_json_fields(
                 models.ShareVFolderRequest,
                 {
@@ -3025,7 +3039,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """Stop sharing a group folder with users (admin).
 
         DELETE with a JSON body. (In 24.09 the primary route is `POST`; 22.03 only has `DELETE`,
@@ -3042,7 +3056,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.UnshareVFolderRequest,
                 {
@@ -3066,9 +3080,10 @@ class AsyncFoldersResource(AsyncAPIResource):
         usage_mode: Literal["general", "model", "data"] | NotGiven = NOT_GIVEN,
         permission: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
         cloneable: bool | NotGiven = NOT_GIVEN,
+        target_quota_scope_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """Clone a cloneable virtual folder.
 
         The copy runs as a background task; follow `bgtask_id` with
@@ -3084,13 +3099,18 @@ class AsyncFoldersResource(AsyncAPIResource):
             permission: `ro` read-only, `rw` read-write, `wd` read-write-delete. Server default:
                 ``"rw"``. (JSON body ``permission``)
             cloneable: Server default: ``false``. (JSON body ``cloneable``)
+            target_quota_scope_id: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(target_quota_scope_id, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``target_quota_scope_id`` of folders.clone", "every version"
+            )
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/clone", {"name": name}),
-            cast_to=v8_20240915_models.CloneVFolderResponse,
+            cast_to=v9_20250722_models.CloneVFolderResponse,
             json=_json_fields(
                 models.CloneVFolderRequest,
                 {
@@ -3135,12 +3155,6 @@ class AsyncFoldersResource(AsyncAPIResource):
         """Not in API v6.20220315: ``folders.delete_invitation.2`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.delete_invitation.2", "v8.20240915 and newer")
 
-    def update_vfolder_sharing_status(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``folders.update_vfolder_sharing_status`` is in v8.20240915 and newer."""
-        raise unavailable(
-            "v6.20220315", "folders.update_vfolder_sharing_status", "v8.20240915 and newer"
-        )
-
     def umount_host_2(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``folders.umount_host.2`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.umount_host.2", "v8.20240915 and newer")
@@ -3154,3 +3168,17 @@ class AsyncFoldersResource(AsyncAPIResource):
     def get_used_bytes(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``folders.get_used_bytes`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "folders.get_used_bytes", "v8.20240915 and newer")
+
+    def create_archive_download_session(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.create_archive_download_session`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "folders.create_archive_download_session", "v9.20250722 and newer"
+        )
+
+    def delete_files_async(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.delete_files_async`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "folders.delete_files_async", "v9.20250722 and newer")
+
+    def force_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``folders.force_delete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "folders.force_delete", "v9.20250722 and newer")

@@ -20,7 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncGroupConfigResource", "GroupConfigResource"]
@@ -40,7 +40,7 @@ class GroupConfigResource(SyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of a group / project (admin), or get one when `path` is given.
 
         Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
@@ -59,7 +59,7 @@ class GroupConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/group-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -129,7 +129,7 @@ class GroupConfigResource(SyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of a group / project (admin).
 
         ``DELETE /group-config/dotfiles`` (operation ``group-config.delete``).
@@ -145,7 +145,7 @@ class GroupConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,
@@ -221,7 +221,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of a group / project (admin), or get one when `path` is given.
 
         Without `path` the answer is a list of dotfiles; with `path` it is the single dotfile (404
@@ -240,7 +240,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/group-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -310,7 +310,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of a group / project (admin).
 
         ``DELETE /group-config/dotfiles`` (operation ``group-config.delete``).
@@ -326,7 +326,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,

@@ -22,7 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncLogsErrorResource", "LogsErrorResource"]
@@ -42,7 +42,7 @@ class LogsErrorResource(SyncAPIResource):
         page_no: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """List error logs visible to the requester.
 
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
@@ -59,7 +59,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/logs/error",
-            cast_to=v8_20240915_models.ErrorLogListResponse,
+            cast_to=v9_20250722_models.ErrorLogListResponse,
             params=_query_params(
                 {
                     "mark_read": mark_read,
@@ -85,7 +85,7 @@ class LogsErrorResource(SyncAPIResource):
         traceback: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> models.GenericResponse:
         """Append an error log entry.
 
         ``POST /logs/error`` (operation ``logs/error.append``).
@@ -105,7 +105,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/logs/error",
-            cast_to=v8_20240915_models.SuccessResponse,
+            cast_to=models.GenericResponse,
             json=_json_fields(
                 models.AppendErrorLogRequest,
                 {
@@ -132,7 +132,7 @@ class LogsErrorResource(SyncAPIResource):
         log_id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Mark an error log entry as cleared.
 
         ``POST /logs/error/{log_id}/clear`` (operation ``logs/error.mark_cleared``).
@@ -145,7 +145,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=v8_20240915_models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             headers=extra_headers,
             idempotent=True,
             timeout=timeout,
@@ -166,7 +166,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         page_no: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """List error logs visible to the requester.
 
         ``GET /logs/error`` (operation ``logs/error.list_logs``).
@@ -183,7 +183,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/logs/error",
-            cast_to=v8_20240915_models.ErrorLogListResponse,
+            cast_to=v9_20250722_models.ErrorLogListResponse,
             params=_query_params(
                 {
                     "mark_read": mark_read,
@@ -209,7 +209,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         traceback: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> models.GenericResponse:
         """Append an error log entry.
 
         ``POST /logs/error`` (operation ``logs/error.append``).
@@ -229,7 +229,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/logs/error",
-            cast_to=v8_20240915_models.SuccessResponse,
+            cast_to=models.GenericResponse,
             json=_json_fields(
                 models.AppendErrorLogRequest,
                 {
@@ -256,7 +256,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         log_id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Mark an error log entry as cleared.
 
         ``POST /logs/error/{log_id}/clear`` (operation ``logs/error.mark_cleared``).
@@ -269,7 +269,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=v8_20240915_models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             headers=extra_headers,
             idempotent=True,
             timeout=timeout,

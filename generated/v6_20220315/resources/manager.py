@@ -22,6 +22,7 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     json_fields as _json_fields,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncManagerResource", "ManagerResource"]
@@ -38,7 +39,7 @@ class ManagerResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """Get the status of the manager nodes.
 
         The 22.03 client sends an ignored `{"status": "running"}` body; none is needed.
@@ -52,7 +53,7 @@ class ManagerResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/manager/status",
-            cast_to=models.ManagerStatusResponse,
+            cast_to=v9_20250722_models.ManagerStatusResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -105,7 +106,7 @@ class ManagerResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """Get the global announcement.
 
         ``GET /manager/announcement`` (operation ``manager.get_announcement``).
@@ -117,7 +118,7 @@ class ManagerResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/manager/announcement",
-            cast_to=models.AnnouncementResponse,
+            cast_to=v9_20250722_models.AnnouncementResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -196,13 +197,11 @@ class ManagerResource(SyncAPIResource):
             timeout=timeout,
         )
 
-    def scheduler_trigger(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``manager.scheduler_trigger`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "manager.scheduler_trigger", "v8.20240915 and newer")
-
-    def scheduler_healthcheck(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``manager.scheduler_healthcheck`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "manager.scheduler_healthcheck", "v8.20240915 and newer")
+    def get_manager_status_for_prom(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``manager.get_manager_status_for_prom`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "manager.get_manager_status_for_prom", "v9.20250722 and newer"
+        )
 
 
 class AsyncManagerResource(AsyncAPIResource):
@@ -216,7 +215,7 @@ class AsyncManagerResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """Get the status of the manager nodes.
 
         The 22.03 client sends an ignored `{"status": "running"}` body; none is needed.
@@ -230,7 +229,7 @@ class AsyncManagerResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/manager/status",
-            cast_to=models.ManagerStatusResponse,
+            cast_to=v9_20250722_models.ManagerStatusResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -283,7 +282,7 @@ class AsyncManagerResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """Get the global announcement.
 
         ``GET /manager/announcement`` (operation ``manager.get_announcement``).
@@ -295,7 +294,7 @@ class AsyncManagerResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/manager/announcement",
-            cast_to=models.AnnouncementResponse,
+            cast_to=v9_20250722_models.AnnouncementResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -374,10 +373,8 @@ class AsyncManagerResource(AsyncAPIResource):
             timeout=timeout,
         )
 
-    def scheduler_trigger(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``manager.scheduler_trigger`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "manager.scheduler_trigger", "v8.20240915 and newer")
-
-    def scheduler_healthcheck(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``manager.scheduler_healthcheck`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "manager.scheduler_healthcheck", "v8.20240915 and newer")
+    def get_manager_status_for_prom(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``manager.get_manager_status_for_prom`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "manager.get_manager_status_for_prom", "v9.20250722 and newer"
+        )

@@ -21,7 +21,7 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     json_fields as _json_fields,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncResourceResource", "ResourceResource"]
@@ -36,21 +36,27 @@ class ResourceResource(SyncAPIResource):
     def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """List resource presets.
 
         ``GET /resource/presets`` (operation ``resource.list_presets``).
 
         Args:
+            scaling_group: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(scaling_group, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``scaling_group`` of resource.list_presets", "every version"
+            )
         return self._client.request(
             "GET",
             "/resource/presets",
-            cast_to=v8_20240915_models.ResourcePresetsResponse,
+            cast_to=v9_20250722_models.ResourcePresetsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -63,7 +69,7 @@ class ResourceResource(SyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """Report which presets are allocatable and the requester's resource limits and usage.
 
         The 22.03 client sends no body (the server then uses its defaults). Slot maps have string
@@ -80,7 +86,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/resource/check-presets",
-            cast_to=v8_20240915_models.CheckPresetsResponse,
+            cast_to=v9_20250722_models.CheckPresetsResponse,
             json=_json_fields(
                 models.CheckPresetsRequest,
                 {
@@ -127,7 +133,7 @@ class ResourceResource(SyncAPIResource):
         group_ids: Sequence[str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """Per-session resource usage of groups in a month (superadmin).
 
         GET with a JSON body.
@@ -143,7 +149,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/resource/usage/month",
-            cast_to=v8_20240915_models.UsageRecordList,
+            cast_to=v9_20250722_models.UsageRecordList,
             json=_json_fields(
                 models.UsagePerMonthRequest,
                 {
@@ -251,7 +257,7 @@ class ResourceResource(SyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Get the status reported by an agent's watcher (superadmin).
 
         GET with a JSON body.
@@ -266,7 +272,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/resource/watcher",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -286,7 +292,7 @@ class ResourceResource(SyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to start the agent (superadmin).
 
         ``POST /resource/watcher/agent/start`` (operation ``resource.watcher_agent_start``).
@@ -299,7 +305,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/resource/watcher/agent/start",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -319,7 +325,7 @@ class ResourceResource(SyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to stop the agent (superadmin).
 
         ``POST /resource/watcher/agent/stop`` (operation ``resource.watcher_agent_stop``).
@@ -332,7 +338,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/resource/watcher/agent/stop",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -352,7 +358,7 @@ class ResourceResource(SyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to restart the agent (superadmin).
 
         ``POST /resource/watcher/agent/restart`` (operation ``resource.watcher_agent_restart``).
@@ -365,7 +371,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/resource/watcher/agent/restart",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -394,21 +400,27 @@ class AsyncResourceResource(AsyncAPIResource):
     async def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """List resource presets.
 
         ``GET /resource/presets`` (operation ``resource.list_presets``).
 
         Args:
+            scaling_group: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(scaling_group, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``scaling_group`` of resource.list_presets", "every version"
+            )
         return await self._client.request(
             "GET",
             "/resource/presets",
-            cast_to=v8_20240915_models.ResourcePresetsResponse,
+            cast_to=v9_20250722_models.ResourcePresetsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -421,7 +433,7 @@ class AsyncResourceResource(AsyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """Report which presets are allocatable and the requester's resource limits and usage.
 
         The 22.03 client sends no body (the server then uses its defaults). Slot maps have string
@@ -438,7 +450,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/resource/check-presets",
-            cast_to=v8_20240915_models.CheckPresetsResponse,
+            cast_to=v9_20250722_models.CheckPresetsResponse,
             json=_json_fields(
                 models.CheckPresetsRequest,
                 {
@@ -485,7 +497,7 @@ class AsyncResourceResource(AsyncAPIResource):
         group_ids: Sequence[str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.UsageRecordList:
+    ) -> v9_20250722_models.UsageRecordList:
         """Per-session resource usage of groups in a month (superadmin).
 
         GET with a JSON body.
@@ -501,7 +513,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/resource/usage/month",
-            cast_to=v8_20240915_models.UsageRecordList,
+            cast_to=v9_20250722_models.UsageRecordList,
             json=_json_fields(
                 models.UsagePerMonthRequest,
                 {
@@ -609,7 +621,7 @@ class AsyncResourceResource(AsyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Get the status reported by an agent's watcher (superadmin).
 
         GET with a JSON body.
@@ -624,7 +636,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/resource/watcher",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -644,7 +656,7 @@ class AsyncResourceResource(AsyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to start the agent (superadmin).
 
         ``POST /resource/watcher/agent/start`` (operation ``resource.watcher_agent_start``).
@@ -657,7 +669,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/resource/watcher/agent/start",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -677,7 +689,7 @@ class AsyncResourceResource(AsyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to stop the agent (superadmin).
 
         ``POST /resource/watcher/agent/stop`` (operation ``resource.watcher_agent_stop``).
@@ -690,7 +702,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/resource/watcher/agent/stop",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {
@@ -710,7 +722,7 @@ class AsyncResourceResource(AsyncAPIResource):
         agent_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.WatcherResponse:
+    ) -> v9_20250722_models.WatcherResponse:
         """Ask an agent's watcher to restart the agent (superadmin).
 
         ``POST /resource/watcher/agent/restart`` (operation ``resource.watcher_agent_restart``).
@@ -723,7 +735,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/resource/watcher/agent/restart",
-            cast_to=v8_20240915_models.WatcherResponse,
+            cast_to=v9_20250722_models.WatcherResponse,
             json=_json_fields(
                 models.WatcherAgentRequest,
                 {

@@ -20,7 +20,7 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     json_fields as _json_fields,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncRootResource", "RootResource"]
@@ -37,7 +37,7 @@ class RootResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.HelloResponse:
+    ) -> v9_20250722_models.HelloResponse:
         """Report the API version and manager version.
 
         Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by
@@ -52,7 +52,7 @@ class RootResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/",
-            cast_to=v8_20240915_models.HelloResponse,
+            cast_to=v9_20250722_models.HelloResponse,
             headers=extra_headers,
             authenticated=False,
             timeout=timeout,
@@ -67,7 +67,7 @@ class RootResource(SyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Execute a GraphQL document (API >= v6.20210815).
 
         Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are
@@ -88,7 +88,7 @@ class RootResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/admin/gql",
-            cast_to=v8_20240915_models.GraphQLResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -112,7 +112,7 @@ class RootResource(SyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Execute a GraphQL document through the legacy endpoint (API < v6.20210815).
 
         Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error`
@@ -132,7 +132,7 @@ class RootResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/admin/graphql",
-            cast_to=models.GraphQLLegacyResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -159,7 +159,7 @@ class AsyncRootResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.HelloResponse:
+    ) -> v9_20250722_models.HelloResponse:
         """Report the API version and manager version.
 
         Used unsigned as the version probe (only `User-Agent` sent, no version header) and signed by
@@ -174,7 +174,7 @@ class AsyncRootResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/",
-            cast_to=v8_20240915_models.HelloResponse,
+            cast_to=v9_20250722_models.HelloResponse,
             headers=extra_headers,
             authenticated=False,
             timeout=timeout,
@@ -189,7 +189,7 @@ class AsyncRootResource(AsyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Execute a GraphQL document (API >= v6.20210815).
 
         Answers HTTP 200 even when the document fails: check `errors`. Field and argument names are
@@ -210,7 +210,7 @@ class AsyncRootResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/admin/gql",
-            cast_to=v8_20240915_models.GraphQLResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -234,7 +234,7 @@ class AsyncRootResource(AsyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Execute a GraphQL document through the legacy endpoint (API < v6.20210815).
 
         Answers the bare `data` object on success; GraphQL errors become HTTP 400 `graphql-error`
@@ -254,7 +254,7 @@ class AsyncRootResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/admin/graphql",
-            cast_to=models.GraphQLLegacyResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {

@@ -20,7 +20,7 @@ from ..._helpers import (
     fill_path as _fill_path,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncScalingGroupsResource", "ScalingGroupsResource"]
@@ -38,7 +38,7 @@ class ScalingGroupsResource(SyncAPIResource):
         group: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ScalingGroupListResponse:
+    ) -> models.ScalingGroupListResponse:
         """List the scaling groups available to the requester in a group.
 
         ``GET /scaling-groups`` (operation ``scaling-groups.list_available_sgroups``).
@@ -52,7 +52,7 @@ class ScalingGroupsResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/scaling-groups",
-            cast_to=v8_20240915_models.ScalingGroupListResponse,
+            cast_to=models.ScalingGroupListResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -70,7 +70,7 @@ class ScalingGroupsResource(SyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """Get the wsproxy protocol version of a scaling group.
 
         ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
@@ -87,7 +87,7 @@ class ScalingGroupsResource(SyncAPIResource):
             _fill_path(
                 "/scaling-groups/{scaling_group}/wsproxy-version", {"scaling_group": scaling_group}
             ),
-            cast_to=models.WsproxyVersionResponse,
+            cast_to=v9_20250722_models.WsproxyVersionResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -110,7 +110,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         group: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ScalingGroupListResponse:
+    ) -> models.ScalingGroupListResponse:
         """List the scaling groups available to the requester in a group.
 
         ``GET /scaling-groups`` (operation ``scaling-groups.list_available_sgroups``).
@@ -124,7 +124,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/scaling-groups",
-            cast_to=v8_20240915_models.ScalingGroupListResponse,
+            cast_to=models.ScalingGroupListResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -142,7 +142,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """Get the wsproxy protocol version of a scaling group.
 
         ``GET /scaling-groups/{scaling_group}/wsproxy-version`` (operation
@@ -159,7 +159,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
             _fill_path(
                 "/scaling-groups/{scaling_group}/wsproxy-version", {"scaling_group": scaling_group}
             ),
-            cast_to=models.WsproxyVersionResponse,
+            cast_to=v9_20250722_models.WsproxyVersionResponse,
             params=_query_params(
                 {
                     "group": group,

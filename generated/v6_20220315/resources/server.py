@@ -13,13 +13,14 @@ from types import NoneType
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
 from ..._helpers import (
     json_fields as _json_fields,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncServerResource", "ServerResource"]
@@ -36,9 +37,10 @@ class ServerResource(SyncAPIResource):
         *,
         username: str,
         password: str,
+        otp: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.LoginResponse:
+    ) -> v9_20250722_models.LoginResponse:
         """Log in to the webserver (session mode).
 
         Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the
@@ -51,13 +53,16 @@ class ServerResource(SyncAPIResource):
         Args:
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
+            otp: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v6.20220315", "``otp`` of server.login", "every version")
         return self._client.request(
             "POST",
             "/server/login",
-            cast_to=models.LoginResponse,
+            cast_to=v9_20250722_models.LoginResponse,
             json=_json_fields(
                 models.LoginRequest,
                 {
@@ -110,9 +115,10 @@ class AsyncServerResource(AsyncAPIResource):
         *,
         username: str,
         password: str,
+        otp: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.LoginResponse:
+    ) -> v9_20250722_models.LoginResponse:
         """Log in to the webserver (session mode).
 
         Not signed. Requested at `<endpoint>/server/login` (no `/func` prefix). On success the
@@ -125,13 +131,16 @@ class AsyncServerResource(AsyncAPIResource):
         Args:
             username: User ID or e-mail. (JSON body ``username``)
             password: (JSON body ``password``)
+            otp: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v6.20220315", "``otp`` of server.login", "every version")
         return await self._client.request(
             "POST",
             "/server/login",
-            cast_to=models.LoginResponse,
+            cast_to=v9_20250722_models.LoginResponse,
             json=_json_fields(
                 models.LoginRequest,
                 {

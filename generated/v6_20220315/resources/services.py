@@ -75,6 +75,10 @@ class ServicesResource(SyncAPIResource):
         """Not in API v6.20220315: ``services.generate_token`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "services.generate_token", "v8.20240915 and newer")
 
+    def search_services(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``services.search_services`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "services.search_services", "v9.20250722 and newer")
+
 
 class AsyncServicesResource(AsyncAPIResource):
     """Operations of the ``services`` tag (async)."""
@@ -134,3 +138,7 @@ class AsyncServicesResource(AsyncAPIResource):
     def generate_token(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``services.generate_token`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "services.generate_token", "v8.20240915 and newer")
+
+    def search_services(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``services.search_services`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "services.search_services", "v9.20250722 and newer")

@@ -28,7 +28,7 @@ from ..._helpers import (
     narrow as _narrow,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncSessionResource", "SessionResource"]
@@ -52,7 +52,7 @@ class SessionResource(SyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.SessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -65,9 +65,12 @@ class SessionResource(SyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Create a compute session, or reuse an existing one of the same name.
 
         201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and
@@ -119,6 +122,9 @@ class SessionResource(SyncAPIResource):
             owner_access_key: Access key to create the session for (admin delegation). (JSON body
                 ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -126,10 +132,22 @@ class SessionResource(SyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_params", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_params", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_params", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_params", "every version"
+            )
         return self._client.request(
             "POST",
             "/session",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionRequest,
                 {
@@ -178,7 +196,7 @@ class SessionResource(SyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.SessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -191,9 +209,12 @@ class SessionResource(SyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Alias of `POST /session`.
 
         ``POST /session/_/create`` (operation ``session.create_from_params.2``).
@@ -239,6 +260,9 @@ class SessionResource(SyncAPIResource):
             owner_access_key: Access key to create the session for (admin delegation). (JSON body
                 ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -246,10 +270,22 @@ class SessionResource(SyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_params.2", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_params.2", "every version"
+            )
         return self._client.request(
             "POST",
             "/session/_/create",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionRequest,
                 {
@@ -299,7 +335,7 @@ class SessionResource(SyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.TemplateSessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -312,9 +348,12 @@ class SessionResource(SyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Create a compute session from a session template, overriding some of its values.
 
         Every key given overrides the template's value (config keys individually); send only the
@@ -350,6 +389,9 @@ class SessionResource(SyncAPIResource):
             callback_url: Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -357,10 +399,22 @@ class SessionResource(SyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_template", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_template", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_template", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_template", "every version"
+            )
         return self._client.request(
             "POST",
             "/session/_/create-from-template",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionFromTemplateRequest,
                 {
@@ -413,7 +467,7 @@ class SessionResource(SyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """Create a multi-container session from a cluster template.
 
         ``POST /session/_/create-cluster`` (operation ``session.create_cluster``).
@@ -437,7 +491,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/session/_/create-cluster",
-            cast_to=v8_20240915_models.CreateClusterResponse,
+            cast_to=v9_20250722_models.CreateClusterResponse,
             json=_json_fields(
                 models.CreateClusterRequest,
                 {
@@ -466,7 +520,7 @@ class SessionResource(SyncAPIResource):
         id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """Find the requester's sessions whose ID or name starts with a prefix.
 
         ``GET /session/_/match`` (operation ``session.match_sessions``).
@@ -479,7 +533,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/session/_/match",
-            cast_to=v8_20240915_models.MatchSessionsResponse,
+            cast_to=v9_20250722_models.MatchSessionsResponse,
             params=_query_params(
                 {
                     "id": id,
@@ -565,7 +619,7 @@ class SessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """Get information about a compute session.
 
         ``GET /session/{session_name}`` (operation ``session.get_info``).
@@ -581,7 +635,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.SessionInfo,
+            cast_to=v9_20250722_models.SessionInfo,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -600,10 +654,10 @@ class SessionResource(SyncAPIResource):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = NOT_GIVEN,
-        options: models.BatchExecuteOptions | NotGiven = NOT_GIVEN,
+        options: models.BatchExecuteOptions | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """Run code or a batch command in the session (query-mode execution protocol).
 
         Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is
@@ -631,7 +685,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.ExecuteResponse,
+            cast_to=v9_20250722_models.ExecuteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -643,7 +697,9 @@ class SessionResource(SyncAPIResource):
                     "mode": mode,
                     "runId": run_id,
                     "code": code,
-                    "options": options,
+                    "options": _narrow(
+                        options, models.BatchExecuteOptions, "session.execute", "v6.20220315"
+                    ),
                 },
                 operation="session.execute",
                 omit_empty=False,
@@ -659,10 +715,9 @@ class SessionResource(SyncAPIResource):
         session_name: str,
         forced: bool | NotGiven = NOT_GIVEN,
         owner_access_key: str | NotGiven = NOT_GIVEN,
-        recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DestroySessionResponse:
+    ) -> models.DestroySessionResponse:
         """Terminate a compute session.
 
         `forced=true` requires the admin or superadmin role (else 403 `insufficient-privilege`).
@@ -675,16 +730,13 @@ class SessionResource(SyncAPIResource):
                 only when true. Server default: ``false``. (query ``forced``)
             owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
                 (query ``owner_access_key``)
-            recursive: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        if not isinstance(recursive, NotGiven):
-            raise unavailable("v6.20220315", "``recursive`` of session.destroy", "every version")
         return self._client.request(
             "DELETE",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.DestroySessionResponse,
+            cast_to=models.DestroySessionResponse,
             params=_query_params(
                 {
                     "forced": forced,
@@ -811,7 +863,7 @@ class SessionResource(SyncAPIResource):
         options: models.CompletionOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """Ask the kernel for code completions.
 
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
@@ -829,7 +881,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v8_20240915_models.CompleteResponse,
+            cast_to=v9_20250722_models.CompleteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -860,7 +912,7 @@ class SessionResource(SyncAPIResource):
         kernel_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """Get the container logs of the session's main kernel.
 
         Read from the database for terminated sessions, live from the agent otherwise.
@@ -882,7 +934,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}/logs", {"session_name": session_name}),
-            cast_to=v8_20240915_models.ContainerLogsResponse,
+            cast_to=v9_20250722_models.ContainerLogsResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -1113,7 +1165,7 @@ class SessionResource(SyncAPIResource):
         login_session_token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """Start an app service and get a wsproxy v2 token for it.
 
         ``POST /session/{session_name}/start-service`` (operation ``session.start_service``).
@@ -1132,7 +1184,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/start-service", {"session_name": session_name}),
-            cast_to=models.StartServiceResponse,
+            cast_to=v9_20250722_models.StartServiceResponse,
             json=_json_fields(
                 models.StartServiceRequest,
                 {
@@ -1153,23 +1205,17 @@ class SessionResource(SyncAPIResource):
         """Not in API v6.20220315: ``session.sync_agent_registry`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.sync_agent_registry", "v8.20240915 and newer")
 
-    def check_and_transit_status(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.check_and_transit_status`` is in v8.20240915 and newer."""
-        raise unavailable(
-            "v6.20220315", "session.check_and_transit_status", "v8.20240915 and newer"
-        )
-
     def get_direct_access_info(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``session.get_direct_access_info`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.get_direct_access_info", "v8.20240915 and newer")
 
     def deprecated_stub_impl(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.deprecated_stub_impl`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "session.deprecated_stub_impl", "v8.20240915 and newer")
+        """Not in API v6.20220315: ``session.deprecated_stub_impl`` is in v8.20240915."""
+        raise unavailable("v6.20220315", "session.deprecated_stub_impl", "v8.20240915")
 
     def deprecated_stub_impl_2(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.deprecated_stub_impl.2`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "session.deprecated_stub_impl.2", "v8.20240915 and newer")
+        """Not in API v6.20220315: ``session.deprecated_stub_impl.2`` is in v8.20240915."""
+        raise unavailable("v6.20220315", "session.deprecated_stub_impl.2", "v8.20240915")
 
     def get_commit_status(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``session.get_commit_status`` is in v8.20240915 and newer."""
@@ -1193,6 +1239,10 @@ class SessionResource(SyncAPIResource):
         """Not in API v6.20220315: ``session.get_dependency_graph`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.get_dependency_graph", "v8.20240915 and newer")
 
+    def get_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``session.get_status_history`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "session.get_status_history", "v9.20250722 and newer")
+
 
 class AsyncSessionResource(AsyncAPIResource):
     """Operations of the ``session`` tag (async)."""
@@ -1212,7 +1262,7 @@ class AsyncSessionResource(AsyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.SessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -1225,9 +1275,12 @@ class AsyncSessionResource(AsyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Create a compute session, or reuse an existing one of the same name.
 
         201 with `created: true` for a new session (`servicePorts`), 200 with `created: false` and
@@ -1279,6 +1332,9 @@ class AsyncSessionResource(AsyncAPIResource):
             owner_access_key: Access key to create the session for (admin delegation). (JSON body
                 ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1286,10 +1342,22 @@ class AsyncSessionResource(AsyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_params", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_params", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_params", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_params", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionRequest,
                 {
@@ -1338,7 +1406,7 @@ class AsyncSessionResource(AsyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.SessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -1351,9 +1419,12 @@ class AsyncSessionResource(AsyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Alias of `POST /session`.
 
         ``POST /session/_/create`` (operation ``session.create_from_params.2``).
@@ -1399,6 +1470,9 @@ class AsyncSessionResource(AsyncAPIResource):
             owner_access_key: Access key to create the session for (admin delegation). (JSON body
                 ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1406,10 +1480,22 @@ class AsyncSessionResource(AsyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_params.2", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_params.2", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session/_/create",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionRequest,
                 {
@@ -1459,7 +1545,7 @@ class AsyncSessionResource(AsyncAPIResource):
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
         config: models.TemplateSessionCreationConfig
-        | v8_20240915_models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
         | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
@@ -1472,9 +1558,12 @@ class AsyncSessionResource(AsyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """Create a compute session from a session template, overriding some of its values.
 
         Every key given overrides the template's value (config keys individually); send only the
@@ -1510,6 +1599,9 @@ class AsyncSessionResource(AsyncAPIResource):
             callback_url: Server aliases `callbackUrl`, `callbackURL`. (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
             priority: every version. (not in this API version)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -1517,10 +1609,22 @@ class AsyncSessionResource(AsyncAPIResource):
             raise unavailable(
                 "v6.20220315", "``priority`` of session.create_from_template", "every version"
             )
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``job_priority`` of session.create_from_template", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``is_preemptible`` of session.create_from_template", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v6.20220315", "``batch_timeout`` of session.create_from_template", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session/_/create-from-template",
-            cast_to=v8_20240915_models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.CreateSessionFromTemplateRequest,
                 {
@@ -1573,7 +1677,7 @@ class AsyncSessionResource(AsyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """Create a multi-container session from a cluster template.
 
         ``POST /session/_/create-cluster`` (operation ``session.create_cluster``).
@@ -1597,7 +1701,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/session/_/create-cluster",
-            cast_to=v8_20240915_models.CreateClusterResponse,
+            cast_to=v9_20250722_models.CreateClusterResponse,
             json=_json_fields(
                 models.CreateClusterRequest,
                 {
@@ -1626,7 +1730,7 @@ class AsyncSessionResource(AsyncAPIResource):
         id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """Find the requester's sessions whose ID or name starts with a prefix.
 
         ``GET /session/_/match`` (operation ``session.match_sessions``).
@@ -1639,7 +1743,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/session/_/match",
-            cast_to=v8_20240915_models.MatchSessionsResponse,
+            cast_to=v9_20250722_models.MatchSessionsResponse,
             params=_query_params(
                 {
                     "id": id,
@@ -1725,7 +1829,7 @@ class AsyncSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """Get information about a compute session.
 
         ``GET /session/{session_name}`` (operation ``session.get_info``).
@@ -1741,7 +1845,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.SessionInfo,
+            cast_to=v9_20250722_models.SessionInfo,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -1760,10 +1864,10 @@ class AsyncSessionResource(AsyncAPIResource):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = NOT_GIVEN,
-        options: models.BatchExecuteOptions | NotGiven = NOT_GIVEN,
+        options: models.BatchExecuteOptions | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """Run code or a batch command in the session (query-mode execution protocol).
 
         Call again with `mode: continue`, `code: ""` and the same `runId` while the result status is
@@ -1791,7 +1895,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.ExecuteResponse,
+            cast_to=v9_20250722_models.ExecuteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -1803,7 +1907,9 @@ class AsyncSessionResource(AsyncAPIResource):
                     "mode": mode,
                     "runId": run_id,
                     "code": code,
-                    "options": options,
+                    "options": _narrow(
+                        options, models.BatchExecuteOptions, "session.execute", "v6.20220315"
+                    ),
                 },
                 operation="session.execute",
                 omit_empty=False,
@@ -1819,10 +1925,9 @@ class AsyncSessionResource(AsyncAPIResource):
         session_name: str,
         forced: bool | NotGiven = NOT_GIVEN,
         owner_access_key: str | NotGiven = NOT_GIVEN,
-        recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DestroySessionResponse:
+    ) -> models.DestroySessionResponse:
         """Terminate a compute session.
 
         `forced=true` requires the admin or superadmin role (else 403 `insufficient-privilege`).
@@ -1835,16 +1940,13 @@ class AsyncSessionResource(AsyncAPIResource):
                 only when true. Server default: ``false``. (query ``forced``)
             owner_access_key: Access key owning the session (admin delegation; honoured by 22.03).
                 (query ``owner_access_key``)
-            recursive: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        if not isinstance(recursive, NotGiven):
-            raise unavailable("v6.20220315", "``recursive`` of session.destroy", "every version")
         return await self._client.request(
             "DELETE",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=v8_20240915_models.DestroySessionResponse,
+            cast_to=models.DestroySessionResponse,
             params=_query_params(
                 {
                     "forced": forced,
@@ -1971,7 +2073,7 @@ class AsyncSessionResource(AsyncAPIResource):
         options: models.CompletionOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """Ask the kernel for code completions.
 
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
@@ -1989,7 +2091,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v8_20240915_models.CompleteResponse,
+            cast_to=v9_20250722_models.CompleteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -2020,7 +2122,7 @@ class AsyncSessionResource(AsyncAPIResource):
         kernel_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """Get the container logs of the session's main kernel.
 
         Read from the database for terminated sessions, live from the agent otherwise.
@@ -2042,7 +2144,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}/logs", {"session_name": session_name}),
-            cast_to=v8_20240915_models.ContainerLogsResponse,
+            cast_to=v9_20250722_models.ContainerLogsResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -2273,7 +2375,7 @@ class AsyncSessionResource(AsyncAPIResource):
         login_session_token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """Start an app service and get a wsproxy v2 token for it.
 
         ``POST /session/{session_name}/start-service`` (operation ``session.start_service``).
@@ -2292,7 +2394,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/start-service", {"session_name": session_name}),
-            cast_to=models.StartServiceResponse,
+            cast_to=v9_20250722_models.StartServiceResponse,
             json=_json_fields(
                 models.StartServiceRequest,
                 {
@@ -2313,23 +2415,17 @@ class AsyncSessionResource(AsyncAPIResource):
         """Not in API v6.20220315: ``session.sync_agent_registry`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.sync_agent_registry", "v8.20240915 and newer")
 
-    def check_and_transit_status(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.check_and_transit_status`` is in v8.20240915 and newer."""
-        raise unavailable(
-            "v6.20220315", "session.check_and_transit_status", "v8.20240915 and newer"
-        )
-
     def get_direct_access_info(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``session.get_direct_access_info`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.get_direct_access_info", "v8.20240915 and newer")
 
     def deprecated_stub_impl(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.deprecated_stub_impl`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "session.deprecated_stub_impl", "v8.20240915 and newer")
+        """Not in API v6.20220315: ``session.deprecated_stub_impl`` is in v8.20240915."""
+        raise unavailable("v6.20220315", "session.deprecated_stub_impl", "v8.20240915")
 
     def deprecated_stub_impl_2(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``session.deprecated_stub_impl.2`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "session.deprecated_stub_impl.2", "v8.20240915 and newer")
+        """Not in API v6.20220315: ``session.deprecated_stub_impl.2`` is in v8.20240915."""
+        raise unavailable("v6.20220315", "session.deprecated_stub_impl.2", "v8.20240915")
 
     def get_commit_status(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``session.get_commit_status`` is in v8.20240915 and newer."""
@@ -2352,3 +2448,7 @@ class AsyncSessionResource(AsyncAPIResource):
     def get_dependency_graph(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``session.get_dependency_graph`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "session.get_dependency_graph", "v8.20240915 and newer")
+
+    def get_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``session.get_status_history`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "session.get_status_history", "v9.20250722 and newer")

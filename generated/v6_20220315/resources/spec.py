@@ -21,17 +21,15 @@ class SpecResource(SyncAPIResource):
 
     __slots__ = ()
 
-    def render_graphiql_html(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``spec.render_graphiql_html`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "spec.render_graphiql_html", "v8.20240915 and newer")
-
-    def render_openapi_html(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``spec.render_openapi_html`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "spec.render_openapi_html", "v8.20240915 and newer")
-
     def generate_openapi_spec(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``spec.generate_openapi_spec`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "spec.generate_openapi_spec", "v8.20240915 and newer")
+
+    def render_graphiql_strawberry_html(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``spec.render_graphiql_strawberry_html`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "spec.render_graphiql_strawberry_html", "v9.20250722 and newer"
+        )
 
 
 class AsyncSpecResource(AsyncAPIResource):
@@ -39,14 +37,12 @@ class AsyncSpecResource(AsyncAPIResource):
 
     __slots__ = ()
 
-    def render_graphiql_html(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``spec.render_graphiql_html`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "spec.render_graphiql_html", "v8.20240915 and newer")
-
-    def render_openapi_html(self, **_: object) -> NoReturn:
-        """Not in API v6.20220315: ``spec.render_openapi_html`` is in v8.20240915 and newer."""
-        raise unavailable("v6.20220315", "spec.render_openapi_html", "v8.20240915 and newer")
-
     def generate_openapi_spec(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: ``spec.generate_openapi_spec`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "spec.generate_openapi_spec", "v8.20240915 and newer")
+
+    def render_graphiql_strawberry_html(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``spec.render_graphiql_strawberry_html`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v6.20220315", "spec.render_graphiql_strawberry_html", "v9.20250722 and newer"
+        )

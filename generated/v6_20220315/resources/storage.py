@@ -4,13 +4,14 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Literal
+from typing import Literal, NoReturn
 
 import httpx
 
@@ -166,6 +167,7 @@ class StorageResource(SyncAPIResource):
         archive: bool | NotGiven = NOT_GIVEN,
         no_cache: bool | NotGiven = NOT_GIVEN,
         range: str | NotGiven = NOT_GIVEN,
+        dst_dir: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> AbstractContextManager[httpx.Response]:
@@ -188,9 +190,12 @@ class StorageResource(SyncAPIResource):
             no_cache: Answer with `Cache-Control: no-store`. Server default: ``false``. (query
                 ``no_cache``)
             range: Byte range to fetch, e.g. `bytes=1048576-` to resume. (header ``Range``)
+            dst_dir: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(dst_dir, NotGiven):
+            raise unavailable("v6.20220315", "``dst_dir`` of storage.download", "every version")
         return self._client.stream(
             "GET",
             "/download",
@@ -211,6 +216,10 @@ class StorageResource(SyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+
+    def download_archive(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``storage.download_archive`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "storage.download_archive", "v9.20250722 and newer")
 
 
 class AsyncStorageResource(AsyncAPIResource):
@@ -353,6 +362,7 @@ class AsyncStorageResource(AsyncAPIResource):
         archive: bool | NotGiven = NOT_GIVEN,
         no_cache: bool | NotGiven = NOT_GIVEN,
         range: str | NotGiven = NOT_GIVEN,
+        dst_dir: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> AbstractAsyncContextManager[httpx.Response]:
@@ -375,9 +385,12 @@ class AsyncStorageResource(AsyncAPIResource):
             no_cache: Answer with `Cache-Control: no-store`. Server default: ``false``. (query
                 ``no_cache``)
             range: Byte range to fetch, e.g. `bytes=1048576-` to resume. (header ``Range``)
+            dst_dir: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(dst_dir, NotGiven):
+            raise unavailable("v6.20220315", "``dst_dir`` of storage.download", "every version")
         return self._client.stream(
             "GET",
             "/download",
@@ -398,3 +411,7 @@ class AsyncStorageResource(AsyncAPIResource):
             authenticated=False,
             timeout=timeout,
         )
+
+    def download_archive(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: ``storage.download_archive`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "storage.download_archive", "v9.20250722 and newer")

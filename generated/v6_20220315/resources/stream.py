@@ -20,7 +20,7 @@ from ..._helpers import (
     fill_path as _fill_path,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 
 __all__ = ["AsyncStreamResource", "StreamResource"]
 
@@ -38,7 +38,7 @@ class StreamResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StreamAppList:
+    ) -> v9_20250722_models.StreamAppList:
         """List the app services (ports) the session provides.
 
         Plain JSON GET (not a stream), used by `backend.ai apps`.
@@ -55,7 +55,7 @@ class StreamResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/stream/session/{session_name}/apps", {"session_name": session_name}),
-            cast_to=v8_20240915_models.StreamAppList,
+            cast_to=v9_20250722_models.StreamAppList,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -79,7 +79,7 @@ class AsyncStreamResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.StreamAppList:
+    ) -> v9_20250722_models.StreamAppList:
         """List the app services (ports) the session provides.
 
         Plain JSON GET (not a stream), used by `backend.ai apps`.
@@ -96,7 +96,7 @@ class AsyncStreamResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/stream/session/{session_name}/apps", {"session_name": session_name}),
-            cast_to=v8_20240915_models.StreamAppList,
+            cast_to=v9_20250722_models.StreamAppList,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

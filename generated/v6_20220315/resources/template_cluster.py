@@ -22,7 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncTemplateClusterResource", "TemplateClusterResource"]
@@ -41,7 +41,7 @@ class TemplateClusterResource(SyncAPIResource):
         group_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """List cluster templates visible to the requester.
 
         GET with a JSON body.
@@ -58,7 +58,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/template/cluster",
-            cast_to=v8_20240915_models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             json=_json_fields(
                 models.ListTemplatesRequest,
                 {
@@ -82,7 +82,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """Create a cluster template from a JSON or YAML document.
 
         Same CRUD shape as session templates; the payload is a `clusterTemplate` document.
@@ -102,7 +102,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/template/cluster",
-            cast_to=v8_20240915_models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.CreateClusterTemplateRequest,
                 {
@@ -127,7 +127,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """Get one cluster template.
 
         ``GET /template/cluster/{template_id}`` (operation ``template/cluster.get``).
@@ -143,7 +143,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v8_20240915_models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.ClusterTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -165,7 +165,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Replace a cluster template.
 
         ``PUT /template/cluster/{template_id}`` (operation ``template/cluster.put``).
@@ -184,7 +184,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.UpdateTemplateRequest,
                 {
@@ -209,7 +209,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a cluster template.
 
         ``DELETE /template/cluster/{template_id}`` (operation ``template/cluster.delete``).
@@ -224,7 +224,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -249,7 +249,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         group_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """List cluster templates visible to the requester.
 
         GET with a JSON body.
@@ -266,7 +266,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/template/cluster",
-            cast_to=v8_20240915_models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             json=_json_fields(
                 models.ListTemplatesRequest,
                 {
@@ -290,7 +290,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """Create a cluster template from a JSON or YAML document.
 
         Same CRUD shape as session templates; the payload is a `clusterTemplate` document.
@@ -310,7 +310,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/template/cluster",
-            cast_to=v8_20240915_models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.CreateClusterTemplateRequest,
                 {
@@ -335,7 +335,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """Get one cluster template.
 
         ``GET /template/cluster/{template_id}`` (operation ``template/cluster.get``).
@@ -351,7 +351,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v8_20240915_models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.ClusterTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -373,7 +373,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Replace a cluster template.
 
         ``PUT /template/cluster/{template_id}`` (operation ``template/cluster.put``).
@@ -392,7 +392,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.UpdateTemplateRequest,
                 {
@@ -417,7 +417,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a cluster template.
 
         ``DELETE /template/cluster/{template_id}`` (operation ``template/cluster.delete``).
@@ -432,7 +432,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

@@ -22,7 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncTemplateSessionResource", "TemplateSessionResource"]
@@ -41,7 +41,7 @@ class TemplateSessionResource(SyncAPIResource):
         group_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """List session templates visible to the requester.
 
         GET with a JSON body.
@@ -58,7 +58,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/template/session",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             json=_json_fields(
                 models.ListTemplatesRequest,
                 {
@@ -82,7 +82,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """Create session templates from a JSON or YAML document.
 
         `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?,
@@ -108,7 +108,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/template/session",
-            cast_to=v8_20240915_models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.CreateSessionTemplateRequest,
                 {
@@ -133,7 +133,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """Get one session template.
 
         The 22.03 manager answers JSON even when `format=yaml` is asked for.
@@ -151,7 +151,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v8_20240915_models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.SessionTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -173,7 +173,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Replace a session template.
 
         ``PUT /template/session/{template_id}`` (operation ``template/session.put``).
@@ -192,7 +192,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.UpdateTemplateRequest,
                 {
@@ -217,7 +217,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a session template.
 
         ``DELETE /template/session/{template_id}`` (operation ``template/session.delete``).
@@ -232,7 +232,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -257,7 +257,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         group_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """List session templates visible to the requester.
 
         GET with a JSON body.
@@ -274,7 +274,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/template/session",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             json=_json_fields(
                 models.ListTemplatesRequest,
                 {
@@ -298,7 +298,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """Create session templates from a JSON or YAML document.
 
         `payload` must be a document `{"session_templates": [{"template": <taskTemplate>, "name"?,
@@ -324,7 +324,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/template/session",
-            cast_to=v8_20240915_models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.CreateSessionTemplateRequest,
                 {
@@ -349,7 +349,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """Get one session template.
 
         The 22.03 manager answers JSON even when `format=yaml` is asked for.
@@ -367,7 +367,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v8_20240915_models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.SessionTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -389,7 +389,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Replace a session template.
 
         ``PUT /template/session/{template_id}`` (operation ``template/session.put``).
@@ -408,7 +408,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.UpdateTemplateRequest,
                 {
@@ -433,7 +433,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a session template.
 
         ``DELETE /template/session/{template_id}`` (operation ``template/session.delete``).
@@ -448,7 +448,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

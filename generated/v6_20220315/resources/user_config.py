@@ -20,7 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
-from ...v8_20240915 import models as v8_20240915_models
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncUserConfigResource", "UserConfigResource"]
@@ -39,7 +39,7 @@ class UserConfigResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when
         `path` is given.
 
@@ -58,7 +58,7 @@ class UserConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/user-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -123,7 +123,7 @@ class UserConfigResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of the requester's keypair (or `owner_access_key`'s).
 
         ``DELETE /user-config/dotfiles`` (operation ``user-config.delete``).
@@ -138,7 +138,7 @@ class UserConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,
@@ -268,7 +268,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v8_20240915_models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """List the dotfiles of the requester's keypair (or `owner_access_key`'s), or get one when
         `path` is given.
 
@@ -287,7 +287,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/user-config/dotfiles",
-            cast_to=v8_20240915_models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -352,7 +352,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """Delete a dotfile of the requester's keypair (or `owner_access_key`'s).
 
         ``DELETE /user-config/dotfiles`` (operation ``user-config.delete``).
@@ -367,7 +367,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,

@@ -17,6 +17,8 @@ from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
+from ..._helpers import narrow as _narrow
+from ...v9_20250722.graphql import models as v9_20250722_gql
 from . import models
 
 if TYPE_CHECKING:
@@ -83,7 +85,7 @@ __all__ = [
 
 API_VERSION = "v8.20240915"
 
-# spec/v8.20240915/operations/agent.graphql
+# spec/operations/agent.graphql
 AGENT_DETAIL = """query AgentDetail($agent_id: String!) {
   agent(agent_id: $agent_id) {
     id
@@ -109,7 +111,7 @@ AGENT_DETAIL = """query AgentDetail($agent_id: String!) {
 }
 """
 
-# spec/v8.20240915/operations/agent.graphql
+# spec/operations/agent.graphql
 AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $scaling_group: String, $filter: String, $order: String) {
   agent_list(
     limit: $limit
@@ -142,7 +144,7 @@ AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $s
 }
 """
 
-# spec/v8.20240915/operations/compute_session.graphql
+# spec/operations/compute_session.graphql
 COMPUTE_SESSION_DETAIL = """query ComputeSessionDetail($id: UUID!) {
   compute_session(id: $id) {
     id
@@ -197,7 +199,7 @@ COMPUTE_SESSION_DETAIL = """query ComputeSessionDetail($id: UUID!) {
 }
 """
 
-# spec/v8.20240915/operations/compute_session.graphql
+# spec/operations/compute_session.graphql
 COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, $status: String, $access_key: String, $domain_name: String, $group_id: String, $filter: String, $order: String) {
   compute_session_list(
     limit: $limit
@@ -239,7 +241,7 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
   create_domain(name: $name, props: $props) {
     ok
@@ -251,7 +253,7 @@ DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
   delete_domain(name: $name) {
     ok
@@ -260,7 +262,7 @@ DOMAIN_DELETE = """mutation DomainDelete($name: String!) {
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_DETAIL = """query DomainDetail($name: String) {
   domain(name: $name) {
     name
@@ -276,7 +278,7 @@ DOMAIN_DETAIL = """query DomainDetail($name: String) {
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_LIST = """query DomainList($is_active: Boolean) {
   domains(is_active: $is_active) {
     name
@@ -291,7 +293,7 @@ DOMAIN_LIST = """query DomainList($is_active: Boolean) {
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
   purge_domain(name: $name) {
     ok
@@ -300,7 +302,7 @@ DOMAIN_PURGE = """mutation DomainPurge($name: String!) {
 }
 """
 
-# spec/v8.20240915/operations/domain.graphql
+# spec/operations/domain.graphql
 DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInput!) {
   modify_domain(name: $name, props: $props) {
     ok
@@ -309,7 +311,7 @@ DOMAIN_UPDATE = """mutation DomainUpdate($name: String!, $props: ModifyDomainInp
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
   create_group(name: $name, props: $props) {
     ok
@@ -323,7 +325,7 @@ GROUP_CREATE = """mutation GroupCreate($name: String!, $props: GroupInput!) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
   delete_group(gid: $gid) {
     ok
@@ -332,7 +334,7 @@ GROUP_DELETE = """mutation GroupDelete($gid: UUID!) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_DETAIL = """query GroupDetail($id: UUID!) {
   group(id: $id) {
     id
@@ -349,7 +351,7 @@ GROUP_DETAIL = """query GroupDetail($id: UUID!) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
   groups(domain_name: $domain_name, is_active: $is_active) {
     id
@@ -365,7 +367,7 @@ GROUP_LIST = """query GroupList($domain_name: String, $is_active: Boolean) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
   purge_group(gid: $gid) {
     ok
@@ -374,7 +376,7 @@ GROUP_PURGE = """mutation GroupPurge($gid: UUID!) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
   modify_group(gid: $gid, props: $props) {
     ok
@@ -383,7 +385,7 @@ GROUP_UPDATE = """mutation GroupUpdate($gid: UUID!, $props: ModifyGroupInput!) {
 }
 """
 
-# spec/v8.20240915/operations/group.graphql
+# spec/operations/group.graphql
 GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
   groups_by_name(name: $name, domain_name: $domain_name) {
     id
@@ -399,7 +401,7 @@ GROUPS_BY_NAME = """query GroupsByName($name: String!, $domain_name: String) {
 }
 """
 
-# spec/v8.20240915/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $architecture: String) {
   alias_image(alias: $alias, target: $target, architecture: $architecture) {
     ok
@@ -408,7 +410,7 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
-# spec/v8.20240915/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
@@ -417,7 +419,7 @@ IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
 }
 """
 
-# spec/v8.20240915/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) {
   images(is_operation: $is_operation, is_installed: $is_installed) {
     name
@@ -439,7 +441,7 @@ IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) 
 }
 """
 
-# spec/v8.20240915/operations/image.graphql
+# spec/operations/image.graphql
 IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
   rescan_images(registry: $registry) {
     ok
@@ -449,7 +451,7 @@ IMAGE_RESCAN = """mutation ImageRescan($registry: String) {
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairInput!) {
   create_keypair(user_id: $user_id, props: $props) {
     ok
@@ -467,7 +469,7 @@ KEY_PAIR_CREATE = """mutation KeyPairCreate($user_id: String!, $props: KeyPairIn
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
   delete_keypair(access_key: $access_key) {
     ok
@@ -476,7 +478,7 @@ KEY_PAIR_DELETE = """mutation KeyPairDelete($access_key: String!) {
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
   keypair(access_key: $access_key) {
     user_id
@@ -498,7 +500,7 @@ KEY_PAIR_INFO = """query KeyPairInfo($access_key: String) {
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
   keypairs(email: $email, is_active: $is_active) {
     user_id
@@ -516,7 +518,7 @@ KEY_PAIR_LIST = """query KeyPairList($email: String, $is_active: Boolean) {
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: Int!, $is_active: Boolean, $domain_name: String, $email: String, $filter: String, $order: String) {
   keypair_list(
     limit: $limit
@@ -549,7 +551,7 @@ KEY_PAIR_PAGINATED_LIST = """query KeyPairPaginatedList($limit: Int!, $offset: I
 }
 """
 
-# spec/v8.20240915/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name: String!, $props: CreateKeyPairResourcePolicyInput!) {
   create_keypair_resource_policy(name: $name, props: $props) {
     ok
@@ -561,7 +563,7 @@ KEY_PAIR_RESOURCE_POLICY_CREATE = """mutation KeyPairResourcePolicyCreate($name:
 }
 """
 
-# spec/v8.20240915/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name: String!) {
   delete_keypair_resource_policy(name: $name) {
     ok
@@ -570,7 +572,7 @@ KEY_PAIR_RESOURCE_POLICY_DELETE = """mutation KeyPairResourcePolicyDelete($name:
 }
 """
 
-# spec/v8.20240915/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String) {
   keypair_resource_policy(name: $name) {
     name
@@ -588,7 +590,7 @@ KEY_PAIR_RESOURCE_POLICY_INFO = """query KeyPairResourcePolicyInfo($name: String
 }
 """
 
-# spec/v8.20240915/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
   keypair_resource_policies {
     name
@@ -606,7 +608,7 @@ KEY_PAIR_RESOURCE_POLICY_LIST = """query KeyPairResourcePolicyList {
 }
 """
 
-# spec/v8.20240915/operations/keypair_resource_policy.graphql
+# spec/operations/keypair_resource_policy.graphql
 KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name: String!, $props: ModifyKeyPairResourcePolicyInput!) {
   modify_keypair_resource_policy(name: $name, props: $props) {
     ok
@@ -615,7 +617,7 @@ KEY_PAIR_RESOURCE_POLICY_UPDATE = """mutation KeyPairResourcePolicyUpdate($name:
 }
 """
 
-# spec/v8.20240915/operations/keypair.graphql
+# spec/operations/keypair.graphql
 KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: ModifyKeyPairInput!) {
   modify_keypair(access_key: $access_key, props: $props) {
     ok
@@ -624,7 +626,7 @@ KEY_PAIR_UPDATE = """mutation KeyPairUpdate($access_key: String!, $props: Modify
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scaling_group: String!, $domain: String!) {
   associate_scaling_group_with_domain(
     scaling_group: $scaling_group
@@ -636,7 +638,7 @@ SCALING_GROUP_ASSOCIATE_DOMAIN = """mutation ScalingGroupAssociateDomain($scalin
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_group: String!, $user_group: UUID!) {
   associate_scaling_group_with_user_group(
     scaling_group: $scaling_group
@@ -648,7 +650,7 @@ SCALING_GROUP_ASSOCIATE_GROUP = """mutation ScalingGroupAssociateGroup($scaling_
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: CreateScalingGroupInput!) {
   create_scaling_group(name: $name, props: $props) {
     ok
@@ -660,7 +662,7 @@ SCALING_GROUP_CREATE = """mutation ScalingGroupCreate($name: String!, $props: Cr
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
   delete_scaling_group(name: $name) {
     ok
@@ -669,7 +671,7 @@ SCALING_GROUP_DELETE = """mutation ScalingGroupDelete($name: String!) {
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
   scaling_group(name: $name) {
     name
@@ -685,7 +687,7 @@ SCALING_GROUP_DETAIL = """query ScalingGroupDetail($name: String) {
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomain($domain: String!) {
   disassociate_all_scaling_groups_with_domain(domain: $domain) {
     ok
@@ -694,7 +696,7 @@ SCALING_GROUP_DISSOCIATE_ALL_DOMAIN = """mutation ScalingGroupDissociateAllDomai
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup($user_group: UUID!) {
   disassociate_all_scaling_groups_with_group(user_group: $user_group) {
     ok
@@ -703,7 +705,7 @@ SCALING_GROUP_DISSOCIATE_ALL_GROUP = """mutation ScalingGroupDissociateAllGroup(
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scaling_group: String!, $domain: String!) {
   disassociate_scaling_group_with_domain(
     scaling_group: $scaling_group
@@ -715,7 +717,7 @@ SCALING_GROUP_DISSOCIATE_DOMAIN = """mutation ScalingGroupDissociateDomain($scal
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scaling_group: String!, $user_group: UUID!) {
   disassociate_scaling_group_with_user_group(
     scaling_group: $scaling_group
@@ -727,7 +729,7 @@ SCALING_GROUP_DISSOCIATE_GROUP = """mutation ScalingGroupDissociateGroup($scalin
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
   scaling_groups(is_active: $is_active) {
     name
@@ -740,7 +742,7 @@ SCALING_GROUP_LIST = """query ScalingGroupList($is_active: Boolean) {
 }
 """
 
-# spec/v8.20240915/operations/scaling_group.graphql
+# spec/operations/scaling_group.graphql
 SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: ModifyScalingGroupInput!) {
   modify_scaling_group(name: $name, props: $props) {
     ok
@@ -749,7 +751,7 @@ SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: Mo
 }
 """
 
-# spec/v8.20240915/operations/storage.graphql
+# spec/operations/storage.graphql
 STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
     id
@@ -764,7 +766,7 @@ STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
 }
 """
 
-# spec/v8.20240915/operations/storage.graphql
+# spec/operations/storage.graphql
 STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   storage_volume_list(
     limit: $limit
@@ -784,7 +786,7 @@ STORAGE_VOLUME_LIST = """query StorageVolumeList($limit: Int!, $offset: Int!, $f
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
   create_user(email: $email, props: $props) {
     ok
@@ -801,7 +803,7 @@ USER_CREATE = """mutation UserCreate($email: String!, $props: UserInput!) {
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_DELETE = """mutation UserDelete($email: String!) {
   delete_user(email: $email) {
     ok
@@ -810,7 +812,7 @@ USER_DELETE = """mutation UserDelete($email: String!) {
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_DETAIL = """query UserDetail($email: String) {
   user(email: $email) {
     uuid
@@ -832,7 +834,7 @@ USER_DETAIL = """query UserDetail($email: String) {
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
   user_from_uuid(user_id: $user_id) {
     uuid
@@ -854,7 +856,7 @@ USER_DETAIL_BY_UUID = """query UserDetailByUuid($user_id: ID) {
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: String) {
   users(status: $status, group_id: $group_id, domain_name: $domain_name) {
     uuid
@@ -876,7 +878,7 @@ USER_LIST = """query UserList($status: String, $group_id: UUID, $domain_name: St
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $status: String, $group_id: UUID, $domain_name: String, $filter: String, $order: String) {
   user_list(
     limit: $limit
@@ -909,7 +911,7 @@ USER_PAGINATED_LIST = """query UserPaginatedList($limit: Int!, $offset: Int!, $s
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
   purge_user(email: $email, props: $props) {
     ok
@@ -918,7 +920,7 @@ USER_PURGE = """mutation UserPurge($email: String!, $props: PurgeUserInput!) {
 }
 """
 
-# spec/v8.20240915/operations/user.graphql
+# spec/operations/user.graphql
 USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) {
   modify_user(email: $email, props: $props) {
     ok
@@ -927,7 +929,7 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
-# spec/v8.20240915/operations/vfolder.graphql
+# spec/operations/vfolder.graphql
 V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
     limit: $limit
@@ -1054,7 +1056,7 @@ class GraphQLOperations:
     ) -> models.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
-        Sends the query ``AgentDetail`` (spec/v8.20240915/operations/agent.graphql)."""
+        Sends the query ``AgentDetail`` (spec/operations/agent.graphql)."""
         return self._client.execute(
             AGENT_DETAIL,
             mutation=False,
@@ -1077,7 +1079,7 @@ class GraphQLOperations:
     ) -> models.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
-        Sends the query ``AgentList`` (spec/v8.20240915/operations/agent.graphql)."""
+        Sends the query ``AgentList`` (spec/operations/agent.graphql)."""
         return self._client.execute(
             AGENT_LIST,
             mutation=False,
@@ -1100,7 +1102,7 @@ class GraphQLOperations:
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
-        Sends the query ``ComputeSessionDetail`` (spec/v8.20240915/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionDetail`` (spec/operations/compute_session.graphql)."""
         return self._client.execute(
             COMPUTE_SESSION_DETAIL,
             mutation=False,
@@ -1125,7 +1127,7 @@ class GraphQLOperations:
     ) -> models.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
-        Sends the query ``ComputeSessionList`` (spec/v8.20240915/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionList`` (spec/operations/compute_session.graphql)."""
         return self._client.execute(
             COMPUTE_SESSION_LIST,
             mutation=False,
@@ -1149,7 +1151,7 @@ class GraphQLOperations:
         name: str,
         props: models.DomainInput,
     ) -> models.DomainCreate:
-        """Sends the mutation ``DomainCreate`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainCreate`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_CREATE,
             mutation=True,
@@ -1166,7 +1168,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.DomainDelete:
-        """Sends the mutation ``DomainDelete`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainDelete`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_DELETE,
             mutation=True,
@@ -1182,7 +1184,7 @@ class GraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainDetail:
-        """Sends the query ``DomainDetail`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the query ``DomainDetail`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_DETAIL,
             mutation=False,
@@ -1198,7 +1200,7 @@ class GraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainList:
-        """Sends the query ``DomainList`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the query ``DomainList`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_LIST,
             mutation=False,
@@ -1214,7 +1216,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.DomainPurge:
-        """Sends the mutation ``DomainPurge`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainPurge`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_PURGE,
             mutation=True,
@@ -1231,7 +1233,7 @@ class GraphQLOperations:
         name: str,
         props: models.ModifyDomainInput,
     ) -> models.DomainUpdate:
-        """Sends the mutation ``DomainUpdate`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainUpdate`` (spec/operations/domain.graphql)."""
         return self._client.execute(
             DOMAIN_UPDATE,
             mutation=True,
@@ -1249,7 +1251,7 @@ class GraphQLOperations:
         name: str,
         props: models.GroupInput,
     ) -> models.GroupCreate:
-        """Sends the mutation ``GroupCreate`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupCreate`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_CREATE,
             mutation=True,
@@ -1266,7 +1268,7 @@ class GraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
-        """Sends the mutation ``GroupDelete`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupDelete`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_DELETE,
             mutation=True,
@@ -1282,7 +1284,7 @@ class GraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.GroupDetail:
-        """Sends the query ``GroupDetail`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupDetail`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_DETAIL,
             mutation=False,
@@ -1299,7 +1301,7 @@ class GraphQLOperations:
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupList:
-        """Sends the query ``GroupList`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupList`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_LIST,
             mutation=False,
@@ -1316,7 +1318,7 @@ class GraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
-        """Sends the mutation ``GroupPurge`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupPurge`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_PURGE,
             mutation=True,
@@ -1335,7 +1337,7 @@ class GraphQLOperations:
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
-        Sends the mutation ``GroupUpdate`` (spec/v8.20240915/operations/group.graphql)."""
+        Sends the mutation ``GroupUpdate`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUP_UPDATE,
             mutation=True,
@@ -1353,7 +1355,7 @@ class GraphQLOperations:
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupsByName:
-        """Sends the query ``GroupsByName`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupsByName`` (spec/operations/group.graphql)."""
         return self._client.execute(
             GROUPS_BY_NAME,
             mutation=False,
@@ -1372,7 +1374,7 @@ class GraphQLOperations:
         target: str,
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
-        """Sends the mutation ``ImageAlias`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageAlias`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_ALIAS,
             mutation=True,
@@ -1390,7 +1392,7 @@ class GraphQLOperations:
         *,
         alias: str,
     ) -> models.ImageDealias:
-        """Sends the mutation ``ImageDealias`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageDealias`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_DEALIAS,
             mutation=True,
@@ -1407,7 +1409,7 @@ class GraphQLOperations:
         is_operation: bool | None | NotGiven = NOT_GIVEN,
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
-        """Sends the query ``ImageList`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the query ``ImageList`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_LIST,
             mutation=False,
@@ -1424,7 +1426,7 @@ class GraphQLOperations:
         *,
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
-        """Sends the mutation ``ImageRescan`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageRescan`` (spec/operations/image.graphql)."""
         return self._client.execute(
             IMAGE_RESCAN,
             mutation=True,
@@ -1441,7 +1443,7 @@ class GraphQLOperations:
         user_id: str,
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
-        """Sends the mutation ``KeyPairCreate`` (spec/v8.20240915/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairCreate`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_CREATE,
             mutation=True,
@@ -1458,7 +1460,7 @@ class GraphQLOperations:
         *,
         access_key: str,
     ) -> models.KeyPairDelete:
-        """Sends the mutation ``KeyPairDelete`` (spec/v8.20240915/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairDelete`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_DELETE,
             mutation=True,
@@ -1476,7 +1478,7 @@ class GraphQLOperations:
     ) -> models.KeyPairInfo:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
-        Sends the query ``KeyPairInfo`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairInfo`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_INFO,
             mutation=False,
@@ -1495,7 +1497,7 @@ class GraphQLOperations:
     ) -> models.KeyPairList:
         """Keypairs, optionally of one user (KeyPair.list).
 
-        Sends the query ``KeyPairList`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairList`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_LIST,
             mutation=False,
@@ -1520,7 +1522,7 @@ class GraphQLOperations:
     ) -> models.KeyPairPaginatedList:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
-        Sends the query ``KeyPairPaginatedList`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairPaginatedList`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
             mutation=False,
@@ -1543,7 +1545,7 @@ class GraphQLOperations:
         name: str,
         props: models.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
-        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
             mutation=True,
@@ -1560,7 +1562,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
-        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
             mutation=True,
@@ -1578,7 +1580,7 @@ class GraphQLOperations:
     ) -> models.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
-        Sends the query ``KeyPairResourcePolicyInfo`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        Sends the query ``KeyPairResourcePolicyInfo`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
             mutation=False,
@@ -1592,7 +1594,7 @@ class GraphQLOperations:
     def key_pair_resource_policy_list(
         self,
     ) -> models.KeyPairResourcePolicyList:
-        """Sends the query ``KeyPairResourcePolicyList`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the query ``KeyPairResourcePolicyList`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
             mutation=False,
@@ -1607,7 +1609,7 @@ class GraphQLOperations:
         name: str,
         props: models.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
-        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/operations/keypair_resource_policy.graphql)."""
         return self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
             mutation=True,
@@ -1627,7 +1629,7 @@ class GraphQLOperations:
     ) -> models.KeyPairUpdate:
         """KeyPair.update, activate and deactivate.
 
-        Sends the mutation ``KeyPairUpdate`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the mutation ``KeyPairUpdate`` (spec/operations/keypair.graphql)."""
         return self._client.execute(
             KEY_PAIR_UPDATE,
             mutation=True,
@@ -1645,7 +1647,7 @@ class GraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
-        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
             mutation=True,
@@ -1663,7 +1665,7 @@ class GraphQLOperations:
         scaling_group: str,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
-        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
             mutation=True,
@@ -1681,7 +1683,7 @@ class GraphQLOperations:
         name: str,
         props: models.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
-        """Sends the mutation ``ScalingGroupCreate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupCreate`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_CREATE,
             mutation=True,
@@ -1698,7 +1700,7 @@ class GraphQLOperations:
         *,
         name: str,
     ) -> models.ScalingGroupDelete:
-        """Sends the mutation ``ScalingGroupDelete`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDelete`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DELETE,
             mutation=True,
@@ -1714,7 +1716,7 @@ class GraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
-        """Sends the query ``ScalingGroupDetail`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupDetail`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DETAIL,
             mutation=False,
@@ -1730,7 +1732,7 @@ class GraphQLOperations:
         *,
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
-        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
             mutation=True,
@@ -1746,7 +1748,7 @@ class GraphQLOperations:
         *,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
-        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
             mutation=True,
@@ -1763,7 +1765,7 @@ class GraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
-        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
             mutation=True,
@@ -1783,7 +1785,7 @@ class GraphQLOperations:
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
-        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
             mutation=True,
@@ -1800,7 +1802,7 @@ class GraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
-        """Sends the query ``ScalingGroupList`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupList`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_LIST,
             mutation=False,
@@ -1817,7 +1819,7 @@ class GraphQLOperations:
         name: str,
         props: models.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
-        """Sends the mutation ``ScalingGroupUpdate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupUpdate`` (spec/operations/scaling_group.graphql)."""
         return self._client.execute(
             SCALING_GROUP_UPDATE,
             mutation=True,
@@ -1834,7 +1836,7 @@ class GraphQLOperations:
         *,
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
-        """Sends the query ``StorageVolumeDetail`` (spec/v8.20240915/operations/storage.graphql)."""
+        """Sends the query ``StorageVolumeDetail`` (spec/operations/storage.graphql)."""
         return self._client.execute(
             STORAGE_VOLUME_DETAIL,
             mutation=False,
@@ -1855,7 +1857,7 @@ class GraphQLOperations:
     ) -> models.StorageVolumeList:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
-        Sends the query ``StorageVolumeList`` (spec/v8.20240915/operations/storage.graphql)."""
+        Sends the query ``StorageVolumeList`` (spec/operations/storage.graphql)."""
         return self._client.execute(
             STORAGE_VOLUME_LIST,
             mutation=False,
@@ -1873,15 +1875,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput,
+        props: models.UserInput | v9_20250722_gql.UserInput,
     ) -> models.UserCreate:
-        """Sends the mutation ``UserCreate`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserCreate`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_CREATE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.UserInput, "UserCreate", "v8.20240915"),
             },
             result_type=models.UserCreate,
         )
@@ -1892,7 +1894,7 @@ class GraphQLOperations:
         *,
         email: str,
     ) -> models.UserDelete:
-        """Sends the mutation ``UserDelete`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserDelete`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DELETE,
             mutation=True,
@@ -1910,7 +1912,7 @@ class GraphQLOperations:
     ) -> models.UserDetail:
         """A user by email; the requester without one.
 
-        Sends the query ``UserDetail`` (spec/v8.20240915/operations/user.graphql)."""
+        Sends the query ``UserDetail`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DETAIL,
             mutation=False,
@@ -1926,7 +1928,7 @@ class GraphQLOperations:
         *,
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
-        """Sends the query ``UserDetailByUuid`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the query ``UserDetailByUuid`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_DETAIL_BY_UUID,
             mutation=False,
@@ -1944,7 +1946,7 @@ class GraphQLOperations:
         group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
-        """Sends the query ``UserList`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the query ``UserList`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_LIST,
             mutation=False,
@@ -1970,7 +1972,7 @@ class GraphQLOperations:
     ) -> models.UserPaginatedList:
         """One page of users (User.paginated_list, `admin user list`).
 
-        Sends the query ``UserPaginatedList`` (spec/v8.20240915/operations/user.graphql)."""
+        Sends the query ``UserPaginatedList`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_PAGINATED_LIST,
             mutation=False,
@@ -1991,15 +1993,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.PurgeUserInput,
+        props: models.PurgeUserInput | v9_20250722_gql.PurgeUserInput,
     ) -> models.UserPurge:
-        """Sends the mutation ``UserPurge`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserPurge`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_PURGE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.PurgeUserInput, "UserPurge", "v8.20240915"),
             },
             result_type=models.UserPurge,
         )
@@ -2009,15 +2011,15 @@ class GraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput,
+        props: models.ModifyUserInput | v9_20250722_gql.ModifyUserInput,
     ) -> models.UserUpdate:
-        """Sends the mutation ``UserUpdate`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserUpdate`` (spec/operations/user.graphql)."""
         return self._client.execute(
             USER_UPDATE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.ModifyUserInput, "UserUpdate", "v8.20240915"),
             },
             result_type=models.UserUpdate,
         )
@@ -2036,7 +2038,7 @@ class GraphQLOperations:
     ) -> models.VFolderList:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
-        Sends the query ``VFolderList`` (spec/v8.20240915/operations/vfolder.graphql)."""
+        Sends the query ``VFolderList`` (spec/operations/vfolder.graphql)."""
         return self._client.execute(
             V_FOLDER_LIST,
             mutation=False,
@@ -2077,7 +2079,7 @@ class AsyncGraphQLOperations:
     ) -> models.AgentDetail:
         """One agent (Agent.detail, `admin agent info`).
 
-        Sends the query ``AgentDetail`` (spec/v8.20240915/operations/agent.graphql)."""
+        Sends the query ``AgentDetail`` (spec/operations/agent.graphql)."""
         return await self._client.execute(
             AGENT_DETAIL,
             mutation=False,
@@ -2100,7 +2102,7 @@ class AsyncGraphQLOperations:
     ) -> models.AgentList:
         """One page of agents (Agent.paginated_list, `admin agent list`).
 
-        Sends the query ``AgentList`` (spec/v8.20240915/operations/agent.graphql)."""
+        Sends the query ``AgentList`` (spec/operations/agent.graphql)."""
         return await self._client.execute(
             AGENT_LIST,
             mutation=False,
@@ -2123,7 +2125,7 @@ class AsyncGraphQLOperations:
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
-        Sends the query ``ComputeSessionDetail`` (spec/v8.20240915/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionDetail`` (spec/operations/compute_session.graphql)."""
         return await self._client.execute(
             COMPUTE_SESSION_DETAIL,
             mutation=False,
@@ -2148,7 +2150,7 @@ class AsyncGraphQLOperations:
     ) -> models.ComputeSessionList:
         """One page of compute sessions (ComputeSession.paginated_list, `ps`, `admin session list`).
 
-        Sends the query ``ComputeSessionList`` (spec/v8.20240915/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionList`` (spec/operations/compute_session.graphql)."""
         return await self._client.execute(
             COMPUTE_SESSION_LIST,
             mutation=False,
@@ -2172,7 +2174,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.DomainInput,
     ) -> models.DomainCreate:
-        """Sends the mutation ``DomainCreate`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainCreate`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_CREATE,
             mutation=True,
@@ -2189,7 +2191,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.DomainDelete:
-        """Sends the mutation ``DomainDelete`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainDelete`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_DELETE,
             mutation=True,
@@ -2205,7 +2207,7 @@ class AsyncGraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainDetail:
-        """Sends the query ``DomainDetail`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the query ``DomainDetail`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_DETAIL,
             mutation=False,
@@ -2221,7 +2223,7 @@ class AsyncGraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.DomainList:
-        """Sends the query ``DomainList`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the query ``DomainList`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_LIST,
             mutation=False,
@@ -2237,7 +2239,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.DomainPurge:
-        """Sends the mutation ``DomainPurge`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainPurge`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_PURGE,
             mutation=True,
@@ -2254,7 +2256,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.ModifyDomainInput,
     ) -> models.DomainUpdate:
-        """Sends the mutation ``DomainUpdate`` (spec/v8.20240915/operations/domain.graphql)."""
+        """Sends the mutation ``DomainUpdate`` (spec/operations/domain.graphql)."""
         return await self._client.execute(
             DOMAIN_UPDATE,
             mutation=True,
@@ -2272,7 +2274,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.GroupInput,
     ) -> models.GroupCreate:
-        """Sends the mutation ``GroupCreate`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupCreate`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_CREATE,
             mutation=True,
@@ -2289,7 +2291,7 @@ class AsyncGraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupDelete:
-        """Sends the mutation ``GroupDelete`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupDelete`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_DELETE,
             mutation=True,
@@ -2305,7 +2307,7 @@ class AsyncGraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.GroupDetail:
-        """Sends the query ``GroupDetail`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupDetail`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_DETAIL,
             mutation=False,
@@ -2322,7 +2324,7 @@ class AsyncGraphQLOperations:
         domain_name: str | None | NotGiven = NOT_GIVEN,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupList:
-        """Sends the query ``GroupList`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupList`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_LIST,
             mutation=False,
@@ -2339,7 +2341,7 @@ class AsyncGraphQLOperations:
         *,
         gid: str | _uuid.UUID,
     ) -> models.GroupPurge:
-        """Sends the mutation ``GroupPurge`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the mutation ``GroupPurge`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_PURGE,
             mutation=True,
@@ -2358,7 +2360,7 @@ class AsyncGraphQLOperations:
     ) -> models.GroupUpdate:
         """Group.update, add_users and remove_users.
 
-        Sends the mutation ``GroupUpdate`` (spec/v8.20240915/operations/group.graphql)."""
+        Sends the mutation ``GroupUpdate`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUP_UPDATE,
             mutation=True,
@@ -2376,7 +2378,7 @@ class AsyncGraphQLOperations:
         name: str,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.GroupsByName:
-        """Sends the query ``GroupsByName`` (spec/v8.20240915/operations/group.graphql)."""
+        """Sends the query ``GroupsByName`` (spec/operations/group.graphql)."""
         return await self._client.execute(
             GROUPS_BY_NAME,
             mutation=False,
@@ -2395,7 +2397,7 @@ class AsyncGraphQLOperations:
         target: str,
         architecture: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageAlias:
-        """Sends the mutation ``ImageAlias`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageAlias`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_ALIAS,
             mutation=True,
@@ -2413,7 +2415,7 @@ class AsyncGraphQLOperations:
         *,
         alias: str,
     ) -> models.ImageDealias:
-        """Sends the mutation ``ImageDealias`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageDealias`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_DEALIAS,
             mutation=True,
@@ -2430,7 +2432,7 @@ class AsyncGraphQLOperations:
         is_operation: bool | None | NotGiven = NOT_GIVEN,
         is_installed: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageList:
-        """Sends the query ``ImageList`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the query ``ImageList`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_LIST,
             mutation=False,
@@ -2447,7 +2449,7 @@ class AsyncGraphQLOperations:
         *,
         registry: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ImageRescan:
-        """Sends the mutation ``ImageRescan`` (spec/v8.20240915/operations/image.graphql)."""
+        """Sends the mutation ``ImageRescan`` (spec/operations/image.graphql)."""
         return await self._client.execute(
             IMAGE_RESCAN,
             mutation=True,
@@ -2464,7 +2466,7 @@ class AsyncGraphQLOperations:
         user_id: str,
         props: models.KeyPairInput,
     ) -> models.KeyPairCreate:
-        """Sends the mutation ``KeyPairCreate`` (spec/v8.20240915/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairCreate`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_CREATE,
             mutation=True,
@@ -2481,7 +2483,7 @@ class AsyncGraphQLOperations:
         *,
         access_key: str,
     ) -> models.KeyPairDelete:
-        """Sends the mutation ``KeyPairDelete`` (spec/v8.20240915/operations/keypair.graphql)."""
+        """Sends the mutation ``KeyPairDelete`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_DELETE,
             mutation=True,
@@ -2499,7 +2501,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairInfo:
         """A keypair: the requester's own without access_key (KeyPair.info, `admin keypair info`).
 
-        Sends the query ``KeyPairInfo`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairInfo`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_INFO,
             mutation=False,
@@ -2518,7 +2520,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairList:
         """Keypairs, optionally of one user (KeyPair.list).
 
-        Sends the query ``KeyPairList`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairList`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_LIST,
             mutation=False,
@@ -2543,7 +2545,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairPaginatedList:
         """One page of keypairs (KeyPair.paginated_list, `admin keypair list`).
 
-        Sends the query ``KeyPairPaginatedList`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the query ``KeyPairPaginatedList`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_PAGINATED_LIST,
             mutation=False,
@@ -2566,7 +2568,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.CreateKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyCreate:
-        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyCreate`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_CREATE,
             mutation=True,
@@ -2583,7 +2585,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.KeyPairResourcePolicyDelete:
-        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyDelete`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_DELETE,
             mutation=True,
@@ -2601,7 +2603,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairResourcePolicyInfo:
         """One policy: the requester's own without a name.
 
-        Sends the query ``KeyPairResourcePolicyInfo`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        Sends the query ``KeyPairResourcePolicyInfo`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_INFO,
             mutation=False,
@@ -2615,7 +2617,7 @@ class AsyncGraphQLOperations:
     async def key_pair_resource_policy_list(
         self,
     ) -> models.KeyPairResourcePolicyList:
-        """Sends the query ``KeyPairResourcePolicyList`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the query ``KeyPairResourcePolicyList`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_LIST,
             mutation=False,
@@ -2630,7 +2632,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.ModifyKeyPairResourcePolicyInput,
     ) -> models.KeyPairResourcePolicyUpdate:
-        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/v8.20240915/operations/keypair_resource_policy.graphql)."""
+        """Sends the mutation ``KeyPairResourcePolicyUpdate`` (spec/operations/keypair_resource_policy.graphql)."""
         return await self._client.execute(
             KEY_PAIR_RESOURCE_POLICY_UPDATE,
             mutation=True,
@@ -2650,7 +2652,7 @@ class AsyncGraphQLOperations:
     ) -> models.KeyPairUpdate:
         """KeyPair.update, activate and deactivate.
 
-        Sends the mutation ``KeyPairUpdate`` (spec/v8.20240915/operations/keypair.graphql)."""
+        Sends the mutation ``KeyPairUpdate`` (spec/operations/keypair.graphql)."""
         return await self._client.execute(
             KEY_PAIR_UPDATE,
             mutation=True,
@@ -2668,7 +2670,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupAssociateDomain:
-        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_DOMAIN,
             mutation=True,
@@ -2686,7 +2688,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupAssociateGroup:
-        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupAssociateGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_ASSOCIATE_GROUP,
             mutation=True,
@@ -2704,7 +2706,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.CreateScalingGroupInput,
     ) -> models.ScalingGroupCreate:
-        """Sends the mutation ``ScalingGroupCreate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupCreate`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_CREATE,
             mutation=True,
@@ -2721,7 +2723,7 @@ class AsyncGraphQLOperations:
         *,
         name: str,
     ) -> models.ScalingGroupDelete:
-        """Sends the mutation ``ScalingGroupDelete`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDelete`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DELETE,
             mutation=True,
@@ -2737,7 +2739,7 @@ class AsyncGraphQLOperations:
         *,
         name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupDetail:
-        """Sends the query ``ScalingGroupDetail`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupDetail`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DETAIL,
             mutation=False,
@@ -2753,7 +2755,7 @@ class AsyncGraphQLOperations:
         *,
         domain: str,
     ) -> models.ScalingGroupDissociateAllDomain:
-        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_DOMAIN,
             mutation=True,
@@ -2769,7 +2771,7 @@ class AsyncGraphQLOperations:
         *,
         user_group: str | _uuid.UUID,
     ) -> models.ScalingGroupDissociateAllGroup:
-        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateAllGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_ALL_GROUP,
             mutation=True,
@@ -2786,7 +2788,7 @@ class AsyncGraphQLOperations:
         scaling_group: str,
         domain: str,
     ) -> models.ScalingGroupDissociateDomain:
-        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupDissociateDomain`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_DOMAIN,
             mutation=True,
@@ -2806,7 +2808,7 @@ class AsyncGraphQLOperations:
     ) -> models.ScalingGroupDissociateGroup:
         """22.03's client declared $user_group as String! here, which the schema rejects.
 
-        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        Sends the mutation ``ScalingGroupDissociateGroup`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_DISSOCIATE_GROUP,
             mutation=True,
@@ -2823,7 +2825,7 @@ class AsyncGraphQLOperations:
         *,
         is_active: bool | None | NotGiven = NOT_GIVEN,
     ) -> models.ScalingGroupList:
-        """Sends the query ``ScalingGroupList`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the query ``ScalingGroupList`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_LIST,
             mutation=False,
@@ -2840,7 +2842,7 @@ class AsyncGraphQLOperations:
         name: str,
         props: models.ModifyScalingGroupInput,
     ) -> models.ScalingGroupUpdate:
-        """Sends the mutation ``ScalingGroupUpdate`` (spec/v8.20240915/operations/scaling_group.graphql)."""
+        """Sends the mutation ``ScalingGroupUpdate`` (spec/operations/scaling_group.graphql)."""
         return await self._client.execute(
             SCALING_GROUP_UPDATE,
             mutation=True,
@@ -2857,7 +2859,7 @@ class AsyncGraphQLOperations:
         *,
         id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.StorageVolumeDetail:
-        """Sends the query ``StorageVolumeDetail`` (spec/v8.20240915/operations/storage.graphql)."""
+        """Sends the query ``StorageVolumeDetail`` (spec/operations/storage.graphql)."""
         return await self._client.execute(
             STORAGE_VOLUME_DETAIL,
             mutation=False,
@@ -2878,7 +2880,7 @@ class AsyncGraphQLOperations:
     ) -> models.StorageVolumeList:
         """One page of storage volumes (Storage.paginated_list, `admin storage list`).
 
-        Sends the query ``StorageVolumeList`` (spec/v8.20240915/operations/storage.graphql)."""
+        Sends the query ``StorageVolumeList`` (spec/operations/storage.graphql)."""
         return await self._client.execute(
             STORAGE_VOLUME_LIST,
             mutation=False,
@@ -2896,15 +2898,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.UserInput,
+        props: models.UserInput | v9_20250722_gql.UserInput,
     ) -> models.UserCreate:
-        """Sends the mutation ``UserCreate`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserCreate`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_CREATE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.UserInput, "UserCreate", "v8.20240915"),
             },
             result_type=models.UserCreate,
         )
@@ -2915,7 +2917,7 @@ class AsyncGraphQLOperations:
         *,
         email: str,
     ) -> models.UserDelete:
-        """Sends the mutation ``UserDelete`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserDelete`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DELETE,
             mutation=True,
@@ -2933,7 +2935,7 @@ class AsyncGraphQLOperations:
     ) -> models.UserDetail:
         """A user by email; the requester without one.
 
-        Sends the query ``UserDetail`` (spec/v8.20240915/operations/user.graphql)."""
+        Sends the query ``UserDetail`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DETAIL,
             mutation=False,
@@ -2949,7 +2951,7 @@ class AsyncGraphQLOperations:
         *,
         user_id: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserDetailByUuid:
-        """Sends the query ``UserDetailByUuid`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the query ``UserDetailByUuid`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_DETAIL_BY_UUID,
             mutation=False,
@@ -2967,7 +2969,7 @@ class AsyncGraphQLOperations:
         group_id: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
         domain_name: str | None | NotGiven = NOT_GIVEN,
     ) -> models.UserList:
-        """Sends the query ``UserList`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the query ``UserList`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_LIST,
             mutation=False,
@@ -2993,7 +2995,7 @@ class AsyncGraphQLOperations:
     ) -> models.UserPaginatedList:
         """One page of users (User.paginated_list, `admin user list`).
 
-        Sends the query ``UserPaginatedList`` (spec/v8.20240915/operations/user.graphql)."""
+        Sends the query ``UserPaginatedList`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_PAGINATED_LIST,
             mutation=False,
@@ -3014,15 +3016,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.PurgeUserInput,
+        props: models.PurgeUserInput | v9_20250722_gql.PurgeUserInput,
     ) -> models.UserPurge:
-        """Sends the mutation ``UserPurge`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserPurge`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_PURGE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.PurgeUserInput, "UserPurge", "v8.20240915"),
             },
             result_type=models.UserPurge,
         )
@@ -3032,15 +3034,15 @@ class AsyncGraphQLOperations:
         self,
         *,
         email: str,
-        props: models.ModifyUserInput,
+        props: models.ModifyUserInput | v9_20250722_gql.ModifyUserInput,
     ) -> models.UserUpdate:
-        """Sends the mutation ``UserUpdate`` (spec/v8.20240915/operations/user.graphql)."""
+        """Sends the mutation ``UserUpdate`` (spec/operations/user.graphql)."""
         return await self._client.execute(
             USER_UPDATE,
             mutation=True,
             variables={
                 "email": email,
-                "props": props,
+                "props": _narrow(props, models.ModifyUserInput, "UserUpdate", "v8.20240915"),
             },
             result_type=models.UserUpdate,
         )
@@ -3059,7 +3061,7 @@ class AsyncGraphQLOperations:
     ) -> models.VFolderList:
         """One page of virtual folders (VFolder.paginated_list, `admin vfolder list`).
 
-        Sends the query ``VFolderList`` (spec/v8.20240915/operations/vfolder.graphql)."""
+        Sends the query ``VFolderList`` (spec/operations/vfolder.graphql)."""
         return await self._client.execute(
             V_FOLDER_LIST,
             mutation=False,

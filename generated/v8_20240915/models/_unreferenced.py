@@ -10,16 +10,178 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field, RootModel
+from pydantic import AnyUrl, ConfigDict, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
+from ...v9_20250722.models._shared_admin__root import GraphQLError
+from ...v9_20250722.models._unreferenced import ProblemAgentDetails
+from ...v9_20250722.models.resource import SlotMap
+from ...v9_20250722.models.session import ExecutionResult
+from .services import RuntimeVariant
 
-class IDRequestModel(BaseModel):
-    vfolder_name: Annotated[str, Field(title="Vfolder Name")]
+
+class CompactVFolderInfoModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    id: Annotated[UUID, Field(title="Id")]
     """
-    Target vfolder name
+    Unique ID referencing the vfolder.
     """
+    name: Annotated[str, Field(title="Name")]
+    """
+    Name of the vfolder.
+    """
+
+
+class CompactServeInfoModelServiceEndpoint(RootModel[AnyUrl]):
+    root: Annotated[AnyUrl, Field(title="Service Endpoint")]
+    """
+    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
+    """
+
+
+class CompactServeInfoModel(BaseModel):
+    id: Annotated[UUID, Field(title="Id")]
+    """
+    Unique ID referencing the model service.
+    """
+    name: Annotated[str, Field(title="Name")]
+    """
+    Name of the model service.
+    """
+    desired_session_count: Annotated[int, Field(ge=0, title="Desired Session Count")]
+    """
+    Number of identical inference sessions.
+    """
+    active_route_count: Annotated[int, Field(ge=0, title="Active Route Count")]
+    """
+    Information of routes which are actually spawned and ready to accept the traffic.
+    """
+    service_endpoint: Annotated[
+        CompactServeInfoModelServiceEndpoint | None, Field(title="Service Endpoint")
+    ] = None
+    """
+    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
+    """
+    is_public: Annotated[bool, Field(title="Is Public")]
+    """
+    Indicates if the API endpoint is open to public. In this context "public" means there will be no authentication required to communicate with this API service.
+    """
+
+
+class CompactServeInfoModelList(RootModel[list[CompactServeInfoModel]]):
+    root: list[CompactServeInfoModel]
+
+
+class RouteInfoModel(BaseModel):
+    route_id: Annotated[UUID, Field(title="Route Id")]
+    """
+    Unique ID referencing endpoint route. Each endpoint route has a one-to-one relationship with the inference session.
+    """
+    session_id: Annotated[UUID, Field(title="Session Id")]
+    """
+    Unique ID referencing the inference session.
+    """
+    traffic_ratio: Annotated[float, Field(ge=0.0, title="Traffic Ratio")]
+
+
+class ServeInfoModelServiceEndpoint(RootModel[AnyUrl]):
+    root: Annotated[AnyUrl, Field(title="Service Endpoint")]
+    """
+    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
+    """
+
+
+class ServeInfoModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    endpoint_id: Annotated[UUID, Field(title="Endpoint Id")]
+    """
+    Unique ID referencing the model service.
+    """
+    model_id: Annotated[UUID, Field(title="Model Id")]
+    """
+    ID of model VFolder.
+    """
+    extra_mounts: Annotated[list[UUID], Field(title="Extra Mounts")]
+    """
+    List of extra VFolders which will be mounted to model service session.
+    """
+    name: Annotated[str, Field(title="Name")]
+    """
+    Name of the model service.
+    """
+    desired_session_count: Annotated[int, Field(ge=0, title="Desired Session Count")]
+    """
+    Number of identical inference sessions.
+    """
+    model_definition_path: Annotated[str | None, Field(title="Model Definition Path")]
+    """
+    Path to the the model definition file. If not set, Backend.AI will look for model-definition.yml or model-definition.yaml by default.
+    """
+    active_routes: Annotated[list[RouteInfoModel], Field(title="Active Routes")]
+    """
+    Information of routes which are bound with healthy sessions.
+    """
+    service_endpoint: Annotated[
+        ServeInfoModelServiceEndpoint | None, Field(title="Service Endpoint")
+    ] = None
+    """
+    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
+    """
+    is_public: Annotated[bool, Field(title="Is Public")]
+    """
+    Indicates if the API endpoint is open to public. In this context "public" means there will be no authentication required to communicate with this API service.
+    """
+    runtime_variant: RuntimeVariant
+    """
+    Type of the inference runtime the image will try to load.
+    """
+
+
+class TryStartResponseModel(BaseModel):
+    task_id: Annotated[str, Field(title="Task Id")]
+
+
+class RuntimeInfo(BaseModel):
+    name: Annotated[str, Field(title="Name")]
+    """
+    Identifier to be passed later inside request body
+    """
+    human_readable_name: Annotated[str, Field(title="Human Readable Name")]
+    """
+    Use this value as displayed label to user
+    """
+
+
+class RuntimeInfoModel(BaseModel):
+    runtimes: Annotated[list[RuntimeInfo], Field(title="Runtimes")]
+
+
+class SuccessResponseModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    success: Annotated[bool | None, Field(title="Success")] = True
+
+
+class ErrorInfoModel(BaseModel):
+    session_id: Annotated[UUID | None, Field(title="Session Id")]
+    error: Annotated[dict[str, Any], Field(title="Error")]
+
+
+class ErrorListResponseModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    errors: Annotated[list[ErrorInfoModel], Field(title="Errors")]
+    retries: Annotated[int, Field(title="Retries")]
+
+
+class ScaleResponseModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    current_route_count: Annotated[int, Field(title="Current Route Count")]
+    target_count: Annotated[int, Field(title="Target Count")]
+
+
+class TokenResponseModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    token: Annotated[str, Field(title="Token")]
 
 
 class ContainerLogRequestModel(BaseModel):
@@ -30,14 +192,9 @@ class ContainerLogRequestModel(BaseModel):
     """
 
 
-class ProblemAgentDetails(BaseModel):
-    """
-    Present when an agent reported the error.
-    """
-
-    type: str | None = None
-    title: str | None = None
-    exception: str | None = None
+class ConvertSessionToImageResponseModel(BaseModel):
+    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
+    task_id: Annotated[str, Field(title="Task Id")]
 
 
 class Problem(BaseModel):
@@ -64,5 +221,589 @@ class Problem(BaseModel):
     """
 
 
-class StringList(RootModel[list[str]]):
-    root: list[str]
+class EtcdResultResponse(BaseModel):
+    """
+    `{"result": ...}` of the etcd config operations (`"ok"` for set and delete).
+    """
+
+    result: Any | None = None
+
+
+class GraphQLResponse(BaseModel):
+    """
+    Standard GraphQL envelope; `errors` is absent when there are none. HTTP status is 200 either way.
+    """
+
+    data: dict[str, Any] | None = None
+    errors: list[GraphQLError] | None = None
+
+
+class GraphQLLegacyResponse(BaseModel):
+    """
+    The bare `data` object (legacy endpoint).
+    """
+
+
+class LoginResponseData(BaseModel):
+    """
+    On success `{access_key, role, status}`; on failure a problem object `{type, title, details}`.
+    """
+
+    access_key: str | None = None
+    role: str | None = None
+    status: str | None = None
+    type: str | None = None
+    title: str | None = None
+    details: str | None = None
+
+
+class LoginResponse(BaseModel):
+    authenticated: bool
+    data: LoginResponseData | None = None
+    """
+    On success `{access_key, role, status}`; on failure a problem object `{type, title, details}`.
+    """
+
+
+class AuthorizeResponseData(BaseModel):
+    access_key: str | None = None
+    secret_key: str | None = None
+    role: str | None = None
+    status: str | None = None
+
+
+class AuthorizeResponse(BaseModel):
+    data: AuthorizeResponseData | None = None
+
+
+class GetRoleResponse(BaseModel):
+    global_role: str | None = None
+    """
+    `superadmin` or `user`
+    """
+    domain_role: str | None = None
+    """
+    `admin` or `user`
+    """
+    group_role: str | None = None
+
+
+class SignupResponse(BaseModel):
+    access_key: str | None = None
+    secret_key: str | None = None
+
+
+class UpdatePasswordNoAuthResponse(BaseModel):
+    password_changed_at: str | None = None
+    """
+    ISO-8601 time of the change.
+    """
+
+
+class SSHKeypairResponse(BaseModel):
+    ssh_public_key: str | None = None
+    ssh_private_key: str | None = None
+    """
+    Only when generating or uploading.
+    """
+
+
+class ServicePort(BaseModel):
+    name: str | None = None
+    protocol: str | None = None
+    """
+    `http`, `tcp`, `pty`, `preopen`, ...
+    """
+    ports: list[int] | None = None
+    url_template: str | None = None
+    allowed_arguments: Any | None = None
+    allowed_envs: Any | None = None
+    is_inference: bool | None = None
+
+
+class StreamAppList(RootModel[list[ServicePort]]):
+    """
+    Services (apps) a session provides.
+    """
+
+    root: list[ServicePort]
+    """
+    Services (apps) a session provides.
+    """
+
+
+class CreateSessionResponse(BaseModel):
+    """
+    Answer of session creation: 201 for a new session, 200 (`created: false`) when an existing session was reused; the reuse answer spells `service_ports` in snake case. `status` is `PENDING` with enqueueOnly, `TIMEOUT` when maxWaitSeconds elapsed.
+    """
+
+    session_id: Annotated[UUID | None, Field(alias="sessionId")] = None
+    session_name: Annotated[str | None, Field(alias="sessionName")] = None
+    status: str | None = None
+    service_ports: Annotated[list[ServicePort] | None, Field(alias="servicePorts")] = None
+    service_ports_1: Annotated[list[ServicePort] | None, Field(alias="service_ports")] = None
+    created: bool | None = None
+
+
+class CreateClusterResponse(BaseModel):
+    kernel_id: Annotated[UUID | None, Field(alias="kernelId")] = None
+    session_id: Annotated[UUID | None, Field(alias="sessionId")] = None
+    session_name: Annotated[str | None, Field(alias="sessionName")] = None
+    status: str | None = None
+    service_ports: Annotated[list[ServicePort] | None, Field(alias="servicePorts")] = None
+    created: bool | None = None
+
+
+class SessionInfo(BaseModel):
+    """
+    Session details (camelCase keys as 22.03). Slot maps, `environ` and `resourceOpts` are str() of Python mappings, not JSON. 24.09 adds `occupyingSlots`, `requestedSlots`, `resourceOpts` and `idleChecks`; `occupiedSlots` is the main kernel's (legacy).
+    """
+
+    domain_name: Annotated[str | None, Field(alias="domainName")] = None
+    group_id: Annotated[str | None, Field(alias="groupId")] = None
+    user_id: Annotated[str | None, Field(alias="userId")] = None
+    lang: str | None = None
+    """
+    Legacy alias of image.
+    """
+    image: str | None = None
+    architecture: str | None = None
+    registry: str | None = None
+    tag: str | None = None
+    container_id: Annotated[str | None, Field(alias="containerId")] = None
+    occupied_slots: Annotated[str | None, Field(alias="occupiedSlots")] = None
+    occupying_slots: Annotated[str | None, Field(alias="occupyingSlots")] = None
+    requested_slots: Annotated[str | None, Field(alias="requestedSlots")] = None
+    occupied_shares: Annotated[str | None, Field(alias="occupiedShares")] = None
+    environ: str | None = None
+    resource_opts: Annotated[str | None, Field(alias="resourceOpts")] = None
+    status: str | None = None
+    status_info: Annotated[str | None, Field(alias="statusInfo")] = None
+    status_data: Annotated[Any | None, Field(alias="statusData")] = None
+    age: int | None = None
+    """
+    Milliseconds since creation.
+    """
+    creation_time: Annotated[str | None, Field(alias="creationTime")] = None
+    termination_time: Annotated[str | None, Field(alias="terminationTime")] = None
+    num_queries_executed: Annotated[int | None, Field(alias="numQueriesExecuted")] = None
+    last_stat: Annotated[Any | None, Field(alias="lastStat")] = None
+    idle_checks: Annotated[Any | None, Field(alias="idleChecks")] = None
+
+
+class ExecuteResponse(BaseModel):
+    result: ExecutionResult | None = None
+
+
+class CompleteResponseResult(BaseModel):
+    """
+    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
+    """
+
+    status: str | None = None
+    completions: list[Any] | None = None
+
+
+class CompleteResponse(BaseModel):
+    result: CompleteResponseResult | None = None
+    """
+    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
+    """
+
+
+class ContainerLogsResponseResult(BaseModel):
+    logs: str | None = None
+
+
+class ContainerLogsResponse(BaseModel):
+    result: ContainerLogsResponseResult | None = None
+
+
+class MatchSessionsResponseMatch(BaseModel):
+    id: str | None = None
+    name: str | None = None
+    status: str | None = None
+
+
+class MatchSessionsResponse(BaseModel):
+    matches: list[MatchSessionsResponseMatch] | None = None
+
+
+class StartServiceResponse(BaseModel):
+    token: str | None = None
+    wsproxy_addr: str | None = None
+
+
+class DependencyGraph(BaseModel):
+    """
+    Session with its dependencies, recursively (`depends_on` nodes).
+    """
+
+
+class CreateVFolderResponse(BaseModel):
+    """
+    New folder. 24.09 adds `quota_scope_id` and `status`; `max_size` is kept for compatibility and no longer meaningful (quota scopes replaced per-folder quotas).
+    """
+
+    id: str | None = None
+    """
+    Folder ID in hex.
+    """
+    name: str | None = None
+    quota_scope_id: str | None = None
+    host: str | None = None
+    usage_mode: str | None = None
+    permission: str | None = None
+    max_size: int | None = None
+    creator: str | None = None
+    ownership_type: str | None = None
+    """
+    `user` or `group`
+    """
+    user: str | None = None
+    group: str | None = None
+    cloneable: bool | None = None
+    status: str | None = None
+    unmanaged_path: str | None = None
+
+
+class VFolderListItem(BaseModel):
+    """
+    24.09 adds `quota_scope_id`, `status` and `cur_size`.
+    """
+
+    name: str | None = None
+    id: str | None = None
+    quota_scope_id: str | None = None
+    host: str | None = None
+    status: str | None = None
+    usage_mode: str | None = None
+    created_at: str | None = None
+    is_owner: bool | None = None
+    permission: str | None = None
+    user: str | None = None
+    group: str | None = None
+    creator: str | None = None
+    user_email: str | None = None
+    group_name: str | None = None
+    ownership_type: str | None = None
+    type: str | None = None
+    """
+    Legacy alias of ownership_type.
+    """
+    cloneable: bool | None = None
+    max_files: int | None = None
+    max_size: int | None = None
+    cur_size: int | None = None
+
+
+class VFolderList(RootModel[list[VFolderListItem]]):
+    root: list[VFolderListItem]
+
+
+class VFolderInfo(BaseModel):
+    """
+    Folder details. 24.09 adds `quota_scope_id` (`user:<uuid>` or `project:<uuid>`), `status` and `cur_size`, and still sends the legacy `numFiles` and `created`.
+    """
+
+    name: str | None = None
+    id: str | None = None
+    quota_scope_id: str | None = None
+    host: str | None = None
+    status: str | None = None
+    num_files: int | None = None
+    used_bytes: int | None = None
+    created_at: str | None = None
+    last_used: str | None = None
+    user: str | None = None
+    group: str | None = None
+    type: str | None = None
+    """
+    `user` or `group`
+    """
+    is_owner: bool | None = None
+    permission: str | None = None
+    usage_mode: str | None = None
+    cloneable: bool | None = None
+    max_size: int | None = None
+    cur_size: int | None = None
+    num_files_1: Annotated[int | None, Field(alias="numFiles")] = None
+    """
+    Legacy alias of num_files.
+    """
+    created: str | None = None
+    """
+    Legacy alias of created_at.
+    """
+
+
+class VFolderHostsResponse(BaseModel):
+    default: str | None = None
+    allowed: list[str] | None = None
+    volume_info: dict[str, Any] | None = None
+    """
+    host -> `{backend, capabilities, usage?, sftp_scaling_groups?}`.
+    """
+
+
+class VFolderAllHostsResponse(BaseModel):
+    default: str | None = None
+    allowed: list[str] | None = None
+
+
+class MkdirResult(BaseModel):
+    item: str | None = None
+    msg: str | None = None
+
+
+class Invitation(BaseModel):
+    id: str | None = None
+    inviter: str | None = None
+    invitee: str | None = None
+    perm: str | None = None
+    state: str | None = None
+    created_at: str | None = None
+    modified_at: str | None = None
+    vfolder_id: str | None = None
+    vfolder_name: str | None = None
+
+
+class VFolderInvitationsResponse(BaseModel):
+    invitations: list[Invitation] | None = None
+
+
+class MessageResponse(BaseModel):
+    msg: str | None = None
+
+
+class ShareVFolderResponse(BaseModel):
+    shared_emails: list[str] | None = None
+
+
+class UnshareVFolderResponse(BaseModel):
+    unshared_emails: list[str] | None = None
+
+
+class CloneVFolderResponse(BaseModel):
+    """
+    The new folder; the copy runs as a background task (`bgtask_id`, see events).
+    """
+
+    id: str | None = None
+    name: str | None = None
+    host: str | None = None
+    usage_mode: str | None = None
+    permission: str | None = None
+    creator: str | None = None
+    ownership_type: str | None = None
+    user: str | None = None
+    group: str | None = None
+    cloneable: bool | None = None
+    bgtask_id: UUID | None = None
+
+
+class SharedVFoldersResponse(BaseModel):
+    shared: list[dict[str, Any]] | None = None
+
+
+class FstabContentsResponse(BaseModel):
+    content: str | None = None
+    node: str | None = None
+    """
+    `agent` or `manager`
+    """
+    node_id: str | None = None
+
+
+class MountsResponse(BaseModel):
+    """
+    Per node `{success, mounts, message}`: keys `manager`, `storage-proxy`, `agents`.
+    """
+
+
+class StorageProxyReply(BaseModel):
+    """
+    Storage-proxy answer passed through (performance metric, quota, usage).
+    """
+
+
+class Dotfile(BaseModel):
+    """
+    A dotfile. The list spells the mode `permission`; a single get returns the stored record with `perm`.
+    """
+
+    path: str | None = None
+    permission: str | None = None
+    perm: str | None = None
+    data: str | None = None
+
+
+class DotfileListOrItem(RootModel[list[Dotfile] | Dotfile]):
+    root: list[Dotfile] | Dotfile
+    """
+    A list of dotfiles, or a single one when `path` is given.
+    """
+
+
+class TemplateCreated(BaseModel):
+    id: str | None = None
+    user: str | None = None
+
+
+class CreateTemplateResponse(RootModel[TemplateCreated | list[TemplateCreated]]):
+    root: TemplateCreated | list[TemplateCreated]
+    """
+    `{id, user}` of the created template, or (newer managers) a list of them, one per template in the payload.
+    """
+
+
+class TemplateListItem(BaseModel):
+    name: str | None = None
+    id: str | None = None
+    created_at: str | None = None
+    is_owner: bool | None = None
+    user: str | None = None
+    group: str | None = None
+    user_email: str | None = None
+    group_name: str | None = None
+    domain_name: str | None = None
+    type: str | None = None
+    template: dict[str, Any] | None = None
+
+
+class SessionTemplateList(RootModel[list[TemplateListItem]]):
+    root: list[TemplateListItem]
+
+
+class SessionTemplateDetail(BaseModel):
+    template: dict[str, Any] | None = None
+    name: str | None = None
+    user_uuid: str | None = None
+    group_id: str | None = None
+    domain_name: str | None = None
+
+
+class ResourcePreset(BaseModel):
+    name: str | None = None
+    shared_memory: str | int | None = None
+    resource_slots: SlotMap | None = None
+    allocatable: bool | None = None
+    """
+    Only in check-presets.
+    """
+
+
+class ResourcePresetsResponse(BaseModel):
+    presets: list[ResourcePreset] | None = None
+
+
+class CheckPresetsResponseScalingGroups(BaseModel):
+    using: SlotMap | None = None
+    remaining: SlotMap | None = None
+
+
+class CheckPresetsResponse(BaseModel):
+    presets: list[ResourcePreset] | None = None
+    keypair_limits: SlotMap | None = None
+    keypair_using: SlotMap | None = None
+    keypair_remaining: SlotMap | None = None
+    group_limits: SlotMap | None = None
+    group_using: SlotMap | None = None
+    group_remaining: SlotMap | None = None
+    scaling_group_remaining: SlotMap | None = None
+    scaling_groups: dict[str, CheckPresetsResponseScalingGroups] | None = None
+
+
+class DockerRegistries(BaseModel):
+    """
+    Registry hostname -> URL.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+
+
+class ResourceSlotTypes(BaseModel):
+    """
+    Slot name -> slot type (`count`, `bytes`, ...).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+
+
+class ManagerNode(BaseModel):
+    id: str | None = None
+    num_proc: int | None = None
+    service_addr: str | None = None
+    heartbeat_timeout: float | None = None
+    ssl_enabled: bool | None = None
+    active_sessions: int | None = None
+    status: str | None = None
+    version: str | None = None
+    api_version: list[int | str] | None = None
+
+
+class ManagerStatusResponse(BaseModel):
+    nodes: list[ManagerNode] | None = None
+    status: str | None = None
+    """
+    `running` or `frozen`
+    """
+    active_sessions: int | None = None
+
+
+class AnnouncementResponse(BaseModel):
+    enabled: bool | None = None
+    message: str | None = None
+
+
+class ErrorLogEntry(BaseModel):
+    log_id: str | None = None
+    created_at: float | None = None
+    """
+    Epoch seconds.
+    """
+    severity: str | None = None
+    source: str | None = None
+    user: str | None = None
+    is_read: bool | None = None
+    message: str | None = None
+    context_lang: str | None = None
+    context_env: Any | None = None
+    request_url: str | None = None
+    request_status: int | None = None
+    traceback: str | None = None
+    is_cleared: bool | None = None
+
+
+class ErrorLogListResponse(BaseModel):
+    logs: list[ErrorLogEntry] | None = None
+    count: int | None = None
+
+
+class ScalingGroupListResponseScalingGroup(BaseModel):
+    name: str | None = None
+
+
+class ScalingGroupListResponse(BaseModel):
+    scaling_groups: list[ScalingGroupListResponseScalingGroup] | None = None
+
+
+class WsproxyVersionResponse(BaseModel):
+    wsproxy_version: str | None = None
+
+
+class MkdirResponseResults(BaseModel):
+    success: list[MkdirResult] | None = None
+    failed: list[MkdirResult] | None = None
+
+
+class MkdirResponse(BaseModel):
+    """
+    24.09 answers 200 (207 when some paths failed) with per-path results; 22.03 answered 201 with an empty body. Checked against a live 24.09.6 manager.
+    """
+
+    results: MkdirResponseResults | None = None

@@ -7,11 +7,11 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from enum import Enum
-
 from pydantic import ConfigDict, SecretStr
 
 from ai_backend_client._models import BaseModel
+
+from ...v9_20250722.models.auth import AuthTokenType as AuthAuthorizeRequestType
 
 
 class AuthTestResponse(BaseModel):
@@ -22,60 +22,12 @@ class AuthTestResponse(BaseModel):
     echo: str | None = None
 
 
-class AuthorizeResponseData(BaseModel):
-    access_key: str | None = None
-    secret_key: str | None = None
-    role: str | None = None
-    status: str | None = None
-
-
-class AuthorizeResponse(BaseModel):
-    data: AuthorizeResponseData | None = None
-
-
-class GetRoleResponse(BaseModel):
-    global_role: str | None = None
-    """
-    `superadmin` or `user`
-    """
-    domain_role: str | None = None
-    """
-    `admin` or `user`
-    """
-    group_role: str | None = None
-
-
-class SignupResponse(BaseModel):
-    access_key: str | None = None
-    secret_key: str | None = None
-
-
-class UpdatePasswordNoAuthResponse(BaseModel):
-    password_changed_at: str | None = None
-    """
-    ISO-8601 time of the change.
-    """
-
-
-class SSHKeypairResponse(BaseModel):
-    ssh_public_key: str | None = None
-    ssh_private_key: str | None = None
-    """
-    Only when generating or uploading.
-    """
-
-
 class AuthTest2Request(BaseModel):
     echo: str
 
 
 class AuthTest4Request(BaseModel):
     echo: str
-
-
-class AuthAuthorizeRequestType(str, Enum):
-    keypair = "keypair"
-    jwt = "jwt"
 
 
 class AuthAuthorizeRequest(BaseModel):

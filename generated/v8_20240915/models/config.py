@@ -9,37 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict
-
 from ai_backend_client._models import BaseModel
-
-
-class EtcdResultResponse(BaseModel):
-    """
-    `{"result": ...}` of the etcd config operations (`"ok"` for set and delete).
-    """
-
-    result: Any | None = None
-
-
-class DockerRegistries(BaseModel):
-    """
-    Registry hostname -> URL.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-
-
-class ResourceSlotTypes(BaseModel):
-    """
-    Slot name -> slot type (`count`, `bytes`, ...).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
 
 
 class ConfigGetConfigRequest(BaseModel):

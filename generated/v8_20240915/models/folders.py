@@ -11,9 +11,11 @@ from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field, RootModel
+from pydantic import Field
 
 from ai_backend_client._models import BaseModel
+
+from ...v9_20250722.models._shared_folders__v2_vfolders import VFolderUsageMode
 
 
 class VFolderPermission(str, Enum):
@@ -25,20 +27,6 @@ class VFolderPermission(str, Enum):
     ro = "ro"
     rw = "rw"
     wd = "wd"
-
-
-class VFolderUsageMode(str, Enum):
-    """
-    Usage mode of virtual folder.
-
-    GENERAL: normal virtual folder
-    MODEL: virtual folder which provides shared models
-    DATA: virtual folder which provides shared data
-    """
-
-    general = "general"
-    model = "model"
-    data = "data"
 
 
 class CreateRequestModel(BaseModel):
@@ -58,25 +46,6 @@ class DeleteRequestModel(BaseModel):
     vfolder_id: Annotated[UUID, Field(title="Vfolder Id")]
     """
     Target vfolder id to soft-delete, to go to trash bin
-    """
-
-
-class CompactVFolderInfoModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    id: Annotated[UUID, Field(title="Id")]
-    """
-    Unique ID referencing the vfolder.
-    """
-    name: Annotated[str, Field(title="Name")]
-    """
-    Name of the vfolder.
-    """
-
-
-class RenameRequestModel(BaseModel):
-    new_name: Annotated[str, Field(title="New Name")]
-    """
-    Name of the vfolder
     """
 
 
@@ -123,131 +92,6 @@ class UpdateSharedRequestModel(BaseModel):
     """
 
 
-class CreateVFolderResponse(BaseModel):
-    """
-    New folder. 24.09 adds `quota_scope_id` and `status`; `max_size` is kept for compatibility and no longer meaningful (quota scopes replaced per-folder quotas).
-    """
-
-    id: str | None = None
-    """
-    Folder ID in hex.
-    """
-    name: str | None = None
-    quota_scope_id: str | None = None
-    host: str | None = None
-    usage_mode: str | None = None
-    permission: str | None = None
-    max_size: int | None = None
-    creator: str | None = None
-    ownership_type: str | None = None
-    """
-    `user` or `group`
-    """
-    user: str | None = None
-    group: str | None = None
-    cloneable: bool | None = None
-    status: str | None = None
-    unmanaged_path: str | None = None
-
-
-class VFolderListItem(BaseModel):
-    """
-    24.09 adds `quota_scope_id`, `status` and `cur_size`.
-    """
-
-    name: str | None = None
-    id: str | None = None
-    quota_scope_id: str | None = None
-    host: str | None = None
-    status: str | None = None
-    usage_mode: str | None = None
-    created_at: str | None = None
-    is_owner: bool | None = None
-    permission: str | None = None
-    user: str | None = None
-    group: str | None = None
-    creator: str | None = None
-    user_email: str | None = None
-    group_name: str | None = None
-    ownership_type: str | None = None
-    type: str | None = None
-    """
-    Legacy alias of ownership_type.
-    """
-    cloneable: bool | None = None
-    max_files: int | None = None
-    max_size: int | None = None
-    cur_size: int | None = None
-
-
-class VFolderList(RootModel[list[VFolderListItem]]):
-    root: list[VFolderListItem]
-
-
-class VFolderInfo(BaseModel):
-    """
-    Folder details. 24.09 adds `quota_scope_id` (`user:<uuid>` or `project:<uuid>`), `status` and `cur_size`, and still sends the legacy `numFiles` and `created`.
-    """
-
-    name: str | None = None
-    id: str | None = None
-    quota_scope_id: str | None = None
-    host: str | None = None
-    status: str | None = None
-    num_files: int | None = None
-    used_bytes: int | None = None
-    created_at: str | None = None
-    last_used: str | None = None
-    user: str | None = None
-    group: str | None = None
-    type: str | None = None
-    """
-    `user` or `group`
-    """
-    is_owner: bool | None = None
-    permission: str | None = None
-    usage_mode: str | None = None
-    cloneable: bool | None = None
-    max_size: int | None = None
-    cur_size: int | None = None
-    num_files_1: Annotated[int | None, Field(alias="numFiles")] = None
-    """
-    Legacy alias of num_files.
-    """
-    created: str | None = None
-    """
-    Legacy alias of created_at.
-    """
-
-
-class VFolderHostsResponse(BaseModel):
-    default: str | None = None
-    allowed: list[str] | None = None
-    volume_info: dict[str, Any] | None = None
-    """
-    host -> `{backend, capabilities, usage?, sftp_scaling_groups?}`.
-    """
-
-
-class VFolderAllHostsResponse(BaseModel):
-    default: str | None = None
-    allowed: list[str] | None = None
-
-
-class TransferSession(BaseModel):
-    """
-    Storage-proxy transfer session. Send `token` as the `token` query parameter to `url` (`<storage proxy>/upload` or `/download`), see the `storage` operations.
-    """
-
-    token: str
-    url: str
-
-
-class MkdirResult(BaseModel):
-    item: str | None = None
-    msg: str | None = None
-
-
 class VFolderFileItem(BaseModel):
     name: str | None = None
     type: str | None = None
@@ -273,77 +117,6 @@ class ListVFolderFilesResponse(BaseModel):
 
 class InviteResponse(BaseModel):
     invited_ids: list[str] | None = None
-
-
-class Invitation(BaseModel):
-    id: str | None = None
-    inviter: str | None = None
-    invitee: str | None = None
-    perm: str | None = None
-    state: str | None = None
-    created_at: str | None = None
-    modified_at: str | None = None
-    vfolder_id: str | None = None
-    vfolder_name: str | None = None
-
-
-class VFolderInvitationsResponse(BaseModel):
-    invitations: list[Invitation] | None = None
-
-
-class MessageResponse(BaseModel):
-    msg: str | None = None
-
-
-class ShareVFolderResponse(BaseModel):
-    shared_emails: list[str] | None = None
-
-
-class UnshareVFolderResponse(BaseModel):
-    unshared_emails: list[str] | None = None
-
-
-class CloneVFolderResponse(BaseModel):
-    """
-    The new folder; the copy runs as a background task (`bgtask_id`, see events).
-    """
-
-    id: str | None = None
-    name: str | None = None
-    host: str | None = None
-    usage_mode: str | None = None
-    permission: str | None = None
-    creator: str | None = None
-    ownership_type: str | None = None
-    user: str | None = None
-    group: str | None = None
-    cloneable: bool | None = None
-    bgtask_id: UUID | None = None
-
-
-class SharedVFoldersResponse(BaseModel):
-    shared: list[dict[str, Any]] | None = None
-
-
-class FstabContentsResponse(BaseModel):
-    content: str | None = None
-    node: str | None = None
-    """
-    `agent` or `manager`
-    """
-    node_id: str | None = None
-
-
-class MountsResponse(BaseModel):
-    """
-    Per node `{success, mounts, message}`: keys `manager`, `storage-proxy`, `agents`.
-    """
-
-
-class StorageProxyReply(BaseModel):
-    """
-    Storage-proxy answer passed through (performance metric, quota, usage).
-    """
 
 
 class FoldersUpdateVfolderOptionsRequestPermission(str, Enum):
@@ -530,16 +303,3 @@ class FoldersUpdateQuotaRequest(BaseModel):
     """
     Mapping(String => Any)
     """
-
-
-class MkdirResponseResults(BaseModel):
-    success: list[MkdirResult] | None = None
-    failed: list[MkdirResult] | None = None
-
-
-class MkdirResponse(BaseModel):
-    """
-    24.09 answers 200 (207 when some paths failed) with per-path results; 22.03 answered 201 with an empty body. Checked against a live 24.09.6 manager.
-    """
-
-    results: MkdirResponseResults | None = None

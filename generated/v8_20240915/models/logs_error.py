@@ -8,33 +8,16 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 from ai_backend_client._models import BaseModel
 
 
-class ErrorLogEntry(BaseModel):
-    log_id: str | None = None
-    created_at: float | None = None
+class SuccessResponse(BaseModel):
     """
-    Epoch seconds.
+    `{"success": true}`
     """
-    severity: str | None = None
-    source: str | None = None
-    user: str | None = None
-    is_read: bool | None = None
-    message: str | None = None
-    context_lang: str | None = None
-    context_env: Any | None = None
-    request_url: str | None = None
-    request_status: int | None = None
-    traceback: str | None = None
-    is_cleared: bool | None = None
 
-
-class ErrorLogListResponse(BaseModel):
-    logs: list[ErrorLogEntry] | None = None
-    count: int | None = None
+    success: bool | None = None
 
 
 class LogsErrorAppendRequestSeverity(str, Enum):

@@ -12,32 +12,6 @@ from enum import Enum
 from ai_backend_client._models import BaseModel
 
 
-class ManagerNode(BaseModel):
-    id: str | None = None
-    num_proc: int | None = None
-    service_addr: str | None = None
-    heartbeat_timeout: float | None = None
-    ssl_enabled: bool | None = None
-    active_sessions: int | None = None
-    status: str | None = None
-    version: str | None = None
-    api_version: list[int | str] | None = None
-
-
-class ManagerStatusResponse(BaseModel):
-    nodes: list[ManagerNode] | None = None
-    status: str | None = None
-    """
-    `running` or `frozen`
-    """
-    active_sessions: int | None = None
-
-
-class AnnouncementResponse(BaseModel):
-    enabled: bool | None = None
-    message: str | None = None
-
-
 class SchedulerHealth(BaseModel):
     """
     Scheduler event name -> last run state.

@@ -7,80 +7,11 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import Field
 
 from ai_backend_client._models import BaseModel
-
-
-class SlotMap(BaseModel):
-    """
-    Resource slot name -> amount (amounts are decimal strings; may be "NaN" when hidden).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-
-
-class ResourcePreset(BaseModel):
-    name: str | None = None
-    shared_memory: str | int | None = None
-    resource_slots: SlotMap | None = None
-    allocatable: bool | None = None
-    """
-    Only in check-presets.
-    """
-
-
-class ResourcePresetsResponse(BaseModel):
-    presets: list[ResourcePreset] | None = None
-
-
-class CheckPresetsResponseScalingGroups(BaseModel):
-    using: SlotMap | None = None
-    remaining: SlotMap | None = None
-
-
-class CheckPresetsResponse(BaseModel):
-    presets: list[ResourcePreset] | None = None
-    keypair_limits: SlotMap | None = None
-    keypair_using: SlotMap | None = None
-    keypair_remaining: SlotMap | None = None
-    group_limits: SlotMap | None = None
-    group_using: SlotMap | None = None
-    group_remaining: SlotMap | None = None
-    scaling_group_remaining: SlotMap | None = None
-    scaling_groups: dict[str, CheckPresetsResponseScalingGroups] | None = None
-
-
-class UsageRecordList(RootModel[list[dict[str, Any]]]):
-    """
-    Per-group (or per-session) usage records; shape not catalogued field by field.
-    """
-
-    root: list[dict[str, Any]]
-    """
-    Per-group (or per-session) usage records; shape not catalogued field by field.
-    """
-
-
-class MonthStatsResponse(RootModel[list[dict[str, Any]]]):
-    """
-    Time series of usage statistics.
-    """
-
-    root: list[dict[str, Any]]
-    """
-    Time series of usage statistics.
-    """
-
-
-class WatcherResponse(BaseModel):
-    """
-    Agent watcher reply, `{message?, ...}`.
-    """
 
 
 class ResourceCheckPresetsRequest(BaseModel):

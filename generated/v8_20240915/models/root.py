@@ -7,9 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Any
 
 from ai_backend_client._models import BaseModel
 
@@ -20,42 +18,4 @@ class GraphQLRequest(BaseModel):
     operation_name: str | None = None
     """
     Alias `operationName`.
-    """
-
-
-class HelloResponse(BaseModel):
-    version: Annotated[str, Field(examples=["v8.20240915"])]
-    """
-    API version, `v8.20240915` for 24.09.
-    """
-    manager: str
-    """
-    Manager version, e.g. `24.09.6`.
-    """
-
-
-class GraphQLErrorLocation(BaseModel):
-    line: int | None = None
-    column: int | None = None
-
-
-class GraphQLError(BaseModel):
-    message: str | None = None
-    locations: list[GraphQLErrorLocation] | None = None
-    path: list[str | int] | None = None
-    extensions: dict[str, Any] | None = None
-
-
-class GraphQLResponse(BaseModel):
-    """
-    Standard GraphQL envelope; `errors` is absent when there are none. HTTP status is 200 either way.
-    """
-
-    data: dict[str, Any] | None = None
-    errors: list[GraphQLError] | None = None
-
-
-class GraphQLLegacyResponse(BaseModel):
-    """
-    The bare `data` object (legacy endpoint).
     """

@@ -18,24 +18,3 @@ class LoginRequest(BaseModel):
     User ID or email.
     """
     password: SecretStr
-
-
-class LoginResponseData(BaseModel):
-    """
-    On success `{access_key, role, status}`; on failure a problem object `{type, title, details}`.
-    """
-
-    access_key: str | None = None
-    role: str | None = None
-    status: str | None = None
-    type: str | None = None
-    title: str | None = None
-    details: str | None = None
-
-
-class LoginResponse(BaseModel):
-    authenticated: bool
-    data: LoginResponseData | None = None
-    """
-    On success `{access_key, role, status}`; on failure a problem object `{type, title, details}`.
-    """

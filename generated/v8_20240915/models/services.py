@@ -8,64 +8,18 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated
 
-from pydantic import AnyUrl, Field, RootModel
+from pydantic import Field
 
 from ai_backend_client._models import BaseModel
 
-from ._shared_services__session import ClusterMode
+from ...v9_20250722.models._shared_4_fca7afed99 import ClusterMode, MountPermission
+from ...v9_20250722.models.services import NewServiceRequestModelCallbackUrl
 
 
 class ListServeRequestModel(BaseModel):
     name: Annotated[str | None, Field(title="Name")] = None
-
-
-class CompactServeInfoModelServiceEndpoint(RootModel[AnyUrl]):
-    root: Annotated[AnyUrl, Field(title="Service Endpoint")]
-    """
-    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
-    """
-
-
-class CompactServeInfoModel(BaseModel):
-    id: Annotated[UUID, Field(title="Id")]
-    """
-    Unique ID referencing the model service.
-    """
-    name: Annotated[str, Field(title="Name")]
-    """
-    Name of the model service.
-    """
-    desired_session_count: Annotated[int, Field(ge=0, title="Desired Session Count")]
-    """
-    Number of identical inference sessions.
-    """
-    active_route_count: Annotated[int, Field(ge=0, title="Active Route Count")]
-    """
-    Information of routes which are actually spawned and ready to accept the traffic.
-    """
-    service_endpoint: Annotated[
-        CompactServeInfoModelServiceEndpoint | None, Field(title="Service Endpoint")
-    ] = None
-    """
-    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
-    """
-    is_public: Annotated[bool, Field(title="Is Public")]
-    """
-    Indicates if the API endpoint is open to public. In this context "public" means there will be no authentication required to communicate with this API service.
-    """
-
-
-class CompactServeInfoModelList(RootModel[list[CompactServeInfoModel]]):
-    root: list[CompactServeInfoModel]
-
-
-class MountPermission(str, Enum):
-    ro = "ro"
-    rw = "rw"
-    wd = "wd"
 
 
 class MountTypes(str, Enum):
@@ -81,147 +35,6 @@ class RuntimeVariant(str, Enum):
     nim = "nim"
     cmd = "cmd"
     custom = "custom"
-
-
-class NewServiceRequestModelCallbackUrl(RootModel[AnyUrl]):
-    root: Annotated[AnyUrl, Field(title="Callback Url")]
-
-
-class RouteInfoModel(BaseModel):
-    route_id: Annotated[UUID, Field(title="Route Id")]
-    """
-    Unique ID referencing endpoint route. Each endpoint route has a one-to-one relationship with the inference session.
-    """
-    session_id: Annotated[UUID, Field(title="Session Id")]
-    """
-    Unique ID referencing the inference session.
-    """
-    traffic_ratio: Annotated[float, Field(ge=0.0, title="Traffic Ratio")]
-
-
-class ServeInfoModelServiceEndpoint(RootModel[AnyUrl]):
-    root: Annotated[AnyUrl, Field(title="Service Endpoint")]
-    """
-    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
-    """
-
-
-class ServeInfoModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    endpoint_id: Annotated[UUID, Field(title="Endpoint Id")]
-    """
-    Unique ID referencing the model service.
-    """
-    model_id: Annotated[UUID, Field(title="Model Id")]
-    """
-    ID of model VFolder.
-    """
-    extra_mounts: Annotated[list[UUID], Field(title="Extra Mounts")]
-    """
-    List of extra VFolders which will be mounted to model service session.
-    """
-    name: Annotated[str, Field(title="Name")]
-    """
-    Name of the model service.
-    """
-    desired_session_count: Annotated[int, Field(ge=0, title="Desired Session Count")]
-    """
-    Number of identical inference sessions.
-    """
-    model_definition_path: Annotated[str | None, Field(title="Model Definition Path")]
-    """
-    Path to the the model definition file. If not set, Backend.AI will look for model-definition.yml or model-definition.yaml by default.
-    """
-    active_routes: Annotated[list[RouteInfoModel], Field(title="Active Routes")]
-    """
-    Information of routes which are bound with healthy sessions.
-    """
-    service_endpoint: Annotated[
-        ServeInfoModelServiceEndpoint | None, Field(title="Service Endpoint")
-    ] = None
-    """
-    HTTP(S) endpoint to the API service. This field will be filed after the attempt to create a first inference session succeeds. Endpoint created is fixed and immutable for the bound endpoint until the endpoint is destroyed.
-    """
-    is_public: Annotated[bool, Field(title="Is Public")]
-    """
-    Indicates if the API endpoint is open to public. In this context "public" means there will be no authentication required to communicate with this API service.
-    """
-    runtime_variant: RuntimeVariant
-    """
-    Type of the inference runtime the image will try to load.
-    """
-
-
-class TryStartResponseModel(BaseModel):
-    task_id: Annotated[str, Field(title="Task Id")]
-
-
-class RuntimeInfo(BaseModel):
-    name: Annotated[str, Field(title="Name")]
-    """
-    Identifier to be passed later inside request body
-    """
-    human_readable_name: Annotated[str, Field(title="Human Readable Name")]
-    """
-    Use this value as displayed label to user
-    """
-
-
-class RuntimeInfoModel(BaseModel):
-    runtimes: Annotated[list[RuntimeInfo], Field(title="Runtimes")]
-
-
-class SuccessResponseModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    success: Annotated[bool | None, Field(title="Success")] = True
-
-
-class ErrorInfoModel(BaseModel):
-    session_id: Annotated[UUID | None, Field(title="Session Id")]
-    error: Annotated[dict[str, Any], Field(title="Error")]
-
-
-class ErrorListResponseModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    errors: Annotated[list[ErrorInfoModel], Field(title="Errors")]
-    retries: Annotated[int, Field(title="Retries")]
-
-
-class ScaleRequestModel(BaseModel):
-    to: Annotated[int, Field(title="To")]
-    """
-    Ideal number of inference sessions
-    """
-
-
-class ScaleResponseModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    current_route_count: Annotated[int, Field(title="Current Route Count")]
-    target_count: Annotated[int, Field(title="Target Count")]
-
-
-class UpdateRouteRequestModel(BaseModel):
-    traffic_ratio: Annotated[float, Field(ge=0.0, title="Traffic Ratio")]
-
-
-class TokenRequestModel(BaseModel):
-    duration: Annotated[int | float | str | None, Field(title="Duration")] = None
-    """
-    The lifetime duration of the token.
-    """
-    valid_until: Annotated[int | None, Field(title="Valid Until")] = None
-    """
-    The absolute token expiry date expressed in the Unix epoch format.
-    """
-    expires_at: Annotated[int | None, Field(title="Expires At")] = -1
-    """
-    The expiration timestamp computed from duration or valid_until.
-    """
-
-
-class TokenResponseModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    token: Annotated[str, Field(title="Token")]
 
 
 class MountOptionModel(BaseModel):

@@ -15,7 +15,16 @@ from pydantic import AnyUrl, ConfigDict, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
-from ._shared_session__stream import ServicePort
+from ...v9_20250722.models._shared_session__v2_resource_groups__v2_sessions import (
+    ClusterModeEnum as SessionCreateFromParams2RequestClusterMode,
+    ClusterModeEnum as SessionCreateFromParamsRequestClusterMode,
+    ClusterModeEnum as SessionCreateFromTemplateRequestClusterMode,
+)
+from ...v9_20250722.models.session import (
+    CustomizedImageVisibilityScope,
+    ExecuteRequestMode,
+    SessionCreationConfigPreopenPort,
+)
 
 
 class TransitSessionStatusRequestModel(BaseModel):
@@ -30,11 +39,6 @@ class SessionStatusResponseModel(BaseModel):
     session_status_map: Annotated[dict[str, str], Field(title="Session Status Map")]
 
 
-class CustomizedImageVisibilityScope(str, Enum):
-    user = "user"
-    project = "project"
-
-
 class ConvertSessionToImageRequesteModel(BaseModel):
     image_name: Annotated[str, Field(pattern="[a-zA-Z0-9\\.\\-_]+", title="Image Name")]
     """
@@ -45,15 +49,6 @@ class ConvertSessionToImageRequesteModel(BaseModel):
     """
     Visibility scope of newly created image. currently only supports `USER` scope. Setting this to value other than `USER` will raise error.
     """
-
-
-class ConvertSessionToImageResponseModel(BaseModel):
-    status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
-    task_id: Annotated[str, Field(title="Task Id")]
-
-
-class SessionCreationConfigPreopenPort(RootModel[int]):
-    root: Annotated[int, Field(ge=1024, le=65535)]
 
 
 class SessionCreationConfig(BaseModel):
@@ -96,14 +91,6 @@ class SessionCreationConfig(BaseModel):
     """
 
 
-class ExecuteRequestMode(str, Enum):
-    query = "query"
-    batch = "batch"
-    complete = "complete"
-    continue_ = "continue"
-    input = "input"
-
-
 class BatchExecuteOptions(BaseModel):
     clean: str | None = None
     build: str | None = None
@@ -123,65 +110,6 @@ class CompleteRequest(BaseModel):
     options: CompleteRequestOptions | None = None
 
 
-class CreateSessionResponse(BaseModel):
-    """
-    Answer of session creation: 201 for a new session, 200 (`created: false`) when an existing session was reused; the reuse answer spells `service_ports` in snake case. `status` is `PENDING` with enqueueOnly, `TIMEOUT` when maxWaitSeconds elapsed.
-    """
-
-    session_id: Annotated[UUID | None, Field(alias="sessionId")] = None
-    session_name: Annotated[str | None, Field(alias="sessionName")] = None
-    status: str | None = None
-    service_ports: Annotated[list[ServicePort] | None, Field(alias="servicePorts")] = None
-    service_ports_1: Annotated[list[ServicePort] | None, Field(alias="service_ports")] = None
-    created: bool | None = None
-
-
-class CreateClusterResponse(BaseModel):
-    kernel_id: Annotated[UUID | None, Field(alias="kernelId")] = None
-    session_id: Annotated[UUID | None, Field(alias="sessionId")] = None
-    session_name: Annotated[str | None, Field(alias="sessionName")] = None
-    status: str | None = None
-    service_ports: Annotated[list[ServicePort] | None, Field(alias="servicePorts")] = None
-    created: bool | None = None
-
-
-class SessionInfo(BaseModel):
-    """
-    Session details (camelCase keys as 22.03). Slot maps, `environ` and `resourceOpts` are str() of Python mappings, not JSON. 24.09 adds `occupyingSlots`, `requestedSlots`, `resourceOpts` and `idleChecks`; `occupiedSlots` is the main kernel's (legacy).
-    """
-
-    domain_name: Annotated[str | None, Field(alias="domainName")] = None
-    group_id: Annotated[str | None, Field(alias="groupId")] = None
-    user_id: Annotated[str | None, Field(alias="userId")] = None
-    lang: str | None = None
-    """
-    Legacy alias of image.
-    """
-    image: str | None = None
-    architecture: str | None = None
-    registry: str | None = None
-    tag: str | None = None
-    container_id: Annotated[str | None, Field(alias="containerId")] = None
-    occupied_slots: Annotated[str | None, Field(alias="occupiedSlots")] = None
-    occupying_slots: Annotated[str | None, Field(alias="occupyingSlots")] = None
-    requested_slots: Annotated[str | None, Field(alias="requestedSlots")] = None
-    occupied_shares: Annotated[str | None, Field(alias="occupiedShares")] = None
-    environ: str | None = None
-    resource_opts: Annotated[str | None, Field(alias="resourceOpts")] = None
-    status: str | None = None
-    status_info: Annotated[str | None, Field(alias="statusInfo")] = None
-    status_data: Annotated[Any | None, Field(alias="statusData")] = None
-    age: int | None = None
-    """
-    Milliseconds since creation.
-    """
-    creation_time: Annotated[str | None, Field(alias="creationTime")] = None
-    termination_time: Annotated[str | None, Field(alias="terminationTime")] = None
-    num_queries_executed: Annotated[int | None, Field(alias="numQueriesExecuted")] = None
-    last_stat: Annotated[Any | None, Field(alias="lastStat")] = None
-    idle_checks: Annotated[Any | None, Field(alias="idleChecks")] = None
-
-
 class DestroySessionResponseDestroySessionResponse(BaseModel):
     """
     `{"stats": <last statistics or null>}`; with `recursive=true` (24.09) a list of the last statistics of every destroyed session.
@@ -197,101 +125,11 @@ class DestroySessionResponse(RootModel[DestroySessionResponseDestroySessionRespo
     """
 
 
-class ExecutionResult(BaseModel):
-    status: str | None = None
-    """
-    `finished`, `continued`, `waiting-input`, `build-finished`, `clean-finished`, ...
-    """
-    run_id: Annotated[str | None, Field(alias="runId")] = None
-    exit_code: Annotated[int | None, Field(alias="exitCode")] = None
-    options: dict[str, Any] | None = None
-    files: list[Any] | None = None
-    console: list[list[Any]] | None = None
-    """
-    `[type, data]` pairs; type is stdout, stderr, media, html, log, completion or goto.
-    """
-
-
-class ExecuteResponse(BaseModel):
-    result: ExecutionResult | None = None
-
-
-class CompleteResponseResult(BaseModel):
-    """
-    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
-    """
-
-    status: str | None = None
-    completions: list[Any] | None = None
-
-
-class CompleteResponse(BaseModel):
-    result: CompleteResponseResult | None = None
-    """
-    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
-    """
-
-
-class ContainerLogsResponseResult(BaseModel):
-    logs: str | None = None
-
-
-class ContainerLogsResponse(BaseModel):
-    result: ContainerLogsResponseResult | None = None
-
-
-class ListSessionFilesResponse(BaseModel):
-    """
-    Agent answer; `files` is a JSON-encoded string of entries `{filename, size, mode, mtime, ...}`.
-    """
-
-    files: str | None = None
-    errors: str | None = None
-    abspath: str | None = None
-
-
-class MatchSessionsResponseMatch(BaseModel):
-    id: str | None = None
-    name: str | None = None
-    status: str | None = None
-
-
-class MatchSessionsResponse(BaseModel):
-    matches: list[MatchSessionsResponseMatch] | None = None
-
-
-class DirectAccessInfo(BaseModel):
-    """
-    Empty for ordinary sessions; SSH/SFTP access data for system (private) sessions.
-    """
-
-    kernel_role: str | None = None
-    session_type: str | None = None
-    public_host: str | None = None
-    sshd_ports: list[int] | None = None
-
-
-class StartServiceResponse(BaseModel):
-    token: str | None = None
-    wsproxy_addr: str | None = None
-
-
-class DependencyGraph(BaseModel):
-    """
-    Session with its dependencies, recursively (`depends_on` nodes).
-    """
-
-
 class SessionCreateFromParamsRequestType(str, Enum):
     interactive = "interactive"
     batch = "batch"
     inference = "inference"
     system = "system"
-
-
-class SessionCreateFromParamsRequestClusterMode(str, Enum):
-    single_node = "single-node"
-    multi_node = "multi-node"
 
 
 class SessionCreateFromParamsRequest(BaseModel):
@@ -338,11 +176,6 @@ class SessionCreateFromParams2RequestType(str, Enum):
     system = "system"
 
 
-class SessionCreateFromParams2RequestClusterMode(str, Enum):
-    single_node = "single-node"
-    multi_node = "multi-node"
-
-
 class SessionCreateFromParams2Request(BaseModel):
     model_config = ConfigDict(
         regex_engine="python-re",
@@ -387,11 +220,6 @@ class SessionCreateFromTemplateRequestType(str, Enum):
     batch = "batch"
     inference = "inference"
     system = "system"
-
-
-class SessionCreateFromTemplateRequestClusterMode(str, Enum):
-    single_node = "single-node"
-    multi_node = "multi-node"
 
 
 class SessionCreateFromTemplateRequest(BaseModel):

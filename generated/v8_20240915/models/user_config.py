@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, RootModel
+from pydantic import Field
 
 from ai_backend_client._models import BaseModel
-
-
-class BootstrapScriptResponse(RootModel[str]):
-    root: str
-    """
-    The keypair's stored bootstrap script (a JSON string).
-    """
 
 
 class UserConfigCreateRequest(BaseModel):

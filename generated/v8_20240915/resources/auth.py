@@ -4,17 +4,18 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, NoReturn
 from uuid import UUID
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -22,6 +23,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncAuthResource", "AuthResource"]
@@ -72,7 +74,7 @@ class AuthResource(SyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """auth.test.2
 
         **Preconditions:**
@@ -88,7 +90,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTest2Request,
                 {
@@ -141,7 +143,7 @@ class AuthResource(SyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """auth.test.4
 
         **Preconditions:**
@@ -157,7 +159,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/test",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTest4Request,
                 {
@@ -178,9 +180,13 @@ class AuthResource(SyncAPIResource):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = NOT_GIVEN,
+        otp: str | None | NotGiven = NOT_GIVEN,
+        client_type_id: str | UUID | None | NotGiven = NOT_GIVEN,
+        force: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """auth.authorize
 
         ``POST /auth/authorize`` (operation ``auth.authorize``).
@@ -190,13 +196,27 @@ class AuthResource(SyncAPIResource):
             domain: (JSON body ``domain``)
             username: (JSON body ``username``)
             password: (JSON body ``password``)
+            stoken: every version. (not in this API version)
+            otp: every version. (not in this API version)
+            client_type_id: every version. (not in this API version)
+            force: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(stoken, NotGiven):
+            raise unavailable("v8.20240915", "``stoken`` of auth.authorize", "every version")
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v8.20240915", "``otp`` of auth.authorize", "every version")
+        if not isinstance(client_type_id, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``client_type_id`` of auth.authorize", "every version"
+            )
+        if not isinstance(force, NotGiven):
+            raise unavailable("v8.20240915", "``force`` of auth.authorize", "every version")
         return self._client.request(
             "POST",
             "/auth/authorize",
-            cast_to=models.AuthorizeResponse,
+            cast_to=v9_20250722_models.AuthorizeResponse,
             json=_json_fields(
                 models.AuthAuthorizeRequest,
                 {
@@ -220,7 +240,7 @@ class AuthResource(SyncAPIResource):
         group: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """auth.get_role
 
         **Preconditions:**
@@ -236,7 +256,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/auth/role",
-            cast_to=models.GetRoleResponse,
+            cast_to=v9_20250722_models.GetRoleResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -258,7 +278,7 @@ class AuthResource(SyncAPIResource):
         description: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """auth.signup
 
         ``POST /auth/signup`` (operation ``auth.signup``).
@@ -276,7 +296,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/signup",
-            cast_to=models.SignupResponse,
+            cast_to=v9_20250722_models.SignupResponse,
             json=_json_fields(
                 models.AuthSignupRequest,
                 {
@@ -344,7 +364,7 @@ class AuthResource(SyncAPIResource):
         new_password: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UpdatePasswordNoAuthResponse:
+    ) -> v9_20250722_models.UpdatePasswordNoAuthResponse:
         """auth.update_password_no_auth
 
         Update user's password without any authorization to allows users to update passwords that
@@ -363,7 +383,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/update-password-no-auth",
-            cast_to=models.UpdatePasswordNoAuthResponse,
+            cast_to=v9_20250722_models.UpdatePasswordNoAuthResponse,
             json=_json_fields(
                 models.AuthUpdatePasswordNoAuthRequest,
                 {
@@ -389,7 +409,7 @@ class AuthResource(SyncAPIResource):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """auth.update_password
 
         **Preconditions:**
@@ -407,7 +427,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/update-password",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.UpdatePasswordResponse,
             json=_json_fields(
                 models.AuthUpdatePasswordRequest,
                 {
@@ -467,7 +487,7 @@ class AuthResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.get_ssh_keypair
 
         **Preconditions:**
@@ -482,7 +502,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -495,7 +515,7 @@ class AuthResource(SyncAPIResource):
         privkey: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.upload_ssh_keypair
 
         **Preconditions:**
@@ -512,7 +532,7 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             json=_json_fields(
                 models.AuthUploadSshKeypairRequest,
                 {
@@ -532,7 +552,7 @@ class AuthResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.generate_ssh_keypair
 
         **Preconditions:**
@@ -547,10 +567,18 @@ class AuthResource(SyncAPIResource):
         return self._client.request(
             "PATCH",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def get_my_ip(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``auth.get_my_ip`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "auth.get_my_ip", "v9.20250722 and newer")
+
+    def logout(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``auth.logout`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "auth.logout", "v9.20250722 and newer")
 
 
 class AsyncAuthResource(AsyncAPIResource):
@@ -598,7 +626,7 @@ class AsyncAuthResource(AsyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """auth.test.2
 
         **Preconditions:**
@@ -614,7 +642,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTest2Request,
                 {
@@ -667,7 +695,7 @@ class AsyncAuthResource(AsyncAPIResource):
         echo: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthTestResponse:
+    ) -> v9_20250722_models.AuthTestResponse:
         """auth.test.4
 
         **Preconditions:**
@@ -683,7 +711,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/test",
-            cast_to=models.AuthTestResponse,
+            cast_to=v9_20250722_models.AuthTestResponse,
             json=_json_fields(
                 models.AuthTest4Request,
                 {
@@ -704,9 +732,13 @@ class AsyncAuthResource(AsyncAPIResource):
         domain: str,
         username: str,
         password: str,
+        stoken: str | None | NotGiven = NOT_GIVEN,
+        otp: str | None | NotGiven = NOT_GIVEN,
+        client_type_id: str | UUID | None | NotGiven = NOT_GIVEN,
+        force: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AuthorizeResponse:
+    ) -> v9_20250722_models.AuthorizeResponse:
         """auth.authorize
 
         ``POST /auth/authorize`` (operation ``auth.authorize``).
@@ -716,13 +748,27 @@ class AsyncAuthResource(AsyncAPIResource):
             domain: (JSON body ``domain``)
             username: (JSON body ``username``)
             password: (JSON body ``password``)
+            stoken: every version. (not in this API version)
+            otp: every version. (not in this API version)
+            client_type_id: every version. (not in this API version)
+            force: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(stoken, NotGiven):
+            raise unavailable("v8.20240915", "``stoken`` of auth.authorize", "every version")
+        if not isinstance(otp, NotGiven):
+            raise unavailable("v8.20240915", "``otp`` of auth.authorize", "every version")
+        if not isinstance(client_type_id, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``client_type_id`` of auth.authorize", "every version"
+            )
+        if not isinstance(force, NotGiven):
+            raise unavailable("v8.20240915", "``force`` of auth.authorize", "every version")
         return await self._client.request(
             "POST",
             "/auth/authorize",
-            cast_to=models.AuthorizeResponse,
+            cast_to=v9_20250722_models.AuthorizeResponse,
             json=_json_fields(
                 models.AuthAuthorizeRequest,
                 {
@@ -746,7 +792,7 @@ class AsyncAuthResource(AsyncAPIResource):
         group: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GetRoleResponse:
+    ) -> v9_20250722_models.GetRoleResponse:
         """auth.get_role
 
         **Preconditions:**
@@ -762,7 +808,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/auth/role",
-            cast_to=models.GetRoleResponse,
+            cast_to=v9_20250722_models.GetRoleResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -784,7 +830,7 @@ class AsyncAuthResource(AsyncAPIResource):
         description: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SignupResponse:
+    ) -> v9_20250722_models.SignupResponse:
         """auth.signup
 
         ``POST /auth/signup`` (operation ``auth.signup``).
@@ -802,7 +848,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/signup",
-            cast_to=models.SignupResponse,
+            cast_to=v9_20250722_models.SignupResponse,
             json=_json_fields(
                 models.AuthSignupRequest,
                 {
@@ -870,7 +916,7 @@ class AsyncAuthResource(AsyncAPIResource):
         new_password: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UpdatePasswordNoAuthResponse:
+    ) -> v9_20250722_models.UpdatePasswordNoAuthResponse:
         """auth.update_password_no_auth
 
         Update user's password without any authorization to allows users to update passwords that
@@ -889,7 +935,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/update-password-no-auth",
-            cast_to=models.UpdatePasswordNoAuthResponse,
+            cast_to=v9_20250722_models.UpdatePasswordNoAuthResponse,
             json=_json_fields(
                 models.AuthUpdatePasswordNoAuthRequest,
                 {
@@ -915,7 +961,7 @@ class AsyncAuthResource(AsyncAPIResource):
         new_password2: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.UpdatePasswordResponse:
         """auth.update_password
 
         **Preconditions:**
@@ -933,7 +979,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/update-password",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.UpdatePasswordResponse,
             json=_json_fields(
                 models.AuthUpdatePasswordRequest,
                 {
@@ -993,7 +1039,7 @@ class AsyncAuthResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.get_ssh_keypair
 
         **Preconditions:**
@@ -1008,7 +1054,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1021,7 +1067,7 @@ class AsyncAuthResource(AsyncAPIResource):
         privkey: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.upload_ssh_keypair
 
         **Preconditions:**
@@ -1038,7 +1084,7 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             json=_json_fields(
                 models.AuthUploadSshKeypairRequest,
                 {
@@ -1058,7 +1104,7 @@ class AsyncAuthResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SSHKeypairResponse:
+    ) -> v9_20250722_models.SSHKeypairResponse:
         """auth.generate_ssh_keypair
 
         **Preconditions:**
@@ -1073,7 +1119,15 @@ class AsyncAuthResource(AsyncAPIResource):
         return await self._client.request(
             "PATCH",
             "/auth/ssh-keypair",
-            cast_to=models.SSHKeypairResponse,
+            cast_to=v9_20250722_models.SSHKeypairResponse,
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def get_my_ip(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``auth.get_my_ip`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "auth.get_my_ip", "v9.20250722 and newer")
+
+    def logout(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``auth.logout`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "auth.logout", "v9.20250722 and newer")

@@ -21,6 +21,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncConfigResource", "ConfigResource"]
@@ -37,7 +38,7 @@ class ConfigResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ResourceSlotTypes:
+    ) -> v9_20250722_models.ResourceSlotTypes:
         """config.get_resource_slots
 
         ``GET /config/resource-slots`` (operation ``config.get_resource_slots``).
@@ -49,7 +50,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/config/resource-slots",
-            cast_to=models.ResourceSlotTypes,
+            cast_to=v9_20250722_models.ResourceSlotTypes,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -113,7 +114,7 @@ class ConfigResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DockerRegistries:
+    ) -> v9_20250722_models.DockerRegistries:
         """config.get_docker_registries
 
         Returns the list of all registered docker registries.
@@ -130,7 +131,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/config/docker-registries",
-            cast_to=models.DockerRegistries,
+            cast_to=v9_20250722_models.DockerRegistries,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -143,7 +144,7 @@ class ConfigResource(SyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.get_config
 
         A raw access API to read key-value pairs from the etcd.
@@ -182,7 +183,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/get",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigGetConfigRequest,
                 {
@@ -204,7 +205,7 @@ class ConfigResource(SyncAPIResource):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.set_config
 
         A raw access API to write key-value pairs into the etcd.
@@ -224,7 +225,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/set",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigSetConfigRequest,
                 {
@@ -246,7 +247,7 @@ class ConfigResource(SyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.delete_config
 
         A raw access API to delete key-value pairs from the etcd.
@@ -285,7 +286,7 @@ class ConfigResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/config/delete",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigDeleteConfigRequest,
                 {
@@ -311,7 +312,7 @@ class AsyncConfigResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ResourceSlotTypes:
+    ) -> v9_20250722_models.ResourceSlotTypes:
         """config.get_resource_slots
 
         ``GET /config/resource-slots`` (operation ``config.get_resource_slots``).
@@ -323,7 +324,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/config/resource-slots",
-            cast_to=models.ResourceSlotTypes,
+            cast_to=v9_20250722_models.ResourceSlotTypes,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -387,7 +388,7 @@ class AsyncConfigResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DockerRegistries:
+    ) -> v9_20250722_models.DockerRegistries:
         """config.get_docker_registries
 
         Returns the list of all registered docker registries.
@@ -404,7 +405,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/config/docker-registries",
-            cast_to=models.DockerRegistries,
+            cast_to=v9_20250722_models.DockerRegistries,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -417,7 +418,7 @@ class AsyncConfigResource(AsyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.get_config
 
         A raw access API to read key-value pairs from the etcd.
@@ -456,7 +457,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/get",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigGetConfigRequest,
                 {
@@ -478,7 +479,7 @@ class AsyncConfigResource(AsyncAPIResource):
         value: str | Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.set_config
 
         A raw access API to write key-value pairs into the etcd.
@@ -498,7 +499,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/set",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigSetConfigRequest,
                 {
@@ -520,7 +521,7 @@ class AsyncConfigResource(AsyncAPIResource):
         prefix: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EtcdResultResponse:
+    ) -> v9_20250722_models.EtcdResultResponse:
         """config.delete_config
 
         A raw access API to delete key-value pairs from the etcd.
@@ -559,7 +560,7 @@ class AsyncConfigResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/config/delete",
-            cast_to=models.EtcdResultResponse,
+            cast_to=v9_20250722_models.EtcdResultResponse,
             json=_json_fields(
                 models.ConfigDeleteConfigRequest,
                 {

@@ -20,6 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncDomainConfigResource", "DomainConfigResource"]
@@ -38,7 +39,7 @@ class DomainConfigResource(SyncAPIResource):
         path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """domain-config.list_or_get
 
         **Preconditions:**
@@ -56,7 +57,7 @@ class DomainConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/domain-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "domain": domain,
@@ -121,7 +122,7 @@ class DomainConfigResource(SyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """domain-config.delete
 
         **Preconditions:**
@@ -139,7 +140,7 @@ class DomainConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "domain": domain,
@@ -210,7 +211,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """domain-config.list_or_get
 
         **Preconditions:**
@@ -228,7 +229,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/domain-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "domain": domain,
@@ -293,7 +294,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """domain-config.delete
 
         **Preconditions:**
@@ -311,7 +312,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "domain": domain,

@@ -4,18 +4,19 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import NoneType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from uuid import UUID
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -24,6 +25,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncFoldersResource", "FoldersResource"]
@@ -43,7 +45,7 @@ class FoldersResource(SyncAPIResource):
         owner_user_email: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """folders.list_folders
 
         **Preconditions:**
@@ -65,7 +67,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders",
-            cast_to=models.VFolderList,
+            cast_to=v9_20250722_models.VFolderList,
             params=_query_params(
                 {
                     "all": all,
@@ -90,7 +92,7 @@ class FoldersResource(SyncAPIResource):
         cloneable: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """folders.create
 
         **Preconditions:**
@@ -119,7 +121,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders",
-            cast_to=models.CreateVFolderResponse,
+            cast_to=v9_20250722_models.CreateVFolderResponse,
             json=_json_fields(
                 models.CreateRequestModel,
                 {
@@ -183,7 +185,7 @@ class FoldersResource(SyncAPIResource):
         name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """folders.get_info
 
         **Preconditions:**
@@ -200,7 +202,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/folders/{name}", {"name": name}),
-            cast_to=models.VFolderInfo,
+            cast_to=v9_20250722_models.VFolderInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -241,7 +243,7 @@ class FoldersResource(SyncAPIResource):
         vfolder_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompactVFolderInfoModel:
+    ) -> v9_20250722_models.CompactVFolderInfoModel:
         """folders.get_vfolder_id
 
         **Preconditions:**
@@ -258,7 +260,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/id",
-            cast_to=models.CompactVFolderInfoModel,
+            cast_to=v9_20250722_models.CompactVFolderInfoModel,
             params=_query_params(
                 {
                     "vfolder_name": vfolder_name,
@@ -275,7 +277,7 @@ class FoldersResource(SyncAPIResource):
         group_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """folders.list_hosts
 
         **Preconditions:**
@@ -292,7 +294,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/hosts",
-            cast_to=models.VFolderHostsResponse,
+            cast_to=v9_20250722_models.VFolderHostsResponse,
             params=_query_params(
                 {
                     "group_id": group_id,
@@ -308,7 +310,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """folders.list_all_hosts
 
         **Preconditions:**
@@ -324,7 +326,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/all-hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -362,7 +364,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """folders.list_all_hosts.2
 
         **Preconditions:**
@@ -378,7 +380,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/all_hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -417,7 +419,7 @@ class FoldersResource(SyncAPIResource):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_volume_perf_metric
 
         **Preconditions:**
@@ -434,7 +436,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/perf-metric",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -535,7 +537,7 @@ class FoldersResource(SyncAPIResource):
         exist_ok: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MkdirResponse:
+    ) -> v9_20250722_models.MkdirResponse:
         """folders.mkdir
 
         **Preconditions:**
@@ -555,7 +557,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/mkdir", {"name": name}),
-            cast_to=models.MkdirResponse,
+            cast_to=v9_20250722_models.MkdirResponse,
             json=_json_fields(
                 models.FoldersMkdirRequest,
                 {
@@ -664,7 +666,7 @@ class FoldersResource(SyncAPIResource):
         dst: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.move_file
 
         **Preconditions:**
@@ -683,7 +685,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/move-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersMoveFileRequest,
                 {
@@ -707,7 +709,7 @@ class FoldersResource(SyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.rename_file
 
         **Preconditions:**
@@ -728,7 +730,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersRenameFileRequest,
                 {
@@ -752,7 +754,7 @@ class FoldersResource(SyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files
 
         **Preconditions:**
@@ -771,7 +773,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFilesRequest,
                 {
@@ -794,7 +796,7 @@ class FoldersResource(SyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files.2
 
         **Preconditions:**
@@ -813,7 +815,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFiles2Request,
                 {
@@ -837,7 +839,7 @@ class FoldersResource(SyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.rename_file.2
 
         **Preconditions:**
@@ -858,7 +860,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename_file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersRenameFile2Request,
                 {
@@ -882,7 +884,7 @@ class FoldersResource(SyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files.3
 
         **Preconditions:**
@@ -901,7 +903,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete_files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFiles3Request,
                 {
@@ -1001,7 +1003,7 @@ class FoldersResource(SyncAPIResource):
         shared_user_uuid: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.leave
 
         Leave from shared VFolder.
@@ -1023,7 +1025,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/leave", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersLeaveRequest,
                 {
@@ -1045,7 +1047,7 @@ class FoldersResource(SyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """folders.share
 
         Share a group folder to users with overriding permission.
@@ -1069,7 +1071,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/share", {"name": name}),
-            cast_to=models.ShareVFolderResponse,
+            cast_to=v9_20250722_models.ShareVFolderResponse,
             json=_json_fields(
                 models.FoldersShareRequest,
                 {
@@ -1091,7 +1093,7 @@ class FoldersResource(SyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """folders.unshare
 
         Unshare a group folder from users.
@@ -1111,7 +1113,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.FoldersUnshareRequest,
                 {
@@ -1132,7 +1134,7 @@ class FoldersResource(SyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """folders.unshare.2
 
         Unshare a group folder from users.
@@ -1152,7 +1154,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.FoldersUnshare2Request,
                 {
@@ -1175,9 +1177,10 @@ class FoldersResource(SyncAPIResource):
         target_host: str | NotGiven = NOT_GIVEN,
         usage_mode: Literal["general", "model", "data"] | NotGiven = NOT_GIVEN,
         permission: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
+        target_quota_scope_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """folders.clone
 
         **Preconditions:**
@@ -1195,13 +1198,18 @@ class FoldersResource(SyncAPIResource):
             target_host: (JSON body ``target_host``)
             usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
             permission: Server default: ``"rw"``. (JSON body ``permission``)
+            target_quota_scope_id: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(target_quota_scope_id, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``target_quota_scope_id`` of folders.clone", "every version"
+            )
         return self._client.request(
             "POST",
             _fill_path("/folders/{name}/clone", {"name": name}),
-            cast_to=models.CloneVFolderResponse,
+            cast_to=v9_20250722_models.CloneVFolderResponse,
             json=_json_fields(
                 models.FoldersCloneRequest,
                 {
@@ -1342,7 +1350,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.list_sent_invitations
 
         **Preconditions:**
@@ -1358,7 +1366,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list-sent",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1369,7 +1377,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.list_sent_invitations.2
 
         **Preconditions:**
@@ -1385,7 +1393,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list_sent",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1398,7 +1406,7 @@ class FoldersResource(SyncAPIResource):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.update_invitation
 
         Update sent invitation's permission. Other fields are not allowed to be updated.
@@ -1418,7 +1426,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/folders/invitations/update/{inv_id}", {"inv_id": inv_id}),
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersUpdateInvitationRequest,
                 {
@@ -1437,7 +1445,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.invitations
 
         **Preconditions:**
@@ -1453,7 +1461,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/invitations/list",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1465,7 +1473,7 @@ class FoldersResource(SyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.accept_invitation
 
         Accept invitation by invitee.
@@ -1489,7 +1497,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/invitations/accept",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersAcceptInvitationRequest,
                 {
@@ -1509,7 +1517,7 @@ class FoldersResource(SyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_invitation
 
         **Preconditions:**
@@ -1526,7 +1534,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteInvitationRequest,
                 {
@@ -1546,7 +1554,7 @@ class FoldersResource(SyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_invitation.2
 
         **Preconditions:**
@@ -1563,7 +1571,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             params=_query_params(
                 {
                     "inv_id": inv_id,
@@ -1580,7 +1588,7 @@ class FoldersResource(SyncAPIResource):
         vfolder_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """folders.list_shared_vfolders
 
         List shared vfolders.
@@ -1601,7 +1609,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/shared",
-            cast_to=models.SharedVFoldersResponse,
+            cast_to=v9_20250722_models.SharedVFoldersResponse,
             params=_query_params(
                 {
                     "vfolder_id": vfolder_id,
@@ -1620,7 +1628,7 @@ class FoldersResource(SyncAPIResource):
         perm: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.update_shared_vfolder
 
         Update permission for shared vfolders.
@@ -1643,7 +1651,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/shared",
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersUpdateSharedVfolderRequest,
                 {
@@ -1708,7 +1716,7 @@ class FoldersResource(SyncAPIResource):
         agent_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """folders.get_fstab_contents
 
         Return the contents of `/etc/fstab` file.
@@ -1728,7 +1736,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=models.FstabContentsResponse,
+            cast_to=v9_20250722_models.FstabContentsResponse,
             params=_query_params(
                 {
                     "fstab_path": fstab_path,
@@ -1745,7 +1753,7 @@ class FoldersResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.list_mounts
 
         List all mounted vfolder hosts in vfroot.
@@ -1766,7 +1774,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1784,7 +1792,7 @@ class FoldersResource(SyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.mount_host
 
         Mount device into vfolder host.
@@ -1814,7 +1822,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.FoldersMountHostRequest,
                 {
@@ -1843,7 +1851,7 @@ class FoldersResource(SyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.umount_host.2
 
         Unmount device from vfolder host.
@@ -1870,7 +1878,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             params=_query_params(
                 {
                     "name": name,
@@ -1893,7 +1901,7 @@ class FoldersResource(SyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.umount_host
 
         Unmount device from vfolder host.
@@ -1920,7 +1928,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/umounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.FoldersUmountHostRequest,
                 {
@@ -1944,7 +1952,7 @@ class FoldersResource(SyncAPIResource):
         user_email: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.change_vfolder_ownership
 
         Change the ownership of vfolder For now, we only provide changing the ownership of
@@ -1965,7 +1973,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/change-ownership",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersChangeVfolderOwnershipRequest,
                 {
@@ -1987,7 +1995,7 @@ class FoldersResource(SyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_quota
 
         **Preconditions:**
@@ -2005,7 +2013,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/quota",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2025,7 +2033,7 @@ class FoldersResource(SyncAPIResource):
         input: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """folders.update_quota
 
         **Preconditions:**
@@ -2044,7 +2052,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/folders/_/quota",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.UpdateQuotaResponse,
             json=_json_fields(
                 models.FoldersUpdateQuotaRequest,
                 {
@@ -2067,7 +2075,7 @@ class FoldersResource(SyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_usage
 
         **Preconditions:**
@@ -2085,7 +2093,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/usage",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2104,7 +2112,7 @@ class FoldersResource(SyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_used_bytes
 
         **Preconditions:**
@@ -2122,7 +2130,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/used-bytes",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2132,6 +2140,20 @@ class FoldersResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def create_archive_download_session(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.create_archive_download_session`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "folders.create_archive_download_session", "v9.20250722 and newer"
+        )
+
+    def delete_files_async(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.delete_files_async`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "folders.delete_files_async", "v9.20250722 and newer")
+
+    def force_delete(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.force_delete`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "folders.force_delete", "v9.20250722 and newer")
 
 
 class AsyncFoldersResource(AsyncAPIResource):
@@ -2148,7 +2170,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         owner_user_email: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderList:
+    ) -> v9_20250722_models.VFolderList:
         """folders.list_folders
 
         **Preconditions:**
@@ -2170,7 +2192,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders",
-            cast_to=models.VFolderList,
+            cast_to=v9_20250722_models.VFolderList,
             params=_query_params(
                 {
                     "all": all,
@@ -2195,7 +2217,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         cloneable: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateVFolderResponse:
+    ) -> v9_20250722_models.CreateVFolderResponse:
         """folders.create
 
         **Preconditions:**
@@ -2224,7 +2246,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders",
-            cast_to=models.CreateVFolderResponse,
+            cast_to=v9_20250722_models.CreateVFolderResponse,
             json=_json_fields(
                 models.CreateRequestModel,
                 {
@@ -2288,7 +2310,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInfo:
+    ) -> v9_20250722_models.VFolderInfo:
         """folders.get_info
 
         **Preconditions:**
@@ -2305,7 +2327,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/folders/{name}", {"name": name}),
-            cast_to=models.VFolderInfo,
+            cast_to=v9_20250722_models.VFolderInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2346,7 +2368,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         vfolder_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompactVFolderInfoModel:
+    ) -> v9_20250722_models.CompactVFolderInfoModel:
         """folders.get_vfolder_id
 
         **Preconditions:**
@@ -2363,7 +2385,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/id",
-            cast_to=models.CompactVFolderInfoModel,
+            cast_to=v9_20250722_models.CompactVFolderInfoModel,
             params=_query_params(
                 {
                     "vfolder_name": vfolder_name,
@@ -2380,7 +2402,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         group_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderHostsResponse:
+    ) -> v9_20250722_models.VFolderHostsResponse:
         """folders.list_hosts
 
         **Preconditions:**
@@ -2397,7 +2419,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/hosts",
-            cast_to=models.VFolderHostsResponse,
+            cast_to=v9_20250722_models.VFolderHostsResponse,
             params=_query_params(
                 {
                     "group_id": group_id,
@@ -2413,7 +2435,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """folders.list_all_hosts
 
         **Preconditions:**
@@ -2429,7 +2451,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/all-hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2467,7 +2489,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderAllHostsResponse:
+    ) -> v9_20250722_models.VFolderAllHostsResponse:
         """folders.list_all_hosts.2
 
         **Preconditions:**
@@ -2483,7 +2505,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/all_hosts",
-            cast_to=models.VFolderAllHostsResponse,
+            cast_to=v9_20250722_models.VFolderAllHostsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -2522,7 +2544,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         folder_host: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_volume_perf_metric
 
         **Preconditions:**
@@ -2539,7 +2561,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/perf-metric",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -2640,7 +2662,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         exist_ok: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MkdirResponse:
+    ) -> v9_20250722_models.MkdirResponse:
         """folders.mkdir
 
         **Preconditions:**
@@ -2660,7 +2682,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/mkdir", {"name": name}),
-            cast_to=models.MkdirResponse,
+            cast_to=v9_20250722_models.MkdirResponse,
             json=_json_fields(
                 models.FoldersMkdirRequest,
                 {
@@ -2769,7 +2791,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         dst: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.move_file
 
         **Preconditions:**
@@ -2788,7 +2810,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/move-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersMoveFileRequest,
                 {
@@ -2812,7 +2834,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.rename_file
 
         **Preconditions:**
@@ -2833,7 +2855,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename-file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersRenameFileRequest,
                 {
@@ -2857,7 +2879,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files
 
         **Preconditions:**
@@ -2876,7 +2898,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFilesRequest,
                 {
@@ -2899,7 +2921,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files.2
 
         **Preconditions:**
@@ -2918,7 +2940,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete-files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFiles2Request,
                 {
@@ -2942,7 +2964,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         is_dir: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.rename_file.2
 
         **Preconditions:**
@@ -2963,7 +2985,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/rename_file", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersRenameFile2Request,
                 {
@@ -2987,7 +3009,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         recursive: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_files.3
 
         **Preconditions:**
@@ -3006,7 +3028,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/delete_files", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteFiles3Request,
                 {
@@ -3106,7 +3128,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         shared_user_uuid: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.leave
 
         Leave from shared VFolder.
@@ -3128,7 +3150,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/leave", {"name": name}),
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersLeaveRequest,
                 {
@@ -3150,7 +3172,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ShareVFolderResponse:
+    ) -> v9_20250722_models.ShareVFolderResponse:
         """folders.share
 
         Share a group folder to users with overriding permission.
@@ -3174,7 +3196,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/share", {"name": name}),
-            cast_to=models.ShareVFolderResponse,
+            cast_to=v9_20250722_models.ShareVFolderResponse,
             json=_json_fields(
                 models.FoldersShareRequest,
                 {
@@ -3196,7 +3218,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """folders.unshare
 
         Unshare a group folder from users.
@@ -3216,7 +3238,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.FoldersUnshareRequest,
                 {
@@ -3237,7 +3259,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         emails: Sequence[str],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.UnshareVFolderResponse:
+    ) -> v9_20250722_models.UnshareVFolderResponse:
         """folders.unshare.2
 
         Unshare a group folder from users.
@@ -3257,7 +3279,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/folders/{name}/unshare", {"name": name}),
-            cast_to=models.UnshareVFolderResponse,
+            cast_to=v9_20250722_models.UnshareVFolderResponse,
             json=_json_fields(
                 models.FoldersUnshare2Request,
                 {
@@ -3280,9 +3302,10 @@ class AsyncFoldersResource(AsyncAPIResource):
         target_host: str | NotGiven = NOT_GIVEN,
         usage_mode: Literal["general", "model", "data"] | NotGiven = NOT_GIVEN,
         permission: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
+        target_quota_scope_id: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CloneVFolderResponse:
+    ) -> v9_20250722_models.CloneVFolderResponse:
         """folders.clone
 
         **Preconditions:**
@@ -3300,13 +3323,18 @@ class AsyncFoldersResource(AsyncAPIResource):
             target_host: (JSON body ``target_host``)
             usage_mode: Server default: ``"general"``. (JSON body ``usage_mode``)
             permission: Server default: ``"rw"``. (JSON body ``permission``)
+            target_quota_scope_id: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(target_quota_scope_id, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``target_quota_scope_id`` of folders.clone", "every version"
+            )
         return await self._client.request(
             "POST",
             _fill_path("/folders/{name}/clone", {"name": name}),
-            cast_to=models.CloneVFolderResponse,
+            cast_to=v9_20250722_models.CloneVFolderResponse,
             json=_json_fields(
                 models.FoldersCloneRequest,
                 {
@@ -3447,7 +3475,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.list_sent_invitations
 
         **Preconditions:**
@@ -3463,7 +3491,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list-sent",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -3474,7 +3502,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.list_sent_invitations.2
 
         **Preconditions:**
@@ -3490,7 +3518,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list_sent",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -3503,7 +3531,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         perm: Literal["ro", "rw", "wd"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.update_invitation
 
         Update sent invitation's permission. Other fields are not allowed to be updated.
@@ -3523,7 +3551,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/folders/invitations/update/{inv_id}", {"inv_id": inv_id}),
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersUpdateInvitationRequest,
                 {
@@ -3542,7 +3570,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.VFolderInvitationsResponse:
+    ) -> v9_20250722_models.VFolderInvitationsResponse:
         """folders.invitations
 
         **Preconditions:**
@@ -3558,7 +3586,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/invitations/list",
-            cast_to=models.VFolderInvitationsResponse,
+            cast_to=v9_20250722_models.VFolderInvitationsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -3570,7 +3598,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.accept_invitation
 
         Accept invitation by invitee.
@@ -3594,7 +3622,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/invitations/accept",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersAcceptInvitationRequest,
                 {
@@ -3614,7 +3642,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_invitation
 
         **Preconditions:**
@@ -3631,7 +3659,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersDeleteInvitationRequest,
                 {
@@ -3651,7 +3679,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         inv_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.delete_invitation.2
 
         **Preconditions:**
@@ -3668,7 +3696,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/folders/invitations/delete",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             params=_query_params(
                 {
                     "inv_id": inv_id,
@@ -3685,7 +3713,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         vfolder_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SharedVFoldersResponse:
+    ) -> v9_20250722_models.SharedVFoldersResponse:
         """folders.list_shared_vfolders
 
         List shared vfolders.
@@ -3706,7 +3734,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/shared",
-            cast_to=models.SharedVFoldersResponse,
+            cast_to=v9_20250722_models.SharedVFoldersResponse,
             params=_query_params(
                 {
                     "vfolder_id": vfolder_id,
@@ -3725,7 +3753,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         perm: Literal["ro", "rw", "wd"] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MessageResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.update_shared_vfolder
 
         Update permission for shared vfolders.
@@ -3748,7 +3776,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/shared",
-            cast_to=models.MessageResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersUpdateSharedVfolderRequest,
                 {
@@ -3813,7 +3841,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         agent_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.FstabContentsResponse:
+    ) -> v9_20250722_models.FstabContentsResponse:
         """folders.get_fstab_contents
 
         Return the contents of `/etc/fstab` file.
@@ -3833,7 +3861,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=models.FstabContentsResponse,
+            cast_to=v9_20250722_models.FstabContentsResponse,
             params=_query_params(
                 {
                     "fstab_path": fstab_path,
@@ -3850,7 +3878,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.list_mounts
 
         List all mounted vfolder hosts in vfroot.
@@ -3871,7 +3899,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -3889,7 +3917,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.mount_host
 
         Mount device into vfolder host.
@@ -3919,7 +3947,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.FoldersMountHostRequest,
                 {
@@ -3948,7 +3976,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.umount_host.2
 
         Unmount device from vfolder host.
@@ -3975,7 +4003,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/folders/_/mounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             params=_query_params(
                 {
                     "name": name,
@@ -3998,7 +4026,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         edit_fstab: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MountsResponse:
+    ) -> v9_20250722_models.MountsResponse:
         """folders.umount_host
 
         Unmount device from vfolder host.
@@ -4025,7 +4053,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/umounts",
-            cast_to=models.MountsResponse,
+            cast_to=v9_20250722_models.MountsResponse,
             json=_json_fields(
                 models.FoldersUmountHostRequest,
                 {
@@ -4049,7 +4077,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         user_email: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.EmptyResponse:
+    ) -> v9_20250722_models.MessageResponse:
         """folders.change_vfolder_ownership
 
         Change the ownership of vfolder For now, we only provide changing the ownership of
@@ -4070,7 +4098,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/change-ownership",
-            cast_to=models.EmptyResponse,
+            cast_to=v9_20250722_models.MessageResponse,
             json=_json_fields(
                 models.FoldersChangeVfolderOwnershipRequest,
                 {
@@ -4092,7 +4120,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_quota
 
         **Preconditions:**
@@ -4110,7 +4138,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/quota",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -4130,7 +4158,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         input: Mapping[str, Any],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.UpdateQuotaResponse:
         """folders.update_quota
 
         **Preconditions:**
@@ -4149,7 +4177,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/folders/_/quota",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.UpdateQuotaResponse,
             json=_json_fields(
                 models.FoldersUpdateQuotaRequest,
                 {
@@ -4172,7 +4200,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_usage
 
         **Preconditions:**
@@ -4190,7 +4218,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/usage",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -4209,7 +4237,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StorageProxyReply:
+    ) -> v9_20250722_models.StorageProxyReply:
         """folders.get_used_bytes
 
         **Preconditions:**
@@ -4227,7 +4255,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/used-bytes",
-            cast_to=models.StorageProxyReply,
+            cast_to=v9_20250722_models.StorageProxyReply,
             params=_query_params(
                 {
                     "folder_host": folder_host,
@@ -4237,3 +4265,17 @@ class AsyncFoldersResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def create_archive_download_session(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.create_archive_download_session`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "folders.create_archive_download_session", "v9.20250722 and newer"
+        )
+
+    def delete_files_async(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.delete_files_async`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "folders.delete_files_async", "v9.20250722 and newer")
+
+    def force_delete(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``folders.force_delete`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "folders.force_delete", "v9.20250722 and newer")

@@ -21,6 +21,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncGroupConfigResource", "GroupConfigResource"]
@@ -40,7 +41,7 @@ class GroupConfigResource(SyncAPIResource):
         path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """group-config.list_or_get
 
         **Preconditions:**
@@ -59,7 +60,7 @@ class GroupConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/group-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "group": group,
@@ -129,7 +130,7 @@ class GroupConfigResource(SyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """group-config.delete
 
         **Preconditions:**
@@ -148,7 +149,7 @@ class GroupConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -224,7 +225,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         path: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """group-config.list_or_get
 
         **Preconditions:**
@@ -243,7 +244,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/group-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "group": group,
@@ -313,7 +314,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """group-config.delete
 
         **Preconditions:**
@@ -332,7 +333,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "group": group,

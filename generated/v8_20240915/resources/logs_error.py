@@ -22,6 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncLogsErrorResource", "LogsErrorResource"]
@@ -41,7 +42,7 @@ class LogsErrorResource(SyncAPIResource):
         page_no: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """logs/error.list_logs
 
         **Preconditions:**
@@ -60,7 +61,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/logs/error",
-            cast_to=models.ErrorLogListResponse,
+            cast_to=v9_20250722_models.ErrorLogListResponse,
             params=_query_params(
                 {
                     "mark_read": mark_read,
@@ -137,7 +138,7 @@ class LogsErrorResource(SyncAPIResource):
         log_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """logs/error.mark_cleared
 
         **Preconditions:**
@@ -154,7 +155,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -174,7 +175,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         page_no: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ErrorLogListResponse:
+    ) -> v9_20250722_models.ErrorLogListResponse:
         """logs/error.list_logs
 
         **Preconditions:**
@@ -193,7 +194,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/logs/error",
-            cast_to=models.ErrorLogListResponse,
+            cast_to=v9_20250722_models.ErrorLogListResponse,
             params=_query_params(
                 {
                     "mark_read": mark_read,
@@ -270,7 +271,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         log_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """logs/error.mark_cleared
 
         **Preconditions:**
@@ -287,7 +288,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             headers=extra_headers,
             timeout=timeout,
         )

@@ -4,23 +4,25 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import NoneType
-from typing import Literal
+from typing import Literal, NoReturn
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
 from ..._helpers import (
     json_fields as _json_fields,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncManagerResource", "ManagerResource"]
@@ -37,7 +39,7 @@ class ManagerResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """manager.fetch_manager_status
 
         ``GET /manager/status`` (operation ``manager.fetch_manager_status``).
@@ -49,7 +51,7 @@ class ManagerResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/manager/status",
-            cast_to=models.ManagerStatusResponse,
+            cast_to=v9_20250722_models.ManagerStatusResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -101,7 +103,7 @@ class ManagerResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """manager.get_announcement
 
         ``GET /manager/announcement`` (operation ``manager.get_announcement``).
@@ -113,7 +115,7 @@ class ManagerResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/manager/announcement",
-            cast_to=models.AnnouncementResponse,
+            cast_to=v9_20250722_models.AnnouncementResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -259,6 +261,12 @@ class ManagerResource(SyncAPIResource):
             timeout=timeout,
         )
 
+    def get_manager_status_for_prom(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``manager.get_manager_status_for_prom`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "manager.get_manager_status_for_prom", "v9.20250722 and newer"
+        )
+
 
 class AsyncManagerResource(AsyncAPIResource):
     """Operations of the ``manager`` tag (async)."""
@@ -271,7 +279,7 @@ class AsyncManagerResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ManagerStatusResponse:
+    ) -> v9_20250722_models.ManagerStatusResponse:
         """manager.fetch_manager_status
 
         ``GET /manager/status`` (operation ``manager.fetch_manager_status``).
@@ -283,7 +291,7 @@ class AsyncManagerResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/manager/status",
-            cast_to=models.ManagerStatusResponse,
+            cast_to=v9_20250722_models.ManagerStatusResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -335,7 +343,7 @@ class AsyncManagerResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.AnnouncementResponse:
+    ) -> v9_20250722_models.AnnouncementResponse:
         """manager.get_announcement
 
         ``GET /manager/announcement`` (operation ``manager.get_announcement``).
@@ -347,7 +355,7 @@ class AsyncManagerResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/manager/announcement",
-            cast_to=models.AnnouncementResponse,
+            cast_to=v9_20250722_models.AnnouncementResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -491,4 +499,10 @@ class AsyncManagerResource(AsyncAPIResource):
             cast_to=models.SchedulerHealth,
             headers=extra_headers,
             timeout=timeout,
+        )
+
+    def get_manager_status_for_prom(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``manager.get_manager_status_for_prom`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "manager.get_manager_status_for_prom", "v9.20250722 and newer"
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -20,6 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncResourceResource", "ResourceResource"]
@@ -34,9 +35,10 @@ class ResourceResource(SyncAPIResource):
     def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """resource.list_presets
 
         Returns the list of all resource presets.
@@ -47,13 +49,18 @@ class ResourceResource(SyncAPIResource):
         ``GET /resource/presets`` (operation ``resource.list_presets``).
 
         Args:
+            scaling_group: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(scaling_group, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``scaling_group`` of resource.list_presets", "every version"
+            )
         return self._client.request(
             "GET",
             "/resource/presets",
-            cast_to=models.ResourcePresetsResponse,
+            cast_to=v9_20250722_models.ResourcePresetsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -94,7 +101,7 @@ class ResourceResource(SyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """resource.check_presets
 
         Returns the list of all resource presets in the current scaling group, with additional
@@ -116,7 +123,7 @@ class ResourceResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/resource/check-presets",
-            cast_to=models.CheckPresetsResponse,
+            cast_to=v9_20250722_models.CheckPresetsResponse,
             json=_json_fields(
                 models.ResourceCheckPresetsRequest,
                 {
@@ -467,9 +474,10 @@ class AsyncResourceResource(AsyncAPIResource):
     async def list_presets(
         self,
         *,
+        scaling_group: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ResourcePresetsResponse:
+    ) -> v9_20250722_models.ResourcePresetsResponse:
         """resource.list_presets
 
         Returns the list of all resource presets.
@@ -480,13 +488,18 @@ class AsyncResourceResource(AsyncAPIResource):
         ``GET /resource/presets`` (operation ``resource.list_presets``).
 
         Args:
+            scaling_group: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(scaling_group, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``scaling_group`` of resource.list_presets", "every version"
+            )
         return await self._client.request(
             "GET",
             "/resource/presets",
-            cast_to=models.ResourcePresetsResponse,
+            cast_to=v9_20250722_models.ResourcePresetsResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -527,7 +540,7 @@ class AsyncResourceResource(AsyncAPIResource):
         group: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CheckPresetsResponse:
+    ) -> v9_20250722_models.CheckPresetsResponse:
         """resource.check_presets
 
         Returns the list of all resource presets in the current scaling group, with additional
@@ -549,7 +562,7 @@ class AsyncResourceResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/resource/check-presets",
-            cast_to=models.CheckPresetsResponse,
+            cast_to=v9_20250722_models.CheckPresetsResponse,
             json=_json_fields(
                 models.ResourceCheckPresetsRequest,
                 {

@@ -20,6 +20,7 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     json_fields as _json_fields,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncRootResource", "RootResource"]
@@ -67,7 +68,7 @@ class RootResource(SyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """GraphQL endpoint
 
         Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the
@@ -85,7 +86,7 @@ class RootResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/admin/gql",
-            cast_to=models.GraphQLResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -109,7 +110,7 @@ class RootResource(SyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Legacy GraphQL endpoint
 
         Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and
@@ -129,7 +130,7 @@ class RootResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/admin/graphql",
-            cast_to=models.GraphQLLegacyResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -187,7 +188,7 @@ class AsyncRootResource(AsyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """GraphQL endpoint
 
         Executes a GraphQL document against the schema in schema.graphql. Answers HTTP 200 with the
@@ -205,7 +206,7 @@ class AsyncRootResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/admin/gql",
-            cast_to=models.GraphQLResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {
@@ -229,7 +230,7 @@ class AsyncRootResource(AsyncAPIResource):
         operation_name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.GraphQLLegacyResponse:
+    ) -> v9_20250722_models.GraphQLResponse:
         """Legacy GraphQL endpoint
 
         Legacy GraphQL endpoint (API < v6.20210815): answers the bare `data` object on success and
@@ -249,7 +250,7 @@ class AsyncRootResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/admin/graphql",
-            cast_to=models.GraphQLLegacyResponse,
+            cast_to=v9_20250722_models.GraphQLResponse,
             json=_json_fields(
                 models.GraphQLRequest,
                 {

@@ -21,7 +21,7 @@ from ..._helpers import (
     fill_path as _fill_path,
     query_params as _query_params,
 )
-from .. import models
+from ...v9_20250722 import models as v9_20250722_models
 
 __all__ = ["AsyncScalingGroupsResource", "ScalingGroupsResource"]
 
@@ -38,7 +38,7 @@ class ScalingGroupsResource(SyncAPIResource):
         group: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ScalingGroupListResponse:
+    ) -> v9_20250722_models.ScalingGroupListResponse:
         """scaling-groups.list_available_sgroups
 
         **Preconditions:**
@@ -55,7 +55,7 @@ class ScalingGroupsResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/scaling-groups",
-            cast_to=models.ScalingGroupListResponse,
+            cast_to=v9_20250722_models.ScalingGroupListResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -73,7 +73,7 @@ class ScalingGroupsResource(SyncAPIResource):
         group: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """scaling-groups.get_wsproxy_version
 
         **Preconditions:**
@@ -94,7 +94,7 @@ class ScalingGroupsResource(SyncAPIResource):
             _fill_path(
                 "/scaling-groups/{scaling_group}/wsproxy-version", {"scaling_group": scaling_group}
             ),
-            cast_to=models.WsproxyVersionResponse,
+            cast_to=v9_20250722_models.WsproxyVersionResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -117,7 +117,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         group: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ScalingGroupListResponse:
+    ) -> v9_20250722_models.ScalingGroupListResponse:
         """scaling-groups.list_available_sgroups
 
         **Preconditions:**
@@ -134,7 +134,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/scaling-groups",
-            cast_to=models.ScalingGroupListResponse,
+            cast_to=v9_20250722_models.ScalingGroupListResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -152,7 +152,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
         group: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.WsproxyVersionResponse:
+    ) -> v9_20250722_models.WsproxyVersionResponse:
         """scaling-groups.get_wsproxy_version
 
         **Preconditions:**
@@ -173,7 +173,7 @@ class AsyncScalingGroupsResource(AsyncAPIResource):
             _fill_path(
                 "/scaling-groups/{scaling_group}/wsproxy-version", {"scaling_group": scaling_group}
             ),
-            cast_to=models.WsproxyVersionResponse,
+            cast_to=v9_20250722_models.WsproxyVersionResponse,
             params=_query_params(
                 {
                     "group": group,

@@ -4,24 +4,27 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import NoneType
-from typing import Literal
+from typing import Literal, NoReturn
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
 from ..._helpers import (
     fill_path as _fill_path,
     json_fields as _json_fields,
+    narrow as _narrow,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncServicesResource", "ServicesResource"]
@@ -39,7 +42,7 @@ class ServicesResource(SyncAPIResource):
         name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompactServeInfoModelList:
+    ) -> v9_20250722_models.CompactServeInfoModelList:
         """services.list_serve
 
         **Preconditions:**
@@ -56,7 +59,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/services",
-            cast_to=models.CompactServeInfoModelList,
+            cast_to=v9_20250722_models.CompactServeInfoModelList,
             json=_json_fields(
                 models.ListServeRequestModel,
                 {
@@ -88,10 +91,10 @@ class ServicesResource(SyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         open_to_public: bool | NotGiven = NOT_GIVEN,
-        config: models.ServiceConfigModel,
+        config: models.ServiceConfigModel | v9_20250722_models.ServiceConfigModel,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """services.create
 
         Creates a new model service. If `desired_session_count` is greater than zero, then inference
@@ -133,7 +136,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/services",
-            cast_to=models.ServeInfoModel,
+            cast_to=v9_20250722_models.ServeInfoModel,
             json=_json_fields(
                 models.NewServiceRequestModel,
                 {
@@ -152,7 +155,9 @@ class ServicesResource(SyncAPIResource):
                     "callback_url": callback_url,
                     "owner_access_key": owner_access_key,
                     "open_to_public": open_to_public,
-                    "config": config,
+                    "config": _narrow(
+                        config, models.ServiceConfigModel, "services.create", "v8.20240915"
+                    ),
                 },
                 operation="services.create",
                 omit_empty=True,
@@ -180,10 +185,10 @@ class ServicesResource(SyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         open_to_public: bool | NotGiven = NOT_GIVEN,
-        config: models.ServiceConfigModel,
+        config: models.ServiceConfigModel | v9_20250722_models.ServiceConfigModel,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.TryStartResponseModel:
+    ) -> v9_20250722_models.TryStartResponseModel:
         """services.try_start
 
         **Preconditions:**
@@ -222,7 +227,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/services/_/try",
-            cast_to=models.TryStartResponseModel,
+            cast_to=v9_20250722_models.TryStartResponseModel,
             json=_json_fields(
                 models.NewServiceRequestModel,
                 {
@@ -241,7 +246,9 @@ class ServicesResource(SyncAPIResource):
                     "callback_url": callback_url,
                     "owner_access_key": owner_access_key,
                     "open_to_public": open_to_public,
-                    "config": config,
+                    "config": _narrow(
+                        config, models.ServiceConfigModel, "services.try_start", "v8.20240915"
+                    ),
                 },
                 operation="services.try_start",
                 omit_empty=True,
@@ -256,7 +263,7 @@ class ServicesResource(SyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.RuntimeInfoModel:
+    ) -> v9_20250722_models.RuntimeInfoModel:
         """services.list_supported_runtimes
 
         **Preconditions:**
@@ -272,7 +279,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/services/_/runtimes",
-            cast_to=models.RuntimeInfoModel,
+            cast_to=v9_20250722_models.RuntimeInfoModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -284,7 +291,7 @@ class ServicesResource(SyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """services.get_info
 
         **Preconditions:**
@@ -301,7 +308,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/services/{service_id}", {"service_id": service_id}),
-            cast_to=models.ServeInfoModel,
+            cast_to=v9_20250722_models.ServeInfoModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -313,7 +320,7 @@ class ServicesResource(SyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.delete
 
         Removes model service (and inference sessions for the service also).
@@ -332,7 +339,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/services/{service_id}", {"service_id": service_id}),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -344,7 +351,7 @@ class ServicesResource(SyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ErrorListResponseModel:
+    ) -> v9_20250722_models.ErrorListResponseModel:
         """services.list_errors
 
         List errors raised while trying to create the inference sessions. Backend.AI will stop
@@ -366,7 +373,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/services/{service_id}/errors", {"service_id": service_id}),
-            cast_to=models.ErrorListResponseModel,
+            cast_to=v9_20250722_models.ErrorListResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -408,7 +415,7 @@ class ServicesResource(SyncAPIResource):
         to: int,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ScaleResponseModel:
+    ) -> v9_20250722_models.ScaleResponseModel:
         """services.scale
 
         Updates ideal inference session count manually. Based on the difference of this number,
@@ -429,7 +436,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/services/{service_id}/scale", {"service_id": service_id}),
-            cast_to=models.ScaleResponseModel,
+            cast_to=v9_20250722_models.ScaleResponseModel,
             json=_json_fields(
                 models.ScaleRequestModel,
                 {
@@ -449,7 +456,7 @@ class ServicesResource(SyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.sync
 
         Force syncs up-to-date model service information with AppProxy. In normal situations this
@@ -470,7 +477,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/services/{service_id}/sync", {"service_id": service_id}),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -484,7 +491,7 @@ class ServicesResource(SyncAPIResource):
         traffic_ratio: float,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.update_route
 
         Updates traffic bias of specific route.
@@ -508,7 +515,7 @@ class ServicesResource(SyncAPIResource):
                 "/services/{service_id}/routings/{route_id}",
                 {"service_id": service_id, "route_id": route_id},
             ),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             json=_json_fields(
                 models.UpdateRouteRequestModel,
                 {
@@ -529,7 +536,7 @@ class ServicesResource(SyncAPIResource):
         route_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.delete_route
 
         Scales down the service by removing specific inference session.
@@ -552,7 +559,7 @@ class ServicesResource(SyncAPIResource):
                 "/services/{service_id}/routings/{route_id}",
                 {"service_id": service_id, "route_id": route_id},
             ),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -567,7 +574,7 @@ class ServicesResource(SyncAPIResource):
         expires_at: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.TokenResponseModel:
+    ) -> v9_20250722_models.TokenResponseModel:
         """services.generate_token
 
         Generates a token which acts as an API key to authenticate when calling model service
@@ -594,7 +601,7 @@ class ServicesResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/services/{service_id}/token", {"service_id": service_id}),
-            cast_to=models.TokenResponseModel,
+            cast_to=v9_20250722_models.TokenResponseModel,
             json=_json_fields(
                 models.TokenRequestModel,
                 {
@@ -609,6 +616,10 @@ class ServicesResource(SyncAPIResource):
             timeout=timeout,
         )
 
+    def search_services(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``services.search_services`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "services.search_services", "v9.20250722 and newer")
+
 
 class AsyncServicesResource(AsyncAPIResource):
     """Operations of the ``services`` tag (async)."""
@@ -622,7 +633,7 @@ class AsyncServicesResource(AsyncAPIResource):
         name: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompactServeInfoModelList:
+    ) -> v9_20250722_models.CompactServeInfoModelList:
         """services.list_serve
 
         **Preconditions:**
@@ -639,7 +650,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/services",
-            cast_to=models.CompactServeInfoModelList,
+            cast_to=v9_20250722_models.CompactServeInfoModelList,
             json=_json_fields(
                 models.ListServeRequestModel,
                 {
@@ -671,10 +682,10 @@ class AsyncServicesResource(AsyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         open_to_public: bool | NotGiven = NOT_GIVEN,
-        config: models.ServiceConfigModel,
+        config: models.ServiceConfigModel | v9_20250722_models.ServiceConfigModel,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """services.create
 
         Creates a new model service. If `desired_session_count` is greater than zero, then inference
@@ -716,7 +727,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/services",
-            cast_to=models.ServeInfoModel,
+            cast_to=v9_20250722_models.ServeInfoModel,
             json=_json_fields(
                 models.NewServiceRequestModel,
                 {
@@ -735,7 +746,9 @@ class AsyncServicesResource(AsyncAPIResource):
                     "callback_url": callback_url,
                     "owner_access_key": owner_access_key,
                     "open_to_public": open_to_public,
-                    "config": config,
+                    "config": _narrow(
+                        config, models.ServiceConfigModel, "services.create", "v8.20240915"
+                    ),
                 },
                 operation="services.create",
                 omit_empty=True,
@@ -763,10 +776,10 @@ class AsyncServicesResource(AsyncAPIResource):
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
         open_to_public: bool | NotGiven = NOT_GIVEN,
-        config: models.ServiceConfigModel,
+        config: models.ServiceConfigModel | v9_20250722_models.ServiceConfigModel,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.TryStartResponseModel:
+    ) -> v9_20250722_models.TryStartResponseModel:
         """services.try_start
 
         **Preconditions:**
@@ -805,7 +818,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/services/_/try",
-            cast_to=models.TryStartResponseModel,
+            cast_to=v9_20250722_models.TryStartResponseModel,
             json=_json_fields(
                 models.NewServiceRequestModel,
                 {
@@ -824,7 +837,9 @@ class AsyncServicesResource(AsyncAPIResource):
                     "callback_url": callback_url,
                     "owner_access_key": owner_access_key,
                     "open_to_public": open_to_public,
-                    "config": config,
+                    "config": _narrow(
+                        config, models.ServiceConfigModel, "services.try_start", "v8.20240915"
+                    ),
                 },
                 operation="services.try_start",
                 omit_empty=True,
@@ -839,7 +854,7 @@ class AsyncServicesResource(AsyncAPIResource):
         *,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.RuntimeInfoModel:
+    ) -> v9_20250722_models.RuntimeInfoModel:
         """services.list_supported_runtimes
 
         **Preconditions:**
@@ -855,7 +870,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/services/_/runtimes",
-            cast_to=models.RuntimeInfoModel,
+            cast_to=v9_20250722_models.RuntimeInfoModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -867,7 +882,7 @@ class AsyncServicesResource(AsyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ServeInfoModel:
+    ) -> v9_20250722_models.ServeInfoModel:
         """services.get_info
 
         **Preconditions:**
@@ -884,7 +899,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/services/{service_id}", {"service_id": service_id}),
-            cast_to=models.ServeInfoModel,
+            cast_to=v9_20250722_models.ServeInfoModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -896,7 +911,7 @@ class AsyncServicesResource(AsyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.delete
 
         Removes model service (and inference sessions for the service also).
@@ -915,7 +930,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/services/{service_id}", {"service_id": service_id}),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -927,7 +942,7 @@ class AsyncServicesResource(AsyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ErrorListResponseModel:
+    ) -> v9_20250722_models.ErrorListResponseModel:
         """services.list_errors
 
         List errors raised while trying to create the inference sessions. Backend.AI will stop
@@ -949,7 +964,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/services/{service_id}/errors", {"service_id": service_id}),
-            cast_to=models.ErrorListResponseModel,
+            cast_to=v9_20250722_models.ErrorListResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -991,7 +1006,7 @@ class AsyncServicesResource(AsyncAPIResource):
         to: int,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ScaleResponseModel:
+    ) -> v9_20250722_models.ScaleResponseModel:
         """services.scale
 
         Updates ideal inference session count manually. Based on the difference of this number,
@@ -1012,7 +1027,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/services/{service_id}/scale", {"service_id": service_id}),
-            cast_to=models.ScaleResponseModel,
+            cast_to=v9_20250722_models.ScaleResponseModel,
             json=_json_fields(
                 models.ScaleRequestModel,
                 {
@@ -1032,7 +1047,7 @@ class AsyncServicesResource(AsyncAPIResource):
         service_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.sync
 
         Force syncs up-to-date model service information with AppProxy. In normal situations this
@@ -1053,7 +1068,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/services/{service_id}/sync", {"service_id": service_id}),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1067,7 +1082,7 @@ class AsyncServicesResource(AsyncAPIResource):
         traffic_ratio: float,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.update_route
 
         Updates traffic bias of specific route.
@@ -1091,7 +1106,7 @@ class AsyncServicesResource(AsyncAPIResource):
                 "/services/{service_id}/routings/{route_id}",
                 {"service_id": service_id, "route_id": route_id},
             ),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             json=_json_fields(
                 models.UpdateRouteRequestModel,
                 {
@@ -1112,7 +1127,7 @@ class AsyncServicesResource(AsyncAPIResource):
         route_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponseModel:
+    ) -> v9_20250722_models.SuccessResponseModel:
         """services.delete_route
 
         Scales down the service by removing specific inference session.
@@ -1135,7 +1150,7 @@ class AsyncServicesResource(AsyncAPIResource):
                 "/services/{service_id}/routings/{route_id}",
                 {"service_id": service_id, "route_id": route_id},
             ),
-            cast_to=models.SuccessResponseModel,
+            cast_to=v9_20250722_models.SuccessResponseModel,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1150,7 +1165,7 @@ class AsyncServicesResource(AsyncAPIResource):
         expires_at: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.TokenResponseModel:
+    ) -> v9_20250722_models.TokenResponseModel:
         """services.generate_token
 
         Generates a token which acts as an API key to authenticate when calling model service
@@ -1177,7 +1192,7 @@ class AsyncServicesResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/services/{service_id}/token", {"service_id": service_id}),
-            cast_to=models.TokenResponseModel,
+            cast_to=v9_20250722_models.TokenResponseModel,
             json=_json_fields(
                 models.TokenRequestModel,
                 {
@@ -1191,3 +1206,7 @@ class AsyncServicesResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def search_services(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``services.search_services`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "services.search_services", "v9.20250722 and newer")

@@ -4,6 +4,7 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import NoneType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from uuid import UUID
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, FileTypes, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -24,8 +25,10 @@ from ..._helpers import (
     fill_path as _fill_path,
     json_fields as _json_fields,
     multipart as _multipart,
+    narrow as _narrow,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncSessionResource", "SessionResource"]
@@ -49,7 +52,9 @@ class SessionResource(SyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -60,9 +65,12 @@ class SessionResource(SyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_params
 
         **Preconditions:**
@@ -97,13 +105,28 @@ class SessionResource(SyncAPIResource):
                 ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_params", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_params", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_params", "every version"
+            )
         return self._client.request(
             "POST",
             "/session",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromParamsRequest,
                 {
@@ -116,7 +139,12 @@ class SessionResource(SyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_params",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -148,7 +176,9 @@ class SessionResource(SyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -159,9 +189,12 @@ class SessionResource(SyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_params.2
 
         **Preconditions:**
@@ -196,13 +229,28 @@ class SessionResource(SyncAPIResource):
                 ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_params.2", "every version"
+            )
         return self._client.request(
             "POST",
             "/session/_/create",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromParams2Request,
                 {
@@ -215,7 +263,12 @@ class SessionResource(SyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_params.2",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -248,7 +301,9 @@ class SessionResource(SyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -259,9 +314,12 @@ class SessionResource(SyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_template
 
         **Preconditions:**
@@ -294,13 +352,28 @@ class SessionResource(SyncAPIResource):
             dependencies: (JSON body ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_template", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_template", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_template", "every version"
+            )
         return self._client.request(
             "POST",
             "/session/_/create-from-template",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromTemplateRequest,
                 {
@@ -314,7 +387,12 @@ class SessionResource(SyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_template",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -349,7 +427,7 @@ class SessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """session.create_cluster
 
         **Preconditions:**
@@ -375,7 +453,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/session/_/create-cluster",
-            cast_to=models.CreateClusterResponse,
+            cast_to=v9_20250722_models.CreateClusterResponse,
             json=_json_fields(
                 models.SessionCreateClusterRequest,
                 {
@@ -404,7 +482,7 @@ class SessionResource(SyncAPIResource):
         id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """session.match_sessions
 
         A quick session-ID matcher API for use with auto-completion in CLI.
@@ -423,7 +501,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/session/_/match",
-            cast_to=models.MatchSessionsResponse,
+            cast_to=v9_20250722_models.MatchSessionsResponse,
             params=_query_params(
                 {
                     "id": id,
@@ -514,7 +592,7 @@ class SessionResource(SyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """session.get_info
 
         **Preconditions:**
@@ -531,7 +609,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=models.SessionInfo,
+            cast_to=v9_20250722_models.SessionInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -544,10 +622,15 @@ class SessionResource(SyncAPIResource):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = NOT_GIVEN,
-        options: models.BatchExecuteOptions | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        options: models.BatchExecuteOptions
+        | Mapping[str, Any]
+        | None
+        | Mapping[str, Any]
+        | None
+        | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """session.execute
 
         **Preconditions:**
@@ -569,14 +652,16 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=models.ExecuteResponse,
+            cast_to=v9_20250722_models.ExecuteResponse,
             json=_json_fields(
                 models.ExecuteRequest,
                 {
                     "mode": mode,
                     "runId": run_id,
                     "code": code,
-                    "options": options,
+                    "options": _narrow(
+                        options, models.BatchExecuteOptions, "session.execute", "v8.20240915"
+                    ),
                 },
                 operation="session.execute",
                 omit_empty=False,
@@ -781,7 +866,7 @@ class SessionResource(SyncAPIResource):
         kernel_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """session.get_container_logs
 
         **Preconditions:**
@@ -802,7 +887,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}/logs", {"session_name": session_name}),
-            cast_to=models.ContainerLogsResponse,
+            cast_to=v9_20250722_models.ContainerLogsResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -890,7 +975,7 @@ class SessionResource(SyncAPIResource):
         options: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """session.complete
 
         **Preconditions:**
@@ -909,7 +994,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=models.CompleteResponse,
+            cast_to=v9_20250722_models.CompleteResponse,
             json=_json_fields(
                 models.CompleteRequest,
                 {
@@ -1196,7 +1281,7 @@ class SessionResource(SyncAPIResource):
         arguments: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """session.start_service
 
         **Preconditions:**
@@ -1218,7 +1303,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/start-service", {"session_name": session_name}),
-            cast_to=models.StartServiceResponse,
+            cast_to=v9_20250722_models.StartServiceResponse,
             json=_json_fields(
                 models.SessionStartServiceRequest,
                 {
@@ -1323,7 +1408,7 @@ class SessionResource(SyncAPIResource):
         image_visibility: Literal["user", "project"] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ConvertSessionToImageResponseModel:
+    ) -> v9_20250722_models.ConvertSessionToImageResponseModel:
         """session.convert_session_to_image
 
         **Preconditions:**
@@ -1343,7 +1428,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/imagify", {"session_name": session_name}),
-            cast_to=models.ConvertSessionToImageResponseModel,
+            cast_to=v9_20250722_models.ConvertSessionToImageResponseModel,
             json=_json_fields(
                 models.ConvertSessionToImageRequesteModel,
                 {
@@ -1401,7 +1486,7 @@ class SessionResource(SyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DependencyGraph:
+    ) -> v9_20250722_models.DependencyGraph:
         """session.get_dependency_graph
 
         **Preconditions:**
@@ -1419,10 +1504,14 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}/dependency-graph", {"session_name": session_name}),
-            cast_to=models.DependencyGraph,
+            cast_to=v9_20250722_models.DependencyGraph,
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def get_status_history(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``session.get_status_history`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "session.get_status_history", "v9.20250722 and newer")
 
 
 class AsyncSessionResource(AsyncAPIResource):
@@ -1443,7 +1532,9 @@ class AsyncSessionResource(AsyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -1454,9 +1545,12 @@ class AsyncSessionResource(AsyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_params
 
         **Preconditions:**
@@ -1491,13 +1585,28 @@ class AsyncSessionResource(AsyncAPIResource):
                 ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_params", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_params", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_params", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromParamsRequest,
                 {
@@ -1510,7 +1619,12 @@ class AsyncSessionResource(AsyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_params",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -1542,7 +1656,9 @@ class AsyncSessionResource(AsyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -1553,9 +1669,12 @@ class AsyncSessionResource(AsyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_params.2
 
         **Preconditions:**
@@ -1590,13 +1709,28 @@ class AsyncSessionResource(AsyncAPIResource):
                 ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_params.2", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_params.2", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session/_/create",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromParams2Request,
                 {
@@ -1609,7 +1743,12 @@ class AsyncSessionResource(AsyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_params.2",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -1642,7 +1781,9 @@ class AsyncSessionResource(AsyncAPIResource):
         domain: str | NotGiven = NOT_GIVEN,
         cluster_size: int | NotGiven = NOT_GIVEN,
         cluster_mode: Literal["single-node", "multi-node"] | NotGiven = NOT_GIVEN,
-        config: models.SessionCreationConfig | NotGiven = NOT_GIVEN,
+        config: models.SessionCreationConfig
+        | v9_20250722_models.SessionCreationConfig
+        | NotGiven = NOT_GIVEN,
         tag: str | None | NotGiven = NOT_GIVEN,
         enqueue_only: bool | NotGiven = NOT_GIVEN,
         max_wait_seconds: int | NotGiven = NOT_GIVEN,
@@ -1653,9 +1794,12 @@ class AsyncSessionResource(AsyncAPIResource):
         dependencies: Sequence[str] | None | NotGiven = NOT_GIVEN,
         callback_url: str | None | NotGiven = NOT_GIVEN,
         owner_access_key: str | None | NotGiven = NOT_GIVEN,
+        job_priority: int | NotGiven = NOT_GIVEN,
+        is_preemptible: bool | NotGiven = NOT_GIVEN,
+        batch_timeout: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateSessionResponse:
+    ) -> v9_20250722_models.CreateSessionResponse:
         """session.create_from_template
 
         **Preconditions:**
@@ -1688,13 +1832,28 @@ class AsyncSessionResource(AsyncAPIResource):
             dependencies: (JSON body ``dependencies``)
             callback_url: (JSON body ``callback_url``)
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
+            job_priority: every version. (not in this API version)
+            is_preemptible: every version. (not in this API version)
+            batch_timeout: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(job_priority, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``job_priority`` of session.create_from_template", "every version"
+            )
+        if not isinstance(is_preemptible, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``is_preemptible`` of session.create_from_template", "every version"
+            )
+        if not isinstance(batch_timeout, NotGiven):
+            raise unavailable(
+                "v8.20240915", "``batch_timeout`` of session.create_from_template", "every version"
+            )
         return await self._client.request(
             "POST",
             "/session/_/create-from-template",
-            cast_to=models.CreateSessionResponse,
+            cast_to=v9_20250722_models.CreateSessionResponse,
             json=_json_fields(
                 models.SessionCreateFromTemplateRequest,
                 {
@@ -1708,7 +1867,12 @@ class AsyncSessionResource(AsyncAPIResource):
                     "domain": domain,
                     "cluster_size": cluster_size,
                     "cluster_mode": cluster_mode,
-                    "config": config,
+                    "config": _narrow(
+                        config,
+                        models.SessionCreationConfig,
+                        "session.create_from_template",
+                        "v8.20240915",
+                    ),
                     "tag": tag,
                     "enqueueOnly": enqueue_only,
                     "maxWaitSeconds": max_wait_seconds,
@@ -1743,7 +1907,7 @@ class AsyncSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateClusterResponse:
+    ) -> v9_20250722_models.CreateClusterResponse:
         """session.create_cluster
 
         **Preconditions:**
@@ -1769,7 +1933,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/session/_/create-cluster",
-            cast_to=models.CreateClusterResponse,
+            cast_to=v9_20250722_models.CreateClusterResponse,
             json=_json_fields(
                 models.SessionCreateClusterRequest,
                 {
@@ -1798,7 +1962,7 @@ class AsyncSessionResource(AsyncAPIResource):
         id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.MatchSessionsResponse:
+    ) -> v9_20250722_models.MatchSessionsResponse:
         """session.match_sessions
 
         A quick session-ID matcher API for use with auto-completion in CLI.
@@ -1817,7 +1981,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/session/_/match",
-            cast_to=models.MatchSessionsResponse,
+            cast_to=v9_20250722_models.MatchSessionsResponse,
             params=_query_params(
                 {
                     "id": id,
@@ -1908,7 +2072,7 @@ class AsyncSessionResource(AsyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionInfo:
+    ) -> v9_20250722_models.SessionInfo:
         """session.get_info
 
         **Preconditions:**
@@ -1925,7 +2089,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=models.SessionInfo,
+            cast_to=v9_20250722_models.SessionInfo,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -1938,10 +2102,15 @@ class AsyncSessionResource(AsyncAPIResource):
         mode: Literal["query", "batch", "complete", "continue", "input"],
         run_id: str | None,
         code: str | None | NotGiven = NOT_GIVEN,
-        options: models.BatchExecuteOptions | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        options: models.BatchExecuteOptions
+        | Mapping[str, Any]
+        | None
+        | Mapping[str, Any]
+        | None
+        | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ExecuteResponse:
+    ) -> v9_20250722_models.ExecuteResponse:
         """session.execute
 
         **Preconditions:**
@@ -1963,14 +2132,16 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}", {"session_name": session_name}),
-            cast_to=models.ExecuteResponse,
+            cast_to=v9_20250722_models.ExecuteResponse,
             json=_json_fields(
                 models.ExecuteRequest,
                 {
                     "mode": mode,
                     "runId": run_id,
                     "code": code,
-                    "options": options,
+                    "options": _narrow(
+                        options, models.BatchExecuteOptions, "session.execute", "v8.20240915"
+                    ),
                 },
                 operation="session.execute",
                 omit_empty=False,
@@ -2175,7 +2346,7 @@ class AsyncSessionResource(AsyncAPIResource):
         kernel_id: str | UUID | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ContainerLogsResponse:
+    ) -> v9_20250722_models.ContainerLogsResponse:
         """session.get_container_logs
 
         **Preconditions:**
@@ -2196,7 +2367,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}/logs", {"session_name": session_name}),
-            cast_to=models.ContainerLogsResponse,
+            cast_to=v9_20250722_models.ContainerLogsResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -2284,7 +2455,7 @@ class AsyncSessionResource(AsyncAPIResource):
         options: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CompleteResponse:
+    ) -> v9_20250722_models.CompleteResponse:
         """session.complete
 
         **Preconditions:**
@@ -2303,7 +2474,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=models.CompleteResponse,
+            cast_to=v9_20250722_models.CompleteResponse,
             json=_json_fields(
                 models.CompleteRequest,
                 {
@@ -2590,7 +2761,7 @@ class AsyncSessionResource(AsyncAPIResource):
         arguments: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StartServiceResponse:
+    ) -> v9_20250722_models.StartServiceResponse:
         """session.start_service
 
         **Preconditions:**
@@ -2612,7 +2783,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/start-service", {"session_name": session_name}),
-            cast_to=models.StartServiceResponse,
+            cast_to=v9_20250722_models.StartServiceResponse,
             json=_json_fields(
                 models.SessionStartServiceRequest,
                 {
@@ -2717,7 +2888,7 @@ class AsyncSessionResource(AsyncAPIResource):
         image_visibility: Literal["user", "project"] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ConvertSessionToImageResponseModel:
+    ) -> v9_20250722_models.ConvertSessionToImageResponseModel:
         """session.convert_session_to_image
 
         **Preconditions:**
@@ -2737,7 +2908,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/imagify", {"session_name": session_name}),
-            cast_to=models.ConvertSessionToImageResponseModel,
+            cast_to=v9_20250722_models.ConvertSessionToImageResponseModel,
             json=_json_fields(
                 models.ConvertSessionToImageRequesteModel,
                 {
@@ -2795,7 +2966,7 @@ class AsyncSessionResource(AsyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DependencyGraph:
+    ) -> v9_20250722_models.DependencyGraph:
         """session.get_dependency_graph
 
         **Preconditions:**
@@ -2813,7 +2984,11 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}/dependency-graph", {"session_name": session_name}),
-            cast_to=models.DependencyGraph,
+            cast_to=v9_20250722_models.DependencyGraph,
             headers=extra_headers,
             timeout=timeout,
         )
+
+    def get_status_history(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``session.get_status_history`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "session.get_status_history", "v9.20250722 and newer")

@@ -4,16 +4,18 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import NoneType
+from typing import NoReturn
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -103,6 +105,12 @@ class SpecResource(SyncAPIResource):
             timeout=timeout,
         )
 
+    def render_graphiql_strawberry_html(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``spec.render_graphiql_strawberry_html`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "spec.render_graphiql_strawberry_html", "v9.20250722 and newer"
+        )
+
 
 class AsyncSpecResource(AsyncAPIResource):
     """Operations of the ``spec`` tag (async)."""
@@ -185,4 +193,10 @@ class AsyncSpecResource(AsyncAPIResource):
             cast_to=NoneType,
             headers=extra_headers,
             timeout=timeout,
+        )
+
+    def render_graphiql_strawberry_html(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``spec.render_graphiql_strawberry_html`` is in v9.20250722 and newer."""
+        raise unavailable(
+            "v8.20240915", "spec.render_graphiql_strawberry_html", "v9.20250722 and newer"
         )

@@ -4,17 +4,18 @@
 
 Each method builds the path, query, headers and body of one operation and hands them to the
 hand-written core client, which signs, sends, retries, maps errors and parses the response.
+Operations other versions have and this one does not raise ``BackendAPIVersionError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Literal
+from typing import Literal, NoReturn
 
 import httpx
 
-from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource
+from ai_backend_client._resource import AsyncAPIResource, SyncAPIResource, unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -171,6 +172,7 @@ class StorageResource(SyncAPIResource):
         archive: bool | NotGiven = NOT_GIVEN,
         no_cache: bool | NotGiven = NOT_GIVEN,
         range: str | NotGiven = NOT_GIVEN,
+        dst_dir: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> AbstractContextManager[httpx.Response]:
@@ -192,9 +194,12 @@ class StorageResource(SyncAPIResource):
             archive: Stream a directory as a zip archive. (query ``archive``)
             no_cache: Ask for `Cache-Control: no-store` on the answer. (query ``no_cache``)
             range: Byte range to resume from, e.g. `bytes=1048576-`. (header ``Range``)
+            dst_dir: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(dst_dir, NotGiven):
+            raise unavailable("v8.20240915", "``dst_dir`` of storage.download", "every version")
         return self._client.stream(
             "GET",
             "/download",
@@ -216,6 +221,10 @@ class StorageResource(SyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+
+    def download_archive(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``storage.download_archive`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "storage.download_archive", "v9.20250722 and newer")
 
 
 class AsyncStorageResource(AsyncAPIResource):
@@ -363,6 +372,7 @@ class AsyncStorageResource(AsyncAPIResource):
         archive: bool | NotGiven = NOT_GIVEN,
         no_cache: bool | NotGiven = NOT_GIVEN,
         range: str | NotGiven = NOT_GIVEN,
+        dst_dir: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
     ) -> AbstractAsyncContextManager[httpx.Response]:
@@ -384,9 +394,12 @@ class AsyncStorageResource(AsyncAPIResource):
             archive: Stream a directory as a zip archive. (query ``archive``)
             no_cache: Ask for `Cache-Control: no-store` on the answer. (query ``no_cache``)
             range: Byte range to resume from, e.g. `bytes=1048576-`. (header ``Range``)
+            dst_dir: every version. (not in this API version)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
+        if not isinstance(dst_dir, NotGiven):
+            raise unavailable("v8.20240915", "``dst_dir`` of storage.download", "every version")
         return self._client.stream(
             "GET",
             "/download",
@@ -408,3 +421,7 @@ class AsyncStorageResource(AsyncAPIResource):
             idempotent=True,
             timeout=timeout,
         )
+
+    def download_archive(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: ``storage.download_archive`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "storage.download_archive", "v9.20250722 and newer")

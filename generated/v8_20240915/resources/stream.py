@@ -19,7 +19,7 @@ from ai_backend_client._validation import validate_arguments
 from ..._helpers import (
     fill_path as _fill_path,
 )
-from .. import models
+from ...v9_20250722 import models as v9_20250722_models
 
 __all__ = ["AsyncStreamResource", "StreamResource"]
 
@@ -36,7 +36,7 @@ class StreamResource(SyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StreamAppList:
+    ) -> v9_20250722_models.StreamAppList:
         """stream.get_stream_apps
 
         **Preconditions:**
@@ -53,7 +53,7 @@ class StreamResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/stream/session/{session_name}/apps", {"session_name": session_name}),
-            cast_to=models.StreamAppList,
+            cast_to=v9_20250722_models.StreamAppList,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -71,7 +71,7 @@ class AsyncStreamResource(AsyncAPIResource):
         session_name: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.StreamAppList:
+    ) -> v9_20250722_models.StreamAppList:
         """stream.get_stream_apps
 
         **Preconditions:**
@@ -88,7 +88,7 @@ class AsyncStreamResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/stream/session/{session_name}/apps", {"session_name": session_name}),
-            cast_to=models.StreamAppList,
+            cast_to=v9_20250722_models.StreamAppList,
             headers=extra_headers,
             timeout=timeout,
         )

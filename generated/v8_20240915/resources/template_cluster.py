@@ -22,6 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncTemplateClusterResource", "TemplateClusterResource"]
@@ -40,7 +41,7 @@ class TemplateClusterResource(SyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """template/cluster.list_template
 
         **Preconditions:**
@@ -58,7 +59,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/template/cluster",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             params=_query_params(
                 {
                     "all": all,
@@ -79,7 +80,7 @@ class TemplateClusterResource(SyncAPIResource):
         payload: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """template/cluster.create
 
         **Preconditions:**
@@ -100,7 +101,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/template/cluster",
-            cast_to=models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.TemplateClusterCreateRequest,
                 {
@@ -125,7 +126,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """template/cluster.get
 
         **Preconditions:**
@@ -144,7 +145,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.ClusterTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -164,7 +165,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/cluster.put
 
         **Preconditions:**
@@ -183,7 +184,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.TemplateClusterPutRequest,
                 {
@@ -205,7 +206,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/cluster.delete
 
         **Preconditions:**
@@ -223,7 +224,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -247,7 +248,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """template/cluster.list_template
 
         **Preconditions:**
@@ -265,7 +266,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/template/cluster",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             params=_query_params(
                 {
                     "all": all,
@@ -286,7 +287,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         payload: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """template/cluster.create
 
         **Preconditions:**
@@ -307,7 +308,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/template/cluster",
-            cast_to=models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.TemplateClusterCreateRequest,
                 {
@@ -332,7 +333,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateDetail:
+    ) -> v9_20250722_models.ClusterTemplateDetail:
         """template/cluster.get
 
         **Preconditions:**
@@ -351,7 +352,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.ClusterTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -371,7 +372,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/cluster.put
 
         **Preconditions:**
@@ -390,7 +391,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.TemplateClusterPutRequest,
                 {
@@ -412,7 +413,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/cluster.delete
 
         **Preconditions:**
@@ -430,7 +431,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

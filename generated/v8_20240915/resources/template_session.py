@@ -22,6 +22,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncTemplateSessionResource", "TemplateSessionResource"]
@@ -40,7 +41,7 @@ class TemplateSessionResource(SyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """template/session.list_template
 
         **Preconditions:**
@@ -58,7 +59,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/template/session",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             params=_query_params(
                 {
                     "all": all,
@@ -79,7 +80,7 @@ class TemplateSessionResource(SyncAPIResource):
         payload: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """template/session.create
 
         **Preconditions:**
@@ -100,7 +101,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             "/template/session",
-            cast_to=models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.TemplateSessionCreateRequest,
                 {
@@ -125,7 +126,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """template/session.get
 
         **Preconditions:**
@@ -144,7 +145,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.SessionTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -166,7 +167,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/session.put
 
         **Preconditions:**
@@ -187,7 +188,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.TemplateSessionPutRequest,
                 {
@@ -211,7 +212,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/session.delete
 
         **Preconditions:**
@@ -229,7 +230,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -253,7 +254,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         group_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateList:
+    ) -> v9_20250722_models.SessionTemplateList:
         """template/session.list_template
 
         **Preconditions:**
@@ -271,7 +272,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/template/session",
-            cast_to=models.SessionTemplateList,
+            cast_to=v9_20250722_models.SessionTemplateList,
             params=_query_params(
                 {
                     "all": all,
@@ -292,7 +293,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         payload: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.CreateTemplateResponse:
+    ) -> v9_20250722_models.CreateTemplateResponse:
         """template/session.create
 
         **Preconditions:**
@@ -313,7 +314,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             "/template/session",
-            cast_to=models.CreateTemplateResponse,
+            cast_to=v9_20250722_models.CreateTemplateResponse,
             json=_json_fields(
                 models.TemplateSessionCreateRequest,
                 {
@@ -338,7 +339,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SessionTemplateDetail:
+    ) -> v9_20250722_models.SessionTemplateDetail:
         """template/session.get
 
         **Preconditions:**
@@ -357,7 +358,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SessionTemplateDetail,
+            cast_to=v9_20250722_models.SessionTemplateDetail,
             params=_query_params(
                 {
                     "format": format,
@@ -379,7 +380,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/session.put
 
         **Preconditions:**
@@ -400,7 +401,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             json=_json_fields(
                 models.TemplateSessionPutRequest,
                 {
@@ -424,7 +425,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """template/session.delete
 
         **Preconditions:**
@@ -442,7 +443,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

@@ -20,6 +20,7 @@ from ..._helpers import (
     json_fields as _json_fields,
     query_params as _query_params,
 )
+from ...v9_20250722 import models as v9_20250722_models
 from .. import models
 
 __all__ = ["AsyncUserConfigResource", "UserConfigResource"]
@@ -38,7 +39,7 @@ class UserConfigResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """user-config.list_or_get
 
         **Preconditions:**
@@ -56,7 +57,7 @@ class UserConfigResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/user-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -121,7 +122,7 @@ class UserConfigResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """user-config.delete
 
         **Preconditions:**
@@ -139,7 +140,7 @@ class UserConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,
@@ -274,7 +275,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.DotfileListOrItem:
+    ) -> v9_20250722_models.DotfileListOrItem:
         """user-config.list_or_get
 
         **Preconditions:**
@@ -292,7 +293,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/user-config/dotfiles",
-            cast_to=models.DotfileListOrItem,
+            cast_to=v9_20250722_models.DotfileListOrItem,
             params=_query_params(
                 {
                     "path": path,
@@ -357,7 +358,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.SuccessResponse:
+    ) -> v9_20250722_models.SuccessResponse:
         """user-config.delete
 
         **Preconditions:**
@@ -375,7 +376,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=models.SuccessResponse,
+            cast_to=v9_20250722_models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,

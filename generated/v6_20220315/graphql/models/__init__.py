@@ -13,13 +13,16 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from ....v8_20240915.graphql.models.compute_session import (
+    from ....v8_20240915.graphql.models.user import (
+        PurgeUserInput as PurgeUserInput,
+    )
+    from ....v9_20250722.graphql.models.compute_session import (
         ComputeSessionDetail as ComputeSessionDetail,
         ComputeSessionDetailComputeSession as ComputeSessionDetailComputeSession,
         ComputeSessionDetailComputeSessionContainers as ComputeSessionDetailComputeSessionContainers,
         ComputeSessionDetailComputeSessionDependencies as ComputeSessionDetailComputeSessionDependencies,
     )
-    from ....v8_20240915.graphql.models.domain import (
+    from ....v9_20250722.graphql.models.domain import (
         DomainCreate as DomainCreate,
         DomainCreateCreateDomain as DomainCreateCreateDomain,
         DomainCreateCreateDomainDomain as DomainCreateCreateDomainDomain,
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
         DomainUpdate as DomainUpdate,
         DomainUpdateModifyDomain as DomainUpdateModifyDomain,
     )
-    from ....v8_20240915.graphql.models.group import (
+    from ....v9_20250722.graphql.models.group import (
         GroupCreate as GroupCreate,
         GroupCreateCreateGroup as GroupCreateCreateGroup,
         GroupCreateCreateGroupGroup as GroupCreateCreateGroupGroup,
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
         GroupUpdate as GroupUpdate,
         GroupUpdateModifyGroup as GroupUpdateModifyGroup,
     )
-    from ....v8_20240915.graphql.models.image import (
+    from ....v9_20250722.graphql.models.image import (
         ImageAlias as ImageAlias,
         ImageAliasAliasImage as ImageAliasAliasImage,
         ImageDealias as ImageDealias,
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
         ImageRescan as ImageRescan,
         ImageRescanRescanImages as ImageRescanRescanImages,
     )
-    from ....v8_20240915.graphql.models.keypair import (
+    from ....v9_20250722.graphql.models.keypair import (
         KeyPairCreate as KeyPairCreate,
         KeyPairCreateCreateKeypair as KeyPairCreateCreateKeypair,
         KeyPairCreateCreateKeypairKeypair as KeyPairCreateCreateKeypairKeypair,
@@ -72,7 +75,7 @@ if TYPE_CHECKING:
         KeyPairUpdateModifyKeypair as KeyPairUpdateModifyKeypair,
         ModifyKeyPairInput as ModifyKeyPairInput,
     )
-    from ....v8_20240915.graphql.models.keypair_resource_policy import (
+    from ....v9_20250722.graphql.models.keypair_resource_policy import (
         KeyPairResourcePolicyCreate as KeyPairResourcePolicyCreate,
         KeyPairResourcePolicyCreateCreateKeypairResourcePolicy as KeyPairResourcePolicyCreateCreateKeypairResourcePolicy,
         KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy as KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy,
@@ -81,7 +84,7 @@ if TYPE_CHECKING:
         KeyPairResourcePolicyUpdate as KeyPairResourcePolicyUpdate,
         KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy as KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy,
     )
-    from ....v8_20240915.graphql.models.scaling_group import (
+    from ....v9_20250722.graphql.models.scaling_group import (
         ScalingGroupAssociateDomain as ScalingGroupAssociateDomain,
         ScalingGroupAssociateDomainAssociateScalingGroupWithDomain as ScalingGroupAssociateDomainAssociateScalingGroupWithDomain,
         ScalingGroupAssociateGroup as ScalingGroupAssociateGroup,
@@ -106,15 +109,14 @@ if TYPE_CHECKING:
         ScalingGroupUpdate as ScalingGroupUpdate,
         ScalingGroupUpdateModifyScalingGroup as ScalingGroupUpdateModifyScalingGroup,
     )
-    from ....v8_20240915.graphql.models.storage import (
+    from ....v9_20250722.graphql.models.storage import (
         StorageVolumeDetail as StorageVolumeDetail,
         StorageVolumeDetailStorageVolume as StorageVolumeDetailStorageVolume,
         StorageVolumeList as StorageVolumeList,
         StorageVolumeListStorageVolumeList as StorageVolumeListStorageVolumeList,
         StorageVolumeListStorageVolumeListItems as StorageVolumeListStorageVolumeListItems,
     )
-    from ....v8_20240915.graphql.models.user import (
-        PurgeUserInput as PurgeUserInput,
+    from ....v9_20250722.graphql.models.user import (
         UserCreate as UserCreate,
         UserCreateCreateUser as UserCreateCreateUser,
         UserCreateCreateUserUser as UserCreateCreateUserUser,
@@ -138,7 +140,7 @@ if TYPE_CHECKING:
         UserUpdate as UserUpdate,
         UserUpdateModifyUser as UserUpdateModifyUser,
     )
-    from ....v8_20240915.graphql.models.vfolder import (
+    from ....v9_20250722.graphql.models.vfolder import (
         VFolderList as VFolderList,
         VFolderListVfolderList as VFolderListVfolderList,
         VFolderListVfolderListItems as VFolderListVfolderListItems,
@@ -341,19 +343,19 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AgentListAgentList": ("._unreferenced", "AgentListAgentList"),
     "AgentListAgentListItems": ("._unreferenced", "AgentListAgentListItems"),
     "ComputeSessionDetail": (
-        "....v8_20240915.graphql.models.compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetail",
     ),
     "ComputeSessionDetailComputeSession": (
-        "....v8_20240915.graphql.models.compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSession",
     ),
     "ComputeSessionDetailComputeSessionContainers": (
-        "....v8_20240915.graphql.models.compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSessionContainers",
     ),
     "ComputeSessionDetailComputeSessionDependencies": (
-        "....v8_20240915.graphql.models.compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSessionDependencies",
     ),
     "ComputeSessionList": ("._unreferenced", "ComputeSessionList"),
@@ -370,18 +372,18 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "CreateKeyPairResourcePolicyInput",
     ),
     "CreateScalingGroupInput": (".scaling_group", "CreateScalingGroupInput"),
-    "DomainCreate": ("....v8_20240915.graphql.models.domain", "DomainCreate"),
+    "DomainCreate": ("....v9_20250722.graphql.models.domain", "DomainCreate"),
     "DomainCreateCreateDomain": (
-        "....v8_20240915.graphql.models.domain",
+        "....v9_20250722.graphql.models.domain",
         "DomainCreateCreateDomain",
     ),
     "DomainCreateCreateDomainDomain": (
-        "....v8_20240915.graphql.models.domain",
+        "....v9_20250722.graphql.models.domain",
         "DomainCreateCreateDomainDomain",
     ),
-    "DomainDelete": ("....v8_20240915.graphql.models.domain", "DomainDelete"),
+    "DomainDelete": ("....v9_20250722.graphql.models.domain", "DomainDelete"),
     "DomainDeleteDeleteDomain": (
-        "....v8_20240915.graphql.models.domain",
+        "....v9_20250722.graphql.models.domain",
         "DomainDeleteDeleteDomain",
     ),
     "DomainDetail": ("._unreferenced", "DomainDetail"),
@@ -389,101 +391,101 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "DomainInput": (".domain", "DomainInput"),
     "DomainList": ("._unreferenced", "DomainList"),
     "DomainListDomains": ("._unreferenced", "DomainListDomains"),
-    "DomainPurge": ("....v8_20240915.graphql.models.domain", "DomainPurge"),
-    "DomainPurgePurgeDomain": ("....v8_20240915.graphql.models.domain", "DomainPurgePurgeDomain"),
-    "DomainUpdate": ("....v8_20240915.graphql.models.domain", "DomainUpdate"),
+    "DomainPurge": ("....v9_20250722.graphql.models.domain", "DomainPurge"),
+    "DomainPurgePurgeDomain": ("....v9_20250722.graphql.models.domain", "DomainPurgePurgeDomain"),
+    "DomainUpdate": ("....v9_20250722.graphql.models.domain", "DomainUpdate"),
     "DomainUpdateModifyDomain": (
-        "....v8_20240915.graphql.models.domain",
+        "....v9_20250722.graphql.models.domain",
         "DomainUpdateModifyDomain",
     ),
-    "GroupCreate": ("....v8_20240915.graphql.models.group", "GroupCreate"),
-    "GroupCreateCreateGroup": ("....v8_20240915.graphql.models.group", "GroupCreateCreateGroup"),
+    "GroupCreate": ("....v9_20250722.graphql.models.group", "GroupCreate"),
+    "GroupCreateCreateGroup": ("....v9_20250722.graphql.models.group", "GroupCreateCreateGroup"),
     "GroupCreateCreateGroupGroup": (
-        "....v8_20240915.graphql.models.group",
+        "....v9_20250722.graphql.models.group",
         "GroupCreateCreateGroupGroup",
     ),
-    "GroupDelete": ("....v8_20240915.graphql.models.group", "GroupDelete"),
-    "GroupDeleteDeleteGroup": ("....v8_20240915.graphql.models.group", "GroupDeleteDeleteGroup"),
+    "GroupDelete": ("....v9_20250722.graphql.models.group", "GroupDelete"),
+    "GroupDeleteDeleteGroup": ("....v9_20250722.graphql.models.group", "GroupDeleteDeleteGroup"),
     "GroupDetail": ("._unreferenced", "GroupDetail"),
     "GroupDetailGroup": ("._unreferenced", "GroupDetailGroup"),
     "GroupInput": (".group", "GroupInput"),
     "GroupList": ("._unreferenced", "GroupList"),
     "GroupListGroups": ("._unreferenced", "GroupListGroups"),
-    "GroupPurge": ("....v8_20240915.graphql.models.group", "GroupPurge"),
-    "GroupPurgePurgeGroup": ("....v8_20240915.graphql.models.group", "GroupPurgePurgeGroup"),
-    "GroupUpdate": ("....v8_20240915.graphql.models.group", "GroupUpdate"),
-    "GroupUpdateModifyGroup": ("....v8_20240915.graphql.models.group", "GroupUpdateModifyGroup"),
+    "GroupPurge": ("....v9_20250722.graphql.models.group", "GroupPurge"),
+    "GroupPurgePurgeGroup": ("....v9_20250722.graphql.models.group", "GroupPurgePurgeGroup"),
+    "GroupUpdate": ("....v9_20250722.graphql.models.group", "GroupUpdate"),
+    "GroupUpdateModifyGroup": ("....v9_20250722.graphql.models.group", "GroupUpdateModifyGroup"),
     "GroupsByName": ("._unreferenced", "GroupsByName"),
     "GroupsByNameGroupsByName": ("._unreferenced", "GroupsByNameGroupsByName"),
-    "ImageAlias": ("....v8_20240915.graphql.models.image", "ImageAlias"),
-    "ImageAliasAliasImage": ("....v8_20240915.graphql.models.image", "ImageAliasAliasImage"),
-    "ImageDealias": ("....v8_20240915.graphql.models.image", "ImageDealias"),
+    "ImageAlias": ("....v9_20250722.graphql.models.image", "ImageAlias"),
+    "ImageAliasAliasImage": ("....v9_20250722.graphql.models.image", "ImageAliasAliasImage"),
+    "ImageDealias": ("....v9_20250722.graphql.models.image", "ImageDealias"),
     "ImageDealiasDealiasImage": (
-        "....v8_20240915.graphql.models.image",
+        "....v9_20250722.graphql.models.image",
         "ImageDealiasDealiasImage",
     ),
-    "ImageList": ("....v8_20240915.graphql.models.image", "ImageList"),
-    "ImageListImages": ("....v8_20240915.graphql.models.image", "ImageListImages"),
+    "ImageList": ("....v9_20250722.graphql.models.image", "ImageList"),
+    "ImageListImages": ("....v9_20250722.graphql.models.image", "ImageListImages"),
     "ImageListImagesResourceLimits": (
-        "....v8_20240915.graphql.models.image",
+        "....v9_20250722.graphql.models.image",
         "ImageListImagesResourceLimits",
     ),
-    "ImageRescan": ("....v8_20240915.graphql.models.image", "ImageRescan"),
-    "ImageRescanRescanImages": ("....v8_20240915.graphql.models.image", "ImageRescanRescanImages"),
-    "KeyPairCreate": ("....v8_20240915.graphql.models.keypair", "KeyPairCreate"),
+    "ImageRescan": ("....v9_20250722.graphql.models.image", "ImageRescan"),
+    "ImageRescanRescanImages": ("....v9_20250722.graphql.models.image", "ImageRescanRescanImages"),
+    "KeyPairCreate": ("....v9_20250722.graphql.models.keypair", "KeyPairCreate"),
     "KeyPairCreateCreateKeypair": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairCreateCreateKeypair",
     ),
     "KeyPairCreateCreateKeypairKeypair": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairCreateCreateKeypairKeypair",
     ),
-    "KeyPairDelete": ("....v8_20240915.graphql.models.keypair", "KeyPairDelete"),
+    "KeyPairDelete": ("....v9_20250722.graphql.models.keypair", "KeyPairDelete"),
     "KeyPairDeleteDeleteKeypair": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairDeleteDeleteKeypair",
     ),
-    "KeyPairInfo": ("....v8_20240915.graphql.models.keypair", "KeyPairInfo"),
-    "KeyPairInfoKeypair": ("....v8_20240915.graphql.models.keypair", "KeyPairInfoKeypair"),
+    "KeyPairInfo": ("....v9_20250722.graphql.models.keypair", "KeyPairInfo"),
+    "KeyPairInfoKeypair": ("....v9_20250722.graphql.models.keypair", "KeyPairInfoKeypair"),
     "KeyPairInfoKeypairUserInfo": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairInfoKeypairUserInfo",
     ),
-    "KeyPairInput": ("....v8_20240915.graphql.models.keypair", "KeyPairInput"),
-    "KeyPairList": ("....v8_20240915.graphql.models.keypair", "KeyPairList"),
-    "KeyPairListKeypairs": ("....v8_20240915.graphql.models.keypair", "KeyPairListKeypairs"),
-    "KeyPairPaginatedList": ("....v8_20240915.graphql.models.keypair", "KeyPairPaginatedList"),
+    "KeyPairInput": ("....v9_20250722.graphql.models.keypair", "KeyPairInput"),
+    "KeyPairList": ("....v9_20250722.graphql.models.keypair", "KeyPairList"),
+    "KeyPairListKeypairs": ("....v9_20250722.graphql.models.keypair", "KeyPairListKeypairs"),
+    "KeyPairPaginatedList": ("....v9_20250722.graphql.models.keypair", "KeyPairPaginatedList"),
     "KeyPairPaginatedListKeypairList": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairPaginatedListKeypairList",
     ),
     "KeyPairPaginatedListKeypairListItems": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairPaginatedListKeypairListItems",
     ),
     "KeyPairPaginatedListKeypairListItemsUserInfo": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairPaginatedListKeypairListItemsUserInfo",
     ),
     "KeyPairResourcePolicyCreate": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyCreate",
     ),
     "KeyPairResourcePolicyCreateCreateKeypairResourcePolicy": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyCreateCreateKeypairResourcePolicy",
     ),
     "KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy",
     ),
     "KeyPairResourcePolicyDelete": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyDelete",
     ),
     "KeyPairResourcePolicyDeleteDeleteKeypairResourcePolicy": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyDeleteDeleteKeypairResourcePolicy",
     ),
     "KeyPairResourcePolicyInfo": ("._unreferenced", "KeyPairResourcePolicyInfo"),
@@ -497,21 +499,21 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "KeyPairResourcePolicyListKeypairResourcePolicies",
     ),
     "KeyPairResourcePolicyUpdate": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyUpdate",
     ),
     "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy": (
-        "....v8_20240915.graphql.models.keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy",
     ),
-    "KeyPairUpdate": ("....v8_20240915.graphql.models.keypair", "KeyPairUpdate"),
+    "KeyPairUpdate": ("....v9_20250722.graphql.models.keypair", "KeyPairUpdate"),
     "KeyPairUpdateModifyKeypair": (
-        "....v8_20240915.graphql.models.keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairUpdateModifyKeypair",
     ),
     "ModifyDomainInput": (".domain", "ModifyDomainInput"),
     "ModifyGroupInput": (".group", "ModifyGroupInput"),
-    "ModifyKeyPairInput": ("....v8_20240915.graphql.models.keypair", "ModifyKeyPairInput"),
+    "ModifyKeyPairInput": ("....v9_20250722.graphql.models.keypair", "ModifyKeyPairInput"),
     "ModifyKeyPairResourcePolicyInput": (
         ".keypair_resource_policy",
         "ModifyKeyPairResourcePolicyInput",
@@ -520,138 +522,138 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ModifyUserInput": (".user", "ModifyUserInput"),
     "PurgeUserInput": ("....v8_20240915.graphql.models.user", "PurgeUserInput"),
     "ScalingGroupAssociateDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateDomain",
     ),
     "ScalingGroupAssociateDomainAssociateScalingGroupWithDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateDomainAssociateScalingGroupWithDomain",
     ),
     "ScalingGroupAssociateGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateGroup",
     ),
     "ScalingGroupAssociateGroupAssociateScalingGroupWithUserGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateGroupAssociateScalingGroupWithUserGroup",
     ),
-    "ScalingGroupCreate": ("....v8_20240915.graphql.models.scaling_group", "ScalingGroupCreate"),
+    "ScalingGroupCreate": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupCreate"),
     "ScalingGroupCreateCreateScalingGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupCreateCreateScalingGroup",
     ),
     "ScalingGroupCreateCreateScalingGroupScalingGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupCreateCreateScalingGroupScalingGroup",
     ),
-    "ScalingGroupDelete": ("....v8_20240915.graphql.models.scaling_group", "ScalingGroupDelete"),
+    "ScalingGroupDelete": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupDelete"),
     "ScalingGroupDeleteDeleteScalingGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDeleteDeleteScalingGroup",
     ),
-    "ScalingGroupDetail": ("....v8_20240915.graphql.models.scaling_group", "ScalingGroupDetail"),
+    "ScalingGroupDetail": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupDetail"),
     "ScalingGroupDetailScalingGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDetailScalingGroup",
     ),
     "ScalingGroupDissociateAllDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllDomain",
     ),
     "ScalingGroupDissociateAllDomainDisassociateAllScalingGroupsWithDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllDomainDisassociateAllScalingGroupsWithDomain",
     ),
     "ScalingGroupDissociateAllGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllGroup",
     ),
     "ScalingGroupDissociateAllGroupDisassociateAllScalingGroupsWithGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllGroupDisassociateAllScalingGroupsWithGroup",
     ),
     "ScalingGroupDissociateDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateDomain",
     ),
     "ScalingGroupDissociateDomainDisassociateScalingGroupWithDomain": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateDomainDisassociateScalingGroupWithDomain",
     ),
     "ScalingGroupDissociateGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateGroup",
     ),
     "ScalingGroupDissociateGroupDisassociateScalingGroupWithUserGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateGroupDisassociateScalingGroupWithUserGroup",
     ),
-    "ScalingGroupList": ("....v8_20240915.graphql.models.scaling_group", "ScalingGroupList"),
+    "ScalingGroupList": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupList"),
     "ScalingGroupListScalingGroups": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupListScalingGroups",
     ),
-    "ScalingGroupUpdate": ("....v8_20240915.graphql.models.scaling_group", "ScalingGroupUpdate"),
+    "ScalingGroupUpdate": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupUpdate"),
     "ScalingGroupUpdateModifyScalingGroup": (
-        "....v8_20240915.graphql.models.scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupUpdateModifyScalingGroup",
     ),
-    "StorageVolumeDetail": ("....v8_20240915.graphql.models.storage", "StorageVolumeDetail"),
+    "StorageVolumeDetail": ("....v9_20250722.graphql.models.storage", "StorageVolumeDetail"),
     "StorageVolumeDetailStorageVolume": (
-        "....v8_20240915.graphql.models.storage",
+        "....v9_20250722.graphql.models.storage",
         "StorageVolumeDetailStorageVolume",
     ),
-    "StorageVolumeList": ("....v8_20240915.graphql.models.storage", "StorageVolumeList"),
+    "StorageVolumeList": ("....v9_20250722.graphql.models.storage", "StorageVolumeList"),
     "StorageVolumeListStorageVolumeList": (
-        "....v8_20240915.graphql.models.storage",
+        "....v9_20250722.graphql.models.storage",
         "StorageVolumeListStorageVolumeList",
     ),
     "StorageVolumeListStorageVolumeListItems": (
-        "....v8_20240915.graphql.models.storage",
+        "....v9_20250722.graphql.models.storage",
         "StorageVolumeListStorageVolumeListItems",
     ),
-    "UserCreate": ("....v8_20240915.graphql.models.user", "UserCreate"),
-    "UserCreateCreateUser": ("....v8_20240915.graphql.models.user", "UserCreateCreateUser"),
-    "UserCreateCreateUserUser": ("....v8_20240915.graphql.models.user", "UserCreateCreateUserUser"),
-    "UserDelete": ("....v8_20240915.graphql.models.user", "UserDelete"),
-    "UserDeleteDeleteUser": ("....v8_20240915.graphql.models.user", "UserDeleteDeleteUser"),
-    "UserDetail": ("....v8_20240915.graphql.models.user", "UserDetail"),
-    "UserDetailByUuid": ("....v8_20240915.graphql.models.user", "UserDetailByUuid"),
+    "UserCreate": ("....v9_20250722.graphql.models.user", "UserCreate"),
+    "UserCreateCreateUser": ("....v9_20250722.graphql.models.user", "UserCreateCreateUser"),
+    "UserCreateCreateUserUser": ("....v9_20250722.graphql.models.user", "UserCreateCreateUserUser"),
+    "UserDelete": ("....v9_20250722.graphql.models.user", "UserDelete"),
+    "UserDeleteDeleteUser": ("....v9_20250722.graphql.models.user", "UserDeleteDeleteUser"),
+    "UserDetail": ("....v9_20250722.graphql.models.user", "UserDetail"),
+    "UserDetailByUuid": ("....v9_20250722.graphql.models.user", "UserDetailByUuid"),
     "UserDetailByUuidUserFromUuid": (
-        "....v8_20240915.graphql.models.user",
+        "....v9_20250722.graphql.models.user",
         "UserDetailByUuidUserFromUuid",
     ),
     "UserDetailByUuidUserFromUuidGroups": (
-        "....v8_20240915.graphql.models.user",
+        "....v9_20250722.graphql.models.user",
         "UserDetailByUuidUserFromUuidGroups",
     ),
-    "UserDetailUser": ("....v8_20240915.graphql.models.user", "UserDetailUser"),
-    "UserDetailUserGroups": ("....v8_20240915.graphql.models.user", "UserDetailUserGroups"),
+    "UserDetailUser": ("....v9_20250722.graphql.models.user", "UserDetailUser"),
+    "UserDetailUserGroups": ("....v9_20250722.graphql.models.user", "UserDetailUserGroups"),
     "UserInput": (".user", "UserInput"),
-    "UserList": ("....v8_20240915.graphql.models.user", "UserList"),
-    "UserListUsers": ("....v8_20240915.graphql.models.user", "UserListUsers"),
-    "UserListUsersGroups": ("....v8_20240915.graphql.models.user", "UserListUsersGroups"),
-    "UserPaginatedList": ("....v8_20240915.graphql.models.user", "UserPaginatedList"),
+    "UserList": ("....v9_20250722.graphql.models.user", "UserList"),
+    "UserListUsers": ("....v9_20250722.graphql.models.user", "UserListUsers"),
+    "UserListUsersGroups": ("....v9_20250722.graphql.models.user", "UserListUsersGroups"),
+    "UserPaginatedList": ("....v9_20250722.graphql.models.user", "UserPaginatedList"),
     "UserPaginatedListUserList": (
-        "....v8_20240915.graphql.models.user",
+        "....v9_20250722.graphql.models.user",
         "UserPaginatedListUserList",
     ),
     "UserPaginatedListUserListItems": (
-        "....v8_20240915.graphql.models.user",
+        "....v9_20250722.graphql.models.user",
         "UserPaginatedListUserListItems",
     ),
     "UserPaginatedListUserListItemsGroups": (
-        "....v8_20240915.graphql.models.user",
+        "....v9_20250722.graphql.models.user",
         "UserPaginatedListUserListItemsGroups",
     ),
-    "UserPurge": ("....v8_20240915.graphql.models.user", "UserPurge"),
-    "UserPurgePurgeUser": ("....v8_20240915.graphql.models.user", "UserPurgePurgeUser"),
-    "UserUpdate": ("....v8_20240915.graphql.models.user", "UserUpdate"),
-    "UserUpdateModifyUser": ("....v8_20240915.graphql.models.user", "UserUpdateModifyUser"),
-    "VFolderList": ("....v8_20240915.graphql.models.vfolder", "VFolderList"),
-    "VFolderListVfolderList": ("....v8_20240915.graphql.models.vfolder", "VFolderListVfolderList"),
+    "UserPurge": ("....v9_20250722.graphql.models.user", "UserPurge"),
+    "UserPurgePurgeUser": ("....v9_20250722.graphql.models.user", "UserPurgePurgeUser"),
+    "UserUpdate": ("....v9_20250722.graphql.models.user", "UserUpdate"),
+    "UserUpdateModifyUser": ("....v9_20250722.graphql.models.user", "UserUpdateModifyUser"),
+    "VFolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderList"),
+    "VFolderListVfolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderListVfolderList"),
     "VFolderListVfolderListItems": (
-        "....v8_20240915.graphql.models.vfolder",
+        "....v9_20250722.graphql.models.vfolder",
         "VFolderListVfolderListItems",
     ),
 }

@@ -13,14 +13,14 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from .agent import (
+    from ....v9_20250722.graphql.models.agent import (
         AgentDetail as AgentDetail,
         AgentDetailAgent as AgentDetailAgent,
         AgentList as AgentList,
         AgentListAgentList as AgentListAgentList,
         AgentListAgentListItems as AgentListAgentListItems,
     )
-    from .compute_session import (
+    from ....v9_20250722.graphql.models.compute_session import (
         ComputeSessionDetail as ComputeSessionDetail,
         ComputeSessionDetailComputeSession as ComputeSessionDetailComputeSession,
         ComputeSessionDetailComputeSessionContainers as ComputeSessionDetailComputeSessionContainers,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         ComputeSessionListComputeSessionList as ComputeSessionListComputeSessionList,
         ComputeSessionListComputeSessionListItems as ComputeSessionListComputeSessionListItems,
     )
-    from .domain import (
+    from ....v9_20250722.graphql.models.domain import (
         DomainCreate as DomainCreate,
         DomainCreateCreateDomain as DomainCreateCreateDomain,
         DomainCreateCreateDomainDomain as DomainCreateCreateDomainDomain,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         DomainUpdateModifyDomain as DomainUpdateModifyDomain,
         ModifyDomainInput as ModifyDomainInput,
     )
-    from .group import (
+    from ....v9_20250722.graphql.models.group import (
         GroupCreate as GroupCreate,
         GroupCreateCreateGroup as GroupCreateCreateGroup,
         GroupCreateCreateGroupGroup as GroupCreateCreateGroupGroup,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         GroupUpdateModifyGroup as GroupUpdateModifyGroup,
         ModifyGroupInput as ModifyGroupInput,
     )
-    from .image import (
+    from ....v9_20250722.graphql.models.image import (
         ImageAlias as ImageAlias,
         ImageAliasAliasImage as ImageAliasAliasImage,
         ImageDealias as ImageDealias,
@@ -76,7 +76,7 @@ if TYPE_CHECKING:
         ImageRescan as ImageRescan,
         ImageRescanRescanImages as ImageRescanRescanImages,
     )
-    from .keypair import (
+    from ....v9_20250722.graphql.models.keypair import (
         KeyPairCreate as KeyPairCreate,
         KeyPairCreateCreateKeypair as KeyPairCreateCreateKeypair,
         KeyPairCreateCreateKeypairKeypair as KeyPairCreateCreateKeypairKeypair,
@@ -96,7 +96,7 @@ if TYPE_CHECKING:
         KeyPairUpdateModifyKeypair as KeyPairUpdateModifyKeypair,
         ModifyKeyPairInput as ModifyKeyPairInput,
     )
-    from .keypair_resource_policy import (
+    from ....v9_20250722.graphql.models.keypair_resource_policy import (
         CreateKeyPairResourcePolicyInput as CreateKeyPairResourcePolicyInput,
         KeyPairResourcePolicyCreate as KeyPairResourcePolicyCreate,
         KeyPairResourcePolicyCreateCreateKeypairResourcePolicy as KeyPairResourcePolicyCreateCreateKeypairResourcePolicy,
@@ -111,7 +111,7 @@ if TYPE_CHECKING:
         KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy as KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy,
         ModifyKeyPairResourcePolicyInput as ModifyKeyPairResourcePolicyInput,
     )
-    from .scaling_group import (
+    from ....v9_20250722.graphql.models.scaling_group import (
         CreateScalingGroupInput as CreateScalingGroupInput,
         ModifyScalingGroupInput as ModifyScalingGroupInput,
         ScalingGroupAssociateDomain as ScalingGroupAssociateDomain,
@@ -138,16 +138,14 @@ if TYPE_CHECKING:
         ScalingGroupUpdate as ScalingGroupUpdate,
         ScalingGroupUpdateModifyScalingGroup as ScalingGroupUpdateModifyScalingGroup,
     )
-    from .storage import (
+    from ....v9_20250722.graphql.models.storage import (
         StorageVolumeDetail as StorageVolumeDetail,
         StorageVolumeDetailStorageVolume as StorageVolumeDetailStorageVolume,
         StorageVolumeList as StorageVolumeList,
         StorageVolumeListStorageVolumeList as StorageVolumeListStorageVolumeList,
         StorageVolumeListStorageVolumeListItems as StorageVolumeListStorageVolumeListItems,
     )
-    from .user import (
-        ModifyUserInput as ModifyUserInput,
-        PurgeUserInput as PurgeUserInput,
+    from ....v9_20250722.graphql.models.user import (
         UserCreate as UserCreate,
         UserCreateCreateUser as UserCreateCreateUser,
         UserCreateCreateUserUser as UserCreateCreateUserUser,
@@ -159,7 +157,6 @@ if TYPE_CHECKING:
         UserDetailByUuidUserFromUuidGroups as UserDetailByUuidUserFromUuidGroups,
         UserDetailUser as UserDetailUser,
         UserDetailUserGroups as UserDetailUserGroups,
-        UserInput as UserInput,
         UserList as UserList,
         UserListUsers as UserListUsers,
         UserListUsersGroups as UserListUsersGroups,
@@ -172,10 +169,15 @@ if TYPE_CHECKING:
         UserUpdate as UserUpdate,
         UserUpdateModifyUser as UserUpdateModifyUser,
     )
-    from .vfolder import (
+    from ....v9_20250722.graphql.models.vfolder import (
         VFolderList as VFolderList,
         VFolderListVfolderList as VFolderListVfolderList,
         VFolderListVfolderListItems as VFolderListVfolderListItems,
+    )
+    from .user import (
+        ModifyUserInput as ModifyUserInput,
+        PurgeUserInput as PurgeUserInput,
+        UserInput as UserInput,
     )
 
 __all__ = [
@@ -325,223 +327,340 @@ __all__ = [
 
 # name -> (module, relative to this package; attribute)
 _WHERE: Final[dict[str, tuple[str, str]]] = {
-    "AgentDetail": (".agent", "AgentDetail"),
-    "AgentDetailAgent": (".agent", "AgentDetailAgent"),
-    "AgentList": (".agent", "AgentList"),
-    "AgentListAgentList": (".agent", "AgentListAgentList"),
-    "AgentListAgentListItems": (".agent", "AgentListAgentListItems"),
-    "ComputeSessionDetail": (".compute_session", "ComputeSessionDetail"),
+    "AgentDetail": ("....v9_20250722.graphql.models.agent", "AgentDetail"),
+    "AgentDetailAgent": ("....v9_20250722.graphql.models.agent", "AgentDetailAgent"),
+    "AgentList": ("....v9_20250722.graphql.models.agent", "AgentList"),
+    "AgentListAgentList": ("....v9_20250722.graphql.models.agent", "AgentListAgentList"),
+    "AgentListAgentListItems": ("....v9_20250722.graphql.models.agent", "AgentListAgentListItems"),
+    "ComputeSessionDetail": (
+        "....v9_20250722.graphql.models.compute_session",
+        "ComputeSessionDetail",
+    ),
     "ComputeSessionDetailComputeSession": (
-        ".compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSession",
     ),
     "ComputeSessionDetailComputeSessionContainers": (
-        ".compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSessionContainers",
     ),
     "ComputeSessionDetailComputeSessionDependencies": (
-        ".compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionDetailComputeSessionDependencies",
     ),
-    "ComputeSessionList": (".compute_session", "ComputeSessionList"),
+    "ComputeSessionList": ("....v9_20250722.graphql.models.compute_session", "ComputeSessionList"),
     "ComputeSessionListComputeSessionList": (
-        ".compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionListComputeSessionList",
     ),
     "ComputeSessionListComputeSessionListItems": (
-        ".compute_session",
+        "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionListComputeSessionListItems",
     ),
     "CreateKeyPairResourcePolicyInput": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "CreateKeyPairResourcePolicyInput",
     ),
-    "CreateScalingGroupInput": (".scaling_group", "CreateScalingGroupInput"),
-    "DomainCreate": (".domain", "DomainCreate"),
-    "DomainCreateCreateDomain": (".domain", "DomainCreateCreateDomain"),
-    "DomainCreateCreateDomainDomain": (".domain", "DomainCreateCreateDomainDomain"),
-    "DomainDelete": (".domain", "DomainDelete"),
-    "DomainDeleteDeleteDomain": (".domain", "DomainDeleteDeleteDomain"),
-    "DomainDetail": (".domain", "DomainDetail"),
-    "DomainDetailDomain": (".domain", "DomainDetailDomain"),
-    "DomainInput": (".domain", "DomainInput"),
-    "DomainList": (".domain", "DomainList"),
-    "DomainListDomains": (".domain", "DomainListDomains"),
-    "DomainPurge": (".domain", "DomainPurge"),
-    "DomainPurgePurgeDomain": (".domain", "DomainPurgePurgeDomain"),
-    "DomainUpdate": (".domain", "DomainUpdate"),
-    "DomainUpdateModifyDomain": (".domain", "DomainUpdateModifyDomain"),
-    "GroupCreate": (".group", "GroupCreate"),
-    "GroupCreateCreateGroup": (".group", "GroupCreateCreateGroup"),
-    "GroupCreateCreateGroupGroup": (".group", "GroupCreateCreateGroupGroup"),
-    "GroupDelete": (".group", "GroupDelete"),
-    "GroupDeleteDeleteGroup": (".group", "GroupDeleteDeleteGroup"),
-    "GroupDetail": (".group", "GroupDetail"),
-    "GroupDetailGroup": (".group", "GroupDetailGroup"),
-    "GroupInput": (".group", "GroupInput"),
-    "GroupList": (".group", "GroupList"),
-    "GroupListGroups": (".group", "GroupListGroups"),
-    "GroupPurge": (".group", "GroupPurge"),
-    "GroupPurgePurgeGroup": (".group", "GroupPurgePurgeGroup"),
-    "GroupUpdate": (".group", "GroupUpdate"),
-    "GroupUpdateModifyGroup": (".group", "GroupUpdateModifyGroup"),
-    "GroupsByName": (".group", "GroupsByName"),
-    "GroupsByNameGroupsByName": (".group", "GroupsByNameGroupsByName"),
-    "ImageAlias": (".image", "ImageAlias"),
-    "ImageAliasAliasImage": (".image", "ImageAliasAliasImage"),
-    "ImageDealias": (".image", "ImageDealias"),
-    "ImageDealiasDealiasImage": (".image", "ImageDealiasDealiasImage"),
-    "ImageList": (".image", "ImageList"),
-    "ImageListImages": (".image", "ImageListImages"),
-    "ImageListImagesResourceLimits": (".image", "ImageListImagesResourceLimits"),
-    "ImageRescan": (".image", "ImageRescan"),
-    "ImageRescanRescanImages": (".image", "ImageRescanRescanImages"),
-    "KeyPairCreate": (".keypair", "KeyPairCreate"),
-    "KeyPairCreateCreateKeypair": (".keypair", "KeyPairCreateCreateKeypair"),
-    "KeyPairCreateCreateKeypairKeypair": (".keypair", "KeyPairCreateCreateKeypairKeypair"),
-    "KeyPairDelete": (".keypair", "KeyPairDelete"),
-    "KeyPairDeleteDeleteKeypair": (".keypair", "KeyPairDeleteDeleteKeypair"),
-    "KeyPairInfo": (".keypair", "KeyPairInfo"),
-    "KeyPairInfoKeypair": (".keypair", "KeyPairInfoKeypair"),
-    "KeyPairInfoKeypairUserInfo": (".keypair", "KeyPairInfoKeypairUserInfo"),
-    "KeyPairInput": (".keypair", "KeyPairInput"),
-    "KeyPairList": (".keypair", "KeyPairList"),
-    "KeyPairListKeypairs": (".keypair", "KeyPairListKeypairs"),
-    "KeyPairPaginatedList": (".keypair", "KeyPairPaginatedList"),
-    "KeyPairPaginatedListKeypairList": (".keypair", "KeyPairPaginatedListKeypairList"),
-    "KeyPairPaginatedListKeypairListItems": (".keypair", "KeyPairPaginatedListKeypairListItems"),
+    "CreateScalingGroupInput": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "CreateScalingGroupInput",
+    ),
+    "DomainCreate": ("....v9_20250722.graphql.models.domain", "DomainCreate"),
+    "DomainCreateCreateDomain": (
+        "....v9_20250722.graphql.models.domain",
+        "DomainCreateCreateDomain",
+    ),
+    "DomainCreateCreateDomainDomain": (
+        "....v9_20250722.graphql.models.domain",
+        "DomainCreateCreateDomainDomain",
+    ),
+    "DomainDelete": ("....v9_20250722.graphql.models.domain", "DomainDelete"),
+    "DomainDeleteDeleteDomain": (
+        "....v9_20250722.graphql.models.domain",
+        "DomainDeleteDeleteDomain",
+    ),
+    "DomainDetail": ("....v9_20250722.graphql.models.domain", "DomainDetail"),
+    "DomainDetailDomain": ("....v9_20250722.graphql.models.domain", "DomainDetailDomain"),
+    "DomainInput": ("....v9_20250722.graphql.models.domain", "DomainInput"),
+    "DomainList": ("....v9_20250722.graphql.models.domain", "DomainList"),
+    "DomainListDomains": ("....v9_20250722.graphql.models.domain", "DomainListDomains"),
+    "DomainPurge": ("....v9_20250722.graphql.models.domain", "DomainPurge"),
+    "DomainPurgePurgeDomain": ("....v9_20250722.graphql.models.domain", "DomainPurgePurgeDomain"),
+    "DomainUpdate": ("....v9_20250722.graphql.models.domain", "DomainUpdate"),
+    "DomainUpdateModifyDomain": (
+        "....v9_20250722.graphql.models.domain",
+        "DomainUpdateModifyDomain",
+    ),
+    "GroupCreate": ("....v9_20250722.graphql.models.group", "GroupCreate"),
+    "GroupCreateCreateGroup": ("....v9_20250722.graphql.models.group", "GroupCreateCreateGroup"),
+    "GroupCreateCreateGroupGroup": (
+        "....v9_20250722.graphql.models.group",
+        "GroupCreateCreateGroupGroup",
+    ),
+    "GroupDelete": ("....v9_20250722.graphql.models.group", "GroupDelete"),
+    "GroupDeleteDeleteGroup": ("....v9_20250722.graphql.models.group", "GroupDeleteDeleteGroup"),
+    "GroupDetail": ("....v9_20250722.graphql.models.group", "GroupDetail"),
+    "GroupDetailGroup": ("....v9_20250722.graphql.models.group", "GroupDetailGroup"),
+    "GroupInput": ("....v9_20250722.graphql.models.group", "GroupInput"),
+    "GroupList": ("....v9_20250722.graphql.models.group", "GroupList"),
+    "GroupListGroups": ("....v9_20250722.graphql.models.group", "GroupListGroups"),
+    "GroupPurge": ("....v9_20250722.graphql.models.group", "GroupPurge"),
+    "GroupPurgePurgeGroup": ("....v9_20250722.graphql.models.group", "GroupPurgePurgeGroup"),
+    "GroupUpdate": ("....v9_20250722.graphql.models.group", "GroupUpdate"),
+    "GroupUpdateModifyGroup": ("....v9_20250722.graphql.models.group", "GroupUpdateModifyGroup"),
+    "GroupsByName": ("....v9_20250722.graphql.models.group", "GroupsByName"),
+    "GroupsByNameGroupsByName": (
+        "....v9_20250722.graphql.models.group",
+        "GroupsByNameGroupsByName",
+    ),
+    "ImageAlias": ("....v9_20250722.graphql.models.image", "ImageAlias"),
+    "ImageAliasAliasImage": ("....v9_20250722.graphql.models.image", "ImageAliasAliasImage"),
+    "ImageDealias": ("....v9_20250722.graphql.models.image", "ImageDealias"),
+    "ImageDealiasDealiasImage": (
+        "....v9_20250722.graphql.models.image",
+        "ImageDealiasDealiasImage",
+    ),
+    "ImageList": ("....v9_20250722.graphql.models.image", "ImageList"),
+    "ImageListImages": ("....v9_20250722.graphql.models.image", "ImageListImages"),
+    "ImageListImagesResourceLimits": (
+        "....v9_20250722.graphql.models.image",
+        "ImageListImagesResourceLimits",
+    ),
+    "ImageRescan": ("....v9_20250722.graphql.models.image", "ImageRescan"),
+    "ImageRescanRescanImages": ("....v9_20250722.graphql.models.image", "ImageRescanRescanImages"),
+    "KeyPairCreate": ("....v9_20250722.graphql.models.keypair", "KeyPairCreate"),
+    "KeyPairCreateCreateKeypair": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairCreateCreateKeypair",
+    ),
+    "KeyPairCreateCreateKeypairKeypair": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairCreateCreateKeypairKeypair",
+    ),
+    "KeyPairDelete": ("....v9_20250722.graphql.models.keypair", "KeyPairDelete"),
+    "KeyPairDeleteDeleteKeypair": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairDeleteDeleteKeypair",
+    ),
+    "KeyPairInfo": ("....v9_20250722.graphql.models.keypair", "KeyPairInfo"),
+    "KeyPairInfoKeypair": ("....v9_20250722.graphql.models.keypair", "KeyPairInfoKeypair"),
+    "KeyPairInfoKeypairUserInfo": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairInfoKeypairUserInfo",
+    ),
+    "KeyPairInput": ("....v9_20250722.graphql.models.keypair", "KeyPairInput"),
+    "KeyPairList": ("....v9_20250722.graphql.models.keypair", "KeyPairList"),
+    "KeyPairListKeypairs": ("....v9_20250722.graphql.models.keypair", "KeyPairListKeypairs"),
+    "KeyPairPaginatedList": ("....v9_20250722.graphql.models.keypair", "KeyPairPaginatedList"),
+    "KeyPairPaginatedListKeypairList": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairPaginatedListKeypairList",
+    ),
+    "KeyPairPaginatedListKeypairListItems": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairPaginatedListKeypairListItems",
+    ),
     "KeyPairPaginatedListKeypairListItemsUserInfo": (
-        ".keypair",
+        "....v9_20250722.graphql.models.keypair",
         "KeyPairPaginatedListKeypairListItemsUserInfo",
     ),
-    "KeyPairResourcePolicyCreate": (".keypair_resource_policy", "KeyPairResourcePolicyCreate"),
+    "KeyPairResourcePolicyCreate": (
+        "....v9_20250722.graphql.models.keypair_resource_policy",
+        "KeyPairResourcePolicyCreate",
+    ),
     "KeyPairResourcePolicyCreateCreateKeypairResourcePolicy": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyCreateCreateKeypairResourcePolicy",
     ),
     "KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyCreateCreateKeypairResourcePolicyResourcePolicy",
     ),
-    "KeyPairResourcePolicyDelete": (".keypair_resource_policy", "KeyPairResourcePolicyDelete"),
+    "KeyPairResourcePolicyDelete": (
+        "....v9_20250722.graphql.models.keypair_resource_policy",
+        "KeyPairResourcePolicyDelete",
+    ),
     "KeyPairResourcePolicyDeleteDeleteKeypairResourcePolicy": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyDeleteDeleteKeypairResourcePolicy",
     ),
-    "KeyPairResourcePolicyInfo": (".keypair_resource_policy", "KeyPairResourcePolicyInfo"),
+    "KeyPairResourcePolicyInfo": (
+        "....v9_20250722.graphql.models.keypair_resource_policy",
+        "KeyPairResourcePolicyInfo",
+    ),
     "KeyPairResourcePolicyInfoKeypairResourcePolicy": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyInfoKeypairResourcePolicy",
     ),
-    "KeyPairResourcePolicyList": (".keypair_resource_policy", "KeyPairResourcePolicyList"),
+    "KeyPairResourcePolicyList": (
+        "....v9_20250722.graphql.models.keypair_resource_policy",
+        "KeyPairResourcePolicyList",
+    ),
     "KeyPairResourcePolicyListKeypairResourcePolicies": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyListKeypairResourcePolicies",
     ),
-    "KeyPairResourcePolicyUpdate": (".keypair_resource_policy", "KeyPairResourcePolicyUpdate"),
+    "KeyPairResourcePolicyUpdate": (
+        "....v9_20250722.graphql.models.keypair_resource_policy",
+        "KeyPairResourcePolicyUpdate",
+    ),
     "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy",
     ),
-    "KeyPairUpdate": (".keypair", "KeyPairUpdate"),
-    "KeyPairUpdateModifyKeypair": (".keypair", "KeyPairUpdateModifyKeypair"),
-    "ModifyDomainInput": (".domain", "ModifyDomainInput"),
-    "ModifyGroupInput": (".group", "ModifyGroupInput"),
-    "ModifyKeyPairInput": (".keypair", "ModifyKeyPairInput"),
+    "KeyPairUpdate": ("....v9_20250722.graphql.models.keypair", "KeyPairUpdate"),
+    "KeyPairUpdateModifyKeypair": (
+        "....v9_20250722.graphql.models.keypair",
+        "KeyPairUpdateModifyKeypair",
+    ),
+    "ModifyDomainInput": ("....v9_20250722.graphql.models.domain", "ModifyDomainInput"),
+    "ModifyGroupInput": ("....v9_20250722.graphql.models.group", "ModifyGroupInput"),
+    "ModifyKeyPairInput": ("....v9_20250722.graphql.models.keypair", "ModifyKeyPairInput"),
     "ModifyKeyPairResourcePolicyInput": (
-        ".keypair_resource_policy",
+        "....v9_20250722.graphql.models.keypair_resource_policy",
         "ModifyKeyPairResourcePolicyInput",
     ),
-    "ModifyScalingGroupInput": (".scaling_group", "ModifyScalingGroupInput"),
+    "ModifyScalingGroupInput": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ModifyScalingGroupInput",
+    ),
     "ModifyUserInput": (".user", "ModifyUserInput"),
     "PurgeUserInput": (".user", "PurgeUserInput"),
-    "ScalingGroupAssociateDomain": (".scaling_group", "ScalingGroupAssociateDomain"),
+    "ScalingGroupAssociateDomain": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupAssociateDomain",
+    ),
     "ScalingGroupAssociateDomainAssociateScalingGroupWithDomain": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateDomainAssociateScalingGroupWithDomain",
     ),
-    "ScalingGroupAssociateGroup": (".scaling_group", "ScalingGroupAssociateGroup"),
+    "ScalingGroupAssociateGroup": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupAssociateGroup",
+    ),
     "ScalingGroupAssociateGroupAssociateScalingGroupWithUserGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupAssociateGroupAssociateScalingGroupWithUserGroup",
     ),
-    "ScalingGroupCreate": (".scaling_group", "ScalingGroupCreate"),
+    "ScalingGroupCreate": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupCreate"),
     "ScalingGroupCreateCreateScalingGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupCreateCreateScalingGroup",
     ),
     "ScalingGroupCreateCreateScalingGroupScalingGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupCreateCreateScalingGroupScalingGroup",
     ),
-    "ScalingGroupDelete": (".scaling_group", "ScalingGroupDelete"),
+    "ScalingGroupDelete": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupDelete"),
     "ScalingGroupDeleteDeleteScalingGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDeleteDeleteScalingGroup",
     ),
-    "ScalingGroupDetail": (".scaling_group", "ScalingGroupDetail"),
-    "ScalingGroupDetailScalingGroup": (".scaling_group", "ScalingGroupDetailScalingGroup"),
-    "ScalingGroupDissociateAllDomain": (".scaling_group", "ScalingGroupDissociateAllDomain"),
+    "ScalingGroupDetail": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupDetail"),
+    "ScalingGroupDetailScalingGroup": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupDetailScalingGroup",
+    ),
+    "ScalingGroupDissociateAllDomain": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupDissociateAllDomain",
+    ),
     "ScalingGroupDissociateAllDomainDisassociateAllScalingGroupsWithDomain": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllDomainDisassociateAllScalingGroupsWithDomain",
     ),
-    "ScalingGroupDissociateAllGroup": (".scaling_group", "ScalingGroupDissociateAllGroup"),
+    "ScalingGroupDissociateAllGroup": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupDissociateAllGroup",
+    ),
     "ScalingGroupDissociateAllGroupDisassociateAllScalingGroupsWithGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateAllGroupDisassociateAllScalingGroupsWithGroup",
     ),
-    "ScalingGroupDissociateDomain": (".scaling_group", "ScalingGroupDissociateDomain"),
+    "ScalingGroupDissociateDomain": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupDissociateDomain",
+    ),
     "ScalingGroupDissociateDomainDisassociateScalingGroupWithDomain": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateDomainDisassociateScalingGroupWithDomain",
     ),
-    "ScalingGroupDissociateGroup": (".scaling_group", "ScalingGroupDissociateGroup"),
+    "ScalingGroupDissociateGroup": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupDissociateGroup",
+    ),
     "ScalingGroupDissociateGroupDisassociateScalingGroupWithUserGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupDissociateGroupDisassociateScalingGroupWithUserGroup",
     ),
-    "ScalingGroupList": (".scaling_group", "ScalingGroupList"),
-    "ScalingGroupListScalingGroups": (".scaling_group", "ScalingGroupListScalingGroups"),
-    "ScalingGroupUpdate": (".scaling_group", "ScalingGroupUpdate"),
+    "ScalingGroupList": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupList"),
+    "ScalingGroupListScalingGroups": (
+        "....v9_20250722.graphql.models.scaling_group",
+        "ScalingGroupListScalingGroups",
+    ),
+    "ScalingGroupUpdate": ("....v9_20250722.graphql.models.scaling_group", "ScalingGroupUpdate"),
     "ScalingGroupUpdateModifyScalingGroup": (
-        ".scaling_group",
+        "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupUpdateModifyScalingGroup",
     ),
-    "StorageVolumeDetail": (".storage", "StorageVolumeDetail"),
-    "StorageVolumeDetailStorageVolume": (".storage", "StorageVolumeDetailStorageVolume"),
-    "StorageVolumeList": (".storage", "StorageVolumeList"),
-    "StorageVolumeListStorageVolumeList": (".storage", "StorageVolumeListStorageVolumeList"),
+    "StorageVolumeDetail": ("....v9_20250722.graphql.models.storage", "StorageVolumeDetail"),
+    "StorageVolumeDetailStorageVolume": (
+        "....v9_20250722.graphql.models.storage",
+        "StorageVolumeDetailStorageVolume",
+    ),
+    "StorageVolumeList": ("....v9_20250722.graphql.models.storage", "StorageVolumeList"),
+    "StorageVolumeListStorageVolumeList": (
+        "....v9_20250722.graphql.models.storage",
+        "StorageVolumeListStorageVolumeList",
+    ),
     "StorageVolumeListStorageVolumeListItems": (
-        ".storage",
+        "....v9_20250722.graphql.models.storage",
         "StorageVolumeListStorageVolumeListItems",
     ),
-    "UserCreate": (".user", "UserCreate"),
-    "UserCreateCreateUser": (".user", "UserCreateCreateUser"),
-    "UserCreateCreateUserUser": (".user", "UserCreateCreateUserUser"),
-    "UserDelete": (".user", "UserDelete"),
-    "UserDeleteDeleteUser": (".user", "UserDeleteDeleteUser"),
-    "UserDetail": (".user", "UserDetail"),
-    "UserDetailByUuid": (".user", "UserDetailByUuid"),
-    "UserDetailByUuidUserFromUuid": (".user", "UserDetailByUuidUserFromUuid"),
-    "UserDetailByUuidUserFromUuidGroups": (".user", "UserDetailByUuidUserFromUuidGroups"),
-    "UserDetailUser": (".user", "UserDetailUser"),
-    "UserDetailUserGroups": (".user", "UserDetailUserGroups"),
+    "UserCreate": ("....v9_20250722.graphql.models.user", "UserCreate"),
+    "UserCreateCreateUser": ("....v9_20250722.graphql.models.user", "UserCreateCreateUser"),
+    "UserCreateCreateUserUser": ("....v9_20250722.graphql.models.user", "UserCreateCreateUserUser"),
+    "UserDelete": ("....v9_20250722.graphql.models.user", "UserDelete"),
+    "UserDeleteDeleteUser": ("....v9_20250722.graphql.models.user", "UserDeleteDeleteUser"),
+    "UserDetail": ("....v9_20250722.graphql.models.user", "UserDetail"),
+    "UserDetailByUuid": ("....v9_20250722.graphql.models.user", "UserDetailByUuid"),
+    "UserDetailByUuidUserFromUuid": (
+        "....v9_20250722.graphql.models.user",
+        "UserDetailByUuidUserFromUuid",
+    ),
+    "UserDetailByUuidUserFromUuidGroups": (
+        "....v9_20250722.graphql.models.user",
+        "UserDetailByUuidUserFromUuidGroups",
+    ),
+    "UserDetailUser": ("....v9_20250722.graphql.models.user", "UserDetailUser"),
+    "UserDetailUserGroups": ("....v9_20250722.graphql.models.user", "UserDetailUserGroups"),
     "UserInput": (".user", "UserInput"),
-    "UserList": (".user", "UserList"),
-    "UserListUsers": (".user", "UserListUsers"),
-    "UserListUsersGroups": (".user", "UserListUsersGroups"),
-    "UserPaginatedList": (".user", "UserPaginatedList"),
-    "UserPaginatedListUserList": (".user", "UserPaginatedListUserList"),
-    "UserPaginatedListUserListItems": (".user", "UserPaginatedListUserListItems"),
-    "UserPaginatedListUserListItemsGroups": (".user", "UserPaginatedListUserListItemsGroups"),
-    "UserPurge": (".user", "UserPurge"),
-    "UserPurgePurgeUser": (".user", "UserPurgePurgeUser"),
-    "UserUpdate": (".user", "UserUpdate"),
-    "UserUpdateModifyUser": (".user", "UserUpdateModifyUser"),
-    "VFolderList": (".vfolder", "VFolderList"),
-    "VFolderListVfolderList": (".vfolder", "VFolderListVfolderList"),
-    "VFolderListVfolderListItems": (".vfolder", "VFolderListVfolderListItems"),
+    "UserList": ("....v9_20250722.graphql.models.user", "UserList"),
+    "UserListUsers": ("....v9_20250722.graphql.models.user", "UserListUsers"),
+    "UserListUsersGroups": ("....v9_20250722.graphql.models.user", "UserListUsersGroups"),
+    "UserPaginatedList": ("....v9_20250722.graphql.models.user", "UserPaginatedList"),
+    "UserPaginatedListUserList": (
+        "....v9_20250722.graphql.models.user",
+        "UserPaginatedListUserList",
+    ),
+    "UserPaginatedListUserListItems": (
+        "....v9_20250722.graphql.models.user",
+        "UserPaginatedListUserListItems",
+    ),
+    "UserPaginatedListUserListItemsGroups": (
+        "....v9_20250722.graphql.models.user",
+        "UserPaginatedListUserListItemsGroups",
+    ),
+    "UserPurge": ("....v9_20250722.graphql.models.user", "UserPurge"),
+    "UserPurgePurgeUser": ("....v9_20250722.graphql.models.user", "UserPurgePurgeUser"),
+    "UserUpdate": ("....v9_20250722.graphql.models.user", "UserUpdate"),
+    "UserUpdateModifyUser": ("....v9_20250722.graphql.models.user", "UserUpdateModifyUser"),
+    "VFolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderList"),
+    "VFolderListVfolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderListVfolderList"),
+    "VFolderListVfolderListItems": (
+        "....v9_20250722.graphql.models.vfolder",
+        "VFolderListVfolderListItems",
+    ),
 }
 
 
