@@ -268,21 +268,28 @@ def _execution_result(body: Mapping[str, Any]) -> ExecutionResult:
     return ExecutionResult(data=body.get("data"), errors=errors or None)
 
 
-def _parse_data(result_type: type[_M], data: Any, url: str) -> _M:
-    from ._base_client import MalformedResponseError
+def _parse_data(result_type: type[_M], data: Any, url: str, *, strict: bool) -> _M:
+    from ._base_client import MalformedResponseError, describe_validation_error
+    from ._models import validate_response
 
     try:
-        return result_type.model_validate(data if data is not None else {})
-    except pydantic.ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(data)'}: {err['msg']}"
-            for err in e.errors(include_url=False)[:5]
+        return cast(
+            _M,
+            validate_response(
+                result_type,
+                data if data is not None else {},
+                strict=strict,
+                what="the GraphQL data",
+            ),
         )
+    except pydantic.ValidationError as e:
         raise MalformedResponseError(
-            f"the GraphQL data does not match {result_type.__name__}: {problems}",
+            f"the GraphQL data does not match {result_type.__name__}: "
+            + describe_validation_error(e),
             status=200,
             method="POST",
             url=url,
+            data=data,
         ) from None
 
 
@@ -405,7 +412,7 @@ class GraphQLClient(_ClientBase):
     ) -> _M:
         """Send a (generated, already validated) document and parse ``data`` into *result_type*."""
         data = self._run(self._request(document, variables, operation_name, check=check))
-        return _parse_data(result_type, data, self.url)
+        return _parse_data(result_type, data, self.url, strict=self.core.config.strict_responses)
 
     def query(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Validate a raw document against the schema (when known), send it, return ``data``."""
@@ -450,7 +457,7 @@ class AsyncGraphQLClient(_ClientBase):
     ) -> _M:
         """Send a (generated, already validated) document and parse ``data`` into *result_type*."""
         data = await self._run(self._request(document, variables, operation_name, check=check))
-        return _parse_data(result_type, data, self.url)
+        return _parse_data(result_type, data, self.url, strict=self.core.config.strict_responses)
 
     async def query(
         self, document: str, variables: Mapping[str, Any] | None = None

@@ -28,6 +28,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RateLimitError",
+    "ResponseValidationWarning",
     "ServiceUnavailableError",
     "UnprocessableEntityError",
     "error_for_status",
@@ -54,6 +55,12 @@ class BackendAPIVersionError(BackendError):
 
 class APIVersionWarning(UserWarning):
     """Version negotiation found something worth telling the user about."""
+
+
+class ResponseValidationWarning(UserWarning):
+    """An answer did not match its model and was read leniently: the message names the model and
+    the field paths that kept the server's raw value (or are missing). Issued once per model and
+    field per process; ``APIConfig(strict_responses=True)`` makes such answers errors instead."""
 
 
 class BackendAPIError(BackendError):
