@@ -220,9 +220,11 @@ def to_jsonable(value: Any) -> Any:
 
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):  # pydantic models, without importing pydantic here
-        return to_jsonable(dump(mode="json"))
+    if callable(getattr(value, "model_dump", None)):  # pydantic models (pydantic is loaded)
+        from .._models import server_json
+
+        # What the server sent, unchanged; models made here by attribute name.
+        return to_jsonable(server_json(value))
     if isinstance(value, Mapping):
         # pyright sees Mapping[Unknown, Unknown] here, mypy Mapping[Any, Any].
         mapping = cast("Mapping[Any, Any]", value)  # type: ignore[redundant-cast]
@@ -245,11 +247,28 @@ def to_jsonable(value: Any) -> Any:
 
 
 def as_dict(value: Any) -> dict[str, Any]:
-    """A row mapping of a model / mapping / dataclass (field names, JSON-compatible values)."""
-    data = to_jsonable(value)
+    """A row mapping of a model / mapping / dataclass (field names, JSON-compatible values).
+
+    A model's fields are keyed by attribute name; a field that did not match its type when the
+    answer was read holds the server's raw value.
+    """
+    dump = getattr(value, "model_dump", None)
+    data = to_jsonable(dump(mode="json", warnings=False)) if callable(dump) else to_jsonable(value)
     if isinstance(data, dict):
         return cast("dict[str, Any]", data)
     return {"value": data}
+
+
+def _json_row(item: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """The *keys* (attribute names or wire keys) of *item* for JSON output: a model that came
+    from an answer gives the server's values unchanged."""
+    if callable(getattr(item, "model_dump", None)):
+        from .._models import BaseModel, json_field
+
+        if isinstance(item, BaseModel):
+            return {k: to_jsonable(json_field(item, k)) for k in keys}
+    data = as_dict(item)
+    return {k: data.get(k) for k in keys}
 
 
 def list_envelope(items: Sequence[Any], total_count: int | None = None) -> dict[str, Any]:
@@ -376,7 +395,7 @@ def emit_list(
     """A list in the current mode (JSON envelope keeps only the *columns* keys)."""
     if current().json:
         keys = [k for k, _ in _columns(columns)]
-        rows = [{k: as_dict(i).get(k) for k in keys} for i in items]
+        rows = [_json_row(i, keys) for i in items]
         emit_json(list_envelope(rows, total_count))
         return
     if not items:
@@ -392,8 +411,7 @@ def emit_item(item: Any | None, columns: Sequence[Column] | None = None) -> None
         if item is None:
             emit_json(item_envelope(None))
         elif columns is not None:
-            data = as_dict(item)
-            emit_json(item_envelope({k: data.get(k) for k, _ in _columns(columns)}))
+            emit_json(item_envelope(_json_row(item, [k for k, _ in _columns(columns)])))
         else:
             emit_json(item_envelope(item))
         return
