@@ -79,6 +79,18 @@ class MalformedResponseError(BackendClientError):
         self.method = method
         self.url = url
         self.data = data
+        self.detail = message
+
+    def after(self, outcome: str) -> MalformedResponseError:
+        """The same error, first saying what the server did (``the server created session
+        'x'``): a call that succeeded must not look as if nothing happened."""
+        return MalformedResponseError(
+            f"{outcome}, but {self.detail}",
+            status=self.status,
+            method=self.method,
+            url=self.url,
+            data=self.data,
+        )
 
 
 def describe_validation_error(error: pydantic.ValidationError, limit: int = 5) -> str:

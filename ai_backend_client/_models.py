@@ -257,7 +257,9 @@ def parsed_strictly(value: Any) -> bool | None:
     if isinstance(value, BaseModel):
         return value._strict
     if isinstance(value, pydantic.RootModel):
-        return parsed_strictly(_root(value))
+        private = value.__pydantic_private__
+        mode = private.get(_ROOT_STRICT) if private else None
+        return mode if isinstance(mode, bool) else parsed_strictly(_root(value))
     if isinstance(value, (list, tuple)):
         for item in _elements(value):
             mode = parsed_strictly(item)
@@ -295,11 +297,22 @@ def validate_response(tp: Any, data: Any, *, strict: bool, what: str = "the answ
             value = _lenient(tp, data, (), problems)
             value = _as_instance(tp, value, problems)
             _warn(_type_name(tp), problems, what)
-        if isinstance(value, BaseModel):
-            value._strict = strict
+        _set_parsed_strictly(value, strict)
         return value
     finally:
         _parsing_strict.reset(token)
+
+
+def _set_parsed_strictly(value: Any, strict: bool) -> None:
+    if isinstance(value, BaseModel):
+        value._strict = strict
+    elif isinstance(value, pydantic.RootModel) and value.__pydantic_private__ is None:
+        # Root models (arrays, maps) are pydantic's own class, without our private attributes:
+        # keep the mode where pydantic keeps private values (not serialized, not a field).
+        object.__setattr__(value, "__pydantic_private__", {_ROOT_STRICT: strict})
+
+
+_ROOT_STRICT = "_aibc_parsed_strictly"
 
 
 def _as_instance(tp: Any, value: Any, problems: list[Problem]) -> Any:

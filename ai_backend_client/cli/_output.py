@@ -35,6 +35,7 @@ __all__ = [
     "Column",
     "OutputMode",
     "as_dict",
+    "as_text",
     "current",
     "describe_error",
     "emit_item",
@@ -43,6 +44,7 @@ __all__ = [
     "emit_mutation",
     "error_envelope",
     "fail",
+    "format_list",
     "format_value",
     "handle_error",
     "item_envelope",
@@ -309,6 +311,25 @@ def format_value(value: Any) -> str:
 
         return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
     return str(to_jsonable(value))
+
+
+def format_list(value: Any) -> str:
+    """A list for humans (``a, b``); a value of another shape the server sent instead is shown
+    as it came (a single string as it is)."""
+    if isinstance(value, (list, tuple)):
+        items = cast("Sequence[Any]", value)
+        return ", ".join(v if isinstance(v, str) else format_value(v) for v in items)
+    return "-" if value is None else value if isinstance(value, str) else format_value(value)
+
+
+def as_text(value: Any) -> str | None:
+    """Text the server sent: a string as it is, lines joined, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    lines = cast("list[Any]", value) if isinstance(value, list) else None  # type: ignore[redundant-cast]
+    if lines is not None and all(isinstance(v, str) for v in lines):
+        return "".join(lines)
+    return format_value(value)
 
 
 def _columns(columns: Sequence[Column]) -> list[tuple[str, str]]:

@@ -12,13 +12,14 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from ._group import LazyGroup
 from ._output import (
     as_dict,
+    as_text,
     current,
     describe_error,
     emit_item,
@@ -797,11 +798,11 @@ def logs(session_id: str, owner_access_key: str | None) -> None:
     with current().session() as api:
         result = _cs(api, session_id, owner_access_key).get_logs()
     data = as_dict(result)
-    text = (
-        data.get("result", data).get("logs") if isinstance(data.get("result", data), dict) else None
-    )
+    inner: Any = data.get("result", data)
+    raw: Any = cast("dict[str, Any]", inner).get("logs") if isinstance(inner, dict) else None
+    text = as_text(raw)
     if current().json:
-        emit_json({"session": session_id, "logs": text})
+        emit_json({"session": session_id, "logs": raw})
         return
     if text is None:
         fail("The server returned no logs.")

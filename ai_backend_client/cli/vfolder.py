@@ -18,6 +18,7 @@ from ._output import (
     emit_list,
     emit_mutation,
     fail,
+    format_list,
     print_info,
 )
 
@@ -172,7 +173,7 @@ def list_hosts() -> None:
         emit_json(as_dict(hosts))
         return
     click.echo(f"Default vfolder host: {hosts.default}")
-    click.echo(f"Usable hosts: {', '.join(hosts.allowed or [])}")
+    click.echo(f"Usable hosts: {format_list(hosts.allowed)}")
 
 
 @vfolder.command(name="list-allowed-types")
@@ -183,7 +184,7 @@ def list_allowed_types() -> None:
     if current().json:
         emit_json({"count": len(types), "total_count": len(types), "items": types})
         return
-    click.echo("Allowed vfolder types: " + ", ".join(types))
+    click.echo("Allowed vfolder types: " + format_list(types))
 
 
 @vfolder.command()

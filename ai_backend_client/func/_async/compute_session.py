@@ -13,9 +13,10 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 from uuid import UUID
 
+from ..._base_client import MalformedResponseError
 from ..._generated.v8_20240915 import models
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
@@ -236,6 +237,8 @@ class ComputeSession(AsyncFunction):
             resp = await _adapters.create_from_params(session, body, creation_config)
         except NotFoundError as e:
             raise _explain_not_found(e, image) from None
+        except MalformedResponseError as e:  # strict_responses: the session exists all the same
+            raise e.after(_created(name, e.data)) from None
         o = cls(name, owner_access_key)
         o._apply_creation(resp)
         return o
@@ -324,18 +327,22 @@ class ComputeSession(AsyncFunction):
             )
         except NotFoundError as e:
             raise _explain_not_found(e, image if isinstance(image, str) else None) from None
+        except MalformedResponseError as e:
+            raise e.after(_created(session_name, e.data)) from None
         o = cls(session_name, owner_access_key if isinstance(owner_access_key, str) else None)
         o._apply_creation(resp)
         return o
 
     def _apply_creation(self, resp: models.CreateSessionResponse) -> None:
-        if resp.session_id is not None:
-            self.id = resp.session_id
-        if resp.session_name:
+        # The session exists once the server answered with success: a field that did not fit
+        # its type (read leniently) is skipped here rather than failing the creation.
+        self.id = _as_uuid(resp.session_id) or self.id
+        if isinstance(resp.session_name, str) and resp.session_name:
             self.name = resp.session_name
-        self.created = resp.created if resp.created is not None else True
-        self.status = resp.status or "RUNNING"
-        self.service_ports = list(resp.service_ports or resp.service_ports_1 or [])
+        self.created = resp.created if isinstance(resp.created, bool) else True
+        self.status = resp.status if isinstance(resp.status, str) and resp.status else "RUNNING"
+        ports: list[object] = list(resp.service_ports or resp.service_ports_1 or [])
+        self.service_ports = [p for p in ports if isinstance(p, models.ServicePort)]
 
     @classmethod
     async def paginated_list(
@@ -642,6 +649,22 @@ class ComputeSession(AsyncFunction):
             envs=envs,
             arguments=arguments,
         )
+
+
+def _as_uuid(value: object) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _created(name: str, answer: object) -> str:
+    """``the server created session 'x' (ID ...)`` from what is known of a creation answer."""
+    fields = cast("dict[str, object]", answer) if isinstance(answer, dict) else {}
+    sid = _as_uuid(fields.get("sessionId"))
+    return f"the server created session {name!r}" + (f" (ID {sid})" if sid else "")
 
 
 def _explain_not_found(
