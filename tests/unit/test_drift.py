@@ -305,3 +305,36 @@ def test_cli_prints_what_came_back(lenient: None, cli_env: DriftServer) -> None:
     assert result.exit_code == 0 and "line 1" in result.stdout and "line 2" in result.stdout
     result = _cli("ls", SESS)
     assert result.exit_code == 0 and ".bashrc" in result.stdout and "data" in result.stdout
+
+
+def test_run_rm_destroys_the_session_when_printing_fails(lenient: None, drift: DriftServer) -> None:
+    """stdout is a pipe nobody reads (closed at once): writing the output fails, the session
+    is destroyed all the same."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "BACKEND_ENDPOINT": drift.url,
+        "BACKEND_ACCESS_KEY": ACCESS_KEY,
+        "BACKEND_SECRET_KEY": SECRET_KEY,
+        "PYTHONWARNINGS": "ignore",
+    }
+    args = ["run", "--rm", "-t", "drift-pipe", "-c", 'print("hello")', "python"]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # before the program can write anything
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ai_backend_client.cli", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1, proc.stderr
+    assert drift.calls("DELETE", "/session/drift-pipe")
+    assert not [s for s in drift.sessions.values() if s.name == "drift-pipe"]
