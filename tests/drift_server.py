@@ -153,6 +153,7 @@ class DriftServer:
             ("GET", r"/folders/invitations/list", self._invitations),
             ("POST", r"/folders/invitations/accept", self._accept_invitation),
             ("DELETE", r"/folders/invitations/delete", self._delete_invitation),
+            ("POST", r"/folders/invitations/delete", self._delete_invitation),
             ("POST", r"/folders/delete-from-trash-bin", self._no_content),
             ("GET", r"/folders/([^/_][^/]*)", self._folder_info),
             ("DELETE", r"/folders/([^/_][^/]*)", self._delete_folder),
