@@ -538,6 +538,18 @@ class DriftServer:
             return [keypair]
         if root == "keypair_list":
             return {"items": [keypair], "total_count": "1"}
+        if root == "create_keypair":
+            # no ``ok``: a build that reports success by the keypair alone
+            return {
+                "msg": "success",
+                "keypair": dict(
+                    keypair,
+                    user_id=variables.get("user_id"),
+                    access_key="AKIADRIFTNEWKEY00001",
+                    secret_key="drift-secret-of-the-new-keypair",
+                    is_admin=False,
+                ),
+            }
         if root == "compute_session_list":
             items = [self._gql_session(s) for s in self.sessions.values()]
             return {"items": items, "total_count": str(len(items))}

@@ -88,6 +88,7 @@ SEED_CALLS: list[SeedCall] = [
     ("VFolder.invitations", lambda api: api.VFolder.invitations(), True, True),
     ("KeyPair.info", lambda api: api.KeyPair(ACCESS_KEY).info(), True, True),
     ("KeyPair.list", lambda api: api.KeyPair.list(), True, True),
+    ("KeyPair.create", lambda api: api.KeyPair.create("user@lablup.com"), True, True),
     ("Agent.paginated_list", lambda api: api.Agent.paginated_list(), True, True),
     ("Agent.detail", lambda api: api.Agent.detail("i-dummy-agent"), True, True),
     ("Image.list", lambda api: api.Image.list(), True, True),
@@ -172,12 +173,26 @@ async def test_async_function_classes_read_leniently(lenient: None, drift: Drift
         assert [a.id for a in page.items] == ["i-dummy-agent"] and page.total_count == 1
 
 
-def test_strict_creation_error_names_the_created_session(drift: DriftServer) -> None:
+def test_strict_creation_errors_name_what_was_created(drift: DriftServer) -> None:
     with Session(config=_config(drift, strict=True)) as api:
         with pytest.raises(MalformedResponseError) as info:
             api.ComputeSession.get_or_create("python", name="drift-new")
-    (sess,) = [s for s in drift.sessions.values() if s.name == "drift-new"]
-    assert f"the server created session 'drift-new' (ID {sess.id}), but" in str(info.value)
+        (sess,) = [s for s in drift.sessions.values() if s.name == "drift-new"]
+        assert f"the server created session 'drift-new' (ID {sess.id}), but" in str(info.value)
+        with pytest.raises(MalformedResponseError, match="the server created virtual folder 'nf'"):
+            api.VFolder.create("nf")
+        assert "nf" in drift.folders
+        with pytest.raises(MalformedResponseError, match=r"created a keypair for user@lablup\.com"):
+            api.KeyPair.create("user@lablup.com")
+
+
+def test_lenient_mutations_succeed_without_ok(lenient: None, drift: DriftServer) -> None:
+    with Session(config=_config(drift, strict=False)) as api:
+        with pytest.warns(ResponseValidationWarning, match="keypair.rate_limit"):
+            created = api.KeyPair.create("user@lablup.com")
+    assert created.ok is None and created.keypair is not None  # not a refusal
+    assert created.keypair.access_key == "AKIADRIFTNEWKEY00001"
+    assert created.keypair.rate_limit == "unlimited"
 
 
 # -- the CLI -------------------------------------------------------------------------------------

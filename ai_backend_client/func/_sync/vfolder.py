@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from ..._base_client import MalformedResponseError
 from ..._generated.v8_20240915 import models as m
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
@@ -99,15 +100,18 @@ class VFolder(SyncFunction):
         """Create a folder on *host* (default: the server's default host)."""
         if not name or name.strip() != name:
             raise BackendClientError(f"invalid virtual folder name {name!r}")
-        return adapters.create_folder(
-            cls._session(),
-            quota=quota,
-            name=name,
-            usage_mode=usage_mode,
-            permission=permission,
-            cloneable=cloneable,
-            **_not_given_if_none(host=host, unmanaged_path=unmanaged_path, group=group),
-        )
+        try:
+            return adapters.create_folder(
+                cls._session(),
+                quota=quota,
+                name=name,
+                usage_mode=usage_mode,
+                permission=permission,
+                cloneable=cloneable,
+                **_not_given_if_none(host=host, unmanaged_path=unmanaged_path, group=group),
+            )
+        except MalformedResponseError as e:  # strict_responses: the folder exists all the same
+            raise e.after(f"the server created virtual folder {name!r}") from None
 
     @classmethod
     def delete_by_id(cls, oid: str) -> None:
