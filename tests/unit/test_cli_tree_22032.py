@@ -97,7 +97,9 @@ def test_every_22_3_2_command_and_option_is_accepted(command: TreeCommand) -> No
     # a 22.3.2 invocation with one value for each argument parses here
     arguments = [p for p in ours.params if isinstance(p, click.Argument)]
     least = sum(1 for p in arguments if p.required)
-    most = float("inf") if any(p.nargs == -1 for p in arguments) else sum(p.nargs for p in arguments)
+    most = (
+        float("inf") if any(p.nargs == -1 for p in arguments) else sum(p.nargs for p in arguments)
+    )
     assert least <= len(command.arguments) <= most, (command.arguments, arguments)
 
 

@@ -7,25 +7,15 @@ import json
 import logging
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import respx
 
-from ai_backend_client import APIConfig, Session
+from ai_backend_client import Session
 from ai_backend_client._base_client import MalformedResponseError
 from ai_backend_client._models import response_problems, server_json
 from ai_backend_client.exceptions import NotFoundError, ResponseValidationWarning
-
-EP = "http://127.0.0.1:8091"
-SID = "e6fd7f72-093b-4e02-be23-19112c5499aa"
-
-
-def cfg(**kw: Any) -> APIConfig:
-    kw.setdefault("endpoint", EP)
-    kw.setdefault("access_key", "AKIAIOSFODNN7EXAMPLE")
-    kw.setdefault("secret_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    return APIConfig(**kw)
+from tests.unit.test_compute_session import EP, SID, cfg
 
 
 @pytest.fixture

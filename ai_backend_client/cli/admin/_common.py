@@ -15,7 +15,7 @@ __all__ = [
     "parse_json_option",
     "show_page",
     "slot_and_host_options",
-    "vfolder_hosts",
+    "slot_and_host_values",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -125,16 +125,26 @@ def slot_and_host_options(*, registries: bool) -> Callable[[_F], _F]:
     return decorator
 
 
-def vfolder_hosts(values: Sequence[str], api_major: int) -> Any:
-    """The ``allowed_vfolder_hosts`` to send: ``None`` if not given, one JSON value as it is,
-    else the host names (a list for 22.03, a mapping to every permission for 24.09)."""
-    if not values:
-        return None
+def slot_and_host_values(
+    api_major: int, total_resource_slots: str | None, allowed_vfolder_hosts: Sequence[str]
+) -> dict[str, Any]:
+    """The ``total_resource_slots`` and ``allowed_vfolder_hosts`` keywords of the options.
+
+    Hosts: one JSON value is sent as it is, host names as a list (22.03) or as a mapping of each
+    to every permission (24.09); not given, ``None`` (unchanged).
+    """
+    hosts: Any = None
+    values = list(allowed_vfolder_hosts)
     if len(values) == 1 and values[0].lstrip()[:1] in ("{", "["):
-        return parse_json_option(values[0], "--allowed-vfolder-hosts")
-    if api_major >= 8:
-        return {host: list(VFOLDER_HOST_PERMISSIONS) for host in values}
-    return list(values)
+        hosts = parse_json_option(values[0], "--allowed-vfolder-hosts")
+    elif values:
+        hosts = (
+            {host: list(VFOLDER_HOST_PERMISSIONS) for host in values} if api_major >= 8 else values
+        )
+    return {
+        "total_resource_slots": parse_json_option(total_resource_slots, "--total-resource-slots"),
+        "allowed_vfolder_hosts": hosts,
+    }
 
 
 def parse_json_option(text: str | None, name: str) -> Any:

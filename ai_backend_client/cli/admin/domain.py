@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .._output import current, emit_item, emit_list
-from ._common import mutation_done, parse_json_option, slot_and_host_options, vfolder_hosts
+from ._common import mutation_done, slot_and_host_options, slot_and_host_values
 
 __all__ = ["domain"]
 
@@ -54,15 +54,13 @@ def add(
     allowed_docker_registries: tuple[str, ...],
 ) -> None:
     """Add a new domain."""
-    slots = parse_json_option(total_resource_slots, "--total-resource-slots")
     with current().session() as api:
         api.Domain.create(
             name,
             description,
             not inactive,
-            total_resource_slots=slots,
-            allowed_vfolder_hosts=vfolder_hosts(
-                allowed_vfolder_hosts, api.negotiated_version.major
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
             ),
             allowed_docker_registries=list(allowed_docker_registries) or None,
         )
@@ -85,16 +83,14 @@ def update(
     allowed_docker_registries: tuple[str, ...],
 ) -> None:
     """Update an existing domain."""
-    slots = parse_json_option(total_resource_slots, "--total-resource-slots")
     with current().session() as api:
         api.Domain.update(
             name,
             new_name,
             description,
             is_active,
-            total_resource_slots=slots,
-            allowed_vfolder_hosts=vfolder_hosts(
-                allowed_vfolder_hosts, api.negotiated_version.major
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
             ),
             allowed_docker_registries=list(allowed_docker_registries) or None,
         )

@@ -7,7 +7,7 @@ import uuid
 import click
 
 from .._output import current, emit_item, emit_list
-from ._common import mutation_done, parse_json_option, slot_and_host_options, vfolder_hosts
+from ._common import mutation_done, slot_and_host_options, slot_and_host_values
 
 __all__ = ["group"]
 
@@ -65,16 +65,14 @@ def add(
     allowed_vfolder_hosts: tuple[str, ...],
 ) -> None:
     """Add new group. A group must belong to a domain, so DOMAIN_NAME should be provided."""
-    slots = parse_json_option(total_resource_slots, "--total-resource-slots")
     with current().session() as api:
         result = api.Group.create(
             domain_name,
             name,
             description,
             not inactive,
-            total_resource_slots=slots,
-            allowed_vfolder_hosts=vfolder_hosts(
-                allowed_vfolder_hosts, api.negotiated_version.major
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
             ),
         )
     created = result.group
@@ -96,16 +94,14 @@ def update(
     allowed_vfolder_hosts: tuple[str, ...],
 ) -> None:
     """Update an existing group. Domain name is not necessary since group ID is unique."""
-    slots = parse_json_option(total_resource_slots, "--total-resource-slots")
     with current().session() as api:
         api.Group.update(
             gid,
             name,
             description,
             is_active,
-            total_resource_slots=slots,
-            allowed_vfolder_hosts=vfolder_hosts(
-                allowed_vfolder_hosts, api.negotiated_version.major
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
             ),
         )
     mutation_done(None, f"Group {gid} updated.")
