@@ -22,7 +22,6 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager, contextmanager
-from functools import lru_cache
 from typing import Any, Final, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,6 +29,7 @@ import anyio
 import httpx
 import pydantic
 
+from ._models import validate_response
 from ._types import NOT_GIVEN, FileTypes, NotGiven
 from .auth import STREAM_EXTENSION, BackendAIAuth
 from .config import APIConfig
@@ -61,6 +61,14 @@ _SECRET_QUERY_KEYS: Final = frozenset({"token", "secret_key", "password", "auth_
 _MAX_ERROR_TEXT: Final = 2000
 
 TimeoutTypes = float | httpx.Timeout | None
+
+
+def describe_validation_error(error: pydantic.ValidationError, limit: int = 5) -> str:
+    """``path: message; ...`` of the first *limit* problems of *error*."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
+        for err in error.errors(include_url=False)[:limit]
+    )
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -110,11 +118,6 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, dt.timestamp() - time.time())
-
-
-@lru_cache(maxsize=512)
-def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
-    return pydantic.TypeAdapter(tp)
 
 
 def _drop_not_given(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -280,20 +283,15 @@ class BaseClient:
                 url=url,
             ) from None
         try:
-            # generic aliases such as dict[str, Any] are not classes
-            if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):  # pyright: ignore[reportUnnecessaryIsInstance]
-                return cast(T, cast_to.model_validate(payload))
-            return cast(T, _adapter(cast(Any, cast_to)).validate_python(payload))
+            return cast(T, validate_response(cast_to, payload, strict=self.config.strict_responses))
         except pydantic.ValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
-                for err in e.errors(include_url=False)[:5]
-            )
             raise MalformedResponseError(
-                f"the answer does not match {getattr(cast_to, '__name__', cast_to)!s}: {problems}",
+                f"the answer does not match {getattr(cast_to, '__name__', cast_to)!s}: "
+                + describe_validation_error(e),
                 status=response.status_code,
                 method=method,
                 url=url,
+                data=payload,
             ) from None
 
     def is_retryable(self, method: str, idempotent: bool | None) -> bool:

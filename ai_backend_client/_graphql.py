@@ -150,19 +150,28 @@ def _data(body: Mapping[str, Any], url: str) -> dict[str, Any]:
     return dict(cast("Mapping[str, Any]", data))
 
 
-def _parse_data(result_type: type[_M], data: Mapping[str, Any], url: str) -> _M:
+def _parse_data(result_type: type[_M], data: Any, url: str, *, strict: bool) -> _M:
+    from ._base_client import MalformedResponseError, describe_validation_error
+    from ._models import validate_response
+
     try:
-        return result_type.model_validate(data)
-    except pydantic.ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(data)'}: {err['msg']}"
-            for err in e.errors(include_url=False)[:5]
+        return cast(
+            _M,
+            validate_response(
+                result_type,
+                data if data is not None else {},
+                strict=strict,
+                what="the GraphQL data",
+            ),
         )
+    except pydantic.ValidationError as e:
         raise MalformedResponseError(
-            f"the GraphQL data does not match {result_type.__name__}: {problems}",
+            f"the GraphQL data does not match {result_type.__name__}: "
+            + describe_validation_error(e),
             status=200,
             method="POST",
             url=url,
+            data=data,
         ) from None
 
 
@@ -220,7 +229,8 @@ class GraphQLClient(_ClientBase):
     ) -> _M:
         """Send a document and parse ``data`` into *result_type* (``check``: validate first)."""
         payload, _ = self._payload(document, variables, check=check)
-        return _parse_data(result_type, self._post(payload, idempotent=not mutation), self.url)
+        data = self._post(payload, idempotent=not mutation)
+        return _parse_data(result_type, data, self.url, strict=self.core.config.strict_responses)
 
     def query(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Validate a raw document against the schema, send it, return ``data``."""
@@ -254,7 +264,7 @@ class AsyncGraphQLClient(_ClientBase):
         """Send a document and parse ``data`` into *result_type* (``check``: validate first)."""
         payload, _ = self._payload(document, variables, check=check)
         data = await self._post(payload, idempotent=not mutation)
-        return _parse_data(result_type, data, self.url)
+        return _parse_data(result_type, data, self.url, strict=self.core.config.strict_responses)
 
     async def query(
         self, document: str, variables: Mapping[str, Any] | None = None

@@ -182,6 +182,7 @@ class APIConfig:
         read_timeout: float | None = None,
         announcement_handler: Callable[[str], None] | None = None,
         shuffle_endpoints: bool = True,
+        strict_responses: bool | None = None,
     ) -> None:
         d = self.DEFAULTS
         endpoints = _parse_endpoints(
@@ -261,6 +262,11 @@ class APIConfig:
             )
         )
         self._announcement_handler = announcement_handler
+        self._strict_responses = (
+            strict_responses
+            if strict_responses is not None
+            else get_env("STRICT_RESPONSES", "no", clean=parse_bool)
+        )
 
     # -- properties of the seed ---------------------------------------------------------------
     @property
@@ -338,6 +344,13 @@ class APIConfig:
     @property
     def announcement_handler(self) -> Callable[[str], None] | None:
         return self._announcement_handler
+
+    @property
+    def strict_responses(self) -> bool:
+        """Whether an answer that does not match its model is an error
+        (``MalformedResponseError``) instead of a model built as far as it fits, with a
+        ``ResponseValidationWarning`` (the default). ``BACKEND_STRICT_RESPONSES=1`` turns it on."""
+        return self._strict_responses
 
     @property
     def is_anonymous(self) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RateLimitError",
+    "ResponseValidationWarning",
     "ServiceUnavailableError",
     "UnprocessableEntityError",
     "error_for_status",
@@ -53,13 +54,33 @@ class BackendConnectionError(BackendClientError):
 
 
 class MalformedResponseError(BackendClientError):
-    """The server answered with success but the body is not what the API promises."""
+    """The server answered with success but the body is not what the API promises.
 
-    def __init__(self, message: str, *, status: int, method: str, url: str) -> None:
+    Raised for a body that is not JSON where JSON was promised, and, with
+    ``APIConfig(strict_responses=True)``, for JSON that does not match the answer's model;
+    ``data`` is the decoded JSON then (``None`` for a body that is not JSON).
+    """
+
+    def __init__(
+        self, message: str, *, status: int, method: str, url: str, data: Any = None
+    ) -> None:
         super().__init__(f"{method} {url} -> {status}: {message}")
         self.status = status
         self.method = method
         self.url = url
+        self.data = data
+        self.detail = message
+
+    def after(self, outcome: str) -> MalformedResponseError:
+        """The same error, first saying what the server did (``the server created session
+        'x'``): a call that succeeded must not look as if nothing happened."""
+        return MalformedResponseError(
+            f"{outcome}, but {self.detail}",
+            status=self.status,
+            method=self.method,
+            url=self.url,
+            data=self.data,
+        )
 
 
 class BackendAPIVersionError(BackendError):
@@ -68,6 +89,12 @@ class BackendAPIVersionError(BackendError):
 
 class APIVersionWarning(UserWarning):
     """Version negotiation found something worth telling the user about."""
+
+
+class ResponseValidationWarning(UserWarning):
+    """An answer did not match its model and was read leniently: the message names the model and
+    the field paths that kept the server's raw value (or are missing). Issued once per model and
+    field per process; ``APIConfig(strict_responses=True)`` makes such answers errors instead."""
 
 
 class BackendAPIError(BackendError):

@@ -1237,6 +1237,24 @@ class SessionEvent(BaseModel):
     cluster_role: str | None = pydantic.Field(default=None, alias="clusterRole")
     cluster_idx: int | None = pydantic.Field(default=None, alias="clusterIdx")
 
+    _sse_data: str = pydantic.PrivateAttr(default="")
+
+    @pydantic.model_validator(mode="after")
+    def _keep_sse_data(self, info: pydantic.ValidationInfo) -> SessionEvent:
+        context: Any = info.context
+        text = (
+            cast("dict[str, Any]", context).get("sse_data") if isinstance(context, dict) else None
+        )
+        if isinstance(text, str):
+            self._sse_data = text
+        return self
+
+    @property
+    def data(self) -> str:
+        """The event's payload as the server sent it: the raw JSON text, so the seed's
+        ``print(ev.event, ev.data)`` prints what the 22.03 client printed."""
+        return self._sse_data
+
     @property
     def is_terminal(self) -> bool:
         """Whether the session (not just a kernel) has ended."""
@@ -1303,7 +1321,9 @@ _E = TypeVar("_E", bound=BaseModel)
 def _typed_event(model: type[_E], event: SSEEvent) -> _E:
     data = event.json()
     try:
-        return model.model_validate({**data, "event": event.event})
+        return model.model_validate(
+            {**data, "event": event.event}, context={"sse_data": event.data}
+        )
     except pydantic.ValidationError as e:
         raise BackendClientError(
             f"malformed {event.event} event {_snippet(event.data)!r}: {e}"

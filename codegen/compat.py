@@ -152,6 +152,8 @@ class TypeUniverse:
         self.resolve = resolve
         self._assumed: set[tuple[str, str]] = set()
         self.failure = ""  # the innermost field that did not fit, for explanations
+        # (model identity, wire key): fields an older version's answer does not carry
+        self.relaxed: set[tuple[str, str]] = set()
 
     def subset(
         self,
@@ -186,7 +188,10 @@ class TypeUniverse:
             return True  # a JSONString field takes any JSON value (decoding strings)
         if ot in ("Any", "JSONInput", "JSONString") and (narrowing or not static):
             # untyped in the older spec: the newer one (or, narrowing, the older model's
-            # validation when the value is sent) decides
+            # validation when the value is sent) decides; reading an answer, what the newer
+            # model requires is not known to be sent by the older line
+            if not narrowing:
+                self._relax_all(nv, nt)
             return True
         if isinstance(o, ast.Constant) and o.value is None:
             return isinstance(n, ast.Constant) and n.value is None
@@ -243,10 +248,22 @@ class TypeUniverse:
                 # a model as one member of the newer union (``X | list[X]``)
                 return self.subset(ov, ot, new_model[2], new_model[1].root, narrowing=narrowing)
         if not narrowing and not static and _is_any_mapping(o) and new_model is not None:
+            self._relax_all(nv, nt)
             return new_model[1].kind == "model"  # an untyped object read into a model
         if old_model is None or new_model is None:
             return False
         return self.model_subset(old_model, new_model, allow_missing=narrowing)
+
+    def _relax_all(self, version: str, annotation: str) -> None:
+        """Record every required field of the models *annotation* names as not required."""
+        node = ast.parse(annotation, mode="eval").body
+        for sub in ast.walk(node):
+            name = ast.unparse(sub) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+            resolved = self.resolve(version, name) if name else None
+            if resolved is not None and resolved[1].kind == "model":
+                for target, (_, required) in resolved[1].fields.items():
+                    if required:
+                        self.relaxed.add((resolved[0], target))
 
     def _names_a_model(self, version: str, node: ast.expr) -> bool:
         for sub in ast.walk(node):
@@ -273,7 +290,11 @@ class TypeUniverse:
         try:
             o, n = old[1], new[1]
             if not allow_missing and o.kind == "model" and o.open and not o.fields:
-                # the older spec describes nothing but "an object": the newest decides
+                # the older spec describes nothing but "an object": the newest describes it,
+                # but what that line sends is unknown, so none of it is required
+                for target, (_, required) in n.fields.items():
+                    if required:
+                        self.relaxed.add((new[0], target))
                 return n.kind == "model" or (
                     n.kind == "root" and _is_mapping(ast.parse(n.root, mode="eval").body)
                 )
@@ -326,9 +347,14 @@ class TypeUniverse:
                 if missing:
                     self.failure = f"{new[0]} requires {', '.join(missing)}"
                 return not missing
-            # Reading an answer: fields the newest requires and the older spec does not know
-            # follow the newest spec (an older server that leaves one out is read leniently,
-            # and the strict test runs against each real server line show whether it does).
+            # Reading an answer: a field the newest requires and an older spec does not know
+            # is one that server line does not send, so the public model must not require it
+            # (recorded in ``relaxed``; codegen makes it optional). One the older spec
+            # declares follows the newest spec (the strict runs against each real server
+            # line check that it is sent).
+            for target, (_, required) in n.fields.items():
+                if required and target not in matched:
+                    self.relaxed.add((new[0], target))
             return True
         finally:
             self._assumed.discard(key)
@@ -367,3 +393,60 @@ def _literal_values(node: ast.expr) -> frozenset[object] | None:
         if len(values) == len(elts):
             return frozenset(values)
     return None
+
+
+def class_bases(source: str) -> list[str]:
+    """The names of the base classes a class definition names."""
+    node = ast.parse(source).body[0]
+    return (
+        [b.id for b in node.bases if isinstance(b, ast.Name)]
+        if isinstance(node, ast.ClassDef)
+        else []
+    )
+
+
+def relax_fields(source: str, wires: set[str]) -> str:
+    """The class *source* with the fields named by wire key *wires* made optional (``| None``,
+    default ``None``): what the public model must not require. Only those statements are
+    rewritten; the rest of the text stays as rendered."""
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, int, str]] = []
+    for statement in node.body:
+        if not (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)):
+            continue
+        name = statement.target.id
+        wire = _field_alias(statement.annotation) or _field_alias(statement.value) or name
+        if wire not in wires or _has_default(statement):
+            continue
+        annotation = statement.annotation
+        inner = _unwrap_annotated(annotation)
+        if not any(
+            isinstance(m, ast.Constant) and m.value is None for m in _members(ast.unparse(inner))
+        ):
+            optional = ast.BinOp(left=inner, op=ast.BitOr(), right=ast.Constant(None))
+            if inner is annotation:
+                statement.annotation = optional
+            else:
+                assert isinstance(annotation, ast.Subscript)
+                assert isinstance(annotation.slice, ast.Tuple)
+                annotation.slice.elts[0] = optional
+        statement.value = ast.Constant(None)
+        text = ast.unparse(statement)
+        assert statement.end_lineno is not None and statement.end_col_offset is not None
+        edits.append(
+            (
+                statement.lineno,
+                statement.col_offset,
+                statement.end_lineno,
+                statement.end_col_offset,
+                text,
+            )
+        )
+    for start_line, start_col, end_line, end_col, text in reversed(edits):
+        head = "".join(lines[: start_line - 1]) + lines[start_line - 1][:start_col]
+        tail = lines[end_line - 1][end_col:] + "".join(lines[end_line:])
+        source = head + text + tail
+        lines = source.splitlines(keepends=True)
+    return source

@@ -15,9 +15,10 @@ from typing import Any
 
 import jinja2
 
+from .compat import class_bases, relax_fields, shape_of
 from .graphql import GraphQLApi, Variable, build_graphql_api, graphql_models_text, render_graphql
 from .modelgen import render_models
-from .models_layout import parse_models, plan_namespace
+from .models_layout import ModelSource, parse_models, plan_namespace
 from .models_render import render_namespace
 from .operations import ApiVersion, Operation, Param, build_api
 from .seam import NeutralParam, Seam, build_seam, model_alias
@@ -141,6 +142,31 @@ def _describe_gql_group(version: str, module: str, names: list[str]) -> str:
     if module.startswith("_shared_"):
         return "shared by several operation files"
     return f"used by the operations of ``{module}.graphql``"
+
+
+def _relax(sources: dict[str, ModelSource], relaxed: set[tuple[str, str]]) -> None:
+    """Make optional the newest models' fields an older version's answer does not carry."""
+    by_model: dict[tuple[str, str], set[str]] = {}
+    for identity, wire in relaxed:
+        version, name = identity.split(":", 1)
+        by_model.setdefault((version, name), set()).add(wire)
+    # A base class that declares a relaxed field must not require it either (a subclass
+    # cannot widen a field's type).
+    pending = list(by_model.items())
+    while pending:
+        (version, name), wires = pending.pop()
+        for base in class_bases(sources[version].definitions[name].source):
+            definition = sources[version].definitions.get(base)
+            if definition is None:
+                continue
+            declared = wires & set(shape_of(definition).fields)
+            known = by_model.setdefault((version, base), set())
+            if declared - known:
+                known |= declared
+                pending.append(((version, base), set(known)))
+    for (version, name), wires in sorted(by_model.items()):
+        definition = sources[version].definitions[name]
+        definition.source = relax_fields(definition.source, wires)
 
 
 def _apply_widening(
@@ -296,6 +322,8 @@ def render_tree(spec_root: Path) -> dict[str, bytes]:
             if op.method == method:
                 op.result_annotation = model
     _apply_widening(seam, by_key, graphqls)
+    _relax(rest_sources, seam.relaxed)
+    _relax(gql_sources, seam.graphql_relaxed)
     rest = plan_namespace(rest_sources, _rest_usage(apis))
     gql = plan_namespace(gql_sources, _gql_usage(graphqls))
     files: dict[str, str] = {}

@@ -151,6 +151,9 @@ class Seam:
     widened: dict[tuple[str, str, str], dict[str, str]]
     graphql_refused: dict[tuple[str, str], list[NeutralParam]]
     graphql_widened: dict[tuple[str, str], dict[str, str]]
+    # (model identity "version:Name", wire key): newest fields an older answer does not carry
+    relaxed: set[tuple[str, str]] = field(default_factory=set)
+    graphql_relaxed: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def latest(self) -> str:
@@ -500,7 +503,9 @@ def build_seam(
     for tag in tags.values():
         tag.universal.sort(key=lambda o: o.method)
         tag.differing.sort(key=lambda o: o.method)
-    graphql, gql_answered, gql_refused, gql_widened = _graphql_seam(versions, graphql_ops, gql)
+    graphql, gql_answered, gql_refused, gql_widened, gql_relaxed = _graphql_seam(
+        versions, graphql_ops, gql
+    )
     streams = _stream_seam(apis, rest)
     for item in [
         *(o for t in tags.values() for o in t.universal + t.differing),
@@ -525,6 +530,8 @@ def build_seam(
         widened=widened,
         graphql_refused=gql_refused,
         graphql_widened=gql_widened,
+        relaxed=universe.relaxed,
+        graphql_relaxed=gql_relaxed,
     )
 
 
@@ -537,6 +544,7 @@ def _graphql_seam(
     dict[tuple[str, str], str],
     dict[tuple[str, str], list[NeutralParam]],
     dict[tuple[str, str], dict[str, str]],
+    set[tuple[str, str]],
 ]:
     universe = universe_of(gql)
     found: dict[str, dict[str, tuple[str, list[NeutralParam], str, str]]] = {}
@@ -584,7 +592,7 @@ def _graphql_seam(
                 why=outcome.why,
             )
         )
-    return result_ops, answered, refused, widened
+    return result_ops, answered, refused, widened, universe.relaxed
 
 
 def _neutral_params(params: Sequence[Param], version: str, ns: Namespace) -> list[NeutralParam]:

@@ -35,6 +35,7 @@ __all__ = [
     "Column",
     "OutputMode",
     "as_dict",
+    "as_text",
     "current",
     "describe_error",
     "emit_item",
@@ -43,6 +44,7 @@ __all__ = [
     "emit_mutation",
     "error_envelope",
     "fail",
+    "format_list",
     "format_value",
     "handle_error",
     "item_envelope",
@@ -220,9 +222,11 @@ def to_jsonable(value: Any) -> Any:
 
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):  # pydantic models, without importing pydantic here
-        return to_jsonable(dump(mode="json"))
+    if callable(getattr(value, "model_dump", None)):  # pydantic models (pydantic is loaded)
+        from .._models import server_json
+
+        # What the server sent, unchanged; models made here by attribute name.
+        return to_jsonable(server_json(value))
     if isinstance(value, Mapping):
         # pyright sees Mapping[Unknown, Unknown] here, mypy Mapping[Any, Any].
         mapping = cast("Mapping[Any, Any]", value)  # type: ignore[redundant-cast]
@@ -245,11 +249,28 @@ def to_jsonable(value: Any) -> Any:
 
 
 def as_dict(value: Any) -> dict[str, Any]:
-    """A row mapping of a model / mapping / dataclass (field names, JSON-compatible values)."""
-    data = to_jsonable(value)
+    """A row mapping of a model / mapping / dataclass (field names, JSON-compatible values).
+
+    A model's fields are keyed by attribute name; a field that did not match its type when the
+    answer was read holds the server's raw value.
+    """
+    dump = getattr(value, "model_dump", None)
+    data = to_jsonable(dump(mode="json", warnings=False)) if callable(dump) else to_jsonable(value)
     if isinstance(data, dict):
         return cast("dict[str, Any]", data)
     return {"value": data}
+
+
+def _json_row(item: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """The *keys* (attribute names or wire keys) of *item* for JSON output: a model that came
+    from an answer gives the server's values unchanged."""
+    if callable(getattr(item, "model_dump", None)):
+        from .._models import BaseModel, json_field
+
+        if isinstance(item, BaseModel):
+            return {k: to_jsonable(json_field(item, k)) for k in keys}
+    data = as_dict(item)
+    return {k: data.get(k) for k in keys}
 
 
 def list_envelope(items: Sequence[Any], total_count: int | None = None) -> dict[str, Any]:
@@ -290,6 +311,25 @@ def format_value(value: Any) -> str:
 
         return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
     return str(to_jsonable(value))
+
+
+def format_list(value: Any) -> str:
+    """A list for humans (``a, b``); a value of another shape the server sent instead is shown
+    as it came (a single string as it is)."""
+    if isinstance(value, (list, tuple)):
+        items = cast("Sequence[Any]", value)
+        return ", ".join(v if isinstance(v, str) else format_value(v) for v in items)
+    return "-" if value is None else value if isinstance(value, str) else format_value(value)
+
+
+def as_text(value: Any) -> str | None:
+    """Text the server sent: a string as it is, lines joined, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    lines = cast("list[Any]", value) if isinstance(value, list) else None  # type: ignore[redundant-cast]
+    if lines is not None and all(isinstance(v, str) for v in lines):
+        return "".join(lines)
+    return format_value(value)
 
 
 def _columns(columns: Sequence[Column]) -> list[tuple[str, str]]:
@@ -376,7 +416,7 @@ def emit_list(
     """A list in the current mode (JSON envelope keeps only the *columns* keys)."""
     if current().json:
         keys = [k for k, _ in _columns(columns)]
-        rows = [{k: as_dict(i).get(k) for k in keys} for i in items]
+        rows = [_json_row(i, keys) for i in items]
         emit_json(list_envelope(rows, total_count))
         return
     if not items:
@@ -392,8 +432,7 @@ def emit_item(item: Any | None, columns: Sequence[Column] | None = None) -> None
         if item is None:
             emit_json(item_envelope(None))
         elif columns is not None:
-            data = as_dict(item)
-            emit_json(item_envelope({k: data.get(k) for k, _ in _columns(columns)}))
+            emit_json(item_envelope(_json_row(item, [k for k, _ in _columns(columns)])))
         else:
             emit_json(item_envelope(item))
         return

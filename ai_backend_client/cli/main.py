@@ -117,6 +117,10 @@ def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> Non
     print_warn(str(message))
 
 
+def _not_shown_as_warning(record: Any) -> bool:
+    return not getattr(record, "response_validation_warning", False)
+
+
 @click.group(
     cls=RootGroup,
     lazy_subcommands=COMMANDS,
@@ -156,12 +160,15 @@ def cli(ctx: click.Context, output: str, skip_sslcert_validation: bool, debug: b
         debug=debug,
         skip_sslcert_validation=skip_sslcert_validation,
     )
+    import logging
     import warnings
 
     warnings.showwarning = _show_warning
+    # A lenient read is reported once, as the warning line above; its log record says the same.
+    logger = logging.getLogger("ai_backend_client")
+    logger.addFilter(_not_shown_as_warning)
+    ctx.call_on_close(lambda: logger.removeFilter(_not_shown_as_warning))
     if debug:
-        import logging
-
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("ai_backend_client").setLevel(logging.DEBUG)
 

@@ -165,6 +165,7 @@ class _RunSpec:
     rm: bool
     stats: bool
     quiet: bool
+    build_log: bool = False
 
 
 async def _answer_input(result: Any) -> str:
@@ -199,7 +200,7 @@ async def _execute(cs: Any, spec: _RunSpec, case: RunCase, sink: _Sink) -> int:
         options = {
             "clean": spec.clean or "*",
             "build": case.build,
-            "buildLog": not spec.quiet,
+            "buildLog": spec.build_log,  # off unless asked for, as the 22.03 client sends it
             "exec": case.exec,
         }
     exit_code = 0
@@ -425,6 +426,11 @@ def _print_cases(cases: list[RunCase], prefix: str) -> None:
     help="Hide execution details but show only the compute_session outputs.",
 )
 @click.option(
+    "--build-log",
+    is_flag=True,
+    help="Also show the output of the build command (batch mode; off by default).",
+)
+@click.option(
     "--env-range",
     "env_ranges",
     type=RangeExprType(),
@@ -468,6 +474,7 @@ def run(
     rm: bool,
     stats: bool,
     quiet: bool,
+    build_log: bool,
     env_ranges: tuple[Any, ...],
     build_ranges: tuple[Any, ...],
     exec_ranges: tuple[Any, ...],
@@ -518,7 +525,9 @@ def run(
         for f in files:
             if base not in f.resolve().parents:
                 raise click.BadParameter(f"{f} is not inside {basedir}", param_hint="'--basedir'")
-    spec = _RunSpec(image, create, code, files, basedir, clean, terminal, rm, stats, quiet)
+    spec = _RunSpec(
+        image, create, code, files, basedir, clean, terminal, rm, stats, quiet, build_log
+    )
     results = asyncio.run(_run_all(spec, cases, prefix, max_parallel))
     _report(results, spec, single=len(cases) == 1)
 

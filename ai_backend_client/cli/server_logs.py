@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .._models import maybe
 from ._output import as_dict, current, emit_list, print_info
 
 __all__ = ["server_logs"]
@@ -70,7 +71,8 @@ def list_logs(mark_read: bool, page_size: int, page_number: int) -> None:
     with current().session() as api:
         result = api.ServerLog.list(mark_read=mark_read, page_size=page_size, page_no=page_number)
     rows = [_row(entry) for entry in result.logs or []]
-    total = result.count if result.count is not None else len(rows)
+    count = maybe(result.count)
+    total = count if count is not None else len(rows)
     if current().json:
         emit_list(rows, JSON_COLUMNS, total_count=total)
         return

@@ -12,13 +12,14 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from ._group import LazyGroup
 from ._output import (
     as_dict,
+    as_text,
     current,
     describe_error,
     emit_item,
@@ -26,9 +27,11 @@ from ._output import (
     emit_list,
     emit_mutation,
     fail,
+    format_value,
     print_done,
     print_fail,
     print_info,
+    print_item,
     print_table,
     print_wait,
     print_warn,
@@ -701,6 +704,8 @@ def list_sessions(
     items: list[Any] = []
     total: int | None = None
     with current().session() as api:
+        if not (format_ or name_only or access_key) and _is_admin(api):
+            fields.insert(1, "access_key")  # admins see every owner's sessions: show whose
         statuses = status_filter(api.negotiated_version.major, status, dead=dead, running=running)
         page_offset = offset
         while True:
@@ -719,24 +724,118 @@ def list_sessions(
             page_offset += len(page)
             if not all_ or not page or (total is not None and page_offset >= total):
                 break
-    rows = [as_dict(i) for i in items]
     if name_only and not current().json:
-        for row in rows:
-            click.echo(row.get("name"))
+        for item in items:
+            click.echo(as_dict(item).get("name"))
         return
-    emit_list(rows, [(f, SESSION_FIELDS[f]) for f in fields], total_count=total, plain=plain)
+    emit_list(items, [(f, SESSION_FIELDS[f]) for f in fields], total_count=total, plain=plain)
+
+
+def _is_admin(api: Session) -> bool:
+    """Whether the configured keypair is an admin's (one query, as the 22.03 client asks);
+    ``False`` when the server will not say."""
+    from ..exceptions import BackendError
+
+    if api.config.is_anonymous:
+        return False
+    try:
+        return api.KeyPair(api.config.access_key).info().is_admin is True
+    except BackendError:
+        return False
+
+
+#: ``info`` fields (attribute, header), as the 22.03 client shows them, then the containers
+INFO_FIELDS = [
+    ("name", "Session Name"),
+    ("session_id", "Session ID"),
+    ("id", "Kernel ID"),
+    ("image", "Image"),
+    ("tag", "Tag"),
+    ("created_at", "Created At"),
+    ("terminated_at", "Terminated At"),
+    ("status", "Status"),
+    ("status_info", "Status Info"),
+    ("status_data", "Status Data"),
+    ("occupied_slots", "Occupied Resource"),
+]
+CONTAINER_FIELDS = [
+    ("cluster_role", "Role"),
+    ("cluster_idx", "Index"),
+    ("cluster_hostname", "Hostname"),
+    ("agent", "Agent"),
+    ("container_id", "Container ID"),
+    ("image", "Image"),
+    ("status", "Status"),
+    ("status_info", "Status Info"),
+    ("status_changed", "Last Updated"),
+    ("occupied_slots", "Occupied Resource"),
+    ("live_stat", "Live Stat"),
+    ("last_stat", "Last Stat"),
+]
+
+
+def _session_uuid(api: Session, ref: str, owner_access_key: str | None) -> str:
+    """The UUID of the session *ref* (a UUID, or the name of the owner's newest session)."""
+    if _is_uuid(ref):
+        return ref
+    from ..func._sync import _session_queries as q
+
+    page = q.paginated_list(
+        api,
+        access_key=owner_access_key,
+        fields=["session_id", "name"],
+        filter=f'name == "{ref}"',
+        order="-created_at",
+    )
+    for item in page.items:
+        if item.name == ref and item.session_id is not None:
+            return str(item.session_id)
+    fail(f"There is no such compute session: {ref}")
+
+
+def show_session_detail(detail: Any) -> None:
+    """A session with its containers (the 22.03 ``info`` layout); the JSON item in JSON mode."""
+    if current().json:
+        emit_item(detail)
+        return
+    print_item(detail, INFO_FIELDS)
+    row = as_dict(detail)
+    containers = _entries(row.get("containers"), "id")
+    click.echo("Containers:")
+    if not containers:
+        click.echo("  (no containers belonging to the session)")
+    for container in containers:
+        click.echo(f"  + {format_value(container.get('id'))}")
+        for key, header in CONTAINER_FIELDS:
+            if key in container:
+                click.echo(f"    - {header}: {format_value(container[key])}")
+    dependencies = _entries(row.get("dependencies"), "name")
+    if dependencies:
+        click.echo("Dependencies:")
+        for dep in dependencies:
+            click.echo(f"  + {format_value(dep.get('name'))} ({format_value(dep.get('id'))})")
+
+
+def _entries(value: Any, key: str) -> list[dict[str, Any]]:
+    """The objects of a list field; a value of another shape becomes one entry under *key*."""
+    if value is None:
+        return []
+    items: list[Any] = cast("list[Any]", value) if isinstance(value, list) else [value]  # type: ignore[redundant-cast]
+    return [cast("dict[str, Any]", v) if isinstance(v, dict) else {key: v} for v in items]
 
 
 @session.command()
-@click.argument("session_id")
+@click.argument("session_id", metavar="SESSION")
 @click.option(
     "-o", "--owner", "--owner-access-key", "owner_access_key", help="The owner of the session."
 )
 def info(session_id: str, owner_access_key: str | None) -> None:
-    """Show the information of a compute session (by name or ID)."""
+    """Show detailed information for a compute session (by name or ID), with its containers."""
+    from ..func._sync import _session_queries as q
+
     with current().session() as api:
-        data = as_dict(_cs(api, session_id, owner_access_key).get_info())
-    emit_item(data)
+        detail = q.detail(api, _session_uuid(api, session_id, owner_access_key))
+    show_session_detail(detail)
 
 
 # -- events / logs ---------------------------------------------------------------------------
@@ -797,11 +896,11 @@ def logs(session_id: str, owner_access_key: str | None) -> None:
     with current().session() as api:
         result = _cs(api, session_id, owner_access_key).get_logs()
     data = as_dict(result)
-    text = (
-        data.get("result", data).get("logs") if isinstance(data.get("result", data), dict) else None
-    )
+    inner: Any = data.get("result", data)
+    raw: Any = cast("dict[str, Any]", inner).get("logs") if isinstance(inner, dict) else None
+    text = as_text(raw)
     if current().json:
-        emit_json({"session": session_id, "logs": text})
+        emit_json({"session": session_id, "logs": raw})
         return
     if text is None:
         fail("The server returned no logs.")

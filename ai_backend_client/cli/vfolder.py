@@ -18,7 +18,10 @@ from ._output import (
     emit_list,
     emit_mutation,
     fail,
+    format_list,
+    print_done,
     print_info,
+    print_table,
 )
 
 if TYPE_CHECKING:
@@ -172,7 +175,7 @@ def list_hosts() -> None:
         emit_json(as_dict(hosts))
         return
     click.echo(f"Default vfolder host: {hosts.default}")
-    click.echo(f"Usable hosts: {', '.join(hosts.allowed or [])}")
+    click.echo(f"Usable hosts: {format_list(hosts.allowed)}")
 
 
 @vfolder.command(name="list-allowed-types")
@@ -183,7 +186,7 @@ def list_allowed_types() -> None:
     if current().json:
         emit_json({"count": len(types), "total_count": len(types), "items": types})
         return
-    click.echo("Allowed vfolder types: " + ", ".join(types))
+    click.echo("Allowed vfolder types: " + format_list(types))
 
 
 @vfolder.command()
@@ -586,12 +589,78 @@ def invite(name: str, emails: Sequence[str], perm: Any) -> None:
     )
 
 
+_PERMISSIONS = {"rw": "read-write", "ro": "read-only", "wd": "write-delete"}
+
+
+def _ask(prompt: str) -> str | None:
+    """One answer line from stdin (a terminal or a pipe); ``None`` at the end of the input."""
+    click.echo(prompt, nl=False, err=True)
+    line = sys.stdin.readline()
+    if not line:
+        click.echo(err=True)
+        return None
+    return line.strip()
+
+
 @vfolder.command()
 def invitations() -> None:
-    """List received invitations (accept with accept-invitation, decline with delete-invitation)."""
+    """List and manage received invitations.
+
+    Lists the pending invitations, then asks for the number of one to accept or reject (on a
+    terminal, or read from stdin: e.g. `printf '1\\na\\n' | backend.ai vfolder invitations`).
+    With no answer, or with --output json, it only lists them; accept-invitation and
+    delete-invitation do the same without asking.
+    """
     with current().session() as api:
         items = api.VFolder.invitations()
-    emit_list(items, ["id", "vfolder_name", "inviter", "perm", "state", "created_at"])
+        if current().json:
+            emit_list(items, ["id", "vfolder_name", "inviter", "perm", "state", "created_at"])
+            return
+        if not items:
+            print_info("No invitations.")
+            return
+        rows = [
+            {
+                "index": i,
+                "inviter": inv.inviter,
+                "vfolder": inv.vfolder_name,
+                "vfolder_id": inv.vfolder_id,
+                "perm": _PERMISSIONS.get(str(inv.perm), inv.perm),
+                "created_at": inv.created_at,
+            }
+            for i, inv in enumerate(items, 1)
+        ]
+        print_table(
+            rows,
+            [
+                ("index", "#"),
+                ("inviter", "Inviter"),
+                ("vfolder", "Virtual folder"),
+                ("vfolder_id", "Folder ID"),
+                ("perm", "Permission"),
+                ("created_at", "Invited at"),
+            ],
+        )
+        choice = _ask("Choose invitation number to manage (Enter to quit): ")
+        if not choice:
+            return
+        if not choice.isdigit() or not 1 <= int(choice) <= len(items):
+            fail(f"There is no invitation number {choice} (choose 1 to {len(items)}).")
+        inv = items[int(choice) - 1]
+        inv_id = str(inv.id)
+        while True:
+            action = _ask("Choose action. (a)ccept, (r)eject, (c)ancel: ")
+            if action is None or action.lower() in ("c", "cancel"):
+                print_info("Cancelled.")
+                return
+            if action.lower() in ("a", "accept"):
+                api.VFolder.accept_invitation(inv_id)
+                print_done(f"You can now access the virtual folder {inv.vfolder_name} ({inv_id}).")
+                return
+            if action.lower() in ("r", "reject"):
+                api.VFolder.delete_invitation(inv_id)
+                print_done(f"Rejected the invitation to {inv.vfolder_name} ({inv_id}).")
+                return
 
 
 @vfolder.command(name="accept-invitation")

@@ -27,7 +27,9 @@ def _version(tmp_path: Path, documents: dict[str, str]) -> SpecVersion:
 
 def test_every_committed_document_validates() -> None:
     for version in ("v6.20220315", "v8.20240915"):
-        api = build_graphql_api(SpecVersion(version, REPO / "spec" / version), REPO / "spec" / "operations")
+        api = build_graphql_api(
+            SpecVersion(version, REPO / "spec" / version), REPO / "spec" / "operations"
+        )
         assert api is not None and len(api.operations) >= 50
 
 

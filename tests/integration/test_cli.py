@@ -122,7 +122,14 @@ def test_create_info_destroy(endpoint: str) -> None:
         assert p.returncode == 0, p.stderr
         p = bai("--output", "json", "info", name)
         assert p.returncode == 0, p.stderr
-        assert json.loads(p.stdout)["items"][0]["status"] == "RUNNING"
+        (item,) = json.loads(p.stdout)["items"]
+        assert item["status"] == "RUNNING" and item["name"] == name
+        (container,) = item["containers"]  # as 22.3.2's info: the session's containers
+        assert container["cluster_role"] == "main" and container["agent"]
+        p = bai("info", name)
+        assert p.returncode == 0, p.stderr
+        assert "Containers:" in p.stdout and f"+ {container['id']}" in p.stdout
+        assert f"- Agent: {container['agent']}" in p.stdout
         assert name in _session_names("RUNNING")
     finally:
         p = bai("rm", name)

@@ -200,6 +200,8 @@ def test_session_events_stream(session: Session) -> None:
             for event in events:
                 if event.event in ("session_started", "session_terminated", "session_cancelled"):
                     assert event.session_id == str(kern.id)
+                    # the seed prints ev.event, ev.data: data is the event's JSON text
+                    assert json.loads(event.data)["sessionId"] == str(kern.id)
                     break
     finally:
         try:

@@ -13,7 +13,9 @@ import respx
 from click.testing import CliRunner
 
 from ai_backend_client import APIConfig, Session
+from ai_backend_client import types as public
 from ai_backend_client.cli.main import cli
+from tests.unit._answers import answer
 
 EP = "http://127.0.0.1:8091"
 
@@ -209,11 +211,34 @@ def test_dismiss_without_announcement(env: Path) -> None:
 
 
 # -- admin license ----------------------------------------------------------------------------
-def test_license_show_is_one_line_exit_1(env: Path) -> None:
+@respx.mock
+def test_license_show_asks_the_server_and_a_404_is_one_line(env: Path) -> None:
+    _probe()
+    _announcement()
+    route = respx.get(f"{EP}/license").respond(
+        404, json={"type": "https://api.backend.ai/probs/generic-not-found", "title": "Not Found"}
+    )
     result = _run("admin", "license", "show")
+    assert route.call_count == 1  # the request is sent, as the official client does
+    assert "Authorization" in route.calls.last.request.headers
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "enterprise" in lines[0]
+    assert len(lines) == 1 and "no license API (404" in lines[0] and "enterprise" in lines[0]
+
+
+@respx.mock
+def test_license_show_prints_an_enterprise_license(env: Path) -> None:
+    _probe()
+    _announcement()
+    respx.get(f"{EP}/license").respond(
+        json={"status": "valid", "certificate": {"licensee": "Lablup", "valid_until": "2030-01-01"}}
+    )
+    result = _run("admin", "license", "show")
+    assert result.exit_code == 0, result.output
+    assert "license is valid" in result.stderr
+    assert "licensee" in result.stdout and "Lablup" in result.stdout
+    result = _run("--output", "json", "admin", "license", "show")
+    assert json.loads(result.stdout)["certificate"]["valid_until"] == "2030-01-01"
 
 
 # -- server-logs ------------------------------------------------------------------------------
@@ -221,7 +246,7 @@ def test_license_show_is_one_line_exit_1(env: Path) -> None:
 def test_server_logs_list(env: Path) -> None:
     _probe()
     _announcement()
-    entry = {
+    entry = answer(public.ErrorLogEntry) | {
         "log_id": "l-1",
         "created_at": 1700000000.5,
         "severity": "error",

@@ -32,10 +32,18 @@ def _api_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKEND_SECRET_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
 
+def _keypair(is_admin: bool) -> dict[str, Any]:
+    return {"data": {"keypair": {"access_key": "AKIAIOSFODNN7EXAMPLE", "is_admin": is_admin}}}
+
+
 @pytest.fixture
 def mock() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=EP, assert_all_called=False) as router:
         router.get("/").respond(json={"version": "v8.20240915", "manager": "24.09.6"})
+        # `ps` asks whether the caller is an admin first (as the 22.03 client does)
+        router.post("/admin/gql", content__contains="KeyPairInfo", name="whoami").respond(
+            json=_keypair(False)
+        )
         yield router
 
 
@@ -131,6 +139,26 @@ def test_ps_all_fetches_every_page(mock: respx.MockRouter) -> None:
     assert [i["name"] for i in json.loads(result.stdout)["items"]] == ["sess-a", "sess-b"]
     offsets = [json.loads(c.request.content)["variables"]["offset"] for c in gql.calls]
     assert offsets == [0, 1]
+
+
+def test_ps_shows_the_owner_column_to_admins(mock: respx.MockRouter) -> None:
+    rows = [dict(r, access_key=f"AKIA{i}") for i, r in enumerate(ROWS)]
+    gql = mock.post("/admin/gql").respond(json=_gql_page(rows, 2))
+    result = invoke("ps")
+    assert result.exit_code == 0, result.output
+    assert "Owner" not in result.stdout
+    assert mock["whoami"].call_count == 1
+    mock["whoami"].respond(json=_keypair(True))
+    result = invoke("ps")
+    assert result.exit_code == 0, result.output
+    header, _, first, second = result.stdout.splitlines()[:4]
+    assert header.split()[:2] == ["Name", "Owner"]
+    assert first.split()[:2] == ["sess-a", "AKIA0"] and second.split()[:2] == ["sess-b", "AKIA1"]
+    assert "access_key" in json.loads(gql.calls.last.request.content)["query"]
+    # the same command as `admin session list`, with -f like `ps`
+    result = invoke("--output", "json", "admin", "session", "list", "-f", "name,access_key")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["items"][1] == {"name": "sess-b", "access_key": "AKIA1"}
 
 
 def test_ps_graphql_error_is_one_line(mock: respx.MockRouter) -> None:
@@ -319,9 +347,12 @@ def test_run_batch_files_upload_and_exec(
     assert fake.calls[0]["opts"] == {
         "clean": "*",
         "build": "*",
-        "buildLog": True,
+        "buildLog": False,  # as the 22.03 client: only when asked for
         "exec": "python main.py",
     }
+    result = invoke("run", "-t", "batchy", "--build-log", "--exec", "x", "python", "main.py")
+    assert result.exit_code == 0, result.output
+    assert fake.calls[1]["opts"]["buildLog"] is True
 
 
 def test_env_range_creates_one_session_per_case(
@@ -418,11 +449,55 @@ def test_create_alias_start(mock: respx.MockRouter) -> None:
     assert f"Session ID {SID} is created and ready." in result.stderr
 
 
-def test_info_and_logs(mock: respx.MockRouter) -> None:
-    mock.get("/session/mysess").respond(json={"image": "python:3.9", "status": "RUNNING"})
-    result = invoke("--output", "json", "info", "mysess")
+DETAIL = {
+    "id": "k-1",
+    "session_id": SID,
+    "name": "mysess",
+    "image": "python:3.9",
+    "status": "RUNNING",
+    "occupied_slots": '{"cpu": "1"}',
+    "containers": [
+        {
+            "id": "k-1",
+            "cluster_role": "main",
+            "cluster_idx": 1,
+            "agent": "i-1",
+            "status": "RUNNING",
+        },
+        {"id": "k-2", "cluster_role": "sub", "cluster_idx": 1, "agent": "i-2", "status": "RUNNING"},
+    ],
+    "dependencies": [],
+}
+
+
+def test_info_shows_the_containers(mock: respx.MockRouter) -> None:
+    lookup = mock.post("/admin/gql", content__contains="ComputeSessionList").respond(
+        json=_gql_page([{"session_id": SID, "name": "mysess"}], 1)
+    )
+    detail = mock.post("/admin/gql", content__contains="ComputeSessionDetail").respond(
+        json={"data": {"compute_session": DETAIL}}
+    )
+    result = invoke("info", "mysess")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["items"][0]["status"] == "RUNNING"
+    assert json.loads(lookup.calls.last.request.content)["variables"]["filter"] == (
+        'name == "mysess"'
+    )
+    assert json.loads(detail.calls.last.request.content)["variables"] == {"id": SID}
+    out = result.stdout
+    assert "Session ID" in out and SID in out and "Containers:" in out
+    assert "+ k-1" in out and "+ k-2" in out and "- Agent: i-2" in out and "- Role: sub" in out
+    result = invoke("--output", "json", "session", "info", SID)  # a UUID needs no lookup
+    assert result.exit_code == 0, result.output
+    assert lookup.call_count == 1
+    (item,) = json.loads(result.stdout)["items"]
+    assert [c["agent"] for c in item["containers"]] == ["i-1", "i-2"]
+    assert item["occupied_slots"] == {"cpu": "1"}
+    lookup.respond(json=_gql_page([], 0))
+    result = invoke("info", "nosuch")
+    assert result.exit_code == 1 and "There is no such compute session: nosuch" in result.stderr
+
+
+def test_logs(mock: respx.MockRouter) -> None:
     mock.get("/session/mysess/logs").respond(json={"result": {"logs": "line1\n"}})
     result = invoke("logs", "mysess")
     assert result.exit_code == 0, result.output

@@ -30,7 +30,16 @@ def test_ls_json_and_console() -> None:
     probe()
     respx.get(f"{EP}/folders/data/files").respond(
         json={
-            "items": [{"name": "a.txt", "type": "FILE", "size": 3, "mode": "644", "modified": "t"}],
+            "items": [
+                {
+                    "name": "a.txt",
+                    "type": "FILE",
+                    "size": 3,
+                    "mode": "644",
+                    "modified": "t",
+                    "created": "t",
+                }
+            ],
             "files": "[]",
         }
     )

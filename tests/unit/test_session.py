@@ -44,7 +44,6 @@ def test_version_parsing_and_ordering() -> None:
         parse_version("6.20220315")
 
 
-
 def test_the_supported_versions_are_the_generated_ones() -> None:
     assert tuple(str(v) for v in SUPPORTED_API_VERSIONS) == VERSIONS
     assert str(CLIENT_API_VERSION) == LATEST_VERSION

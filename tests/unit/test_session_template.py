@@ -10,11 +10,13 @@ import pytest
 import respx
 
 from ai_backend_client import APIConfig, Session
+from ai_backend_client import types as public
 from ai_backend_client.task_template import (
     InvalidTemplateError,
     TaskTemplate,
     parse_template_document,
 )
+from tests.unit._answers import answer
 
 EP = "http://127.0.0.1:8091"
 TID = "c1b8441aba464a838727de6645f521b4"
@@ -201,7 +203,7 @@ def test_invalid_template_sends_nothing(router: respx.MockRouter) -> None:
 
 
 def test_list_get_put_delete_v6(router: respx.MockRouter) -> None:
-    item = {
+    item = answer(public.TemplateListItem) | {
         "name": "t",
         "id": TID,
         "is_owner": True,

@@ -743,6 +743,22 @@ async def test_session_events_are_typed(sse_server: Callable[[SSEScript], SSESer
     assert srv.requests[0]["path"] == "/events/session?sessionName=s1&scope=%2A"
 
 
+async def test_listen_events_yields_event_and_raw_data_as_the_seed_prints_them(
+    sse_server: Callable[[SSEScript], SSEServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    srv = sse_server(dropping_then_closing)
+    async with async_session(api_config(srv.endpoint)) as session:
+        kern = session.ComputeSession("s1")
+        async with kern.listen_events() as events:
+            async for ev in events:
+                print(ev.event, ev.data)  # the 22.03 documentation's example
+                assert isinstance(ev, SessionEvent) and ev.session_name == "s1"  # still typed
+    assert capsys.readouterr().out.splitlines() == [
+        'session_started {"sessionName": "s1"}',
+        'session_terminated {"sessionName": "s1", "reason": "user-requested"}',
+    ]
+
+
 def test_retry_field_units() -> None:
     assert _retry_seconds(5) == 5.0  # the manager's `retry: 5` means seconds
     assert _retry_seconds(3000) == 3.0  # large values are milliseconds, as the standard says

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 import respx
 
-from ai_backend_client._generated.v8_20240915 import models as m
+from ai_backend_client import types as m
+from ai_backend_client import types as public
 from ai_backend_client.config import APIConfig
 from ai_backend_client.exceptions import BackendClientError
 from ai_backend_client.session import AsyncSession, Session
 from ai_backend_client.transfer import RemotePathError
+from tests.unit._answers import answer
 
 EP = "http://manager.test"
 
@@ -31,7 +33,7 @@ def body(route: respx.Route, i: int = -1) -> Any:
 @respx.mock
 def test_delete_on_v8_empties_the_trash_bin() -> None:
     info = respx.get(f"{EP}/folders/data").respond(
-        json={"name": "data", "id": "0123456789abcdef0123456789abcdef"}
+        json=answer(public.VFolderInfo, name="data", id="0123456789abcdef0123456789abcdef")
     )
     soft = respx.delete(f"{EP}/folders/data").respond(204)
     hard = respx.post(f"{EP}/folders/delete-from-trash-bin").respond(204)
@@ -64,10 +66,10 @@ def test_invite_field_name_per_version() -> None:
 @respx.mock
 def test_create_and_list_are_typed() -> None:
     create = respx.post(f"{EP}/folders").respond(
-        201, json={"id": "ab", "name": "d", "host": "local:volume1"}
+        201, json=answer(public.CreateVFolderResponse, id="ab", name="d", host="local:volume1")
     )
     respx.get(f"{EP}/folders").respond(
-        json=[{"name": "d", "id": "ab", "is_owner": True, "new_field": 1}]
+        json=[answer(public.VFolderListItem, name="d", id="ab", is_owner=True, new_field=1)]
     )
     with session("v8.20240915") as s:
         created = s.VFolder.create("d", host="local:volume1", cloneable=True)
@@ -107,7 +109,13 @@ def test_file_operations_send_normalised_paths_and_refuse_escapes() -> None:
 async def test_clone_follows_the_background_task() -> None:
     respx.get(f"{EP}/").respond(json={"version": "v8.20240915", "manager": "x"})
     respx.post(f"{EP}/folders/data/clone").respond(
-        201, json={"id": "cd", "name": "copy", "bgtask_id": "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"}
+        201,
+        json=answer(
+            public.CloneVFolderResponse,
+            id="cd",
+            name="copy",
+            bgtask_id="5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59",
+        ),
     )
     sse = (
         'event: bgtask_updated\ndata: {"task_id": "t", "current_progress": 1, "total_progress": 2}\n\n'
@@ -133,7 +141,12 @@ async def test_clone_follows_the_background_task() -> None:
 @respx.mock
 def test_failed_clone_raises() -> None:
     respx.post(f"{EP}/folders/data/clone").respond(
-        201, json={"name": "copy", "bgtask_id": "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"}
+        201,
+        json=answer(
+            public.CloneVFolderResponse,
+            name="copy",
+            bgtask_id="5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59",
+        ),
     )
     respx.get(f"{EP}/events/background-task").respond(
         200,

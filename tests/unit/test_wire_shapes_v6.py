@@ -183,6 +183,7 @@ def test_folders_create_enums(wire: Client) -> None:
             "user": "u",
             "group": None,
             "cloneable": False,
+            "max_size": 0,
         },
     )
     wire.folders.create(

@@ -9,7 +9,14 @@ import click
 
 from .._output import Column, emit_list, emit_mutation
 
-__all__ = ["list_options", "mutation_done", "parse_json_option", "show_page"]
+__all__ = [
+    "list_options",
+    "mutation_done",
+    "parse_json_option",
+    "show_page",
+    "slot_and_host_options",
+    "slot_and_host_values",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -67,6 +74,77 @@ def show_page(
 def mutation_done(result: Any, message: str, **extra: Any) -> None:
     """Report a mutation that succeeded (failures raise inside the SDK)."""
     emit_mutation(True, message, **extra)
+
+
+# The permissions a 24.09 manager knows for a vfolder host; a 22.03-style host name given on the
+# command line gets all of them, as being listed meant on 22.03.
+VFOLDER_HOST_PERMISSIONS = (
+    "create-vfolder",
+    "modify-vfolder",
+    "delete-vfolder",
+    "mount-in-session",
+    "upload-file",
+    "download-file",
+    "invite-others",
+    "set-user-specific-permission",
+)
+
+
+def slot_and_host_options(*, registries: bool) -> Callable[[_F], _F]:
+    """``--total-resource-slots``, ``--allowed-vfolder-hosts`` (and, for domains,
+    ``--allowed-docker-registries``) of the 22.03 ``add``/``update`` commands."""
+    options = [
+        click.option(
+            "--total-resource-slots",
+            default=None,
+            help='Set total resource slots (JSON, e.g. \'{"cpu": "8", "mem": "16g"}\').',
+        ),
+        click.option(
+            "--allowed-vfolder-hosts",
+            multiple=True,
+            metavar="HOST",
+            help="Allowed virtual folder hosts (repeat it; on 24.09 servers each host gets every "
+            "permission, or give one JSON mapping of host to permissions).",
+        ),
+    ]
+    if registries:
+        options.append(
+            click.option(
+                "--allowed-docker-registries",
+                multiple=True,
+                metavar="REGISTRY",
+                help="Allowed docker registries (repeat it).",
+            )
+        )
+
+    def decorator(func: _F) -> _F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorator
+
+
+def slot_and_host_values(
+    api_major: int, total_resource_slots: str | None, allowed_vfolder_hosts: Sequence[str]
+) -> dict[str, Any]:
+    """The ``total_resource_slots`` and ``allowed_vfolder_hosts`` keywords of the options.
+
+    Hosts: one JSON value is sent as it is, host names as a list (22.03) or as a mapping of each
+    to every permission (24.09); not given, ``None`` (unchanged).
+    """
+    hosts: Any = None
+    values = list(allowed_vfolder_hosts)
+    if len(values) == 1 and values[0].lstrip()[:1] in ("{", "["):
+        hosts = parse_json_option(values[0], "--allowed-vfolder-hosts")
+    elif values:
+        hosts = (
+            {host: list(VFOLDER_HOST_PERMISSIONS) for host in values} if api_major >= 8 else values
+        )
+    return {
+        "total_resource_slots": parse_json_option(total_resource_slots, "--total-resource-slots"),
+        "allowed_vfolder_hosts": hosts,
+    }
 
 
 def parse_json_option(text: str | None, name: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .._output import current, emit_item, emit_list
-from ._common import mutation_done
+from ._common import mutation_done, slot_and_host_options, slot_and_host_values
 
 __all__ = ["domain"]
 
@@ -42,12 +42,28 @@ def info(name: str) -> None:
 
 @domain.command()
 @click.argument("name")
-@click.option("-d", "--description", default="")
-@click.option("-i", "--inactive", is_flag=True)
-def add(name: str, description: str, inactive: bool) -> None:
+@click.option("-d", "--description", default="", help="Description of new domain")
+@click.option("-i", "--inactive", is_flag=True, help="New domain will be inactive.")
+@slot_and_host_options(registries=True)
+def add(
+    name: str,
+    description: str,
+    inactive: bool,
+    total_resource_slots: str | None,
+    allowed_vfolder_hosts: tuple[str, ...],
+    allowed_docker_registries: tuple[str, ...],
+) -> None:
     """Add a new domain."""
     with current().session() as api:
-        api.Domain.create(name, description, not inactive)
+        api.Domain.create(
+            name,
+            description,
+            not inactive,
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
+            ),
+            allowed_docker_registries=list(allowed_docker_registries) or None,
+        )
     mutation_done(None, f"Domain {name} created.")
 
 
@@ -56,12 +72,28 @@ def add(name: str, description: str, inactive: bool) -> None:
 @click.option("--new-name", default=None)
 @click.option("-d", "--description", default=None)
 @click.option("--is-active", type=bool, default=None)
+@slot_and_host_options(registries=True)
 def update(
-    name: str, new_name: str | None, description: str | None, is_active: bool | None
+    name: str,
+    new_name: str | None,
+    description: str | None,
+    is_active: bool | None,
+    total_resource_slots: str | None,
+    allowed_vfolder_hosts: tuple[str, ...],
+    allowed_docker_registries: tuple[str, ...],
 ) -> None:
     """Update an existing domain."""
     with current().session() as api:
-        api.Domain.update(name, new_name, description, is_active)
+        api.Domain.update(
+            name,
+            new_name,
+            description,
+            is_active,
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
+            ),
+            allowed_docker_registries=list(allowed_docker_registries) or None,
+        )
     mutation_done(None, f"Domain {name} updated.")
 
 

@@ -7,7 +7,7 @@ import uuid
 import click
 
 from .._output import current, emit_item, emit_list
-from ._common import mutation_done
+from ._common import mutation_done, slot_and_host_options, slot_and_host_values
 
 __all__ = ["group"]
 
@@ -53,12 +53,28 @@ def info(id_or_name: str, domain: str | None) -> None:
 @group.command()
 @click.argument("domain_name")
 @click.argument("name")
-@click.option("-d", "--description", default="")
-@click.option("-i", "--inactive", is_flag=True)
-def add(domain_name: str, name: str, description: str, inactive: bool) -> None:
+@click.option("-d", "--description", default="", help="Description of new group.")
+@click.option("-i", "--inactive", is_flag=True, help="New group will be inactive.")
+@slot_and_host_options(registries=False)
+def add(
+    domain_name: str,
+    name: str,
+    description: str,
+    inactive: bool,
+    total_resource_slots: str | None,
+    allowed_vfolder_hosts: tuple[str, ...],
+) -> None:
     """Add new group. A group must belong to a domain, so DOMAIN_NAME should be provided."""
     with current().session() as api:
-        result = api.Group.create(domain_name, name, description, not inactive)
+        result = api.Group.create(
+            domain_name,
+            name,
+            description,
+            not inactive,
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
+            ),
+        )
     created = result.group
     mutation_done(result, f"Group {name} created.", id=str(created.id) if created else None)
 
@@ -68,10 +84,26 @@ def add(domain_name: str, name: str, description: str, inactive: bool) -> None:
 @click.option("-n", "--name", default=None)
 @click.option("-d", "--description", default=None)
 @click.option("--is-active", type=bool, default=None)
-def update(gid: str, name: str | None, description: str | None, is_active: bool | None) -> None:
+@slot_and_host_options(registries=False)
+def update(
+    gid: str,
+    name: str | None,
+    description: str | None,
+    is_active: bool | None,
+    total_resource_slots: str | None,
+    allowed_vfolder_hosts: tuple[str, ...],
+) -> None:
     """Update an existing group. Domain name is not necessary since group ID is unique."""
     with current().session() as api:
-        api.Group.update(gid, name, description, is_active)
+        api.Group.update(
+            gid,
+            name,
+            description,
+            is_active,
+            **slot_and_host_values(
+                api.negotiated_version.major, total_resource_slots, allowed_vfolder_hosts
+            ),
+        )
     mutation_done(None, f"Group {gid} updated.")
 
 

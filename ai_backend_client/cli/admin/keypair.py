@@ -98,7 +98,7 @@ def add(
 @click.option("--resource-policy", default=None)
 @click.option("--is-admin", type=bool, default=None)
 @click.option("--is-active", type=bool, default=None)
-@click.option("--rate-limit", type=int, default=None)
+@click.option("-r", "--rate-limit", type=int, default=None, help="Set the API query rate limit.")
 def update(
     access_key: str,
     resource_policy: str | None,

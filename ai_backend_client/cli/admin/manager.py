@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .._output import current, emit_item, emit_json, emit_list, emit_mutation, print_info
@@ -91,12 +93,28 @@ def get() -> None:
     emit_item(result, [("enabled", "Enabled"), ("message", "Message")])
 
 
+_EDITOR_HINT = "<!-- Use Markdown format to edit the announcement message -->"
+
+
 @announcement.command()
-@click.argument("message")
-def update(message: str) -> None:
-    """Post new announcement."""
+@click.option("-m", "--message", "message_opt", metavar="TEXT", help="The announcement (Markdown).")
+@click.argument("message", required=False)
+def update(message_opt: str | None, message: str | None) -> None:
+    """Post new announcement.
+
+    MESSAGE (or -m/--message) is the announcement; without it an editor opens to write one.
+    """
+    if message_opt is not None and message is not None:
+        raise click.UsageError("Give the message once: as -m/--message or as MESSAGE.")
+    text = message_opt if message_opt is not None else message
+    if text is None:
+        edited = click.edit(_EDITOR_HINT + "\n")
+        text = edited.replace(_EDITOR_HINT, "").strip() if edited is not None else None
+        if not text:
+            print_info("Cancelled")
+            sys.exit(1)
     with current().session() as api:
-        api.Manager.update_announcement(enabled=True, message=message)
+        api.Manager.update_announcement(enabled=True, message=text)
     mutation_done(None, "Announcement posted.")
 
 

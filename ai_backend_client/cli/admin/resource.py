@@ -73,10 +73,18 @@ def usage_per_month(month: str, group_ids: tuple[str, ...]) -> None:
 
 
 @resource.command(name="usage-per-period")
-@click.argument("start_date")
-@click.argument("end_date")
+@click.argument("dates", nargs=-1, required=True, metavar="[GROUP] START_DATE END_DATE")
 @click.option("-g", "--group", default=None, help="Group (project) ID.")
-def usage_per_period(start_date: str, end_date: str, group: str | None) -> None:
-    """Get session usage stats between two dates (YYYYMMDD)."""
+def usage_per_period(dates: tuple[str, ...], group: str | None) -> None:
+    """Get session usage stats between two dates (YYYYMMDD).
+
+    The group is -g/--group or, as in the 22.03 client, the first of three arguments.
+    """
+    if len(dates) == 3 and group is None:
+        group, start_date, end_date = dates
+    elif len(dates) == 2:
+        start_date, end_date = dates
+    else:
+        raise click.UsageError("Give START_DATE and END_DATE, optionally after the GROUP.")
     with current().session() as api:
         _show(api.Resource.usage_per_period(group, start_date, end_date))

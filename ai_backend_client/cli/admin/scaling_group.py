@@ -82,6 +82,7 @@ def add(
 @scaling_group.command()
 @click.argument("name")
 @click.option("-d", "--description", default=None)
+@click.option("-i", "--inactive", is_flag=True, help="Make the scaling group inactive.")
 @click.option("--is-active", type=bool, default=None)
 @click.option("--driver", default=None)
 @click.option("--driver-opts", default=None, help="JSON object.")
@@ -90,6 +91,7 @@ def add(
 def update(
     name: str,
     description: str | None,
+    inactive: bool,
     is_active: bool | None,
     driver: str | None,
     driver_opts: str | None,
@@ -97,6 +99,10 @@ def update(
     scheduler_opts: str | None,
 ) -> None:
     """Update existing scaling group."""
+    if inactive:
+        if is_active:
+            raise click.UsageError("--inactive and --is-active true contradict each other.")
+        is_active = False
     with current().session() as api:
         api.ScalingGroup.update(
             name,

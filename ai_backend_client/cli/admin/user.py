@@ -113,7 +113,11 @@ def add(
 @click.option("-d", "--domain-name", default=None)
 @click.option("-r", "--role", default=None)
 @click.option("-s", "--status", default=None)
-@click.option("--need-password-change", type=bool, default=None)
+@click.option(
+    "--need-password-change/--no-need-password-change",
+    default=None,
+    help="Make the user change the password at the next login (or not).",
+)
 @click.option("--description", default=None)
 def update(
     email: str,

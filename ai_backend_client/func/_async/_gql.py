@@ -86,10 +86,14 @@ _Pl = TypeVar("_Pl", bound=_Payload)
 
 
 def check_mutation(payload: _Pl | None, name: str) -> _Pl:
-    """Raise unless the mutation payload says ``ok`` (the manager answers refusals that way)."""
+    """Raise if the mutation payload says ``ok: false`` (the manager answers refusals that way).
+
+    A payload without a boolean ``ok`` (read leniently from a server that spells it otherwise) is
+    not a refusal: the change was made, so it is not reported as failed.
+    """
     if payload is None:
         raise GraphQLError([{"message": f"{name}: the server returned no result", "path": [name]}])
-    if not payload.ok:
+    if payload.ok is False:
         message = payload.msg or "failed"
         error = {"message": f"{name}: {message}", "path": [name]}
         if "permission" in message.lower() or "privilege" in message.lower():

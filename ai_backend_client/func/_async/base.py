@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import pydantic
 
+from ..._models import parsed_strictly, validate_response, wire_data
 from ...exceptions import BackendClientError
 
 if TYPE_CHECKING:
@@ -44,9 +45,16 @@ class AsyncFunction:
 
 
 def coerce_model(model: type[_M], value: Any) -> _M:
-    """Turn the wire model of any API version into the public (newest) model of the same shape."""
+    """Turn the wire model of any API version into the public (newest) model of the same shape.
+
+    The public model is built from the server's own JSON, as strictly as the answer was parsed
+    (``strict_responses``), so an older server's answer is read as leniently as a new one's.
+    """
     if isinstance(value, model):
         return value
+    strict = parsed_strictly(value)
     if isinstance(value, pydantic.BaseModel):
-        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return model.model_validate(value)
+        value = wire_data(value)
+    if strict is None:
+        return model.model_validate(value)
+    return cast(_M, validate_response(model, value, strict=strict))

@@ -13,14 +13,14 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from ..._generated.latest import models
 from ..._graphql import PaginatedResult
-from ..._models import BaseModel
+from ..._models import BaseModel, maybe, received
 from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
-from ...exceptions import BackendClientError, NotFoundError
+from ...exceptions import BackendClientError, MalformedResponseError, NotFoundError
 from .._archive import DownloadReceiver
 from .._checks import (
     LocalArgumentError,
@@ -254,6 +254,8 @@ class ComputeSession(AsyncFunction):
             resp = await session.wire.session.create_from_params(**params)
         except NotFoundError as e:
             raise _explain_not_found(e, image) from None
+        except MalformedResponseError as e:  # strict_responses: the session exists all the same
+            raise e.after(_created(name, e.data)) from None
         o = cls(name, owner_access_key)
         o._apply_creation(resp)
         return o
@@ -353,18 +355,25 @@ class ComputeSession(AsyncFunction):
             resp = await cls._session().wire.session.create_from_template(**params)
         except NotFoundError as e:
             raise _explain_not_found(e, image if isinstance(image, str) else None) from None
+        except MalformedResponseError as e:
+            raise e.after(_created(session_name, e.data)) from None
         o = cls(session_name, owner_access_key if isinstance(owner_access_key, str) else None)
         o._apply_creation(resp)
         return o
 
     def _apply_creation(self, resp: models.CreateSessionResponse) -> None:
-        if resp.session_id is not None:
-            self.id = resp.session_id
-        if resp.session_name:
-            self.name = resp.session_name
-        self.created = resp.created if resp.created is not None else True
-        self.status = resp.status or "RUNNING"
-        self.service_ports = list(resp.service_ports or resp.service_ports_1 or [])
+        # The session exists once the server answered with success: a field that did not fit
+        # its type (read leniently) is skipped here rather than failing the creation.
+        self.id = _as_uuid(resp.session_id) or self.id
+        name, created, status = (
+            received(v) for v in (resp.session_name, resp.created, resp.status)
+        )
+        if isinstance(name, str) and name:
+            self.name = name
+        self.created = created if isinstance(created, bool) else True
+        self.status = status if isinstance(status, str) and status else "RUNNING"
+        ports: list[object] = list(resp.service_ports or resp.service_ports_1 or [])
+        self.service_ports = [p for p in ports if isinstance(p, models.ServicePort)]
 
     @classmethod
     async def paginated_list(
@@ -441,9 +450,10 @@ class ComputeSession(AsyncFunction):
         resp = await self._session().wire.session.complete(
             session_name=self._ref(), code=code, options=dict(opts) if opts else NOT_GIVEN
         )
-        if resp.result is None:
+        result = maybe(resp.result)
+        if result is None:
             return models.CompleteResponseResult(status="finished", error=None, suggestions=[])
-        return resp.result
+        return result
 
     async def get_info(self) -> models.SessionInfo:
         """Information about the session (image, status, occupied slots, ...)."""
@@ -473,17 +483,15 @@ class ComputeSession(AsyncFunction):
             raise LocalArgumentError("use complete(code, opts) for completions")
         if wire_mode in ("continue", "input") and not run_id:
             raise LocalArgumentError(f"mode {wire_mode!r} needs the runId of the run it continues")
-        options: models.BatchExecuteOptions | NotGiven = NOT_GIVEN
+        options: dict[str, Any] | NotGiven = NOT_GIVEN
         if wire_mode == "batch":
             given = dict(opts or {})
-            options = models.BatchExecuteOptions.model_validate(
-                {
-                    "clean": given.get("clean"),
-                    "build": given.get("build"),
-                    "buildLog": bool(given.get("buildLog", given.get("build_log", False))),
-                    "exec": given.get("exec"),
-                }
-            )
+            options = {
+                "clean": given.get("clean"),
+                "build": given.get("build"),
+                "buildLog": bool(given.get("buildLog", given.get("build_log", False))),
+                "exec": given.get("exec"),
+            }
         resp = await self._session().wire.session.execute(
             session_name=self._ref(),
             mode=wire_mode,
@@ -491,10 +499,11 @@ class ComputeSession(AsyncFunction):
             code=code if code is not None else "",
             options=options,
         )
-        if resp.result is None:
+        result = maybe(resp.result)
+        if result is None:
             # The manager always answers {"result": {...}}; keep callers' loops simple anyway.
             return models.ExecutionResult(status="finished", run_id=run_id)
-        return resp.result
+        return result
 
     async def upload(
         self,
@@ -676,6 +685,22 @@ class ComputeSession(AsyncFunction):
             envs=envs,
             arguments=arguments,
         )
+
+
+def _as_uuid(value: object) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _created(name: str, answer: object) -> str:
+    """``the server created session 'x' (ID ...)`` from what is known of a creation answer."""
+    fields = cast("dict[str, object]", answer) if isinstance(answer, dict) else {}
+    sid = _as_uuid(fields.get("sessionId"))
+    return f"the server created session {name!r}" + (f" (ID {sid})" if sid else "")
 
 
 def _explain_not_found(

@@ -17,7 +17,7 @@ from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
 from ..._types import NOT_GIVEN, given
-from ...exceptions import BackendAPIError, BackendClientError
+from ...exceptions import BackendAPIError, BackendClientError, MalformedResponseError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     ProgressCallback,
@@ -108,7 +108,10 @@ class VFolder(AsyncFunction):
             params["unmanaged_path"] = unmanaged_path
         if group is not None:
             params["group"] = group
-        return await adapters.create_folder(cls._session(), quota, **params)
+        try:
+            return await adapters.create_folder(cls._session(), quota, **params)
+        except MalformedResponseError as e:  # strict_responses: the folder exists all the same
+            raise e.after(f"the server created virtual folder {name!r}") from None
 
     @classmethod
     async def delete_by_id(cls, oid: str) -> None:

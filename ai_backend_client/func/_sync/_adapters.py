@@ -11,17 +11,20 @@ meaning that no signature shows (the template payload, deletion into a trash bin
 
 from __future__ import annotations
 
+import copy
 import json
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import pydantic
 
+from ..._base_client import describe_validation_error
 from ..._generated.latest import models
 from ..._generated.neutral import WireV6_20220315, WireV8_20240915, WireV9_20250722
-from ..._types import NOT_GIVEN, JSONValue, NotGiven
+from ..._models import keep_server_json, parsed_strictly, validate_response, wire_data
 from ..._resource import unavailable
-from ...exceptions import BackendAPIVersionError
+from ..._types import NOT_GIVEN, JSONValue, NotGiven
+from ...exceptions import BackendAPIVersionError, MalformedResponseError
 from ...task_template import SessionTemplateDocument, dump_template_payload
 from .base import coerce_model
 
@@ -78,6 +81,24 @@ __all__ = [
     "spec_render_openapi_html",
     "template_payload",
 ]
+
+
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+
+def _reparse(model: type[_M], data: Any, answer: pydantic.BaseModel) -> _M:
+    """*data* (an older answer, adjusted) as the newest *model*, as strictly as *answer* was
+    read; a strict mismatch is the same error the core raises."""
+    try:
+        return cast(_M, validate_response(model, data, strict=bool(parsed_strictly(answer))))
+    except pydantic.ValidationError as e:
+        raise MalformedResponseError(
+            f"the answer does not match {model.__name__}: {describe_validation_error(e)}",
+            status=200,
+            method="",
+            url="(an older server's answer)",
+            data=data,
+        ) from None
 
 
 # -- the adapter table (``_generated.neutral.AsyncAdapters``) ----------------------------------
@@ -210,7 +231,8 @@ def session_destroy(
     wire: VersionedWire, /, **params: Unpack[SessionDestroyParams]
 ) -> models.DestroySessionResponse:
     """With ``recursive``, 24.09 answers the last statistics of every destroyed session as a
-    list; the other versions (and 24.09 otherwise) answer ``{"stats": ...}``."""
+    list (kept as ``stats.sessions``); otherwise ``{"stats": ...}``, null when there are none
+    (an empty object here, as 26.09 answers)."""
     if isinstance(wire, WireV9_20250722):
         return wire.rest.session.destroy(**params)
     name = params["session_name"]
@@ -231,10 +253,12 @@ def session_destroy(
             recursive=params.get("recursive", NOT_GIVEN),
             owner_access_key=owner_key,
         )
-    data = answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data: object = wire_data(answer)
     if isinstance(data, list):
-        data = {"stats": {"sessions": data}}
-    return models.DestroySessionResponse.model_validate(data)
+        data = {"stats": {"sessions": cast("list[object]", data)}}
+    elif isinstance(data, dict) and cast("dict[str, Any]", data).get("stats") is None:
+        data = {**cast("dict[str, Any]", data), "stats": {}}  # 24.09: null for no statistics
+    return _reparse(models.DestroySessionResponse, data, answer)
 
 
 def spec_render_graphiql_html(
@@ -264,15 +288,20 @@ def folders_list_files(
     if isinstance(wire, WireV9_20250722):
         return wire.rest.folders.list_files(**params)
     answer = wire.rest.folders.list_files(name=params["name"], path=params.get("path", "."))
-    data = answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    for item in data.get("items") or ():
-        mode = item.get("mode")
+    raw: object = wire_data(answer)
+    data = copy.deepcopy(raw)
+    items = cast("dict[str, Any]", data).get("items") if isinstance(data, dict) else None
+    for item in cast("list[object]", items) if isinstance(items, list) else ():
+        entry = cast("dict[str, object]", item) if isinstance(item, dict) else {}
+        mode = entry.get("mode")
         if isinstance(mode, str):
             try:
-                item["mode"] = int(mode, 8)
+                entry["mode"] = int(mode, 8)
             except ValueError:
                 pass  # kept as sent; lenient parsing says so
-    return models.ListVFolderFilesResponse.model_validate(data)
+    result = _reparse(models.ListVFolderFilesResponse, data, answer)
+    keep_server_json(result, raw)  # output shows what the server sent
+    return result
 
 
 def folders_update_vfolder_sharing_status(

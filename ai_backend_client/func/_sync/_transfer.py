@@ -19,7 +19,6 @@ import httpx
 
 from ... import transfer as _transfer
 from ..._types import NOT_GIVEN
-from . import _adapters
 from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -35,6 +34,7 @@ from ...transfer import (
     rewrite_storage_url,
     split_url,
 )
+from . import _adapters
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

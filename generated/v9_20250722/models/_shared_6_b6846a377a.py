@@ -15,4 +15,4 @@ class SuccessResponse(BaseModel):
     `{"success": true}`
     """
 
-    success: bool
+    success: bool | None = None

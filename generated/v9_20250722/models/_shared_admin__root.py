@@ -50,5 +50,5 @@ class GraphQLResponse(BaseModel):
     GraphQL envelope. 26.9.6 always sends both keys: `errors` is `null` when there are none. HTTP status is 200 either way (the legacy endpoint answers 400 instead of an envelope with errors).
     """
 
-    data: dict[str, Any] | None
-    errors: list[GraphQLError] | None
+    data: dict[str, Any] | None = None
+    errors: list[GraphQLError] | None = None

@@ -213,7 +213,7 @@ class AuthTestResponse(BaseModel):
 
 
 class AuthorizeResponseData(BaseModel):
-    response_type: str
+    response_type: str | None = None
     """
     `success` (two-factor challenges are answered by hook plugins).
     """
@@ -224,12 +224,12 @@ class AuthorizeResponseData(BaseModel):
     `superadmin`, `admin`, `user` or `monitor`.
     """
     status: str
-    session_token: str
+    session_token: str | None = None
     """
     Login session token (what `POST /auth/logout` invalidates).
     """
-    user_id: str
-    type: str
+    user_id: str | None = None
+    type: str | None = None
     """
     `keypair` or `jwt`.
     """
@@ -276,7 +276,7 @@ class UpdatePasswordResponse(BaseModel):
     `{"error_msg": null}` on success; a new-password mismatch answers HTTP 400 with `{"error_msg": "new password mismatch"}` (not problem+json). 24.09 answered `{}`.
     """
 
-    error_msg: str | None
+    error_msg: str | None = None
 
 
 class SSHKeypairResponse(BaseModel):

@@ -503,33 +503,33 @@ class VFolderListItem(BaseModel):
 
     name: str
     id: str
-    quota_scope_id: str
+    quota_scope_id: str | None = None
     host: str
-    status: str
+    status: str | None = None
     usage_mode: str
     """
     `general`, `model` or `data`.
     """
-    created_at: str
-    is_owner: bool
+    created_at: str | None = None
+    is_owner: bool | None = None
     permission: str
     user: str | None
     group: str | None
     creator: str | None
-    user_email: str | None
-    group_name: str | None
+    user_email: str | None = None
+    group_name: str | None = None
     ownership_type: str
     """
     `user` or `group`.
     """
-    type: str
+    type: str | None = None
     """
     Legacy alias of ownership_type.
     """
     cloneable: bool
-    max_files: int | None
+    max_files: int | None = None
     max_size: int | None
-    cur_size: int | None
+    cur_size: int | None = None
 
 
 class VFolderList(RootModel[list[VFolderListItem]]):
@@ -543,9 +543,9 @@ class VFolderInfo(BaseModel):
 
     name: str
     id: str
-    quota_scope_id: str
+    quota_scope_id: str | None = None
     host: str
-    status: str
+    status: str | None = None
     num_files: int | None = None
     used_bytes: int | None
     created_at: str
@@ -578,8 +578,8 @@ class CompactVFolderInfoModel(BaseModel):
 
 
 class VFolderHostsResponseVolumeInfo(BaseModel):
-    backend: str
-    capabilities: list[str]
+    backend: str | None = None
+    capabilities: list[str] | None = None
     usage: dict[str, Any] | None = None
     sftp_scaling_groups: list[str] | None = None
 
@@ -668,7 +668,7 @@ class VFolderInvitationsResponse(BaseModel):
 
 
 class MessageResponse(BaseModel):
-    msg: str
+    msg: str | None = None
 
 
 class ShareVFolderResponse(BaseModel):
@@ -698,32 +698,32 @@ class CloneVFolderResponse(BaseModel):
 
 
 class SharedVFolder(BaseModel):
-    vfolder_id: str
-    vfolder_name: str
-    status: str
-    owner: str
-    type: str
+    vfolder_id: str | None = None
+    vfolder_name: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    type: str | None = None
     """
     `user` or `project`.
     """
-    shared_to: dict[str, str]
+    shared_to: dict[str, str] | None = None
     """
     `{uuid, email}` of the user it is shared with.
     """
-    perm: str
+    perm: str | None = None
 
 
 class SharedVFoldersResponse(BaseModel):
-    shared: list[SharedVFolder]
+    shared: list[SharedVFolder] | None = None
 
 
 class FstabContentsResponse(BaseModel):
-    content: str
-    node: str
+    content: str | None = None
+    node: str | None = None
     """
     `agent` or `manager`
     """
-    node_id: str
+    node_id: str | None = None
 
 
 class MountResult(BaseModel):
@@ -737,9 +737,9 @@ class MountsResponse(BaseModel):
     Per node: `manager`, `storage_proxy` (24.09: `storage-proxy`) and `agents` (agent ID -> result).
     """
 
-    manager: MountResult
-    storage_proxy: MountResult | None
-    agents: dict[str, MountResult]
+    manager: MountResult | None = None
+    storage_proxy: MountResult | None = None
+    agents: dict[str, MountResult] | None = None
 
 
 class StorageProxyReply(BaseModel):
@@ -747,7 +747,7 @@ class StorageProxyReply(BaseModel):
     `{"data": <storage-proxy answer>}` (performance metric, quota, usage, used bytes).
     """
 
-    data: dict[str, Any]
+    data: dict[str, Any] | None = None
 
 
 class UpdateQuotaResponse(BaseModel):
@@ -755,7 +755,7 @@ class UpdateQuotaResponse(BaseModel):
     26.9.6 answers the new quota only (24.09 passed the storage-proxy answer through).
     """
 
-    size_bytes: int
+    size_bytes: int | None = None
 
 
 class CreateVFolderResponse(VFolderListItem):
@@ -765,13 +765,13 @@ class CreateVFolderResponse(VFolderListItem):
 
     id: str
     name: str
-    quota_scope_id: str
+    quota_scope_id: str | None = None
     host: str
     usage_mode: str
     """
     `general`, `model` or `data`.
     """
-    created_at: str
+    created_at: str | None = None
     permission: str
     creator: str | None
     ownership_type: str
@@ -781,17 +781,17 @@ class CreateVFolderResponse(VFolderListItem):
     user: str | None
     group: str | None
     cloneable: bool
-    status: str
-    is_owner: bool
+    status: str | None = None
+    is_owner: bool | None = None
     max_size: int | None
-    user_email: str | None
-    group_name: str | None
-    type: str
+    user_email: str | None = None
+    group_name: str | None = None
+    type: str | None = None
     """
     Legacy alias of ownership_type.
     """
-    max_files: int | None
-    cur_size: int | None
+    max_files: int | None = None
+    cur_size: int | None = None
 
 
 class MkdirResponseResults(BaseModel):

@@ -51,7 +51,7 @@ class SlotMap(BaseModel):
 
 
 class ResourcePreset(BaseModel):
-    id: str
+    id: str | None = None
     name: str
     shared_memory: str | int | None
     """

@@ -88,7 +88,7 @@ class CompactServeInfoModel(BaseModel):
     """
     Name of the model service.
     """
-    replicas: Annotated[int, Field(ge=0)]
+    replicas: Annotated[int | None, Field(ge=0)] = None
     """
     Number of identical inference sessions.
     """
@@ -202,7 +202,7 @@ class ServeInfoModel(BaseModel):
     """
     Name of the model service.
     """
-    replicas: Annotated[int, Field(ge=0)]
+    replicas: Annotated[int | None, Field(ge=0)] = None
     """
     Number of identical inference sessions.
     """

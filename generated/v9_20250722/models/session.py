@@ -169,11 +169,11 @@ class SessionInfo(BaseModel):
     tag: str | None
     container_id: Annotated[str | None, Field(alias="containerId")]
     occupied_slots: Annotated[str, Field(alias="occupiedSlots")]
-    occupying_slots: Annotated[str, Field(alias="occupyingSlots")]
-    requested_slots: Annotated[str, Field(alias="requestedSlots")]
+    occupying_slots: Annotated[str | None, Field(alias="occupyingSlots")] = None
+    requested_slots: Annotated[str | None, Field(alias="requestedSlots")] = None
     occupied_shares: Annotated[str, Field(alias="occupiedShares")]
     environ: str | None
-    resource_opts: Annotated[str | None, Field(alias="resourceOpts")]
+    resource_opts: Annotated[str | None, Field(alias="resourceOpts")] = None
     status: str
     status_info: Annotated[str | None, Field(alias="statusInfo")]
     status_data: Annotated[Any, Field(alias="statusData")]
@@ -185,7 +185,7 @@ class SessionInfo(BaseModel):
     termination_time: Annotated[str | None, Field(alias="terminationTime")]
     num_queries_executed: Annotated[int | None, Field(alias="numQueriesExecuted")]
     last_stat: Annotated[Any, Field(alias="lastStat")]
-    idle_checks: Annotated[Any, Field(alias="idleChecks")]
+    idle_checks: Annotated[Any | None, Field(alias="idleChecks")] = None
 
 
 class DestroySessionResponseStats(BaseModel):
@@ -221,12 +221,12 @@ class ExecuteResponse(BaseModel):
 
 
 class CompleteResponseResult(BaseModel):
-    status: str
+    status: str | None = None
     """
     `finished` or `failed`.
     """
-    error: str | None
-    suggestions: list[str]
+    error: str | None = None
+    suggestions: list[str] | None = None
 
 
 class CompleteResponse(BaseModel):
@@ -286,11 +286,11 @@ class DependencyGraph(BaseModel):
     The session and, recursively, the sessions it depends on. `status` is str() of the main kernel's status and `status_changed` str() of its timestamp.
     """
 
-    session_id: str
-    session_name: str
-    status: str
-    status_changed: str
-    depends_on: list[DependencyGraph]
+    session_id: str | None = None
+    session_name: str | None = None
+    status: str | None = None
+    status_changed: str | None = None
+    depends_on: list[DependencyGraph] | None = None
 
 
 class SessionStatusHistory(RootModel[dict[str, str]]):

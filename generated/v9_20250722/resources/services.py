@@ -120,8 +120,8 @@ class ServicesResource(SyncAPIResource):
             open_to_public: If set to true, do not require an API key to access the model service.
                 Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
-            image: String reference of the image which will be used to create session. Server
-                default: ``null``. (JSON body ``image``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -253,8 +253,8 @@ class ServicesResource(SyncAPIResource):
             open_to_public: If set to true, do not require an API key to access the model service.
                 Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
-            image: String reference of the image which will be used to create session. Server
-                default: ``null``. (JSON body ``image``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -710,8 +710,8 @@ class AsyncServicesResource(AsyncAPIResource):
             open_to_public: If set to true, do not require an API key to access the model service.
                 Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
-            image: String reference of the image which will be used to create session. Server
-                default: ``null``. (JSON body ``image``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
@@ -843,8 +843,8 @@ class AsyncServicesResource(AsyncAPIResource):
             open_to_public: If set to true, do not require an API key to access the model service.
                 Server default: ``false``. (JSON body ``open_to_public``)
             config: (JSON body ``config``)
-            image: String reference of the image which will be used to create session. Server
-                default: ``null``. (JSON body ``image``)
+            image: String reference of the image which will be used to create session. (JSON body
+                ``image``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """

@@ -102,7 +102,7 @@ class SessionResource(SyncAPIResource):
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             name: (JSON body ``name``)
             type: Server default: ``"interactive"``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -210,7 +210,7 @@ class SessionResource(SyncAPIResource):
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             name: (JSON body ``name``)
             type: Server default: ``"interactive"``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -318,9 +318,9 @@ class SessionResource(SyncAPIResource):
             dependencies: Server default: ``null``. (JSON body ``dependencies``)
             callback_url: Server default: ``null``. (JSON body ``callback_url``)
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
-            name: Server default: ``null``. (JSON body ``name``)
-            type: Server default: ``null``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            name: (JSON body ``name``)
+            type: (JSON body ``type``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -1483,7 +1483,7 @@ class AsyncSessionResource(AsyncAPIResource):
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             name: (JSON body ``name``)
             type: Server default: ``"interactive"``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -1591,7 +1591,7 @@ class AsyncSessionResource(AsyncAPIResource):
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
             name: (JSON body ``name``)
             type: Server default: ``"interactive"``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
@@ -1699,9 +1699,9 @@ class AsyncSessionResource(AsyncAPIResource):
             dependencies: Server default: ``null``. (JSON body ``dependencies``)
             callback_url: Server default: ``null``. (JSON body ``callback_url``)
             owner_access_key: Server default: ``null``. (JSON body ``owner_access_key``)
-            name: Server default: ``null``. (JSON body ``name``)
-            type: Server default: ``null``. (JSON body ``type``)
-            arch: Server default: ``null``. (JSON body ``arch``)
+            name: (JSON body ``name``)
+            type: (JSON body ``type``)
+            arch: (JSON body ``arch``)
             reuse_if_exists: Server default: ``true``. (JSON body ``reuseIfExists``)
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
