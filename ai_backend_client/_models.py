@@ -4,6 +4,8 @@ Models are typed pydantic objects, and they also answer the seed's dict-style ac
 (``result["runId"]``, ``result.get("console", [])``), so the 22.03 documentation's examples keep
 working while new code uses attributes (``result.run_id``).
 Lenient by default: fields a newer server adds are kept (``extra="allow"``), not rejected.
+A field named like a credential (``token``, ``secret_key``, ``password``, ...) is masked in the
+repr (the storage proxy's JWT of a ``TransferSession``, for one); the value itself is untouched.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pydantic
+
+from ._redact import MASK, SECRET_NAMES
 
 __all__ = ["BaseModel", "StrictBaseModel"]
 
@@ -39,6 +43,13 @@ class BaseModel(pydantic.BaseModel):
                 mapping[field.alias] = name
         cls._wire_keys_cache = mapping  # type: ignore[attr-defined]
         return mapping
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            if name is not None and name.lower() in SECRET_NAMES and value:
+                yield name, MASK
+            else:
+                yield name, value
 
     def _lookup(self, key: str) -> Any:
         name = self._key_map().get(key)
