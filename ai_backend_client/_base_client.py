@@ -532,11 +532,18 @@ class BaseClient:
 
     def tls_error(self, exc: ssl.SSLCertVerificationError, url: httpx.URL) -> BackendTLSError:
         origin = redact_url(f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}")
-        reason = exc.verify_message or exc.reason or str(exc)
+        reason = str(exc.verify_message or exc.reason or exc).rstrip(".")
+        if exc.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+            advice = "use the host name the certificate is for in BACKEND_ENDPOINT"
+        elif exc.verify_code in (9, 10):  # not yet valid, expired
+            advice = "the server's certificate must be renewed (or this machine's clock is wrong)"
+        else:
+            advice = (
+                "if the cluster uses its own certificate authority, trust it with "
+                "BACKEND_CA_BUNDLE=/path/to/ca.pem (or APIConfig(ca_bundle=...))"
+            )
         return BackendTLSError(
-            f"The TLS certificate of {origin} was not accepted ({reason}); not retried. If the "
-            "cluster uses its own certificate authority, trust it with "
-            "BACKEND_CA_BUNDLE=/path/to/ca.pem (or APIConfig(ca_bundle=...))."
+            f"The TLS certificate of {origin} was not accepted ({reason}); not retried: {advice}."
         )
 
     def deadline_error(self, request: httpx.Request) -> BackendTimeoutError:
