@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
+import httpx
+
 from ..._generated.v8_20240915 import models
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
 from ..._types import NOT_GIVEN, Undefined, undefined
-from ...exceptions import BackendClientError, NotFoundError
+from ...exceptions import BackendClientError, BackendConnectionError, NotFoundError
 from .._archive import DownloadReceiver
 from .._checks import (
     LocalArgumentError,
@@ -524,8 +526,14 @@ class ComputeSession(AsyncFunction):
                 max_ratio=config.max_extract_ratio,
             )
             try:
-                async for chunk in response.aiter_bytes():
-                    receiver.feed(chunk)
+                try:
+                    async for chunk in response.aiter_bytes():
+                        receiver.feed(chunk)
+                except httpx.TransportError as e:
+                    raise BackendConnectionError(
+                        f"the download from session {self._ref()!r} broke off; nothing was "
+                        f"written: {type(e).__name__}: {e}"
+                    ) from e
                 names = receiver.finish()
             finally:
                 receiver.close()
