@@ -43,7 +43,7 @@ import pydantic
 from ._redact import install_log_redaction, redact_url
 from ._types import NOT_GIVEN, FileTypes, NotGiven
 from .auth import STREAM_EXTENSION, BackendAIAuth
-from .config import APIConfig, ConfigError
+from .config import APIConfig, ConfigError, format_size
 from .exceptions import (
     BackendAPIError,
     BackendClientError,
@@ -118,13 +118,6 @@ def _tls_verification_failure(exc: BaseException) -> ssl.SSLCertVerificationErro
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
-
-
-def _size(n: int) -> str:
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= factor:
-            return f"{n / factor:g} {unit}"
-    return f"{n} bytes"
 
 
 # -- the total deadline of a blocking call ------------------------------------------------------
@@ -233,7 +226,7 @@ class _BodyReader:
     def _too_large(self) -> ResponseTooLargeError:
         request = self.response.request
         return ResponseTooLargeError(
-            f"the answer is larger than {_size(self.limit)}, the limit for a JSON answer "
+            f"the answer is larger than {format_size(self.limit)}, the limit for a JSON answer "
             "(raise it with BACKEND_MAX_RESPONSE_SIZE or APIConfig(max_response_size=...))",
             status=self.response.status_code,
             method=request.method,

@@ -20,6 +20,7 @@ __all__ = [
     "APIConfig",
     "ConfigError",
     "EndpointType",
+    "format_size",
     "get_config",
     "get_env",
     "parse_bool",
@@ -156,6 +157,14 @@ def _parse_size(name: str, value: str | int) -> int:
     return number * _SIZE_UNITS[unit]
 
 
+def format_size(n: int) -> str:
+    """``67108864`` -> ``64 MiB`` (for messages about the size limits)."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
 def _parse_positive(name: str, value: str | float) -> float:
     result = _parse_timeout(name, value)
     if result <= 0:
@@ -171,6 +180,12 @@ def _parse_timeout(name: str, value: str | float) -> float:
     if result < 0:
         raise ConfigError(f"{name} must not be negative, got {value!r}")
     return result
+
+
+def _setting(name: str, given: Any, parse: Callable[[str, Any], _T]) -> _T:
+    """The argument *given*, else ``BACKEND_<NAME>``, else the default; checked by *parse*."""
+    value = given if given is not None else get_env(name, cast(str, APIConfig.DEFAULTS[name]))
+    return parse(f"{name} (BACKEND_{name.upper()})", value)
 
 
 class APIConfig:
@@ -299,36 +314,11 @@ class APIConfig:
                 "BACKEND_READ_TIMEOUT", get_env("READ_TIMEOUT", cast(str, d["read_timeout"]))
             )
         )
-        self._total_timeout = _parse_timeout(
-            "total_timeout (BACKEND_TOTAL_TIMEOUT)",
-            total_timeout
-            if total_timeout is not None
-            else get_env("TOTAL_TIMEOUT", cast(str, d["total_timeout"])),
-        )
-        self._max_response_size = _parse_size(
-            "max_response_size (BACKEND_MAX_RESPONSE_SIZE)",
-            max_response_size
-            if max_response_size is not None
-            else get_env("MAX_RESPONSE_SIZE", cast(str, d["max_response_size"])),
-        )
-        self._max_retry_after = _parse_timeout(
-            "max_retry_after (BACKEND_MAX_RETRY_AFTER)",
-            max_retry_after
-            if max_retry_after is not None
-            else get_env("MAX_RETRY_AFTER", cast(str, d["max_retry_after"])),
-        )
-        self._max_extract_size = _parse_size(
-            "max_extract_size (BACKEND_MAX_EXTRACT_SIZE)",
-            max_extract_size
-            if max_extract_size is not None
-            else get_env("MAX_EXTRACT_SIZE", cast(str, d["max_extract_size"])),
-        )
-        self._max_extract_ratio = _parse_positive(
-            "max_extract_ratio (BACKEND_MAX_EXTRACT_RATIO)",
-            max_extract_ratio
-            if max_extract_ratio is not None
-            else get_env("MAX_EXTRACT_RATIO", cast(str, d["max_extract_ratio"])),
-        )
+        self._total_timeout = _setting("total_timeout", total_timeout, _parse_timeout)
+        self._max_response_size = _setting("max_response_size", max_response_size, _parse_size)
+        self._max_retry_after = _setting("max_retry_after", max_retry_after, _parse_timeout)
+        self._max_extract_size = _setting("max_extract_size", max_extract_size, _parse_size)
+        self._max_extract_ratio = _setting("max_extract_ratio", max_extract_ratio, _parse_positive)
         bundle = os.fspath(ca_bundle) if ca_bundle is not None else get_env("CA_BUNDLE", "")
         if bundle and not os.path.isfile(bundle):
             raise ConfigError(

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import IO, Final
 
+from ..config import format_size
 from ..exceptions import BackendClientError
 from ..transfer import TargetExistsError
 
@@ -217,13 +218,6 @@ def _is_within(path: Path, root: Path) -> bool:
     return True
 
 
-def _size(n: int) -> str:
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= factor:
-            return f"{n / factor:.1f} {unit}"
-    return f"{n} bytes"
-
-
 _Plan = list[tuple[tarfile.TarInfo, Path, str]]
 
 
@@ -315,8 +309,8 @@ def extract_tar_safely(
             plan, _ = _plan(tar, root, overwrite=overwrite, budget=budget)
         except _TooLarge as e:
             raise UnsafeArchiveError(
-                f"refusing the archive: it extracts to more than {_size(budget)} "
-                f"({_size(e.total)} so far)"
+                f"refusing the archive: it extracts to more than {format_size(budget)} "
+                f"({format_size(e.total)} so far)"
             ) from None
         return _extract(tar, plan, current_umask())
 
@@ -380,7 +374,7 @@ class DownloadReceiver:
         self._received += len(chunk)
         if self._received > self._max_size:
             raise UnsafeArchiveError(
-                f"refusing the download: it is larger than {_size(self._max_size)} "
+                f"refusing the download: it is larger than {format_size(self._max_size)} "
                 "(BACKEND_MAX_EXTRACT_SIZE)"
             )
         self._parser.feed(chunk)
@@ -420,12 +414,12 @@ class DownloadReceiver:
     def _bomb(self, total: int, by_ratio: int) -> UnsafeArchiveError:
         if by_ratio < self._max_size:
             return UnsafeArchiveError(
-                f"refusing the download: {_size(self._received)} received would extract to more "
-                f"than {_size(total)}, over {self._max_ratio:g} times as much "
+                f"refusing the download: {format_size(self._received)} received would extract to more "
+                f"than {format_size(total)}, over {self._max_ratio:g} times as much "
                 "(a decompression bomb? raise BACKEND_MAX_EXTRACT_RATIO if it is expected)"
             )
         return UnsafeArchiveError(
-            f"refusing the download: it would extract more than {_size(self._max_size)} "
+            f"refusing the download: it would extract more than {format_size(self._max_size)} "
             "(raise BACKEND_MAX_EXTRACT_SIZE if it is expected)"
         )
 

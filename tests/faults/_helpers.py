@@ -21,6 +21,7 @@ from ai_backend_client.exceptions import BackendError
 from ai_backend_client.session import AsyncSession, Session
 
 from ._cluster import TOKEN_PREFIX
+from ._server import FaultServer
 
 ACCESS_KEY = "AKIAFAULTSUITE00001"
 SECRET_KEY = "fault-suite-secret-key-0123456789abcdef"
@@ -95,6 +96,13 @@ def failure(
         assert "\n" not in message, f"not one line: {message!r}"
         return Failure(type(e).__name__, message, None, e)
     pytest.fail("the call succeeded")
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens (connections are refused)."""
+    server = FaultServer(lambda req, conn: None)
+    server.stop()
+    return server.port
 
 
 def assert_no_secret(*texts: str) -> None:

@@ -23,6 +23,7 @@ from ._helpers import (
     SDK_MODES,
     assert_no_secret,
     bounded_time,
+    closed_port,
     failure,
     make_config,
     run,
@@ -359,12 +360,7 @@ def test_retry_after_maximum_is_configurable(serve, monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize("mode", ALL_MODES)
 def test_every_endpoint_refuses(mode: str, cli_env: Callable[[str], None], tmp_path: Path) -> None:
     """Both configured endpoints refuse connections."""
-    ports = []
-    for _ in range(2):
-        s = FaultServer(lambda req, conn: None)
-        ports.append(s.port)
-        s.stop()
-    endpoints = [f"http://127.0.0.1:{p}" for p in ports]
+    endpoints = [f"http://127.0.0.1:{closed_port()}" for _ in range(2)]
     cli_env(",".join(endpoints))
     if mode == "cli":
         f = failure(mode, "", status(), CLI)

@@ -9,14 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ._cluster import Cluster
-from ._helpers import SDK_MODES, make_config, run
-from ._server import FaultServer
-
-
-def _closed_port() -> int:
-    server = FaultServer(lambda req, conn: None)
-    server.stop()
-    return server.port
+from ._helpers import SDK_MODES, closed_port, make_config, run
 
 
 @pytest.mark.fault(
@@ -28,7 +21,7 @@ def test_first_endpoint_down_second_is_2203(mode: str) -> None:
     """Two endpoints; the first refuses connections, the second is a 22.03 manager."""
     old = Cluster(version="v6.20220315")
     try:
-        endpoints = [f"http://127.0.0.1:{_closed_port()}", old.url]
+        endpoints = [f"http://127.0.0.1:{closed_port()}", old.url]
 
         def probe(s: object) -> tuple[str, str]:
             return str(s.api_version), s.server_info.get("version", "")  # type: ignore[attr-defined]
@@ -46,6 +39,6 @@ def test_no_endpoint_answers_the_probe(mode: str) -> None:
     """No configured endpoint answers the version probe."""
     from ai_backend_client.exceptions import BackendConnectionError
 
-    endpoints = [f"http://127.0.0.1:{_closed_port()}", f"http://127.0.0.1:{_closed_port()}"]
+    endpoints = [f"http://127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}"]
     with pytest.raises(BackendConnectionError):
         run(mode, make_config(endpoints), lambda s: None)

@@ -23,11 +23,12 @@ from ._helpers import (
     SDK_MODES,
     SECRET_KEY,
     assert_no_secret,
+    closed_port,
     invoke_cli,
     make_config,
     run,
 )
-from ._server import Conn, FaultServer, Request
+from ._server import Conn, Request
 
 PASSWORD = "pa55-w0rd-in-url"
 
@@ -40,12 +41,6 @@ def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
-def _closed_port() -> int:
-    server = FaultServer(lambda req, conn: None)
-    server.stop()
-    return server.port
-
-
 @pytest.mark.fault(
     "BackendConnectionError, reprs and DEBUG log show user:***@host, never the password"
 )
@@ -54,7 +49,7 @@ def test_password_in_an_unreachable_endpoint_url(
     mode: str, debug_log: pytest.LogCaptureFixture
 ) -> None:
     """The endpoint URL carries a password, and nothing listens there."""
-    endpoint = f"http://alice:{PASSWORD}@127.0.0.1:{_closed_port()}"
+    endpoint = f"http://alice:{PASSWORD}@127.0.0.1:{closed_port()}"
     config = make_config(endpoint)
     seen: list[str] = [repr(config)]
 
