@@ -40,6 +40,19 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python="3.12")
+def faults(session: nox.Session) -> None:
+    """The fault-injection suite with its report: nox -s faults [-- --update] (rewrites the
+    table of docs/reliability.md). The same tests also run in every `tests` session."""
+    session.install("-e", DEV)
+    args = ["--fault-report"]
+    rest = list(session.posargs)
+    if "--update" in rest:
+        rest.remove("--update")
+        args += ["--fault-report-update", "docs/reliability.md"]
+    session.run("pytest", "-q", "tests/faults", *args, *rest)
+
+
+@nox.session(python="3.12")
 def integration(session: nox.Session) -> None:
     """Integration tests against a real server (BACKEND_ENDPOINT etc.; see `python -m stack env`)."""
     session.install("-e", DEV)

@@ -4,14 +4,24 @@
 mode), default headers, the status-to-exception mapping, response parsing and retry timing.
 ``SyncAPIClient`` and ``AsyncAPIClient`` add the I/O with httpx. Signing is an ``httpx.Auth``
 (:mod:`ai_backend_client.auth`), so each retry and each failover attempt is signed afresh.
+
+Limits against a misbehaving server (see :class:`~ai_backend_client.config.APIConfig`): a JSON
+answer is read only up to ``max_response_size`` and an error body only up to what is kept; a
+JSON call ends after ``total_timeout`` however slowly the server trickles (the async client
+cancels at the deadline, the blocking one caps every socket wait at the time left); a
+``Retry-After`` longer than ``max_retry_after`` ends the call with the wait in its message; a
+refused TLS certificate is not retried. Importing this module installs the log filter that keeps
+credentials in URLs and headers out of the httpx and httpcore loggers.
 """
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import json as jsonlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -23,19 +33,22 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
+import httpcore
 import httpx
 import pydantic
 
 from ._models import validate_response
-from ._types import NOT_GIVEN, FileTypes, NotGiven
+from ._redact import install_log_redaction, redact_url
+from ._types import NOT_GIVEN, FileTypes, JSONValueRoot, NotGiven
 from .auth import STREAM_EXTENSION, BackendAIAuth
-from .config import APIConfig
+from .config import APIConfig, ConfigError, format_size
 from .exceptions import (
     BackendAPIError,
     BackendConnectionError,
+    BackendTimeoutError,
+    BackendTLSError,
     MalformedResponseError,
     error_for_status,
 )
@@ -44,9 +57,11 @@ __all__ = [
     "AsyncAPIClient",
     "BaseClient",
     "MalformedResponseError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "SyncAPIClient",
     "redact_url",
+    "ssl_verify",
 ]
 
 log = logging.getLogger("ai_backend_client")
@@ -57,8 +72,11 @@ _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 # Problem types that will not go away by asking again soon.
 _NON_TRANSIENT_PROBLEMS: Final = frozenset({"server-frozen", "not-implemented"})
-_SECRET_QUERY_KEYS: Final = frozenset({"token", "secret_key", "password", "auth_token"})
 _MAX_ERROR_TEXT: Final = 2000
+#: Bytes of an error answer that are read (and kept): enough for any problem+json body.
+_MAX_ERROR_BODY: Final = 64 * 1024
+
+install_log_redaction()
 
 TimeoutTypes = float | httpx.Timeout | None
 
@@ -71,16 +89,163 @@ def describe_validation_error(error: pydantic.ValidationError, limit: int = 5) -
     )
 
 
-def redact_url(url: str | httpx.URL) -> str:
-    """The URL with credential-like query values (storage-proxy tokens, ...) masked."""
-    parts = urlsplit(str(url))
-    if not parts.query:
-        return str(url)
-    query = [
-        (k, "***" if k.lower() in _SECRET_QUERY_KEYS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*/")))
+class ResponseTooLargeError(MalformedResponseError):
+    """A JSON answer is larger than ``max_response_size``; it was not read past the limit."""
+
+
+def ssl_verify(config: APIConfig) -> ssl.SSLContext | bool:
+    """What httpx (and the WebSocket client) get as ``verify`` for *config*."""
+    if config.skip_sslcert_validation:
+        return False
+    if config.ca_bundle is None:
+        return True
+    context = httpx.create_ssl_context()
+    try:
+        context.load_verify_locations(cafile=config.ca_bundle)
+    except (OSError, ssl.SSLError) as e:
+        raise ConfigError(f"cannot load the CA bundle {config.ca_bundle!r}: {e}") from None
+    return context
+
+
+def _tls_verification_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+# -- the total deadline of a blocking call ------------------------------------------------------
+# The blocking client cannot be interrupted from outside, so each socket operation of a call
+# waits at most for the time left before the call's deadline (a contextvar, so that threads and
+# nested calls keep their own). The async client cancels at the deadline instead.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ai_backend_client_deadline", default=None
+)
+
+
+def _capped(timeout: float | None) -> float | None:
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    remaining = max(deadline - time.monotonic(), 0.001)
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _capped(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _capped(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _capped(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.connect_tcp(host, port, _capped(timeout), local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.connect_unix_socket(path, _capped(timeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=verify)
+    # httpx offers no public hook for the network backend of its connection pool.
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        setattr(pool, "_network_backend", _DeadlineBackend(backend))  # noqa: B010
+    return transport
+
+
+class _BodyReader:
+    """Collects a response body up to *limit* bytes: an error past it, or (``truncate``) a stop."""
+
+    def __init__(
+        self,
+        client: BaseClient,
+        response: httpx.Response,
+        *,
+        limit: int,
+        deadline: float | None,
+        truncate: bool = False,
+    ) -> None:
+        self.client = client
+        self.response = response
+        self.limit = limit
+        self.deadline = deadline
+        self.truncate = truncate
+        self.buffer = bytearray()
+        declared = response.headers.get("Content-Length", "")
+        if not truncate and declared.isdigit() and int(declared) > limit:
+            raise self._too_large()
+
+    def _too_large(self) -> ResponseTooLargeError:
+        request = self.response.request
+        return ResponseTooLargeError(
+            f"the answer is larger than {format_size(self.limit)}, the limit for a JSON answer "
+            "(raise it with BACKEND_MAX_RESPONSE_SIZE or APIConfig(max_response_size=...))",
+            status=self.response.status_code,
+            method=request.method,
+            url=redact_url(request.url),
+        )
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep *chunk*; ``False`` when nothing more is wanted."""
+        room = self.limit - len(self.buffer)
+        if len(chunk) > room:
+            if not self.truncate:
+                raise self._too_large()
+            self.buffer += chunk[:room]
+            return False
+        self.buffer += chunk
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise self.client.deadline_error(self.response.request)
+        return not (self.truncate and len(self.buffer) >= self.limit)
+
+    def value(self) -> bytes:
+        return bytes(self.buffer)
 
 
 class RetryPolicy:
@@ -95,10 +260,12 @@ class RetryPolicy:
         self.initial_delay = initial_delay
         self.max_delay = max_delay
 
-    def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
+    def delay(
+        self, attempt: int, response: httpx.Response | None = None, max_retry_after: float = 60.0
+    ) -> float:
         if response is not None:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None and 0 <= retry_after <= 60:
+            if retry_after is not None and 0 <= retry_after <= max_retry_after:
                 return retry_after
         base = min(self.max_delay, self.initial_delay * (2.0**attempt))
         return float(base * (0.5 + random.random() / 2))
@@ -234,6 +401,12 @@ class BaseClient:
             request.headers["Content-Type"] = "text/plain"
         return request
 
+    def deadline(self, timeout: TimeoutTypes | NotGiven) -> float | None:
+        """The monotonic deadline of a JSON call (``None``: no total limit)."""
+        if timeout is None or not self.config.total_timeout:
+            return None
+        return time.monotonic() + self.config.total_timeout
+
     # -- responses --------------------------------------------------------------------------
     def make_api_error(self, response: httpx.Response, body: bytes) -> BackendAPIError:
         data: dict[str, Any]
@@ -251,29 +424,45 @@ class BaseClient:
                 "content": text if parsed is None else parsed,
             }
         cls = error_for_status(response.status_code)
+        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return cls(
             response.status_code,
             response.reason_phrase,
             data,
             method=response.request.method,
             url=redact_url(response.request.url),
+            retry_after=None if retry_after is None else max(0.0, retry_after),
         )
 
-    def _parse(self, response: httpx.Response, cast_to: type[T]) -> T:
+    def _parse(self, response: httpx.Response, cast_to: type[T], body: bytes) -> T:
+        """*body* (already read, within the size limit) as *cast_to*.
+
+        ``httpx.Response`` gives the response itself, for its headers (its body is consumed).
+        """
         if cast_to is type(None):
             nothing: object = None
             return cast(T, nothing)
         if cast_to is httpx.Response:
             return response  # type: ignore[return-value]
         if cast_to is bytes:
-            return cast(T, response.content)
+            return cast(T, body)
         if cast_to is str:
-            return cast(T, response.text)
-        body = response.content
+            return cast(T, body.decode(response.encoding or "utf-8", "replace"))
         method = response.request.method
         url = redact_url(response.request.url)
+        if not body.strip():
+            if cast_to is JSONValueRoot:  # an answer the spec does not describe may be empty
+                return cast(T, JSONValueRoot(None))
+            if response.status_code != 204:  # "No Content" is the one success without a body
+                raise MalformedResponseError(
+                    "expected a JSON body, got an empty one",
+                    status=response.status_code,
+                    method=method,
+                    url=url,
+                )
+            body = b"{}"
         try:
-            payload: object = jsonlib.loads(body) if body.strip() else {}
+            payload: object = jsonlib.loads(body)
         except ValueError:
             snippet = body[:200].decode("utf-8", "replace")
             raise MalformedResponseError(
@@ -318,10 +507,33 @@ class BaseClient:
                 f"Request to {redact_url(base_url)} has failed. Check your network connection and/or "
                 f"the server status: {type(exc).__name__}: {exc}"
             )
-        endpoints = ", ".join(self.config.endpoints)
+        endpoints = ", ".join(redact_url(e) for e in self.config.endpoints)
         return BackendConnectionError(
             "Request to the API endpoint has failed. Check your network connection and/or the "
             f"server status (tried: {endpoints}): {type(exc).__name__}: {exc}"
+        )
+
+    def tls_error(self, exc: ssl.SSLCertVerificationError, url: httpx.URL) -> BackendTLSError:
+        origin = redact_url(f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}")
+        reason = str(exc.verify_message or exc.reason or exc).rstrip(".")
+        if exc.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+            advice = "use the host name the certificate is for in BACKEND_ENDPOINT"
+        elif exc.verify_code in (9, 10):  # not yet valid, expired
+            advice = "the server's certificate must be renewed (or this machine's clock is wrong)"
+        else:
+            advice = (
+                "if the cluster uses its own certificate authority, trust it with "
+                "BACKEND_CA_BUNDLE=/path/to/ca.pem (or APIConfig(ca_bundle=...))"
+            )
+        return BackendTLSError(
+            f"The TLS certificate of {origin} was not accepted ({reason}); not retried: {advice}."
+        )
+
+    def deadline_error(self, request: httpx.Request) -> BackendTimeoutError:
+        return BackendTimeoutError(
+            f"{request.method} {redact_url(request.url)} took longer than the total timeout of "
+            f"{self.config.total_timeout:g} s, retries included (the server answers too slowly; "
+            "raise the limit with BACKEND_TOTAL_TIMEOUT or APIConfig(total_timeout=...))"
         )
 
 
@@ -333,21 +545,48 @@ class _RetryPlan:
     """
 
     def __init__(
-        self, client: BaseClient, method: str, idempotent: bool | None, base_url: str | None
+        self,
+        client: BaseClient,
+        method: str,
+        idempotent: bool | None,
+        base_url: str | None,
+        deadline: float | None = None,
     ) -> None:
         self.client = client
         self.retryable = client.is_retryable(method, idempotent)
         self.base_url = base_url
+        self.deadline = deadline
         self.attempt = 0
         self.failovers = 0
 
     def _next_attempt(self, response: httpx.Response | None = None) -> float:
-        delay = self.client.retry.delay(self.attempt, response)
+        delay = self.client.retry.delay(
+            self.attempt, response, max_retry_after=self.client.config.max_retry_after
+        )
         self.attempt += 1
         return delay
 
-    def after_transport_error(self, exc: httpx.TransportError) -> float:
+    def _fits(self, delay: float) -> bool:
+        """Whether waiting *delay* seconds leaves time for another attempt."""
+        return self.deadline is None or time.monotonic() + delay < self.deadline
+
+    def after_transport_error(self, exc: httpx.TransportError, request: httpx.Request) -> float:
         config = self.client.config
+        if (
+            self.deadline is not None
+            and isinstance(exc, httpx.TimeoutException)
+            and time.monotonic() >= self.deadline
+        ):
+            raise self.client.deadline_error(request) from exc
+        tls = _tls_verification_failure(exc)
+        if tls is not None:
+            raise self.client.tls_error(tls, request.url) from exc
+        delay = self._after_transport_error(exc, config)
+        if not self._fits(delay):
+            raise self.client.connection_error(exc, self.base_url) from exc
+        return delay
+
+    def _after_transport_error(self, exc: httpx.TransportError, config: APIConfig) -> float:
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             # Nothing reached the server: trying the next endpoint (or again) is always safe.
             if self.base_url is None and self.failovers + 1 < len(config.endpoints):
@@ -367,7 +606,13 @@ class _RetryPlan:
             and self.attempt < self.client.retry.max_retries
             and self.client.should_retry_status(response, body)
         ):
-            return self._next_attempt(response)
+            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+            # A wait longer than we are willing to (or than the deadline allows) ends the call
+            # now; the error shows the wait the server asked for.
+            if retry_after is None or retry_after <= self.client.config.max_retry_after:
+                delay = self._next_attempt(response)
+                if self._fits(delay):
+                    return delay
         raise self.client.make_api_error(response, body)
 
 
@@ -384,40 +629,65 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(config, api_version=api_version, retry=retry)
         self._owns_http = http_client is None
-        self.http = http_client or httpx.Client(
-            timeout=self.timeout(),
-            verify=not config.skip_sslcert_validation,
-            follow_redirects=False,
-        )
+        if http_client is None:
+            verify = ssl_verify(config)
+            http_client = httpx.Client(
+                transport=_deadline_transport(verify),
+                timeout=self.timeout(),
+                verify=verify,
+                follow_redirects=False,
+            )
+        self.http = http_client
 
     def close(self) -> None:
         if self._owns_http:
             self.http.close()
+
+    def _read(self, response: httpx.Response, reader: _BodyReader) -> bytes:
+        try:
+            for chunk in response.iter_bytes():
+                if not reader.add(chunk):
+                    break
+        finally:
+            response.close()
+        return reader.value()
 
     def _send(
         self,
         method: str,
         path: str,
         *,
-        stream: bool,
+        read_body: bool,
         idempotent: bool | None,
         base_url: str | None,
         **kwargs: Any,
-    ) -> httpx.Response:
-        plan = _RetryPlan(self, method, idempotent, base_url)
-        while True:
-            request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
-            log.debug("%s %s", request.method, redact_url(request.url))
-            try:
-                response = self.http.send(request, stream=stream)
-            except httpx.TransportError as e:
-                time.sleep(plan.after_transport_error(e))
-                continue
-            if response.is_success:
-                return response
-            body = response.read()
-            response.close()
-            time.sleep(plan.after_error_status(response, body))
+    ) -> tuple[httpx.Response, bytes]:
+        """Send with retries and failover; the body is read (within limits) when *read_body*."""
+        deadline = self.deadline(kwargs["timeout"]) if read_body else None
+        plan = _RetryPlan(self, method, idempotent, base_url, deadline)
+        token = _DEADLINE.set(deadline)
+        try:
+            while True:
+                request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
+                log.debug("%s %s", request.method, redact_url(request.url))
+                try:
+                    response = self.http.send(request, stream=True)
+                    if response.is_success:
+                        if not read_body:
+                            return response, b""
+                        limit = self.config.max_response_size
+                        reader = _BodyReader(self, response, limit=limit, deadline=deadline)
+                        return response, self._read(response, reader)
+                    reader = _BodyReader(
+                        self, response, limit=_MAX_ERROR_BODY, deadline=deadline, truncate=True
+                    )
+                    body = self._read(response, reader)
+                except httpx.TransportError as e:
+                    time.sleep(plan.after_transport_error(e, request))
+                    continue
+                time.sleep(plan.after_error_status(response, body))
+        finally:
+            _DEADLINE.reset(token)
 
     def request(
         self,
@@ -435,10 +705,10 @@ class SyncAPIClient(BaseClient):
         idempotent: bool | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> T:
-        response = self._send(
+        response, body = self._send(
             method,
             path,
-            stream=False,
+            read_body=True,
             idempotent=idempotent,
             base_url=base_url,
             params=params,
@@ -449,7 +719,7 @@ class SyncAPIClient(BaseClient):
             authenticated=authenticated,
             timeout=timeout,
         )
-        return self._parse(response, cast_to)
+        return self._parse(response, cast_to, body)
 
     @contextmanager
     def stream(
@@ -469,10 +739,10 @@ class SyncAPIClient(BaseClient):
         stream_extension: bool = False,
     ) -> Generator[httpx.Response, None, None]:
         """Send and yield the open response (status already checked); the body is not read."""
-        response = self._send(
+        response, _ = self._send(
             method,
             path,
-            stream=True,
+            read_body=False,
             idempotent=idempotent,
             base_url=base_url,
             params=params,
@@ -505,7 +775,7 @@ class AsyncAPIClient(BaseClient):
         self._owns_http = http_client is None
         self.http = http_client or httpx.AsyncClient(
             timeout=self.timeout(),
-            verify=not config.skip_sslcert_validation,
+            verify=ssl_verify(config),
             follow_redirects=False,
         )
 
@@ -513,30 +783,51 @@ class AsyncAPIClient(BaseClient):
         if self._owns_http:
             await self.http.aclose()
 
+    async def _read(self, response: httpx.Response, reader: _BodyReader) -> bytes:
+        try:
+            async for chunk in response.aiter_bytes():
+                if not reader.add(chunk):
+                    break
+        finally:
+            await response.aclose()
+        return reader.value()
+
     async def _send(
         self,
         method: str,
         path: str,
         *,
-        stream: bool,
+        read_body: bool,
         idempotent: bool | None,
         base_url: str | None,
         **kwargs: Any,
-    ) -> httpx.Response:
-        plan = _RetryPlan(self, method, idempotent, base_url)
-        while True:
-            request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
-            log.debug("%s %s", request.method, redact_url(request.url))
-            try:
-                response = await self.http.send(request, stream=stream)
-            except httpx.TransportError as e:
-                await anyio.sleep(plan.after_transport_error(e))
-                continue
-            if response.is_success:
-                return response
-            body = await response.aread()
-            await response.aclose()
-            await anyio.sleep(plan.after_error_status(response, body))
+    ) -> tuple[httpx.Response, bytes]:
+        """Send with retries and failover; the body is read (within limits) when *read_body*."""
+        deadline = self.deadline(kwargs["timeout"]) if read_body else None
+        plan = _RetryPlan(self, method, idempotent, base_url, deadline)
+        last: list[httpx.Request] = []
+        with anyio.move_on_after(None if deadline is None else deadline - time.monotonic()):
+            while True:
+                request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
+                last[:] = [request]
+                log.debug("%s %s", request.method, redact_url(request.url))
+                try:
+                    response = await self.http.send(request, stream=True)
+                    if response.is_success:
+                        if not read_body:
+                            return response, b""
+                        limit = self.config.max_response_size
+                        reader = _BodyReader(self, response, limit=limit, deadline=deadline)
+                        return response, await self._read(response, reader)
+                    reader = _BodyReader(
+                        self, response, limit=_MAX_ERROR_BODY, deadline=deadline, truncate=True
+                    )
+                    body = await self._read(response, reader)
+                except httpx.TransportError as e:
+                    await anyio.sleep(plan.after_transport_error(e, request))
+                    continue
+                await anyio.sleep(plan.after_error_status(response, body))
+        raise self.deadline_error(last[0])
 
     async def request(
         self,
@@ -554,10 +845,10 @@ class AsyncAPIClient(BaseClient):
         idempotent: bool | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> T:
-        response = await self._send(
+        response, body = await self._send(
             method,
             path,
-            stream=False,
+            read_body=True,
             idempotent=idempotent,
             base_url=base_url,
             params=params,
@@ -568,7 +859,7 @@ class AsyncAPIClient(BaseClient):
             authenticated=authenticated,
             timeout=timeout,
         )
-        return self._parse(response, cast_to)
+        return self._parse(response, cast_to, body)
 
     @asynccontextmanager
     async def stream(
@@ -587,10 +878,10 @@ class AsyncAPIClient(BaseClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         stream_extension: bool = False,
     ) -> AsyncGenerator[httpx.Response, None]:
-        response = await self._send(
+        response, _ = await self._send(
             method,
             path,
-            stream=True,
+            read_body=False,
             idempotent=idempotent,
             base_url=base_url,
             params=params,

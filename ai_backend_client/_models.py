@@ -13,6 +13,9 @@ so one odd item does not cost the whole list. A :class:`ResponseValidationWarnin
 ``WARNING`` of the ``ai_backend_client`` logger) names the model and the field paths, once per
 model and field per process. Each model also keeps the JSON object it was built from:
 :meth:`BaseModel.to_dict` returns the server's data unchanged.
+
+A field named like a credential (``token``, ``secret_key``, ``password``, ...) is masked in the
+repr (the storage proxy's JWT of a ``TransferSession``, for one); the value itself is untouched.
 """
 
 # This module keeps the private answer state of its own BaseModel (``_wire``, ``_problems``,
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 import pydantic
 
+from ._redact import MASK, SECRET_NAMES
 from .exceptions import ResponseValidationWarning
 
 __all__ = [
@@ -94,6 +98,13 @@ class BaseModel(pydantic.BaseModel):
                 mapping[field.alias] = name
         cls._wire_keys_cache = mapping  # type: ignore[attr-defined]
         return mapping
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            if name is not None and name.lower() in SECRET_NAMES and value:
+                yield name, MASK
+            else:
+                yield name, value
 
     def _lookup(self, key: str) -> Any:
         name = self._key_map().get(key)

@@ -19,6 +19,7 @@ import httpx
 from ._base_client import AsyncAPIClient, RetryPolicy, SyncAPIClient
 from ._cookies import load_cookies
 from ._generated.neutral import open_async_wire, open_wire
+from ._redact import redact_url
 from .config import APIConfig, get_config
 from .exceptions import APIVersionWarning, BackendClientError, MalformedResponseError
 from .versioning import APIVersion, negotiate, parse_version
@@ -132,7 +133,8 @@ class BaseSession:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"<{type(self).__name__} {state} endpoint={self._config.endpoint!r} api={self.api_version}>"
+        endpoint = redact_url(self._config.endpoint)
+        return f"<{type(self).__name__} {state} endpoint={endpoint!r} api={self.api_version}>"
 
 
 class SessionCore(BaseSession):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, cast, overload
 from urllib.parse import urlsplit
 
+from ._redact import redact_url
 from ._types import Undefined, undefined
 from .exceptions import BackendClientError
 from .versioning import CLIENT_API_VERSION, parse_version
@@ -19,6 +20,7 @@ __all__ = [
     "APIConfig",
     "ConfigError",
     "EndpointType",
+    "format_size",
     "get_config",
     "get_env",
     "parse_bool",
@@ -134,6 +136,42 @@ def _parse_address_map(value: str | Mapping[str, str]) -> dict[str, str]:
     return result
 
 
+_SIZE_UNITS: Final = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def _parse_size(name: str, value: str | int) -> int:
+    """A byte count: ``65536``, ``64M``, ``64MiB``, ``1g`` (binary units)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number, unit = value, ""
+    else:
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in _SIZE_UNITS and not text[-1:].isdigit() else ""
+        try:
+            number = int(text[: len(text) - len(unit)])
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be a number of bytes such as 65536, 64M or 1G, got {value!r}"
+            ) from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return number * _SIZE_UNITS[unit]
+
+
+def format_size(n: int) -> str:
+    """``67108864`` -> ``64 MiB`` (for messages about the size limits)."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def _parse_positive(name: str, value: str | float) -> float:
+    result = _parse_timeout(name, value)
+    if result <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return result
+
+
 def _parse_timeout(name: str, value: str | float) -> float:
     try:
         result = float(value)
@@ -144,11 +182,25 @@ def _parse_timeout(name: str, value: str | float) -> float:
     return result
 
 
+def _setting(name: str, given: Any, parse: Callable[[str, Any], _T]) -> _T:
+    """The argument *given*, else ``BACKEND_<NAME>``, else the default; checked by *parse*."""
+    value = given if given is not None else get_env(name, cast(str, APIConfig.DEFAULTS[name]))
+    return parse(f"{name} (BACKEND_{name.upper()})", value)
+
+
 class APIConfig:
     """A set of client settings; every argument falls back to the environment, then the defaults.
 
     Unlike the official client, the read timeout is finite by default (``0`` still means "none"
     when set explicitly), and TLS verification is on unless ``skip_sslcert_validation`` is set.
+
+    Limits that protect the client from a misbehaving server (each ``BACKEND_<NAME>``):
+    ``total_timeout`` bounds one JSON call from the first byte sent to the last byte read,
+    retries included (``0``: no bound); ``max_response_size`` bounds a JSON answer;
+    ``max_retry_after`` is the longest ``Retry-After`` the client waits for before it gives up;
+    ``max_extract_size`` and ``max_extract_ratio`` bound what a compute-session download may
+    extract (in bytes, and relative to the bytes received). ``ca_bundle`` names a PEM file of
+    extra certificate authorities to trust (a private CA of the cluster).
     """
 
     DEFAULTS: Mapping[str, str | Mapping[str, str]] = {
@@ -161,6 +213,11 @@ class APIConfig:
         "storage_proxy_address_map": {},
         "connection_timeout": "10.0",
         "read_timeout": "300.0",
+        "total_timeout": "300.0",
+        "max_response_size": "64M",
+        "max_retry_after": "60.0",
+        "max_extract_size": "1G",
+        "max_extract_ratio": "100",
     }
 
     def __init__(
@@ -180,6 +237,12 @@ class APIConfig:
         skip_sslcert_validation: bool | None = None,
         connection_timeout: float | None = None,
         read_timeout: float | None = None,
+        total_timeout: float | None = None,
+        max_response_size: int | None = None,
+        max_retry_after: float | None = None,
+        max_extract_size: int | None = None,
+        max_extract_ratio: float | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
         announcement_handler: Callable[[str], None] | None = None,
         shuffle_endpoints: bool = True,
         strict_responses: bool | None = None,
@@ -252,6 +315,17 @@ class APIConfig:
                 "BACKEND_READ_TIMEOUT", get_env("READ_TIMEOUT", cast(str, d["read_timeout"]))
             )
         )
+        self._total_timeout = _setting("total_timeout", total_timeout, _parse_timeout)
+        self._max_response_size = _setting("max_response_size", max_response_size, _parse_size)
+        self._max_retry_after = _setting("max_retry_after", max_retry_after, _parse_timeout)
+        self._max_extract_size = _setting("max_extract_size", max_extract_size, _parse_size)
+        self._max_extract_ratio = _setting("max_extract_ratio", max_extract_ratio, _parse_positive)
+        bundle = os.fspath(ca_bundle) if ca_bundle is not None else get_env("CA_BUNDLE", "")
+        if bundle and not os.path.isfile(bundle):
+            raise ConfigError(
+                f"the CA bundle {bundle!r} (ca_bundle / BACKEND_CA_BUNDLE) is not a readable file"
+            )
+        self._ca_bundle = bundle or None
         self._storage_proxy_address_map = (
             dict(storage_proxy_address_map)
             if storage_proxy_address_map is not None
@@ -342,6 +416,36 @@ class APIConfig:
         return self._read_timeout
 
     @property
+    def total_timeout(self) -> float:
+        """Seconds one JSON call may take in all, retries included; ``0`` means no limit."""
+        return self._total_timeout
+
+    @property
+    def max_response_size(self) -> int:
+        """The largest JSON answer (in bytes, after decompression) the client accepts."""
+        return self._max_response_size
+
+    @property
+    def max_retry_after(self) -> float:
+        """The longest ``Retry-After`` (seconds) honoured; a longer one ends the call at once."""
+        return self._max_retry_after
+
+    @property
+    def max_extract_size(self) -> int:
+        """The most bytes a compute-session download may extract."""
+        return self._max_extract_size
+
+    @property
+    def max_extract_ratio(self) -> float:
+        """The most bytes a compute-session download may extract per byte received."""
+        return self._max_extract_ratio
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """A PEM file of certificate authorities trusted in addition to the system's."""
+        return self._ca_bundle
+
+    @property
     def announcement_handler(self) -> Callable[[str], None] | None:
         return self._announcement_handler
 
@@ -362,19 +466,15 @@ class APIConfig:
 
     def __repr__(self) -> str:
         return (
-            f"<APIConfig endpoint={self.endpoint!r} endpoint_type={self.endpoint_type!r} "
+            f"<APIConfig endpoint={redact_url(self.endpoint)!r} endpoint_type={self.endpoint_type!r} "
             f"access_key={self.access_key!r} secret_key={self.masked_secret_key!r} "
             f"domain={self.domain!r} group={self.group!r} version={self.version!r}>"
         )
 
 
 def mask_secret(secret: str) -> str:
-    """Show only enough of a secret to tell two apart: ``wJalrX****...****``."""
-    if not secret:
-        return ""
-    if len(secret) <= 8:
-        return "*" * len(secret)
-    return secret[:6] + "*" * 10
+    """``********`` for any secret that is set (no prefix, no length), ``""`` when unset."""
+    return "********" if secret else ""
 
 
 def user_state_dir() -> Path:

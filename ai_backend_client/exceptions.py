@@ -21,6 +21,8 @@ __all__ = [
     "BackendClientError",
     "BackendConnectionError",
     "BackendError",
+    "BackendTLSError",
+    "BackendTimeoutError",
     "BadRequestError",
     "ConflictError",
     "GraphQLError",
@@ -83,6 +85,14 @@ class MalformedResponseError(BackendClientError):
         )
 
 
+class BackendTLSError(BackendConnectionError):
+    """The server's TLS certificate was refused; not retried, since asking again cannot help."""
+
+
+class BackendTimeoutError(BackendConnectionError):
+    """A call took longer than its total deadline (``total_timeout``), retries included."""
+
+
 class BackendAPIVersionError(BackendError):
     """The feature needs a newer (or older) server API version than the one negotiated."""
 
@@ -109,6 +119,8 @@ class BackendAPIError(BackendError):
     data: dict[str, Any]
     method: str | None
     url: str | None
+    #: Seconds the server asked to wait (``Retry-After``) when the client gave up waiting.
+    retry_after: float | None
 
     def __init__(
         self,
@@ -118,12 +130,14 @@ class BackendAPIError(BackendError):
         *,
         method: str | None = None,
         url: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.reason = reason
         self.data = dict(data) if data is not None else {}
         self.method = method
         self.url = url
+        self.retry_after = retry_after
         super().__init__(status, reason, self.data)
 
     @property
@@ -164,7 +178,10 @@ class BackendAPIError(BackendError):
         if isinstance(field_errors, Mapping) and field_errors and self.slug == "invalid-api-params":
             fields = cast(Mapping[object, object], field_errors)
             details.append("; ".join(f"{k}: {fields[k]}" for k in sorted(fields, key=str)))
-        return head + (": " + " ".join(details) if details else "")
+        text = head + (": " + " ".join(details) if details else "")
+        if self.retry_after is not None:
+            text += f" (the server asks to retry after {self.retry_after:g} s)"
+        return text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.status!r}, {self.reason!r}, {self.data!r})"

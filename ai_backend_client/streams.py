@@ -92,7 +92,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 import httpx
 import pydantic
 
-from ._base_client import redact_url
+from ._base_client import redact_url, ssl_verify
 from ._models import BaseModel
 from .auth import STREAM_EXTENSION
 from .exceptions import (
@@ -300,7 +300,8 @@ def _problem_error(
 def _ssl_context(session: AsyncSession | Session, ws_url: str) -> ssl.SSLContext | None:
     if not ws_url.startswith("wss://"):
         return None
-    return httpx.create_ssl_context(verify=not session.config.skip_sslcert_validation)
+    verify = ssl_verify(session.config)  # the same trust (CA bundle, skip flag) as REST calls
+    return verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
 
 
 # ------------------------------------------------------------------------------------------------

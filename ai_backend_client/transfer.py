@@ -13,12 +13,15 @@ once async, the blocking copy derived by unasync); this module holds what both s
 * :func:`rewrite_storage_url`: the storage-proxy address override map.
 * :class:`PartialFile`: a download lands in a temporary file beside the target and is moved into
   place only when complete and of the announced size.
+* :class:`RemoteVersion`: the validators (ETag, Last-Modified, total size) of a download, so that
+  a resumed download never splices two versions of a file.
+* :func:`check_unchanged` / :func:`parse_offset`: what an upload checks of the local file and of
+  the storage proxy's answers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import posixpath
 import secrets
@@ -41,10 +44,14 @@ __all__ = [
     "PartialFile",
     "ProgressCallback",
     "RemotePathError",
+    "RemoteVersion",
+    "SourceChangedError",
     "TargetExistsError",
     "TransferError",
     "UploadItem",
+    "check_unchanged",
     "local_target",
+    "parse_offset",
     "plan_uploads",
     "remote_path",
     "rewrite_storage_url",
@@ -75,6 +82,10 @@ class TargetExistsError(TransferError, FileExistsError):
     """The download target exists and overwriting was not asked for."""
 
 
+class SourceChangedError(LocalPathError):
+    """A local file changed (size or modification time) while it was being uploaded."""
+
+
 class ProgressCallback(Protocol):
     """Called as bytes move: ``done`` and ``total`` bytes of ``file`` (``total`` may be unknown).
 
@@ -86,11 +97,17 @@ class ProgressCallback(Protocol):
 
 @dataclass(frozen=True)
 class UploadItem:
-    """One file to upload: where it is, where it goes in the folder, and its size."""
+    """One file to upload: where it is, where it goes in the folder, its size and mtime.
+
+    The upload checks before and after reading that the file still has this size and
+    modification time (``mtime_ns``, when known), so a file that changes meanwhile is an error
+    instead of a mixture of two versions.
+    """
 
     local: Path
     remote: str
     size: int
+    mtime_ns: int | None = None
 
 
 def remote_path(path: str | PurePosixPath) -> str:
@@ -186,7 +203,9 @@ def plan_uploads(
             if remote in seen:
                 continue
             seen.add(remote)
-            items.append(UploadItem(local=file, remote=remote, size=fst.st_size))
+            items.append(
+                UploadItem(local=file, remote=remote, size=fst.st_size, mtime_ns=fst.st_mtime_ns)
+            )
     return items
 
 
@@ -250,6 +269,72 @@ def rewrite_storage_url(url: str, address_map: Mapping[str, str] | None) -> str:
             f"(the manager answered {parts.scheme}://{parts.netloc}{parts.path})."
         )
     return best[1]
+
+
+def check_unchanged(f: IO[bytes], item: UploadItem) -> None:
+    """Raise :class:`SourceChangedError` if the open file *f* no longer matches *item*."""
+    try:
+        st = os.fstat(f.fileno())
+    except OSError as e:
+        raise LocalPathError(f"cannot read {str(item.local)!r}: {e.strerror}") from None
+    if st.st_size != item.size:
+        change = f"its size went from {item.size} to {st.st_size} bytes"
+    elif item.mtime_ns is not None and st.st_mtime_ns != item.mtime_ns:
+        change = "it was modified"
+    else:
+        return
+    raise SourceChangedError(
+        f"{str(item.local)!r} changed while it was being uploaded ({change}); "
+        "the upload was not completed, upload it again"
+    )
+
+
+def parse_offset(value: str | None, size: int, *, what: str) -> int | None:
+    """A tus ``Upload-Offset`` header that must lie in ``0..size``; ``None`` when absent."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isdigit() or not text.isascii():
+        raise TransferError(
+            f"the storage proxy answered an invalid upload offset to {what}: {value!r}"
+        )
+    offset = int(text)
+    if offset > size:
+        raise TransferError(
+            f"the storage proxy answered an upload offset past the end of the file to {what}: "
+            f"{offset} of {size} bytes"
+        )
+    return offset
+
+
+@dataclass(frozen=True)
+class RemoteVersion:
+    """What identifies the version of a file a download answer carries."""
+
+    etag: str | None
+    last_modified: str | None
+    total: int | None
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], total: int | None) -> RemoteVersion:
+        return cls(headers.get("ETag"), headers.get("Last-Modified"), total)
+
+    def if_range(self) -> str | None:
+        """The ``If-Range`` value of a resumed request (a strong ETag, else the date)."""
+        if self.etag and not self.etag.startswith("W/"):
+            return self.etag
+        return self.last_modified
+
+    def difference(self, other: RemoteVersion) -> str | None:
+        """How *other* differs from this version (``None``: no sign of a change)."""
+        for name, mine, theirs in (
+            ("ETag", self.etag, other.etag),
+            ("Last-Modified", self.last_modified, other.last_modified),
+            ("size", self.total, other.total),
+        ):
+            if mine is not None and theirs is not None and mine != theirs:
+                return f"{name} {mine} -> {theirs}"
+        return None
 
 
 def content_range_start_total(value: str | None) -> tuple[int, int | None] | None:
@@ -326,8 +411,9 @@ class PartialFile:
         self.file.close()
         if expected_size is not None and self.size != expected_size:
             self.discard()
+            state = "is incomplete" if self.size < expected_size else "is larger than announced"
             raise TransferError(
-                f"download of {self.target.name!r} is incomplete: got {self.size} of {expected_size} bytes"
+                f"download of {self.target.name!r} {state}: got {self.size} of {expected_size} bytes"
             )
         try:
             if self.overwrite:
@@ -358,6 +444,13 @@ class PartialFile:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
 
+    def is_zip(self) -> bool:
+        """Whether what was written so far ends like a complete zip archive."""
+        import zipfile
+
+        self.file.flush()
+        return zipfile.is_zipfile(self.path)
+
 
 def iter_file_blocks(f: IO[bytes], length: int, block: int = IO_BLOCK_SIZE) -> Iterator[bytes]:
     """Read up to *length* bytes of *f* from its current position, *block* bytes at a time."""
@@ -381,26 +474,6 @@ def describe(paths: Sequence[str]) -> str:
 def retry_delay(attempt: int) -> float:
     """Back-off between transfer attempts: 0.2 s, 0.4 s, ... capped at 5 s."""
     return float(min(5.0, 0.2 * (2**attempt)))
-
-
-class _RedactTokens(logging.Filter):
-    """Masks ``token=`` query values in httpx's request log lines (storage-proxy JWTs)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any("token=" in str(a) for a in record.args):
-            from ._base_client import redact_url
-
-            record.args = tuple(
-                redact_url(str(a)) if "token=" in str(a) else a for a in record.args
-            )
-        return True
-
-
-def install_token_redaction() -> None:
-    """Keep storage-proxy tokens out of the ``httpx`` logger (it logs every request URL at INFO)."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactTokens) for f in logger.filters):
-        logger.addFilter(_RedactTokens())
 
 
 # The network half is written once async and derived to blocking code by unasync, which renames

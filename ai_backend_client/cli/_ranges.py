@@ -15,6 +15,10 @@ The semantics follow the 22.03 client exactly (API catalogue §10):
 
 One deliberate difference: a template is only substituted when ranges of its kind are given, so
 ``--exec 'echo $HOME'`` without ``--exec-range`` runs as typed instead of failing on ``$HOME``.
+
+Each expression and their product are bounded by :func:`max_cases` (``BACKEND_MAX_RUN_CASES``,
+default :data:`MAX_CASES`): the count is computed before any value is, so
+``range:1000000000000`` is a usage error naming the count, not a hang.
 """
 
 from __future__ import annotations
@@ -31,15 +35,32 @@ from typing import Any, cast
 import click
 
 __all__ = [
+    "MAX_CASES",
     "RangeExprError",
     "RangeExprType",
     "RangeValue",
     "RunCase",
     "expand_cases",
+    "max_cases",
     "parse_range_expr",
 ]
 
 RangeValue = str | int | Decimal
+
+#: The most cases (sessions) one ``backend.ai run`` may expand to, unless BACKEND_MAX_RUN_CASES.
+MAX_CASES = 1000
+
+
+def max_cases() -> int:
+    from ..config import get_env
+
+    text = get_env("MAX_RUN_CASES", str(MAX_CASES))
+    try:
+        value = int(text)
+    except ValueError:
+        raise RangeExprError(f"BACKEND_MAX_RUN_CASES must be a number, got {text!r}") from None
+    return max(value, 1)
+
 
 _NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
@@ -59,10 +80,21 @@ def _decimal(text: str) -> Decimal:
 
 
 def _int(text: str) -> int:
+    if len(text.strip()) > 30:  # int() of a huge literal is slow, and no count fits anyway
+        raise RangeExprError(f"integer {text[:20]!r}... is too long")
     try:
         return int(text)
     except ValueError:
         raise RangeExprError(f"invalid integer {text!r}") from None
+
+
+def _check_count(count: int, what: str) -> None:
+    limit = max_cases()
+    if count > limit:
+        raise RangeExprError(
+            f"{what} gives {count} values; at most {limit} cases can be run at once "
+            "(BACKEND_MAX_RUN_CASES)"
+        )
 
 
 def _linspace(args: str) -> list[Decimal]:
@@ -74,6 +106,7 @@ def _linspace(args: str) -> list[Decimal]:
         raise RangeExprError(
             f"linspace needs NUM >= 2 (got {num}): the step is (STOP-START)/(NUM-1)"
         )
+    _check_count(num, f"linspace:{args}")
     step = (stop - start) / (num - 1)
     return [start + step * i for i in range(num)]
 
@@ -83,10 +116,15 @@ def _range(args: str) -> list[int]:
     if not 1 <= len(parts) <= 3:
         raise RangeExprError("range takes one to three arguments: range:[START,]STOP[,STEP]")
     ints = [_int(p) for p in parts]
-    try:
-        return list(range(*ints))
-    except ValueError as e:  # step 0
-        raise RangeExprError(str(e)) from None
+    start, stop, step = (0, ints[0], 1) if len(ints) == 1 else (ints[0], ints[1], 1)
+    if len(ints) == 3:
+        step = ints[2]
+    if step == 0:
+        raise RangeExprError("range() arg 3 must not be zero")
+    # len(range(...)) overflows for huge bounds; count arithmetically first
+    count = max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
+    _check_count(count, f"range:{args}")
+    return list(range(start, stop, step))
 
 
 def parse_range_expr(text: str) -> tuple[str, list[RangeValue]]:
@@ -102,7 +140,9 @@ def parse_range_expr(text: str) -> tuple[str, list[RangeValue]]:
     if not colon:
         kind, args = "", expr
     if kind == "case":
-        return name, list(args.split(","))
+        values = args.split(",")
+        _check_count(len(values), f"{name}=case:...")
+        return name, list(values)
     if kind == "linspace":
         return name, list(_linspace(args))
     if kind == "range":
@@ -173,6 +213,15 @@ def expand_cases(
     exec_ranges: Sequence[tuple[str, Sequence[RangeValue]]] = (),
 ) -> list[RunCase]:
     """All distinct cases, in order (see the module docstring)."""
+    count = 1
+    for _, values in (*env_ranges, *build_ranges, *exec_ranges):
+        count *= len(values)
+    limit = max_cases()
+    if count > limit:
+        raise RangeExprError(
+            f"the range options give {count} cases (the product of their value counts); "
+            f"at most {limit} can be run at once (BACKEND_MAX_RUN_CASES)"
+        )
     cases: dict[tuple[Any, ...], RunCase] = {}
     for env_map, build_map, exec_map in itertools.product(
         _var_maps(env_ranges), _var_maps(build_ranges), _var_maps(exec_ranges)

@@ -22,6 +22,7 @@ def config() -> None:
     obj = current()
     conf = obj.api_config()
     from .. import __version__
+    from .._redact import redact_url
     from ..session import Session
 
     server_version = "(unreachable)"
@@ -34,8 +35,8 @@ def config() -> None:
             manager_version = str(info.get("manager", "-"))
             negotiated = str(session.negotiated_version)
     data: dict[str, Any] = {
-        "endpoint": conf.endpoint,
-        "endpoints": list(conf.endpoints),
+        "endpoint": redact_url(conf.endpoint),
+        "endpoints": [redact_url(e) for e in conf.endpoints],
         "endpoint_type": conf.endpoint_type,
         "client_version": __version__,
         "client_api_version": conf.version,
@@ -48,8 +49,14 @@ def config() -> None:
         "secret_key": conf.masked_secret_key if conf.endpoint_type == "api" else "(session mode)",
         "hash_type": conf.hash_type,
         "skip_sslcert_validation": conf.skip_sslcert_validation,
+        "ca_bundle": conf.ca_bundle,
         "connection_timeout": conf.connection_timeout,
         "read_timeout": conf.read_timeout,
+        "total_timeout": conf.total_timeout,
+        "max_response_size": conf.max_response_size,
+        "max_retry_after": conf.max_retry_after,
+        "max_extract_size": conf.max_extract_size,
+        "max_extract_ratio": conf.max_extract_ratio,
     }
     if conf.vfolder_mounts:
         data["vfolder_mounts"] = list(conf.vfolder_mounts)
@@ -68,6 +75,8 @@ def config() -> None:
         ("hash_type", "Signature hash type"),
         ("skip_sslcert_validation", "Skip SSL certificate validation"),
     ]
+    if conf.ca_bundle:
+        columns.append(("ca_bundle", "Extra CA bundle"))
     if len(conf.endpoints) > 1:
         columns.insert(1, ("endpoints", "All endpoints"))
     if conf.vfolder_mounts:

@@ -951,10 +951,14 @@ def upload(session_id: str, files: tuple[Path, ...], basedir: Path | None) -> No
     show_default=True,
     help="Destination path to store downloaded file(s)",
 )
-def download(session_id: str, files: tuple[str, ...], dest: Path) -> None:
-    """Download files from a compute session's home directory."""
+@click.option("--overwrite", is_flag=True, help="Replace local files that already exist.")
+def download(session_id: str, files: tuple[str, ...], dest: Path, overwrite: bool) -> None:
+    """Download files from a compute session's home directory.
+
+    Existing local files are kept (the download fails, writing nothing) unless --overwrite.
+    """
     with current().session() as api:
-        _cs(api, session_id).download(list(files), dest=dest)
+        _cs(api, session_id).download(list(files), dest=dest, overwrite=overwrite)
     emit_mutation(True, f"Downloaded {len(files)} file(s) to {dest}.", files=list(files))
 
 

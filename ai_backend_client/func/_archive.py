@@ -9,10 +9,17 @@ a temporary file, and each archive is checked completely before anything is writ
 * the resolved parent of each target must stay inside the destination (a symlink already present
   in the destination cannot redirect a write);
 * a file never replaces a directory or the reverse, and with ``overwrite=False`` an existing file
-  is an error. Files are written to a temporary name and renamed into place (an existing symlink
-  at the target is replaced, never followed).
+  is an error (:class:`~ai_backend_client.transfer.TargetExistsError`). Files are written to a
+  temporary name and renamed into place (an existing symlink at the target is replaced, never
+  followed), with the permission bits of the archive less the process umask, as tar does for a
+  non-root user;
+* the answer may not exceed ``max_size`` bytes, and its archives may not extract more than
+  ``max_size`` bytes, nor more than ``max_ratio`` times the bytes received (beyond 1 MiB): a
+  decompression bomb is refused before it is decompressed past the limit.
 
-No network I/O here, so the module serves both the async and the blocking function classes.
+Every archive of an answer is checked before the first file is written, so a refusal writes
+nothing. No network I/O here, so the module serves both the async and the blocking function
+classes.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import IO, Final
 
+from ..config import format_size
 from ..exceptions import BackendClientError
+from ..transfer import TargetExistsError
 
 __all__ = [
     "DownloadReceiver",
@@ -38,6 +47,8 @@ __all__ = [
 ]
 
 _CRLF: Final = b"\r\n"
+#: Below this many extracted bytes the ratio limit does not apply (tiny files compress well).
+_RATIO_FLOOR: Final = 2**20
 
 
 class UnsafeArchiveError(BackendClientError):
@@ -207,55 +218,101 @@ def _is_within(path: Path, root: Path) -> bool:
     return True
 
 
-def extract_tar_safely(archive: IO[bytes], dest: Path, *, overwrite: bool = True) -> list[str]:
+_Plan = list[tuple[tarfile.TarInfo, Path, str]]
+
+
+def _plan(tar: tarfile.TarFile, root: Path, *, overwrite: bool, budget: int) -> tuple[_Plan, int]:
+    """Check every member of *tar*; return what to write and its size in bytes.
+
+    Stops with :class:`UnsafeArchiveError` as soon as the members add up to more than *budget*
+    bytes, so a bomb is never decompressed (even to read its headers) much past the limit.
+    """
+    plan: _Plan = []
+    total = 0
+    for member in tar:
+        parts = _member_parts(member.name)
+        if not parts:
+            if member.isdir():
+                continue  # "." itself
+            raise UnsafeArchiveError(f"refusing archive member with an empty name: {member.name!r}")
+        if not (member.isfile() or member.isdir()):
+            raise UnsafeArchiveError(f"refusing {_kind(member)} in the archive: {member.name!r}")
+        target = root.joinpath(*parts)
+        if not _is_within(target.parent.resolve(), root):
+            raise UnsafeArchiveError(
+                f"refusing {member.name!r}: its directory leads outside {str(root)!r} (symlink?)"
+            )
+        if member.isfile():
+            total += member.size
+            if total > budget:
+                raise _TooLarge(total)
+            if target.is_dir() and not target.is_symlink():
+                raise UnsafeArchiveError(
+                    f"refusing to replace the directory {str(target)!r} by a file"
+                )
+            if not overwrite and (target.exists() or target.is_symlink()):
+                raise TargetExistsError(
+                    f"{str(target)!r} already exists; pass overwrite=True (CLI: --overwrite) "
+                    "to replace it"
+                )
+        elif target.is_symlink() or (target.exists() and not target.is_dir()):
+            raise UnsafeArchiveError(f"refusing to turn {str(target)!r} into a directory")
+        plan.append((member, target, "/".join(parts)))
+    return plan, total
+
+
+class _TooLarge(Exception):
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+
+def _extract(tar: tarfile.TarFile, plan: _Plan, umask: int) -> list[str]:
+    written: list[str] = []
+    for member, target, rel in plan:
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = tar.extractfile(member)
+        if source is None:  # pragma: no cover - isfile() members always have data
+            continue
+        _write_atomically(source, target, (stat.S_IMODE(member.mode) & 0o777 & ~umask) | 0o600)
+        written.append(rel)
+    return written
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (a brief window for other threads)
+    os.umask(mask)
+    return mask
+
+
+def extract_tar_safely(
+    archive: IO[bytes], dest: Path, *, overwrite: bool = True, max_size: int | None = None
+) -> list[str]:
     """Extract the tar *archive* into *dest* after checking every member; return the file names.
 
     The whole archive is checked first: if any member is refused, nothing is written.
     """
     root = dest.resolve()
-    plan: list[tuple[tarfile.TarInfo, Path, str]] = []
+    budget = max_size if max_size is not None else 2**63
     with tarfile.open(fileobj=archive, mode="r:*") as tar:
-        for member in tar.getmembers():
-            parts = _member_parts(member.name)
-            if not parts:
-                if member.isdir():
-                    continue  # "." itself
-                raise UnsafeArchiveError(
-                    f"refusing archive member with an empty name: {member.name!r}"
-                )
-            if not (member.isfile() or member.isdir()):
-                raise UnsafeArchiveError(
-                    f"refusing {_kind(member)} in the archive: {member.name!r}"
-                )
-            target = root.joinpath(*parts)
-            if not _is_within(target.parent.resolve(), root):
-                raise UnsafeArchiveError(
-                    f"refusing {member.name!r}: its directory leads outside {str(root)!r} (symlink?)"
-                )
-            if member.isfile():
-                if target.is_dir() and not target.is_symlink():
-                    raise UnsafeArchiveError(
-                        f"refusing to replace the directory {str(target)!r} by a file"
-                    )
-                if not overwrite and (target.exists() or target.is_symlink()):
-                    raise FileExistsError(
-                        f"{str(target)!r} exists (pass overwrite=True to replace it)"
-                    )
-            elif target.is_symlink() or (target.exists() and not target.is_dir()):
-                raise UnsafeArchiveError(f"refusing to turn {str(target)!r} into a directory")
-            plan.append((member, target, "/".join(parts)))
-        written: list[str] = []
-        for member, target, rel in plan:
-            if member.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = tar.extractfile(member)
-            if source is None:  # pragma: no cover - isfile() members always have data
-                continue
-            _write_atomically(source, target, member.mode)
-            written.append(rel)
-    return written
+        try:
+            plan, _ = _plan(tar, root, overwrite=overwrite, budget=budget)
+        except _TooLarge as e:
+            raise UnsafeArchiveError(
+                f"refusing the archive: it extracts to more than {format_size(budget)} "
+                f"({format_size(e.total)} so far)"
+            ) from None
+        return _extract(tar, plan, current_umask())
 
 
 def _write_atomically(source: IO[bytes], target: Path, mode: int) -> None:
@@ -263,8 +320,7 @@ def _write_atomically(source: IO[bytes], target: Path, mode: int) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(source, out)
-        # keep the permission bits only (no setuid/setgid/sticky), always owner-readable
-        os.chmod(tmp_name, (stat.S_IMODE(mode) & 0o777) | 0o600)
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -282,10 +338,14 @@ class DownloadReceiver:
         *,
         overwrite: bool = True,
         progress: Callable[[int], None] | None = None,
+        max_size: int = 2**30,
+        max_ratio: float = 100.0,
     ) -> None:
         self._dest = dest
         self._overwrite = overwrite
         self._progress = progress
+        self._max_size = max_size
+        self._max_ratio = max_ratio
         self._received = 0
         self._spools: list[IO[bytes]] = []
         self._current: IO[bytes] | None = None
@@ -312,22 +372,56 @@ class DownloadReceiver:
 
     def feed(self, chunk: bytes) -> None:
         self._received += len(chunk)
+        if self._received > self._max_size:
+            raise UnsafeArchiveError(
+                f"refusing the download: it is larger than {format_size(self._max_size)} "
+                "(BACKEND_MAX_EXTRACT_SIZE)"
+            )
         self._parser.feed(chunk)
         if self._progress is not None:
             self._progress(self._received)
 
     def finish(self) -> list[str]:
-        """Check the answer was complete, then extract every archive; return the file names."""
+        """Check the answer was complete and every archive safe, then extract them all."""
         self._parser.close()
-        self._dest.mkdir(parents=True, exist_ok=True)
-        names: list[str] = []
-        for spool in self._spools:
-            spool.seek(0)
+        root = self._dest.resolve()
+        by_ratio = max(int(self._max_ratio * self._received), _RATIO_FLOOR)
+        budget = min(self._max_size, by_ratio)
+        with contextlib.ExitStack() as stack:
+            plans: list[tuple[tarfile.TarFile, _Plan]] = []
+            total = 0
             try:
-                names.extend(extract_tar_safely(spool, self._dest, overwrite=self._overwrite))
+                for spool in self._spools:
+                    spool.seek(0)
+                    tar = stack.enter_context(tarfile.open(fileobj=spool, mode="r:*"))
+                    plan, size = _plan(tar, root, overwrite=self._overwrite, budget=budget - total)
+                    total += size
+                    plans.append((tar, plan))
             except tarfile.TarError as e:
                 raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
+            except _TooLarge as e:
+                raise self._bomb(total + e.total, by_ratio) from None
+            umask = current_umask()
+            self._dest.mkdir(parents=True, exist_ok=True)
+            names: list[str] = []
+            for tar, plan in plans:
+                try:
+                    names.extend(_extract(tar, plan, umask))
+                except tarfile.TarError as e:
+                    raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
         return names
+
+    def _bomb(self, total: int, by_ratio: int) -> UnsafeArchiveError:
+        if by_ratio < self._max_size:
+            return UnsafeArchiveError(
+                f"refusing the download: {format_size(self._received)} received would extract to more "
+                f"than {format_size(total)}, over {self._max_ratio:g} times as much "
+                "(a decompression bomb? raise BACKEND_MAX_EXTRACT_RATIO if it is expected)"
+            )
+        return UnsafeArchiveError(
+            f"refusing the download: it would extract more than {format_size(self._max_size)} "
+            "(raise BACKEND_MAX_EXTRACT_SIZE if it is expected)"
+        )
 
     def close(self) -> None:
         for spool in self._spools:

@@ -8,8 +8,10 @@ ends the next download body after N bytes.
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -47,6 +49,15 @@ class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for block in self._blocks():
             yield block
+
+
+def zip_of(files: dict[str, bytes], root: str) -> bytes:
+    """A real zip archive of *files* (paths relative to *root*), as the storage proxy sends."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(posixpath.relpath(path, root), data)
+    return out.getvalue()
 
 
 class FakeBackend:
@@ -172,8 +183,9 @@ class FakeBackend:
             if target is None:
                 return httpx.Response(401, json={"title": "invalid token"})
             if query.get("archive") == "true":
-                data = b"PK-fake-zip:" + b"".join(
-                    v for k, v in sorted(self.files.items()) if k.startswith(target + "/")
+                data = zip_of(
+                    {k: v for k, v in sorted(self.files.items()) if k.startswith(target + "/")},
+                    target,
                 )
                 return httpx.Response(
                     200, stream=_CutStream(data, None), headers={"Content-Type": "application/zip"}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ai_backend_client.config import (
@@ -121,3 +123,55 @@ def test_get_set_config() -> None:
     assert get_config() is c
     set_config(None)
     assert get_config() is not c
+
+
+def test_secret_display_has_no_prefix() -> None:
+    c = APIConfig(access_key="AKIAIOSFODNN7EXAMPLE", secret_key=SECRET)
+    assert c.masked_secret_key == "********"
+    assert SECRET[:4] not in repr(c)
+    assert APIConfig(access_key="").masked_secret_key == ""
+
+
+def test_endpoint_password_is_redacted_in_repr() -> None:
+    c = APIConfig(endpoint="http://alice:hunter2@127.0.0.1:8091")
+    assert "hunter2" not in repr(c) and "alice:***@127.0.0.1:8091" in repr(c)
+    assert c.endpoint == "http://alice:hunter2@127.0.0.1:8091"  # the value itself is kept
+
+
+def test_limits_defaults_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    c = APIConfig()
+    assert (c.total_timeout, c.max_response_size, c.max_retry_after) == (300.0, 64 * 2**20, 60.0)
+    assert (c.max_extract_size, c.max_extract_ratio, c.ca_bundle) == (2**30, 100.0, None)
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not checked here")
+    for key, value in {
+        "TOTAL_TIMEOUT": "0",
+        "MAX_RESPONSE_SIZE": "1g",
+        "MAX_RETRY_AFTER": "120",
+        "MAX_EXTRACT_SIZE": "512KiB",
+        "MAX_EXTRACT_RATIO": "7.5",
+        "CA_BUNDLE": str(bundle),
+    }.items():
+        monkeypatch.setenv(f"BACKEND_{key}", value)
+    c = APIConfig()
+    assert (c.total_timeout, c.max_response_size, c.max_retry_after) == (0.0, 2**30, 120.0)
+    assert (c.max_extract_size, c.max_extract_ratio, c.ca_bundle) == (512 * 2**10, 7.5, str(bundle))
+    assert APIConfig(max_response_size=1000, total_timeout=5).max_response_size == 1000
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("MAX_RESPONSE_SIZE", "lots", "number of bytes"),
+        ("MAX_RESPONSE_SIZE", "0", "must be positive"),
+        ("MAX_EXTRACT_RATIO", "0", "must be positive"),
+        ("TOTAL_TIMEOUT", "-1", "must not be negative"),
+        ("CA_BUNDLE", "/nonexistent/ca.pem", "not a readable file"),
+    ],
+)
+def test_bad_limits_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(f"BACKEND_{key}", value)
+    with pytest.raises(ConfigError, match=message):
+        APIConfig()

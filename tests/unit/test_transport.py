@@ -333,3 +333,11 @@ def test_secret_key_never_logged_even_at_debug(caplog: pytest.LogCaptureFixture)
     assert SECRET not in caplog.text
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
     assert SECRET not in repr(client.config) and SECRET not in repr(client.auth)
+
+
+def test_redact_url_masks_a_user_info_password() -> None:
+    assert (
+        redact_url("http://alice:pw@h:80/x?token=t&a=1") == "http://alice:***@h:80/x?token=***&a=1"
+    )
+    assert redact_url("http://alice@h/x") == "http://alice@h/x"
+    assert redact_url("http://h/x?a=1&b=2") == "http://h/x?a=1&b=2"

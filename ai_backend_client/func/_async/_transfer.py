@@ -2,9 +2,16 @@
 
 Upload: ``request-upload`` per file, then tus ``PATCH`` requests of at most ``chunk_size`` bytes,
 each streamed from disk in small blocks, with the JWT as ``token`` and no Backend.AI signature.
-When a ``PATCH`` breaks off, ``HEAD`` tells how much the storage proxy kept, and the upload goes on
-from there. Download: a ``GET`` streamed into a :class:`~ai_backend_client.transfer.PartialFile`;
-when the stream breaks off, a ``Range`` request continues it. Memory is bounded by a few blocks.
+When a ``PATCH`` breaks off or fails with a 5xx, ``HEAD`` tells how much the storage proxy kept,
+and the upload goes on from there. Every offset the storage proxy answers is checked (a number
+within the file, and after a ``PATCH`` exactly the bytes sent), and the local file must keep its
+size and modification time from planning to the last byte read.
+
+Download: a ``GET`` streamed into a :class:`~ai_backend_client.transfer.PartialFile`; when the
+stream breaks off, a ``Range`` request with ``If-Range`` continues it, and the answer must carry
+the same validators (ETag, Last-Modified, total size) as the first one, or the download starts
+over. An answer without a length is checked against the folder listing (a zip archive: that it
+ends like one). Memory is bounded by a few blocks.
 """
 
 from __future__ import annotations
@@ -18,17 +25,19 @@ import httpx
 
 from ... import transfer as _transfer
 from ..._types import NOT_GIVEN
-from ...exceptions import BackendAPIError, BackendClientError, BackendConnectionError
+from ...exceptions import BackendAPIError, BackendConnectionError, BackendError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     LocalPathError,
     PartialFile,
     ProgressCallback,
+    RemoteVersion,
     TransferError,
     UploadItem,
+    check_unchanged,
     content_range_start_total,
-    install_token_redaction,
     iter_file_blocks,
+    parse_offset,
     retry_delay,
     rewrite_storage_url,
     split_url,
@@ -44,13 +53,23 @@ if TYPE_CHECKING:
 __all__ = ["Transfer"]
 
 log = logging.getLogger("ai_backend_client.transfer")
-install_token_redaction()
 
 _TUS_VERSION = "1.0.0"
 
 
 class _Interrupted(Exception):
     """The connection to the storage proxy broke off; the transfer may continue."""
+
+
+class _Changed(Exception):
+    """The file on the server is not the version the partial download holds: start over."""
+
+
+class _DownloadState:
+    """What one download remembers across attempts: the version of the file it holds."""
+
+    def __init__(self) -> None:
+        self.version: RemoteVersion | None = None
 
 
 class Transfer:
@@ -120,7 +139,7 @@ class Transfer:
                     "upload of %r interrupted at %d bytes (%s); resuming", item.remote, offset, e
                 )
                 await _transfer.anyio_sleep(retry_delay(failures - 1))
-                known = await self._tus_offset(base, path, token)
+                known = await self._tus_offset(base, path, token, item)
                 if known is None:
                     # The session is gone: it either completed, or expired. Ask for a new one.
                     if offset >= item.size and await self._remote_size(item.remote) == item.size:
@@ -138,17 +157,24 @@ class Transfer:
         self._report(item.size, item.size, item.remote)
 
     async def _patch(self, base: str, path: str, token: str, item: UploadItem, offset: int) -> int:
+        if not 0 <= offset <= item.size:  # parse_offset guarantees this; keep seek() safe anyway
+            raise TransferError(f"invalid upload offset {offset} for {item.remote!r}")
         length = min(self.chunk_size, item.size - offset)
         try:
             f = open(item.local, "rb")  # noqa: SIM115 - closed below, also on errors
         except OSError as e:
             raise LocalPathError(f"cannot read {str(item.local)!r}: {e.strerror}") from None
         try:
+            check_unchanged(f, item)
             f.seek(offset)
 
             async def body() -> AsyncIterator[bytes]:
                 sent = offset
                 for block in iter_file_blocks(f, length):
+                    if sent + len(block) >= offset + length:
+                        # Before the last block leaves: a change now aborts the request, so the
+                        # storage proxy never completes the file.
+                        check_unchanged(f, item)
                     yield block
                     sent += len(block)
                     self._report(sent, item.size, item.remote)
@@ -175,16 +201,27 @@ class Transfer:
             except BackendAPIError as e:
                 if e.status == 409:  # offset mismatch: ask the server where it stands
                     raise _Interrupted("the storage proxy holds a different offset") from None
+                if e.status >= 500:  # the storage proxy may have kept part of it: ask
+                    raise _Interrupted(str(e)) from None
                 raise
         finally:
             f.close()
-        new_offset = response.headers.get("Upload-Offset")
-        try:
-            return int(new_offset) if new_offset is not None else offset + length
-        except ValueError:
-            return offset + length
+        expected = offset + length
+        confirmed = parse_offset(
+            response.headers.get("Upload-Offset"), item.size, what=f"PATCH of {item.remote!r}"
+        )
+        if confirmed is None:
+            raise _Interrupted("the storage proxy did not confirm the upload offset")
+        if confirmed > expected:
+            raise TransferError(
+                f"upload of {item.remote!r} is not trusted: the storage proxy claims {confirmed} "
+                f"bytes, but only {expected} were sent"
+            )
+        if confirmed < expected:
+            raise _Interrupted(f"the storage proxy kept {confirmed} of {expected} bytes")
+        return confirmed
 
-    async def _tus_offset(self, base: str, path: str, token: str) -> int | None:
+    async def _tus_offset(self, base: str, path: str, token: str, item: UploadItem) -> int | None:
         """How many bytes the storage proxy holds, or ``None`` if the session is gone."""
         try:
             response = await self.session.core.request(
@@ -201,10 +238,12 @@ class Transfer:
             if e.status == 404:
                 return None
             raise
-        value = response.headers.get("Upload-Offset")
-        if value is None:
+        offset = parse_offset(
+            response.headers.get("Upload-Offset"), item.size, what=f"HEAD of {item.remote!r}"
+        )
+        if offset is None:
             raise TransferError("the storage proxy did not tell the offset of the upload")
-        return int(value)
+        return offset
 
     async def _remote_size(self, remote: str) -> int | None:
         parent, _, name = remote.rpartition("/")
@@ -212,7 +251,7 @@ class Transfer:
             listing = await _adapters.folders_list_files(
                 self.session.versioned, name=self.vfolder, path=parent or "."
             )
-        except BackendClientError:
+        except BackendError:
             return None
         for entry in listing.items or []:
             if entry.name == name:
@@ -240,10 +279,14 @@ class Transfer:
         base, path = self._endpoint(info)
         failures = 0
         renewed = False
-        total: int | None = None
+        state = _DownloadState()
         while True:
             try:
-                total = await self._get(base, path, info.token, partial, remote, archive=archive)
+                total = await self._get(
+                    base, path, info.token, partial, remote, archive=archive, state=state
+                )
+                if total is None:
+                    await self._check_unannounced(partial, remote, archive=archive)
                 return total
             except _Interrupted as e:
                 failures += 1
@@ -255,6 +298,16 @@ class Transfer:
                     "download of %r interrupted at %d bytes (%s); resuming", remote, partial.size, e
                 )
                 await _transfer.anyio_sleep(retry_delay(failures - 1))
+            except _Changed as e:
+                failures += 1
+                if failures >= self.max_attempts:
+                    raise TransferError(
+                        f"download of {remote!r} failed after {failures} attempts: the file "
+                        f"kept changing on the server ({e})"
+                    ) from None
+                log.info("%r changed on the server (%s); downloading it again", remote, e)
+                partial.truncate(0)
+                state.version = None
             except BackendAPIError as e:
                 # An expired token: ask the manager for a fresh one, once.
                 if e.status in (401, 403) and not renewed:
@@ -273,11 +326,17 @@ class Transfer:
         remote: str,
         *,
         archive: bool,
+        state: _DownloadState,
     ) -> int | None:
         if archive and partial.size:
             partial.truncate(0)  # a zip is generated on the fly: it cannot be resumed
         start = partial.size
-        headers = {"Range": f"bytes={start}-"} if start else {}
+        headers: dict[str, str] = {}
+        if start:
+            headers["Range"] = f"bytes={start}-"
+            validator = state.version.if_range() if state.version is not None else None
+            if validator:
+                headers["If-Range"] = validator
         params: dict[str, str] = {"token": token}
         if archive:
             params["archive"] = "true"
@@ -292,6 +351,12 @@ class Transfer:
                 idempotent=True,
             ) as response:
                 total = self._expected_total(response, partial, start)
+                version = RemoteVersion.of(response.headers, total)
+                if partial.size and state.version is not None:  # a resumed range
+                    change = state.version.difference(version)
+                    if change is not None:
+                        raise _Changed(change)
+                state.version = version
                 self._report(partial.size, total, remote)
                 try:
                     async for block in response.aiter_bytes():
@@ -304,6 +369,27 @@ class Transfer:
         if total is not None and partial.size < total:
             raise _Interrupted(f"the connection closed after {partial.size} of {total} bytes")
         return total
+
+    async def _check_unannounced(self, partial: PartialFile, remote: str, *, archive: bool) -> None:
+        """An answer without a length ended: was it complete?"""
+        if archive:
+            if not partial.is_zip():
+                raise _Interrupted(f"the archive ended after {partial.size} bytes, incomplete")
+            return
+        size = await self._remote_size(remote)
+        if size is None:
+            log.warning(
+                "download of %r is unverified: the storage proxy sent no length and the folder "
+                "listing no size",
+                remote,
+            )
+        elif partial.size < size:
+            raise _Interrupted(
+                f"the connection closed after {partial.size} of {size} bytes (size from the "
+                "folder listing)"
+            )
+        elif partial.size > size:
+            raise _Changed(f"got {partial.size} bytes, the folder listing says {size}")
 
     @staticmethod
     def _expected_total(response: httpx.Response, partial: PartialFile, start: int) -> int | None:

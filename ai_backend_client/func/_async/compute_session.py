@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 from uuid import UUID
 
+import httpx
+
 from ..._generated.latest import models
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel, maybe, received
 from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
-from ...exceptions import BackendClientError, MalformedResponseError, NotFoundError
+from ...exceptions import (
+    BackendClientError,
+    BackendConnectionError,
+    MalformedResponseError,
+    NotFoundError,
+)
 from .._archive import DownloadReceiver
 from .._checks import (
     LocalArgumentError,
@@ -537,14 +544,17 @@ class ComputeSession(AsyncFunction):
         dest: str | os.PathLike[str] = ".",
         show_progress: bool = False,
         *,
-        overwrite: bool = True,
+        overwrite: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> DownloadResult:
         """Download files (at most 5; relative paths start at ``/home/work``) into *dest*.
 
-        The answer's tar archives are checked before extraction: links, devices and paths that
-        would leave *dest* are refused (:class:`~ai_backend_client.func._archive.UnsafeArchiveError`)
-        and nothing of that archive is written. ``overwrite=False`` refuses to replace files.
+        The answer's tar archives are all checked before extraction: links, devices, paths that
+        would leave *dest*, and more than ``max_extract_size`` bytes (or ``max_extract_ratio``
+        times the bytes received) of the configuration are refused
+        (:class:`~ai_backend_client.func._archive.UnsafeArchiveError`), and nothing is written.
+        Existing files are kept unless *overwrite*
+        (:class:`~ai_backend_client.transfer.TargetExistsError`), as vfolder downloads do.
         """
         if isinstance(files, str):
             raise LocalArgumentError("files must be a list of paths, not a single path")
@@ -554,6 +564,7 @@ class ComputeSession(AsyncFunction):
             raise LocalArgumentError(f"at most 5 files can be downloaded at once, not {len(files)}")
         remote = [str(f) if not isinstance(f, os.PathLike) else Path(f).as_posix() for f in files]
         dest_path = Path(dest)
+        config = self._session().config
         async with self._session().wire.session.download_files(
             session_name=self._ref(), files=remote
         ) as response:
@@ -562,10 +573,18 @@ class ComputeSession(AsyncFunction):
                 dest_path,
                 overwrite=overwrite,
                 progress=progress,
+                max_size=config.max_extract_size,
+                max_ratio=config.max_extract_ratio,
             )
             try:
-                async for chunk in response.aiter_bytes():
-                    receiver.feed(chunk)
+                try:
+                    async for chunk in response.aiter_bytes():
+                        receiver.feed(chunk)
+                except httpx.TransportError as e:
+                    raise BackendConnectionError(
+                        f"the download from session {self._ref()!r} broke off; nothing was "
+                        f"written: {type(e).__name__}: {e}"
+                    ) from e
                 names = receiver.finish()
             finally:
                 receiver.close()
