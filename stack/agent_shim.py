@@ -1,6 +1,6 @@
-"""Start the Backend.AI 24.09 agent in dummy mode, with real code execution.
+"""Start the Backend.AI agent (24.09 or 26.09) in dummy mode, with real code execution.
 
-Runs inside the stack's CPython 3.12 venv (``python agent_shim.py -f agent.toml``), from the
+Runs inside the line's services venv (``python agent_shim.py -f agent.toml``), from the
 directory that holds ``agent.dummy.toml``. Nothing installed is edited; at start-up this module
 replaces a few methods of the dummy backend:
 
@@ -12,6 +12,8 @@ replaces a few methods of the dummy backend:
 * ``execute``: back to the generic agent code path that talks ZMQ to that runner.
 * kernel file operations (upload, download, list): done for real inside the kernel's namespace.
 * kernel destruction: stop that runner's process group.
+* container listing (26.x only): the live runners. 26.x drops every running kernel that
+  ``enumerate_containers()`` does not list, about a minute after the agent starts.
 
 Each runner is recorded under ``<root>/run/kernels/`` so ``python -m stack down`` can stop any
 runner the agent left behind.
@@ -28,6 +30,7 @@ import shlex
 import signal
 import socket
 import sys
+import uuid
 from pathlib import Path, PurePosixPath
 
 from ai.backend.agent.agent import AbstractAgent
@@ -97,6 +100,8 @@ class Runners:
 
     def __init__(self) -> None:
         self.procs: dict[str, asyncio.subprocess.Process] = {}
+        self.sessions: dict[str, str] = {}  # kernel id -> session id
+        self.starting: set[str] = set()  # kernels whose runner is being started
 
     def record(self, kernel_id: str, proc: asyncio.subprocess.Process, argv: list[str]) -> None:
         self.procs[kernel_id] = proc
@@ -106,6 +111,7 @@ class Runners:
 
     def _begin(self, kernel_id: str) -> list[tuple[int, int | None]]:
         proc = self.procs.pop(kernel_id, None)
+        self.sessions.pop(kernel_id, None)
         if proc is None:
             return []
         tree = _process_tree(proc.pid)
@@ -158,8 +164,18 @@ async def process_mounts(self, mounts) -> None:
     self._aibc_mounts = list(mounts)
 
 
-async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_ports) -> dict:
+async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_ports, *rest) -> dict:
+    # ``rest``: 26.x passes the cluster info too; a single kernel does not need it.
     kernel_id = str(self.kernel_id)
+    RUNNERS.starting.add(kernel_id)
+    RUNNERS.sessions[kernel_id] = str(kernel_obj.session_id)
+    try:
+        return await _start_runner(self, kernel_id)
+    finally:
+        RUNNERS.starting.discard(kernel_id)
+
+
+async def _start_runner(self, kernel_id: str) -> dict:
     base = KERNEL_HOMES / kernel_id
     home = base / "home"
     (home / "work").mkdir(parents=True, exist_ok=True)
@@ -269,7 +285,30 @@ async def list_files(self, container_path) -> dict:
     return {"files": out.decode("utf-8"), "errors": "", "abspath": str(container_path)}
 
 
+async def enumerate_containers(self, status_filter=None) -> list:
+    """The live runners (and those being started) as running containers."""
+    from ai.backend.agent.types import Container
+    from ai.backend.common.types import ContainerId, ContainerStatus, KernelId
+
+    alive = [k for k, p in RUNNERS.procs.items() if p.returncode is None]
+    found = []
+    for kernel_id in sorted({*alive, *RUNNERS.starting}):
+        proc = RUNNERS.procs.get(kernel_id)
+        container = Container(
+            id=ContainerId(f"krunner-{proc.pid}" if proc else ""),
+            status=ContainerStatus.RUNNING,
+            image="",
+            labels={"ai.backend.session-id": RUNNERS.sessions.get(kernel_id, "")},
+            ports=[],
+            backend_obj=None,
+        )
+        found.append((KernelId(uuid.UUID(kernel_id)), container))
+    return found
+
+
 def install() -> None:
+    if hasattr(AbstractAgent, "_clean_kernel_registry_loop"):
+        DummyAgent.enumerate_containers = enumerate_containers
     DummyKernelCreationContext.process_mounts = process_mounts
     DummyKernelCreationContext.start_container = start_container
     DummyAgent.destroy_kernel = destroy_kernel
