@@ -14,6 +14,11 @@ replaces a few methods of the dummy backend:
 * kernel destruction: stop that runner's process group.
 * container listing (26.x only): the live runners. 26.x drops every running kernel that
   ``enumerate_containers()`` does not list, about a minute after the agent starts.
+* batch runs (26.x): the output of a run continues after its clean and build steps, as in 24.x.
+  26.9.6's code runner ends the run at ``clean-finished`` and ``build-finished``: until the
+  manager asks to continue, the runner's next records (the build step's end, the program's
+  output, even ``finished``) find no queue and are dropped, so a batch run lost its output most
+  of the time and sometimes never finished.
 
 Each runner is recorded under ``<root>/run/kernels/`` so ``python -m stack down`` can stop any
 runner the agent left behind.
@@ -36,6 +41,7 @@ from pathlib import Path, PurePosixPath
 from ai.backend.agent.agent import AbstractAgent
 from ai.backend.agent.dummy.agent import DummyAgent, DummyKernelCreationContext
 from ai.backend.agent.dummy.kernel import DummyKernel
+from ai.backend.agent.kernel import AbstractCodeRunner
 
 ROOT = Path(os.environ["AIBC_STACK_ROOT"])
 KRUNNER_PYTHON = ROOT / "venv-krunner" / "bin" / "python"
@@ -306,6 +312,30 @@ async def enumerate_containers(self, status_filter=None) -> list:
     return found
 
 
+# ---- a batch run's output continues after its clean and build steps -------------------------
+
+_get_next_result = AbstractCodeRunner.get_next_result
+STEP_ENDS = ("clean-finished", "build-finished")
+
+
+async def get_next_result(self, *args, **kwargs):
+    """The runner's next result; a clean or build step's end keeps the run's output queue (a
+    ``continue`` request reads on), only the end of the run detaches it. Where the installed
+    runner already does so (24.x) this changes nothing."""
+    ended = []
+    self.next_output_queue = lambda: ended.append(True)  # decided below, once the status is known
+    try:
+        result = await _get_next_result(self, *args, **kwargs)
+    finally:
+        del self.next_output_queue
+    if ended:
+        if result.get("status") in STEP_ENDS:
+            self.resume_output_queue()
+        else:
+            self.next_output_queue()
+    return result
+
+
 def install() -> None:
     if hasattr(AbstractAgent, "_clean_kernel_registry_loop"):
         DummyAgent.enumerate_containers = enumerate_containers
@@ -313,6 +343,7 @@ def install() -> None:
     DummyKernelCreationContext.start_container = start_container
     DummyAgent.destroy_kernel = destroy_kernel
     DummyAgent.execute = AbstractAgent.execute
+    AbstractCodeRunner.get_next_result = get_next_result
     DummyKernel.accept_file = accept_file
     DummyKernel.download_file = download_file
     DummyKernel.download_single = download_single
