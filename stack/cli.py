@@ -61,7 +61,7 @@ def env_lines(lay: Layout) -> list[str]:
         ("AIBC_USER_PASSWORD", u.password),
         ("AIBC_STORAGE_PROXY", f"http://{S.HOST}:{p.storage_client}"),
         (S.LINE_ENV, lay.line.name),
-        ("AIBC_MANAGER_VERSION", lay.line.version),
+        ("AIBC_MANAGER_VERSION", lay.line.manager),
         ("AIBC_API_VERSION", lay.line.api_version),
     ]
     return [f"export {k}={shlex.quote(v)}" for k, v in pairs]

@@ -44,7 +44,8 @@ class Line:
 
     name: str  # "24.09"
     version: str  # the PyPI release, "24.9.6"
-    api_version: str  # what the manager's GET / answers
+    manager: str  # the manager's GET / answers {"version": api_version, "manager": manager}
+    api_version: str
     python: tuple[int, int]  # the CPython the services need
     root: str  # default state root
     ports: Ports
@@ -75,6 +76,7 @@ class Line:
 LINE_24 = Line(
     name="24.09",
     version="24.9.6",
+    manager="24.09.6",
     api_version="v8.20240915",
     python=(3, 12),
     root="/var/tmp/ai-backend-client-stack",
@@ -112,6 +114,7 @@ LINE_24 = Line(
 LINE_26 = Line(
     name="26.09",
     version="26.9.6",
+    manager="26.9.6",
     api_version="v9.20250722",
     python=(3, 13),
     root="/var/tmp/ai-backend-client-stack-26.09",
