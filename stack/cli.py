@@ -188,10 +188,12 @@ def cmd_down(lay: Layout, args: argparse.Namespace) -> int:
     say(f"{_title(lay)}, state in {lay.root}")
     with _Lock(lay):
         for comp in reversed(services.components(lay)):
-            say(f"{comp.name}: {services.stop(lay, comp)}")
             if comp.name == "agent":
+                # The runners first: 26.x's agent leaves its kernels running when it stops (24.x
+                # destroys them), and they are its descendants, so `stop` would wait for them.
                 for line in services.stop_kernel_runners(lay):
                     say(line)
+            say(f"{comp.name}: {services.stop(lay, comp)}")
     return 0
 
 
