@@ -8,10 +8,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -39,6 +42,9 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-q", *session.posargs)
 
 
+STACK_LINES = ["24.09", "26.09"]  # the server lines `python -m stack` runs (see stack/README.md)
+
+
 @nox.session(python="3.12")
 def faults(session: nox.Session) -> None:
     """The fault-injection suite with its report: nox -s faults [-- --update] (rewrites the
@@ -54,21 +60,34 @@ def faults(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def integration(session: nox.Session) -> None:
-    """Integration tests against a real server (BACKEND_ENDPOINT etc.; see `python -m stack env`)."""
+    """Integration tests against a real server: BACKEND_ENDPOINT etc. if set, else the local stack
+    of the line named by AIBC_STACK_LINE (default: the stack's default line)."""
     session.install("-e", DEV)
     session.install("aiohttp")  # the seed's async streaming example (run as a test) imports it
     if not os.environ.get("BACKEND_ENDPOINT"):
-        session.log("BACKEND_ENDPOINT is not set: sourcing the local stack's environment")
-        env = _stack_env(session)
-        session.env.update(env)
+        line = os.environ.get("AIBC_STACK_LINE")
+        session.log(
+            f"BACKEND_ENDPOINT is not set: sourcing the local stack's environment ({line or 'default line'})"
+        )
+        session.env.update(_stack_env(session, line))
     session.run("pytest", "-q", "-rs", "-m", "integration", "tests/integration", *session.posargs)
 
 
-def _stack_env(session: nox.Session) -> dict[str, str]:
-    out = session.run(sys.executable, "-m", "stack", "env", silent=True, external=True)
+def _stack(session: nox.Session, *args: str, **kwargs: Any) -> Any:
+    return session.run(sys.executable, "-m", "stack", *args, external=True, **kwargs)
+
+
+def _stack_running(line: str) -> bool:
+    """Whether every component of ``line``'s local stack runs (`stack status` exits 0)."""
+    status = [sys.executable, "-m", "stack", "status", "--line", line]
+    return subprocess.run(status, cwd=ROOT, capture_output=True, check=False).returncode == 0
+
+
+def _stack_env(session: nox.Session, line: str | None = None) -> dict[str, str]:
+    out = _stack(session, "env", *(["--line", line] if line else []), silent=True)
     env: dict[str, str] = {}
-    for line in str(out).splitlines():
-        words = shlex.split(line, comments=True)
+    for line_ in str(out).splitlines():
+        words = shlex.split(line_, comments=True)
         if len(words) == 2 and words[0] == "export" and "=" in words[1]:
             key, value = words[1].split("=", 1)
             env[key] = value
@@ -79,11 +98,12 @@ def _stack_env(session: nox.Session) -> dict[str, str]:
 def quickstart(session: nox.Session) -> None:
     """The main job: bring the local server up if needed, then run hello-world through the SDK and CLI.
 
-    With BACKEND_ENDPOINT set, it talks to that server instead and starts nothing.
+    It uses the stack's default line (AIBC_STACK_LINE picks another). With BACKEND_ENDPOINT set,
+    it talks to that server instead and starts nothing.
     """
     session.install("-e", ".")
     if not os.environ.get("BACKEND_ENDPOINT"):
-        session.run(sys.executable, "-m", "stack", "up", external=True)
+        _stack(session, "up")
         session.env.update(_stack_env(session))
     session.run("python", "examples/quickstart.py")
     session.run("backend.ai", "run", "--rm", "-c", 'print("hello from the CLI")', "python")
@@ -91,8 +111,8 @@ def quickstart(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def stack(session: nox.Session) -> None:
-    """The real local Backend.AI server: nox -s stack -- up|down|status|logs|env."""
-    session.run(sys.executable, "-m", "stack", *(session.posargs or ["status"]), external=True)
+    """The real local Backend.AI server: nox -s stack -- up|down|status|logs|env [--line 24.09|26.09]."""
+    _stack(session, *(session.posargs or ["status"]))
 
 
 @nox.session(python="3.12")
@@ -172,11 +192,24 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def ci(session: nox.Session) -> None:
-    """The whole suite: lint, types, codegen check, unit tests on 3.10-3.13, the wheel, and the
-    integration tests against a real local server that this session brings up and always stops."""
+    """The whole suite: lint, types, codegen check, unit tests on 3.10-3.13, the wheel, then for
+    each server line (24.09, then 26.09) the integration tests against a real local server that
+    this session brings up and always stops again (a line that was already running before, on a
+    shared machine, is left running)."""
     session.run("nox", "-s", "lint", "typecheck", "codegen_check", "tests", "wheel", external=True)
-    session.run(sys.executable, "-m", "stack", "up", external=True)
-    try:
-        session.run("nox", "-s", "integration", external=True)
-    finally:
-        session.run(sys.executable, "-m", "stack", "down", external=True)
+    failed = []
+    for line in STACK_LINES:
+        was_up = _stack_running(line)
+        _stack(session, "up", "--line", line)
+        try:
+            env = _stack_env(session, line)  # BACKEND_*, AIBC_* of that line
+            session.run("nox", "-s", "integration", external=True, env=env)
+        except CommandFailed:
+            failed.append(line)
+        finally:
+            if was_up:
+                session.log(f"line {line} was running before this session: left running")
+            else:
+                _stack(session, "down", "--line", line)
+    if failed:
+        session.error(f"integration tests failed against line(s): {', '.join(failed)}")

@@ -1,6 +1,6 @@
-"""Start the Backend.AI 24.09 agent in dummy mode, with real code execution.
+"""Start the Backend.AI agent (24.09 or 26.09) in dummy mode, with real code execution.
 
-Runs inside the stack's CPython 3.12 venv (``python agent_shim.py -f agent.toml``), from the
+Runs inside the line's services venv (``python agent_shim.py -f agent.toml``), from the
 directory that holds ``agent.dummy.toml``. Nothing installed is edited; at start-up this module
 replaces a few methods of the dummy backend:
 
@@ -12,6 +12,13 @@ replaces a few methods of the dummy backend:
 * ``execute``: back to the generic agent code path that talks ZMQ to that runner.
 * kernel file operations (upload, download, list): done for real inside the kernel's namespace.
 * kernel destruction: stop that runner's process group.
+* container listing (26.x only): the live runners. 26.x drops every running kernel that
+  ``enumerate_containers()`` does not list, about a minute after the agent starts.
+* batch runs (26.x): the output of a run continues after its clean and build steps, as in 24.x.
+  26.9.6's code runner ends the run at ``clean-finished`` and ``build-finished``: until the
+  manager asks to continue, the runner's next records (the build step's end, the program's
+  output, even ``finished``) find no queue and are dropped, so a batch run lost its output most
+  of the time and sometimes never finished.
 
 Each runner is recorded under ``<root>/run/kernels/`` so ``python -m stack down`` can stop any
 runner the agent left behind.
@@ -28,11 +35,13 @@ import shlex
 import signal
 import socket
 import sys
+import uuid
 from pathlib import Path, PurePosixPath
 
 from ai.backend.agent.agent import AbstractAgent
 from ai.backend.agent.dummy.agent import DummyAgent, DummyKernelCreationContext
 from ai.backend.agent.dummy.kernel import DummyKernel
+from ai.backend.agent.kernel import AbstractCodeRunner
 
 ROOT = Path(os.environ["AIBC_STACK_ROOT"])
 KRUNNER_PYTHON = ROOT / "venv-krunner" / "bin" / "python"
@@ -97,6 +106,8 @@ class Runners:
 
     def __init__(self) -> None:
         self.procs: dict[str, asyncio.subprocess.Process] = {}
+        self.sessions: dict[str, str] = {}  # kernel id -> session id
+        self.starting: set[str] = set()  # kernels whose runner is being started
 
     def record(self, kernel_id: str, proc: asyncio.subprocess.Process, argv: list[str]) -> None:
         self.procs[kernel_id] = proc
@@ -106,6 +117,7 @@ class Runners:
 
     def _begin(self, kernel_id: str) -> list[tuple[int, int | None]]:
         proc = self.procs.pop(kernel_id, None)
+        self.sessions.pop(kernel_id, None)
         if proc is None:
             return []
         tree = _process_tree(proc.pid)
@@ -158,8 +170,18 @@ async def process_mounts(self, mounts) -> None:
     self._aibc_mounts = list(mounts)
 
 
-async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_ports) -> dict:
+async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_ports, *rest) -> dict:
+    # ``rest``: 26.x passes the cluster info too; a single kernel does not need it.
     kernel_id = str(self.kernel_id)
+    RUNNERS.starting.add(kernel_id)
+    RUNNERS.sessions[kernel_id] = str(kernel_obj.session_id)
+    try:
+        return await _start_runner(self, kernel_id)
+    finally:
+        RUNNERS.starting.discard(kernel_id)
+
+
+async def _start_runner(self, kernel_id: str) -> dict:
     base = KERNEL_HOMES / kernel_id
     home = base / "home"
     (home / "work").mkdir(parents=True, exist_ok=True)
@@ -269,11 +291,59 @@ async def list_files(self, container_path) -> dict:
     return {"files": out.decode("utf-8"), "errors": "", "abspath": str(container_path)}
 
 
+async def enumerate_containers(self, status_filter=None) -> list:
+    """The live runners (and those being started) as running containers."""
+    from ai.backend.agent.types import Container
+    from ai.backend.common.types import ContainerId, ContainerStatus, KernelId
+
+    alive = [k for k, p in RUNNERS.procs.items() if p.returncode is None]
+    found = []
+    for kernel_id in sorted({*alive, *RUNNERS.starting}):
+        proc = RUNNERS.procs.get(kernel_id)
+        container = Container(
+            id=ContainerId(f"krunner-{proc.pid}" if proc else ""),
+            status=ContainerStatus.RUNNING,
+            image="",
+            labels={"ai.backend.session-id": RUNNERS.sessions.get(kernel_id, "")},
+            ports=[],
+            backend_obj=None,
+        )
+        found.append((KernelId(uuid.UUID(kernel_id)), container))
+    return found
+
+
+# ---- a batch run's output continues after its clean and build steps -------------------------
+
+_get_next_result = AbstractCodeRunner.get_next_result
+STEP_ENDS = ("clean-finished", "build-finished")
+
+
+async def get_next_result(self, *args, **kwargs):
+    """The runner's next result; a clean or build step's end keeps the run's output queue (a
+    ``continue`` request reads on), only the end of the run detaches it. Where the installed
+    runner already does so (24.x) this changes nothing."""
+    ended = []
+    self.next_output_queue = lambda: ended.append(True)  # decided below, once the status is known
+    try:
+        result = await _get_next_result(self, *args, **kwargs)
+    finally:
+        del self.next_output_queue
+    if ended:
+        if result.get("status") in STEP_ENDS:
+            self.resume_output_queue()
+        else:
+            self.next_output_queue()
+    return result
+
+
 def install() -> None:
+    if hasattr(AbstractAgent, "_clean_kernel_registry_loop"):
+        DummyAgent.enumerate_containers = enumerate_containers
     DummyKernelCreationContext.process_mounts = process_mounts
     DummyKernelCreationContext.start_container = start_container
     DummyAgent.destroy_kernel = destroy_kernel
     DummyAgent.execute = AbstractAgent.execute
+    AbstractCodeRunner.get_next_result = get_next_result
     DummyKernel.accept_file = accept_file
     DummyKernel.download_file = download_file
     DummyKernel.download_single = download_single

@@ -10,20 +10,23 @@ import urllib.request
 from datetime import datetime, timezone
 
 from . import settings as S
+from .settings import Layout
 
 
 def request(
-    method: str, path_qs: str, *, access_key: str, secret_key: str, timeout: float = 30
+    lay: Layout, method: str, path_qs: str, *, access_key: str, secret_key: str, timeout: float = 30
 ) -> tuple[int, object]:
-    """Send ``method path_qs`` with the Backend.AI HMAC-SHA256 signature; returns (status, body)."""
-    host = f"{S.HOST}:{S.MANAGER_PORT}"
+    """Send ``method path_qs`` to the line's manager with the Backend.AI HMAC-SHA256 signature
+    (the line's API version); returns (status, body)."""
+    host = f"{S.HOST}:{lay.ports.manager}"
+    api_version = lay.line.api_version
     now = datetime.now(timezone.utc)
     date = now.isoformat()
     content_type = "application/json"
     body_hash = hashlib.sha256(b"").hexdigest()  # API versions >= v4.20181215 sign an empty body
     to_sign = (
         f"{method}\n{path_qs}\n{date}\nhost:{host}\ncontent-type:{content_type}\n"
-        f"x-backendai-version:{S.API_VERSION}\n{body_hash}"
+        f"x-backendai-version:{api_version}\n{body_hash}"
     ).encode()
     key = hmac.new(secret_key.encode(), now.strftime("%Y%m%d").encode(), hashlib.sha256).digest()
     key = hmac.new(key, host.encode(), hashlib.sha256).digest()
@@ -34,7 +37,7 @@ def request(
         headers={
             "Date": date,
             "Content-Type": content_type,
-            "X-BackendAI-Version": S.API_VERSION,
+            "X-BackendAI-Version": api_version,
             "Authorization": f"BackendAI signMethod=HMAC-SHA256, credential={access_key}:{signature}",
         },
     )

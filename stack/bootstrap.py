@@ -10,6 +10,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -18,24 +19,34 @@ from .settings import Layout
 from .util import StackError, capture, run, say
 
 MGR_TIMEOUT = 300
+SEGFAULT = (-signal.SIGSEGV, 128 + signal.SIGSEGV)
 
 
 def pg_env() -> dict[str, str]:
     return dict(os.environ, PGPASSWORD=S.PG_PASSWORD, PGCONNECT_TIMEOUT="5")
 
 
-def psql(sql: str, db: str = S.PG_DB, timeout: float = 30) -> str:
-    argv = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", S.HOST, "-p", str(S.PG_PORT),
-            "-U", S.PG_USER, "-d", db, "-tA", "-c", sql]  # fmt: skip
-    rc, out, err = capture(argv, timeout=timeout, env=pg_env())
+def _psql_argv(lay: Layout, db: str) -> list[str]:
+    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", S.HOST, "-p", str(lay.ports.pg),
+            "-U", S.PG_USER, "-d", db, "-tA"]  # fmt: skip
+
+
+def psql(lay: Layout, sql: str, db: str = S.PG_DB, timeout: float = 30) -> str:
+    rc, out, err = capture([*_psql_argv(lay, db), "-c", sql], timeout=timeout, env=pg_env())
     if rc != 0:
         raise StackError(f"psql failed ({rc}): {err.strip() or out.strip()}\n  SQL: {sql[:300]}")
     return out.strip()
 
 
-def pg_ready() -> bool:
+def psql_file(lay: Layout, path: Path, log: Path) -> None:
+    """Run an SQL file (in one transaction), output to ``log``."""
+    run([*_psql_argv(lay, S.PG_DB), "-1", "-f", str(path)], log=log, timeout=120, env=pg_env(),
+        what=f"psql -f {path.name}")  # fmt: skip
+
+
+def pg_ready(lay: Layout) -> bool:
     try:
-        return psql("select 1", db="postgres", timeout=10) == "1"
+        return psql(lay, "select 1", db="postgres", timeout=10) == "1"
     except StackError:
         return False
 
@@ -76,42 +87,48 @@ class Manager:
         self.lay = lay
         self.log = lay.logs / "init.log"
 
-    def __call__(self, *args: str) -> None:
-        argv = [
-            str(self.lay.venv / "bin" / "backend.ai"),
-            "mgr",
-            "-f",
-            str(self.lay.etc / "manager.toml"),
-            *args,
-        ]
+    def __call__(self, *args: str, config: bool = True) -> None:
+        argv = [str(self.lay.venv / "bin" / "backend.ai"), "mgr"]
+        if config:
+            argv += ["-f", str(self.lay.etc / "manager.toml")]
         env = dict(os.environ, DOCKER_HOST=self.lay.docker_host)
         # The etcd client (a Rust extension) has been seen to segfault at interpreter exit after
-        # finishing its work: 139 is accepted here and every step is verified afterwards.
-        rc = run(argv, log=self.log, timeout=MGR_TIMEOUT, cwd=self.lay.etc, env=env,
-                 ok_codes=(0, 139), what=f"backend.ai mgr {' '.join(args[:2])}")  # fmt: skip
-        if rc == 139:
+        # finishing its work: SIGSEGV (-11 here, 139 through a shell) is accepted, and every step
+        # is verified afterwards.
+        rc = run([*argv, *args], log=self.log, timeout=MGR_TIMEOUT, cwd=self.lay.etc, env=env,
+                 ok_codes=(0, *SEGFAULT), what=f"backend.ai mgr {' '.join(args[:2])}")  # fmt: skip
+        if rc in SEGFAULT:
             with open(self.log, "a") as f:
-                f.write("(exit 139 at interpreter exit; verifying the result instead)\n")
+                f.write(f"(exit {rc}: a crash at interpreter exit; verifying the result instead)\n")
 
 
 def rpc_keypair(lay: Layout, mgr: Manager) -> None:
     if (lay.etc / "manager.key_secret").exists():
         return
-    mgr_bin = str(lay.venv / "bin" / "backend.ai")
-    run([mgr_bin, "mgr", "generate-rpc-keypair", str(lay.etc), "manager"], log=mgr.log, timeout=MGR_TIMEOUT,
-        cwd=lay.etc, env=dict(os.environ, DOCKER_HOST=lay.docker_host), what="generate-rpc-keypair")  # fmt: skip
+    mgr("generate-rpc-keypair", str(lay.etc), "manager", config=False)
     if not (lay.etc / "manager.key_secret").exists():
         raise StackError("generate-rpc-keypair made no manager.key_secret", mgr.log)
 
 
-# Whether a fixture's rows are present: one query per fixture, true when done.
+# Whether a fixture is loaded: one query per fixture (both lines), true when its last table holds
+# its last row (the manager loads tables in file order and may stop half-way).
 FIXTURE_DONE = {
     "example-container-registries-harbor": "select count(*) = 3 from container_registries where registry_name = 'cr.backend.ai'",
-    "example-users": "select count(*) = 1 from users where email = 'monitor@lablup.com'",
+    "example-users": "select exists(select 1 from association_groups_users where group_id = '8e32dd28-d319-4e3b-8851-ea37837699a5' and user_id = '2e10157d-20ca-4bd0-9806-3f909cbcd0e6')",
     "example-keypairs": "select count(*) = 1 from keypairs where access_key = 'AKIANAMONITOREXAMPLE'",
     "example-set-user-main-access-keys": "select count(*) = 1 from users where email = 'monitor@lablup.com' and main_access_key = 'AKIANAMONITOREXAMPLE'",
     "example-resource-presets": "select count(*) = 1 from resource_presets where name = 'cuda03-large'",
+    "example-resource-slot-types": "select exists(select 1 from resource_slot_types where slot_name = 'hyperaccel-lpu.device')",
+    "example-runtime-variants": "select exists(select 1 from runtime_variants where name = 'custom')",
+    "example-runtime-variant-presets": "select exists(select 1 from runtime_variant_presets where name = 'hf-token-env')",
+    "example-login-client-types": "select exists(select 1 from login_client_types where name = 'webui')",
+    "personal-projects": "select exists(select 1 from association_groups_users where group_id = 'fedd2a59-52d7-5a38-b4d3-828d1755b0a0')",
 }
+
+
+def _fixture_done(lay: Layout, name: str) -> bool:
+    return psql(lay, FIXTURE_DONE[name]) == "t"
+
 
 IMAGE_LABELS = {
     "ai.backend.kernelspec": "1",
@@ -132,61 +149,94 @@ def _q(s: str) -> str:
 
 def database(lay: Layout) -> None:
     mgr = Manager(lay)
-    if (
-        psql(f"select count(*) from pg_database where datname = {_q(S.PG_DB)}", db="postgres")
-        != "1"
-    ):
+    has_db = f"select count(*) from pg_database where datname = {_q(S.PG_DB)}"
+    if psql(lay, has_db, db="postgres") != "1":
         say(f"   create database {S.PG_DB}")
-        psql(f"create database {S.PG_DB}", db="postgres")
+        psql(lay, f"create database {S.PG_DB}", db="postgres")
     rpc_keypair(lay, mgr)
 
-    if psql("select to_regclass('public.alembic_version') is not null") != "t":
+    has_schema = "select to_regclass('public.alembic_version') is not null"
+    if psql(lay, has_schema) != "t":
         say("   schema oneshot")
         mgr("schema", "oneshot", "-f", str(lay.etc / "alembic.ini"))
-        if psql("select to_regclass('public.alembic_version') is not null") != "t":
+        if psql(lay, has_schema) != "t":
             raise StackError("schema oneshot left no alembic_version table", mgr.log)
 
-    for name in S.FIXTURES:
-        if psql(FIXTURE_DONE[name]) == "t":
+    for name in lay.line.fixtures:
+        if _fixture_done(lay, name):
             continue
         say(f"   fixture {name}")
         mgr("fixture", "populate", str(lay.fixtures / f"{name}.json"))
-        if psql(FIXTURE_DONE[name]) != "t":
+        if not _fixture_done(lay, name):
             raise StackError(f"fixture {name} did not load", mgr.log)
+    if lay.line.rbac:
+        role_presets(lay, mgr)
 
     # The vfolder host, with every permission, for the default domain and its groups.
     hosts = _q(json.dumps({S.VFOLDER_HOST: S.VFOLDER_PERMISSIONS}))
     has_host = f"allowed_vfolder_hosts::jsonb ? {_q(S.VFOLDER_HOST)}"
-    psql(
-        f"update domains set allowed_vfolder_hosts = {hosts} where name = 'default' and not ({has_host})"
-    )
-    psql(
-        f"update groups set allowed_vfolder_hosts = {hosts} where domain_name = 'default' and not ({has_host})"
-    )
+    psql(lay, f"update domains set allowed_vfolder_hosts = {hosts} where name = 'default' and not ({has_host})")  # fmt: skip
+    psql(lay, f"update groups set allowed_vfolder_hosts = {hosts} where domain_name = 'default' and not ({has_host})")  # fmt: skip
 
     # Images cannot be rescanned offline: register the one image the dummy agent "has".
     registry, _, rest = S.IMAGE.partition("/")
     image, _, tag = rest.partition(":")
     project = image.split("/", 1)[0]
-    if psql(f"select count(*) from images where name = {_q(S.IMAGE)}") == "0":
+    if psql(lay, f"select count(*) from images where name = {_q(S.IMAGE)}") == "0":
         say(f"   image {S.IMAGE}")
         psql(
+            lay,
             "insert into images (name, project, image, tag, registry, registry_id, architecture,"
             " config_digest, size_bytes, is_local, type, accelerators, labels, resources)"
             f" select {_q(S.IMAGE)}, {_q(project)}, {_q(image)}, {_q(tag)}, {_q(registry)}, id,"
             f" {_q(S.ARCH)}, 'sha256:{'0' * 63}1', 1000000, false, 'COMPUTE', null,"
             f" {_q(json.dumps(IMAGE_LABELS))}, {_q(json.dumps(IMAGE_RESOURCES))}"
-            f" from container_registries where url = {_q('https://' + registry)} and project = {_q(project)}"
+            f" from container_registries where url = {_q('https://' + registry)} and project = {_q(project)}",
         )
-    if psql(f"select count(*) from image_aliases where alias = {_q(S.IMAGE_ALIAS)}") == "0":
+    if lay.line.rbac:
+        provision_roles(lay, mgr)
+    has_alias = f"select count(*) from image_aliases where alias = {_q(S.IMAGE_ALIAS)}"
+    if psql(lay, has_alias) == "0":
         say(f"   image alias {S.IMAGE_ALIAS}")
         mgr("image", "alias", S.IMAGE_ALIAS, S.IMAGE, S.ARCH)
-        if psql(f"select count(*) from image_aliases where alias = {_q(S.IMAGE_ALIAS)}") == "0":
+        if psql(lay, has_alias) == "0":
             raise StackError("image alias was not created", mgr.log)
 
 
-def etcd_get(key: str) -> str | None:
-    argv = ["etcdctl", f"--endpoints=http://{S.HOST}:{S.ETCD_PORT}", "--dial-timeout=3s",
+# 26.x enforces RBAC. Fixture rows get no roles and only "self" graph edges: without the roles a
+# user may do nothing, without the containment edges (domain <- project, user; project <- user)
+# `POST /session` answers "Invalid group (default)".
+ROLES_DONE = "select exists(select 1 from user_roles)"
+
+
+def role_presets(lay: Layout, mgr: Manager) -> None:
+    """The role presets, rendered from the installed manager's role files and loaded as a fixture."""
+    if psql(lay, "select exists(select 1 from role_presets)") == "t":
+        return
+    say("   role presets (mgr permissions emit)")
+    out = lay.root / "emit"  # a stand-in for the upstream checkout it writes into
+    rendered = out / "fixtures" / "manager" / "example-role-presets.json"
+    rendered.parent.mkdir(parents=True, exist_ok=True)
+    mgr("permissions", "emit", "--repository", str(out))
+    if not rendered.exists():
+        raise StackError(f"mgr permissions emit wrote no {rendered}", mgr.log)
+    mgr("fixture", "populate", str(rendered))
+    if psql(lay, "select exists(select 1 from role_presets)") != "t":
+        raise StackError("role presets did not load", mgr.log)
+
+
+def provision_roles(lay: Layout, mgr: Manager) -> None:
+    if psql(lay, ROLES_DONE) == "t":
+        return
+    say("   RBAC graph edges, roles (mgr permissions provision)")
+    psql_file(lay, lay.etc / "rbac-edges.sql", mgr.log)
+    mgr("permissions", "provision")
+    if psql(lay, ROLES_DONE) != "t":
+        raise StackError("mgr permissions provision assigned no role", mgr.log)
+
+
+def etcd_get(lay: Layout, key: str) -> str | None:
+    argv = ["etcdctl", f"--endpoints=http://{S.HOST}:{lay.ports.etcd}", "--dial-timeout=3s",
             "--command-timeout=5s", "get", "--print-value-only", key]  # fmt: skip
     rc, out, _ = capture(argv, timeout=15, env=dict(os.environ, ETCDCTL_API="3"))
     return out.strip() if rc == 0 and out.strip() else None
@@ -203,23 +253,16 @@ def etcd(lay: Layout) -> None:
         "volumes": (lay.etc / "etcd.volumes.json", f"{etcd_prefix()}/volumes/default_host"),
     }
     for scope, (path, probe) in wanted.items():
-        if etcd_get(probe) is not None:
+        if etcd_get(lay, probe) is not None:
             continue
         say(f"   etcd put-json {scope}")
         mgr("etcd", "put-json", scope, str(path))
-        if etcd_get(probe) is None:
+        if etcd_get(lay, probe) is None:
             raise StackError(f"etcd key {probe} missing after put-json {scope}", mgr.log)
 
 
-def agent_alive() -> bool:
+def agent_alive(lay: Layout) -> bool:
     try:
-        return psql(f"select status from agents where id = {_q(S.AGENT_ID)}") == "ALIVE"
+        return psql(lay, f"select status from agents where id = {_q(S.AGENT_ID)}") == "ALIVE"
     except StackError:
         return False
-
-
-def copy_fixtures(lay: Layout, src: Path) -> None:
-    from .util import write_if_changed
-
-    for name in S.FIXTURES:
-        write_if_changed(lay.fixtures / f"{name}.json", (src / f"{name}.json").read_text())

@@ -1,4 +1,5 @@
-"""``python -m stack up|down|status|logs|env``: a real Backend.AI 24.09.6 stack on 127.0.0.1."""
+"""``python -m stack up|down|status|logs|env [--line 24.09|26.09]``: a real Backend.AI stack of one
+release line on 127.0.0.1; each line has its own state root and ports, so both can run at once."""
 
 from __future__ import annotations
 
@@ -44,21 +45,24 @@ class _Lock:
         self.f.close()
 
 
-def env_lines() -> list[str]:
-    a, u = S.SUPERADMIN, S.USER
+def env_lines(lay: Layout) -> list[str]:
+    a, u, p = S.SUPERADMIN, S.USER, lay.ports
     pairs = [
-        ("BACKEND_ENDPOINT", f"http://{S.HOST}:{S.MANAGER_PORT}"),
+        ("BACKEND_ENDPOINT", f"http://{S.HOST}:{p.manager}"),
         ("BACKEND_ENDPOINT_TYPE", "api"),
         ("BACKEND_ACCESS_KEY", a.access_key),
         ("BACKEND_SECRET_KEY", a.secret_key),
         ("AIBC_USER_ACCESS_KEY", u.access_key),
         ("AIBC_USER_SECRET_KEY", u.secret_key),
-        ("AIBC_WEBSERVER_ENDPOINT", f"http://{S.HOST}:{S.WEBSERVER_PORT}"),
+        ("AIBC_WEBSERVER_ENDPOINT", f"http://{S.HOST}:{p.webserver}"),
         ("AIBC_ADMIN_EMAIL", a.email),
         ("AIBC_ADMIN_PASSWORD", a.password),
         ("AIBC_USER_EMAIL", u.email),
         ("AIBC_USER_PASSWORD", u.password),
-        ("AIBC_STORAGE_PROXY", f"http://{S.HOST}:{S.STORAGE_CLIENT_PORT}"),
+        ("AIBC_STORAGE_PROXY", f"http://{S.HOST}:{p.storage_client}"),
+        (S.LINE_ENV, lay.line.name),
+        ("AIBC_MANAGER_VERSION", lay.line.manager),
+        ("AIBC_API_VERSION", lay.line.api_version),
     ]
     return [f"export {k}={shlex.quote(v)}" for k, v in pairs]
 
@@ -68,19 +72,22 @@ def write_files(lay: Layout) -> None:
     changed = []
     files = {
         lay.etc / "manager.toml": configs.manager_toml(lay),
-        lay.etc / "alembic.ini": configs.alembic_ini(),
-        lay.etc / "etcd.config.json": _json(configs.etcd_config()),
-        lay.etc / "etcd.volumes.json": _json(configs.etcd_volumes()),
+        lay.etc / "alembic.ini": configs.alembic_ini(lay),
+        lay.etc / "etcd.config.json": _json(configs.etcd_config(lay)),
+        lay.etc / "etcd.volumes.json": _json(configs.etcd_volumes(lay)),
         lay.etc / "storage-proxy.toml": configs.storage_proxy_toml(lay),
         lay.etc / "agent.toml": configs.agent_toml(lay),
-        lay.agent_cwd / "agent.dummy.toml": configs.agent_dummy_toml(),
+        lay.agent_cwd / "agent.dummy.toml": configs.agent_dummy_toml(lay),
         lay.etc / "webserver.conf": configs.webserver_toml(lay),
-        lay.root / "client.env": "\n".join(env_lines()) + "\n",
+        lay.root / "client.env": "\n".join(env_lines(lay)) + "\n",
     }
     for name in ("agent_shim.py", "krunner_boot.py", "kernel_files.py"):
         files[lay.tools / name] = (HERE / name).read_text()
-    for name in S.FIXTURES:
-        files[lay.fixtures / f"{name}.json"] = (HERE / "fixtures" / f"{name}.json").read_text()
+    for name in lay.line.fixtures:
+        src = HERE / "fixtures" / lay.line.name / f"{name}.json"
+        files[lay.fixtures / f"{name}.json"] = src.read_text()
+    if lay.line.rbac:
+        files[lay.etc / "rbac-edges.sql"] = (HERE / "sql" / "rbac-edges.sql").read_text()
     for path, text in files.items():
         if write_if_changed(path, text):
             changed.append(path.relative_to(lay.root))
@@ -88,8 +95,7 @@ def write_files(lay: Layout) -> None:
     write_if_changed(lay.volume_dir / "version.txt", "3\n")
     if changed:
         say(f"   wrote {len(changed)} file(s): " + ", ".join(str(c) for c in changed))
-        running = [c.name for c in services.COMPONENTS if c.name in services.BACKEND
-                   and services.procs.running(lay.run, c.name)]  # fmt: skip
+        running = [n for n in services.BACKEND if services.procs.running(lay.run, n)]
         if running and any(str(c).startswith(("etc", "agent-cwd", "tools")) for c in changed):
             say(
                 f"   note: {', '.join(running)} already running with the old files; `down` then `up` to apply"
@@ -112,96 +118,171 @@ def preflight(lay: Layout) -> None:
         raise StackError("Linux only")
 
 
+def check_root_line(lay: Layout, *, claim: bool = False) -> None:
+    """A state root serves one line: refuse another line's root (``claim``: mark an unmarked one)."""
+    try:
+        owner = lay.line_file.read_text().strip()
+    except OSError:
+        owner = ""
+    if owner and owner != lay.line.name:
+        raise StackError(
+            f"{lay.root} holds a {owner} stack, not {lay.line.name}: "
+            f"use --line {owner}, or another --root / $AIBC_STACK_ROOT for line {lay.line.name}"
+        )
+    if claim and not owner:
+        write_if_changed(lay.line_file, lay.line.name + "\n")
+
+
+def _title(lay: Layout) -> str:
+    line = lay.line
+    return f"line {line.name}: Backend.AI {line.version} (API {line.api_version})"
+
+
+def _env_hint(lay: Layout) -> str:
+    return f'eval "$(python -m stack env --line {lay.line.name})"'
+
+
 def cmd_up(lay: Layout, args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     preflight(lay)
+    check_root_line(lay)
     with _Lock(lay):
         for d in lay.dirs():
             d.mkdir(parents=True, exist_ok=True)
+        check_root_line(lay, claim=True)
+        say(f"{_title(lay)}, state in {lay.root}")
+        line = lay.line
         with step("Debian packages (PostgreSQL, Redis, etcd)"):
             install.ensure_debian_packages(lay)
-        with step(f"CPython 3.12 venvs (Backend.AI {S.BACKEND_AI_VERSION}, kernel runner)"):
+        with step(f"CPython {line.python_name} venvs (Backend.AI {line.version}, kernel runner)"):
             install.ensure_venvs(lay, install.venvs(lay))
         with step("configuration files"):
             write_files(lay)
+        comps = services.by_name(lay)
         with step("PostgreSQL, Redis, etcd"):
             bootstrap.initdb(lay)
             for name in services.HALFSTACK:
-                say(f"   {name}: {services.ensure_running(lay, services.BY_NAME[name])}")
-        with step("database, fixtures, etcd keys, image"):
+                say(f"   {name}: {services.ensure_running(lay, comps[name])}")
+        with step("database, fixtures, etcd keys, image" + (", roles" if line.rbac else "")):
             bootstrap.database(lay)
             bootstrap.etcd(lay)
         with step("Backend.AI manager, storage proxy, agent, webserver"):
             for name in services.BACKEND:
-                what = services.ensure_running(lay, services.BY_NAME[name])
+                what = services.ensure_running(lay, comps[name])
                 say(f"   {name}: {what}")
                 if name == "agent" and what.startswith("started"):
                     stale = services.destroy_stale_sessions(lay)
                     if stale:
                         say(f"   destroyed {stale} session(s) left from the agent's previous run")
-    say(f"stack is up ({time.monotonic() - t0:.1f}s); state in {lay.root}")
+    say(f"stack {line.name} is up ({time.monotonic() - t0:.1f}s); state in {lay.root}")
     services.say_status(lay)
-    say(f'client environment: eval "$(python -m stack env)"  (also in {lay.root / "client.env"})')
+    say(f"client environment: {_env_hint(lay)}  (also in {lay.root / 'client.env'})")
     return 0
 
 
 def cmd_down(lay: Layout, args: argparse.Namespace) -> int:
     if not lay.run.exists():
-        say("nothing was started here")
+        say(f"nothing was started here ({lay.root})")
         return 0
+    check_root_line(lay)
+    say(f"{_title(lay)}, state in {lay.root}")
     with _Lock(lay):
-        for comp in reversed(services.COMPONENTS):
-            say(f"{comp.name}: {services.stop(lay, comp)}")
+        for comp in reversed(services.components(lay)):
             if comp.name == "agent":
+                # The runners first: 26.x's agent leaves its kernels running when it stops (24.x
+                # destroys them), and they are its descendants, so `stop` would wait for them.
                 for line in services.stop_kernel_runners(lay):
                     say(line)
+            say(f"{comp.name}: {services.stop(lay, comp)}")
     return 0
 
 
+def other_lines_running(lay: Layout) -> list[str]:
+    """The other lines with a running component in their default state root."""
+    found = []
+    for line in S.LINES.values():
+        other = Layout(Path(line.root), line)
+        if other.root != lay.root and any(services.procs.running(other.run, n) for n in services.NAMES):
+            found.append(f"{line.name} ({other.root})")
+    return found
+
+
 def cmd_status(lay: Layout, args: argparse.Namespace) -> int:
+    check_root_line(lay)
+    say(f"{_title(lay)}, state in {lay.root}")
+    others = other_lines_running(lay)
     if not lay.root.exists():
-        say(f"no stack state at {lay.root}")
-        return 3
-    return 0 if services.say_status(lay) else 3
+        say("   no stack state here")
+        all_up = False
+    else:
+        all_up = services.say_status(lay)
+    if others:
+        say("also running: line " + ", line ".join(others))
+    return 0 if all_up else 3
 
 
 def cmd_logs(lay: Layout, args: argparse.Namespace) -> int:
-    names = args.component or [c.name for c in services.COMPONENTS]
-    for name in names:
-        if name not in services.BY_NAME:
-            eprint(f"unknown component {name!r}; one of: {', '.join(services.BY_NAME)}")
+    check_root_line(lay)
+    comps = services.by_name(lay)
+    for name in args.component or services.NAMES:
+        if name not in comps:
+            eprint(f"unknown component {name!r}; one of: {', '.join(comps)}")
             return 2
-        log = services.BY_NAME[name].log(lay)
+        log = comps[name].log(lay)
         say(f"--- {log} (last {args.lines} lines) ---")
         say(services.procs.tail(log, args.lines))
     return 0
 
 
 def cmd_env(lay: Layout, args: argparse.Namespace) -> int:
-    for line in env_lines():
+    check_root_line(lay)
+    up = lay.run.exists() and all(services.procs.running(lay.run, n) for n in services.NAMES)
+    # A comment for whoever reads it; `eval` and the noxfile skip it.
+    say(f"# {_title(lay)}, state in {lay.root}: {'running' if up else 'NOT running'}")
+    for line in env_lines(lay):
         say(line)
+    if not up:
+        hint = f"python -m stack up --line {lay.line.name}"
+        others = other_lines_running(lay)
+        also = f"; running: line {', line '.join(others)}" if others else ""
+        eprint(f"stack: line {lay.line.name} is not running (start it: {hint}){also}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    lines = "|".join(S.LINES)
     parser = argparse.ArgumentParser(
         prog="python -m stack",
-        description=f"A real Backend.AI {S.BACKEND_AI_VERSION} stack on 127.0.0.1 for the quickstart and integration tests.",
+        description="A real Backend.AI stack on 127.0.0.1 for the quickstart and integration "
+        f"tests, one per release line ({', '.join(S.LINES)}); the default line is "
+        f"{S.DEFAULT_LINE} (or ${S.LINE_ENV}).",
     )
     parser.add_argument("--root", type=Path, default=None,
-                        help="state root (default: $AIBC_STACK_ROOT or /var/tmp/ai-backend-client-stack)")  # fmt: skip
+                        help="state root (default: $AIBC_STACK_ROOT, else the line's own: "
+                        + ", ".join(f"{n}: {line.root}" for n, line in S.LINES.items()) + ")")  # fmt: skip
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--line", choices=list(S.LINES), default=None, metavar=lines,
+                        help=f"release line (default: ${S.LINE_ENV}, else {S.DEFAULT_LINE})")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
-        "up", help="install what is missing, start what is not running, wait until ready"
-    )
-    sub.add_parser("down", help="stop the processes this tool started")
-    sub.add_parser("status", help="one line per component; exit 0 only if all run")
-    p_logs = sub.add_parser("logs", help="tails of the component logs")
+        "up", parents=[common],
+        help="install what is missing, start what is not running, wait until ready",
+    )  # fmt: skip
+    sub.add_parser("down", parents=[common], help="stop the processes this tool started")
+    sub.add_parser("status", parents=[common],
+                   help="one line per component; exit 0 only if all run")  # fmt: skip
+    p_logs = sub.add_parser("logs", parents=[common], help="tails of the component logs")
     p_logs.add_argument("component", nargs="*", help="component names (default: all)")
     p_logs.add_argument("-n", "--lines", type=int, default=30)
-    sub.add_parser("env", help="shell exports for clients and the integration tests")
+    sub.add_parser("env", parents=[common],
+                   help="shell exports for clients and the integration tests")  # fmt: skip
     args = parser.parse_args(argv)
-    lay = Layout((args.root or S.default_root()).absolute())
+    try:
+        line = S.resolve_line(args.line)
+    except ValueError as e:
+        eprint(f"stack: error: {e}")
+        return 2
+    lay = Layout((args.root or S.default_root(line)).absolute(), line)
     handler = {
         "up": cmd_up,
         "down": cmd_down,

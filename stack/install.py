@@ -1,4 +1,4 @@
-"""Install what the stack runs: Debian packages and the CPython 3.12 venvs (only what is missing)."""
+"""Install what the stack runs: Debian packages and the line's CPython venvs (only what is missing)."""
 
 from __future__ import annotations
 
@@ -79,28 +79,31 @@ def _version(python: str) -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
-def find_python312() -> str:
-    """CPython 3.12 for the services: $AIBC_STACK_PYTHON, a pyenv 3.12.x, or python3.12 on PATH."""
+def find_python(want: tuple[int, int]) -> str:
+    """CPython ``want`` for the services: $AIBC_STACK_PYTHON (if that version), a pyenv install,
+    or pythonX.Y on PATH."""
+    name = f"{want[0]}.{want[1]}"
     candidates: list[str] = []
     if os.environ.get("AIBC_STACK_PYTHON"):
         candidates.append(os.environ["AIBC_STACK_PYTHON"])
     roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
     found: list[str] = []
     for root in filter(None, roots):
-        found += glob.glob(os.path.join(root, "versions", "3.12.*", "bin", "python"))
+        found += glob.glob(os.path.join(root, "versions", f"{name}.*", "bin", "python"))
 
     def key(p: str) -> tuple[int, ...]:
-        m = re.search(r"3\.12\.(\d+)", p)
+        m = re.search(re.escape(name) + r"\.(\d+)", p)
         return (int(m.group(1)),) if m else (-1,)
 
     candidates += sorted(set(found), key=key, reverse=True)
-    if shutil.which("python3.12"):
-        candidates.append(shutil.which("python3.12"))  # type: ignore[arg-type]
+    on_path = shutil.which(f"python{name}")
+    if on_path:
+        candidates.append(on_path)
     for cand in candidates:
-        if os.access(cand, os.X_OK) and _version(cand) == (3, 12):
+        if os.access(cand, os.X_OK) and _version(cand) == want:
             return cand
     raise StackError(
-        "no CPython 3.12 found (Backend.AI 24.09 requires >=3.12,<3.13): "
+        f"no CPython {name} found (Backend.AI {name} services need it): "
         "install one with pyenv or set AIBC_STACK_PYTHON"
     )
 
@@ -155,7 +158,7 @@ def ensure_venvs(lay: Layout, venvs: list[Venv]) -> None:
             say(f"   {v.path.name}: installed")
     if not todo:
         return
-    base = find_python312()
+    base = find_python(lay.line.python)
     say(f"   using {base}")
     # The venvs are independent: install them side by side (pip is mostly waiting on downloads).
     jobs = []
@@ -197,10 +200,10 @@ def _sh(arg: str) -> str:
 
 def venvs(lay: Layout) -> list[Venv]:
     return [
-        Venv(lay.venv, S.SERVICE_PACKAGES),
+        Venv(lay.venv, lay.line.service_packages),
         Venv(
             lay.krunner_venv,
-            S.KRUNNER_PACKAGES,
+            lay.line.krunner_packages,
             post=[["-m", "ipykernel", "install", "--sys-prefix"]],
         ),
     ]

@@ -48,144 +48,159 @@ def _http_ok(url: str, must_contain: str = "") -> bool:
 def _agent_ready(lay: Layout) -> bool:
     # The RPC port answers early; the agent is usable once the manager marks it ALIVE after its
     # first heartbeat. A stale ALIVE row from an earlier run is cleared by the stop/start logic.
-    return procs.port_open(S.AGENT_RPC_PORT) and bootstrap.agent_alive()
+    return procs.port_open(lay.ports.agent_rpc) and bootstrap.agent_alive(lay)
 
 
-COMPONENTS: list[Component] = [
-    Component(
-        name="postgres",
-        port=S.PG_PORT,
-        argv=lambda lay: [
-            str(S.PG_BIN / "postgres"),
-            "-D",
-            str(lay.pgdata),
-            "-p",
-            str(S.PG_PORT),
-            "-c",
-            f"listen_addresses={S.HOST}",
-            "-c",
-            "unix_socket_directories=",
-        ],
-        ready=lambda lay: bootstrap.pg_ready(),
-        cwd=lambda lay: lay.pgdata,
-        timeout=60,
-        user="postgres",
-        stop_signal=signal.SIGINT,  # "fast" shutdown
-    ),
-    Component(
-        name="redis",
-        port=S.REDIS_PORT,
-        argv=lambda lay: [
-            "redis-server",
-            "--bind",
-            S.HOST,
-            "--port",
-            str(S.REDIS_PORT),
-            "--dir",
-            str(lay.redis_dir),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--protected-mode",
-            "yes",
-            "--daemonize",
-            "no",
-        ],
-        ready=lambda lay: procs.redis_ping(S.REDIS_PORT),
-        cwd=lambda lay: lay.redis_dir,
-        timeout=30,
-    ),
-    Component(
-        name="etcd",
-        port=S.ETCD_PORT,
-        extra_ports=(S.ETCD_PEER_PORT,),
-        argv=lambda lay: [
-            "etcd",
-            "--name",
-            "aibc-stack",
-            "--data-dir",
-            str(lay.etcd_dir),
-            "--listen-client-urls",
-            f"http://{S.HOST}:{S.ETCD_PORT}",
-            "--advertise-client-urls",
-            f"http://{S.HOST}:{S.ETCD_PORT}",
-            "--listen-peer-urls",
-            f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
-            "--initial-advertise-peer-urls",
-            f"http://{S.HOST}:{S.ETCD_PEER_PORT}",
-            "--initial-cluster",
-            f"aibc-stack=http://{S.HOST}:{S.ETCD_PEER_PORT}",
-        ],
-        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.ETCD_PORT}/health", "true"),
-        cwd=lambda lay: lay.etcd_dir,
-        timeout=60,
-    ),
-    Component(
-        name="manager",
-        port=S.MANAGER_PORT,
-        argv=lambda lay: [
-            str(lay.venv / "bin" / "backend.ai"),
-            "mgr",
-            "-f",
-            str(lay.etc / "manager.toml"),
-            "start-server",
-        ],
-        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.MANAGER_PORT}/", S.API_VERSION),
-        cwd=lambda lay: lay.etc,
-        timeout=240,
-        env=_backend_env,
-    ),
-    Component(
-        name="storage-proxy",
-        port=S.STORAGE_CLIENT_PORT,
-        extra_ports=(S.STORAGE_MANAGER_PORT,),
-        argv=lambda lay: [
-            str(lay.venv / "bin" / "python"),
-            "-m",
-            "ai.backend.storage.server",
-            "-f",
-            str(lay.etc / "storage-proxy.toml"),
-        ],
-        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.STORAGE_CLIENT_PORT}/"),
-        cwd=lambda lay: lay.etc,
-        timeout=180,
-        env=_backend_env,
-    ),
-    Component(
-        name="agent",
-        port=S.AGENT_RPC_PORT,
-        argv=lambda lay: [
-            str(lay.venv / "bin" / "python"),
-            str(lay.tools / "agent_shim.py"),
-            "-f",
-            str(lay.etc / "agent.toml"),
-        ],
-        ready=_agent_ready,
-        cwd=lambda lay: lay.agent_cwd,
-        timeout=180,
-        env=_backend_env,
-    ),
-    Component(
-        name="webserver",
-        port=S.WEBSERVER_PORT,
-        argv=lambda lay: [
-            str(lay.venv / "bin" / "python"),
-            "-m",
-            "ai.backend.web.server",
-            "-f",
-            str(lay.etc / "webserver.conf"),
-        ],
-        ready=lambda lay: _http_ok(f"http://{S.HOST}:{S.WEBSERVER_PORT}/func/", S.API_VERSION),
-        cwd=lambda lay: lay.etc,
-        timeout=180,
-        env=_backend_env,
-    ),
-]
+def _internal(*ports: int | None) -> tuple[int, ...]:
+    return tuple(p for p in ports if p is not None)
 
-BY_NAME = {c.name: c for c in COMPONENTS}
+
+def components(lay: Layout) -> list[Component]:
+    """The line's long-running processes, in start order."""
+    p = lay.ports
+    url = f"http://{S.HOST}"
+    return [
+        Component(
+            name="postgres",
+            port=p.pg,
+            argv=lambda lay: [
+                str(S.PG_BIN / "postgres"),
+                "-D",
+                str(lay.pgdata),
+                "-p",
+                str(p.pg),
+                "-c",
+                f"listen_addresses={S.HOST}",
+                "-c",
+                "unix_socket_directories=",
+            ],
+            ready=bootstrap.pg_ready,
+            cwd=lambda lay: lay.pgdata,
+            timeout=60,
+            user="postgres",
+            stop_signal=signal.SIGINT,  # "fast" shutdown
+        ),
+        Component(
+            name="redis",
+            port=p.redis,
+            argv=lambda lay: [
+                "redis-server",
+                "--bind",
+                S.HOST,
+                "--port",
+                str(p.redis),
+                "--dir",
+                str(lay.redis_dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+            ],
+            ready=lambda lay: procs.redis_ping(p.redis),
+            cwd=lambda lay: lay.redis_dir,
+            timeout=30,
+        ),
+        Component(
+            name="etcd",
+            port=p.etcd,
+            extra_ports=(p.etcd_peer,),
+            argv=lambda lay: [
+                "etcd",
+                "--name",
+                "aibc-stack",
+                "--data-dir",
+                str(lay.etcd_dir),
+                "--listen-client-urls",
+                f"{url}:{p.etcd}",
+                "--advertise-client-urls",
+                f"{url}:{p.etcd}",
+                "--listen-peer-urls",
+                f"{url}:{p.etcd_peer}",
+                "--initial-advertise-peer-urls",
+                f"{url}:{p.etcd_peer}",
+                "--initial-cluster",
+                f"aibc-stack={url}:{p.etcd_peer}",
+            ],
+            ready=lambda lay: _http_ok(f"{url}:{p.etcd}/health", "true"),
+            cwd=lambda lay: lay.etcd_dir,
+            timeout=60,
+        ),
+        Component(
+            name="manager",
+            port=p.manager,
+            extra_ports=_internal(p.manager_internal),
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "backend.ai"),
+                "mgr",
+                "-f",
+                str(lay.etc / "manager.toml"),
+                "start-server",
+            ],
+            ready=lambda lay: _http_ok(f"{url}:{p.manager}/", lay.line.api_version),
+            cwd=lambda lay: lay.etc,
+            timeout=240,
+            env=_backend_env,
+        ),
+        Component(
+            name="storage-proxy",
+            port=p.storage_client,
+            extra_ports=_internal(p.storage_manager, p.storage_internal),
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "python"),
+                "-m",
+                "ai.backend.storage.server",
+                "-f",
+                str(lay.etc / "storage-proxy.toml"),
+            ],
+            ready=lambda lay: _http_ok(f"{url}:{p.storage_client}/"),
+            cwd=lambda lay: lay.etc,
+            timeout=180,
+            env=_backend_env,
+        ),
+        Component(
+            name="agent",
+            port=p.agent_rpc,
+            extra_ports=_internal(p.agent_internal),
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "python"),
+                str(lay.tools / "agent_shim.py"),
+                "-f",
+                str(lay.etc / "agent.toml"),
+            ],
+            ready=_agent_ready,
+            cwd=lambda lay: lay.agent_cwd,
+            timeout=180,
+            env=_backend_env,
+        ),
+        Component(
+            name="webserver",
+            port=p.webserver,
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "python"),
+                "-m",
+                "ai.backend.web.server",
+                "-f",
+                str(lay.etc / "webserver.conf"),
+            ],
+            ready=lambda lay: _http_ok(f"{url}:{p.webserver}/func/", lay.line.api_version),
+            cwd=lambda lay: lay.etc,
+            timeout=180,
+            env=_backend_env,
+        ),
+    ]
+
+
+def by_name(lay: Layout) -> dict[str, Component]:
+    return {c.name: c for c in components(lay)}
+
+
 HALFSTACK = ["postgres", "redis", "etcd"]
 BACKEND = ["manager", "storage-proxy", "agent", "webserver"]
+NAMES = HALFSTACK + BACKEND
 
 
 def ensure_running(lay: Layout, comp: Component) -> str:
@@ -196,14 +211,14 @@ def ensure_running(lay: Layout, comp: Component) -> str:
             if procs.port_open(port):
                 raise StackError(
                     f"{comp.name}: port {S.HOST}:{port} is already in use by a process this tool "
-                    f"did not start; stop it (or its stack) first"
+                    f"did not start (here, for line {lay.line.name}); stop it (or its stack) first"
                 )
         procs.stop(lay.run, comp.name)  # clears a stale record (and anything it left)
         if comp.name == "postgres":
             _remove_stale_postmaster_pid(lay)
         if comp.name == "agent":
             stop_kernel_runners(lay)  # runners of an agent that is gone
-            _forget_agent_status()
+            _forget_agent_status(lay)
         env = dict(os.environ)
         env.update(comp.env(lay))
         try:
@@ -229,6 +244,7 @@ def destroy_stale_sessions(lay: Layout) -> int:
     """Sessions the manager still thinks run on our agent, although the agent just started and has
     no kernel: force-destroy them through the API, so they neither hang clients nor hold slots."""
     rows = bootstrap.psql(
+        lay,
         "select s.id, s.access_key from sessions s where s.status not in ('TERMINATED', 'CANCELLED')"
         f" and exists (select 1 from kernels k where k.session_id = s.id and k.agent = '{S.AGENT_ID}')"
     )
@@ -236,6 +252,7 @@ def destroy_stale_sessions(lay: Layout) -> int:
     for line in filter(None, rows.splitlines()):
         session_id, owner = line.split("|")
         status, body = api.request(
+            lay,
             "DELETE",
             f"/session/{session_id}?forced=true&owner_access_key={owner}",
             access_key=S.SUPERADMIN.access_key,
@@ -259,15 +276,16 @@ def _remove_stale_postmaster_pid(lay: Layout) -> None:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         comm = ""
-    if comm != "postgres" and not procs.port_open(S.PG_PORT):
+    if comm != "postgres" and not procs.port_open(lay.ports.pg):
         lock.unlink(missing_ok=True)
 
 
-def _forget_agent_status() -> None:
+def _forget_agent_status(lay: Layout) -> None:
     # A row still saying ALIVE from an agent that is gone (killed, machine restarted) would make
     # the readiness check pass too early: mark it LOST, as the manager would after a timeout.
     with contextlib.suppress(StackError):
         bootstrap.psql(
+            lay,
             f"update agents set status = 'LOST' where id = '{S.AGENT_ID}' and status = 'ALIVE'"
         )
 
@@ -296,7 +314,7 @@ def status_line(lay: Layout, comp: Component) -> tuple[bool, str]:
 
 def say_status(lay: Layout) -> bool:
     all_up = True
-    for comp in COMPONENTS:
+    for comp in components(lay):
         up, line = status_line(lay, comp)
         all_up &= up
         say(line)
