@@ -372,6 +372,8 @@ class BaseClient:
         )
         if headers:
             all_headers.update(headers)
+            # An empty value leaves a default header out (the version probe sends no version).
+            all_headers = {k: v for k, v in all_headers.items() if v}
         kwargs: dict[str, Any] = {}
         if not isinstance(json, NotGiven):
             # The manager's JSON parser is lenient about spacing; keep the dump compact and stable.

@@ -38,6 +38,11 @@ log = logging.getLogger("ai_backend_client")
 api_session: Final[contextvars.ContextVar[BaseSession]] = contextvars.ContextVar("api_session")
 
 
+#: The version probe goes out unsigned and without a version header (an empty value leaves it
+#: out): a server refuses a version newer than its own ("Unsupported API version") even on ``GET /``.
+_PROBE_HEADERS: Final = {"X-BackendAI-Version": ""}
+
+
 def _interpret_probe(config: APIConfig, body: Any, url: str) -> tuple[APIVersion, dict[str, Any]]:
     """Pick the version from the probe's answer, warning where the user should know."""
     info = cast("dict[str, Any]", body) if isinstance(body, dict) else {}
@@ -193,7 +198,9 @@ class SessionCore(BaseSession):
             return
         if not self._proxy_mode:
             url = self._core.build_url("/")
-            body = self._core.request("GET", "/", cast_to=dict[str, Any], authenticated=False)
+            body = self._core.request(
+                "GET", "/", cast_to=dict[str, Any], authenticated=False, headers=_PROBE_HEADERS
+            )
             self._negotiated, self._server_info = _interpret_probe(self._config, body, url)
         self._core.api_version = str(self.api_version)
         self._versioned = None
@@ -272,7 +279,9 @@ class AsyncSessionCore(BaseSession):
             return
         if not self._proxy_mode:
             url = self._core.build_url("/")
-            body = await self._core.request("GET", "/", cast_to=dict[str, Any], authenticated=False)
+            body = await self._core.request(
+                "GET", "/", cast_to=dict[str, Any], authenticated=False, headers=_PROBE_HEADERS
+            )
             self._negotiated, self._server_info = _interpret_probe(self._config, body, url)
         self._core.api_version = str(self.api_version)
         self._versioned = None

@@ -9,7 +9,7 @@
 * ``Wire`` / ``AsyncWire`` are what every version offers alike (``neutral(wire)`` checks it
   statically): ``rest.<tag>`` has the ``<Tag>Ops`` Protocol of ``neutral.rest.<tag>``.
 * ``Adapters`` / ``AsyncAdapters`` list the operations whose signature differs between versions
-  (15 REST, 0 GraphQL), with the newest
+  (16 REST, 0 GraphQL), with the newest
   version's signature; the hand-written adapters implement exactly these (``DIFFERING`` names
   them and the versions that have each).
 """
@@ -72,7 +72,11 @@ if TYPE_CHECKING:
         ManagerUpdateManagerStatusParams,
     )
     from .rest.resource import ResourceUsagePerPeriodParams
-    from .rest.session import SessionCheckAndTransitStatusParams, SessionDestroyParams
+    from .rest.session import (
+        SessionCheckAndTransitStatusParams,
+        SessionCompleteParams,
+        SessionDestroyParams,
+    )
     from .rest.spec import SpecRenderGraphiqlHtmlParams, SpecRenderOpenapiHtmlParams
     from .streams import StreamPaths
 
@@ -152,6 +156,11 @@ DIFFERING: Final[Mapping[str, tuple[Version, ...]]] = MappingProxyType(
             "v9.20250722",
         ),
         "session.check_and_transit_status": (
+            "v8.20240915",
+            "v9.20250722",
+        ),
+        "session.complete": (
+            "v6.20220315",
             "v8.20240915",
             "v9.20250722",
         ),
@@ -390,6 +399,12 @@ class Adapters(Protocol):
         """``session.check_and_transit_status`` (in v8.20240915 and newer)."""
         ...
 
+    def session_complete(
+        self, wire: VersionedWire, /, **params: Unpack[SessionCompleteParams]
+    ) -> v9_20250722_models.CompleteResponse:
+        """``session.complete`` (in every version)."""
+        ...
+
     def session_destroy(
         self, wire: VersionedWire, /, **params: Unpack[SessionDestroyParams]
     ) -> v9_20250722_models.DestroySessionResponse:
@@ -625,6 +640,12 @@ class AsyncAdapters(Protocol):
         self, wire: AsyncVersionedWire, /, **params: Unpack[SessionCheckAndTransitStatusParams]
     ) -> None:
         """``session.check_and_transit_status`` (in v8.20240915 and newer)."""
+        ...
+
+    async def session_complete(
+        self, wire: AsyncVersionedWire, /, **params: Unpack[SessionCompleteParams]
+    ) -> v9_20250722_models.CompleteResponse:
+        """``session.complete`` (in every version)."""
         ...
 
     async def session_destroy(

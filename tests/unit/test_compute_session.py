@@ -321,9 +321,18 @@ def test_restart_interrupt_info_logs_complete(router: respx.MockRouter, v6: Sess
     info = kern.get_info()
     assert info.status == "RUNNING" and info["image"] == "python"
     assert kern.get_logs().result is not None and kern.get_logs()["result"]["logs"] == "my logs"
-    # 22.03 and 24.09 answer ``completions``, kept as sent; 26.09 ``suggestions``
-    assert kern.complete("pri", {"row": 0, "col": 3})["completions"] == ["print"]
+    # 22.03 and 24.09 answer ``completions`` (kept as sent), given as 26.09's ``suggestions``
+    completion = kern.complete("pri", {"row": 0, "col": 3})
+    assert completion["completions"] == ["print"] and completion.suggestions == ["print"]
     assert body(done) == {"code": "pri", "options": {"row": 0, "col": 3}}
+
+
+def test_complete_without_candidates_on_24_09(router: respx.MockRouter, v8: Session) -> None:
+    """24.9.6 answers ``{"result": null}`` when the kernel offers nothing."""
+    done = router.post(f"{EP}/session/mysess/complete").respond(200, json={"result": None})
+    completion = v8.ComputeSession("mysess").complete("zzz")
+    assert (completion.status, completion.suggestions, completion.error) == ("finished", [], None)
+    assert body(done) == {"code": "zzz"}
 
 
 def test_list_files_is_get_with_json_body(router: respx.MockRouter, v6: Session) -> None:

@@ -95,6 +95,8 @@ def test_probe_is_unsigned_and_negotiates_v8() -> None:
         assert s.core.api_version == "v8.20240915"
     req = probe.calls.last.request
     assert "Authorization" not in req.headers and "Date" not in req.headers
+    # a server refuses a version header newer than its own, even on GET /
+    assert "X-BackendAI-Version" not in req.headers
     assert s.closed
 
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ..._generated.neutral.rest.resource import ResourceUsagePerPeriodParams
     from ..._generated.neutral.rest.session import (
         SessionCheckAndTransitStatusParams,
+        SessionCompleteParams,
         SessionDestroyParams,
     )
     from ..._generated.neutral.rest.spec import (
@@ -76,6 +77,7 @@ __all__ = [
     "mkdir",
     "resource_usage_per_period",
     "session_check_and_transit_status",
+    "session_complete",
     "session_destroy",
     "spec_render_graphiql_html",
     "spec_render_openapi_html",
@@ -225,6 +227,30 @@ def session_check_and_transit_status(
     if isinstance(wire, WireV6_20220315):
         raise unavailable(wire.version, "session.check_and_transit_status", "v8.20240915 and newer")
     wire.rest.session.check_and_transit_status(**params)
+
+
+def session_complete(
+    wire: VersionedWire, /, **params: Unpack[SessionCompleteParams]
+) -> models.CompleteResponse:
+    """22.03 and 24.09 pass the kernel's answer through: ``{status, completions}``, or null
+    when the kernel offers nothing; 26.09 answers ``{status, error, suggestions}``, the shape
+    given here for every version."""
+    if isinstance(wire, WireV9_20250722):
+        return wire.rest.session.complete(**params)
+    options = params.get("options")
+    answer = wire.rest.session.complete(
+        session_name=params["session_name"],
+        code=params.get("code") or "",
+        options=options if options is not None else NOT_GIVEN,
+    )
+    data: object = wire_data(answer)
+    raw = cast("dict[str, object]", data).get("result") if isinstance(data, dict) else None
+    result: dict[str, object] = {"status": "finished", "error": None, "suggestions": []}
+    if isinstance(raw, dict):
+        kernel = cast("dict[str, object]", raw)
+        result.update(kernel)  # ``completions`` stays readable by the 22.03 docs' key
+        result["suggestions"] = kernel.get("completions") or []
+    return _reparse(models.CompleteResponse, {"result": result}, answer)
 
 
 def session_destroy(

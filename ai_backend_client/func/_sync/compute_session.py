@@ -455,13 +455,14 @@ class ComputeSession(SyncFunction):
         self, code: str, opts: Mapping[str, Any] | None = None
     ) -> models.CompleteResponseResult:
         """Completion candidates for *code* (``opts``: ``row``, ``col``, ``line``, ``post``)."""
-        resp = self._session().wire.session.complete(
-            session_name=self._ref(), code=code, options=dict(opts) if opts else NOT_GIVEN
-        )
-        result = maybe(resp.result)
-        if result is None:
-            return models.CompleteResponseResult(status="finished", error=None, suggestions=[])
-        return result
+        wire = self._session().versioned
+        if opts:
+            resp = _adapters.session_complete(
+                wire, session_name=self._ref(), code=code, options=dict(opts)
+            )
+        else:
+            resp = _adapters.session_complete(wire, session_name=self._ref(), code=code)
+        return resp.result
 
     def get_info(self) -> models.SessionInfo:
         """Information about the session (image, status, occupied slots, ...)."""

@@ -79,11 +79,11 @@ class SessionCommitSessionParams(TypedDict, total=False):
 
 
 class SessionCompleteParams(TypedDict, total=False):
-    """Keyword arguments of ``session.complete()`` (``session.complete``)."""
+    """Keyword arguments of ``session.complete()`` (``session.complete``, differs between versions)."""
 
     session_name: Required[str]
-    code: Required[str]
-    options: Mapping[str, Any]
+    code: str | None
+    options: Mapping[str, Any] | None
 
 
 class SessionConvertSessionToImageParams(TypedDict, total=False):
@@ -376,18 +376,6 @@ class SessionOps(Protocol):
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> v9_20250722_models.CommitSessionResponse | None:
         """``session.commit_session`` (v8.20240915 and newer)."""
-        ...
-
-    def complete(
-        self,
-        *,
-        session_name: str,
-        code: str,
-        options: Mapping[str, Any] | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CompleteResponse:
-        """``session.complete`` (every version)."""
         ...
 
     def convert_session_to_image(
@@ -784,18 +772,6 @@ class AsyncSessionOps(Protocol):
         timeout: float | httpx.Timeout | None | NotGiven = ...,
     ) -> v9_20250722_models.CommitSessionResponse | None:
         """``session.commit_session`` (v8.20240915 and newer)."""
-        ...
-
-    async def complete(
-        self,
-        *,
-        session_name: str,
-        code: str,
-        options: Mapping[str, Any] | NotGiven = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CompleteResponse:
-        """``session.complete`` (every version)."""
         ...
 
     async def convert_session_to_image(

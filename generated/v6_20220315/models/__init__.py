@@ -139,7 +139,6 @@ if TYPE_CHECKING:
         CloneVFolderResponse as CloneVFolderResponse,
         ClusterTemplateDetail as ClusterTemplateDetail,
         ClusterTemplateList as ClusterTemplateList,
-        CompleteResponse as CompleteResponse,
         ConsoleItem as ConsoleItem,
         ContainerLogsResponse as ContainerLogsResponse,
         CreateClusterResponse as CreateClusterResponse,
@@ -277,6 +276,7 @@ if TYPE_CHECKING:
         GraphQLRequest as GraphQLRequest,
     )
     from .session import (
+        CompleteResponse as CompleteResponse,
         CreateClusterRequest as CreateClusterRequest,
         CreateSessionFromTemplateRequest as CreateSessionFromTemplateRequest,
         CreateSessionRequest as CreateSessionRequest,
@@ -531,7 +531,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ClusterTemplateDetail": ("._unreferenced", "ClusterTemplateDetail"),
     "ClusterTemplateList": ("._unreferenced", "ClusterTemplateList"),
     "CompleteRequest": ("...v8_20240915.models.session", "CompleteRequest"),
-    "CompleteResponse": ("._unreferenced", "CompleteResponse"),
+    "CompleteResponse": (".session", "CompleteResponse"),
     "CompletionOptions": ("...v8_20240915.models.session", "CompleteRequestOptions"),
     "ConsoleItem": ("._unreferenced", "ConsoleItem"),
     "ContainerLogsResponse": ("._unreferenced", "ContainerLogsResponse"),

@@ -149,13 +149,6 @@ class ConsoleItem(RootModel[list[Any]]):
     """
 
 
-class CompleteResponse(BaseModel):
-    result: dict[str, Any] | None = None
-    """
-    The kernel's completion result (default `{"status": "finished", "completions": []}`).
-    """
-
-
 class UploadFilesRequest(BaseModel):
     """
     One part per file, all named `src`; the part's filename is the destination path.

@@ -121,6 +121,13 @@ class DestroySessionResponse(BaseModel):
     """
 
 
+class CompleteResponse(BaseModel):
+    result: dict[str, Any] | None = None
+    """
+    The kernel's completion result (default `{"status": "finished", "completions": []}`).
+    """
+
+
 class DownloadSessionFilesRequest(BaseModel):
     files: Annotated[list[str], Field(max_length=5)]
     """

@@ -863,7 +863,7 @@ class SessionResource(SyncAPIResource):
         options: models.CompletionOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.CompleteResponse:
+    ) -> models.CompleteResponse:
         """Ask the kernel for code completions.
 
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
@@ -881,7 +881,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v9_20250722_models.CompleteResponse,
+            cast_to=models.CompleteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -2073,7 +2073,7 @@ class AsyncSessionResource(AsyncAPIResource):
         options: models.CompletionOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.CompleteResponse:
+    ) -> models.CompleteResponse:
         """Ask the kernel for code completions.
 
         ``POST /session/{session_name}/complete`` (operation ``session.complete``).
@@ -2091,7 +2091,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v9_20250722_models.CompleteResponse,
+            cast_to=models.CompleteResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

@@ -395,22 +395,6 @@ class ExecuteResponse(BaseModel):
     result: ExecutionResult | None = None
 
 
-class CompleteResponseResult(BaseModel):
-    """
-    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
-    """
-
-    status: str | None = None
-    completions: list[Any] | None = None
-
-
-class CompleteResponse(BaseModel):
-    result: CompleteResponseResult | None = None
-    """
-    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`.
-    """
-
-
 class ContainerLogsResponseResult(BaseModel):
     logs: str | None = None
 

@@ -125,6 +125,22 @@ class DestroySessionResponse(RootModel[DestroySessionResponseDestroySessionRespo
     """
 
 
+class CompleteResponseResult(BaseModel):
+    """
+    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`; 24.9.6 answers `null` when the kernel offers nothing.
+    """
+
+    status: str | None = None
+    completions: list[Any] | None = None
+
+
+class CompleteResponse(BaseModel):
+    result: CompleteResponseResult | None
+    """
+    Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`; 24.9.6 answers `null` when the kernel offers nothing.
+    """
+
+
 class SessionCreateFromParamsRequestType(str, Enum):
     interactive = "interactive"
     batch = "batch"

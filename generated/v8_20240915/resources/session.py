@@ -975,7 +975,7 @@ class SessionResource(SyncAPIResource):
         options: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.CompleteResponse:
+    ) -> models.CompleteResponse:
         """session.complete
 
         **Preconditions:**
@@ -994,7 +994,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v9_20250722_models.CompleteResponse,
+            cast_to=models.CompleteResponse,
             json=_json_fields(
                 models.CompleteRequest,
                 {
@@ -2455,7 +2455,7 @@ class AsyncSessionResource(AsyncAPIResource):
         options: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.CompleteResponse:
+    ) -> models.CompleteResponse:
         """session.complete
 
         **Preconditions:**
@@ -2474,7 +2474,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/complete", {"session_name": session_name}),
-            cast_to=v9_20250722_models.CompleteResponse,
+            cast_to=models.CompleteResponse,
             json=_json_fields(
                 models.CompleteRequest,
                 {
