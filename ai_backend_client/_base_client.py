@@ -439,13 +439,25 @@ class BaseClient:
     def _parse(self, response: httpx.Response, cast_to: type[T], body: bytes) -> T:
         """*body* (already read, within the size limit) as *cast_to*.
 
-        ``httpx.Response`` gives the response itself, for its headers (its body is consumed).
+        ``httpx.Response`` gives the whole answer: status, headers and the body read.
         """
         if cast_to is type(None):
             nothing: object = None
             return cast(T, nothing)
-        if cast_to is httpx.Response:
-            return response  # type: ignore[return-value]
+        if cast_to is httpx.Response:  # the answer as a whole, read (within the size limit)
+            headers = [  # the body is decoded already
+                (k, v)
+                for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length")
+            ]
+            whole = httpx.Response(
+                response.status_code,
+                headers=headers,
+                content=body,
+                request=response.request,
+                extensions={"http_version": response.http_version.encode()},
+            )
+            return cast(T, whole)
         if cast_to is bytes:
             return cast(T, body)
         if cast_to is str:

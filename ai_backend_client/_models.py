@@ -93,9 +93,8 @@ class BaseModel(pydantic.BaseModel):
             return cached
         mapping: dict[str, str] = {}
         for name, field in cls.model_fields.items():
-            mapping[name] = name
-            if field.alias:
-                mapping[field.alias] = name
+            for key in (name, *_wire_keys(name, field)):
+                mapping.setdefault(key, name)
         cls._wire_keys_cache = mapping  # type: ignore[attr-defined]
         return mapping
 
@@ -505,6 +504,17 @@ def _field_type(cls: type[pydantic.BaseModel], name: str) -> Any:
     return cache[name]
 
 
+def _wire_keys(name: str, field: pydantic.fields.FieldInfo) -> tuple[str, ...]:
+    """The keys a field is read from, in pydantic's order: ``validation_alias`` (each choice
+    of an ``AliasChoices``, as an older version spells the key), else ``alias``, else *name*."""
+    chosen = field.validation_alias
+    if isinstance(chosen, str):
+        return (chosen,)
+    if isinstance(chosen, pydantic.AliasChoices):
+        return tuple(c for c in chosen.choices if isinstance(c, str))
+    return (field.alias,) if field.alias else (name,)
+
+
 def _construct(
     cls: type[pydantic.BaseModel],
     data: Mapping[str, Any],
@@ -517,8 +527,8 @@ def _construct(
     fields_set: set[str] = set()
     used: set[str] = set()
     for name, field in cls.model_fields.items():
-        # Read the key as pydantic does: the alias first, then (populate_by_name) the name.
-        key = next((k for k in (field.alias, name) if k is not None and k in data), None)
+        # Read the key as pydantic does: the aliases first, then (populate_by_name) the name.
+        key = next((k for k in (*_wire_keys(name, field), name) if k in data), None)
         if key is not None:
             used.add(key)
             fields_set.add(name)

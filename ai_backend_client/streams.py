@@ -1335,11 +1335,17 @@ class EventStream(Generic[_E]):
     """An :class:`SSEStream` whose events are parsed into a model."""
 
     def __init__(
-        self, stream: SSEStream, model: type[_E], *, stop_when_finished: bool = False
+        self,
+        stream: SSEStream,
+        model: type[_E],
+        *,
+        stop_when_finished: bool = False,
+        keep: Callable[[_E], bool] | None = None,
     ) -> None:
         self.sse = stream
         self._model = model
         self._stop_when_finished = stop_when_finished
+        self._keep = keep
 
     def __aiter__(self) -> AsyncIterator[_E]:
         return self._iterate()
@@ -1349,6 +1355,8 @@ class EventStream(Generic[_E]):
             if event.event == "message" and not event.data.strip():
                 continue
             item = _typed_event(self._model, event)
+            if self._keep is not None and not self._keep(item):
+                continue
             yield item
             if self._stop_when_finished and getattr(item, "is_finished", False):
                 return
@@ -1373,17 +1381,25 @@ class SyncEventStream(Generic[_E]):
     """A :class:`SyncSSEStream` whose events are parsed into a model."""
 
     def __init__(
-        self, stream: SyncSSEStream, model: type[_E], *, stop_when_finished: bool = False
+        self,
+        stream: SyncSSEStream,
+        model: type[_E],
+        *,
+        stop_when_finished: bool = False,
+        keep: Callable[[_E], bool] | None = None,
     ) -> None:
         self.sse = stream
         self._model = model
         self._stop_when_finished = stop_when_finished
+        self._keep = keep
 
     def __iter__(self) -> Iterator[_E]:
         for event in self.sse:
             if event.event == "message" and not event.data.strip():
                 continue
             item = _typed_event(self._model, event)
+            if self._keep is not None and not self._keep(item):
+                continue
             yield item
             if self._stop_when_finished and getattr(item, "is_finished", False):
                 return
@@ -1411,18 +1427,24 @@ def _session_event_params(
     group: str | None,
     scope: str,
 ) -> dict[str, str]:
-    # Keys as the manager's schema names them; extra keys are rejected there (§11 item 7).
-    params: dict[str, str] = {}
+    # The keys every manager from 22.03 on accepts (26.09 knows no others); extra keys are
+    # rejected. 26.09 ignores ``sessionId``: :func:`_only_session` filters by it here.
+    params: dict[str, str] = {"sessionName": session_name if session_name is not None else "*"}
     if session_id is not None:
         params["sessionId"] = str(session_id)
-    else:
-        params["sessionName"] = session_name if session_name is not None else "*"
-        if owner_access_key is not None:
-            params["ownerAccessKey"] = owner_access_key
+    if owner_access_key is not None:
+        params["ownerAccessKey"] = owner_access_key
     if group is not None:
-        params["group"] = group
+        params["groupName"] = group
     params["scope"] = scope
     return params
+
+
+def _only_session(session_id: str | None) -> Callable[[SessionEvent], bool] | None:
+    if session_id is None:
+        return None
+    wanted = str(session_id)
+    return lambda event: event.session_id in (None, wanted)
 
 
 def listen_session_events(
@@ -1441,7 +1463,9 @@ def listen_session_events(
     """
     params = _session_event_params(session_name, session_id, owner_access_key, group, scope)
     return EventStream(
-        listen_sse(session, "/events/session", params, max_reconnects=max_reconnects), SessionEvent
+        listen_sse(session, "/events/session", params, max_reconnects=max_reconnects),
+        SessionEvent,
+        keep=_only_session(session_id),
     )
 
 
@@ -1459,6 +1483,7 @@ def listen_session_events_sync(
     return SyncEventStream(
         listen_sse_sync(session, "/events/session", params, max_reconnects=max_reconnects),
         SessionEvent,
+        keep=_only_session(session_id),
     )
 
 
@@ -1468,12 +1493,14 @@ def listen_bgtask_events(
     """Progress of a background task; ends with its final event (``outcome`` tells which).
 
     An unknown (or expired) task raises ``NotFoundError``: a 22.03 manager answers 404, a 24.09
-    one an event stream that ends without any event.
+    one an event stream that ends without any event. A 26.09 manager cannot tell an unknown
+    task from one that has not reported yet: its stream stays open, so bound the wait
+    (``asyncio.timeout``) when the task may be unknown.
     """
     stream = SSEStream(
         session,
         "/events/background-task",
-        {"task_id": str(task_id)},
+        {"taskId": str(task_id)},  # the key every version accepts (26.09 no other)
         max_reconnects=max_reconnects,
         empty_means_not_found=True,
     )
@@ -1486,7 +1513,7 @@ def listen_bgtask_events_sync(
     stream = SyncSSEStream(
         session,
         "/events/background-task",
-        {"task_id": str(task_id)},
+        {"taskId": str(task_id)},  # the key every version accepts (26.09 no other)
         max_reconnects=max_reconnects,
         empty_means_not_found=True,
     )

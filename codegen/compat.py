@@ -154,6 +154,8 @@ class TypeUniverse:
         self.failure = ""  # the innermost field that did not fit, for explanations
         # (model identity, wire key): fields an older version's answer does not carry
         self.relaxed: set[tuple[str, str]] = set()
+        # (model identity, wire key, older wire key): fields an older version spells otherwise
+        self.respelled: set[tuple[str, str, str]] = set()
 
     def subset(
         self,
@@ -324,6 +326,10 @@ class TypeUniverse:
                     self.failure = f"{old[0]}.{wire} is not in {new[0]}"
                     return False
                 matched.add(target)
+                if target != wire and not allow_missing:
+                    # the same field under another wire key (``storage-proxy`` for
+                    # ``storage_proxy``): the newest model also accepts the older spelling
+                    self.respelled.add((new[0], target, wire))
                 if allow_missing:
                     # narrowing: the older model validates the value when it is sent (an
                     # InvalidArgumentError names what it refuses), so the names are what count
@@ -433,6 +439,65 @@ def relax_fields(source: str, wires: set[str]) -> str:
                 assert isinstance(annotation.slice, ast.Tuple)
                 annotation.slice.elts[0] = optional
         statement.value = ast.Constant(None)
+        text = ast.unparse(statement)
+        assert statement.end_lineno is not None and statement.end_col_offset is not None
+        edits.append(
+            (
+                statement.lineno,
+                statement.col_offset,
+                statement.end_lineno,
+                statement.end_col_offset,
+                text,
+            )
+        )
+    for start_line, start_col, end_line, end_col, text in reversed(edits):
+        head = "".join(lines[: start_line - 1]) + lines[start_line - 1][:start_col]
+        tail = lines[end_line - 1][end_col:] + "".join(lines[end_line:])
+        source = head + text + tail
+        lines = source.splitlines(keepends=True)
+    return source
+
+
+def respell_fields(source: str, spellings: dict[str, set[str]]) -> str:
+    """The class *source* with each field named by a wire key of *spellings* also accepting
+    the older spellings (``validation_alias=AliasChoices(wire, *older)``); it is still sent
+    and dumped under its own wire key. Only those statements are rewritten."""
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, int, str]] = []
+    for statement in node.body:
+        if not (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)):
+            continue
+        name = statement.target.id
+        wire = _field_alias(statement.annotation) or _field_alias(statement.value) or name
+        if wire not in spellings:
+            continue
+        choices = ast.Call(
+            func=ast.Name("AliasChoices"),
+            args=[ast.Constant(w) for w in (wire, *sorted(spellings[wire] - {wire}))],
+            keywords=[],
+        )
+        keyword = ast.keyword(arg="validation_alias", value=choices)
+        field_call = next(
+            (
+                sub
+                for sub in ast.walk(statement.annotation)
+                if isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Name)
+                and sub.func.id == "Field"
+            ),
+            None,
+        )
+        if field_call is not None:
+            field_call.keywords = [k for k in field_call.keywords if k.arg != "validation_alias"]
+            field_call.keywords.append(keyword)
+        else:
+            call = ast.Call(func=ast.Name("Field"), args=[], keywords=[keyword])
+            statement.annotation = ast.Subscript(
+                value=ast.Name("Annotated"),
+                slice=ast.Tuple(elts=[statement.annotation, call]),
+            )
         text = ast.unparse(statement)
         assert statement.end_lineno is not None and statement.end_col_offset is not None
         edits.append(

@@ -128,6 +128,7 @@ class _Builder:
         # ``x-undocumented-response: json`` at the top level: a success response declared without
         # content carries JSON of unknown shape (the manager's own dumps describe no answers).
         self.undocumented_json = document.get("x-undocumented-response") == "json"
+        self.body_always = document.get("x-json-body-always") is True
 
     def fail(self, where: str, message: str) -> SpecError:
         return SpecError(f"{self.source}: {where}: {message}")
@@ -373,7 +374,7 @@ class _Builder:
             return
         body = self.resolve(op["requestBody"], where)
         content = body.get("content") or {}
-        operation.body_required = bool(body.get("required"))
+        operation.body_required = bool(body.get("required")) or self.body_always
         media = _pick_media(content)
         if media is None:
             raise self.fail(where, "request body declares no media type")

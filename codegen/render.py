@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from .compat import class_bases, relax_fields, shape_of
+from .compat import class_bases, relax_fields, respell_fields, shape_of
 from .graphql import GraphQLApi, Variable, build_graphql_api, graphql_models_text, render_graphql
 from .modelgen import render_models
 from .models_layout import ModelSource, parse_models, plan_namespace
@@ -167,6 +167,21 @@ def _relax(sources: dict[str, ModelSource], relaxed: set[tuple[str, str]]) -> No
     for (version, name), wires in sorted(by_model.items()):
         definition = sources[version].definitions[name]
         definition.source = relax_fields(definition.source, wires)
+
+
+def _respell(sources: dict[str, ModelSource], respelled: set[tuple[str, str, str]]) -> None:
+    """Let the newest models' fields also accept an older version's spelling of their key."""
+    by_model: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for identity, wire, older in respelled:
+        version, name = identity.split(":", 1)
+        by_model.setdefault((version, name), {}).setdefault(wire, set()).add(older)
+    for (version, name), spellings in sorted(by_model.items()):
+        source = sources[version]
+        definition = source.definitions[name]
+        definition.source = respell_fields(definition.source, spellings)
+        for line in ("from typing import Annotated", "from pydantic import AliasChoices, Field"):
+            if line not in source.imports:
+                source.imports.append(line)
 
 
 def _apply_widening(
@@ -324,6 +339,7 @@ def render_tree(spec_root: Path) -> dict[str, bytes]:
     _apply_widening(seam, by_key, graphqls)
     _relax(rest_sources, seam.relaxed)
     _relax(gql_sources, seam.graphql_relaxed)
+    _respell(rest_sources, seam.respelled)
     rest = plan_namespace(rest_sources, _rest_usage(apis))
     gql = plan_namespace(gql_sources, _gql_usage(graphqls))
     files: dict[str, str] = {}

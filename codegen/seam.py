@@ -153,6 +153,7 @@ class Seam:
     graphql_widened: dict[tuple[str, str], dict[str, str]]
     # (model identity "version:Name", wire key): newest fields an older answer does not carry
     relaxed: set[tuple[str, str]] = field(default_factory=set)
+    respelled: set[tuple[str, str, str]] = field(default_factory=set)
     graphql_relaxed: set[tuple[str, str]] = field(default_factory=set)
 
     @property
@@ -531,6 +532,7 @@ def build_seam(
         graphql_refused=gql_refused,
         graphql_widened=gql_widened,
         relaxed=universe.relaxed,
+        respelled=universe.respelled,
         graphql_relaxed=gql_relaxed,
     )
 

@@ -118,6 +118,18 @@ def _skip_other_lines(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=f"server line {line}: {why}"))
 
 
+#: The API version this client negotiates with each server line (the newest both speak).
+NEGOTIATED: dict[str, str] = {"24.09": "v8.20240915", "26.09": "v9.20250722"}
+
+
+@pytest.fixture(scope="session")
+def negotiated(server_line: str) -> str:
+    """The API version the client must agree on with the server under test."""
+    if server_line not in NEGOTIATED:
+        pytest.skip(f"no expected API version known for server line {server_line!r}")
+    return NEGOTIATED[server_line]
+
+
 @pytest.fixture(scope="session")
 def server_line(endpoint: str) -> str:
     """The release line of the server under test, e.g. ``"24.09"`` (``"unknown"`` if unknown)."""

@@ -100,7 +100,9 @@ async def test_stream_execute_with_input_then_lifecycle_events_while_destroying(
                 await asyncio.wait_for(until_terminated(), 60)
             assert seen[-1].event == "session_terminated"
             assert seen[-1].session_id == session_id and seen[-1].session_name == name
-            assert seen[-1].reason == "user-requested"
+            # why it ends: 26.09 says so when terminating (the scheduler then terminates it)
+            reasons = {e.event: e.reason for e in seen}
+            assert "user-requested" in (reasons.get("session_terminating"), seen[-1].reason)
         finally:
             await _destroy(session, name)
 
@@ -136,8 +138,14 @@ async def test_stream_to_an_unknown_session_is_not_found() -> None:
                 pass
 
 
-async def test_unknown_background_task_is_not_found() -> None:
+async def test_unknown_background_task(server_line: str) -> None:
     async with AsyncSession() as session:
+        if server_line == "26.09":
+            # 26.09 cannot tell an unknown task from a silent one: the stream stays open
+            with pytest.raises(TimeoutError):
+                async with listen_bgtask_events(session, str(uuid.uuid4())) as events:
+                    await asyncio.wait_for(_drain(events), 5)
+            return
         # 22.03 answers 404; 24.09 an event stream that ends at once: both are NotFoundError.
         with pytest.raises(NotFoundError):
             async with listen_bgtask_events(session, str(uuid.uuid4())) as events:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ai_backend_client.config import APIConfig
-from ai_backend_client.exceptions import BackendAPIError
+from ai_backend_client.exceptions import BackendAPIError, PermissionDeniedError
 from ai_backend_client.session import Session
 from ai_backend_client.transfer import LocalPathError, RemotePathError
 
@@ -234,6 +234,7 @@ def test_share_with_another_user_and_clone(
     user: Account,
     folder: str,
     tmp_path: Path,
+    server_line: str,
 ) -> None:
     if not user.access_key:
         pytest.skip("no second user configured (AIBC_USER_ACCESS_KEY)")
@@ -249,7 +250,12 @@ def test_share_with_another_user_and_clone(
         assert folder in [f.name for f in us.VFolder.list()]
         (got,) = us.VFolder(folder).download(["shared.txt"], basedir=tmp_path / "user")
         assert got.read_text() == "for the other user\n"
-        us.VFolder(folder).leave()
+        if server_line == "26.09":  # 26.9.6 wants a permission no invitee has (a server bug)
+            with pytest.raises(PermissionDeniedError, match="HARD_DELETE"):
+                us.VFolder(folder).leave()
+        else:
+            us.VFolder(folder).leave()
+            assert folder not in [f.name for f in us.VFolder.list()]
 
     vf.update_options(cloneable=True)
     clone_name = f"{folder}-clone"

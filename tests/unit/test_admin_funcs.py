@@ -15,8 +15,8 @@ from ai_backend_client.exceptions import BackendClientError, GraphQLError, NotFo
 EP = "http://127.0.0.1:8091"
 
 
-def _session() -> Session:
-    respx.get(f"{EP}/").respond(json={"version": "v8.20240915", "manager": "24.09.6"})
+def _session(version: str = "v8.20240915") -> Session:
+    respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
     return Session(
         config=APIConfig(
             endpoint=EP,
@@ -89,6 +89,37 @@ def test_scaling_group_create_encodes_json_string_inputs() -> None:
         session.ScalingGroup.create("sg", driver_opts={"a": "b"})
     props = _sent(route)["variables"]["props"]
     assert props["driver_opts"] == '{"a": "b"}' and props["scheduler"] == "fifo"
+
+
+@respx.mock
+def test_domain_with_slots_on_26_09_is_created_then_given_its_slots() -> None:
+    """26.9.6 fails to create a domain with resource slots or host permissions, but sets them
+    on modify."""
+    route = respx.post(f"{EP}/admin/gql")
+    created = {"create_domain": {"ok": True, "msg": "", "domain": {"name": "d1"}}}
+    route.side_effect = [
+        respx.MockResponse(json={"data": created}),
+        respx.MockResponse(json={"data": {"modify_domain": {"ok": True, "msg": ""}}}),
+        respx.MockResponse(json={"data": created}),
+        respx.MockResponse(json={"data": {"modify_domain": {"ok": False, "msg": "denied"}}}),
+    ]
+    hosts = {"local:volume1": ["mount-in-session"]}
+    with _session("v9.20250722") as session:
+        session.Domain.create("d1", total_resource_slots={"cpu": "4"}, allowed_vfolder_hosts=hosts)
+        create, modify = _sent(route, 0)["variables"], _sent(route, 1)["variables"]
+        assert json.loads(create["props"]["total_resource_slots"]) == {}
+        assert "allowed_vfolder_hosts" not in create["props"]
+        assert modify["name"] == "d1"
+        assert json.loads(modify["props"]["total_resource_slots"]) == {"cpu": "4"}
+        assert json.loads(modify["props"]["allowed_vfolder_hosts"]) == hosts
+        with pytest.raises(BackendClientError, match="'d1' was created, but setting its"):
+            session.Domain.create("d1", total_resource_slots={"cpu": "4"})
+    with _session() as session:  # 24.09 takes them at once
+        route.side_effect = [respx.MockResponse(json={"data": created})]
+        session.Domain.create("d1", total_resource_slots={"cpu": "4"})
+        assert json.loads(_sent(route)["variables"]["props"]["total_resource_slots"]) == {
+            "cpu": "4"
+        }
 
 
 @respx.mock

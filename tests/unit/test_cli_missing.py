@@ -91,6 +91,27 @@ def test_admin_vfolder_list_hosts_fstab_and_mounts(env: Path) -> None:
 
 
 @respx.mock
+def test_list_mounts_reads_both_spellings_of_the_storage_proxy(env: Path) -> None:
+    """26.09 answers ``storage_proxy`` where 24.09 answered ``storage-proxy``."""
+    from ai_backend_client import Session
+
+    for version, key in (("v8.20240915", "storage-proxy"), ("v9.20250722", "storage_proxy")):
+        respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
+        _announcement()
+        answer = {**{k: v for k, v in MOUNTS.items() if k != "storage-proxy"}}
+        answer[key] = MOUNTS["storage-proxy"]
+        respx.get(f"{EP}/folders/_/mounts").respond(json=answer)
+        result = _run("--output", "json", "admin", "vfolder", "list-mounts")
+        assert result.exit_code == 0, result.output
+        nodes = [r["node"] for r in json.loads(result.stdout)["items"]]
+        assert nodes == ["manager", "storage-proxy", "agent:i-2"], version
+        with Session() as api:
+            mounts = api.VFolder.list_mounts()
+        assert mounts.storage_proxy is not None and mounts.storage_proxy.success, version
+        assert mounts[key]["message"] == "", version  # the server's own key still answers
+
+
+@respx.mock
 def test_admin_vfolder_mount_umount_and_perf_metric(env: Path) -> None:
     _probe()
     _announcement()

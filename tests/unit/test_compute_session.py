@@ -16,7 +16,7 @@ import respx
 
 from ai_backend_client import APIConfig, AsyncSession, Session
 from ai_backend_client import types as public
-from ai_backend_client.exceptions import BackendClientError, NotFoundError
+from ai_backend_client.exceptions import BackendClientError, InternalServerError, NotFoundError
 from ai_backend_client.func._archive import (
     MultipartMixedParser,
     UnsafeArchiveError,
@@ -209,6 +209,67 @@ def test_create_from_template_sends_only_overrides(router: respx.MockRouter, v6:
         "maxWaitSeconds": 5,
         "config": {"environ": {"A": "1"}},
     }
+
+
+_TEMPLATE_DETAIL = {
+    "template": {
+        "api_version": "v1",
+        "kind": "taskTemplate",
+        "metadata": {"name": "t"},
+        "spec": {
+            "session_type": "interactive",
+            "kernel": {"image": "python", "environ": {"GREETING": "hi"}},
+            "scaling_group": "default",
+            "resources": {"cpu": "1", "mem": "512m"},
+            "mounts": {"data": "/home/work/data", "plain": None},
+        },
+    },
+    "name": "t",
+    "user_uuid": "u",
+    "group_id": "g",
+    "domain_name": "default",
+}
+
+
+def test_create_from_template_on_26_09_sends_the_templates_own_config(
+    router: respx.MockRouter,
+) -> None:
+    """26.9.6 overrides the template's config with the unset fields of the request: what the
+    caller leaves unset is sent from the stored template."""
+    route = router.post(f"{EP}/session/_/create-from-template").respond(201, json=CREATED)
+    tid = "c1b8441a-ba46-4a83-8727-de6645f521b4"
+    router.get(f"{EP}/template/session/{tid}").respond(200, json=_TEMPLATE_DETAIL)
+    with _session(router, "v9.20250722") as s:
+        s.ComputeSession.create_from_template(tid, name="mysess", resources={"cpu": "2"})
+    assert body(route)["config"] == {
+        "environ": {"GREETING": "hi"},
+        "resources": {"cpu": "2"},  # given: kept
+        "scaling_group": "default",
+        "mounts": ["data", "plain"],
+        "mount_map": {"data": "/home/work/data"},
+    }
+
+
+def test_create_from_template_500_after_creating_gives_the_session(
+    router: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """26.9.6 creates the session, then answers 500 (a server bug): the session is returned."""
+    problem = {"type": "https://api.backend.ai/probs/internal-server-error", "title": "oops"}
+    router.post(f"{EP}/session/_/create-from-template").respond(500, json=problem)
+    info = router.get(f"{EP}/session/made").respond(
+        200, json=answer(public.SessionInfo, status="PENDING")
+    )
+    router.get(f"{EP}/session/not-made").respond(
+        404, json={"type": "https://api.backend.ai/probs/session-not-found", "title": "no"}
+    )
+    tid = "c1b8441a-ba46-4a83-8727-de6645f521b4"
+    router.get(f"{EP}/template/session/{tid}").respond(200, json=_TEMPLATE_DETAIL)
+    with _session(router, "v9.20250722") as s:
+        kern = s.ComputeSession.create_from_template(tid, name="made")
+        assert (kern.name, kern.created) == ("made", True) and info.called
+        assert "created session 'made'" in caplog.text
+        with pytest.raises(InternalServerError):  # nothing was created: the server's error
+            s.ComputeSession.create_from_template(tid, name="not-made")
 
 
 # -- execution --------------------------------------------------------------------------------

@@ -700,7 +700,7 @@ async def test_bgtask_events_are_typed(sse_server: Callable[[SSEScript], SSEServ
     assert got[-1].outcome == "done" and got[-1].is_finished and not got[0].is_finished
     assert (
         srv.requests[0]["path"]
-        == "/events/background-task?task_id=6f1b0e8e-0000-4000-8000-000000000000"
+        == "/events/background-task?taskId=6f1b0e8e-0000-4000-8000-000000000000"
     )
 
 
@@ -741,6 +741,32 @@ async def test_session_events_are_typed(sse_server: Callable[[SSEScript], SSESer
     assert got[0].session_name == "s1" and got[0]["sessionName"] == "s1"
     assert got[1].is_terminal and got[1].reason == "user-requested"
     assert srv.requests[0]["path"] == "/events/session?sessionName=s1&scope=%2A"
+
+
+async def test_session_events_by_id_keep_only_that_session(
+    sse_server: Callable[[SSEScript], SSEServer],
+) -> None:
+    """26.09 ignores ``sessionId`` and streams every session's events: the client filters."""
+    mine, other = "11111111-0000-4000-8000-000000000001", "22222222-0000-4000-8000-000000000002"
+
+    def every_session(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
+        _start_events(h)
+        for sid, name in ((other, "session_started"), (mine, "session_started")):
+            _send(h, f'event: {name}\ndata: {{"sessionId": "{sid}"}}\n\n')
+        _send(h, f'event: session_terminated\ndata: {{"sessionId": "{other}"}}\n\n')
+        _send(h, f'event: session_terminated\ndata: {{"sessionId": "{mine}"}}\n\n')
+        _send(h, "event: server_close\ndata: {}\n\n")
+
+    srv = sse_server(every_session)
+    async with (
+        async_session(api_config(srv.endpoint)) as session,
+        listen_session_events(session, session_id=mine, group="g1") as events,
+    ):
+        got = [(e.event, e.session_id) async for e in events]
+    assert got == [("session_started", mine), ("session_terminated", mine)]
+    assert srv.requests[0]["path"] == (
+        f"/events/session?sessionName=%2A&sessionId={mine}&groupName=g1&scope=%2A"
+    )
 
 
 async def test_listen_events_yields_event_and_raw_data_as_the_seed_prints_them(

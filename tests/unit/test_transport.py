@@ -83,6 +83,22 @@ def test_json_body_get_and_not_given_query_dropped() -> None:
 
 
 @respx.mock
+def test_cast_to_response_gives_the_whole_answer_read() -> None:
+    """``cast_to=httpx.Response`` is the answer with its body (read within the size limit)."""
+    import gzip
+
+    respx.get(f"{EP}/raw").respond(
+        201,
+        content=gzip.compress(b'{"a": 1}'),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json", "X-A": "b"},
+    )
+    client = SyncAPIClient(make_config(), retry=fast_retry(0))
+    response = client.request("GET", "/raw", cast_to=httpx.Response)
+    assert response.status_code == 201 and response.headers["X-A"] == "b"
+    assert response.json() == {"a": 1} and response.request.url == f"{EP}/raw"
+
+
+@respx.mock
 @pytest.mark.parametrize(
     ("status", "cls"),
     [

@@ -137,8 +137,8 @@ def _mount_rows(result: Any) -> list[dict[str, Any]]:
     """One row per node of a mounts reply (``manager``, ``storage-proxy``, ``agent:<id>``)."""
     data = as_dict(result)
     rows: list[dict[str, Any]] = []
-    for node in ("manager", "storage-proxy"):
-        info = data.get(node)
+    for key, node in (("manager", "manager"), ("storage_proxy", "storage-proxy")):
+        info = data.get(key)
         if isinstance(info, dict):
             rows.append({"node": node, **cast("dict[str, Any]", info)})
     agents = data.get("agents")

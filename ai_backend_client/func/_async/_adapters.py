@@ -20,7 +20,7 @@ import pydantic
 from ..._base_client import describe_validation_error
 from ..._generated.latest import models
 from ..._generated.neutral import AsyncWireV6_20220315, AsyncWireV8_20240915, AsyncWireV9_20250722
-from ..._models import keep_server_json, parsed_strictly, validate_response, wire_data
+from ..._models import keep_server_json, parsed_strictly, received, validate_response, wire_data
 from ..._resource import unavailable
 from ..._types import NOT_GIVEN, JSONValue, NotGiven
 from ...exceptions import BackendAPIVersionError, MalformedResponseError
@@ -64,6 +64,7 @@ __all__ = [
     "create_folder",
     "delete_folder",
     "delete_folder_by_id",
+    "domain_mappings_after_create",
     "folders_delete_by_id",
     "folders_invite",
     "folders_list_files",
@@ -80,6 +81,7 @@ __all__ = [
     "session_destroy",
     "spec_render_graphiql_html",
     "spec_render_openapi_html",
+    "template_defaults",
     "template_payload",
 ]
 
@@ -380,6 +382,46 @@ def template_payload(session: AsyncSessionCore, document: SessionTemplateDocumen
     return dump_template_payload(
         document, envelope=isinstance(session.versioned, AsyncWireV6_20220315)
     )
+
+
+async def template_defaults(
+    session: AsyncSessionCore, template_id: str, config: models.SessionCreationConfig
+) -> None:
+    """26.9.6 lets the unset fields of a ``create-from-template`` config (sent or not) override
+    the template's own environment, resources, mounts and scaling group with nothing; so that
+    the template means what it says, those the caller left unset are sent from the stored
+    template. Earlier versions merge them on the server."""
+    if not isinstance(session.versioned, AsyncWireV9_20250722):
+        return
+    detail = await session.versioned.rest.template_session.get(
+        template_id=template_id, format="json"
+    )
+    template: object = received(detail.template)
+    found = cast("dict[str, object]", template).get("spec") if isinstance(template, dict) else None
+    if not isinstance(found, dict):
+        return
+    spec = cast("dict[str, Any]", found)
+    kernel = spec.get("kernel")
+    environ = cast("dict[str, Any]", kernel).get("environ") if isinstance(kernel, dict) else None
+    mounts = spec.get("mounts")
+    given = config.model_fields_set
+    if "environ" not in given and isinstance(environ, dict) and environ:
+        config.environ = {str(k): str(v) for k, v in cast("dict[object, object]", environ).items()}
+    if "resources" not in given and isinstance(spec.get("resources"), dict):
+        config.resources = dict(spec["resources"])
+    if "scaling_group" not in given and isinstance(spec.get("scaling_group"), str):
+        config.scaling_group = spec["scaling_group"]
+    if "mounts" not in given and "mount_map" not in given and isinstance(mounts, dict) and mounts:
+        folders = cast("dict[str, object]", mounts)
+        config.mounts = list(folders)
+        config.mount_map = {k: str(v) for k, v in folders.items() if isinstance(v, str) and v}
+
+
+def domain_mappings_after_create(session: AsyncSessionCore) -> bool:
+    """26.9.6 fails to create a domain with resource slots or vfolder host permissions
+    (``'dict' object has no attribute 'to_json'``: it stores the mappings unconverted) but
+    sets both when modifying one."""
+    return isinstance(session.versioned, AsyncWireV9_20250722)
 
 
 def has_trash_bin(session: AsyncSessionCore) -> bool:

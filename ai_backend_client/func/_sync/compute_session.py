@@ -10,6 +10,7 @@ key works too, e.g. ``result["runId"]``), whatever version the server speaks.
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Iterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -24,8 +25,10 @@ from ..._graphql import PaginatedResult
 from ..._models import BaseModel, maybe, received
 from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
 from ...exceptions import (
+    BackendAPIError,
     BackendClientError,
     BackendConnectionError,
+    InternalServerError,
     MalformedResponseError,
     NotFoundError,
 )
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
         SessionDestroyParams,
     )
     from ...streams import InputHandler
+
+log = logging.getLogger("ai_backend_client")
 
 __all__ = ["ComputeSession", "DownloadResult", "SessionType"]
 
@@ -357,6 +362,7 @@ class ComputeSession(SyncFunction):
             overrides.resource_opts = dict(resource_opts)
         if _undefined_or(scaling_group):
             overrides.scaling_group = _defined(scaling_group)
+        _adapters.template_defaults(cls._session(), template_uuid, overrides)
         if overrides.model_fields_set:
             params["config"] = overrides
         try:
@@ -365,8 +371,31 @@ class ComputeSession(SyncFunction):
             raise _explain_not_found(e, image if isinstance(image, str) else None) from None
         except MalformedResponseError as e:
             raise e.after(_created(session_name, e.data)) from None
+        except InternalServerError as e:
+            # 26.9.6 creates the session and then fails to answer (500, a server bug): a
+            # session that exists under the name asked for is the one created.
+            owner = owner_access_key if isinstance(owner_access_key, str) else None
+            found = cls._created_despite(session_name, owner)
+            if found is None:
+                raise
+            log.warning(
+                "the server answered %s to create-from-template but created session %r; using it",
+                e.status,
+                session_name,
+            )
+            return found
         o = cls(session_name, owner_access_key if isinstance(owner_access_key, str) else None)
         o._apply_creation(resp)
+        return o
+
+    @classmethod
+    def _created_despite(cls, name: str, owner: str | None) -> Self | None:
+        o = cls(name, owner)
+        try:
+            o.get_info()
+        except BackendAPIError:
+            return None
+        o.created = True
         return o
 
     def _apply_creation(self, resp: models.CreateSessionResponse) -> None:
@@ -636,9 +665,10 @@ class ComputeSession(SyncFunction):
             )
         return SyncStreams.session_events(
             self._session(),
-            session_name=self.name if self.id is None else None,
+            # by name: 26.09 ignores ``sessionId`` (the stream then filters by it)
+            session_name=self.name,
             session_id=str(self.id) if self.id is not None else None,
-            owner_access_key=self.owner_access_key if self.id is None else None,
+            owner_access_key=self.owner_access_key,
             scope=scope,
         )
 

@@ -7,6 +7,8 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...exceptions import BackendClientError, BackendError
+from . import _adapters
 from ._gql import check_mutation, gql, inputs, not_found, run
 from .base import SyncFunction
 
@@ -55,6 +57,10 @@ class Domain(SyncFunction):
         integration_id: str | None = None,
     ) -> gql.DomainCreateCreateDomain:
         """Create a domain."""
+        slots = dict(total_resource_slots or {})
+        later = bool(slots or allowed_vfolder_hosts) and _adapters.domain_mappings_after_create(
+            cls._session()
+        )
         result = run(
             cls._session().graphql.domain_create,
             gql.DomainCreate,
@@ -65,8 +71,8 @@ class Domain(SyncFunction):
                 gql.DomainInput,
                 description=description,
                 is_active=is_active,
-                total_resource_slots=dict(total_resource_slots or {}),
-                allowed_vfolder_hosts=allowed_vfolder_hosts,
+                total_resource_slots={} if later else slots,
+                allowed_vfolder_hosts=None if later else allowed_vfolder_hosts,
                 allowed_docker_registries=(
                     list(allowed_docker_registries)
                     if allowed_docker_registries is not None
@@ -75,7 +81,20 @@ class Domain(SyncFunction):
                 integration_id=integration_id,
             ),
         )
-        return check_mutation(result.create_domain, "create_domain")
+        created = check_mutation(result.create_domain, "create_domain")
+        if later:
+            try:
+                cls.update(
+                    name,
+                    total_resource_slots=slots or None,
+                    allowed_vfolder_hosts=allowed_vfolder_hosts,
+                )
+            except BackendError as e:
+                raise BackendClientError(
+                    f"domain {name!r} was created, but setting its resource slots and vfolder "
+                    f"hosts failed: {e}"
+                ) from e
+        return created
 
     @classmethod
     def update(

@@ -437,6 +437,12 @@ class FstabContentsResponse(BaseModel):
     """
 
 
+class MountsResponse(BaseModel):
+    """
+    Per-node mount information or results (not catalogued field by field).
+    """
+
+
 class VFolderQuotaResponse(BaseModel):
     size_bytes: int | None = None
 

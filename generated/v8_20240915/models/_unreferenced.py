@@ -599,10 +599,20 @@ class FstabContentsResponse(BaseModel):
     node_id: str | None = None
 
 
+class MountResult(BaseModel):
+    success: bool | None = None
+    mounts: list[Any] | None = None
+    message: str | None = None
+
+
 class MountsResponse(BaseModel):
     """
     Per node `{success, mounts, message}`: keys `manager`, `storage-proxy`, `agents`.
     """
+
+    manager: MountResult | None = None
+    storage_proxy: Annotated[MountResult | None, Field(alias="storage-proxy")] = None
+    agents: dict[str, MountResult] | None = None
 
 
 class StorageProxyReply(BaseModel):

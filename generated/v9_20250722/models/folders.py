@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field, RootModel
+from pydantic import AliasChoices, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
@@ -738,7 +738,9 @@ class MountsResponse(BaseModel):
     """
 
     manager: MountResult | None = None
-    storage_proxy: MountResult | None = None
+    storage_proxy: Annotated[
+        MountResult | None, Field(validation_alias=AliasChoices("storage_proxy", "storage-proxy"))
+    ] = None
     agents: dict[str, MountResult] | None = None
 
 
