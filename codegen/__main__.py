@@ -3,6 +3,7 @@
 python -m codegen                 # render every version into generated/
 python -m codegen --out DIR       # render elsewhere
 python -m codegen --check         # render into a temp dir; exit 1 listing differing files
+python -m codegen --explain       # also print what was decided at the version seam, and why
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .render import compare_tree, render_tree, write_tree
+from .seam import Seam, explain
 from .spec import SpecError
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -30,9 +32,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not write; exit 1 if the output folder differs from a fresh rendering",
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print which operations the adapters must implement and why, and what was absorbed",
+    )
     args = parser.parse_args(argv)
+
+    def report(seam: Seam) -> None:
+        if args.explain:
+            print("\n".join(explain(seam)))
+
     try:
-        files = render_tree(args.spec)
+        files = render_tree(args.spec, on_seam=report)
     except SpecError as e:
         print(f"codegen: error: {e}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,8 +291,13 @@ class _TagView:
     operations: list[Operation]
 
 
-def render_tree(spec_root: Path) -> dict[str, bytes]:
-    """Render every version under ``spec_root``; return ``{relative path: content}``."""
+def render_tree(
+    spec_root: Path, *, on_seam: Callable[[Seam], None] | None = None
+) -> dict[str, bytes]:
+    """Render every version under ``spec_root``; return ``{relative path: content}``.
+
+    ``on_seam`` is given the version seam once it is decided (``python -m codegen --explain``).
+    """
     env = _environment()
     versions = discover_versions(spec_root)
     if not versions:
@@ -322,6 +328,8 @@ def render_tree(spec_root: Path) -> dict[str, bytes]:
     rest = plan_namespace(rest_sources, _rest_usage(apis))
     gql = plan_namespace(gql_sources, _gql_usage(graphqls))
     seam = build_seam(apis, rest, _graphql_signatures(graphqls), gql)
+    if on_seam is not None:
+        on_seam(seam)
     # Older answers the newest model parses are typed (and parsed) as that model; their own
     # model classes are then used by no operation, which changes where models are placed.
     by_key = {

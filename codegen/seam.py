@@ -638,3 +638,38 @@ def describe_versions(versions: Sequence[str], all_versions: Sequence[str]) -> s
     if index == list(range(0, index[-1] + 1)):
         return f"up to {versions[-1]}"
     return ", ".join(versions)
+
+
+def explain(seam: Seam) -> list[str]:
+    """What codegen decided at the version seam, one line each (``python -m codegen --explain``):
+    the operations left to the adapters and why, then what was absorbed."""
+    lines = [f"versions: {', '.join(seam.versions)} (public types: {seam.latest})"]
+    lines.append(
+        f"operations the adapters implement ({len(seam.differing)} REST, "
+        f"{len(seam.differing_graphql)} GraphQL):"
+    )
+    for op in seam.differing:
+        lines.append(f"  {op.tag_attribute}.{op.method}: {op.why}")
+    for gop in seam.differing_graphql:
+        lines.append(f"  graphql.{gop.method}: {gop.why}")
+    lines.append("absorbed by codegen:")
+    lines.append(
+        f"  older answers parsed as the newest model: {len(seam.answered)} REST, "
+        f"{len(seam.graphql_answered)} GraphQL"
+    )
+    refused = sum(len(v) for v in seam.refused.values())
+    lines.append(
+        f"  keywords refused locally where a version lacks them: {refused} REST, "
+        f"{sum(len(v) for v in seam.graphql_refused.values())} GraphQL"
+    )
+    lines.append(
+        f"  newest fields made optional (an older answer lacks them): "
+        f"{len(seam.relaxed)} REST, {len(seam.graphql_relaxed)} GraphQL"
+    )
+    for identity, wire, older in sorted(seam.respelled):
+        lines.append(f"  {identity}.{wire} also read as {older!r}")
+    for version, tags in sorted(seam.missing.items()):
+        count = sum(len(ops) for ops in tags.values())
+        if count:
+            lines.append(f"  {version}: {count} operations it lacks raise BackendAPIVersionError")
+    return lines

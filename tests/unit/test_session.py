@@ -56,6 +56,8 @@ def test_the_supported_versions_are_the_generated_ones() -> None:
         ("v6.20220615", "v6.20220315"),  # 22.03.4 and later
         ("v7.20230615", "v6.20220315"),  # 23.09: between two generated versions, the older one
         ("v8.20240915", "v8.20240915"),  # 24.09
+        ("v8.20250301", "v8.20240915"),  # a 25.x build between v8 and v9: the older one
+        ("v9.20250722", "v9.20250722"),  # 25.12 and 26.09
     ],
 )
 def test_negotiation_picks_the_newest_generated_version_the_server_speaks(
