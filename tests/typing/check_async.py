@@ -35,7 +35,7 @@ async def check_compute_session() -> None:
 
         result = await kern.execute(None, 'print("hello")', mode="query")
         assert_type(result, models.ExecutionResult)
-        assert_type(result.console, list[list[Any]] | None)
+        assert_type(result.console, list[list[Any]])
 
         info = await kern.get_info()
         assert_type(info, models.SessionInfo)

@@ -44,10 +44,10 @@ def check_compute_session() -> None:
 
         result = kern.execute(None, 'print("hello")', mode="query")
         assert_type(result, models.ExecutionResult)
-        assert_type(result.status, str | None)
-        assert_type(result.run_id, str | None)
+        assert_type(result.status, str)
+        assert_type(result.run_id, str)
         assert_type(result.exit_code, int | None)
-        assert_type(result.console, list[list[Any]] | None)
+        assert_type(result.console, list[list[Any]])
 
         info = kern.get_info()
         assert_type(info, models.SessionInfo)

@@ -114,7 +114,9 @@ def test_session_destroy_forced_query_and_rename_query(wire: Client) -> None:
 
 @respx.mock
 def test_session_get_with_json_body_and_multipart_upload(wire: Client) -> None:
-    files = respx.get(f"{EP}/session/s1/files").respond(json={"files": "[]"})
+    files = respx.get(f"{EP}/session/s1/files").respond(
+        json={"files": "[]", "errors": None, "abspath": "/home/work"}
+    )
     upload = respx.post(f"{EP}/session/s1/upload").respond(204)
     wire.session.list_files(session_name="s1", path="work")
     wire.session.upload_files(

@@ -539,7 +539,7 @@ class ComputeSession(AsyncFunction):
         result = maybe(resp.result)
         if result is None:
             # The manager always answers {"result": {...}}; keep callers' loops simple anyway.
-            return models.ExecutionResult(status="finished", run_id=run_id)
+            return models.ExecutionResult(status="finished", run_id=run_id or "", console=[])
         return result
 
     async def upload(

@@ -540,7 +540,7 @@ class ComputeSession(SyncFunction):
         result = maybe(resp.result)
         if result is None:
             # The manager always answers {"result": {...}}; keep callers' loops simple anyway.
-            return models.ExecutionResult(status="finished", run_id=run_id)
+            return models.ExecutionResult(status="finished", run_id=run_id or "", console=[])
         return result
 
     def upload(

@@ -53,9 +53,6 @@ if TYPE_CHECKING:
         VFolderFileItem as VFolderFileItem,
         VFolderPermission as VFolderPermission,
     )
-    from ...v8_20240915.models.logs_error import (
-        SuccessResponse as SuccessResponse,
-    )
     from ...v8_20240915.models.manager import (
         ManagerPerformSchedulerOpsRequest as SchedulerOperationRequest,
         ManagerPerformSchedulerOpsRequestOp as SchedulerOperationRequestOp,
@@ -119,7 +116,6 @@ if TYPE_CHECKING:
     )
     from ...v9_20250722.models.session import (
         ExecuteRequestMode as ExecutionMode,
-        ListSessionFilesResponse as ListSessionFilesResponse,
         SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
     )
     from ...v9_20250722.models.user_config import (
@@ -160,6 +156,7 @@ if TYPE_CHECKING:
         GraphQLError as GraphQLError,
         GraphQLResponse as GraphQLResponse,
         HelloResponse as HelloResponse,
+        ListSessionFilesResponse as ListSessionFilesResponse,
         MatchSessionsResponse as MatchSessionsResponse,
         MountsResponse as MountsResponse,
         PtyClientMessage as PtyClientMessage,
@@ -186,6 +183,7 @@ if TYPE_CHECKING:
         StreamExecuteRequest as StreamExecuteRequest,
         StreamExecuteRequestMode as StreamExecuteRequestMode,
         StreamExecuteResultFrame as StreamExecuteResultFrame,
+        SuccessResponse as SuccessResponse,
         TaskTemplate as TaskTemplate,
         TaskTemplateGit as TaskTemplateGit,
         TaskTemplateGitCredential as TaskTemplateGitCredential,
@@ -599,7 +597,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "InviteRequest": (".folders", "InviteRequest"),
     "InviteResponse": ("...v8_20240915.models.folders", "InviteResponse"),
     "ListSessionFilesRequest": (".session", "ListSessionFilesRequest"),
-    "ListSessionFilesResponse": ("...v9_20250722.models.session", "ListSessionFilesResponse"),
+    "ListSessionFilesResponse": ("._unreferenced", "ListSessionFilesResponse"),
     "ListTemplatesRequest": ("._shared_template_cluster__template_session", "ListTemplatesRequest"),
     "ListVFolderFilesRequest": (".folders", "ListVFolderFilesRequest"),
     "ListVFolderFilesResponse": ("...v8_20240915.models.folders", "ListVFolderFilesResponse"),
@@ -678,7 +676,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "StreamExecuteRequest": ("._unreferenced", "StreamExecuteRequest"),
     "StreamExecuteRequestMode": ("._unreferenced", "StreamExecuteRequestMode"),
     "StreamExecuteResultFrame": ("._unreferenced", "StreamExecuteResultFrame"),
-    "SuccessResponse": ("...v8_20240915.models.logs_error", "SuccessResponse"),
+    "SuccessResponse": ("._unreferenced", "SuccessResponse"),
     "TaskTemplate": ("._unreferenced", "TaskTemplate"),
     "TaskTemplateGit": ("._unreferenced", "TaskTemplateGit"),
     "TaskTemplateGitCredential": ("._unreferenced", "TaskTemplateGitCredential"),

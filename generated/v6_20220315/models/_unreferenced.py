@@ -28,6 +28,14 @@ from ...v9_20250722.models._shared_folders__v2_vfolders import VFolderUsageMode
 from ...v9_20250722.models._shared_session__v2_sessions import CreateSessionTypeEnum as SessionType
 
 
+class SuccessResponse(BaseModel):
+    """
+    `{"success": true}`.
+    """
+
+    success: bool | None = None
+
+
 class ErrorMessageResponse(BaseModel):
     """
     Non-problem error body used by a few `/auth` handlers.
@@ -155,6 +163,22 @@ class UploadFilesRequest(BaseModel):
     """
 
     src: Annotated[list[str], Field(max_length=20)]
+
+
+class ListSessionFilesResponse(BaseModel):
+    """
+    The agent's answer.
+    """
+
+    files: str | None = None
+    """
+    JSON-encoded list of `{filename, size, mtime, mode}` entries.
+    """
+    errors: str | None = None
+    """
+    Errors reported by the agent (its stderr text).
+    """
+    abspath: str | None = None
 
 
 class StreamAppList(RootModel[list[ServicePort]]):

@@ -1079,7 +1079,7 @@ class SessionResource(SyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ListSessionFilesResponse:
+    ) -> v9_20250722_models.ListSessionFilesResponse:
         """List files in a directory of the session.
 
         GET with a JSON body.
@@ -1098,7 +1098,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}/files", {"session_name": session_name}),
-            cast_to=models.ListSessionFilesResponse,
+            cast_to=v9_20250722_models.ListSessionFilesResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -2289,7 +2289,7 @@ class AsyncSessionResource(AsyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> models.ListSessionFilesResponse:
+    ) -> v9_20250722_models.ListSessionFilesResponse:
         """List files in a directory of the session.
 
         GET with a JSON body.
@@ -2308,7 +2308,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}/files", {"session_name": session_name}),
-            cast_to=models.ListSessionFilesResponse,
+            cast_to=v9_20250722_models.ListSessionFilesResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ...v9_20250722.models._shared_6_2ec32ce506 import (
         EmptyResponse as EmptyResponse,
     )
+    from ...v9_20250722.models._shared_6_b6846a377a import (
+        SuccessResponse as SuccessResponse,
+    )
     from ...v9_20250722.models._shared_admin__root import (
         GraphQLError as GraphQLError,
         GraphQLErrorLocation as GraphQLErrorLocation,
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
         AuthTokenType as AuthAuthorizeRequestType,
     )
     from ...v9_20250722.models.folders import (
+        FstabContentsResponse as FstabContentsResponse,
         GetVFolderIDReq as IDRequestModel,
         RenameVFolderReq as RenameRequestModel,
         TransferSession as TransferSession,
@@ -105,7 +109,6 @@ if TYPE_CHECKING:
         ErrorLogListResponse as ErrorLogListResponse,
         EtcdResultResponse as EtcdResultResponse,
         ExecuteResponse as ExecuteResponse,
-        FstabContentsResponse as FstabContentsResponse,
         GetRoleResponse as GetRoleResponse,
         GraphQLLegacyResponse as GraphQLLegacyResponse,
         GraphQLResponse as GraphQLResponse,
@@ -232,7 +235,6 @@ if TYPE_CHECKING:
     from .logs_error import (
         LogsErrorAppendRequest as LogsErrorAppendRequest,
         LogsErrorAppendRequestSeverity as LogsErrorAppendRequestSeverity,
-        SuccessResponse as SuccessResponse,
     )
     from .manager import (
         ManagerPerformSchedulerOpsRequest as ManagerPerformSchedulerOpsRequest,
@@ -655,7 +657,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         ".folders",
         "FoldersUpdateVfolderOptionsRequestPermission",
     ),
-    "FstabContentsResponse": ("._unreferenced", "FstabContentsResponse"),
+    "FstabContentsResponse": ("...v9_20250722.models.folders", "FstabContentsResponse"),
     "GetRoleResponse": ("._unreferenced", "GetRoleResponse"),
     "GraphQLError": ("...v9_20250722.models._shared_admin__root", "GraphQLError"),
     "GraphQLErrorLocation": ("...v9_20250722.models._shared_admin__root", "GraphQLErrorLocation"),
@@ -782,7 +784,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "StreamAppList": ("._unreferenced", "StreamAppList"),
     "StringList": ("...v9_20250722.models._unreferenced", "StringList"),
     "StringMap": ("...v9_20250722.models._shared_config__resource", "StringMap"),
-    "SuccessResponse": (".logs_error", "SuccessResponse"),
+    "SuccessResponse": ("...v9_20250722.models._shared_6_b6846a377a", "SuccessResponse"),
     "SuccessResponseModel": ("._unreferenced", "SuccessResponseModel"),
     "TemplateClusterCreateRequest": (".template_cluster", "TemplateClusterCreateRequest"),
     "TemplateClusterPutRequest": (".template_cluster", "TemplateClusterPutRequest"),

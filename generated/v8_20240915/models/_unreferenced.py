@@ -372,11 +372,11 @@ class SessionInfo(BaseModel):
     tag: str | None = None
     container_id: Annotated[str | None, Field(alias="containerId")] = None
     occupied_slots: Annotated[str | None, Field(alias="occupiedSlots")] = None
-    occupying_slots: Annotated[str | None, Field(alias="occupyingSlots")] = None
-    requested_slots: Annotated[str | None, Field(alias="requestedSlots")] = None
+    occupying_slots: Annotated[str, Field(alias="occupyingSlots")]
+    requested_slots: Annotated[str, Field(alias="requestedSlots")]
     occupied_shares: Annotated[str | None, Field(alias="occupiedShares")] = None
     environ: str | None = None
-    resource_opts: Annotated[str | None, Field(alias="resourceOpts")] = None
+    resource_opts: Annotated[str | None, Field(alias="resourceOpts")]
     status: str | None = None
     status_info: Annotated[str | None, Field(alias="statusInfo")] = None
     status_data: Annotated[Any | None, Field(alias="statusData")] = None
@@ -434,7 +434,7 @@ class CreateVFolderResponse(BaseModel):
     Folder ID in hex.
     """
     name: str | None = None
-    quota_scope_id: str | None = None
+    quota_scope_id: str
     host: str | None = None
     usage_mode: str | None = None
     permission: str | None = None
@@ -447,7 +447,7 @@ class CreateVFolderResponse(BaseModel):
     user: str | None = None
     group: str | None = None
     cloneable: bool | None = None
-    status: str | None = None
+    status: str
     unmanaged_path: str | None = None
 
 
@@ -458,12 +458,12 @@ class VFolderListItem(BaseModel):
 
     name: str | None = None
     id: str | None = None
-    quota_scope_id: str | None = None
+    quota_scope_id: str
     host: str | None = None
-    status: str | None = None
+    status: str
     usage_mode: str | None = None
-    created_at: str | None = None
-    is_owner: bool | None = None
+    created_at: str
+    is_owner: bool
     permission: str | None = None
     user: str | None = None
     group: str | None = None
@@ -471,14 +471,14 @@ class VFolderListItem(BaseModel):
     user_email: str | None = None
     group_name: str | None = None
     ownership_type: str | None = None
-    type: str | None = None
+    type: str
     """
     Legacy alias of ownership_type.
     """
     cloneable: bool | None = None
-    max_files: int | None = None
+    max_files: int | None
     max_size: int | None = None
-    cur_size: int | None = None
+    cur_size: int | None
 
 
 class VFolderList(RootModel[list[VFolderListItem]]):
@@ -492,9 +492,9 @@ class VFolderInfo(BaseModel):
 
     name: str | None = None
     id: str | None = None
-    quota_scope_id: str | None = None
+    quota_scope_id: str
     host: str | None = None
-    status: str | None = None
+    status: str
     num_files: int | None = None
     used_bytes: int | None = None
     created_at: str | None = None
@@ -590,15 +590,6 @@ class SharedVFoldersResponse(BaseModel):
     shared: list[dict[str, Any]] | None = None
 
 
-class FstabContentsResponse(BaseModel):
-    content: str | None = None
-    node: str | None = None
-    """
-    `agent` or `manager`
-    """
-    node_id: str | None = None
-
-
 class MountResult(BaseModel):
     success: bool | None = None
     mounts: list[Any] | None = None
@@ -610,9 +601,9 @@ class MountsResponse(BaseModel):
     Per node `{success, mounts, message}`: keys `manager`, `storage-proxy`, `agents`.
     """
 
-    manager: MountResult | None = None
-    storage_proxy: Annotated[MountResult | None, Field(alias="storage-proxy")] = None
-    agents: dict[str, MountResult] | None = None
+    manager: MountResult
+    storage_proxy: Annotated[MountResult, Field(alias="storage-proxy")]
+    agents: dict[str, MountResult]
 
 
 class StorageProxyReply(BaseModel):
@@ -692,8 +683,8 @@ class ResourcePresetsResponse(BaseModel):
 
 
 class CheckPresetsResponseScalingGroups(BaseModel):
-    using: SlotMap | None = None
-    remaining: SlotMap | None = None
+    using: SlotMap
+    remaining: SlotMap
 
 
 class CheckPresetsResponse(BaseModel):

@@ -12,14 +12,6 @@ from enum import Enum
 from ai_backend_client._models import BaseModel
 
 
-class SuccessResponse(BaseModel):
-    """
-    `{"success": true}`
-    """
-
-    success: bool | None = None
-
-
 class LogsErrorAppendRequestSeverity(str, Enum):
     critical = "CRITICAL"
     error = "ERROR"

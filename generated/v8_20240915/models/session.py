@@ -130,7 +130,7 @@ class CompleteResponseResult(BaseModel):
     Kernel completion result, e.g. `{"status": "finished", "completions": [...]}`; 24.9.6 answers `null` when the kernel offers nothing.
     """
 
-    status: str | None = None
+    status: str
     completions: list[Any] | None = None
 
 

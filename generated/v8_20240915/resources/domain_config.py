@@ -122,7 +122,7 @@ class DomainConfigResource(SyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """domain-config.delete
 
         **Preconditions:**
@@ -140,7 +140,7 @@ class DomainConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "domain": domain,
@@ -294,7 +294,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """domain-config.delete
 
         **Preconditions:**
@@ -312,7 +312,7 @@ class AsyncDomainConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/domain-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "domain": domain,

@@ -1716,7 +1716,7 @@ class FoldersResource(SyncAPIResource):
         agent_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.FstabContentsResponse:
+    ) -> models.FstabContentsResponse:
         """folders.get_fstab_contents
 
         Return the contents of `/etc/fstab` file.
@@ -1736,7 +1736,7 @@ class FoldersResource(SyncAPIResource):
         return self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=v9_20250722_models.FstabContentsResponse,
+            cast_to=models.FstabContentsResponse,
             params=_query_params(
                 {
                     "fstab_path": fstab_path,
@@ -3841,7 +3841,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         agent_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.FstabContentsResponse:
+    ) -> models.FstabContentsResponse:
         """folders.get_fstab_contents
 
         Return the contents of `/etc/fstab` file.
@@ -3861,7 +3861,7 @@ class AsyncFoldersResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             "/folders/_/fstab",
-            cast_to=v9_20250722_models.FstabContentsResponse,
+            cast_to=models.FstabContentsResponse,
             params=_query_params(
                 {
                     "fstab_path": fstab_path,

@@ -130,7 +130,7 @@ class GroupConfigResource(SyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """group-config.delete
 
         **Preconditions:**
@@ -149,7 +149,7 @@ class GroupConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "group": group,
@@ -314,7 +314,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         path: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """group-config.delete
 
         **Preconditions:**
@@ -333,7 +333,7 @@ class AsyncGroupConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/group-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "group": group,

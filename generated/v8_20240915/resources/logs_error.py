@@ -138,7 +138,7 @@ class LogsErrorResource(SyncAPIResource):
         log_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """logs/error.mark_cleared
 
         **Preconditions:**
@@ -155,7 +155,7 @@ class LogsErrorResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             headers=extra_headers,
             timeout=timeout,
         )
@@ -271,7 +271,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         log_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """logs/error.mark_cleared
 
         **Preconditions:**
@@ -288,7 +288,7 @@ class AsyncLogsErrorResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/logs/error/{log_id}/clear", {"log_id": log_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             headers=extra_headers,
             timeout=timeout,
         )

@@ -165,7 +165,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/cluster.put
 
         **Preconditions:**
@@ -184,7 +184,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             json=_json_fields(
                 models.TemplateClusterPutRequest,
                 {
@@ -206,7 +206,7 @@ class TemplateClusterResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/cluster.delete
 
         **Preconditions:**
@@ -224,7 +224,7 @@ class TemplateClusterResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -372,7 +372,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/cluster.put
 
         **Preconditions:**
@@ -391,7 +391,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             json=_json_fields(
                 models.TemplateClusterPutRequest,
                 {
@@ -413,7 +413,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/cluster.delete
 
         **Preconditions:**
@@ -431,7 +431,7 @@ class AsyncTemplateClusterResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/cluster/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

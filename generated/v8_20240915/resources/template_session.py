@@ -167,7 +167,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/session.put
 
         **Preconditions:**
@@ -188,7 +188,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             json=_json_fields(
                 models.TemplateSessionPutRequest,
                 {
@@ -212,7 +212,7 @@ class TemplateSessionResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/session.delete
 
         **Preconditions:**
@@ -230,7 +230,7 @@ class TemplateSessionResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,
@@ -380,7 +380,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/session.put
 
         **Preconditions:**
@@ -401,7 +401,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "PUT",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             json=_json_fields(
                 models.TemplateSessionPutRequest,
                 {
@@ -425,7 +425,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """template/session.delete
 
         **Preconditions:**
@@ -443,7 +443,7 @@ class AsyncTemplateSessionResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             _fill_path("/template/session/{template_id}", {"template_id": template_id}),
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "owner_access_key": owner_access_key,

@@ -122,7 +122,7 @@ class UserConfigResource(SyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """user-config.delete
 
         **Preconditions:**
@@ -140,7 +140,7 @@ class UserConfigResource(SyncAPIResource):
         return self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,
@@ -358,7 +358,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         owner_access_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> v9_20250722_models.SuccessResponse:
+    ) -> models.SuccessResponse:
         """user-config.delete
 
         **Preconditions:**
@@ -376,7 +376,7 @@ class AsyncUserConfigResource(AsyncAPIResource):
         return await self._client.request(
             "DELETE",
             "/user-config/dotfiles",
-            cast_to=v9_20250722_models.SuccessResponse,
+            cast_to=models.SuccessResponse,
             params=_query_params(
                 {
                     "path": path,

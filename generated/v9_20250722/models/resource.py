@@ -71,8 +71,8 @@ class ResourcePresetsResponse(BaseModel):
 class CheckPresetsResponseScalingGroups(BaseModel):
     occupied: SlotMap | None = None
     available: SlotMap | None = None
-    using: SlotMap | None = None
-    remaining: SlotMap | None = None
+    using: SlotMap
+    remaining: SlotMap
 
 
 class CheckPresetsResponse(BaseModel):

@@ -201,15 +201,18 @@ class DestroySessionResponse(BaseModel):
 
 
 class ExecutionResult(BaseModel):
-    status: str | None = None
+    status: str
     """
     `finished`, `continued`, `waiting-input`, `build-finished`, `clean-finished`, ...
     """
-    run_id: Annotated[str | None, Field(alias="runId")] = None
+    run_id: Annotated[str, Field(alias="runId")]
     exit_code: Annotated[int | None, Field(alias="exitCode")] = None
     options: dict[str, Any] | None = None
     files: list[Any] | None = None
-    console: list[list[Any]] | None = None
+    console: list[list[Any]]
+    """
+    `[type, data]` pairs; type is stdout, stderr, media, html, log, completion or goto.
+    """
 
 
 class ExecuteResponse(BaseModel):
@@ -250,9 +253,9 @@ class ListSessionFilesResponse(BaseModel):
     Agent answer; `files` is a JSON-encoded string of entries `{filename, size, mode, mtime, ...}`.
     """
 
-    files: str | None = None
-    errors: str | None = None
-    abspath: str | None = None
+    files: str
+    errors: str | None
+    abspath: str
 
 
 class MatchSessionsResponseMatch(BaseModel):
