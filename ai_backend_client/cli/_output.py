@@ -7,10 +7,13 @@
   to stderr so that stdout carries only results).
 * Script output (``--output json``), the envelopes of the official client: list
   ``{"count", "total_count", "items"}``, single item (the same shape with one item), mutation
-  ``{"ok", "msg", ...}``, error ``{"error": "..."}``. :func:`emit_list`, :func:`emit_item` and
+  ``{"ok", "msg", ...}``, error ``{"error": {"message", "status", "type", "title", "data",
+  "exception"}}`` (see docs/cli-json.md). :func:`emit_list`, :func:`emit_item` and
   :func:`emit_mutation` pick the right form for the current mode.
 * Errors: raise :class:`CLIError` (or call :func:`fail`); :func:`handle_error` turns any exception
   into one line on stderr and an exit code (tracebacks only with ``--debug``).
+* Colour: none when ``NO_COLOR`` is set (to anything but the empty string) or when the stream is
+  not a terminal (:func:`color_enabled`).
 
 rich is imported only when a table is drawn, the SDK only when a session is opened.
 """
@@ -36,8 +39,10 @@ __all__ = [
     "OutputMode",
     "as_dict",
     "as_text",
+    "color_enabled",
     "current",
     "describe_error",
+    "emit_error_json",
     "emit_item",
     "emit_json",
     "emit_list",
@@ -50,6 +55,7 @@ __all__ = [
     "item_envelope",
     "list_envelope",
     "mutation_envelope",
+    "no_color_flag",
     "print_done",
     "print_fail",
     "print_info",
@@ -142,7 +148,7 @@ class CLIError(click.ClickException):
         object.__setattr__(self, "exit_code", exit_code)
 
     def show(self, file: Any = None) -> None:
-        _report(self.format_message(), json_mode=current().json)
+        _report(self.format_message(), json_mode=current().json, exc=self)
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
@@ -175,13 +181,17 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def _report(message: str, *, json_mode: bool) -> None:
-    message = _one_line(message)
-    if json_mode:
-        import json
+def emit_error_json(message: str, exc: BaseException | None = None) -> None:
+    """The error envelope of *message* and *exc* on stdout, as one line."""
+    import json
 
-        click.echo(json.dumps(error_envelope(message), ensure_ascii=False))
-    click.secho(f"✘ {message}", err=True, fg="red")
+    click.echo(json.dumps(error_envelope(_one_line(message), exc), ensure_ascii=False))
+
+
+def _report(message: str, *, json_mode: bool, exc: BaseException | None = None) -> None:
+    if json_mode:
+        emit_error_json(message, exc)
+    _status("✘", _one_line(message), "red")
 
 
 def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
@@ -202,9 +212,11 @@ def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     if isinstance(exc, click.UsageError):
+        if obj.json:
+            emit_error_json(exc.format_message(), exc)
         exc.show()
         return exc.exit_code
-    _report(describe_error(exc), json_mode=obj.json)
+    _report(describe_error(exc), json_mode=obj.json, exc=exc)
     if isinstance(exc, click.ClickException):
         return exc.exit_code
     return 1
@@ -290,8 +302,39 @@ def mutation_envelope(ok: bool, msg: str, **extra: Any) -> dict[str, Any]:
     return {"ok": ok, "msg": msg, **{k: to_jsonable(v) for k, v in extra.items()}}
 
 
-def error_envelope(message: str) -> dict[str, Any]:
-    return {"error": message}
+def _exception_name(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return "UsageError" if isinstance(exc, click.UsageError) else type(exc).__name__
+
+
+def error_envelope(message: str, exc: BaseException | None = None) -> dict[str, Any]:
+    """``{"error": {...}}`` for *message* (the one line also shown on stderr) and *exc*.
+
+    ``status``, ``type``, ``title`` and ``data`` are the HTTP status and the problem+json members
+    of a server error (``data``: the problem's ``data`` member, e.g. the field errors of an
+    invalid request, or the ``errors`` of a GraphQL answer); ``null`` for local failures.
+    ``exception`` names the exception class (``NotFoundError``, ``BackendConnectionError``,
+    ``CLIError``, ...; every bad command line is ``UsageError``, exit status 2, whichever
+    subclass click raised); ``null`` when there is none.
+    """
+    status = type_ = title = data = None
+    if exc is not None:
+        from ..exceptions import BackendAPIError
+
+        if isinstance(exc, BackendAPIError):
+            status, type_, title = exc.status, exc.type, exc.title
+            data = to_jsonable(exc.data.get("data"))
+    return {
+        "error": {
+            "message": message,
+            "status": status,
+            "type": type_,
+            "title": title,
+            "data": data,
+            "exception": _exception_name(exc),
+        }
+    }
 
 
 def emit_json(data: Any) -> None:
@@ -357,7 +400,7 @@ def _console() -> Any:
     return Console(
         file=out,
         width=None if is_tty else 10_000,
-        no_color=not is_tty or "NO_COLOR" in os.environ,
+        no_color=not color_enabled(out),
         highlight=False,
         soft_wrap=False,
     )
@@ -451,8 +494,27 @@ def emit_mutation(ok: bool, msg: str, **extra: Any) -> None:
         print_fail(msg)
 
 
+def color_enabled(stream: Any = None) -> bool:
+    """Whether colour may be written to *stream* (default stdout): never with ``NO_COLOR`` set
+    (https://no-color.org), otherwise as click decides (a terminal, or ``color=True`` forced)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.color is not None:
+        return ctx.color
+    out = stream if stream is not None else sys.stdout
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def no_color_flag() -> Literal[False] | None:
+    """``color=`` for click.echo/secho: ``False`` under ``NO_COLOR``, else ``None`` (click strips
+    the colour itself on a stream that is no terminal)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
 def _status(prefix: str, message: str, fg: str | None) -> None:
-    click.secho(f"{prefix} {message}", err=True, fg=fg)
+    click.secho(f"{prefix} {message}", err=True, fg=fg, color=no_color_flag())
 
 
 def print_done(message: str) -> None:
