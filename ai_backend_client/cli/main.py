@@ -66,6 +66,10 @@ COMMANDS: dict[str, LazyEntry] = {
     "update-password": LazyEntry(
         "ai_backend_client.cli.config_cmd:update_password", "Update user's password."
     ),
+    "completion": LazyEntry(
+        "ai_backend_client.cli.completion:completion",
+        "Print the shell completion script (bash, zsh, fish).",
+    ),
     # Groups written by other parts of the project.
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
     "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
