@@ -49,7 +49,10 @@ __all__ = [
     "emit_mutation",
     "error_envelope",
     "fail",
+    "format_bytes",
     "format_list",
+    "format_slots",
+    "format_time",
     "format_value",
     "handle_error",
     "item_envelope",
@@ -344,9 +347,139 @@ def emit_json(data: Any) -> None:
 
 
 # -- human output ----------------------------------------------------------------------------
-def format_value(value: Any) -> str:
+# How a table shows a column, by its key (JSON output always keeps the server's raw values).
+_SIZE_KEYS = frozenset({"size", "max_vfolder_size", "max_size", "quota", "usage"})
+_TIME_KEYS = frozenset({"last_used", "first_contact", "mtime", "status_changed", "created"})
+_BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def _is_slots_key(key: str) -> bool:
+    return key.endswith("slots")
+
+
+def _is_size_key(key: str) -> bool:
+    return key in _SIZE_KEYS or key.endswith("_bytes")
+
+
+def _is_time_key(key: str) -> bool:
+    return key in _TIME_KEYS or key.endswith("_at")
+
+
+def _number(value: Any) -> Any:
+    """An int/float/decimal string as a number (``"17179869184"`` -> 17179869184), else None."""
+    import decimal
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return value
+    if isinstance(value, str):
+        try:
+            return decimal.Decimal(value.strip())
+        except decimal.InvalidOperation:
+            return None
+    return None
+
+
+def format_bytes(value: Any) -> str:
+    """A byte count for humans: ``16 GiB``, ``1.5 MiB``, ``512 B`` (binary units); any other
+    value as it is."""
+    import math
+
+    number = _number(value)
+    if number is None:
+        return format_value(value)
+    n = float(number)
+    if not math.isfinite(n):
+        return _plain_number(value)
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    unit = 0
+    while n >= 1024 and unit < len(_BYTE_UNITS) - 1:
+        n /= 1024
+        unit += 1
+    text = f"{n:.0f}" if unit == 0 else f"{n:.1f}".rstrip("0").rstrip(".")
+    return f"{sign}{text} {_BYTE_UNITS[unit]}"
+
+
+def _plain_number(value: Any) -> str:
+    import decimal
+
+    n = _number(value)
+    if n is None:
+        return format_value(value)
+    d = decimal.Decimal(str(n))
+    if d.is_infinite():
+        return "∞" if d > 0 else "-∞"
+    if d.is_nan():
+        return "-"
+    if d == d.to_integral_value():
+        return str(d.quantize(decimal.Decimal(1)))
+    return format(d.normalize(), "f")
+
+
+def format_slots(value: Any) -> str:
+    """Resource slots for humans: ``cpu 8 · mem 16 GiB · cuda.shares 0.5`` (``cpu`` and ``mem``
+    first, then the others by name; memory-like slots as sizes). The server's JSON text of a
+    slot mapping is read first; any other value is shown as it is."""
+    import json
+
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text
+    if not isinstance(value, Mapping):
+        return format_value(value)
+    slots = cast("Mapping[Any, Any]", value)  # type: ignore[redundant-cast]
+    if not slots:
+        return "-"
+    order = sorted(slots, key=lambda k: ({"cpu": 0, "mem": 1}.get(str(k), 2), str(k)))
+    parts: list[str] = []
+    for key in order:
+        name = str(key)
+        v = slots[key]
+        is_mem = name == "mem" or name.endswith(".mem")
+        shown = format_bytes(v) if is_mem and _number(v) is not None else _plain_number(v)
+        parts.append(f"{name} {shown}")
+    return " · ".join(parts)
+
+
+def format_time(value: Any) -> str:
+    """An ISO 8601 timestamp for humans, in local time: ``2026-12-01 13:41:47 UTC`` (a time
+    without zone is UTC, as the manager sends them); any other value as it is."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return value
+    else:
+        return format_value(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
+
+
+def format_value(value: Any, key: str | None = None) -> str:
+    """A cell for humans. *key* (the column) picks a reading: ``*slots`` as resource slots,
+    sizes (``size``, ``*_bytes``, ...) in binary units, times (``*_at``, ...) in local time."""
     if value is None:
         return "-"
+    if key is not None:
+        if _is_slots_key(key):
+            return format_slots(value)
+        if _is_size_key(key) and _number(value) is not None:
+            return format_bytes(value)
+        if _is_time_key(key) and isinstance(value, str):
+            return format_time(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (dict, list, tuple)):
@@ -429,7 +562,7 @@ def print_table(
         table.add_column(header, overflow="fold")
     for row in rows:
         data = _row(row)
-        table.add_row(*(format_value(data.get(key)) for key, _ in cols))
+        table.add_row(*(format_value(data.get(key), key) for key, _ in cols))
     console = _console()
     with console.capture() as capture:
         console.print(table)
@@ -445,7 +578,7 @@ def print_item(item: Any, columns: Sequence[Column] | None = None) -> None:
     cols = _columns(columns) if columns is not None else [(k, k) for k in data]
     width = max((len(h) for _, h in cols), default=0)
     for key, header in cols:
-        click.echo(f"{header.ljust(width)}  {format_value(data.get(key))}")
+        click.echo(f"{header.ljust(width)}  {format_value(data.get(key), key)}")
 
 
 def emit_list(
