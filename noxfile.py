@@ -156,18 +156,20 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def codegen(session: nox.Session) -> None:
-    """Regenerate generated/ from spec/ and func/_sync from func/_async."""
+    """Regenerate generated/ from spec/, func/_sync from func/_async, docs/cli-json.md from cli/."""
     session.install("-e", DEV)
     session.run("python", "-m", "codegen")
     session.run("python", "-m", "codegen.unasync_func")
+    session.run("python", "-m", "codegen.cli_json")
 
 
 @nox.session(python="3.12")
 def codegen_check(session: nox.Session) -> None:
-    """Fail when generated/ or func/_sync is stale."""
+    """Fail when generated/, func/_sync or docs/cli-json.md is stale."""
     session.install("-e", DEV)
     session.run("python", "-m", "codegen", "--check")
     session.run("python", "-m", "codegen.unasync_func", "--check")
+    session.run("python", "-m", "codegen.cli_json", "--check")
 
 
 @nox.session(python="3.12")
