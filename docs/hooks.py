@@ -77,7 +77,41 @@ def _generated_versions() -> str:
     return "\n\n".join(parts)
 
 
-_SECTIONS = {"function-classes": _function_classes, "generated-versions": _generated_versions}
+def _latest_models() -> str:
+    """Every model of the newest version, with its fields by wire key (a table: rendering 1,400
+    classes through mkdocstrings would dominate the build)."""
+    import enum
+
+    from pydantic import BaseModel
+
+    from ai_backend_client._generated import LATEST_VERSION
+    from ai_backend_client._generated.latest import models
+
+    rows = [
+        f"All {len(models.__all__)} models of {LATEST_VERSION}, by name.",
+        "",
+        "| name | fields (wire keys) / values |",
+        "|---|---|",
+    ]
+    for name in sorted(models.__all__):
+        value = getattr(models, name)
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            fields = [f.alias or k for k, f in value.model_fields.items()]
+            text = ", ".join(f"`{f}`" for f in fields) or "-"
+        elif isinstance(value, type) and issubclass(value, enum.Enum):
+            text = "one of " + ", ".join(f"`{m.value}`" for m in value)
+        else:
+            text = "-"
+        cell = text.replace("|", "\\|")
+        rows.append(f"| `{name}` | {cell} |")
+    return "\n".join(rows)
+
+
+_SECTIONS = {
+    "function-classes": _function_classes,
+    "generated-versions": _generated_versions,
+    "latest-models": _latest_models,
+}
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
