@@ -145,8 +145,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def docs(session: nox.Session) -> None:
     """The API reference (mkdocs + mkdocstrings + mkdocs-click) into site/, every warning an
-    error; nox -s docs -- serve to preview it. About 25 s (most of it the newest generated
-    client, rendered in full)."""
+    error; nox -s docs -- serve to preview it. About 45 s with the install, 25-35 s of it the
+    build (most of that the newest generated client, rendered in full)."""
     session.install("-e", ".[docs]")
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
