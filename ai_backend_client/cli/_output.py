@@ -348,7 +348,7 @@ def emit_json(data: Any) -> None:
 
 # -- human output ----------------------------------------------------------------------------
 # How a table shows a column, by its key (JSON output always keeps the server's raw values).
-_SIZE_KEYS = frozenset({"size", "max_vfolder_size", "max_size", "quota", "usage"})
+_SIZE_KEYS = frozenset({"size", "max_vfolder_size"})
 _TIME_KEYS = frozenset({"last_used", "first_contact", "mtime", "status_changed", "created"})
 _BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
