@@ -483,10 +483,40 @@ def format_value(value: Any, key: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (dict, list, tuple)):
-        import json
-
-        return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+        return _format_container(to_jsonable(value))
     return str(to_jsonable(value))
+
+
+def _flat_list(value: Any) -> str | None:
+    """``a, b`` for a list of scalars (``-`` when empty); None for a list of anything else."""
+    if not isinstance(value, list):
+        return None
+    items = cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright: list[Unknown]
+    if any(isinstance(v, (dict, list)) for v in items):
+        return None
+    return ", ".join(format_value(v) for v in items) or "-"
+
+
+def _format_container(data: Any) -> str:
+    """A list of scalars as ``a, b``; a mapping of scalars or such lists as ``k: v; k2: a, b``;
+    anything deeper as compact JSON."""
+    flat = _flat_list(data)
+    if flat is not None:
+        return flat
+    if isinstance(data, dict):
+        mapping = cast("dict[str, Any]", data)
+        parts: list[str] = []
+        for key, v in mapping.items():
+            shown = _flat_list(v) if isinstance(v, list) else None
+            if shown is None and isinstance(v, (dict, list)):
+                parts = []
+                break
+            parts.append(f"{key}: {shown if shown is not None else format_value(v)}")
+        else:
+            return "; ".join(parts) or "-"
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def format_list(value: Any) -> str:

@@ -41,7 +41,7 @@ def tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ('{"cpu": "8", "mem": "Infinity"}', "cpu 8 · mem ∞"),  # the JSON text some servers send
         ({}, "-"),
         ("not json", "not json"),
-        (["odd"], '["odd"]'),
+        (["odd"], "odd"),
     ],
 )
 def test_format_slots(slots: Any, text: str) -> None:
@@ -78,7 +78,14 @@ def test_format_value_picks_the_reading_by_column(tz: None) -> None:
     assert format_value(2048, "size") == "2 KiB"
     assert format_value(4, "cluster_size") == "4"  # a count, not bytes
     assert format_value("2026-01-01T00:00:00+00:00", "created_at") == "2026-01-01 09:00:00 KST"
-    assert format_value({"cpu": "1"}) == '{"cpu":"1"}'  # no column: as JSON
+    assert format_value({"cpu": "1"}) == "cpu: 1"  # no slots column: a plain mapping
+    assert format_value(["cr.backend.ai", "index.docker.io"]) == "cr.backend.ai, index.docker.io"
+    assert format_value({"local:volume1": ["mount-in-session", "upload-file"]}) == (
+        "local:volume1: mount-in-session, upload-file"
+    )
+    assert format_value([]) == "-" and format_value({}) == "-"
+    assert format_value({"a": {"b": 1}}) == '{"a":{"b":1}}'  # deeper: compact JSON
+    assert format_value([{"a": 1}]) == '[{"a":1}]'
     assert format_value(None, "occupied_slots") == "-"
 
 
