@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -79,3 +80,14 @@ def test_a_bad_command_line_in_json_mode(endpoint: str) -> None:
     error = json.loads(p.stdout)["error"]
     assert error["exception"] == "UsageError" and error["status"] is None
     assert "Usage:" in p.stderr
+
+
+def test_human_table_reads_slots_and_sizes(endpoint: str) -> None:
+    """The same agents as a person sees them: slots and memory in units, not raw JSON."""
+    p = bai("admin", "agent", "list")
+    assert p.returncode == 0, p.stderr
+    assert '{"cpu"' not in p.stdout and "cpu " in p.stdout
+    assert re.search(r"mem \d+(\.\d)? (B|KiB|MiB|GiB|TiB)", p.stdout), p.stdout
+    raw = json.loads(bai("--output", "json", "admin", "agent", "list").stdout)
+    slots = raw["items"][0]["available_slots"]
+    assert isinstance(slots, dict) and str(slots["mem"]).isdigit()  # JSON keeps the bytes
