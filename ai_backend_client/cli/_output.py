@@ -7,10 +7,13 @@
   to stderr so that stdout carries only results).
 * Script output (``--output json``), the envelopes of the official client: list
   ``{"count", "total_count", "items"}``, single item (the same shape with one item), mutation
-  ``{"ok", "msg", ...}``, error ``{"error": "..."}``. :func:`emit_list`, :func:`emit_item` and
+  ``{"ok", "msg", ...}``, error ``{"error": {"message", "status", "type", "title", "data",
+  "exception"}}`` (see docs/cli-json.md). :func:`emit_list`, :func:`emit_item` and
   :func:`emit_mutation` pick the right form for the current mode.
 * Errors: raise :class:`CLIError` (or call :func:`fail`); :func:`handle_error` turns any exception
   into one line on stderr and an exit code (tracebacks only with ``--debug``).
+* Colour: none when ``NO_COLOR`` is set (to anything but the empty string) or when the stream is
+  not a terminal (:func:`color_enabled`).
 
 rich is imported only when a table is drawn, the SDK only when a session is opened.
 """
@@ -36,20 +39,26 @@ __all__ = [
     "OutputMode",
     "as_dict",
     "as_text",
+    "color_enabled",
     "current",
     "describe_error",
+    "emit_error_json",
     "emit_item",
     "emit_json",
     "emit_list",
     "emit_mutation",
     "error_envelope",
     "fail",
+    "format_bytes",
     "format_list",
+    "format_slots",
+    "format_time",
     "format_value",
     "handle_error",
     "item_envelope",
     "list_envelope",
     "mutation_envelope",
+    "no_color_flag",
     "print_done",
     "print_fail",
     "print_info",
@@ -142,7 +151,7 @@ class CLIError(click.ClickException):
         object.__setattr__(self, "exit_code", exit_code)
 
     def show(self, file: Any = None) -> None:
-        _report(self.format_message(), json_mode=current().json)
+        _report(self.format_message(), json_mode=current().json, exc=self)
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
@@ -175,13 +184,17 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def _report(message: str, *, json_mode: bool) -> None:
-    message = _one_line(message)
-    if json_mode:
-        import json
+def emit_error_json(message: str, exc: BaseException | None = None) -> None:
+    """The error envelope of *message* and *exc* on stdout, as one line."""
+    import json
 
-        click.echo(json.dumps(error_envelope(message), ensure_ascii=False))
-    click.secho(f"✘ {message}", err=True, fg="red")
+    click.echo(json.dumps(error_envelope(_one_line(message), exc), ensure_ascii=False))
+
+
+def _report(message: str, *, json_mode: bool, exc: BaseException | None = None) -> None:
+    if json_mode:
+        emit_error_json(message, exc)
+    _status("✘", _one_line(message), "red")
 
 
 def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
@@ -202,9 +215,11 @@ def handle_error(exc: BaseException, ctx_obj: CLIContext | None = None) -> int:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     if isinstance(exc, click.UsageError):
+        if obj.json:
+            emit_error_json(exc.format_message(), exc)
         exc.show()
         return exc.exit_code
-    _report(describe_error(exc), json_mode=obj.json)
+    _report(describe_error(exc), json_mode=obj.json, exc=exc)
     if isinstance(exc, click.ClickException):
         return exc.exit_code
     return 1
@@ -290,8 +305,39 @@ def mutation_envelope(ok: bool, msg: str, **extra: Any) -> dict[str, Any]:
     return {"ok": ok, "msg": msg, **{k: to_jsonable(v) for k, v in extra.items()}}
 
 
-def error_envelope(message: str) -> dict[str, Any]:
-    return {"error": message}
+def _exception_name(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return "UsageError" if isinstance(exc, click.UsageError) else type(exc).__name__
+
+
+def error_envelope(message: str, exc: BaseException | None = None) -> dict[str, Any]:
+    """``{"error": {...}}`` for *message* (the one line also shown on stderr) and *exc*.
+
+    ``status``, ``type``, ``title`` and ``data`` are the HTTP status and the problem+json members
+    of a server error (``data``: the problem's ``data`` member, e.g. the field errors of an
+    invalid request, or the ``errors`` of a GraphQL answer); ``null`` for local failures.
+    ``exception`` names the exception class (``NotFoundError``, ``BackendConnectionError``,
+    ``CLIError``, ...; every bad command line is ``UsageError``, exit status 2, whichever
+    subclass click raised); ``null`` when there is none.
+    """
+    status = type_ = title = data = None
+    if exc is not None:
+        from ..exceptions import BackendAPIError
+
+        if isinstance(exc, BackendAPIError):
+            status, type_, title = exc.status, exc.type, exc.title
+            data = to_jsonable(exc.data.get("data"))
+    return {
+        "error": {
+            "message": message,
+            "status": status,
+            "type": type_,
+            "title": title,
+            "data": data,
+            "exception": _exception_name(exc),
+        }
+    }
 
 
 def emit_json(data: Any) -> None:
@@ -301,16 +347,176 @@ def emit_json(data: Any) -> None:
 
 
 # -- human output ----------------------------------------------------------------------------
-def format_value(value: Any) -> str:
+# How a table shows a column, by its key (JSON output always keeps the server's raw values).
+_SIZE_KEYS = frozenset({"size", "max_vfolder_size"})
+_TIME_KEYS = frozenset({"last_used", "first_contact", "mtime", "status_changed", "created"})
+_BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def _is_slots_key(key: str) -> bool:
+    return key.endswith("slots")
+
+
+def _is_size_key(key: str) -> bool:
+    return key in _SIZE_KEYS or key.endswith("_bytes")
+
+
+def _is_time_key(key: str) -> bool:
+    return key in _TIME_KEYS or key.endswith("_at")
+
+
+def _number(value: Any) -> Any:
+    """An int/float/decimal string as a number (``"17179869184"`` -> 17179869184), else None."""
+    import decimal
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return value
+    if isinstance(value, str):
+        try:
+            return decimal.Decimal(value.strip())
+        except decimal.InvalidOperation:
+            return None
+    return None
+
+
+def format_bytes(value: Any) -> str:
+    """A byte count for humans: ``16 GiB``, ``1.5 MiB``, ``512 B`` (binary units); any other
+    value as it is."""
+    import math
+
+    number = _number(value)
+    if number is None:
+        return format_value(value)
+    n = float(number)
+    if not math.isfinite(n):
+        return _plain_number(value)
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    unit = 0
+    while n >= 1024 and unit < len(_BYTE_UNITS) - 1:
+        n /= 1024
+        unit += 1
+    text = f"{n:.0f}" if unit == 0 else f"{n:.1f}".rstrip("0").rstrip(".")
+    return f"{sign}{text} {_BYTE_UNITS[unit]}"
+
+
+def _plain_number(value: Any) -> str:
+    import decimal
+
+    n = _number(value)
+    if n is None:
+        return format_value(value)
+    d = decimal.Decimal(str(n))
+    if d.is_infinite():
+        return "∞" if d > 0 else "-∞"
+    if d.is_nan():
+        return "-"
+    if d == d.to_integral_value():
+        return str(d.quantize(decimal.Decimal(1)))
+    return format(d.normalize(), "f")
+
+
+def format_slots(value: Any) -> str:
+    """Resource slots for humans: ``cpu 8 · mem 16 GiB · cuda.shares 0.5`` (``cpu`` and ``mem``
+    first, then the others by name; memory-like slots as sizes). The server's JSON text of a
+    slot mapping is read first; any other value is shown as it is."""
+    import json
+
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text
+    if not isinstance(value, Mapping):
+        return format_value(value)
+    slots = cast("Mapping[Any, Any]", value)  # type: ignore[redundant-cast]
+    if not slots:
+        return "-"
+    order = sorted(slots, key=lambda k: ({"cpu": 0, "mem": 1}.get(str(k), 2), str(k)))
+    parts: list[str] = []
+    for key in order:
+        name = str(key)
+        v = slots[key]
+        is_mem = name == "mem" or name.endswith(".mem")
+        shown = format_bytes(v) if is_mem and _number(v) is not None else _plain_number(v)
+        parts.append(f"{name} {shown}")
+    return " · ".join(parts)
+
+
+def format_time(value: Any) -> str:
+    """An ISO 8601 timestamp for humans, in local time: ``2026-12-01 13:41:47 UTC`` (a time
+    without zone is UTC, as the manager sends them); any other value as it is."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return value
+    else:
+        return format_value(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
+
+
+def format_value(value: Any, key: str | None = None) -> str:
+    """A cell for humans. *key* (the column) picks a reading: ``*slots`` as resource slots,
+    sizes (``size``, ``*_bytes``, ...) in binary units, times (``*_at``, ...) in local time."""
     if value is None:
         return "-"
+    if key is not None:
+        if _is_slots_key(key):
+            return format_slots(value)
+        if _is_size_key(key) and _number(value) is not None:
+            return format_bytes(value)
+        if _is_time_key(key) and isinstance(value, str):
+            return format_time(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (dict, list, tuple)):
-        import json
-
-        return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+        return _format_container(to_jsonable(value))
     return str(to_jsonable(value))
+
+
+def _flat_list(value: Any) -> str | None:
+    """``a, b`` for a list of scalars (``-`` when empty); None for a list of anything else."""
+    if not isinstance(value, list):
+        return None
+    items = cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright: list[Unknown]
+    if any(isinstance(v, (dict, list)) for v in items):
+        return None
+    return ", ".join(format_value(v) for v in items) or "-"
+
+
+def _format_container(data: Any) -> str:
+    """A list of scalars as ``a, b``; a mapping of scalars or such lists as ``k: v; k2: a, b``;
+    anything deeper as compact JSON."""
+    flat = _flat_list(data)
+    if flat is not None:
+        return flat
+    if isinstance(data, dict):
+        mapping = cast("dict[str, Any]", data)
+        parts: list[str] = []
+        for key, v in mapping.items():
+            shown = _flat_list(v) if isinstance(v, list) else None
+            if shown is None and isinstance(v, (dict, list)):
+                parts = []
+                break
+            parts.append(f"{key}: {shown if shown is not None else format_value(v)}")
+        else:
+            return "; ".join(parts) or "-"
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def format_list(value: Any) -> str:
@@ -357,7 +563,7 @@ def _console() -> Any:
     return Console(
         file=out,
         width=None if is_tty else 10_000,
-        no_color=not is_tty or "NO_COLOR" in os.environ,
+        no_color=not color_enabled(out),
         highlight=False,
         soft_wrap=False,
     )
@@ -386,7 +592,7 @@ def print_table(
         table.add_column(header, overflow="fold")
     for row in rows:
         data = _row(row)
-        table.add_row(*(format_value(data.get(key)) for key, _ in cols))
+        table.add_row(*(format_value(data.get(key), key) for key, _ in cols))
     console = _console()
     with console.capture() as capture:
         console.print(table)
@@ -402,7 +608,7 @@ def print_item(item: Any, columns: Sequence[Column] | None = None) -> None:
     cols = _columns(columns) if columns is not None else [(k, k) for k in data]
     width = max((len(h) for _, h in cols), default=0)
     for key, header in cols:
-        click.echo(f"{header.ljust(width)}  {format_value(data.get(key))}")
+        click.echo(f"{header.ljust(width)}  {format_value(data.get(key), key)}")
 
 
 def emit_list(
@@ -451,8 +657,27 @@ def emit_mutation(ok: bool, msg: str, **extra: Any) -> None:
         print_fail(msg)
 
 
+def color_enabled(stream: Any = None) -> bool:
+    """Whether colour may be written to *stream* (default stdout): never with ``NO_COLOR`` set
+    (https://no-color.org), otherwise as click decides (a terminal, or ``color=True`` forced)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.color is not None:
+        return ctx.color
+    out = stream if stream is not None else sys.stdout
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def no_color_flag() -> Literal[False] | None:
+    """``color=`` for click.echo/secho: ``False`` under ``NO_COLOR``, else ``None`` (click strips
+    the colour itself on a stream that is no terminal)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
 def _status(prefix: str, message: str, fg: str | None) -> None:
-    click.secho(f"{prefix} {message}", err=True, fg=fg)
+    click.secho(f"{prefix} {message}", err=True, fg=fg, color=no_color_flag())
 
 
 def print_done(message: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ._group import LazyEntry, LazyGroup
-from ._output import CLIContext, handle_error
+from ._output import CLIContext, emit_error_json, handle_error, no_color_flag
 
 __all__ = ["ALIASES", "COMMANDS", "cli", "main"]
 
@@ -66,6 +66,10 @@ COMMANDS: dict[str, LazyEntry] = {
     "update-password": LazyEntry(
         "ai_backend_client.cli.config_cmd:update_password", "Update user's password."
     ),
+    "completion": LazyEntry(
+        "ai_backend_client.cli.completion:completion",
+        "Print the shell completion script (bash, zsh, fish).",
+    ),
     # Groups written by other parts of the project.
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
     "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
@@ -89,13 +93,55 @@ ALIASES: dict[str, str] = {
 }
 
 
+_RAW_ARGS = "ai_backend_client.cli.raw_args"
+
+
+def _json_requested(args: Sequence[str]) -> bool:
+    """Whether *args* ask for ``--output json`` (before any ``--``), for a usage error found
+    before the option itself was processed."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg == "--output=json" or (arg == "--output" and args[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
 class RootGroup(LazyGroup):
-    """Turns every failure of a subcommand into one line on stderr and exit status 1."""
+    """Turns every failure of a subcommand into one line on stderr and exit status 1.
+
+    A usage error keeps click's report and exit status 2; with ``--output json`` the error
+    envelope goes to stdout as well.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        raw = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:  # a bad global option
+            if _json_requested(raw):
+                emit_error_json(e.format_message(), e)
+            raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_RAW_ARGS] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, click.UsageError):
+        except click.UsageError as e:
+            obj = ctx.find_object(CLIContext)
+            if (obj is not None and obj.json) or _json_requested(ctx.meta.get(_RAW_ARGS, [])):
+                emit_error_json(e.format_message(), e)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except (Exception, KeyboardInterrupt) as e:
             code = handle_error(e, ctx.find_object(CLIContext))
@@ -155,6 +201,8 @@ def cli(ctx: click.Context, output: str, skip_sslcert_validation: bool, debug: b
     Settings come from BACKEND_* environment variables (BACKEND_ENDPOINT, BACKEND_ACCESS_KEY,
     BACKEND_SECRET_KEY, BACKEND_ENDPOINT_TYPE, ...); see "backend.ai config".
     """
+    if no_color_flag() is False:
+        ctx.color = False  # every click.echo/secho of this invocation, the announcement too
     ctx.obj = CLIContext(
         output="json" if output == "json" else "console",
         debug=debug,

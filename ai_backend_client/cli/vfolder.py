@@ -172,7 +172,15 @@ def list_hosts() -> None:
     with current().session() as api:
         hosts = api.VFolder.list_hosts()
     if current().json:
-        emit_json(as_dict(hosts))
+        data = as_dict(hosts)
+        # volume_info: host -> {"backend", "capabilities", "usage", "sftp_scaling_groups"}
+        emit_json(
+            {
+                "default": data.get("default"),
+                "allowed": data.get("allowed"),
+                "volume_info": data.get("volume_info"),
+            }
+        )
         return
     click.echo(f"Default vfolder host: {hosts.default}")
     click.echo(f"Usable hosts: {format_list(hosts.allowed)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from ai_backend_client.cli import _output
 from ai_backend_client.cli._group import LazyEntry
 from ai_backend_client.cli.main import ALIASES, COMMANDS, cli
-from ai_backend_client.exceptions import BackendClientError, NotFoundError
+from ai_backend_client.exceptions import BackendClientError, BadRequestError, NotFoundError
 
 HEAVY = ("httpx", "pydantic", "rich")
 
@@ -196,8 +197,132 @@ def test_json_error_envelope(runner: CliRunner, extra_command: dict[str, click.C
     for args in (["--output", "json", "boom"], ["boom", "--output", "json"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 1
-        assert json.loads(result.stdout) == {"error": "cannot connect to the server"}
+        assert json.loads(result.stdout) == {
+            "error": {
+                "message": "cannot connect to the server",
+                "status": None,
+                "type": None,
+                "title": None,
+                "data": None,
+                "exception": "BackendClientError",
+            }
+        }
         assert result.stderr.strip() == "✘ cannot connect to the server"
+
+
+def test_json_error_envelope_of_an_api_error(
+    runner: CliRunner, extra_command: dict[str, click.Command]
+) -> None:
+    err = BadRequestError(
+        400,
+        "Bad Request",
+        {
+            "type": "https://api.backend.ai/probs/invalid-api-params",
+            "title": "Invalid API parameters.",
+            "msg": "missing name",
+            "data": {"name": "required"},
+        },
+        method="POST",
+        url="http://x/folders",
+    )
+    add(extra_command, _failing("boom", err))
+    result = runner.invoke(cli, ["--output", "json", "boom"])
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error == {
+        "message": str(err),
+        "status": 400,
+        "type": "https://api.backend.ai/probs/invalid-api-params",
+        "title": "Invalid API parameters.",
+        "data": {"name": "required"},
+        "exception": "BadRequestError",
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--output", "json", "no-such-command"],
+        ["--output=json", "no-such-command"],
+        ["--output", "json", "ps", "--no-such-option"],
+        ["ps", "--no-such-option", "--output", "json"],
+        ["--output", "json", "--no-such-global"],
+        ["--output", "json", "vfolder", "info"],  # missing argument
+    ],
+)
+def test_usage_errors_in_json_mode(runner: CliRunner, args: list[str]) -> None:
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["exception"] == "UsageError"
+    assert error["status"] is None and error["message"]
+    assert error["message"] in result.stderr  # click's own report stays on stderr
+    assert "Usage:" in result.stderr
+
+
+def test_usage_errors_in_console_mode_print_no_json(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["ps", "--no-such-option"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "No such option" in result.stderr
+
+
+ESC = "\x1b["
+
+
+def test_error_line_is_red_only_when_colour_is_allowed(
+    runner: CliRunner, extra_command: dict[str, click.Command], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(extra_command, _failing("boom", BackendClientError("down")))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    # color=True stands for a terminal: the line is red.
+    assert ESC in runner.invoke(cli, ["boom"], color=True).stderr
+    # Not a terminal (CliRunner's default): no colour.
+    assert ESC not in runner.invoke(cli, ["boom"]).stderr
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = runner.invoke(cli, ["boom"], color=True)
+    assert result.stderr == "✘ down\n"
+    # An empty NO_COLOR does not count (https://no-color.org).
+    monkeypatch.setenv("NO_COLOR", "")
+    assert ESC in runner.invoke(cli, ["boom"], color=True).stderr
+
+
+def test_no_color_turns_off_every_status_line_and_table(
+    runner: CliRunner, extra_command: dict[str, click.Command], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @click.command(name="lines")
+    def lines() -> None:
+        _output.print_done("done")
+        _output.print_info("info")
+        _output.print_wait("wait")
+        _output.print_warn("warn")
+        _output.print_fail("fail")
+        click.secho("plain click", fg="blue")  # a command's own colour obeys too
+        _output.print_table([{"a": 1}], ["a"], title="T")
+
+    add(extra_command, lines)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert ESC in runner.invoke(cli, ["lines"], color=True).stderr
+    monkeypatch.setenv("NO_COLOR", "yes")
+    result = runner.invoke(cli, ["lines"], color=True)
+    assert result.exit_code == 0
+    assert ESC not in result.stderr and ESC not in result.stdout
+    assert "✔ done" in result.stderr and "plain click" in result.stdout
+
+
+def test_piped_output_has_no_colour() -> None:
+    """A real pipe (no terminal, no NO_COLOR): the error line comes without escape codes."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(BACKEND_ENDPOINT="not a url")
+    p = subprocess.run(
+        [sys.executable, "-m", "ai_backend_client.cli", "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert p.returncode == 1
+    assert p.stderr.startswith("✘ ") and ESC not in p.stderr
 
 
 @pytest.mark.parametrize(
@@ -257,7 +382,8 @@ def test_fail_helper(runner: CliRunner, extra_command: dict[str, click.Command])
     add(extra_command, f)
     result = runner.invoke(cli, ["--output", "json", "f"])
     assert result.exit_code == 4
-    assert json.loads(result.stdout) == {"error": "nope"}
+    assert json.loads(result.stdout)["error"]["message"] == "nope"
+    assert json.loads(result.stdout)["error"]["exception"] == "CLIError"
 
 
 def test_output_envelopes(runner: CliRunner, extra_command: dict[str, click.Command]) -> None:

@@ -77,7 +77,7 @@ def test_upload_missing_local_file_sends_nothing(
         cli, ["--output", "json", "vfolder", "upload", "data", "missing.bin"]
     )
     assert result.exit_code == 1
-    assert "no such file" in json.loads(result.stdout)["error"]
+    assert "no such file" in json.loads(result.stdout)["error"]["message"]
     assert not route.called
 
 

@@ -17,7 +17,7 @@ LIST_COLUMNS = [
     ("region", "Region"),
     ("first_contact", "First Contact"),
     ("cpu_cur_pct", "CPU Usage (%)"),
-    ("mem_cur_bytes", "Used Memory (MiB)"),
+    ("mem_cur_bytes", "Used Memory"),  # shown in binary units (format_value)
     ("available_slots", "Total slots"),
     ("occupied_slots", "Occupied slots"),
 ]

@@ -106,7 +106,8 @@ def list_hosts() -> None:
     with current().session() as api:
         hosts = api.VFolder.list_all_hosts()
     if current().json:
-        emit_json(as_dict(hosts))
+        data = as_dict(hosts)
+        emit_json({"default": data.get("default"), "allowed": data.get("allowed")})
         return
     click.echo(f"Default vfolder host: {hosts.default}")
     click.echo(f"Mounted hosts: {', '.join(hosts.allowed or [])}")
