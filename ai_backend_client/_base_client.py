@@ -311,11 +311,11 @@ class BaseClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.config = config
-        self.api_version = api_version or config.version
-        self.retry = retry or RetryPolicy()
+        self.api_version: str = api_version or config.version
+        self.retry: RetryPolicy = retry or RetryPolicy()
         # In session mode the webserver re-signs with the keypair it holds; we only send cookies.
         if config.endpoint_type == "session":
-            self.auth = BackendAIAuth("", "", hash_type=config.hash_type)
+            self.auth: BackendAIAuth = BackendAIAuth("", "", hash_type=config.hash_type)
         else:
             self.auth = BackendAIAuth(
                 config.access_key, config.secret_key, hash_type=config.hash_type
@@ -651,7 +651,7 @@ class SyncAPIClient(BaseClient):
                 verify=verify,
                 follow_redirects=False,
             )
-        self.http = http_client
+        self.http: httpx.Client = http_client
 
     def close(self) -> None:
         if self._owns_http:
@@ -787,7 +787,7 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(config, api_version=api_version, retry=retry)
         self._owns_http = http_client is None
-        self.http = http_client or httpx.AsyncClient(
+        self.http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             timeout=self.timeout(),
             verify=ssl_verify(config),
             follow_redirects=False,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeAlias, TypeVar, cast
 
 import pydantic
 from pydantic_core import to_jsonable_python
@@ -83,7 +83,9 @@ JSONInput = Annotated[Any, pydantic.PlainSerializer(_encode_json_input)]
 class GraphQLInput(pydantic.BaseModel):
     """Base of the generated input-object models: unknown keys are errors (nothing is sent)."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+    model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(
+        extra="forbid", populate_by_name=True
+    )
 
 
 @dataclass(frozen=True)

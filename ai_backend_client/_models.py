@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Iterator, Mapping, MutableMapping, MutableSequence, Sequence
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Union, cast
 
 import pydantic
 
@@ -61,7 +61,7 @@ Problem = tuple[tuple[str | int, ...], str]
 
 
 class BaseModel(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(
+    model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -158,7 +158,7 @@ class BaseModel(pydantic.BaseModel):
 class StrictBaseModel(BaseModel):
     """For tests: unknown fields are errors, so spec drift shows up."""
 
-    model_config = pydantic.ConfigDict(extra="forbid")
+    model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(extra="forbid")
 
 
 def wire_data(value: Any, *, by_alias: bool = True) -> Any:

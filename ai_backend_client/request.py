@@ -128,9 +128,9 @@ class Request:
         override_api_version: str | None = None,
         session: BaseSession | None = None,
     ) -> None:
-        self.method = method.upper()
-        self.path = path if path.startswith("/") else "/" + path
-        self.params = dict(params) if params else None
+        self.method: str = method.upper()
+        self.path: str = path if path.startswith("/") else "/" + path
+        self.params: dict[str, Any] | None = dict(params) if params else None
         self.headers: dict[str, str] = {}
         self.override_api_version = override_api_version
         self._session = session

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pydantic
 from pydantic import AliasChoices, Field
@@ -49,7 +49,9 @@ class InvalidTemplateError(BackendClientError, ValueError):
 
 
 class _Strict(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+    model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(
+        extra="forbid", populate_by_name=True
+    )
 
 
 class GitCredential(_Strict):

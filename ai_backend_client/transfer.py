@@ -27,7 +27,7 @@ import posixpath
 import secrets
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Final, Protocol
@@ -370,14 +370,14 @@ class PartialFile:
             raise LocalPathError(
                 f"cannot create the directory {str(target.parent)!r}: {e.strerror}"
             ) from None
-        self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+        self.path: Path = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
         try:
             self.file: IO[bytes] = open(self.path, "xb")  # noqa: SIM115 - closed by commit/discard
         except OSError as e:
             raise LocalPathError(
                 f"cannot write into {str(target.parent)!r}: {e.strerror}"
             ) from None
-        self.size = 0
+        self.size: int = 0
 
     def _check_target(self) -> None:
         if self.target.is_dir():
@@ -478,5 +478,5 @@ def retry_delay(attempt: int) -> float:
 
 # The network half is written once async and derived to blocking code by unasync, which renames
 # ``anyio_sleep`` to ``time_sleep``; both names live here so either copy imports its own.
-anyio_sleep = anyio.sleep
-time_sleep = time.sleep
+anyio_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+time_sleep: Callable[[float], None] = time.sleep

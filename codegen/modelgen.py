@@ -64,6 +64,17 @@ def render_models(api: ApiVersion, header: str) -> str:
             )
         text = output.read_text(encoding="utf-8")
     text = text.replace(str(source), f"spec/{api.version}")  # never leak a temp path
+    # A class attribute, so type checkers (and ``pyright --verifytypes``) do not read it as a field
+    # override of pydantic's own ``model_config: ClassVar[ConfigDict]``.
+    if "    model_config = ConfigDict(" in text:
+        text = text.replace(
+            "    model_config = ConfigDict(", "    model_config: ClassVar[ConfigDict] = ConfigDict("
+        )
+        text = text.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\nfrom typing import ClassVar\n",
+            1,
+        )
     _check_classes(api, text)
     return text
 

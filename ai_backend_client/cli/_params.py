@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 __all__ = [
     "CommaList",
+    "ParamTypeBase",
     "default_session_name",
     "parse_env",
     "parse_key_values",
@@ -20,7 +21,14 @@ __all__ = [
 ]
 
 
-class CommaList(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
+if TYPE_CHECKING:
+    # click.ParamType is generic (value, input) only from click 8.2 on; the runtime floor is 8.1.
+    ParamTypeBase = click.ParamType[Any, Any]
+else:
+    ParamTypeBase = click.ParamType
+
+
+class CommaList(ParamTypeBase):
     """``a,b,c`` -> ``["a", "b", "c"]`` (the official client's "List Expression")."""
 
     name = "List Expression"

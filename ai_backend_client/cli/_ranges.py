@@ -34,6 +34,8 @@ from typing import Any, cast
 
 import click
 
+from ._params import ParamTypeBase
+
 __all__ = [
     "MAX_CASES",
     "RangeExprError",
@@ -153,7 +155,7 @@ def parse_range_expr(text: str) -> tuple[str, list[RangeValue]]:
     )
 
 
-class RangeExprType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
+class RangeExprType(ParamTypeBase):
     """Click parameter type of a range expression (a usage error when it does not parse)."""
 
     name = "Range Expression"

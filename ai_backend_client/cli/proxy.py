@@ -89,6 +89,8 @@ def _read_chunked(stream: io.BufferedIOBase) -> Iterator[bytes]:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One client connection: every method is forwarded through the server's signed core."""
+
     protocol_version = "HTTP/1.1"
     server_version = "backend.ai-proxy"
 
@@ -156,6 +158,7 @@ class APIProxyServer(ThreadingHTTPServer):
         return int(self.server_address[1])
 
     def forward(self, handler: _Handler, body: Iterator[bytes] | bytes | None) -> None:
+        """Send *handler*'s request, signed, to the manager and stream the answer back."""
         import httpx
 
         core = self.core

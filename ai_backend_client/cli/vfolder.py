@@ -23,6 +23,7 @@ from ._output import (
     print_info,
     print_table,
 )
+from ._params import ParamTypeBase
 
 if TYPE_CHECKING:
     from ..transfer import ProgressCallback
@@ -32,7 +33,7 @@ __all__ = ["vfolder"]
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-class ByteSize(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
+class ByteSize(ParamTypeBase):
     """``16m``, ``1.5g``, ``4096`` -> bytes."""
 
     name = "byte"

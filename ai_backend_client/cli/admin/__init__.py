@@ -12,7 +12,7 @@ __all__ = ["admin"]
 
 _M = "ai_backend_client.cli.admin"
 
-admin = LazyGroup(
+admin: LazyGroup = LazyGroup(
     name="admin",
     help="Administrative command set",
     lazy_subcommands={

@@ -76,7 +76,7 @@ class VFolder(SyncFunction):
     def __init__(self, name: str) -> None:
         if not name:
             raise BackendClientError("a virtual folder name is required")
-        self.name = name
+        self.name: str = name
 
     def __repr__(self) -> str:
         return f"<VFolder {self.name!r}>"

@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AnyUrl, ConfigDict, Field
@@ -85,7 +85,7 @@ class TemplateSessionCreationConfig(BaseModel):
 
 
 class CreateClusterRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     client_session_token: Annotated[
@@ -164,7 +164,7 @@ class CreateSessionRequest(BaseModel):
     Body of `POST /session`. Unknown keys are rejected (400 `invalid-api-params`).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     name: Annotated[str, Field(pattern="^(?=.{4,64}$)\\w[\\w.-]*\\w$")]
@@ -247,7 +247,7 @@ class CreateSessionFromTemplateRequest(BaseModel):
     Body of `POST /session/_/create-from-template`. Every key except `template_id` is an override of the template's value; leave out keys you do not mean to override.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     template_id: UUID

@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AnyUrl, ConfigDict, Field, RootModel
@@ -704,7 +704,7 @@ class DockerRegistries(BaseModel):
     Registry hostname -> URL.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
 
@@ -714,7 +714,7 @@ class ResourceSlotTypes(BaseModel):
     Slot name -> slot type (`count`, `bytes`, ...).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
 

@@ -7,6 +7,8 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, SecretStr
 
 from ai_backend_client._models import BaseModel
@@ -42,7 +44,7 @@ class AuthSignupRequest(BaseModel):
     Extra keys are passed to signup hook plugins.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     domain: str

@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AnyUrl, ConfigDict, Field, RootModel
@@ -56,7 +56,7 @@ class SessionCreationConfig(BaseModel):
     `config` of session creation (API v6+ keys; camelCase aliases are accepted by the server). `preopen_ports` and `agent_list` are not accepted when creating from a template.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     mounts: list[str] | None = None
@@ -149,7 +149,7 @@ class SessionCreateFromParamsRequestType(str, Enum):
 
 
 class SessionCreateFromParamsRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     name: Annotated[str, Field(pattern="^(?=.{4,64}$)\\w[\\w.-]*\\w$")]
@@ -193,7 +193,7 @@ class SessionCreateFromParams2RequestType(str, Enum):
 
 
 class SessionCreateFromParams2Request(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     name: Annotated[str, Field(pattern="^(?=.{4,64}$)\\w[\\w.-]*\\w$")]
@@ -243,7 +243,7 @@ class SessionCreateFromTemplateRequest(BaseModel):
     Every key except `template_id` overrides the template's value only when sent; send only the keys to override.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     template_id: UUID
@@ -279,7 +279,7 @@ class SessionCreateClusterRequestType(str, Enum):
 
 
 class SessionCreateClusterRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     client_session_token: Annotated[
@@ -305,7 +305,7 @@ class SessionRestartRequest(BaseModel):
 
 
 class SessionRenameSessionRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     name: Annotated[str, Field(pattern="^(?=.{4,64}$)\\w[\\w.-]*\\w$")]

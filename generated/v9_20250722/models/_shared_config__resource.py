@@ -7,12 +7,14 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict
 
 from ai_backend_client._models import BaseModel
 
 
 class StringMap(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )

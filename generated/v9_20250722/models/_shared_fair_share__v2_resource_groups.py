@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, RootModel
 
@@ -15,7 +15,7 @@ from ai_backend_client._models import BaseModel
 
 
 class ResourceWeightEntryInputWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]

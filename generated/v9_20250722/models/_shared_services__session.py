@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, RootModel
 
@@ -42,7 +42,7 @@ class MountOption(BaseModel):
     service creation (``ServiceConfigModel.extra_mounts``).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     mount_destination: Annotated[str | None, Field(title="Mount Destination")] = None

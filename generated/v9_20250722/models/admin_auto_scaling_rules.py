@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, RootModel
@@ -23,7 +23,7 @@ from ._shared_admin_auto_scaling_rules__v2_deployments import (
 
 
 class CreateAutoScalingRuleRequestMinThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Min Threshold")]
@@ -33,7 +33,7 @@ class CreateAutoScalingRuleRequestMinThreshold(RootModel[str]):
 
 
 class CreateAutoScalingRuleRequestMaxThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Max Threshold")]
@@ -96,7 +96,7 @@ class CreateAutoScalingRuleRequest(BaseModel):
 
 
 class UpdateAutoScalingRuleRequestMinThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Min Threshold")]
@@ -106,7 +106,7 @@ class UpdateAutoScalingRuleRequestMinThreshold(RootModel[str]):
 
 
 class UpdateAutoScalingRuleRequestMaxThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Max Threshold")]

@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel
@@ -67,7 +67,7 @@ class DeploymentMetadataInput(BaseModel):
 
 
 class ModelHealthCheckDraft(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     enable: Annotated[bool | None, Field(title="Enable")] = None
@@ -86,7 +86,7 @@ class ModelHealthCheckDraft(BaseModel):
 
 
 class ModelMetadata(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     author: Annotated[str | None, Field(examples=["John Doe"], title="Author")] = None
@@ -114,7 +114,7 @@ class ModelServiceConfigDraftPort(RootModel[int]):
 
 
 class ModelServiceConfigDraft(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     pre_start_actions: Annotated[
@@ -199,7 +199,7 @@ class UpdateRouteTrafficStatusRequest(BaseModel):
 
 
 class ModelConfigDraft(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     name: Annotated[str | None, Field(title="Name")] = None
@@ -219,7 +219,7 @@ class ModelDefinitionDraft(BaseModel):
     strict type's constructor.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     models: Annotated[list[ModelConfigDraft] | None, Field(title="Models")] = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, RootModel
 
@@ -133,7 +133,7 @@ class UserUsageBucketOrderField(str, Enum):
 
 
 class UpsertDomainFairShareWeightRequestWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]
@@ -158,7 +158,7 @@ class UpsertDomainFairShareWeightRequest(BaseModel):
 
 
 class UpsertProjectFairShareWeightRequestWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]
@@ -187,7 +187,7 @@ class UpsertProjectFairShareWeightRequest(BaseModel):
 
 
 class UpsertUserFairShareWeightRequestWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]
@@ -261,7 +261,7 @@ class BulkUpsertUserFairShareWeightRequest(BaseModel):
 
 
 class UpdateResourceGroupFairShareSpecRequestDefaultWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Default Weight")]

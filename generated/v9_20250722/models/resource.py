@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field, RootModel
 
@@ -45,7 +45,7 @@ class SlotMap(BaseModel):
     Resource slot name -> amount (decimal strings).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
 

@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel
@@ -309,7 +309,7 @@ class CommitSessionResponse(BaseModel):
     The agent's answer to the commit request (HTTP 201), passed through.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
 
@@ -346,7 +346,7 @@ class SessionCreationConfig(BaseModel):
     `config` of session creation (API v7+ keys; camelCase aliases are accepted by the server). Folders are mounted by ID (`mount_ids`, `mount_id_map`, `mount_options` keyed by ID) or, deprecated, by name (`mounts`, `mount_map`). `preopen_ports` and `agent_list` are not accepted when creating from a template.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )
     mounts: list[str] | None = None

@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -57,6 +57,6 @@ class ClusterTemplateDetail(BaseModel):
     The stored cluster template document itself (`{api_version, kind, mode, metadata, spec}`), without the wrapper a session template has.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
     )

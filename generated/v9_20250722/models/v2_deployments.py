@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, RootModel
@@ -531,7 +531,7 @@ class BulkDeleteAccessTokensInput(BaseModel):
 
 
 class CreateAutoScalingRuleInputMinThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Min Threshold")]
@@ -541,7 +541,7 @@ class CreateAutoScalingRuleInputMinThreshold(RootModel[str]):
 
 
 class CreateAutoScalingRuleInputMaxThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Max Threshold")]
@@ -650,7 +650,7 @@ class SearchAutoScalingRulesInputOffset(RootModel[int]):
 
 
 class UpdateAutoScalingRuleInputMinThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Min Threshold")]
@@ -660,7 +660,7 @@ class UpdateAutoScalingRuleInputMinThreshold(RootModel[str]):
 
 
 class UpdateAutoScalingRuleInputMaxThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Max Threshold")]

@@ -7,7 +7,7 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel
@@ -71,7 +71,7 @@ class SearchDomainFairSharesInputOffset(RootModel[int]):
 
 
 class UpsertDomainFairShareWeightInputWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]
@@ -160,7 +160,7 @@ class SearchProjectFairSharesInputOffset(RootModel[int]):
 
 
 class UpsertProjectFairShareWeightInputWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]
@@ -257,7 +257,7 @@ class SearchUserFairSharesInputOffset(RootModel[int]):
 
 
 class UpsertUserFairShareWeightInputWeight(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Weight")]

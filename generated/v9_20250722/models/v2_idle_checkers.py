@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel
@@ -41,7 +41,7 @@ class SessionLifetimeSpecInputDTO(BaseModel):
 
 
 class UtilizationThresholdInputDTOThreshold(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Threshold")]
@@ -140,7 +140,7 @@ class SearchIdleCheckersInput(BaseModel):
 
 
 class IdleCheckerSpecInputDTO(BaseModel):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
     )
     session_lifetime: SessionLifetimeSpecInputDTO | None = None

@@ -8,7 +8,7 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel
@@ -26,7 +26,7 @@ from ._shared_admin_auto_scaling_rules__v2_deployments__v2_model_cards import Nu
 
 
 class DecimalFilterEquals(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Equals")]
@@ -36,7 +36,7 @@ class DecimalFilterEquals(RootModel[str]):
 
 
 class DecimalFilterNotEquals(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Not Equals")]
@@ -46,7 +46,7 @@ class DecimalFilterNotEquals(RootModel[str]):
 
 
 class DecimalFilterGreaterThan(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Greater Than")]
@@ -56,7 +56,7 @@ class DecimalFilterGreaterThan(RootModel[str]):
 
 
 class DecimalFilterGreaterThanOrEqual(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[
@@ -68,7 +68,7 @@ class DecimalFilterGreaterThanOrEqual(RootModel[str]):
 
 
 class DecimalFilterLessThan(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$", title="Less Than")]
@@ -78,7 +78,7 @@ class DecimalFilterLessThan(RootModel[str]):
 
 
 class DecimalFilterLessThanOrEqual(RootModel[str]):
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         regex_engine="python-re",
     )
     root: Annotated[
