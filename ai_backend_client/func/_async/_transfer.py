@@ -12,6 +12,10 @@ stream breaks off, a ``Range`` request with ``If-Range`` continues it, and the a
 the same validators (ETag, Last-Modified, total size) as the first one, or the download starts
 over. An answer without a length is checked against the folder listing (a zip archive: that it
 ends like one). Memory is bounded by a few blocks.
+
+Several files move at once, at most ``max_parallel`` (tasks of one group here, worker threads in
+the blocking copy); each keeps its own retries and partial file, and a failed one leaves the
+others complete (:class:`~ai_backend_client.transfer.PartialTransferError` says which failed).
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIError, BackendConnectionError, BackendError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_PARALLEL,
     LocalPathError,
+    ManyFiles,
     PartialFile,
     ProgressCallback,
     RemoteVersion,
     TransferError,
     UploadItem,
+    check_max_parallel,
     check_unchanged,
     content_range_start_total,
     iter_file_blocks,
@@ -84,9 +91,11 @@ class Transfer:
         address_map: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
         max_attempts: int = 6,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> None:
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
+        self.max_parallel = check_max_parallel(max_parallel)
         self.session = session
         self.vfolder = vfolder
         self.chunk_size = chunk_size
@@ -115,9 +124,23 @@ class Transfer:
         )
 
     # -- upload ------------------------------------------------------------------------------
+    def _ready(self) -> None:
+        # Settle the session's lazily built clients before workers share them.
+        _ = self.session.versioned, self.session.wire
+
     async def upload(self, items: list[UploadItem]) -> None:
-        for item in items:
-            await self.upload_file(item)
+        """Upload *items*, ``max_parallel`` at once; one file: its own error, as it is."""
+        if len(items) == 1:
+            await self.upload_file(items[0])
+            return
+        self._ready()
+        outcome = ManyFiles([item.remote for item in items])
+
+        async def one(index: int) -> None:
+            await self.upload_file(items[index])
+
+        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
+        outcome.raise_for_failures()
 
     async def upload_file(self, item: UploadItem) -> None:
         info = await self._upload_session(item)
@@ -272,6 +295,24 @@ class Transfer:
             partial.discard()
             raise
         return partial.size
+
+    async def download_many(
+        self, targets: list[tuple[str, Path]], *, overwrite: bool = False, archive: bool = False
+    ) -> None:
+        """Download each ``(remote, target)``, ``max_parallel`` at once (see :meth:`upload`)."""
+        if len(targets) == 1:
+            remote, target = targets[0]
+            await self.download(remote, target, overwrite=overwrite, archive=archive)
+            return
+        self._ready()
+        outcome = ManyFiles([remote for remote, _ in targets])
+
+        async def one(index: int) -> None:
+            remote, target = targets[index]
+            await self.download(remote, target, overwrite=overwrite, archive=archive)
+
+        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
+        outcome.raise_for_failures()
 
     async def _download_into(
         self, partial: PartialFile, info: TransferSession, remote: str, *, archive: bool
