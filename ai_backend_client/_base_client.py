@@ -389,10 +389,16 @@ class BaseClient:
             extensions["timeout"] = t.as_dict()
         if stream_extension:
             extensions[STREAM_EXTENSION] = True
+        query = _drop_not_given(params)
+        if query and "?" not in url:
+            # The same encoding httpx gives params, in the URL string: httpx then parses the URL
+            # once instead of twice (a quarter of a call's client CPU).
+            url = f"{url}?{httpx.QueryParams(query)}"
+            query = None
         request = http.build_request(
             method,
             url,
-            params=_drop_not_given(params),
+            params=query,
             headers=all_headers,
             extensions=extensions or None,
             **kwargs,
