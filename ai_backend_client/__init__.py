@@ -19,6 +19,43 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0.dev0"
 
+
+def _defer_httpx_cli() -> None:
+    """Keep ``import httpx`` from importing httpx's own command-line client.
+
+    httpx imports ``httpx._main`` (rich, pygments, click: about 70 ms, a third of importing httpx)
+    whenever those are installed, as they are beside this package, and nothing here uses it. A
+    stand-in loads the real module the moment anything of it is asked for (``httpx.main()``
+    included), so only the time changes.
+    """
+    import sys
+
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    import types
+
+    def real() -> Any:
+        if sys.modules.get("httpx._main") is stub:
+            del sys.modules["httpx._main"]
+        return importlib.import_module("httpx._main")
+
+    def main(*args: Any, **kwargs: Any) -> Any:
+        return real().main(*args, **kwargs)
+
+    stub = types.ModuleType("httpx._main", "httpx's command line, loaded when first used")
+    stub.main = main  # type: ignore[attr-defined]
+
+    def getattr_(name: str) -> Any:
+        if name.startswith("__"):  # inspection (inspect.getmodule, reprs) keeps the stand-in
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stub.__getattr__ = getattr_  # type: ignore[method-assign]
+    sys.modules["httpx._main"] = stub
+
+
+_defer_httpx_cli()
+
 if TYPE_CHECKING:
     from ._types import NOT_GIVEN, NotGiven, undefined
     from .config import APIConfig, get_config, get_env, set_config
