@@ -32,13 +32,10 @@ import stat
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Final, Protocol
 from urllib.parse import urlsplit, urlunsplit
-
-import anyio
 
 from .exceptions import BackendAPIError, BackendClientError
 
@@ -585,6 +582,8 @@ async def anyio_map_bounded(
             else:
                 outcome.record(index, None)
 
+    import anyio  # here, not at the top: commands that move no file do not pay for it
+
     async with anyio.create_task_group() as tg:
         for _ in range(max(1, min(limit, len(outcome.names)))):
             tg.start_soon(worker)
@@ -609,6 +608,8 @@ def thread_map_bounded(run: Callable[[int], None], outcome: ManyFiles, limit: in
     if workers == 1:
         worker()
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(workers, thread_name_prefix="backend.ai-transfer") as pool:
         futures = [pool.submit(worker) for _ in range(workers)]
         try:
@@ -632,5 +633,10 @@ def retry_delay(attempt: int) -> float:
 
 # The network half is written once async and derived to blocking code by unasync, which renames
 # ``anyio_sleep`` to ``time_sleep``; both names live here so either copy imports its own.
-anyio_sleep = anyio.sleep
+async def anyio_sleep(seconds: float) -> None:
+    import anyio
+
+    await anyio.sleep(seconds)
+
+
 time_sleep = time.sleep
