@@ -161,16 +161,25 @@ def section_cli(runs: int) -> None:
     mine, theirs = str(ours()), str(official_24())
     for command in CLI_COMMANDS:
         args = command.split()
+        codes: dict[str, set[int]] = {"ours": set(), "official": set()}
+
+        def timed(cmd: list[str], who: str, codes: dict[str, set[int]] = codes) -> Sample:
+            seconds, rss, rc, _ = run_child(cmd, check=False)
+            codes[who].add(rc)
+            return seconds, rss
+
         res = alternate(
             {
-                "ours": lambda a=args: run_child([mine, *a])[:2],
-                "official": lambda a=args: run_child([theirs, *a])[:2],
+                "ours": lambda a=args: timed([mine, *a], "ours"),
+                "official": lambda a=args: timed([theirs, *a], "official"),
             },
             runs,
         )
         print(f"  backend.ai {command}")
-        print(line("ours", res["ours"]))
-        print(line("official 24.9.6", res["official"]))
+        for who, label in (("ours", "ours"), ("official", "official 24.9.6")):
+            failed = sorted(codes[who] - {0})
+            # The official ps exits 1 when there is no session (its pager raises NoItems).
+            print(line(label, res[who]) + (f"   exit {failed}" if failed else ""))
         print(
             f"    ratio: wall {ratio(res['ours'], res['official']):.2f}x, "
             f"peak RSS {max(s[1] for s in res['ours']) / max(s[1] for s in res['official']):.2f}x"
