@@ -80,6 +80,13 @@ class _DownloadState:
         self.version: RemoteVersion | None = None
 
 
+def _storage_proxy_failed(error: BackendAPIError) -> bool:
+    if error.status >= 500:
+        return True
+    relayed = error.slug == "vfolder-operation-failed"
+    return relayed and "Storage proxy responded with 5" in str(error)
+
+
 class Transfer:
     """Moves files between the local disk and one vfolder through the storage proxy."""
 
@@ -115,14 +122,38 @@ class Transfer:
 
     # -- transfer sessions (the storage proxy's URL and token) ---------------------------------
     def _upload_session(self, item: UploadItem) -> TransferSession:
-        return self.session.wire.folders.create_upload_session(
-            name=self.vfolder, path=item.remote, size=item.size
-        )
+        failures = 0
+        while True:
+            try:
+                return self.session.wire.folders.create_upload_session(
+                    name=self.vfolder, path=item.remote, size=item.size
+                )
+            except BackendAPIError as e:
+                failures = self._session_refused(e, item.remote, failures)
 
     def _download_session(self, remote: str, *, archive: bool) -> TransferSession:
-        return self.session.wire.folders.create_download_session(
-            name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
-        )
+        failures = 0
+        while True:
+            try:
+                return self.session.wire.folders.create_download_session(
+                    name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
+                )
+            except BackendAPIError as e:
+                failures = self._session_refused(e, remote, failures)
+
+    def _session_refused(self, error: BackendAPIError, remote: str, failures: int) -> int:
+        """Wait before asking again for a transfer session the storage proxy failed to make.
+
+        The manager relays a storage-proxy 5xx as ``400 vfolder-operation-failed`` (the 24.09
+        storage proxy answers 500 now and then when several files are started at once); asking
+        again only makes a fresh token. Any other refusal is raised as it is.
+        """
+        failures += 1
+        if not _storage_proxy_failed(error) or failures >= self.max_attempts:
+            raise error
+        log.info("transfer session for %r refused (%s); asking again", remote, error.status)
+        _transfer.time_sleep(retry_delay(failures - 1))
+        return failures
 
     # -- upload ------------------------------------------------------------------------------
     def _ready(self) -> None:
