@@ -272,17 +272,24 @@ import os, sys, threading, httpx
 from concurrent.futures import ThreadPoolExecutor
 from ai_backend_client.session import Session
 kind, folder, root, *names = sys.argv[1:]
+def again(call, **kw):  # the 24.09 storage proxy fails to open a session now and then
+    for attempt in range(6):
+        try:
+            return call(**kw)
+        except Exception:
+            if attempt == 5:
+                raise
 with Session() as s, httpx.Client(timeout=60) as c:
     wire = s.wire.folders
     def up(rel):
         path = os.path.join(root, rel)
         data = open(path, "rb").read()
-        info = wire.create_upload_session(name=folder, path=rel, size=len(data))
+        info = again(wire.create_upload_session, name=folder, path=rel, size=len(data))
         c.patch(info.url, params={"token": info.token}, content=data, headers={
             "Tus-Resumable": "1.0.0", "Upload-Offset": "0",
             "Content-Type": "application/offset+octet-stream"}).raise_for_status()
     def down(rel):
-        info = wire.create_download_session(name=folder, path=rel)
+        info = again(wire.create_download_session, name=folder, path=rel)
         r = c.get(info.url, params={"token": info.token}); r.raise_for_status()
         path = os.path.join(root, rel); os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, "wb").write(r.content)
