@@ -522,14 +522,6 @@ def section_cpu(runs: int) -> None:
     )
 
 
-def parse_size(text: str) -> int:
-    units = {"k": 2**10, "m": 2**20, "g": 2**30}
-    text = text.strip().lower().rstrip("ib")
-    if text[-1:] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="alternating runs (default 5)")
@@ -558,6 +550,9 @@ def main() -> None:
         elif name == "many":
             section_many(args.runs, args.files)
         elif name == "large":
+            sys.path.insert(0, str(HERE))
+            from bench_transfer import parse_size
+
             section_large(args.runs, parse_size(args.size))
         elif name == "cpu":
             section_cpu(args.runs)

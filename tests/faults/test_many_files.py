@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,15 @@ def tree(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     return root, make_tree(root)
 
 
+def partial_failure(
+    mode: str, cluster: Cluster, call: Callable[[Any], object]
+) -> PartialTransferError:
+    """Run *call* on a session of *mode*; it must end with PartialTransferError."""
+    with pytest.raises(PartialTransferError) as info:
+        run(mode, make_config(cluster.url), call)
+    return info.value
+
+
 def refuse_bad_uploads(cluster: Cluster, inflight: InFlight) -> None:
     """Every PATCH of BAD resets the connection; the first PATCH of one other file does too."""
     cut_once = {"tree/sub0/f03.bin"}
@@ -99,15 +109,11 @@ def test_upload_one_file_fails_among_many(
     root, files = tree
     inflight = InFlight()
     refuse_bad_uploads(cluster, inflight)
-    with pytest.raises(PartialTransferError) as info:
-        run(
-            mode,
-            make_config(cluster.url),
-            lambda s: s.VFolder(VFOLDER).upload(
-                [root / "tree"], basedir=root, max_parallel=PARALLEL
-            ),
-        )
-    e = info.value
+    e = partial_failure(
+        mode,
+        cluster,
+        lambda s: s.VFolder(VFOLDER).upload([root / "tree"], basedir=root, max_parallel=PARALLEL),
+    )
     assert list(e.failed) == [BAD] and not e.skipped
     assert sorted(e.completed) == sorted(set(files) - {BAD})
     assert f"1 of {N} files failed ({N - 1} completed)" in str(e) and BAD in str(e)
@@ -147,15 +153,11 @@ def test_download_some_files_fail_among_many(mode: str, cluster: Cluster, tmp_pa
     (dest / "tree" / "sub1" / "f01.bin").write_bytes(b"mine")
     inflight = InFlight()
     serve_bad_downloads_cut(cluster, inflight)
-    with pytest.raises(PartialTransferError) as info:
-        run(
-            mode,
-            make_config(cluster.url),
-            lambda s: s.VFolder(VFOLDER).download(
-                sorted(files), basedir=dest, max_parallel=PARALLEL
-            ),
-        )
-    e = info.value
+    e = partial_failure(
+        mode,
+        cluster,
+        lambda s: s.VFolder(VFOLDER).download(sorted(files), basedir=dest, max_parallel=PARALLEL),
+    )
     assert sorted(e.failed) == sorted([BAD, existing]) and not e.skipped
     assert type(e.failed[existing]).__name__ == "TargetExistsError"
     assert (dest / "tree" / "sub1" / "f01.bin").read_bytes() == b"mine"
@@ -209,13 +211,11 @@ def test_refused_credentials_stop_the_rest(
         f"/folders/{VFOLDER}/request-upload",
         lambda req, conn: conn.json(401, {"title": "Unauthorized access"}),
     )
-    with pytest.raises(PartialTransferError) as info:
-        run(
-            mode,
-            make_config(cluster.url),
-            lambda s: s.VFolder(VFOLDER).upload([root / "tree"], basedir=root, max_parallel=2),
-        )
-    e = info.value
+    e = partial_failure(
+        mode,
+        cluster,
+        lambda s: s.VFolder(VFOLDER).upload([root / "tree"], basedir=root, max_parallel=2),
+    )
     assert not e.completed and 1 <= len(e.failed) <= 2
     assert len(e.skipped) == N - len(e.failed)
     asked = [p for p in cluster.server.paths() if p.endswith("/request-upload")]
@@ -276,11 +276,8 @@ def test_other_refusals_are_not_retried(
         cluster._folders(req, conn, "request-upload")
 
     cluster.route("*", f"/folders/{VFOLDER}/request-upload", request_upload)
-    with pytest.raises(PartialTransferError) as info:
-        run(
-            "sync",
-            make_config(cluster.url),
-            lambda s: s.VFolder(VFOLDER).upload([root / "tree"], basedir=root),
-        )
-    assert list(info.value.failed) == [BAD] and asked.count(BAD) == 1
+    e = partial_failure(
+        "sync", cluster, lambda s: s.VFolder(VFOLDER).upload([root / "tree"], basedir=root)
+    )
+    assert list(e.failed) == [BAD] and asked.count(BAD) == 1
     assert sorted(cluster.files) == sorted(set(files) - {BAD})
