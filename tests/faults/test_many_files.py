@@ -168,7 +168,7 @@ def test_download_some_files_fail_among_many(mode: str, cluster: Cluster, tmp_pa
 
 
 @pytest.mark.fault("exit 1; each failed file on its own line, then the summary; JSON lists them")
-@pytest.mark.parametrize("json_mode", [False, True])
+@pytest.mark.parametrize("json_mode", [False, True], ids=["text", "json"])
 @pytest.mark.usefixtures("fast_transfer_retries")
 def test_cli_upload_summary_and_exit_code(
     json_mode: bool,
@@ -228,8 +228,10 @@ def test_refused_credentials_stop_the_rest(
 def test_storage_proxy_fails_to_open_an_upload(
     mode: str, cluster: Cluster, tree: tuple[Path, dict[str, bytes]]
 ) -> None:
-    """The manager relays a storage-proxy 500 for two request-uploads of one file (24.09 does
-    so now and then when several uploads start at once)."""
+    """The manager relays a storage-proxy 500 for two request-uploads of one file.
+
+    (The 24.09 storage proxy does so now and then when several uploads start at once.)
+    """
     root, files = tree
     refused = {"count": 0}
 
