@@ -198,10 +198,10 @@ def wheel(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def bench(session: nox.Session) -> None:
-    """Benchmarks; they print ratios measured in one run."""
+    """Issue 12's comparisons against the official clients, in one run (``-- --runs 5 --only
+    cli,many`` and the like pass through); the other bench/ scripts run alone (bench/README.md)."""
     session.install("-e", DEV)
-    for script in sorted((ROOT / "bench").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+    session.run("python", str(ROOT / "bench" / "bench_official.py"), *session.posargs)
 
 
 @nox.session(python=False)

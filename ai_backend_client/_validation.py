@@ -57,6 +57,8 @@ def validate_arguments(func: _F) -> _F:
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            if len(args) == 1 and not kwargs:  # only ``self``: defaults are not validated anyway
+                return await func(*args)
             # pydantic validates async arguments when the coroutine starts running.
             try:
                 return await validated()(*args, **kwargs)
@@ -69,6 +71,8 @@ def validate_arguments(func: _F) -> _F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:  # only ``self``: defaults are not validated anyway
+            return func(*args)
         try:
             return validated()(*args, **kwargs)
         except pydantic.ValidationError as e:

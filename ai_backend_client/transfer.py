@@ -17,6 +17,9 @@ once async, the blocking copy derived by unasync); this module holds what both s
   a resumed download never splices two versions of a file.
 * :func:`check_unchanged` / :func:`parse_offset`: what an upload checks of the local file and of
   the storage proxy's answers.
+* :class:`ManyFiles` / :class:`PartialTransferError`: several files move at once (at most
+  ``max_parallel``); each file keeps its own retries and partial file, a failed one does not stop
+  or spoil the others, and the outcome says which completed, which failed and which were not tried.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import os
 import posixpath
 import secrets
 import stat
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,15 +37,16 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Final, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-import anyio
-
-from .exceptions import BackendClientError
+from .exceptions import BackendAPIError, BackendClientError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_PARALLEL",
     "IO_BLOCK_SIZE",
     "LocalPathError",
+    "ManyFiles",
     "PartialFile",
+    "PartialTransferError",
     "ProgressCallback",
     "RemotePathError",
     "RemoteVersion",
@@ -62,6 +67,10 @@ __all__ = [
 DEFAULT_CHUNK_SIZE: Final = 16 * 2**20
 #: Bytes read from or written to disk at a time; bounds the memory a transfer holds.
 IO_BLOCK_SIZE: Final = 1 * 2**20
+#: Files moved at once by a many-file transfer (measured on the local stack: bench/README.md).
+DEFAULT_MAX_PARALLEL: Final = 8
+#: Upper bound of ``max_parallel`` (each file in flight holds a connection and a few blocks).
+MAX_PARALLEL_LIMIT: Final = 64
 #: Suffix of the temporary file a download writes before it is moved into place.
 PARTIAL_SUFFIX: Final = ".bai-partial"
 
@@ -84,6 +93,28 @@ class TargetExistsError(TransferError, FileExistsError):
 
 class SourceChangedError(LocalPathError):
     """A local file changed (size or modification time) while it was being uploaded."""
+
+
+class PartialTransferError(TransferError):
+    """Some files of a many-file transfer failed; the others completed (and stay complete).
+
+    ``completed`` lists the files that moved, ``failed`` maps each failed file to its error, and
+    ``skipped`` lists the files not tried after an error that is not about one file (the manager
+    refused the credentials, the network is down, ...).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        completed: Sequence[str],
+        failed: Mapping[str, BaseException],
+        skipped: Sequence[str],
+    ) -> None:
+        super().__init__(message)
+        self.completed = list(completed)
+        self.failed = dict(failed)
+        self.skipped = list(skipped)
 
 
 class ProgressCallback(Protocol):
@@ -465,6 +496,130 @@ def iter_file_blocks(f: IO[bytes], length: int, block: int = IO_BLOCK_SIZE) -> I
         yield data
 
 
+def check_max_parallel(value: int) -> int:
+    if not 1 <= value <= MAX_PARALLEL_LIMIT:
+        raise ValueError(f"max_parallel must be between 1 and {MAX_PARALLEL_LIMIT}, not {value}")
+    return value
+
+
+def _is_fatal(error: BaseException) -> bool:
+    """Whether *error* is not about one file, so that the files not started yet are not tried."""
+    if isinstance(error, TransferError):
+        return False
+    if isinstance(error, BackendAPIError):
+        return error.status in (401, 403) or error.status >= 500
+    return True
+
+
+class ManyFiles:
+    """The outcome of moving several files (named ``names``, in order), shared by the workers."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self.completed: list[str] = []
+        self.failed: dict[str, BaseException] = {}
+        self.skipped: list[str] = []
+        self._stopped = False
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        """The index of the next file to move, or ``None`` when there is none (or a stop)."""
+        with self._lock:
+            if self._stopped:
+                self.skipped += self.names[self._next :]
+                self._next = len(self.names)
+            if self._next >= len(self.names):
+                return None
+            self._next += 1
+            return self._next - 1
+
+    def record(self, index: int, error: BaseException | None) -> None:
+        with self._lock:
+            name = self.names[index]
+            if error is None:
+                self.completed.append(name)
+            else:
+                self.failed[name] = error
+                if _is_fatal(error):
+                    self._stopped = True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`PartialTransferError` if any file failed."""
+        if not self.failed:
+            return
+        total = len(self.names)
+        reasons = "; ".join(
+            f"{name!r}: {' '.join(str(e).split()) or type(e).__name__}"
+            for name, e in list(self.failed.items())[:3]
+        )
+        more = f" and {len(self.failed) - 3} more" if len(self.failed) > 3 else ""
+        skipped = f", {len(self.skipped)} not tried" if self.skipped else ""
+        raise PartialTransferError(
+            f"{len(self.failed)} of {total} files failed ({len(self.completed)} completed"
+            f"{skipped}): {reasons}{more}",
+            completed=self.completed,
+            failed=self.failed,
+            skipped=self.skipped,
+        )
+
+
+async def anyio_map_bounded(
+    run: Callable[[int], Awaitable[None]], outcome: ManyFiles, limit: int
+) -> None:
+    """``run(i)`` for every file of *outcome*, at most *limit* at once, as tasks of one group."""
+
+    async def worker() -> None:
+        while (index := outcome.take()) is not None:
+            try:
+                await run(index)
+            except Exception as e:
+                outcome.record(index, e)
+            else:
+                outcome.record(index, None)
+
+    import anyio  # here, not at the top: commands that move no file do not pay for it
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(max(1, min(limit, len(outcome.names)))):
+            tg.start_soon(worker)
+
+
+def thread_map_bounded(run: Callable[[int], None], outcome: ManyFiles, limit: int) -> None:
+    """The blocking twin of :func:`anyio_map_bounded`: at most *limit* worker threads.
+
+    An interrupt (Ctrl-C) stops the workers from starting further files; files in flight finish.
+    """
+
+    def worker() -> None:
+        while (index := outcome.take()) is not None:
+            try:
+                run(index)
+            except Exception as e:
+                outcome.record(index, e)
+            else:
+                outcome.record(index, None)
+
+    workers = max(1, min(limit, len(outcome.names)))
+    if workers == 1:
+        worker()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="backend.ai-transfer") as pool:
+        futures = [pool.submit(worker) for _ in range(workers)]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            outcome.stop()
+            raise
+
+
 def describe(paths: Sequence[str]) -> str:
     return ", ".join(repr(p) for p in paths[:3]) + (
         f" and {len(paths) - 3} more" if len(paths) > 3 else ""
@@ -478,5 +633,11 @@ def retry_delay(attempt: int) -> float:
 
 # The network half is written once async and derived to blocking code by unasync, which renames
 # ``anyio_sleep`` to ``time_sleep``; both names live here so either copy imports its own.
-anyio_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+async def anyio_sleep(seconds: float) -> None:
+    """``anyio.sleep``, imported only when a transfer waits."""
+    import anyio
+
+    await anyio.sleep(seconds)
+
+
 time_sleep: Callable[[float], None] = time.sleep

@@ -38,6 +38,12 @@ _EVENTS = (
     "`owner_access_key`, `reason`, `exit_code`, `kernel_id`, `cluster_role`, `cluster_idx`"
 )
 
+_TRANSFER = (
+    "mutation: `ok`, `msg`, `files` (the files moved); when some files failed, exit code 1 and "
+    "`ok: false`, `msg`, `files` (those completed), `failed` (`{file: reason}`), `skipped` "
+    "(not tried)"
+)
+
 #: Shapes the code cannot show by itself (command path -> Markdown), for the commands that print
 #: a computed object or a stream in JSON mode.
 DESCRIBED: dict[str, str] = {
@@ -58,6 +64,9 @@ DESCRIBED: dict[str, str] = {
     "session ssh": "none: an interactive ssh session",
     "task-logs": "none: the task's log bytes as the server sends them",
     "session task-logs": "none: the task's log bytes as the server sends them",
+    "vfolder upload": _TRANSFER,
+    "vfolder download": _TRANSFER,
+    "vfolder cp": _TRANSFER,
     "run": (
         "one case: `ok`, `msg`, `index`, `name`, `session`, `exit_code`, `envs`, `build`, `exec`, "
         "`stdout`, `stderr` (and `error`, `stats` when there are any); several cases (range "

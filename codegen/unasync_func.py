@@ -46,6 +46,7 @@ REPLACEMENTS = {
     "aconnect_sse": "connect_sse",
     "aiter_sse": "iter_sse",
     "anyio_sleep": "time_sleep",
+    "anyio_map_bounded": "thread_map_bounded",
 }
 
 

@@ -70,10 +70,16 @@ def _address_map(value: str | None) -> dict[str, str] | None:
 def _progress_bars(
     total_bytes: int | None, label: str
 ) -> Generator[ProgressCallback | None, None, None]:
-    """rich bars (one per file + total) on a terminal; nothing in JSON mode or when piped."""
+    """rich bars on a terminal (nothing in JSON mode or when piped): the total, and one bar per
+    file while it moves (a finished file's bar goes away, so hundreds of files stay readable).
+
+    Files move in several threads at once; the callback serialises its updates.
+    """
     if current().json or not sys.stderr.isatty():
         yield None
         return
+    import threading
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -96,13 +102,22 @@ def _progress_bars(
     overall = progress.add_task(label, total=total_bytes)
     tasks: dict[str, Any] = {}
     done: dict[str, int] = {}
+    moved = [0]
+    lock = threading.Lock()
 
     def report(n: int, total: int | None, file: str) -> None:
-        if file not in tasks:
-            tasks[file] = progress.add_task(f"  {file}", total=total)
-        progress.update(tasks[file], completed=n, total=total)
-        done[file] = n
-        progress.update(overall, completed=sum(done.values()))
+        with lock:
+            moved[0] += n - done.get(file, 0)
+            done[file] = n
+            finished = total is not None and n >= total
+            task = tasks.get(file)
+            if task is None and not finished:
+                tasks[file] = progress.add_task(f"  {file}", total=total)
+            elif task is not None and finished:
+                progress.remove_task(tasks.pop(file))
+            elif task is not None:
+                progress.update(task, completed=n, total=total)
+            progress.update(overall, completed=moved[0])
 
     with progress:
         yield report
@@ -318,6 +333,13 @@ _override_option = click.option(
     "override",
     help='Overrides storage proxy address: "X1=Y1,X2=Y2" (a URL, URL prefix or host[:port] each).',
 )
+_parallel_option = click.option(
+    "--max-parallel",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="How many files move at once.",
+)
 _basedir_option = click.option(
     "-b",
     "--base-dir",
@@ -333,28 +355,36 @@ _basedir_option = click.option(
 @_basedir_option
 @_chunk_option
 @_override_option
+@_parallel_option
 def upload(
     name: str,
     filenames: Sequence[Path],
     basedir: Path | None,
     chunk_size: int,
     override: str | None,
+    max_parallel: int,
 ) -> None:
     """TUS Upload files (and directories, recursively) to the virtual folder.
 
-    Each file goes to its path relative to the base directory.
+    Each file goes to its path relative to the base directory. Several files move at once; if
+    some fail, the others still complete, the failed ones are listed and the exit code is 1.
     """
     from ..transfer import plan_uploads
 
     items = plan_uploads(filenames, basedir)  # check every local path before sending anything
     total = sum(i.size for i in items)
-    with current().session() as api, _progress_bars(total, f"Uploading to {name}") as progress:
+    with (
+        _partial_failure("Uploaded", name),
+        current().session() as api,
+        _progress_bars(total, f"Uploading to {name}") as progress,
+    ):
         written = api.VFolder(name).upload(
             filenames,
             basedir=basedir,
             chunk_size=chunk_size,
             address_map=_address_map(override),
             progress=progress,
+            max_parallel=max_parallel,
         )
     emit_mutation(
         True, f"Uploaded {len(written)} file(s) ({total} bytes) to {name!r}.", files=written
@@ -371,6 +401,7 @@ def upload(
 @click.option(
     "--archive", is_flag=True, help="Download each path (e.g. a directory) as one zip file."
 )
+@_parallel_option
 def download(
     name: str,
     filenames: Sequence[str],
@@ -379,9 +410,18 @@ def download(
     override: str | None,
     overwrite: bool,
     archive: bool,
+    max_parallel: int,
 ) -> None:
-    """Download files from the virtual folder to the current working directory (or -b)."""
-    with current().session() as api, _progress_bars(None, f"Downloading from {name}") as progress:
+    """Download files from the virtual folder to the current working directory (or -b).
+
+    Several files move at once; if some fail, the others still complete, the failed ones are
+    listed and the exit code is 1.
+    """
+    with (
+        _partial_failure("Downloaded", name),
+        current().session() as api,
+        _progress_bars(None, f"Downloading from {name}") as progress,
+    ):
         paths = api.VFolder(name).download(
             filenames,
             basedir=basedir,
@@ -390,6 +430,7 @@ def download(
             overwrite=overwrite,
             archive=archive,
             progress=progress,
+            max_parallel=max_parallel,
         )
     emit_mutation(
         True, f"Downloaded {len(paths)} file(s) from {name!r}.", files=[str(p) for p in paths]
@@ -401,7 +442,14 @@ def download(
 @_chunk_option
 @_override_option
 @click.option("--overwrite", is_flag=True, help="Replace local files that already exist.")
-def cp(filenames: Sequence[str], chunk_size: int, override: str | None, overwrite: bool) -> None:
+@_parallel_option
+def cp(
+    filenames: Sequence[str],
+    chunk_size: int,
+    override: str | None,
+    overwrite: bool,
+    max_parallel: int,
+) -> None:
     """An scp-like shortcut for download/upload commands.
 
     \b
@@ -420,7 +468,7 @@ def cp(filenames: Sequence[str], chunk_size: int, override: str | None, overwrit
 
         remote_dir = remote_path(remote_dir or ".")
         # Upload each source under REMOTE_DIR: its base directory is its parent.
-        with current().session() as api:
+        with _partial_failure("Uploaded", folder), current().session() as api:
             vf = api.VFolder(folder)
             written: list[str] = []
             for src in sources:
@@ -434,10 +482,18 @@ def cp(filenames: Sequence[str], chunk_size: int, override: str | None, overwrit
                             chunk_size=chunk_size,
                             address_map=address_map,
                             progress=progress,
+                            max_parallel=max_parallel,
                         )
                     else:
                         written += _upload_under(
-                            vf, src, parent, remote_dir, chunk_size, address_map, progress
+                            vf,
+                            src,
+                            parent,
+                            remote_dir,
+                            chunk_size,
+                            address_map,
+                            progress,
+                            max_parallel,
                         )
         emit_mutation(True, f"Uploaded {len(written)} file(s) to {folder!r}.", files=written)
         return
@@ -448,20 +504,57 @@ def cp(filenames: Sequence[str], chunk_size: int, override: str | None, overwrit
         )
     folder = folders.pop()
     remotes = [s.partition(":")[2] for s in sources]
-    with current().session() as api, _progress_bars(None, f"Downloading from {folder}") as progress:
+    with (
+        _partial_failure("Downloaded", folder),
+        current().session() as api,
+        _progress_bars(None, f"Downloading from {folder}") as progress,
+    ):
+        from ..func._sync._transfer import Transfer
+        from ..transfer import remote_path
+
         vf = api.VFolder(folder)
-        paths: list[Path] = []
-        for remote in remotes:
-            paths += _download_flat(
-                vf,
-                remote,
-                Path(dest) / Path(remote).name,
-                chunk_size,
-                address_map,
-                overwrite,
-                progress,
-            )
+        transfer = Transfer(
+            vf.session,
+            vf.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
+            max_parallel=max_parallel,
+        )
+        # scp semantics: the destination is a directory, each file lands there by its name.
+        targets = [(remote_path(r), Path(dest) / Path(r).name) for r in remotes]
+        transfer.download_many(targets, overwrite=overwrite)
+        paths = [target for _, target in targets]
     emit_mutation(True, f"Downloaded {len(paths)} file(s).", files=[str(p) for p in paths])
+
+
+@contextmanager
+def _partial_failure(verb: str, name: str) -> Generator[None, None, None]:
+    """Some files of a transfer failed: say which (and why), which completed, and exit 1."""
+    from ..transfer import PartialTransferError
+
+    try:
+        yield
+    except PartialTransferError as e:
+        from ._output import describe_error, mutation_envelope
+
+        summary = (
+            f"{verb} {len(e.completed)} of {len(e.completed) + len(e.failed) + len(e.skipped)} "
+            f"file(s) ({name!r}); {len(e.failed)} failed"
+            + (f", {len(e.skipped)} not tried" if e.skipped else "")
+            + "."
+        )
+        failed = {file: describe_error(error) for file, error in e.failed.items()}
+        if current().json:
+            emit_json(
+                mutation_envelope(
+                    False, summary, files=e.completed, failed=failed, skipped=e.skipped
+                )
+            )
+            raise SystemExit(1) from None
+        for file, reason in failed.items():
+            click.secho(f"✘ {file}: {reason}", err=True, fg="red")
+        fail(summary)
 
 
 def _upload_under(
@@ -472,6 +565,7 @@ def _upload_under(
     chunk_size: int,
     address_map: Any,
     progress: Any,
+    max_parallel: int,
 ) -> list[str]:
     """Upload *src* to ``remote_dir/<name>``: stage the remote prefix through a temporary tree of links."""
     import os
@@ -487,28 +581,9 @@ def _upload_under(
             chunk_size=chunk_size,
             address_map=address_map,
             progress=progress,
+            max_parallel=max_parallel,
         )
         return result
-
-
-def _download_flat(
-    vf: Any,
-    remote: str,
-    target: Path,
-    chunk_size: int,
-    address_map: Any,
-    overwrite: bool,
-    progress: Any,
-) -> list[Path]:
-    """Download *remote* straight to *target* (scp semantics: the destination is a directory)."""
-    from ..func._sync._transfer import Transfer
-    from ..transfer import remote_path
-
-    transfer = Transfer(
-        vf.session, vf.name, chunk_size=chunk_size, address_map=address_map, progress=progress
-    )
-    transfer.download(remote_path(remote), target, overwrite=overwrite)
-    return [target]
 
 
 @vfolder.command(name="request-download")

@@ -17,7 +17,7 @@ import pytest
 from ai_backend_client.config import APIConfig
 from ai_backend_client.exceptions import BackendAPIError, PermissionDeniedError
 from ai_backend_client.session import Session
-from ai_backend_client.transfer import LocalPathError, RemotePathError
+from ai_backend_client.transfer import LocalPathError, PartialTransferError, RemotePathError
 
 from .conftest import Account
 
@@ -286,3 +286,29 @@ def test_mounted_folder_is_readable_from_a_compute_session(
         assert "read me from the kernel" in out
     finally:
         cs.destroy()
+
+
+def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
+    admin_session: Session, folder: str, tmp_path: Path
+) -> None:
+    """A directory of small files goes up and comes back byte-identical, 8 files at once; a
+    download list with one missing file still brings every other file."""
+    src = tmp_path / "src"
+    files = {f"many/d{i % 4}/f{i:03d}.bin": os.urandom(20_000) for i in range(60)}
+    for rel, data in files.items():
+        p = src.joinpath(*rel.split("/"))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    vf = admin_session.VFolder(folder)
+    written = vf.upload([src / "many"], basedir=src, max_parallel=8)
+    assert sorted(written) == sorted(files)
+
+    out = tmp_path / "out"
+    missing = "many/not-there.bin"
+    with pytest.raises(PartialTransferError) as info:
+        vf.download([*sorted(files), missing], basedir=out, max_parallel=8)
+    assert list(info.value.failed) == [missing] and not info.value.skipped
+    assert sorted(info.value.completed) == sorted(files)
+    for rel, data in files.items():
+        assert out.joinpath(*rel.split("/")).read_bytes() == data, rel
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)

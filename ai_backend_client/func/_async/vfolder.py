@@ -20,6 +20,7 @@ from ..._types import NOT_GIVEN, given
 from ...exceptions import BackendAPIError, BackendClientError, MalformedResponseError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_PARALLEL,
     ProgressCallback,
     RemotePathError,
     local_target,
@@ -277,13 +278,17 @@ class VFolder(AsyncFunction):
         address_map: Mapping[str, str] | None = None,
         show_progress: bool = False,
         progress: ProgressCallback | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> builtins.list[str]:
         """Upload files and directories (recursively); returns the remote paths written.
 
         Each file goes to its path relative to *basedir* (default: the current directory), with
         ``/`` separators on every OS. Every local path is checked before the first byte moves.
-        ``show_progress`` is accepted for the seed's signature; the library never prints, pass
-        *progress* (``callback(done, total, file)``) instead.
+        Up to *max_parallel* files move at once; if some fail, the others still complete and
+        :class:`~ai_backend_client.transfer.PartialTransferError` lists which failed. (One file
+        raises its own error.) ``show_progress`` is accepted for the seed's signature; the library
+        never prints, pass *progress* (``callback(done, total, file)``, called from several tasks
+        or threads) instead.
         """
         if isinstance(files, (str, os.PathLike)):
             files = [files]
@@ -294,6 +299,7 @@ class VFolder(AsyncFunction):
             chunk_size=chunk_size,
             address_map=address_map,
             progress=progress,
+            max_parallel=max_parallel,
         )
         await transfer.upload(items)
         return [item.remote for item in items]
@@ -309,13 +315,15 @@ class VFolder(AsyncFunction):
         overwrite: bool = False,
         archive: bool = False,
         progress: ProgressCallback | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> builtins.list[Path]:
         """Download files into *basedir* (default: the current directory); returns local paths.
 
         A file lands at ``basedir/<remote path>``; with ``archive=True`` each path (usually a
         directory) is fetched as ``basedir/<name>.zip``. Existing files are kept unless
         *overwrite*; an interrupted download continues with a Range request, and a failed one
-        leaves nothing under the final name.
+        leaves nothing under the final name. Up to *max_parallel* files move at once; failures
+        are reported as in :meth:`upload`.
         """
         if isinstance(relative_paths, str):
             relative_paths = [relative_paths]
@@ -333,12 +341,10 @@ class VFolder(AsyncFunction):
             chunk_size=chunk_size,
             address_map=address_map,
             progress=progress,
+            max_parallel=max_parallel,
         )
-        done: builtins.list[Path] = []
-        for remote, target in targets:
-            await transfer.download(remote, target, overwrite=overwrite, archive=archive)
-            done.append(target)
-        return done
+        await transfer.download_many(targets, overwrite=overwrite, archive=archive)
+        return [target for _, target in targets]
 
     async def request_download(self, filename: str, *, archive: bool = False) -> m.TransferSession:
         """A storage-proxy download URL and token for later use (the token is a credential)."""

@@ -13,6 +13,10 @@ stream breaks off, a ``Range`` request with ``If-Range`` continues it, and the a
 the same validators (ETag, Last-Modified, total size) as the first one, or the download starts
 over. An answer without a length is checked against the folder listing (a zip archive: that it
 ends like one). Memory is bounded by a few blocks.
+
+Several files move at once, at most ``max_parallel`` (tasks of one group here, worker threads in
+the blocking copy); each keeps its own retries and partial file, and a failed one leaves the
+others complete (:class:`~ai_backend_client.transfer.PartialTransferError` says which failed).
 """
 
 from __future__ import annotations
@@ -29,12 +33,15 @@ from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIError, BackendConnectionError, BackendError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_PARALLEL,
     LocalPathError,
+    ManyFiles,
     PartialFile,
     ProgressCallback,
     RemoteVersion,
     TransferError,
     UploadItem,
+    check_max_parallel,
     check_unchanged,
     content_range_start_total,
     iter_file_blocks,
@@ -73,6 +80,13 @@ class _DownloadState:
         self.version: RemoteVersion | None = None
 
 
+def _storage_proxy_failed(error: BackendAPIError) -> bool:
+    if error.status >= 500:
+        return True
+    relayed = error.slug == "vfolder-operation-failed"
+    return relayed and "Storage proxy responded with 5" in str(error)
+
+
 class Transfer:
     """Moves files between the local disk and one vfolder through the storage proxy."""
 
@@ -85,9 +99,11 @@ class Transfer:
         address_map: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
         max_attempts: int = 6,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> None:
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
+        self.max_parallel = check_max_parallel(max_parallel)
         self.session = session
         self.vfolder = vfolder
         self.chunk_size = chunk_size
@@ -106,19 +122,57 @@ class Transfer:
 
     # -- transfer sessions (the storage proxy's URL and token) ---------------------------------
     def _upload_session(self, item: UploadItem) -> TransferSession:
-        return self.session.wire.folders.create_upload_session(
-            name=self.vfolder, path=item.remote, size=item.size
-        )
+        failures = 0
+        while True:
+            try:
+                return self.session.wire.folders.create_upload_session(
+                    name=self.vfolder, path=item.remote, size=item.size
+                )
+            except BackendAPIError as e:
+                failures = self._session_refused(e, item.remote, failures)
 
     def _download_session(self, remote: str, *, archive: bool) -> TransferSession:
-        return self.session.wire.folders.create_download_session(
-            name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
-        )
+        failures = 0
+        while True:
+            try:
+                return self.session.wire.folders.create_download_session(
+                    name=self.vfolder, path=remote, archive=True if archive else NOT_GIVEN
+                )
+            except BackendAPIError as e:
+                failures = self._session_refused(e, remote, failures)
+
+    def _session_refused(self, error: BackendAPIError, remote: str, failures: int) -> int:
+        """Wait before asking again for a transfer session the storage proxy failed to make.
+
+        The manager relays a storage-proxy 5xx as ``400 vfolder-operation-failed`` (the 24.09
+        storage proxy answers 500 now and then when several files are started at once); asking
+        again only makes a fresh token. Any other refusal is raised as it is.
+        """
+        failures += 1
+        if not _storage_proxy_failed(error) or failures >= self.max_attempts:
+            raise error
+        log.info("transfer session for %r refused (%s); asking again", remote, error.status)
+        _transfer.time_sleep(retry_delay(failures - 1))
+        return failures
 
     # -- upload ------------------------------------------------------------------------------
+    def _ready(self) -> None:
+        # Settle the session's lazily built clients before workers share them.
+        _ = self.session.versioned, self.session.wire
+
     def upload(self, items: list[UploadItem]) -> None:
-        for item in items:
-            self.upload_file(item)
+        """Upload *items*, ``max_parallel`` at once; one file: its own error, as it is."""
+        if len(items) == 1:
+            self.upload_file(items[0])
+            return
+        self._ready()
+        outcome = ManyFiles([item.remote for item in items])
+
+        def one(index: int) -> None:
+            self.upload_file(items[index])
+
+        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        outcome.raise_for_failures()
 
     def upload_file(self, item: UploadItem) -> None:
         info = self._upload_session(item)
@@ -273,6 +327,24 @@ class Transfer:
             partial.discard()
             raise
         return partial.size
+
+    def download_many(
+        self, targets: list[tuple[str, Path]], *, overwrite: bool = False, archive: bool = False
+    ) -> None:
+        """Download each ``(remote, target)``, ``max_parallel`` at once (see :meth:`upload`)."""
+        if len(targets) == 1:
+            remote, target = targets[0]
+            self.download(remote, target, overwrite=overwrite, archive=archive)
+            return
+        self._ready()
+        outcome = ManyFiles([remote for remote, _ in targets])
+
+        def one(index: int) -> None:
+            remote, target = targets[index]
+            self.download(remote, target, overwrite=overwrite, archive=archive)
+
+        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        outcome.raise_for_failures()
 
     def _download_into(
         self, partial: PartialFile, info: TransferSession, remote: str, *, archive: bool
