@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from .streams import ExecutionResult
 
 __all__ = [
     "APIVersionWarning",
@@ -25,6 +28,7 @@ __all__ = [
     "BackendTimeoutError",
     "BadRequestError",
     "ConflictError",
+    "ExecutionStreamError",
     "GraphQLError",
     "GraphQLPermissionError",
     "GraphQLValidationError",
@@ -37,6 +41,7 @@ __all__ = [
     "ResponseValidationWarning",
     "ServiceUnavailableError",
     "UnprocessableEntityError",
+    "WebSocketClosedError",
     "error_for_status",
 ]
 
@@ -91,6 +96,23 @@ class BackendTLSError(BackendConnectionError):
 
 class BackendTimeoutError(BackendConnectionError):
     """A call took longer than its total deadline (``total_timeout``), retries included."""
+
+
+class WebSocketClosedError(BackendClientError):
+    """The WebSocket closed abnormally (or was already closed) while data was expected."""
+
+    def __init__(self, message: str, *, code: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class ExecutionStreamError(BackendError):
+    """The streaming-execute server sent an ``error`` or ``server-restarting`` frame."""
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+        super().__init__(f"execution stream {result.status}: {result.msg or '(no message)'}")
 
 
 class BackendAPIVersionError(BackendError):
