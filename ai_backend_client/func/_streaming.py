@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .._session_core import SessionCore as Session
     from ..streams import (
         AppProxy,
+        BgtaskEvent,
         EventStream,
         ExecuteStream,
         InputHandler,
@@ -178,6 +179,12 @@ class AsyncStreams:
         )
 
     @staticmethod
+    def bgtask_events(session: AsyncSession, task_id: str) -> EventStream[BgtaskEvent]:
+        from .. import streams
+
+        return streams.listen_bgtask_events(session, task_id)
+
+    @staticmethod
     def app_proxy(
         session: AsyncSession,
         session_name: str,
@@ -245,6 +252,12 @@ class SyncStreams:
             owner_access_key=owner_access_key,
             scope=scope,
         )
+
+    @staticmethod
+    def bgtask_events(session: Session, task_id: str) -> SyncEventStream[BgtaskEvent]:
+        from .. import streams
+
+        return streams.listen_bgtask_events_sync(session, task_id)
 
     @staticmethod
     def app_proxy(
