@@ -33,6 +33,7 @@ __all__ = [
     "GraphQLPermissionError",
     "GraphQLValidationError",
     "InternalServerError",
+    "LocalArgumentError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -40,7 +41,9 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationWarning",
     "ServiceUnavailableError",
+    "UnknownImageError",
     "UnprocessableEntityError",
+    "UnsafeArchiveError",
     "WebSocketClosedError",
     "error_for_status",
 ]
@@ -96,6 +99,14 @@ class BackendTLSError(BackendConnectionError):
 
 class BackendTimeoutError(BackendConnectionError):
     """A call took longer than its total deadline (``total_timeout``), retries included."""
+
+
+class LocalArgumentError(BackendClientError, ValueError):
+    """An argument was rejected locally; nothing was sent to the server."""
+
+
+class UnsafeArchiveError(BackendClientError):
+    """A downloaded archive tried to write outside its destination or contained a link/device."""
 
 
 class WebSocketClosedError(BackendClientError):
@@ -243,6 +254,20 @@ class RateLimitError(BackendAPIError):
 
 class InternalServerError(BackendAPIError):
     """5xx other than 503."""
+
+
+class UnknownImageError(NotFoundError):
+    """The server does not know the image (or the domain may not use its registry)."""
+
+    def __init__(self, image: str, cause: NotFoundError) -> None:
+        super().__init__(cause.status, cause.reason, cause.data, method=cause.method, url=cause.url)
+        self.image = image
+
+    def __str__(self) -> str:
+        return (
+            f"unknown image {self.image!r}: the server has no such image or alias, or your domain "
+            "may not use its registry (list the available ones with `backend.ai admin image list`)"
+        )
 
 
 class ServiceUnavailableError(InternalServerError):

@@ -9,14 +9,13 @@ SDK; the blocking twins raise a clear error. Session events (SSE) work in both.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, NoReturn, TypeAlias
 
+from .._results import ExecutionResult
 from ..exceptions import BackendClientError
-from ..streams import ExecutionResult, WSMsgType
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -41,7 +40,6 @@ __all__ = [
     "AsyncSessionEventStream",
     "AsyncStreamPty",
     "AsyncStreams",
-    "ExecuteFrame",
     "SyncAppProxy",
     "SyncExecuteStream",
     "SyncSessionEventStream",
@@ -50,20 +48,6 @@ __all__ = [
 ]
 
 EventScope = Literal["*", "session", "kernel"]
-
-
-class ExecuteFrame(ExecutionResult):
-    """A typed result frame that also reads like the aiohttp message of the 22.03 examples:
-    ``frame.type == aiohttp.WSMsgType.TEXT`` and ``json.loads(frame.data)`` work."""
-
-    @property
-    def type(self) -> int:
-        # an int (WSMsgType.TEXT), so comparing with aiohttp.WSMsgType.TEXT type-checks too
-        return WSMsgType.TEXT
-
-    @property
-    def data(self) -> str:
-        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_unset=True))
 
 
 class AsyncExecuteStream:
@@ -79,12 +63,8 @@ class AsyncExecuteStream:
     def ws(self) -> WebSocketStream:
         return self._inner.ws
 
-    def __aiter__(self) -> AsyncIterator[ExecuteFrame]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[ExecuteFrame]:
-        async for result in self._inner:
-            yield ExecuteFrame.model_validate(result.model_dump(by_alias=True, exclude_unset=True))
+    def __aiter__(self) -> AsyncIterator[ExecutionResult]:
+        return self._inner.__aiter__()
 
     async def send_text(self, text: str) -> None:
         """Send user input (raw text frame, as the protocol wants)."""

@@ -12,16 +12,14 @@ from __future__ import annotations
 import base64
 import codecs
 import contextlib
-import json as jsonlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Final, Literal
 
 import pydantic
 
-from .._models import BaseModel
+from .._results import ConsoleItem, ExecutionResult
 from ..exceptions import BackendClientError, ExecutionStreamError
 from ._websocket import (
     NORMAL_CLOSE_CODES,
@@ -50,74 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ai_backend_client")
-
-
-@dataclass(frozen=True)
-class ConsoleItem:
-    """One console record: ``kind`` is stdout/stderr/media/html/log/completion/goto.
-
-    For ``media`` records ``mime`` is the media type and ``data`` the payload (data URI, SVG,
-    JSON drawing); for the others ``mime`` is ``None`` and ``data`` is the text.
-    """
-
-    kind: str
-    data: str
-    mime: str | None = None
-
-
-class ExecutionResult(BaseModel):
-    """One server frame of a streaming execution (dict access by wire key works too)."""
-
-    status: str
-    run_id: str | None = pydantic.Field(default=None, alias="runId")
-    console: list[list[Any]] = pydantic.Field(default_factory=lambda: [])
-    exit_code: int | None = pydantic.Field(default=None, alias="exitCode")
-    options: dict[str, Any] | None = None
-    files: list[Any] | None = None
-    msg: str | None = None
-
-    @property
-    def records(self) -> list[ConsoleItem]:
-        """The console records, typed."""
-        items: list[ConsoleItem] = []
-        for rec in self.console:
-            if not rec:
-                continue
-            kind = str(rec[0])
-            payload: Any = rec[1] if len(rec) > 1 else ""
-            media = cast("list[object]", payload) if isinstance(payload, list) else None
-            if kind == "media" and media is not None and len(media) >= 2:
-                items.append(ConsoleItem(kind, _as_text(media[1]), str(media[0])))
-            else:
-                items.append(ConsoleItem(kind, _as_text(rec[1]) if len(rec) > 1 else ""))
-        return items
-
-    @property
-    def stdout(self) -> str:
-        return "".join(r.data for r in self.records if r.kind == "stdout")
-
-    @property
-    def stderr(self) -> str:
-        return "".join(r.data for r in self.records if r.kind == "stderr")
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status == "finished"
-
-    @property
-    def is_waiting_input(self) -> bool:
-        return self.status == "waiting-input"
-
-    @property
-    def is_password_prompt(self) -> bool:
-        """On ``waiting-input``: whether the input should be hidden."""
-        return bool((self.options or {}).get("is_password", False))
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    return jsonlib.dumps(value, ensure_ascii=False)
 
 
 InputHandler = Callable[[ExecutionResult], "str | Awaitable[str]"]

@@ -35,7 +35,12 @@ async def check_compute_session() -> None:
 
         result = await kern.execute(None, 'print("hello")', mode="query")
         assert_type(result, models.ExecutionResult)
-        assert_type(result.console, list[list[Any]] | None)
+        assert_type(result.console, list[list[Any]])
+        assert_type(result.records, list[models.ConsoleItem])
+        assert_type(result.stdout, str)
+        assert_type(result.stderr, str)
+        assert_type(result.is_finished, bool)
+        assert_type(result["console"], Any)
 
         info = await kern.get_info()
         assert_type(info, models.SessionInfo)
