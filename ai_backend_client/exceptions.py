@@ -194,10 +194,19 @@ class BackendAPIError(BackendError):
 
     @property
     def message(self) -> str | None:
+        """The server's detail: ``msg`` (or ``error_msg``/``message``), else a ``data`` string.
+
+        The manager puts an error's extra text under ``msg`` but its extra *data* under ``data``;
+        several errors carry their detail only there (a vfolder 404 sends the folder's name as
+        ``data`` and no ``msg``), so a string ``data`` is the message then.
+        """
         for key in ("msg", "error_msg", "message"):
             value = self.data.get(key)
             if isinstance(value, str) and value:
                 return value
+        data = self.data.get("data")
+        if isinstance(data, str) and data:
+            return data
         return None
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ai_backend_client.config import APIConfig
-from ai_backend_client.exceptions import BackendAPIError, PermissionDeniedError
+from ai_backend_client.exceptions import BackendAPIError, NotFoundError, PermissionDeniedError
 from ai_backend_client.session import Session
 from ai_backend_client.transfer import LocalPathError, RemotePathError
 
@@ -286,3 +286,14 @@ def test_mounted_folder_is_readable_from_a_compute_session(
         assert "read me from the kernel" in out
     finally:
         cs.destroy()
+
+
+def test_not_found_carries_the_servers_title_and_message(admin_session: Session) -> None:
+    # The manager sends a vfolder 404 as {"title": "No such virtual folder.", "data": <name>}
+    # without "msg" (both lines); the name is the message.
+    name = f"aibc-it-missing-{secrets.token_hex(4)}"
+    with pytest.raises(NotFoundError) as caught:
+        admin_session.VFolder(name).info()
+    assert caught.value.title == "No such virtual folder."
+    assert caught.value.message == name
+    assert name in str(caught.value)
