@@ -65,6 +65,11 @@ async def check_pages() -> None:
         assert_type(keypairs, PaginatedResult[KeyPairItem])
         assert_type(keypairs.total_count, int)
         assert_type(session.KeyPair.iter_all(), AsyncIterator[KeyPairItem])
+        # the one pager keeps paginated_list's parameters (ParamSpec)
+        assert_type(
+            session.KeyPair.iter_all(True, user_id="u@example.com", page_size=50),
+            AsyncIterator[KeyPairItem],
+        )
         async for keypair in session.KeyPair.iter_all():
             assert_type(keypair, KeyPairItem)
 

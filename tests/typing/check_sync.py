@@ -92,6 +92,11 @@ def check_keypair_pages() -> None:
         assert_type(item.is_admin, bool | None)
         assert_type(item.created_at, datetime.datetime | None)
         assert_type(session.KeyPair.iter_all(), Iterator[KeyPairItem])
+        # the one pager keeps paginated_list's parameters (ParamSpec)
+        assert_type(
+            session.KeyPair.iter_all(True, user_id="u@example.com", page_size=50),
+            Iterator[KeyPairItem],
+        )
 
 
 def check_agent_pages() -> None:

@@ -50,6 +50,7 @@ from .._streaming import (
     EventScope,
 )
 from . import _adapters, _session_queries
+from ._gql import pager
 from ._session_queries import SessionItem
 from .base import AsyncFunction
 
@@ -441,6 +442,8 @@ class ComputeSession(AsyncFunction):
             filter=filter,
             order=order,
         )
+
+    iter_all = pager(paginated_list)
 
     # -- instance calls ----------------------------------------------------------------------
     async def destroy(

@@ -51,6 +51,7 @@ from .._streaming import (
     EventScope,
 )
 from . import _adapters, _session_queries
+from ._gql import pager
 from ._session_queries import SessionItem
 from .base import SyncFunction
 
@@ -442,6 +443,8 @@ class ComputeSession(SyncFunction):
             filter=filter,
             order=order,
         )
+
+    iter_all = pager(paginated_list)
 
     # -- instance calls ----------------------------------------------------------------------
     def destroy(
