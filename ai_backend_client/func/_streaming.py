@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Literal, NoReturn, Protocol, TypeAlias
 
 from .._results import ExecutionResult
 from ..exceptions import BackendClientError
@@ -40,11 +40,13 @@ __all__ = [
     "AsyncSessionEventStream",
     "AsyncStreamPty",
     "AsyncStreams",
+    "AsyncWebSocketOwner",
     "SyncAppProxy",
     "SyncExecuteStream",
     "SyncSessionEventStream",
     "SyncStreamPty",
     "SyncStreams",
+    "SyncWebSocketOwner",
 ]
 
 EventScope = Literal["*", "session", "kernel"]
@@ -92,6 +94,21 @@ AsyncStreamPty: TypeAlias = "StreamPty"
 AsyncAppProxy: TypeAlias = "AppProxy"
 AsyncSessionEventStream: TypeAlias = "EventStream[SessionEvent]"
 SyncSessionEventStream: TypeAlias = "SyncEventStream[SessionEvent]"
+
+
+class AsyncWebSocketOwner(Protocol):
+    """The ``self`` of the WebSocket stream methods (``stream_execute``, ``stream_pty``,
+    ``stream_proxy``): a function class whose session is an ``AsyncSession``."""
+
+    def _session(self) -> AsyncSession: ...
+    def _ref(self) -> str: ...
+    def _stream_ref(self) -> str: ...
+
+
+#: The same protocol for the derived blocking methods: a blocking function class's session is a
+#: ``Session``, so it does not match and calling a WebSocket stream method on it is a type error
+#: at the call site (at run time it raises :class:`BackendClientError`).
+SyncWebSocketOwner: TypeAlias = AsyncWebSocketOwner
 
 
 class NeedsAsyncSession:
@@ -200,7 +217,7 @@ def _needs_async(what: str) -> NoReturn:
 class SyncStreams:
     @staticmethod
     def execute(
-        session: Session,
+        session: AsyncSession | Session,
         session_ref: str,
         code: str,
         *,
@@ -211,7 +228,9 @@ class SyncStreams:
         _needs_async("stream_execute()")
 
     @staticmethod
-    def pty(session: Session, session_ref: str) -> AbstractContextManager[SyncStreamPty]:
+    def pty(
+        session: AsyncSession | Session, session_ref: str
+    ) -> AbstractContextManager[SyncStreamPty]:
         _needs_async("stream_pty()")
 
     @staticmethod
@@ -241,7 +260,7 @@ class SyncStreams:
 
     @staticmethod
     def app_proxy(
-        session: Session,
+        session: AsyncSession | Session,
         session_name: str,
         app: str,
         *,

@@ -48,6 +48,7 @@ from .._streaming import (
     SyncSessionEventStream,
     SyncStreamPty,
     SyncStreams,
+    SyncWebSocketOwner,
     EventScope,
 )
 from . import _adapters, _session_queries
@@ -658,7 +659,8 @@ class ComputeSession(SyncFunction):
     def listen_events(self, scope: EventScope = "*") -> SyncSessionEventStream:
         """Lifecycle events of this session (SSE; reconnects after the server's ``retry:``).
 
-        ``async with kern.listen_events() as events: async for ev in events: ev.event, ...``
+        A context manager to iterate: ``with``/``for`` on a ``Session``, ``async with``/``async
+        for`` on an ``AsyncSession``; each event has ``.event``, ``.session_id``, ``.reason``...
         """
         if scope not in ("*", "session", "kernel"):
             raise LocalArgumentError(
@@ -676,7 +678,7 @@ class ComputeSession(SyncFunction):
     stream_events = listen_events
 
     def stream_execute(
-        self,
+        self: SyncWebSocketOwner,
         code: str = "",
         *,
         mode: str = "query",
@@ -685,6 +687,7 @@ class ComputeSession(SyncFunction):
     ) -> AbstractContextManager[SyncExecuteStream]:
         """Run *code* over a WebSocket; the socket is the run, so there is no runId.
 
+        Needs an ``AsyncSession`` (on a blocking ``Session`` the call is a type error):
         ``async with kern.stream_execute(code) as stream: async for result in stream: ...``;
         on ``waiting-input`` answer with ``await stream.send_text(text)`` (or pass
         ``input_handler``). Frames are typed results that also read like aiohttp messages.
@@ -702,22 +705,24 @@ class ComputeSession(SyncFunction):
                 "buildLog": bool(given.get("buildLog", False)),
                 "exec": given.get("exec"),
             }
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
         return SyncStreams.execute(
-            self._session(),
-            self._stream_ref(),
+            kern._session(),
+            kern._stream_ref(),
             code,
             mode="batch" if mode == "batch" else "query",
             options=options,
             input_handler=input_handler,
         )
 
-    def stream_pty(self) -> AbstractContextManager[SyncStreamPty]:
+    def stream_pty(self: SyncWebSocketOwner) -> AbstractContextManager[SyncStreamPty]:
         """Attach to the session's terminal: ``StreamPty`` with ``send_stdin``, ``resize``,
-        ``ping``, ``restart``; iterate it for output bytes."""
-        return SyncStreams.pty(self._session(), self._stream_ref())
+        ``ping``, ``restart``; iterate it for output bytes. Needs an ``AsyncSession``."""
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
+        return SyncStreams.pty(kern._session(), kern._stream_ref())
 
     def stream_proxy(
-        self,
+        self: SyncWebSocketOwner,
         app: str,
         *,
         host: str = "127.0.0.1",
@@ -726,10 +731,12 @@ class ComputeSession(SyncFunction):
         envs: Mapping[str, str] | None = None,
         arguments: Mapping[str, object] | None = None,
     ) -> SyncAppProxy:
-        """A local TCP listener relaying each connection to *app* (``backend.ai app``)."""
+        """A local TCP listener relaying each connection to *app* (``backend.ai app``).
+        Needs an ``AsyncSession``."""
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
         return SyncStreams.app_proxy(
-            self._session(),
-            self._ref(),
+            kern._session(),
+            kern._ref(),
             app,
             host=host,
             port=port,
