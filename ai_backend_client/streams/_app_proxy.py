@@ -10,7 +10,6 @@ import contextlib
 import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal
 
 from ..exceptions import BackendClientError
@@ -107,12 +106,7 @@ class AppProxy:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -168,27 +162,7 @@ async def _relay(
             raise exc
 
 
-def serve_app_proxy(
-    session: AsyncSession | Session,
-    session_name: str,
-    app: str,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    protocol: Literal["http", "tcp"] = "http",
-    envs: Mapping[str, str] | None = None,
-    arguments: Mapping[str, object] | None = None,
-    on_error: Callable[[BaseException], None] | None = None,
-) -> AppProxy:
-    """A proxy from ``host:port`` to *app* of *session_name*; ``async with`` it to listen."""
-    return AppProxy(
-        session,
-        session_name,
-        app,
-        host=host,
-        port=port,
-        protocol=protocol,
-        envs=envs,
-        arguments=arguments,
-        on_error=on_error,
-    )
+#: ``serve_app_proxy(session, session_name, app, *, host="127.0.0.1", port=8080,
+#: protocol="http", envs=None, arguments=None, on_error=None)``: a proxy from ``host:port`` to
+#: *app* of *session_name*; ``async with`` it to listen.
+serve_app_proxy = AppProxy

@@ -8,7 +8,6 @@ each into a model. The parsing and filtering is done once, in :class:`_EventRead
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 import pydantic
@@ -205,13 +204,8 @@ class EventStream(_EventReader[_E]):
         await self.sse.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.sse.__aexit__(exc_type, exc, tb)
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.sse.__aexit__(*exc_info)
 
 
 class SyncEventStream(_EventReader[_E]):
@@ -243,13 +237,8 @@ class SyncEventStream(_EventReader[_E]):
         self.sse.open()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.sse.__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc_info: object) -> None:
+        self.sse.__exit__(*exc_info)
 
 
 def _session_event_params(
@@ -279,6 +268,8 @@ def _only_session(session_id: str | None) -> Callable[[SessionEvent], bool] | No
     return lambda event: event.session_id in (None, wanted)
 
 
+# listen_session_events/_sync and listen_bgtask_events/_sync are deliberate async/blocking pairs:
+# the parameters and their meaning are built once (_session_event_params, _only_session).
 def listen_session_events(
     session: AsyncSession,
     *,

@@ -14,7 +14,6 @@ import codecs
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal
 
 import pydantic
@@ -55,7 +54,22 @@ InputHandler = Callable[[ExecutionResult], "str | Awaitable[str]"]
 _EXECUTE_MODES: Final = ("query", "batch")
 
 
-class ExecuteStream:
+class _OnWebSocket:
+    """A protocol over one WebSocket (``ws``); closing it closes the socket, always."""
+
+    ws: WebSocketStream
+
+    async def close(self) -> None:
+        await close_ws(self.ws)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class ExecuteStream(_OnWebSocket):
     """A streaming execution: the socket is one run, so no run ID is exchanged.
 
     Iterating yields each :class:`ExecutionResult` frame and ends after the ``finished`` one. On
@@ -118,20 +132,6 @@ class ExecuteStream:
                     answer = await answer
                 await self.send_input(answer)
 
-    async def close(self) -> None:
-        await close_ws(self.ws)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
 
 @contextlib.asynccontextmanager
 async def stream_execute(
@@ -163,7 +163,7 @@ async def stream_execute(
 # ------------------------------------------------------------------------------------------------
 # Terminal (PTY)
 # ------------------------------------------------------------------------------------------------
-class StreamPty:
+class StreamPty(_OnWebSocket):
     """A terminal of a session: iterate for output bytes; control frames are JSON text."""
 
     def __init__(self, ws: WebSocketStream) -> None:
@@ -214,20 +214,6 @@ class StreamPty:
         tail = decoder.decode(b"", final=True)
         if tail:
             yield tail
-
-    async def close(self) -> None:
-        await close_ws(self.ws)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 @contextlib.asynccontextmanager

@@ -16,8 +16,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import httpx
 
@@ -35,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["SSEEvent", "SSEStream", "SyncSSEStream", "listen_sse", "listen_sse_sync"]
 
 log = logging.getLogger("ai_backend_client")
+
+_S = TypeVar("_S", "AsyncSession", "Session")
 
 DEFAULT_SSE_RETRY: Final = 5.0  # seconds, as the official client assumes
 MAX_SSE_RETRY: Final = 60.0
@@ -81,22 +82,22 @@ _DROPPED: tuple[type[BaseException], ...] = (
 )
 
 
-class _SSEState:
+class _SSEState(Generic[_S]):
     """The I/O-free core of the sync and async SSE streams: parameters, decoding, reconnects."""
 
     def __init__(
         self,
-        session: AsyncSession | Session,
+        session: _S,
         path: str,
-        params: Mapping[str, str] | None,
+        params: Mapping[str, str] | None = None,
         *,
-        max_reconnects: int,
-        read_timeout: float | None,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        read_timeout: float | None = None,
         empty_means_not_found: bool = False,
     ) -> None:
         if max_reconnects < 0:
             raise ValueError("max_reconnects must be >= 0")
-        self._session = session
+        self._session: _S = session
         self.path: str = path
         self.params: dict[str, str] = dict(params) if params else {}
         self.max_reconnects: int = max_reconnects
@@ -192,31 +193,12 @@ class _SSEState:
         return self.retry_delay
 
 
-class SSEStream(_SSEState):
+class SSEStream(_SSEState["AsyncSession"]):
     """An auto-reconnecting event stream; an async context manager and an async iterator."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        path: str,
-        params: Mapping[str, str] | None = None,
-        *,
-        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-        read_timeout: float | None = None,
-        empty_means_not_found: bool = False,
-    ) -> None:
-        super().__init__(
-            session,
-            path,
-            params,
-            max_reconnects=max_reconnects,
-            read_timeout=read_timeout,
-            empty_means_not_found=empty_means_not_found,
-        )
-        self._async_session = session
-        self._stack: contextlib.AsyncExitStack | None = None
-        self._events: AsyncGenerator[ServerSentEvent, None] | None = None
-        self._iterator: AsyncGenerator[SSEEvent, None] | None = None
+    _stack: contextlib.AsyncExitStack | None = None
+    _events: AsyncGenerator[ServerSentEvent, None] | None = None
+    _iterator: AsyncGenerator[SSEEvent, None] | None = None
 
     async def _connect(self) -> AsyncGenerator[ServerSentEvent, None]:
         from httpx_sse import EventSource
@@ -224,7 +206,7 @@ class SSEStream(_SSEState):
         stack = contextlib.AsyncExitStack()
         try:
             response = await stack.enter_async_context(
-                self._async_session.core.stream("GET", self.path, **self._request_args())
+                self._session.core.stream("GET", self.path, **self._request_args())
             )
             self._check_content_type(response)
             events = EventSource(response).aiter_sse()
@@ -285,42 +267,18 @@ class SSEStream(_SSEState):
         await self.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
         if self._iterator is not None:
             await self._iterator.aclose()
 
 
-class SyncSSEStream(_SSEState):
+class SyncSSEStream(_SSEState["Session"]):
     """The blocking shell of :class:`SSEStream` for ``Session``."""
 
-    def __init__(
-        self,
-        session: Session,
-        path: str,
-        params: Mapping[str, str] | None = None,
-        *,
-        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-        read_timeout: float | None = None,
-        empty_means_not_found: bool = False,
-    ) -> None:
-        super().__init__(
-            session,
-            path,
-            params,
-            max_reconnects=max_reconnects,
-            read_timeout=read_timeout,
-            empty_means_not_found=empty_means_not_found,
-        )
-        self._sync_session = session
-        self._stack: contextlib.ExitStack | None = None
-        self._events: Iterator[ServerSentEvent] | None = None
-        self._iterator: Generator[SSEEvent, None, None] | None = None
+    _stack: contextlib.ExitStack | None = None
+    _events: Iterator[ServerSentEvent] | None = None
+    _iterator: Generator[SSEEvent, None, None] | None = None
 
     def _connect(self) -> Iterator[ServerSentEvent]:
         from httpx_sse import EventSource
@@ -328,7 +286,7 @@ class SyncSSEStream(_SSEState):
         stack = contextlib.ExitStack()
         try:
             response = stack.enter_context(
-                self._sync_session.core.stream("GET", self.path, **self._request_args())
+                self._session.core.stream("GET", self.path, **self._request_args())
             )
             self._check_content_type(response)
             events = EventSource(response).iter_sse()  # ends when the response is closed
@@ -387,12 +345,7 @@ class SyncSSEStream(_SSEState):
         self.open()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
         if self._iterator is not None:
             self._iterator.close()
