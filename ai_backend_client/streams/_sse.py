@@ -351,29 +351,8 @@ class SyncSSEStream(_SSEState["Session"]):
             self._iterator.close()
 
 
-def listen_sse(
-    session: AsyncSession,
-    path: str,
-    params: Mapping[str, str] | None = None,
-    *,
-    max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-    read_timeout: float | None = None,
-) -> SSEStream:
-    """An event stream of *path*; use ``async with`` (connects on entry) and ``async for``."""
-    return SSEStream(
-        session, path, params, max_reconnects=max_reconnects, read_timeout=read_timeout
-    )
-
-
-def listen_sse_sync(
-    session: Session,
-    path: str,
-    params: Mapping[str, str] | None = None,
-    *,
-    max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-    read_timeout: float | None = None,
-) -> SyncSSEStream:
-    """The blocking :func:`listen_sse`; use ``with`` and ``for``."""
-    return SyncSSEStream(
-        session, path, params, max_reconnects=max_reconnects, read_timeout=read_timeout
-    )
+#: ``listen_sse(session, path, params=None, *, max_reconnects=10, read_timeout=None)``: an
+#: event stream of *path*; use ``async with`` (connects on entry) and ``async for``.
+listen_sse = SSEStream
+#: The blocking :func:`listen_sse` for a ``Session``; use ``with`` and ``for``.
+listen_sse_sync = SyncSSEStream
