@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from .streams import ExecutionResult
+    from ._results import ExecutionResult
 
 __all__ = [
     "APIVersionWarning",
