@@ -17,7 +17,17 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeAlias, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Concatenate,
+    Generic,
+    TypeAlias,
+    TypeVar,
+    cast,
+)
 
 import pydantic
 from pydantic_core import to_jsonable_python
@@ -38,7 +48,7 @@ __all__ = [
     "GRAPHQL_PATH",
     "AsyncGraphQLClient",
     "AsyncOperationCall",
-    "AsyncPageFetcher",
+    "AsyncPageList",
     "GraphQLClient",
     "GraphQLError",
     "GraphQLInput",
@@ -47,8 +57,8 @@ __all__ = [
     "JSONInput",
     "JSONString",
     "OperationCall",
-    "PageFetcher",
     "PaginatedResult",
+    "SyncPageList",
     "graphql_error",
 ]
 
@@ -96,9 +106,13 @@ class PaginatedResult(Generic[_T]):
     total_count: int
 
 
-#: Fetches the page that starts at an offset (``func/_async`` and ``func/_sync`` flavours).
-AsyncPageFetcher: TypeAlias = Callable[[int], Awaitable[PaginatedResult[_T]]]
-PageFetcher: TypeAlias = Callable[[int], PaginatedResult[_T]]
+_C = TypeVar("_C")
+_LP = ParamSpec("_LP")
+
+#: A ``paginated_list`` class method as its class body sees it (``func/_async`` and
+#: ``func/_sync`` flavours): ``cls`` first, ``page_offset``/``page_size`` among its keywords.
+AsyncPageList: TypeAlias = Callable[Concatenate[type[_C], _LP], Awaitable[PaginatedResult[_T]]]
+SyncPageList: TypeAlias = Callable[Concatenate[type[_C], _LP], PaginatedResult[_T]]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from ._results import ExecutionResult
 
 __all__ = [
     "APIVersionWarning",
@@ -25,10 +28,12 @@ __all__ = [
     "BackendTimeoutError",
     "BadRequestError",
     "ConflictError",
+    "ExecutionStreamError",
     "GraphQLError",
     "GraphQLPermissionError",
     "GraphQLValidationError",
     "InternalServerError",
+    "LocalArgumentError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -36,7 +41,10 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationWarning",
     "ServiceUnavailableError",
+    "UnknownImageError",
     "UnprocessableEntityError",
+    "UnsafeArchiveError",
+    "WebSocketClosedError",
     "error_for_status",
 ]
 
@@ -91,6 +99,31 @@ class BackendTLSError(BackendConnectionError):
 
 class BackendTimeoutError(BackendConnectionError):
     """A call took longer than its total deadline (``total_timeout``), retries included."""
+
+
+class LocalArgumentError(BackendClientError, ValueError):
+    """An argument was rejected locally; nothing was sent to the server."""
+
+
+class UnsafeArchiveError(BackendClientError):
+    """A downloaded archive tried to write outside its destination or contained a link/device."""
+
+
+class WebSocketClosedError(BackendClientError):
+    """The WebSocket closed abnormally (or was already closed) while data was expected."""
+
+    def __init__(self, message: str, *, code: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class ExecutionStreamError(BackendError):
+    """The streaming-execute server sent an ``error`` or ``server-restarting`` frame."""
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+        super().__init__(f"execution stream {result.status}: {result.msg or '(no message)'}")
 
 
 class BackendAPIVersionError(BackendError):
@@ -161,10 +194,19 @@ class BackendAPIError(BackendError):
 
     @property
     def message(self) -> str | None:
+        """The server's detail: ``msg`` (or ``error_msg``/``message``), else a ``data`` string.
+
+        The manager puts an error's extra text under ``msg`` but its extra *data* under ``data``;
+        several errors carry their detail only there (a vfolder 404 sends the folder's name as
+        ``data`` and no ``msg``), so a string ``data`` is the message then.
+        """
         for key in ("msg", "error_msg", "message"):
             value = self.data.get(key)
             if isinstance(value, str) and value:
                 return value
+        data = self.data.get("data")
+        if isinstance(data, str) and data:
+            return data
         return None
 
     def __str__(self) -> str:
@@ -221,6 +263,20 @@ class RateLimitError(BackendAPIError):
 
 class InternalServerError(BackendAPIError):
     """5xx other than 503."""
+
+
+class UnknownImageError(NotFoundError):
+    """The server does not know the image (or the domain may not use its registry)."""
+
+    def __init__(self, image: str, cause: NotFoundError) -> None:
+        super().__init__(cause.status, cause.reason, cause.data, method=cause.method, url=cause.url)
+        self.image = image
+
+    def __str__(self) -> str:
+        return (
+            f"unknown image {self.image!r}: the server has no such image or alias, or your domain "
+            "may not use its registry (list the available ones with `backend.ai admin image list`)"
+        )
 
 
 class ServiceUnavailableError(InternalServerError):

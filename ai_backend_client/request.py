@@ -1,4 +1,4 @@
-"""The low-level request API of the seed (§4.3): for calls the spec does not cover.
+"""The low-level request API of the 22.03 SDK (``Request``): for calls the spec does not cover.
 
 ::
 

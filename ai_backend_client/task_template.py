@@ -1,4 +1,4 @@
-"""The session template document (seed §3.6.2, the manager's ``task_template_v1``), in pydantic.
+"""The session template document (the manager's ``task_template_v1``), in pydantic.
 
 Both key spellings the format allows are accepted (``api_version``/``apiVersion``,
 ``type``/``session_type``/``sessionType``, ``startup``/``startup_command``/``startupCommand``,

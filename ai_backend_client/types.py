@@ -5,8 +5,8 @@ answers of older servers are parsed into them, so one set of types serves every 
 
     from ai_backend_client.types import SessionInfo, ExecutionResult, PaginatedResult, AgentItem
 
-(``ExecutionResult`` is the answer of ``execute``; frames of ``stream_execute`` are
-``StreamExecutionResult``.)
+``ExecutionResult`` is both the answer of ``execute`` and each frame of ``stream_execute``
+(``StreamExecutionResult`` is the same class, under its former name).
 
 Every name loads on first use, so importing this module costs next to nothing.
 """
@@ -17,8 +17,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._generated.latest.models import *  # noqa: F403 - the public model set
+    # The one hand-written ExecutionResult stands for the generated wire model of that name:
+    # mypy keeps the first binding of a name (the ignore is for the star import's second one),
+    # pyright the last, so it is bound before and after the model set.
+    from ._results import ExecutionResult  # isort: skip
+    from ._generated.latest.models import *  # type: ignore[assignment]  # noqa: F403  # isort: skip
+    from ._results import ExecutionResult  # isort: skip  # noqa: F811
     from ._graphql import PaginatedResult
+    from ._results import ConsoleItem, DownloadResult
+    from ._results import ExecutionResult as StreamExecutionResult
     from .func._async._session_queries import SessionItem
     from .func._async.agent import AgentItem
     from .func._async.compute_session import ComputeSession as AsyncComputeSession
@@ -36,13 +43,11 @@ if TYPE_CHECKING:
     from .func._sync.vfolder import VFolder
     from .streams import (
         BgtaskEvent,
-        ConsoleItem,
         SessionEvent,
         SSEEvent,
         WSMessage,
         WSMsgType,
     )
-    from .streams import ExecutionResult as StreamExecutionResult
     from .task_template import SessionTemplateDocument, TaskTemplate
 
 # name -> (module, attribute) of the hand-written types; every other name is a latest model
@@ -53,7 +58,8 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
     "AsyncVFolder": (".func._async.vfolder", "VFolder"),
     "BgtaskEvent": (".streams", "BgtaskEvent"),
     "ComputeSession": (".func._sync.compute_session", "ComputeSession"),
-    "ConsoleItem": (".streams", "ConsoleItem"),
+    "ConsoleItem": ("._results", "ConsoleItem"),
+    "DownloadResult": ("._results", "DownloadResult"),
     "DomainItem": (".func._async.domain", "DomainItem"),
     "GroupItem": (".func._async.group", "GroupItem"),
     "ImageItem": (".func._async.image", "ImageItem"),
@@ -67,7 +73,8 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
     "SessionTemplate": (".func._sync.session_template", "SessionTemplate"),
     "SessionTemplateDocument": (".task_template", "SessionTemplateDocument"),
     "StorageItem": (".func._async.storage", "StorageItem"),
-    "StreamExecutionResult": (".streams", "ExecutionResult"),
+    "ExecutionResult": ("._results", "ExecutionResult"),
+    "StreamExecutionResult": ("._results", "ExecutionResult"),
     "TaskTemplate": (".task_template", "TaskTemplate"),
     "UserItem": (".func._async.user", "UserItem"),
     "VFolder": (".func._sync.vfolder", "VFolder"),
@@ -84,6 +91,8 @@ __all__ = [
     "ComputeSession",
     "ConsoleItem",
     "DomainItem",
+    "DownloadResult",
+    "ExecutionResult",
     "GroupItem",
     "ImageItem",
     "KeyPairItem",
@@ -108,7 +117,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     where = _HAND_WRITTEN.get(name)
     if where is not None:
-        value = getattr(importlib.import_module(where[0], __name__), where[1])
+        value = getattr(importlib.import_module(where[0], __package__), where[1])
     else:
         from ._generated.latest import models
 

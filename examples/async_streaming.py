@@ -1,4 +1,4 @@
-"""Seed §4.1.2 "Asynchronous-mode Execution", unchanged except for the import line.
+"""The 22.03 SDK's example "Asynchronous-mode Execution", unchanged except for the import line.
 
 aiohttp is imported only for ``aiohttp.WSMsgType.TEXT``, which the stream's messages compare
 equal to; the SDK itself does not depend on aiohttp.

@@ -1,4 +1,4 @@
-"""Seed §4.1.2 "Batch mode", unchanged except for the import line.
+"""The 22.03 SDK's example "Batch mode", unchanged except for the import line.
 
 Run it in a directory holding ``mycode.py`` and ``setup.py``.
 """

@@ -1,4 +1,4 @@
-"""Seed §4.1.2 "Query mode", unchanged except for the import line."""
+"""The 22.03 SDK's example "Query mode", unchanged except for the import line."""
 
 # fmt: off
 

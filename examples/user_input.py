@@ -1,4 +1,4 @@
-"""Seed §4.1.2 "Handling user inputs": the query-mode loop with the input branch, unchanged
+"""The 22.03 SDK's example "Handling user inputs": the query-mode loop with the input branch, unchanged
 except for the import line."""
 
 # fmt: off

@@ -1,6 +1,6 @@
 """Range expressions of ``backend.ai run`` (``--env-range``, ``--build-range``, ``--exec-range``).
 
-The semantics follow the 22.03 client exactly (API catalogue §10):
+The semantics follow the 22.03 client exactly:
 
 * ``NAME=EXPR`` is split on the first ``=``; ``NAME`` must match ``[a-zA-Z_][a-zA-Z0-9_]*``.
 * ``case:A,B,C`` -> the strings split on ``,`` (no trimming; empty items allowed).

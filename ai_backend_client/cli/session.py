@@ -69,7 +69,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Statuses of `ps` filters: the 22.03 sets (catalogue §4.3) and those the 24.09 manager accepts
+# Statuses of `ps` filters: the 22.03 sets and those the 24.09 manager accepts
 # (API v8: RESIZING and SUSPENDED are gone, RUNNING_DEGRADED is new; checked against 24.09.6).
 ALL_STATUSES_V6 = (
     "PENDING",

@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Final
 
 from ..config import format_size
-from ..exceptions import BackendClientError
+from ..exceptions import BackendClientError, UnsafeArchiveError
 from ..transfer import TargetExistsError
 
 __all__ = [
@@ -49,10 +49,6 @@ __all__ = [
 _CRLF: Final = b"\r\n"
 #: Below this many extracted bytes the ratio limit does not apply (tiny files compress well).
 _RATIO_FLOOR: Final = 2**20
-
-
-class UnsafeArchiveError(BackendClientError):
-    """A downloaded archive tried to write outside its destination or contained a link/device."""
 
 
 def boundary_of(content_type: str) -> bytes:

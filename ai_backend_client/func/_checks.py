@@ -6,20 +6,22 @@ no network I/O, so it is written once, outside ``_async``/``_sync``).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import Final, Literal
+from typing import IO, Final, Literal
 
-from ..exceptions import BackendClientError
+from ..exceptions import LocalArgumentError
 
 __all__ = [
     "MAX_UPLOAD_FILES",
     "MAX_UPLOAD_FILE_SIZE",
     "ExecuteMode",
     "LocalArgumentError",
+    "OpenFiles",
     "UploadItem",
     "check_session_name",
     "default_session_name",
@@ -44,10 +46,6 @@ _MODE_ALIASES: Final[Mapping[str, ExecuteMode]] = {
     "input": "input",
     "user-input": "input",
 }
-
-
-class LocalArgumentError(BackendClientError, ValueError):
-    """An argument was rejected locally; nothing was sent to the server."""
 
 
 def default_session_name() -> str:
@@ -143,3 +141,43 @@ def resolve_upload_files(
         seen.add(remote)
         items.append(UploadItem(path, remote, size))
     return items
+
+
+class CountingFile(io.FileIO):
+    """A file opened for upload that reports the bytes read from it."""
+
+    def __init__(self, path: Path, report: Callable[[int], None]) -> None:
+        super().__init__(path, "rb")
+        self._report = report
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        if data:
+            self._report(len(data))
+        return data or b""
+
+
+class OpenFiles:
+    """Opens the files of an upload for the request's duration and always closes them."""
+
+    def __init__(self, items: Sequence[UploadItem], report: Callable[[int], None]) -> None:
+        self._items = items
+        self._report = report
+        self._handles: list[CountingFile] = []
+
+    def __enter__(self) -> list[tuple[str, IO[bytes], str]]:
+        parts: list[tuple[str, IO[bytes], str]] = []
+        try:
+            for item in self._items:
+                handle = CountingFile(item.local_path, self._report)
+                self._handles.append(handle)
+                parts.append((item.remote_name, handle, "application/octet-stream"))
+        except BaseException:
+            self.__exit__()
+            raise
+        return parts
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._handles:
+            handle.close()
+        self._handles.clear()

@@ -9,14 +9,12 @@ SDK; the blocking twins raise a clear error. Session events (SSE) work in both.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Literal, NoReturn, Protocol, TypeAlias
 
+from .._results import ExecutionResult
 from ..exceptions import BackendClientError
-from ..streams import ExecutionResult, WSMsgType
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -25,6 +23,7 @@ if TYPE_CHECKING:
     from .._session_core import SessionCore as Session
     from ..streams import (
         AppProxy,
+        BgtaskEvent,
         EventStream,
         ExecuteStream,
         InputHandler,
@@ -40,29 +39,16 @@ __all__ = [
     "AsyncSessionEventStream",
     "AsyncStreamPty",
     "AsyncStreams",
-    "ExecuteFrame",
+    "AsyncWebSocketOwner",
     "SyncAppProxy",
     "SyncExecuteStream",
     "SyncSessionEventStream",
     "SyncStreamPty",
     "SyncStreams",
+    "SyncWebSocketOwner",
 ]
 
 EventScope = Literal["*", "session", "kernel"]
-
-
-class ExecuteFrame(ExecutionResult):
-    """A typed result frame that also reads like the aiohttp message of the 22.03 examples:
-    ``frame.type == aiohttp.WSMsgType.TEXT`` and ``json.loads(frame.data)`` work."""
-
-    @property
-    def type(self) -> int:
-        # an int (WSMsgType.TEXT), so comparing with aiohttp.WSMsgType.TEXT type-checks too
-        return WSMsgType.TEXT
-
-    @property
-    def data(self) -> str:
-        return json.dumps(self.model_dump(mode="json", by_alias=True, exclude_unset=True))
 
 
 class AsyncExecuteStream:
@@ -78,12 +64,8 @@ class AsyncExecuteStream:
     def ws(self) -> WebSocketStream:
         return self._inner.ws
 
-    def __aiter__(self) -> AsyncIterator[ExecuteFrame]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[ExecuteFrame]:
-        async for result in self._inner:
-            yield ExecuteFrame.model_validate(result.model_dump(by_alias=True, exclude_unset=True))
+    def __aiter__(self) -> AsyncIterator[ExecutionResult]:
+        return self._inner.__aiter__()
 
     async def send_text(self, text: str) -> None:
         """Send user input (raw text frame, as the protocol wants)."""
@@ -98,12 +80,7 @@ class AsyncExecuteStream:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 
@@ -111,6 +88,21 @@ AsyncStreamPty: TypeAlias = "StreamPty"
 AsyncAppProxy: TypeAlias = "AppProxy"
 AsyncSessionEventStream: TypeAlias = "EventStream[SessionEvent]"
 SyncSessionEventStream: TypeAlias = "SyncEventStream[SessionEvent]"
+
+
+class AsyncWebSocketOwner(Protocol):
+    """The ``self`` of the WebSocket stream methods (``stream_execute``, ``stream_pty``,
+    ``stream_proxy``): a function class whose session is an ``AsyncSession``."""
+
+    def _session(self) -> AsyncSession: ...
+    def _ref(self) -> str: ...
+    def _stream_ref(self) -> str: ...
+
+
+#: The same protocol for the derived blocking methods: a blocking function class's session is a
+#: ``Session``, so it does not match and calling a WebSocket stream method on it is a type error
+#: at the call site (at run time it raises :class:`BackendClientError`).
+SyncWebSocketOwner: TypeAlias = AsyncWebSocketOwner
 
 
 class NeedsAsyncSession:
@@ -178,6 +170,12 @@ class AsyncStreams:
         )
 
     @staticmethod
+    def bgtask_events(session: AsyncSession, task_id: str) -> EventStream[BgtaskEvent]:
+        from .. import streams
+
+        return streams.listen_bgtask_events(session, task_id)
+
+    @staticmethod
     def app_proxy(
         session: AsyncSession,
         session_name: str,
@@ -213,7 +211,7 @@ def _needs_async(what: str) -> NoReturn:
 class SyncStreams:
     @staticmethod
     def execute(
-        session: Session,
+        session: AsyncSession | Session,
         session_ref: str,
         code: str,
         *,
@@ -224,7 +222,9 @@ class SyncStreams:
         _needs_async("stream_execute()")
 
     @staticmethod
-    def pty(session: Session, session_ref: str) -> AbstractContextManager[SyncStreamPty]:
+    def pty(
+        session: AsyncSession | Session, session_ref: str
+    ) -> AbstractContextManager[SyncStreamPty]:
         _needs_async("stream_pty()")
 
     @staticmethod
@@ -247,8 +247,14 @@ class SyncStreams:
         )
 
     @staticmethod
+    def bgtask_events(session: Session, task_id: str) -> SyncEventStream[BgtaskEvent]:
+        from .. import streams
+
+        return streams.listen_bgtask_events_sync(session, task_id)
+
+    @staticmethod
     def app_proxy(
-        session: Session,
+        session: AsyncSession | Session,
         session_name: str,
         app: str,
         *,

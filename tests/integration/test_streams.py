@@ -26,7 +26,9 @@ from ai_backend_client.streams import (
     listen_bgtask_events,
     listen_session_events,
     listen_session_events_sync,
+    serve_app_proxy,
     stream_execute,
+    stream_pty,
 )
 
 pytestmark = [
@@ -166,3 +168,48 @@ async def test_wrong_secret_is_refused_for_websockets_and_sse() -> None:
         with pytest.raises(AuthenticationError):
             async with listen_session_events(session, session_name=_name()):
                 pass
+
+
+# A name that must be percent-encoded: unencoded, "/" and "?" would reach another route (the
+# router's "url-not-found"), "#" would cut the URL and "%" would be read as an escape.
+AWKWARD_NAME = "it st/a?b#c%d"
+
+
+def _assert_session_not_found(error: NotFoundError, server_line: str) -> None:
+    """The stream handler itself answered: its "no such session", not the router's 404."""
+    assert error.slug != "url-not-found", error.data
+    if server_line == "26.09":  # 26.09 does not repeat the name
+        assert (
+            error.slug == "entity-not-found"
+            and error.data.get("error_code") == "session_read_not-found"
+        )
+    else:
+        assert error.slug == "object-not-found" and error.title == "No such session."
+        assert error.message == f"Session (id={AWKWARD_NAME}) does not exist."
+
+
+async def test_stream_paths_encode_the_session_name(server_line: str) -> None:
+    async with AsyncSession() as session:
+        with pytest.raises(NotFoundError) as execute_error:
+            async with stream_execute(session, AWKWARD_NAME, "print(1)"):
+                pass
+        _assert_session_not_found(execute_error.value, server_line)
+        with pytest.raises(NotFoundError) as pty_error:
+            async with stream_pty(session, AWKWARD_NAME):
+                pass
+        _assert_session_not_found(pty_error.value, server_line)
+
+        errors: list[BaseException] = []
+        async with serve_app_proxy(
+            session, AWKWARD_NAME, "jupyter", port=0, on_error=errors.append
+        ) as proxy:
+            _, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+            try:
+                for _ in range(100):
+                    if errors:
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                writer.close()
+        assert len(errors) == 1 and isinstance(errors[0], NotFoundError), errors
+        _assert_session_not_found(errors[0], server_line)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ai_backend_client.config import APIConfig
-from ai_backend_client.exceptions import BackendAPIError, PermissionDeniedError
+from ai_backend_client.exceptions import BackendAPIError, NotFoundError, PermissionDeniedError
 from ai_backend_client.session import Session
 from ai_backend_client.transfer import LocalPathError, PartialTransferError, RemotePathError
 
@@ -312,3 +312,14 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     for rel, data in files.items():
         assert out.joinpath(*rel.split("/")).read_bytes() == data, rel
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
+
+
+def test_not_found_carries_the_servers_title_and_message(admin_session: Session) -> None:
+    # The manager sends a vfolder 404 as {"title": "No such virtual folder.", "data": <name>}
+    # without "msg" (both lines); the name is the message.
+    name = f"aibc-it-missing-{secrets.token_hex(4)}"
+    with pytest.raises(NotFoundError) as caught:
+        admin_session.VFolder(name).info()
+    assert caught.value.title == "No such virtual folder."
+    assert caught.value.message == name
+    assert name in str(caught.value)

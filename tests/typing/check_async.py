@@ -36,6 +36,11 @@ async def check_compute_session() -> None:
         result = await kern.execute(None, 'print("hello")', mode="query")
         assert_type(result, models.ExecutionResult)
         assert_type(result.console, list[list[Any]])
+        assert_type(result.records, list[models.ConsoleItem])
+        assert_type(result.stdout, str)
+        assert_type(result.stderr, str)
+        assert_type(result.is_finished, bool)
+        assert_type(result["console"], Any)
 
         info = await kern.get_info()
         assert_type(info, models.SessionInfo)
@@ -60,6 +65,11 @@ async def check_pages() -> None:
         assert_type(keypairs, PaginatedResult[KeyPairItem])
         assert_type(keypairs.total_count, int)
         assert_type(session.KeyPair.iter_all(), AsyncIterator[KeyPairItem])
+        # the one pager keeps paginated_list's parameters (ParamSpec)
+        assert_type(
+            session.KeyPair.iter_all(True, user_id="u@example.com", page_size=50),
+            AsyncIterator[KeyPairItem],
+        )
         async for keypair in session.KeyPair.iter_all():
             assert_type(keypair, KeyPairItem)
 

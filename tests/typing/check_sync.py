@@ -45,9 +45,14 @@ def check_compute_session() -> None:
         result = kern.execute(None, 'print("hello")', mode="query")
         assert_type(result, models.ExecutionResult)
         assert_type(result.status, str)
-        assert_type(result.run_id, str)
+        assert_type(result.run_id, str | None)
         assert_type(result.exit_code, int | None)
         assert_type(result.console, list[list[Any]])
+        assert_type(result.records, list[models.ConsoleItem])
+        assert_type(result.stdout, str)
+        assert_type(result.stderr, str)
+        assert_type(result.is_finished, bool)
+        assert_type(result["console"], Any)
 
         info = kern.get_info()
         assert_type(info, models.SessionInfo)
@@ -87,6 +92,11 @@ def check_keypair_pages() -> None:
         assert_type(item.is_admin, bool | None)
         assert_type(item.created_at, datetime.datetime | None)
         assert_type(session.KeyPair.iter_all(), Iterator[KeyPairItem])
+        # the one pager keeps paginated_list's parameters (ParamSpec)
+        assert_type(
+            session.KeyPair.iter_all(True, user_id="u@example.com", page_size=50),
+            Iterator[KeyPairItem],
+        )
 
 
 def check_agent_pages() -> None:

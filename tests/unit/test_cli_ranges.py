@@ -1,4 +1,4 @@
-"""Range expressions of ``backend.ai run``: every example of API catalogue §10."""
+"""Range expressions of ``backend.ai run``: every example the 22.03 client documents."""
 
 from __future__ import annotations
 

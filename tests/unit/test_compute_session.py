@@ -1,4 +1,4 @@
-"""ComputeSession over the generated wire: the exact v6 wire shapes of the 22.03 catalogue (§3.3),
+"""ComputeSession over the generated wire: the exact v6 wire shapes of 22.03,
 the v8 differences, local argument checks and safe extraction of downloads."""
 
 from __future__ import annotations

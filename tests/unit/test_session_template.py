@@ -1,4 +1,4 @@
-"""SessionTemplate and the task-template document (seed §3.6.2, catalogue §3.4)."""
+"""SessionTemplate and the task-template document (the manager's ``task_template_v1``)."""
 
 from __future__ import annotations
 

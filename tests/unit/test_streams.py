@@ -41,7 +41,6 @@ from ai_backend_client.streams import (
     SessionEvent,
     WebSocketClosedError,
     WSMsgType,
-    _retry_seconds,
     connect_websocket,
     listen_bgtask_events,
     listen_bgtask_events_sync,
@@ -52,6 +51,7 @@ from ai_backend_client.streams import (
     stream_execute,
     stream_pty,
 )
+from ai_backend_client.streams._sse import _retry_seconds
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

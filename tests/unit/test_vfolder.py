@@ -135,7 +135,8 @@ async def test_clone_follows_the_background_task() -> None:
         )
     assert cloned.name == "copy"
     assert seen == [("bgtask_updated", 1.0), ("bgtask_done", None)]
-    assert events.calls[0].request.url.params["task_id"] == "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"
+    # taskId: the key every version accepts (26.09 no other)
+    assert events.calls[0].request.url.params["taskId"] == "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"
 
 
 @respx.mock

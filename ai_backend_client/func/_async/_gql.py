@@ -11,7 +11,7 @@ is validated against the negotiated version's schema before it is sent.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pydantic
 from typing_extensions import ParamSpec
@@ -19,7 +19,7 @@ from typing_extensions import ParamSpec
 from ..._generated.latest import graphql_models as gql
 from ..._graphql import (
     AsyncOperationCall,
-    AsyncPageFetcher,
+    AsyncPageList,
     GraphQLError,
     GraphQLPermissionError,
     PaginatedResult,
@@ -32,9 +32,9 @@ __all__ = [
     "check_page_size",
     "gql",
     "inputs",
-    "iterate_pages",
     "not_found",
     "page",
+    "pager",
     "props",
     "run",
 ]
@@ -136,15 +136,37 @@ async def run(
 
 
 _Item = TypeVar("_Item")
+_Cls = TypeVar("_Cls")
+_ListArgs = ParamSpec("_ListArgs")
 
 
-async def iterate_pages(fetch: AsyncPageFetcher[_Item], page_size: int) -> AsyncIterator[_Item]:
-    """Every item of a paginated list, fetching the page at each offset only when needed."""
-    offset = 0
-    while True:
-        result = await fetch(offset)
-        for item in result.items:
-            yield item
-        offset += page_size
-        if not result.items or offset >= result.total_count:
-            return
+def pager(
+    paginated_list: AsyncPageList[_Cls, _ListArgs, _Item],
+) -> classmethod[_Cls, _ListArgs, AsyncIterator[_Item]]:
+    """The ``iter_all`` of a ``paginated_list`` class method: ``iter_all = pager(paginated_list)``.
+
+    ``iter_all`` takes the same arguments and yields every item, fetching the page at each offset
+    only when needed; ``page_offset`` is where it starts, ``page_size`` (default
+    :data:`MAX_PAGE_SIZE`, not the one page's default) how many items each request asks for.
+    """
+    # In the class body the method is still the classmethod object: call its function.
+    fetch: AsyncPageList[_Cls, _ListArgs, _Item] = getattr(
+        paginated_list, "__func__", paginated_list
+    )
+
+    async def iter_all(
+        cls: type[_Cls], /, *args: _ListArgs.args, **kwargs: _ListArgs.kwargs
+    ) -> AsyncIterator[_Item]:
+        page_size = int(cast(int, kwargs.setdefault("page_size", MAX_PAGE_SIZE)))
+        offset = int(cast(int, kwargs.get("page_offset", 0)))
+        while True:
+            kwargs["page_offset"] = offset
+            result = await fetch(cls, *args, **kwargs)
+            for item in result.items:
+                yield item
+            offset += page_size
+            if not result.items or offset >= result.total_count:
+                return
+
+    iter_all.__doc__ = "Every item of :meth:`paginated_list`, fetched lazily page by page."
+    return classmethod(iter_all)

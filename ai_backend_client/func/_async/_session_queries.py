@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
+from ._gql import check_page_size, gql, not_found, page, run
 
 if TYPE_CHECKING:
     from ..._session_core import AsyncSessionCore as AsyncSession
 
-__all__ = ["SessionDetail", "SessionItem", "detail", "iter_all", "paginated_list"]
+__all__ = ["SessionDetail", "SessionItem", "detail", "paginated_list"]
 
 SessionItem = gql.ComputeSessionListComputeSessionListItems
 SessionDetail = gql.ComputeSessionDetailComputeSession
@@ -49,34 +49,6 @@ async def paginated_list(
     )
     listing = result.compute_session_list
     return page(listing.items if listing else None, listing.total_count if listing else 0)
-
-
-async def iter_all(
-    session: AsyncSession,
-    *,
-    status: str | None = None,
-    access_key: str | None = None,
-    fields: Sequence[str] | None = None,
-    page_size: int = MAX_PAGE_SIZE,
-    filter: str | None = None,
-    order: str | None = None,
-) -> AsyncIterator[SessionItem]:
-    """Every matching compute session, fetched lazily page by page."""
-    pages = iterate_pages(
-        lambda offset: paginated_list(
-            session,
-            status=status,
-            access_key=access_key,
-            fields=fields,
-            page_offset=offset,
-            page_size=page_size,
-            filter=filter,
-            order=order,
-        ),
-        page_size,
-    )
-    async for item in pages:
-        yield item
 
 
 async def detail(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from ..._graphql import PaginatedResult
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, iterate_pages, not_found, page, run
+from ._gql import check_page_size, gql, not_found, page, pager, run
 from .base import AsyncFunction
 
 __all__ = ["Agent", "AgentDetail", "AgentItem"]
@@ -46,32 +46,7 @@ class Agent(AsyncFunction):
         listing = result.agent_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
-    @classmethod
-    async def iter_all(
-        cls,
-        status: str = "ALIVE",
-        scaling_group: str | None = None,
-        *,
-        fields: Sequence[str] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        filter: str | None = None,
-        order: str | None = None,
-    ) -> AsyncIterator[AgentItem]:
-        """Every agent, fetched lazily page by page."""
-        pages = iterate_pages(
-            lambda offset: cls.paginated_list(
-                status,
-                scaling_group,
-                fields=fields,
-                page_offset=offset,
-                page_size=page_size,
-                filter=filter,
-                order=order,
-            ),
-            page_size,
-        )
-        async for item in pages:
-            yield item
+    iter_all = pager(paginated_list)
 
     @classmethod
     async def detail(cls, agent_id: str, fields: Sequence[str] | None = None) -> AgentDetail:

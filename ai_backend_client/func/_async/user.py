@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from ..._graphql import PaginatedResult
 from ._gql import (
-    MAX_PAGE_SIZE,
     check_mutation,
     check_page_size,
     gql,
     inputs,
-    iterate_pages,
     not_found,
     page,
+    pager,
     run,
 )
 from .base import AsyncFunction
@@ -76,32 +75,7 @@ class User(AsyncFunction):
         listing = result.user_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
-    @classmethod
-    async def iter_all(
-        cls,
-        status: str | None = None,
-        group: str | uuid.UUID | None = None,
-        *,
-        fields: Sequence[str] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        filter: str | None = None,
-        order: str | None = None,
-    ) -> AsyncIterator[UserItem]:
-        """Every user, fetched lazily page by page."""
-        pages = iterate_pages(
-            lambda offset: cls.paginated_list(
-                status,
-                group,
-                fields=fields,
-                page_offset=offset,
-                page_size=page_size,
-                filter=filter,
-                order=order,
-            ),
-            page_size,
-        )
-        async for item in pages:
-            yield item
+    iter_all = pager(paginated_list)
 
     @classmethod
     async def detail(

@@ -12,7 +12,7 @@ is validated against the negotiated version's schema before it is sent.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pydantic
 from typing_extensions import ParamSpec
@@ -20,7 +20,7 @@ from typing_extensions import ParamSpec
 from ..._generated.latest import graphql_models as gql
 from ..._graphql import (
     OperationCall,
-    PageFetcher,
+    SyncPageList,
     GraphQLError,
     GraphQLPermissionError,
     PaginatedResult,
@@ -33,9 +33,9 @@ __all__ = [
     "check_page_size",
     "gql",
     "inputs",
-    "iterate_pages",
     "not_found",
     "page",
+    "pager",
     "props",
     "run",
 ]
@@ -137,15 +137,37 @@ def run(
 
 
 _Item = TypeVar("_Item")
+_Cls = TypeVar("_Cls")
+_ListArgs = ParamSpec("_ListArgs")
 
 
-def iterate_pages(fetch: PageFetcher[_Item], page_size: int) -> Iterator[_Item]:
-    """Every item of a paginated list, fetching the page at each offset only when needed."""
-    offset = 0
-    while True:
-        result = fetch(offset)
-        for item in result.items:
-            yield item
-        offset += page_size
-        if not result.items or offset >= result.total_count:
-            return
+def pager(
+    paginated_list: SyncPageList[_Cls, _ListArgs, _Item],
+) -> classmethod[_Cls, _ListArgs, Iterator[_Item]]:
+    """The ``iter_all`` of a ``paginated_list`` class method: ``iter_all = pager(paginated_list)``.
+
+    ``iter_all`` takes the same arguments and yields every item, fetching the page at each offset
+    only when needed; ``page_offset`` is where it starts, ``page_size`` (default
+    :data:`MAX_PAGE_SIZE`, not the one page's default) how many items each request asks for.
+    """
+    # In the class body the method is still the classmethod object: call its function.
+    fetch: SyncPageList[_Cls, _ListArgs, _Item] = getattr(
+        paginated_list, "__func__", paginated_list
+    )
+
+    def iter_all(
+        cls: type[_Cls], /, *args: _ListArgs.args, **kwargs: _ListArgs.kwargs
+    ) -> Iterator[_Item]:
+        page_size = int(cast(int, kwargs.setdefault("page_size", MAX_PAGE_SIZE)))
+        offset = int(cast(int, kwargs.get("page_offset", 0)))
+        while True:
+            kwargs["page_offset"] = offset
+            result = fetch(cls, *args, **kwargs)
+            for item in result.items:
+                yield item
+            offset += page_size
+            if not result.items or offset >= result.total_count:
+                return
+
+    iter_all.__doc__ = "Every item of :meth:`paginated_list`, fetched lazily page by page."
+    return classmethod(iter_all)

@@ -9,33 +9,34 @@ key works too, e.g. ``result["runId"]``), whatever version the server speaks.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 from collections.abc import Iterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from uuid import UUID
 
 import httpx
 
 from ..._generated.latest import models
 from ..._graphql import PaginatedResult
-from ..._models import BaseModel, maybe, received
+from ..._models import maybe, parsed_strictly, received, server_json, validate_response
+from ..._results import DownloadResult, ExecutionResult
 from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
 from ...exceptions import (
     BackendAPIError,
     BackendClientError,
     BackendConnectionError,
     InternalServerError,
+    LocalArgumentError,
     MalformedResponseError,
     NotFoundError,
+    UnknownImageError,
 )
 from .._archive import DownloadReceiver
 from .._checks import (
-    LocalArgumentError,
-    UploadItem,
+    OpenFiles,
     check_session_name,
     default_session_name,
     normalize_execute_mode,
@@ -47,9 +48,11 @@ from .._streaming import (
     SyncSessionEventStream,
     SyncStreamPty,
     SyncStreams,
+    SyncWebSocketOwner,
     EventScope,
 )
 from . import _adapters, _session_queries
+from ._gql import pager
 from ._session_queries import SessionItem
 from .base import SyncFunction
 
@@ -69,12 +72,6 @@ __all__ = ["ComputeSession", "DownloadResult", "SessionType"]
 
 SessionType = Literal["interactive", "batch"]
 ClusterMode = Literal["single-node", "multi-node"]
-
-
-class DownloadResult(BaseModel):
-    """What :meth:`ComputeSession.download` wrote (paths relative to the destination)."""
-
-    file_names: list[str]
 
 
 def _undefined_or(value: object) -> bool:
@@ -448,6 +445,8 @@ class ComputeSession(SyncFunction):
             order=order,
         )
 
+    iter_all = pager(paginated_list)
+
     # -- instance calls ----------------------------------------------------------------------
     def destroy(
         self, *, forced: bool = False, recursive: bool = False
@@ -509,7 +508,7 @@ class ComputeSession(SyncFunction):
         code: str | None = None,
         mode: str = "query",
         opts: Mapping[str, Any] | None = None,
-    ) -> models.ExecutionResult:
+    ) -> ExecutionResult:
         """One step of the execution protocol (``mode``: query, batch, continue, input).
 
         Loop while ``result.status`` is ``continued`` (call again with ``mode="continue"``, the
@@ -540,8 +539,11 @@ class ComputeSession(SyncFunction):
         result = maybe(resp.result)
         if result is None:
             # The manager always answers {"result": {...}}; keep callers' loops simple anyway.
-            return models.ExecutionResult(status="finished", run_id=run_id or "", console=[])
-        return result
+            return ExecutionResult.model_validate({"status": "finished", "runId": run_id})
+        typed: ExecutionResult = validate_response(
+            ExecutionResult, server_json(result), strict=bool(parsed_strictly(resp))
+        )
+        return typed
 
     def upload(
         self,
@@ -566,7 +568,7 @@ class ComputeSession(SyncFunction):
             if progress is not None:
                 progress(sent[0], total)
 
-        with _OpenFiles(items, report) as parts:
+        with OpenFiles(items, report) as parts:
             self._session().wire.session.upload_files(session_name=self._ref(), src=parts)
 
     def download(
@@ -657,7 +659,8 @@ class ComputeSession(SyncFunction):
     def listen_events(self, scope: EventScope = "*") -> SyncSessionEventStream:
         """Lifecycle events of this session (SSE; reconnects after the server's ``retry:``).
 
-        ``async with kern.listen_events() as events: async for ev in events: ev.event, ...``
+        A context manager to iterate: ``with``/``for`` on a ``Session``, ``async with``/``async
+        for`` on an ``AsyncSession``; each event has ``.event``, ``.session_id``, ``.reason``...
         """
         if scope not in ("*", "session", "kernel"):
             raise LocalArgumentError(
@@ -675,7 +678,7 @@ class ComputeSession(SyncFunction):
     stream_events = listen_events
 
     def stream_execute(
-        self,
+        self: SyncWebSocketOwner,
         code: str = "",
         *,
         mode: str = "query",
@@ -684,6 +687,7 @@ class ComputeSession(SyncFunction):
     ) -> AbstractContextManager[SyncExecuteStream]:
         """Run *code* over a WebSocket; the socket is the run, so there is no runId.
 
+        Needs an ``AsyncSession`` (on a blocking ``Session`` the call is a type error):
         ``async with kern.stream_execute(code) as stream: async for result in stream: ...``;
         on ``waiting-input`` answer with ``await stream.send_text(text)`` (or pass
         ``input_handler``). Frames are typed results that also read like aiohttp messages.
@@ -701,22 +705,24 @@ class ComputeSession(SyncFunction):
                 "buildLog": bool(given.get("buildLog", False)),
                 "exec": given.get("exec"),
             }
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
         return SyncStreams.execute(
-            self._session(),
-            self._stream_ref(),
+            kern._session(),
+            kern._stream_ref(),
             code,
             mode="batch" if mode == "batch" else "query",
             options=options,
             input_handler=input_handler,
         )
 
-    def stream_pty(self) -> AbstractContextManager[SyncStreamPty]:
+    def stream_pty(self: SyncWebSocketOwner) -> AbstractContextManager[SyncStreamPty]:
         """Attach to the session's terminal: ``StreamPty`` with ``send_stdin``, ``resize``,
-        ``ping``, ``restart``; iterate it for output bytes."""
-        return SyncStreams.pty(self._session(), self._stream_ref())
+        ``ping``, ``restart``; iterate it for output bytes. Needs an ``AsyncSession``."""
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
+        return SyncStreams.pty(kern._session(), kern._stream_ref())
 
     def stream_proxy(
-        self,
+        self: SyncWebSocketOwner,
         app: str,
         *,
         host: str = "127.0.0.1",
@@ -725,10 +731,12 @@ class ComputeSession(SyncFunction):
         envs: Mapping[str, str] | None = None,
         arguments: Mapping[str, object] | None = None,
     ) -> SyncAppProxy:
-        """A local TCP listener relaying each connection to *app* (``backend.ai app``)."""
+        """A local TCP listener relaying each connection to *app* (``backend.ai app``).
+        Needs an ``AsyncSession``."""
+        kern = cast(ComputeSession, self)  # the protocol self type guards only the call site
         return SyncStreams.app_proxy(
-            self._session(),
-            self._ref(),
+            kern._session(),
+            kern._ref(),
             app,
             host=host,
             port=port,
@@ -762,57 +770,3 @@ def _explain_not_found(
     if image is not None and ("image" in text or "alias" in text or "registry" in text):
         return UnknownImageError(image, error)
     return error
-
-
-class UnknownImageError(NotFoundError):
-    """The server does not know the image (or the domain may not use its registry)."""
-
-    def __init__(self, image: str, cause: NotFoundError) -> None:
-        super().__init__(cause.status, cause.reason, cause.data, method=cause.method, url=cause.url)
-        self.image = image
-
-    def __str__(self) -> str:
-        return (
-            f"unknown image {self.image!r}: the server has no such image or alias, or your domain "
-            "may not use its registry (list the available ones with `backend.ai admin image list`)"
-        )
-
-
-class _CountingFile(io.FileIO):
-    """A file opened for upload that reports the bytes read from it."""
-
-    def __init__(self, path: Path, report: Callable[[int], None]) -> None:
-        super().__init__(path, "rb")
-        self._report = report
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        data = super().read(size)
-        if data:
-            self._report(len(data))
-        return data or b""
-
-
-class _OpenFiles:
-    """Opens the files of an upload for the request's duration and always closes them."""
-
-    def __init__(self, items: Sequence[UploadItem], report: Callable[[int], None]) -> None:
-        self._items = items
-        self._report = report
-        self._handles: list[_CountingFile] = []
-
-    def __enter__(self) -> list[tuple[str, IO[bytes], str]]:
-        parts: list[tuple[str, IO[bytes], str]] = []
-        try:
-            for item in self._items:
-                handle = _CountingFile(item.local_path, self._report)
-                self._handles.append(handle)
-                parts.append((item.remote_name, handle, "application/octet-stream"))
-        except BaseException:
-            self.__exit__()
-            raise
-        return parts
-
-    def __exit__(self, *exc: object) -> None:
-        for handle in self._handles:
-            handle.close()
-        self._handles.clear()

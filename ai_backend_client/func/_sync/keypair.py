@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from ..._base_client import MalformedResponseError
 from ..._graphql import PaginatedResult
 from ._gql import (
-    MAX_PAGE_SIZE,
     check_mutation,
     check_page_size,
     gql,
     inputs,
-    iterate_pages,
     not_found,
     page,
+    pager,
     run,
 )
 from .base import SyncFunction
@@ -165,34 +164,7 @@ class KeyPair(SyncFunction):
         listing = result.keypair_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
-    @classmethod
-    def iter_all(
-        cls,
-        is_active: bool | None = None,
-        domain_name: str | None = None,
-        *,
-        user_id: str | None = None,
-        fields: Sequence[str] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        filter: str | None = None,
-        order: str | None = None,
-    ) -> Iterator[KeyPairItem]:
-        """Every keypair, fetched lazily page by page."""
-        pages = iterate_pages(
-            lambda offset: cls.paginated_list(
-                is_active,
-                domain_name,
-                user_id=user_id,
-                fields=fields,
-                page_offset=offset,
-                page_size=page_size,
-                filter=filter,
-                order=order,
-            ),
-            page_size,
-        )
-        for item in pages:
-            yield item
+    iter_all = pager(paginated_list)
 
     def info(self, fields: Sequence[str] | None = None) -> KeyPairInfo:
         """This keypair (22.03's client always read the requester's own; this one asks for it)."""

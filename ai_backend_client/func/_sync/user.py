@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from ..._graphql import PaginatedResult
 from ._gql import (
-    MAX_PAGE_SIZE,
     check_mutation,
     check_page_size,
     gql,
     inputs,
-    iterate_pages,
     not_found,
     page,
+    pager,
     run,
 )
 from .base import SyncFunction
@@ -77,32 +76,7 @@ class User(SyncFunction):
         listing = result.user_list
         return page(listing.items if listing else None, listing.total_count if listing else 0)
 
-    @classmethod
-    def iter_all(
-        cls,
-        status: str | None = None,
-        group: str | uuid.UUID | None = None,
-        *,
-        fields: Sequence[str] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        filter: str | None = None,
-        order: str | None = None,
-    ) -> Iterator[UserItem]:
-        """Every user, fetched lazily page by page."""
-        pages = iterate_pages(
-            lambda offset: cls.paginated_list(
-                status,
-                group,
-                fields=fields,
-                page_offset=offset,
-                page_size=page_size,
-                filter=filter,
-                order=order,
-            ),
-            page_size,
-        )
-        for item in pages:
-            yield item
+    iter_all = pager(paginated_list)
 
     @classmethod
     def detail(

@@ -8,17 +8,16 @@ Class methods act on the session (``session.VFolder.list()``); instances act on 
 from __future__ import annotations
 
 import builtins
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
-from ..._models import BaseModel
 from ..._types import NOT_GIVEN, given
 from ...exceptions import BackendAPIError, BackendClientError, MalformedResponseError
+from ...streams import BgtaskEvent
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_PARALLEL,
@@ -28,6 +27,7 @@ from ...transfer import (
     plan_uploads,
     remote_path,
 )
+from .._streaming import SyncStreams
 from . import _adapters as adapters
 from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
@@ -49,26 +49,8 @@ UsageMode = Literal["general", "model", "data"]
 VFolderItem = gql.VFolderListVfolderListItems
 
 
-class BackgroundTaskProgress(BaseModel):
-    """A progress report of a background task (the copy behind ``clone``)."""
-
-    event: str
-    task_id: str | None = None
-    message: str | None = None
-    current_progress: float | None = None
-    total_progress: float | None = None
-
-
-_TERMINAL_EVENTS = frozenset(
-    {
-        "bgtask_done",
-        "bgtask_failed",
-        "bgtask_cancelled",
-        "task_done",
-        "task_failed",
-        "task_cancelled",
-    }
-)
+# The progress reports of a background task (the copy behind ``clone``) are stream events.
+BackgroundTaskProgress = BgtaskEvent
 
 
 class VFolder(SyncFunction):
@@ -407,52 +389,16 @@ def _wait_background_task(
     task_id: str,
     progress: Callable[[BackgroundTaskProgress], None] | None,
 ) -> BackgroundTaskProgress:
-    """Follow ``GET /events/background-task`` until the task ends; raise if it did not succeed."""
+    """Follow the task's event stream until it ends; raise if it did not succeed."""
     last = BackgroundTaskProgress(event="bgtask_started", task_id=task_id)
-    with session.core.stream(
-        "GET",
-        "/events/background-task",
-        params={"task_id": task_id},
-        stream_extension=True,
-        timeout=None,
-    ) as response:
-        event = "message"
-        data_lines: list[str] = []
-        for line in response.iter_lines():
-            line = line.rstrip("\r")
-            if line.startswith(":"):
-                continue
-            if line:
-                key, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if key == "event":
-                    event = value
-                elif key == "data":
-                    data_lines.append(value)
-                continue
-            if not data_lines and event == "message":
-                continue
-            payload: Any
-            try:
-                payload = json.loads("\n".join(data_lines)) if data_lines else {}
-            except ValueError:
-                payload = {}
-            current_event, event, data_lines = event, "message", []
-            if current_event == "server_close":
-                break
-            fields = cast(dict[str, Any], payload) if isinstance(payload, dict) else {}
-            last = BackgroundTaskProgress.model_validate({**fields, "event": current_event})
+    with SyncStreams.bgtask_events(session, task_id) as events:
+        for last in events:
             if progress is not None:
                 progress(last)
-            if current_event in _TERMINAL_EVENTS:
-                break
-    if last.event.endswith(("_failed", "_cancelled")):
+    if last.outcome in ("failed", "cancelled"):
         raise BackendAPIError(
             500,
             "Background task failed",
-            {
-                "title": f"background task {task_id} {last.event.split('_', 1)[1]}",
-                "msg": last.message or "",
-            },
+            {"title": f"background task {task_id} {last.outcome}", "msg": last.message or ""},
         )
     return last

@@ -142,7 +142,7 @@ AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $s
 }
 """
 
-# spec/v6.20220315/operations/compute_session.graphql
+# spec/operations/compute_session.graphql
 COMPUTE_SESSION_DETAIL = """query ComputeSessionDetail($id: UUID!) {
   compute_session(id: $id) {
     id
@@ -1099,7 +1099,7 @@ class GraphQLOperations:
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
-        Sends the query ``ComputeSessionDetail`` (spec/v6.20220315/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionDetail`` (spec/operations/compute_session.graphql)."""
         return self._client.execute(
             COMPUTE_SESSION_DETAIL,
             mutation=False,
@@ -2138,7 +2138,7 @@ class AsyncGraphQLOperations:
     ) -> models.ComputeSessionDetail:
         """One compute session with its containers (`session info`, `admin session info`).
 
-        Sends the query ``ComputeSessionDetail`` (spec/v6.20220315/operations/compute_session.graphql)."""
+        Sends the query ``ComputeSessionDetail`` (spec/operations/compute_session.graphql)."""
         return await self._client.execute(
             COMPUTE_SESSION_DETAIL,
             mutation=False,
