@@ -69,6 +69,8 @@ __all__ = [
     "ScalingGroupDissociateGroupVariables",
     "ScalingGroupListVariables",
     "ScalingGroupUpdateVariables",
+    "ServiceDetailVariables",
+    "ServiceListVariables",
     "StorageVolumeDetailVariables",
     "StorageVolumeListVariables",
     "UserCreateVariables",
@@ -377,6 +379,22 @@ class ScalingGroupUpdateVariables(TypedDict, total=False):
 
     name: Required[str]
     props: Required[v9_20250722_gql.ModifyScalingGroupInput]
+
+
+class ServiceDetailVariables(TypedDict, total=False):
+    """Variables of ``ServiceDetail``."""
+
+    endpoint_id: Required[str | _uuid.UUID]
+
+
+class ServiceListVariables(TypedDict, total=False):
+    """Variables of ``ServiceList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+    project: str | _uuid.UUID | None
 
 
 class StorageVolumeDetailVariables(TypedDict, total=False):
@@ -856,6 +874,26 @@ class GraphQLOps(Protocol):
         props: v9_20250722_gql.ModifyScalingGroupInput,
     ) -> v9_20250722_gql.ScalingGroupUpdate:
         """``ScalingGroupUpdate`` (every version)."""
+        ...
+
+    def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ServiceDetail:
+        """``ServiceDetail`` (v8.20240915 and newer)."""
+        ...
+
+    def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        project: str | _uuid.UUID | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ServiceList:
+        """``ServiceList`` (v8.20240915 and newer)."""
         ...
 
     def storage_volume_detail(
@@ -1358,6 +1396,26 @@ class AsyncGraphQLOps(Protocol):
         props: v9_20250722_gql.ModifyScalingGroupInput,
     ) -> v9_20250722_gql.ScalingGroupUpdate:
         """``ScalingGroupUpdate`` (every version)."""
+        ...
+
+    async def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ServiceDetail:
+        """``ServiceDetail`` (v8.20240915 and newer)."""
+        ...
+
+    async def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        project: str | _uuid.UUID | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ServiceList:
+        """``ServiceList`` (v8.20240915 and newer)."""
         ...
 
     async def storage_volume_detail(

@@ -70,6 +70,8 @@ __all__ = [
     "SCALING_GROUP_DISSOCIATE_GROUP",
     "SCALING_GROUP_LIST",
     "SCALING_GROUP_UPDATE",
+    "SERVICE_DETAIL",
+    "SERVICE_LIST",
     "STORAGE_VOLUME_DETAIL",
     "STORAGE_VOLUME_LIST",
     "USER_CREATE",
@@ -751,6 +753,67 @@ SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: Mo
 }
 """
 
+# spec/operations/service.graphql
+SERVICE_DETAIL = """query ServiceDetail($endpoint_id: UUID!) {
+  endpoint(endpoint_id: $endpoint_id) {
+    endpoint_id
+    name
+    status
+    lifecycle_stage
+    url
+    model
+    model_definition_path
+    model_mount_destination
+    resource_group
+    desired_session_count
+    open_to_public
+    created_at
+    destroyed_at
+    retries
+    routings {
+      routing_id
+      session
+      status
+      traffic_ratio
+      created_at
+      error_data
+    }
+  }
+}
+"""
+
+# spec/operations/service.graphql
+SERVICE_LIST = """query ServiceList($limit: Int!, $offset: Int!, $filter: String, $order: String, $project: UUID) {
+  endpoint_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+    project: $project
+  ) {
+    items {
+      endpoint_id
+      name
+      status
+      lifecycle_stage
+      url
+      model
+      desired_session_count
+      open_to_public
+      resource_group
+      created_at
+      routings {
+        routing_id
+        session
+        status
+        traffic_ratio
+      }
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/storage.graphql
 STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
@@ -1011,6 +1074,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "scaling_group_dissociate_group": SCALING_GROUP_DISSOCIATE_GROUP,
         "scaling_group_list": SCALING_GROUP_LIST,
         "scaling_group_update": SCALING_GROUP_UPDATE,
+        "service_detail": SERVICE_DETAIL,
+        "service_list": SERVICE_LIST,
         "storage_volume_detail": STORAGE_VOLUME_DETAIL,
         "storage_volume_list": STORAGE_VOLUME_LIST,
         "user_create": USER_CREATE,
@@ -1828,6 +1893,50 @@ class GraphQLOperations:
                 "props": props,
             },
             result_type=models.ScalingGroupUpdate,
+        )
+
+    @validate_arguments
+    def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
         )
 
     @validate_arguments
@@ -2851,6 +2960,50 @@ class AsyncGraphQLOperations:
                 "props": props,
             },
             result_type=models.ScalingGroupUpdate,
+        )
+
+    @validate_arguments
+    async def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    async def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
         )
 
     @validate_arguments
