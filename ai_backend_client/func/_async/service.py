@@ -1,0 +1,288 @@
+"""``Service``: model services (inference endpoints) and their routes, 24.09 and newer.
+
+Class methods act on the session (``session.Service.list()``, ``session.Service.create(...)``);
+instances act on one service, by id or name (``session.Service("llm").scale(2)``). The REST
+answers (``/services``) are the newest typed models; ``detail()`` and ``paginated_list()`` use
+GraphQL, which also shows the routes that are not healthy (yet). A 22.03 server has no model
+services: every call is refused locally with :class:`~ai_backend_client.BackendAPIVersionError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from typing_extensions import TypedDict, Unpack
+
+from ..._generated.latest import models as m
+from ..._graphql import PaginatedResult
+from ..._types import given
+from ...exceptions import BackendClientError
+from ._gql import check_page_size, gql, not_found, page, run
+from .base import AsyncFunction
+
+if TYPE_CHECKING:
+    from ..._generated.neutral.rest.services import ServicesCreateParams
+
+__all__ = ["Service", "ServiceDetail", "ServiceItem", "ServiceOptions", "ServiceRoute"]
+
+ServiceItem = gql.ServiceListEndpointListItems
+ServiceDetail = gql.ServiceDetailEndpoint
+ServiceRoute = gql.ServiceDetailEndpointRoutings
+
+RuntimeVariant = Literal["vllm", "nim", "cmd", "custom"]
+ClusterMode = Literal["single-node", "multi-node"]
+
+#: The route states (as GraphQL spells them) a route does not leave by itself: ``HEALTHY`` may
+#: still turn ``UNHEALTHY``, the others need a scale, ``clear_errors()`` or a delete.
+TERMINAL_ROUTE_STATES = frozenset({"HEALTHY", "UNHEALTHY", "FAILED_TO_START"})
+
+
+class ServiceOptions(TypedDict, total=False):
+    """The optional settings of :meth:`Service.create` and :meth:`Service.try_start`."""
+
+    name: str
+    model_version: int
+    model_mount_destination: str
+    model_definition_path: str
+    extra_mounts: Mapping[str, str]
+    envs: Mapping[str, str]
+    startup_command: str
+    resources: Mapping[str, str | int]
+    resource_opts: Mapping[str, str | int]
+    cluster_size: int
+    cluster_mode: ClusterMode
+    domain_name: str
+    group_name: str
+    bootstrap_script: str
+    tag: str
+    architecture: str
+    scaling_group: str
+    owner_access_key: str
+    expose_to_public: bool
+    runtime_variant: RuntimeVariant
+
+
+#: request keyword -> option, for the options sent unchanged when given
+_PASSED_AS_IS = {
+    "domain": "domain_name",
+    "group": "group_name",
+    "arch": "architecture",
+    "tag": "tag",
+    "startup_command": "startup_command",
+    "bootstrap_script": "bootstrap_script",
+    "owner_access_key": "owner_access_key",
+}
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+class Service(AsyncFunction):
+    """A model service, by id (or name, resolved on first use)."""
+
+    def __init__(self, id_or_name: str | uuid.UUID) -> None:
+        key = str(id_or_name)
+        if not key:
+            raise BackendClientError("a service id or name is required")
+        self.key = key
+        self._id = _uuid_or_none(key)
+
+    def __repr__(self) -> str:
+        return f"<Service {self.key!r}>"
+
+    # -- services (class methods) ----------------------------------------------------------
+    @classmethod
+    async def list(cls, name: str | None = None) -> builtins.list[m.CompactServeInfoModel]:
+        """The requester's services (``name``: only the one of that name)."""
+        return (await cls._session().wire.services.list_serve(name=given(name))).root
+
+    @classmethod
+    async def paginated_list(
+        cls,
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+        project: str | None = None,
+    ) -> PaginatedResult[ServiceItem]:
+        """One page of services through GraphQL ``endpoint_list`` (``page_size`` <= 100)."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session().graphql.service_list,
+            gql.ServiceList,
+            fields,
+            ("endpoint_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
+            project=project,
+        )
+        listing = result.endpoint_list
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+    @classmethod
+    async def list_supported_runtimes(cls) -> m.RuntimeInfoModel:
+        return await cls._session().wire.services.list_supported_runtimes()
+
+    @classmethod
+    def _create_params(
+        cls, image: str, model_id_or_name: str, count: int, options: ServiceOptions
+    ) -> ServicesCreateParams:
+        o = options
+        unknown = set(o) - set(ServiceOptions.__annotations__)
+        if unknown:
+            raise BackendClientError(f"unknown service options: {', '.join(sorted(unknown))}")
+        scaling_group = o.get("scaling_group")
+        if scaling_group is None:
+            raise BackendClientError("a model service needs a resource group (scaling_group)")
+        envs, resources, opts = o.get("envs"), o.get("resources"), o.get("resource_opts")
+        extra_mounts = o.get("extra_mounts")
+        config: dict[str, Any] = {
+            "model": model_id_or_name,
+            "scaling_group": scaling_group,
+            "model_version": o.get("model_version"),
+            "model_mount_destination": o.get("model_mount_destination"),
+            "model_definition_path": o.get("model_definition_path"),
+            "environ": dict(envs) if envs else None,
+            "resources": dict(resources) if resources else None,
+            "resource_opts": dict(opts) if opts else None,
+            "extra_mounts": (
+                {folder: {"mount_destination": path} for folder, path in extra_mounts.items()}
+                if extra_mounts
+                else None
+            ),
+        }
+        params: ServicesCreateParams = {
+            "name": o.get("name") or f"svc-{uuid.uuid4().hex[:8]}",
+            "desired_session_count": count,
+            "image": image,
+            "config": m.ServiceConfigModel.model_validate(
+                {k: v for k, v in config.items() if v is not None}
+            ),
+            "runtime_variant": o.get("runtime_variant", "custom"),
+            "cluster_size": o.get("cluster_size", 1),
+            "cluster_mode": o.get("cluster_mode", "single-node"),
+            "open_to_public": o.get("expose_to_public", False),
+        }
+        raw: dict[str, Any] = dict(o)
+        for key, option in _PASSED_AS_IS.items():
+            if raw.get(option) is not None:
+                params[key] = raw[option]  # type: ignore[literal-required]
+        return params
+
+    @classmethod
+    async def create(
+        cls,
+        image: str,
+        model_id_or_name: str,
+        initial_session_count: int,
+        **options: Unpack[ServiceOptions],
+    ) -> m.ServeInfoModel:
+        """Create a service that serves the model folder *model_id_or_name* with *image*.
+
+        The folder holds the model definition (``model-definition.yaml`` unless
+        ``model_definition_path`` says otherwise); the manager's scheduler starts
+        ``initial_session_count`` inference sessions after the answer. ``scaling_group`` (the
+        resource group) is required; ``extra_mounts`` maps folder names to their paths in the
+        session.
+        """
+        params = cls._create_params(image, model_id_or_name, initial_session_count, options)
+        return await cls._session().wire.services.create(**params)
+
+    @classmethod
+    async def try_start(
+        cls, image: str, model_id_or_name: str, **options: Unpack[ServiceOptions]
+    ) -> m.TryStartResponseModel:
+        """Start one trial inference session as a background task (answers its ``task_id``)."""
+        params = cls._create_params(image, model_id_or_name, 1, options)
+        return await cls._session().wire.services.try_start(**params)
+
+    # -- one service -----------------------------------------------------------------------
+    async def resolve(self) -> str:
+        """The service's id (a name is looked up once)."""
+        if self._id is None:
+            found = await type(self).list(name=self.key)
+            matches = [s for s in found if s.name == self.key]
+            if not matches:
+                raise not_found("model service", self.key)
+            if len(matches) > 1:
+                raise BackendClientError(f"several services are named {self.key!r}; use the id")
+            self._id = str(matches[0].id)
+        return self._id
+
+    async def info(self) -> m.ServeInfoModel:
+        """The service, with its healthy routes and endpoint URL (REST)."""
+        return await self._session().wire.services.get_info(service_id=await self.resolve())
+
+    async def detail(self, fields: Sequence[str] | None = None) -> ServiceDetail:
+        """The service with every route and its status (GraphQL ``endpoint``)."""
+        service_id = await self.resolve()
+        result = await run(
+            self._session().graphql.service_detail,
+            gql.ServiceDetail,
+            fields,
+            ("endpoint",),
+            endpoint_id=service_id,
+        )
+        if result.endpoint is None:
+            raise not_found("model service", self.key)
+        return result.endpoint
+
+    async def routes(self) -> builtins.list[ServiceRoute]:
+        """Every route of the service (healthy or not) with its session and traffic ratio."""
+        return [r for r in (await self.detail()).routings or () if r is not None]
+
+    async def get_endpoint(self) -> str | None:
+        """The URL that serves inference requests (``None`` until the app proxy assigned one)."""
+        endpoint = (await self.info()).service_endpoint
+        return None if endpoint is None else str(endpoint.root)
+
+    async def delete(self) -> m.SuccessResponseModel:
+        return await self._session().wire.services.delete(service_id=await self.resolve())
+
+    async def sync(self) -> m.SuccessResponseModel:
+        """Ask the manager to re-send the route table to the app proxy."""
+        return await self._session().wire.services.sync(service_id=await self.resolve())
+
+    async def scale(self, to: int) -> m.ScaleResponseModel:
+        """Set the number of inference sessions (routes) the service should have."""
+        if to < 0:
+            raise BackendClientError(f"a service cannot be scaled to {to} sessions")
+        return await self._session().wire.services.scale(service_id=await self.resolve(), to=to)
+
+    async def generate_api_token(self, duration: str) -> m.TokenResponseModel:
+        """A token for the inference endpoint, valid for *duration* (``"3d"``, ``"2h"``, ...)."""
+        return await self._session().wire.services.generate_token(
+            service_id=await self.resolve(), duration=duration
+        )
+
+    async def update_traffic_ratio(self, route_id: str, ratio: float) -> m.SuccessResponseModel:
+        if ratio < 0:
+            raise BackendClientError(f"a traffic ratio cannot be negative ({ratio})")
+        return await self._session().wire.services.update_route(
+            service_id=await self.resolve(), route_id=route_id, traffic_ratio=ratio
+        )
+
+    async def downscale_single_route(self, route_id: str) -> m.SuccessResponseModel:
+        """Remove one route (and its session), one session fewer than before."""
+        return await self._session().wire.services.delete_route(
+            service_id=await self.resolve(), route_id=route_id
+        )
+
+    async def errors(self) -> m.ErrorListResponseModel:
+        """The routes that failed to start, with the reasons."""
+        return await self._session().wire.services.list_errors(service_id=await self.resolve())
+
+    async def clear_errors(self) -> None:
+        """Forget the failed routes and reset the retry count, so the scheduler tries again."""
+        await self._session().wire.services.clear_error(service_id=await self.resolve())
