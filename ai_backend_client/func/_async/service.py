@@ -135,7 +135,7 @@ class Service(AsyncFunction):
         return await cls._session().wire.services.list_supported_runtimes()
 
     @classmethod
-    def _create_params(
+    async def _create_params(
         cls, image: str, model_id_or_name: str, count: int, options: ServiceOptions
     ) -> ServicesCreateParams:
         o = options
@@ -156,11 +156,7 @@ class Service(AsyncFunction):
             "environ": dict(envs) if envs else None,
             "resources": dict(resources) if resources else None,
             "resource_opts": dict(opts) if opts else None,
-            "extra_mounts": (
-                {folder: {"mount_destination": path} for folder, path in extra_mounts.items()}
-                if extra_mounts
-                else None
-            ),
+            "extra_mounts": await cls._extra_mounts(extra_mounts) if extra_mounts else None,
         }
         params: ServicesCreateParams = {
             "name": o.get("name") or f"svc-{uuid.uuid4().hex[:8]}",
@@ -181,6 +177,21 @@ class Service(AsyncFunction):
         return params
 
     @classmethod
+    async def _extra_mounts(cls, mounts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        """Folder name (or id) -> path, as the server takes it: keyed by folder id."""
+        folders = (await cls._session().wire.folders.list_folders()).root
+        ids = {f.name: f.id for f in folders}
+        result: dict[str, dict[str, str]] = {}
+        for folder, path in mounts.items():
+            folder_id = _uuid_or_none(folder)
+            if folder_id is None:
+                if folder not in ids:
+                    raise not_found("virtual folder", folder)
+                folder_id = str(uuid.UUID(ids[folder]))
+            result[folder_id] = {"mount_destination": path} if path else {}
+        return result
+
+    @classmethod
     async def create(
         cls,
         image: str,
@@ -196,7 +207,7 @@ class Service(AsyncFunction):
         resource group) is required; ``extra_mounts`` maps folder names to their paths in the
         session.
         """
-        params = cls._create_params(image, model_id_or_name, initial_session_count, options)
+        params = await cls._create_params(image, model_id_or_name, initial_session_count, options)
         return await cls._session().wire.services.create(**params)
 
     @classmethod
@@ -204,7 +215,7 @@ class Service(AsyncFunction):
         cls, image: str, model_id_or_name: str, **options: Unpack[ServiceOptions]
     ) -> m.TryStartResponseModel:
         """Start one trial inference session as a background task (answers its ``task_id``)."""
-        params = cls._create_params(image, model_id_or_name, 1, options)
+        params = await cls._create_params(image, model_id_or_name, 1, options)
         return await cls._session().wire.services.try_start(**params)
 
     # -- one service -----------------------------------------------------------------------

@@ -157,11 +157,7 @@ class Service(SyncFunction):
             "environ": dict(envs) if envs else None,
             "resources": dict(resources) if resources else None,
             "resource_opts": dict(opts) if opts else None,
-            "extra_mounts": (
-                {folder: {"mount_destination": path} for folder, path in extra_mounts.items()}
-                if extra_mounts
-                else None
-            ),
+            "extra_mounts": cls._extra_mounts(extra_mounts) if extra_mounts else None,
         }
         params: ServicesCreateParams = {
             "name": o.get("name") or f"svc-{uuid.uuid4().hex[:8]}",
@@ -180,6 +176,21 @@ class Service(SyncFunction):
             if raw.get(option) is not None:
                 params[key] = raw[option]  # type: ignore[literal-required]
         return params
+
+    @classmethod
+    def _extra_mounts(cls, mounts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        """Folder name (or id) -> path, as the server takes it: keyed by folder id."""
+        folders = (cls._session().wire.folders.list_folders()).root
+        ids = {f.name: f.id for f in folders}
+        result: dict[str, dict[str, str]] = {}
+        for folder, path in mounts.items():
+            folder_id = _uuid_or_none(folder)
+            if folder_id is None:
+                if folder not in ids:
+                    raise not_found("virtual folder", folder)
+                folder_id = str(uuid.UUID(ids[folder]))
+            result[folder_id] = {"mount_destination": path} if path else {}
+        return result
 
     @classmethod
     def create(
