@@ -189,7 +189,7 @@ def list_services(filter_: str | None, order: str | None, offset: int, limit: in
         result = api.Service.paginated_list(
             page_offset=offset, page_size=limit, filter=filter_, order=order
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in result.items:
         row = as_dict(item)
         row["active_routes"] = sum(

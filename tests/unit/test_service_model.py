@@ -123,9 +123,41 @@ def test_a_name_is_resolved_once_then_the_id_is_used() -> None:
 @respx.mock
 def test_an_unknown_name_is_not_found() -> None:
     listing = respx.get(f"{EP}/services").respond(json=[])
+    gql = respx.post(f"{EP}/admin/gql").respond(
+        json={"data": {"endpoint_list": {"items": [], "total_count": 0}}}
+    )
     with session("v9.20250722") as s, pytest.raises(NotFoundError, match="no model service nope"):
         s.Service("nope").info()
     assert listing.calls[0].request.url.params["name"] == "nope"  # 26.09: in the query
+    # 26.09's REST list omits services still deploying: GraphQL is asked next
+    assert body(gql)["variables"]["filter"] == 'name == "nope"'
+
+
+@respx.mock
+def test_a_deploying_service_is_found_by_name_through_graphql() -> None:
+    respx.get(f"{EP}/services").respond(json=[])
+    item = {
+        "endpoint_id": SID,
+        "name": "tiny",
+        "status": "DEGRADED",
+        "lifecycle_stage": "EndpointLifecycle.DEPLOYING",
+        "url": "",
+        "model": None,
+        "desired_session_count": 1,
+        "open_to_public": False,
+        "resource_group": "default",
+        "created_at": "2026-12-01T00:00:00+00:00",
+        "routings": [],
+    }
+    gone = {**item, "endpoint_id": RID, "lifecycle_stage": "EndpointLifecycle.DESTROYED"}
+    respx.post(f"{EP}/admin/gql").respond(
+        json={"data": {"endpoint_list": {"items": [item, gone], "total_count": 2}}}
+    )
+    respx.post(f"{EP}/services/{SID}/scale").respond(
+        json={"current_route_count": 0, "target_count": 2}
+    )
+    with session("v9.20250722") as s:
+        assert s.Service("tiny").scale(2).target_count == 2
 
 
 @respx.mock

@@ -10,6 +10,7 @@ services: every call is refused locally with :class:`~ai_backend_client.BackendA
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,13 +21,21 @@ from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._types import given
 from ...exceptions import BackendClientError
-from ._gql import check_page_size, gql, not_found, page, run
+from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
 from .base import AsyncFunction
 
 if TYPE_CHECKING:
     from ..._generated.neutral.rest.services import ServicesCreateParams
 
-__all__ = ["Service", "ServiceDetail", "ServiceItem", "ServiceOptions", "ServiceRoute"]
+__all__ = [
+    "TERMINAL_ROUTE_STATES",
+    "Service",
+    "ServiceDetail",
+    "ServiceItem",
+    "ServiceOptions",
+    "ServiceRoute",
+    "lifecycle",
+]
 
 ServiceItem = gql.ServiceListEndpointListItems
 ServiceDetail = gql.ServiceDetailEndpoint
@@ -75,6 +84,11 @@ _PASSED_AS_IS = {
     "bootstrap_script": "bootstrap_script",
     "owner_access_key": "owner_access_key",
 }
+
+
+def lifecycle(stage: str | None) -> str:
+    """A service's lifecycle stage as 24.09 spells it (26.9.6 answers ``EndpointLifecycle.X``)."""
+    return (stage or "").rsplit(".", 1)[-1].upper()
 
 
 def _uuid_or_none(value: str) -> str | None:
@@ -223,12 +237,22 @@ class Service(AsyncFunction):
         """The service's id (a name is looked up once)."""
         if self._id is None:
             found = await type(self).list(name=self.key)
-            matches = [s for s in found if s.name == self.key]
-            if not matches:
+            ids = {str(s.id) for s in found if s.name == self.key}
+            if not ids:
+                # 26.09 lists only services that finished deploying; GraphQL has them all
+                listing = await type(self).paginated_list(
+                    filter=f"name == {json.dumps(self.key)}", page_size=MAX_PAGE_SIZE
+                )
+                ids = {
+                    str(s.endpoint_id)
+                    for s in listing.items
+                    if s.name == self.key and lifecycle(s.lifecycle_stage) != "DESTROYED"
+                }
+            if not ids:
                 raise not_found("model service", self.key)
-            if len(matches) > 1:
+            if len(ids) > 1:
                 raise BackendClientError(f"several services are named {self.key!r}; use the id")
-            self._id = str(matches[0].id)
+            self._id = ids.pop()
         return self._id
 
     async def info(self) -> m.ServeInfoModel:
