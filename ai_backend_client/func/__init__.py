@@ -19,6 +19,7 @@ FUNCTION_CLASSES: Final = {
     "AgentWatcher": "agent_watcher",
     "Auth": "auth",
     "ComputeSession": "compute_session",
+    "Deployment": "deployment",
     "Domain": "domain",
     "Dotfile": "dotfile",
     "EtcdConfig": "etcd_config",

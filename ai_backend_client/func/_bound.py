@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._async.agent_watcher import AgentWatcher as AsyncAgentWatcher
     from ._async.auth import Auth as AsyncAuth
     from ._async.compute_session import ComputeSession as AsyncComputeSession
+    from ._async.deployment import Deployment as AsyncDeployment
     from ._async.domain import Domain as AsyncDomain
     from ._async.dotfile import Dotfile as AsyncDotfile
     from ._async.etcd_config import EtcdConfig as AsyncEtcdConfig
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ._sync.agent_watcher import AgentWatcher as SyncAgentWatcher
     from ._sync.auth import Auth as SyncAuth
     from ._sync.compute_session import ComputeSession as SyncComputeSession
+    from ._sync.deployment import Deployment as SyncDeployment
     from ._sync.domain import Domain as SyncDomain
     from ._sync.dotfile import Dotfile as SyncDotfile
     from ._sync.etcd_config import EtcdConfig as SyncEtcdConfig
@@ -68,6 +70,7 @@ class AsyncFunctions:
     AgentWatcher: Bound[AsyncAgentWatcher] = Bound("ai_backend_client.func._async.agent_watcher", "AgentWatcher")
     Auth: Bound[AsyncAuth] = Bound("ai_backend_client.func._async.auth", "Auth")
     ComputeSession: Bound[AsyncComputeSession] = Bound("ai_backend_client.func._async.compute_session", "ComputeSession")
+    Deployment: Bound[AsyncDeployment] = Bound("ai_backend_client.func._async.deployment", "Deployment")
     Domain: Bound[AsyncDomain] = Bound("ai_backend_client.func._async.domain", "Domain")
     Dotfile: Bound[AsyncDotfile] = Bound("ai_backend_client.func._async.dotfile", "Dotfile")
     EtcdConfig: Bound[AsyncEtcdConfig] = Bound("ai_backend_client.func._async.etcd_config", "EtcdConfig")
@@ -96,6 +99,7 @@ class SyncFunctions:
     AgentWatcher: Bound[SyncAgentWatcher] = Bound("ai_backend_client.func._sync.agent_watcher", "AgentWatcher")
     Auth: Bound[SyncAuth] = Bound("ai_backend_client.func._sync.auth", "Auth")
     ComputeSession: Bound[SyncComputeSession] = Bound("ai_backend_client.func._sync.compute_session", "ComputeSession")
+    Deployment: Bound[SyncDeployment] = Bound("ai_backend_client.func._sync.deployment", "Deployment")
     Domain: Bound[SyncDomain] = Bound("ai_backend_client.func._sync.domain", "Domain")
     Dotfile: Bound[SyncDotfile] = Bound("ai_backend_client.func._sync.dotfile", "Dotfile")
     EtcdConfig: Bound[SyncEtcdConfig] = Bound("ai_backend_client.func._sync.etcd_config", "EtcdConfig")

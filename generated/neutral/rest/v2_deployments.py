@@ -882,7 +882,7 @@ class V2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.SearchRoutesPayload:
         """``v2/deployments.search_routes`` (v9.20250722 and newer)."""
         ...
 
@@ -911,7 +911,7 @@ class V2DeploymentsOps(Protocol):
         | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpdateDeploymentPayload:
         """``v2/deployments.update`` (v9.20250722 and newer)."""
         ...
 
@@ -1406,7 +1406,7 @@ class AsyncV2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.SearchRoutesPayload:
         """``v2/deployments.search_routes`` (v9.20250722 and newer)."""
         ...
 
@@ -1435,7 +1435,7 @@ class AsyncV2DeploymentsOps(Protocol):
         | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpdateDeploymentPayload:
         """``v2/deployments.update`` (v9.20250722 and newer)."""
         ...
 

@@ -813,6 +813,57 @@ class UpsertDeploymentPolicyInput(BaseModel):
     """
 
 
+class DeploymentRouteNode(BaseModel):
+    """
+    Node model representing a deployment route (the DTO's RouteNode).
+    """
+
+    id: UUID
+    """
+    Route ID
+    """
+    field_id: UUID
+    """
+    UUID of the route. Added in 26.9.0.
+    """
+    deployment_id: UUID
+    """
+    Deployment ID
+    """
+    session_id: str | None
+    """
+    Session ID
+    """
+    status: RouteStatus
+    """
+    Lifecycle status of the route
+    """
+    health_status: RouteHealthStatus
+    """
+    Health check status of the route
+    """
+    traffic_ratio: float
+    """
+    Traffic ratio assigned to this route
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    revision_id: UUID | None
+    """
+    Associated revision ID
+    """
+    traffic_status: RouteTrafficStatus
+    """
+    Traffic status of the route
+    """
+    error_data: dict[str, Any]
+    """
+    Error data if any
+    """
+
+
 class BlueGreenConfigInfo(BaseModel):
     """
     Blue/green deployment policy configuration.
@@ -1342,6 +1393,29 @@ class SearchAutoScalingRulesInput(BaseModel):
     """
 
 
+class SearchRoutesPayload(BaseModel):
+    """
+    Payload for route search result.
+    """
+
+    items: list[DeploymentRouteNode]
+    """
+    Route list
+    """
+    total_count: int
+    """
+    Total count
+    """
+    has_next_page: bool
+    """
+    Whether a next page exists
+    """
+    has_previous_page: bool
+    """
+    Whether a previous page exists
+    """
+
+
 class DeploymentHandlerOptionsInfo(BaseModel):
     """
     Handler-keyed scheduler policy snapshot for deployments.
@@ -1654,6 +1728,17 @@ class CreateDeploymentInput(BaseModel):
     initial_revision: CreateRevisionInput | None = None
     """
     Initial revision configuration. If omitted, deployment is created without a revision and must be added later via add_revision.
+    """
+
+
+class UpdateDeploymentPayload(BaseModel):
+    """
+    Payload for deployment update mutation result.
+    """
+
+    deployment: DeploymentNode
+    """
+    Updated deployment
     """
 
 

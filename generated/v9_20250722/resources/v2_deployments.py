@@ -395,7 +395,7 @@ class V2DeploymentsResource(SyncAPIResource):
         default_deployment_strategy: models.DeploymentStrategyInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpdateDeploymentPayload:
         """v2/deployments.update
 
         Update deployment metadata and configuration.
@@ -420,10 +420,10 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "PUT",
             _fill_path("/v2/deployments/{deployment_id}", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpdateDeploymentPayload,
             json=_json_fields(
                 models.UpdateDeploymentInput,
                 {
@@ -440,7 +440,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def delete(
@@ -1160,7 +1159,7 @@ class V2DeploymentsResource(SyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.SearchRoutesPayload:
         """v2/deployments.search_routes
 
         Search routes scoped to a specific deployment.
@@ -1184,12 +1183,12 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/routes/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.SearchRoutesPayload,
             json=_json_fields(
                 models.SearchRoutesInput,
                 {
@@ -1208,7 +1207,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def update_route_traffic(
@@ -2313,7 +2311,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         default_deployment_strategy: models.DeploymentStrategyInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpdateDeploymentPayload:
         """v2/deployments.update
 
         Update deployment metadata and configuration.
@@ -2338,10 +2336,10 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "PUT",
             _fill_path("/v2/deployments/{deployment_id}", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpdateDeploymentPayload,
             json=_json_fields(
                 models.UpdateDeploymentInput,
                 {
@@ -2358,7 +2356,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def delete(
@@ -3078,7 +3075,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.SearchRoutesPayload:
         """v2/deployments.search_routes
 
         Search routes scoped to a specific deployment.
@@ -3102,12 +3099,12 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/routes/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.SearchRoutesPayload,
             json=_json_fields(
                 models.SearchRoutesInput,
                 {
@@ -3126,7 +3123,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def update_route_traffic(
