@@ -18,6 +18,7 @@ No inference request goes through a service endpoint: the app proxy (PyPI
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import time
@@ -273,3 +274,60 @@ def test_no_request_goes_through_the_service_endpoint_without_an_app_proxy(
         "backend.ai-appproxy-coordinator / -worker), so no service gets an endpoint URL to send "
         "an inference request to; on 26.09 no route is even deployed without one"
     )
+
+
+@pytest.mark.server_line("26.09", reason="/v2/deployments is new in 26.09")
+def test_26_09_a_deployment_is_created_listed_updated_and_destroyed_through_the_cli(
+    session: Session, tmp_path: Path
+) -> None:
+    from tests.integration.test_cli import bai
+
+    (project,) = [g for g in session.Group.list(domain_name="default") if g.name == "default"]
+    name = f"aibc-dep-{uuid.uuid4().hex[:6]}"
+    config = {
+        "metadata": {
+            "project_id": str(project.id),
+            "domain_name": "default",
+            "resource_group_name": "default",
+            "name": name,
+        },
+        "network_access": {"open_to_public": False},
+        "default_deployment_strategy": {"type": "ROLLING"},
+        "replica_count": 0,
+    }
+    (tmp_path / "deployment.json").write_text(json.dumps(config))
+    created = bai(
+        "--output", "json", "deployment", "create", "-f", str(tmp_path / "deployment.json")
+    )
+    assert created.returncode == 0, created.stderr
+    deployment_id = json.loads(created.stdout)["id"]
+    try:
+        listed = json.loads(bai("--output", "json", "deployment", "list", "--limit", "100").stdout)
+        assert name in [item["name"] for item in listed["items"]]
+        updated = bai(
+            "deployment", "update", deployment_id, "--name", f"{name}-2", "--replicas", "1"
+        )
+        assert updated.returncode == 0, updated.stderr
+        node = session.Deployment(deployment_id).info()
+        assert (node.metadata.name, node.replica_state.desired_replica_count) == (f"{name}-2", 1)
+        routes = json.loads(
+            bai("--output", "json", "deployment", "route", "list", deployment_id).stdout
+        )
+        assert routes["items"] == []  # no revision: nothing to run
+    finally:
+        destroyed = bai("deployment", "destroy", "--yes", deployment_id)
+        assert destroyed.returncode == 0, destroyed.stderr
+    assert session.Deployment(deployment_id).info().metadata.status.value in ("STOPPING", "STOPPED")
+
+
+@pytest.mark.server_line("24.09", reason="26.09 has /v2/deployments")
+def test_24_09_refuses_deployments_locally_naming_the_version_needed() -> None:
+    from tests.integration.test_cli import bai
+
+    result = bai("deployment", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "v2/deployments.my_search is not available with API v8.20240915 (it needs v9.20250722 "
+        "and newer); the server is too old or too new for it"
+    )
+    assert "Traceback" not in result.stderr
