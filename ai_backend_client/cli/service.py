@@ -364,3 +364,141 @@ def downscale_route(service_name_or_id: str, route_id: str, ratio: str | None) -
     with current().session() as api:
         result = api.Service(service_name_or_id).downscale_single_route(route_id)
     emit_mutation(result.success, f"Route {route_id} is removed.")
+
+
+# -- auto-scaling rules (26.09 and newer) -------------------------------------------------------
+
+RULE_COLUMNS = [
+    ("id", "Rule ID"),
+    ("metric_source", "Source"),
+    ("metric_name", "Metric"),
+    ("comparator", "Comparator"),
+    ("threshold", "Threshold"),
+    ("step_size", "Step"),
+    ("cooldown_seconds", "Cooldown (s)"),
+    ("min_replicas", "Min"),
+    ("max_replicas", "Max"),
+    ("last_triggered_at", "Last Triggered"),
+]
+_SOURCES = ["kernel", "inference_framework", "prometheus"]
+_COMPARATORS = ["less_than", "less_than_or_equal", "greater_than", "greater_than_or_equal"]
+
+
+def _upper(value: str | None) -> Any:
+    return value.upper() if value is not None else None
+
+
+def _replicas(value: int | None, option: str) -> int | None:
+    if value is not None and value < 0:
+        raise click.BadParameter(
+            "removing the restriction (-1) is not supported by this client yet", param_hint=option
+        )
+    return value
+
+
+def _rule_fields(func: _F) -> _F:
+    """The fields of a rule, as options (``required`` only where ``create`` needs them)."""
+    required = func.__name__ == "create_rule"
+    options = [
+        click.option(
+            "--metric-source",
+            type=click.Choice(_SOURCES, case_sensitive=False),
+            required=required,
+        ),
+        click.option("--metric-name", required=required),
+        click.option("--threshold", required=required),
+        click.option(
+            "--comparator",
+            type=click.Choice(_COMPARATORS, case_sensitive=False),
+            required=required,
+        ),
+        click.option("--step-size", type=int, required=required),
+        click.option("--cooldown-seconds", type=int, required=required),
+        click.option("--min-replicas", type=int, default=None),
+        click.option("--max-replicas", type=int, default=None),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _rule_changes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "metric_source": _upper(kwargs["metric_source"]),
+        "metric_name": kwargs["metric_name"],
+        "threshold": kwargs["threshold"],
+        "comparator": _upper(kwargs["comparator"]),
+        "step_size": kwargs["step_size"],
+        "cooldown_seconds": kwargs["cooldown_seconds"],
+        "min_replicas": _replicas(kwargs["min_replicas"], "'--min-replicas'"),
+        "max_replicas": _replicas(kwargs["max_replicas"], "'--max-replicas'"),
+    }
+
+
+@service.group(name="auto-scaling-rule")
+def auto_scaling_rule() -> None:
+    """Set of model service auto-scaling rule operations"""
+
+
+@auto_scaling_rule.command(name="create")
+@click.argument("service_name_or_id", metavar="SERVICE_NAME_OR_ID")
+@_rule_fields
+def create_rule(service_name_or_id: str, **kwargs: Any) -> None:
+    """Create a new auto-scaling rule."""
+    with current().session() as api:
+        rule = api.Service(service_name_or_id).create_auto_scaling_rule(**_rule_changes(kwargs))
+    emit_mutation(True, f"Auto-scaling rule {rule.id} is created.", id=rule.id, item=as_dict(rule))
+
+
+@auto_scaling_rule.command(name="list")
+@click.argument("service_name_or_id", metavar="SERVICE_NAME_OR_ID")
+@click.option("-f", "--format", "format_", default=None, help="Display only specified fields.")
+@click.option("--filter", "filter_", default=None, help="Set the query filter expression.")
+@click.option("--order", default=None, help="Set the query ordering expression.")
+@click.option("--offset", default=0, type=int, help="The index of the current page start.")
+@click.option("--limit", default=20, type=int, help="The page size for pagination.")
+def list_rules(
+    service_name_or_id: str,
+    format_: str | None,
+    filter_: str | None,
+    order: str | None,
+    offset: int,
+    limit: int,
+) -> None:
+    """List all set auto-scaling rules for given model service."""
+    with current().session() as api:
+        result = api.Service(service_name_or_id).list_auto_scaling_rules(
+            filter=filter_, order=order, offset=offset, limit=limit
+        )
+    columns = [c for c in RULE_COLUMNS if format_ is None or c[0] in format_.split(",")]
+    emit_list([as_dict(r) for r in result.items], columns, total_count=result.total_count)
+
+
+@auto_scaling_rule.command(name="get")
+@click.argument("rule_id")
+@click.option("-f", "--format", "format_", default=None, help="Display only specified fields.")
+def get_rule(rule_id: str, format_: str | None) -> None:
+    """Prints attributes of the given auto-scaling rule."""
+    with current().session() as api:
+        rule = api.Service.get_auto_scaling_rule(rule_id)
+    columns = [c for c in RULE_COLUMNS if format_ is None or c[0] in format_.split(",")]
+    emit_item(as_dict(rule), columns)
+
+
+@auto_scaling_rule.command(name="update")
+@click.argument("rule_id")
+@_rule_fields
+def update_rule(rule_id: str, **kwargs: Any) -> None:
+    """Update attributes of the given auto-scaling rule."""
+    with current().session() as api:
+        rule = api.Service.update_auto_scaling_rule(rule_id, **_rule_changes(kwargs))
+    emit_mutation(True, f"Auto-scaling rule {rule.id} is updated.", id=rule.id, item=as_dict(rule))
+
+
+@auto_scaling_rule.command(name="delete")
+@click.argument("rule_id")
+def delete_rule(rule_id: str) -> None:
+    """Remove the given auto-scaling rule."""
+    with current().session() as api:
+        api.Service.delete_auto_scaling_rule(rule_id)
+    emit_mutation(True, f"Auto-scaling rule {rule_id} is deleted.", id=rule_id)

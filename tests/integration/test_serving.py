@@ -31,7 +31,7 @@ from typing import TypeVar
 import pytest
 
 from ai_backend_client import Session
-from ai_backend_client.exceptions import BackendAPIError, NotFoundError
+from ai_backend_client.exceptions import BackendAPIError, BackendAPIVersionError, NotFoundError
 from ai_backend_client.func._async.service import TERMINAL_ROUTE_STATES, lifecycle
 from ai_backend_client.func._sync.service import Service
 
@@ -331,3 +331,47 @@ def test_24_09_refuses_deployments_locally_naming_the_version_needed() -> None:
         "and newer); the server is too old or too new for it"
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.server_line("26.09", reason="auto-scaling rules are new in 25.1 (24.09 lacks them)")
+def test_26_09_auto_scaling_rules_through_the_cli(
+    session: Session, model_folder: tuple[str, int]
+) -> None:
+    from tests.integration.test_cli import bai
+
+    model, _ = model_folder
+    name, service_id = _create(session, model)
+    try:
+        created = bai(
+            "--output", "json", "service", "auto-scaling-rule", "create", name,
+            "--metric-source", "kernel", "--metric-name", "cpu_util", "--threshold", "50",
+            "--comparator", "greater_than", "--step-size", "1", "--cooldown-seconds", "60",
+            "--max-replicas", "3",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        rule_id = json.loads(created.stdout)["id"]
+        listed = json.loads(
+            bai("--output", "json", "service", "auto-scaling-rule", "list", name).stdout
+        )
+        assert [(r["id"], r["threshold"], r["max_replicas"]) for r in listed["items"]] == [
+            (rule_id, "50", 3)
+        ]
+        updated = bai("service", "auto-scaling-rule", "update", rule_id, "--threshold", "70")
+        assert updated.returncode == 0, updated.stderr
+        rule = session.Service.get_auto_scaling_rule(rule_id)
+        assert (rule.threshold, rule.comparator, str(rule.endpoint)) == (
+            "70",
+            "GREATER_THAN",
+            service_id,
+        )
+        deleted = bai("service", "auto-scaling-rule", "delete", rule_id)
+        assert deleted.returncode == 0, deleted.stderr
+        assert session.Service(service_id).list_auto_scaling_rules().items == []
+    finally:
+        _delete(session, service_id)
+
+
+@pytest.mark.server_line("24.09", reason="26.09 has auto-scaling rules")
+def test_24_09_refuses_auto_scaling_rules_locally(session: Session) -> None:
+    with pytest.raises(BackendAPIVersionError, match=r"AutoScalingRuleDetail.*v9\.20250722"):
+        session.Service.get_auto_scaling_rule("any")

@@ -197,3 +197,94 @@ def test_deployment_on_24_09_is_refused_locally() -> None:
     result = CliRunner().invoke(cli, ["deployment", "info", SID])
     assert result.exit_code == 1
     assert "it needs v9.20250722 and newer" in result.stderr
+
+
+RULE = {
+    "id": "UnVsZTox",
+    "row_id": "013705d4-20ac-4f1c-a533-cdc6de502c72",
+    "metric_source": "KERNEL",
+    "metric_name": "cpu_util",
+    "threshold": "50",
+    "comparator": "GREATER_THAN",
+    "step_size": 1,
+    "cooldown_seconds": 60,
+    "min_replicas": None,
+    "max_replicas": 3,
+    "created_at": "2026-12-01T00:00:00+00:00",
+    "last_triggered_at": None,
+    "endpoint": SID,
+}
+
+
+@respx.mock
+def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_back() -> None:
+    probe("v9.20250722")
+    gql = respx.post(f"{EP}/admin/gql")
+    gql.side_effect = [
+        respx.MockResponse(
+            json={
+                "data": {
+                    "create_endpoint_auto_scaling_rule_node": {
+                        "ok": True,
+                        "msg": "",
+                        "rule": {"id": RULE["id"]},
+                    }
+                }
+            }
+        ),
+        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
+    ]
+    args = ["--output", "json", "service", "auto-scaling-rule", "create", SID]
+    args += ["--metric-source", "kernel", "--metric-name", "cpu_util", "--threshold", "50"]
+    args += ["--comparator", "greater_than", "--step-size", "1", "--cooldown-seconds", "60"]
+    args += ["--max-replicas", "3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["item"]["max_replicas"] == 3
+    assert body(gql, 0)["variables"] == {
+        "endpoint": SID,
+        "props": {
+            "metric_source": "KERNEL",
+            "metric_name": "cpu_util",
+            "threshold": "50",
+            "comparator": "GREATER_THAN",
+            "step_size": 1,
+            "cooldown_seconds": 60,
+            "max_replicas": 3,
+        },
+    }
+    assert body(gql, 1)["variables"] == {"id": RULE["id"]}
+
+
+@respx.mock
+def test_auto_scaling_rule_update_sends_only_the_given_fields_and_refuses_minus_one() -> None:
+    probe("v9.20250722")
+    gql = respx.post(f"{EP}/admin/gql")
+    gql.side_effect = [
+        respx.MockResponse(
+            json={
+                "data": {
+                    "modify_endpoint_auto_scaling_rule_node": {
+                        "ok": True,
+                        "msg": "",
+                        "rule": {"id": RULE["id"]},
+                    }
+                }
+            }
+        ),
+        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
+    ]
+    update = ["service", "auto-scaling-rule", "update", RULE["id"]]
+    assert CliRunner().invoke(cli, [*update, "--threshold", "70"]).exit_code == 0
+    assert body(gql, 0)["variables"] == {"id": RULE["id"], "props": {"threshold": "70"}}
+    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1"])
+    assert result.exit_code == 2 and "not supported" in result.output
+    assert gql.call_count == 2
+
+
+@respx.mock
+def test_auto_scaling_rules_on_24_09_are_refused_locally() -> None:
+    probe("v8.20240915")
+    result = CliRunner().invoke(cli, ["service", "auto-scaling-rule", "get", "x"])
+    assert result.exit_code == 1
+    assert "v9.20250722" in result.stderr

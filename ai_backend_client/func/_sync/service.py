@@ -22,7 +22,7 @@ from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._types import given
 from ...exceptions import BackendClientError
-from ._gql import MAX_PAGE_SIZE, check_page_size, gql, not_found, page, run
+from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, inputs, not_found, page, run
 from .base import SyncFunction
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TERMINAL_ROUTE_STATES",
+    "AutoScalingRule",
     "Service",
     "ServiceDetail",
     "ServiceItem",
@@ -41,6 +42,10 @@ __all__ = [
 ServiceItem = gql.ServiceListEndpointListItems
 ServiceDetail = gql.ServiceDetailEndpoint
 ServiceRoute = gql.ServiceDetailEndpointRoutings
+AutoScalingRule = gql.AutoScalingRuleDetailEndpointAutoScalingRuleNode
+
+MetricSource = Literal["KERNEL", "INFERENCE_FRAMEWORK", "PROMETHEUS"]
+Comparator = Literal["LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL"]
 
 RuntimeVariant = Literal["vllm", "nim", "cmd", "custom"]
 ClusterMode = Literal["single-node", "multi-node"]
@@ -322,3 +327,111 @@ class Service(SyncFunction):
     def clear_errors(self) -> None:
         """Forget the failed routes and reset the retry count, so the scheduler tries again."""
         self._session().wire.services.clear_error(service_id=self.resolve())
+
+    # -- auto-scaling rules (26.09 and newer) ----------------------------------------------
+    def list_auto_scaling_rules(
+        self,
+        *,
+        filter: str | None = None,
+        order: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> PaginatedResult[AutoScalingRule]:
+        """One page of the service's auto-scaling rules."""
+        check_page_size(limit)
+        result = self._session().graphql.auto_scaling_rule_list(
+            endpoint=self.resolve(),
+            filter=given(filter),
+            order=given(order),
+            offset=offset,
+            first=limit,
+        )
+        conn = result.endpoint_auto_scaling_rule_nodes
+        edges = conn.edges if conn else []
+        rules = [
+            AutoScalingRule.model_validate(e.node.model_dump(by_alias=True))
+            for e in edges
+            if e is not None and e.node is not None
+        ]
+        return PaginatedResult(items=rules, total_count=(conn.count if conn else None) or 0)
+
+    def create_auto_scaling_rule(
+        self,
+        *,
+        metric_source: MetricSource,
+        metric_name: str,
+        threshold: str,
+        comparator: Comparator,
+        step_size: int,
+        cooldown_seconds: int,
+        min_replicas: int | None = None,
+        max_replicas: int | None = None,
+    ) -> AutoScalingRule:
+        """Add a rule: when *metric_name* compares so to *threshold*, add *step_size* routes
+        (a negative step removes them), at most every *cooldown_seconds*."""
+        props = inputs(
+            gql.EndpointAutoScalingRuleInput,
+            metric_source=metric_source,
+            metric_name=metric_name,
+            threshold=threshold,
+            comparator=comparator,
+            step_size=step_size,
+            cooldown_seconds=cooldown_seconds,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+        )
+        result = self._session().graphql.auto_scaling_rule_create(
+            endpoint=self.resolve(), props=props
+        )
+        name = "create_endpoint_auto_scaling_rule_node"
+        payload = check_mutation(result.create_endpoint_auto_scaling_rule_node, name)
+        if payload.rule is None:
+            raise not_found("created auto-scaling rule", self.key)
+        return type(self).get_auto_scaling_rule(payload.rule.id)
+
+    @classmethod
+    def get_auto_scaling_rule(cls, rule_id: str) -> AutoScalingRule:
+        result = cls._session().graphql.auto_scaling_rule_detail(id=rule_id)
+        if result.endpoint_auto_scaling_rule_node is None:
+            raise not_found("auto-scaling rule", rule_id)
+        return result.endpoint_auto_scaling_rule_node
+
+    @classmethod
+    def update_auto_scaling_rule(
+        cls,
+        rule_id: str,
+        *,
+        metric_source: MetricSource | None = None,
+        metric_name: str | None = None,
+        threshold: str | None = None,
+        comparator: Comparator | None = None,
+        step_size: int | None = None,
+        cooldown_seconds: int | None = None,
+        min_replicas: int | None = None,
+        max_replicas: int | None = None,
+    ) -> AutoScalingRule:
+        """Change the given attributes of a rule (``None``: unchanged)."""
+        props = inputs(
+            gql.ModifyEndpointAutoScalingRuleInput,
+            metric_source=metric_source,
+            metric_name=metric_name,
+            threshold=threshold,
+            comparator=comparator,
+            step_size=step_size,
+            cooldown_seconds=cooldown_seconds,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+        )
+        result = cls._session().graphql.auto_scaling_rule_modify(id=rule_id, props=props)
+        name = "modify_endpoint_auto_scaling_rule_node"
+        payload = check_mutation(result.modify_endpoint_auto_scaling_rule_node, name)
+        if payload.rule is None:
+            raise not_found("auto-scaling rule", rule_id)
+        return cls.get_auto_scaling_rule(payload.rule.id)
+
+    @classmethod
+    def delete_auto_scaling_rule(cls, rule_id: str) -> None:
+        result = cls._session().graphql.auto_scaling_rule_delete(id=rule_id)
+        check_mutation(
+            result.delete_endpoint_auto_scaling_rule_node, "delete_endpoint_auto_scaling_rule_node"
+        )

@@ -2068,6 +2068,26 @@ class GraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
+
     def service_detail(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL ServiceDetail", "v8.20240915 and newer")
@@ -3114,6 +3134,26 @@ class AsyncGraphQLOperations:
             },
             result_type=models.VFolderList,
         )
+
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
 
     def service_detail(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""

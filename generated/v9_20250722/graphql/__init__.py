@@ -11,6 +11,11 @@ API_VERSION = "v9.20250722"
 OPERATION_NAMES = (
     "AgentDetail",
     "AgentList",
+    "AutoScalingRuleCreate",
+    "AutoScalingRuleDelete",
+    "AutoScalingRuleDetail",
+    "AutoScalingRuleList",
+    "AutoScalingRuleModify",
     "ComputeSessionDetail",
     "ComputeSessionList",
     "DomainCreate",

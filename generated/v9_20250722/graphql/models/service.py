@@ -9,11 +9,45 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid as _uuid
+from typing import Literal
 
 from pydantic import Field
 
-from ai_backend_client._graphql import JSONString
+from ai_backend_client._graphql import GraphQLInput, JSONString
 from ai_backend_client._models import BaseModel
+
+AutoScalingMetricComparator = Literal[
+    "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL"
+]
+
+
+AutoScalingMetricSource = Literal["INFERENCE_FRAMEWORK", "KERNEL", "PROMETHEUS"]
+
+
+class EndpointAutoScalingRuleInput(GraphQLInput):
+    """Added in 25.1.0."""
+
+    comparator: AutoScalingMetricComparator | None = None
+    cooldown_seconds: int | None = None
+    max_replicas: int | None = None
+    metric_name: str | None = None
+    metric_source: AutoScalingMetricSource | None = None
+    min_replicas: int | None = None
+    step_size: int | None = None
+    threshold: str | None = None
+
+
+class ModifyEndpointAutoScalingRuleInput(GraphQLInput):
+    """Added in 25.1.0."""
+
+    comparator: AutoScalingMetricComparator | None = None
+    cooldown_seconds: int | None = None
+    max_replicas: int | None = None
+    metric_name: str | None = None
+    metric_source: AutoScalingMetricSource | None = None
+    min_replicas: int | None = None
+    step_size: int | None = None
+    threshold: str | None = None
 
 
 class ServiceDetailEndpointRoutings(BaseModel):
@@ -89,3 +123,123 @@ class ServiceList(BaseModel):
     """The ``data`` of the query ``ServiceList``."""
 
     endpoint_list: ServiceListEndpointList | None = None
+
+
+class AutoScalingRuleListEndpointAutoScalingRuleNodesEdgesNode(BaseModel):
+    """``EndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    id: str
+    row_id: _uuid.UUID
+    metric_source: str
+    metric_name: str
+    threshold: str
+    comparator: str
+    step_size: int
+    cooldown_seconds: int
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    created_at: _dt.datetime
+    last_triggered_at: _dt.datetime | None = None
+    endpoint: _uuid.UUID
+
+
+class AutoScalingRuleListEndpointAutoScalingRuleNodesEdges(BaseModel):
+    """``EndpointAutoScalingRuleEdge`` as selected by this operation."""
+
+    node: AutoScalingRuleListEndpointAutoScalingRuleNodesEdgesNode | None = None
+
+
+class AutoScalingRuleListEndpointAutoScalingRuleNodes(BaseModel):
+    """``EndpointAutoScalingRuleConnection`` as selected by this operation."""
+
+    count: int | None = None
+    edges: list[AutoScalingRuleListEndpointAutoScalingRuleNodesEdges | None]
+
+
+class AutoScalingRuleList(BaseModel):
+    """The ``data`` of the query ``AutoScalingRuleList``."""
+
+    endpoint_auto_scaling_rule_nodes: AutoScalingRuleListEndpointAutoScalingRuleNodes | None = None
+
+
+class AutoScalingRuleDetailEndpointAutoScalingRuleNode(BaseModel):
+    """``EndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    id: str
+    row_id: _uuid.UUID
+    metric_source: str
+    metric_name: str
+    threshold: str
+    comparator: str
+    step_size: int
+    cooldown_seconds: int
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    created_at: _dt.datetime
+    last_triggered_at: _dt.datetime | None = None
+    endpoint: _uuid.UUID
+
+
+class AutoScalingRuleDetail(BaseModel):
+    """The ``data`` of the query ``AutoScalingRuleDetail``."""
+
+    endpoint_auto_scaling_rule_node: AutoScalingRuleDetailEndpointAutoScalingRuleNode | None = None
+
+
+class AutoScalingRuleCreateCreateEndpointAutoScalingRuleNodeRule(BaseModel):
+    """``EndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    id: str
+
+
+class AutoScalingRuleCreateCreateEndpointAutoScalingRuleNode(BaseModel):
+    """``CreateEndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    ok: bool | None = None
+    msg: str | None = None
+    rule: AutoScalingRuleCreateCreateEndpointAutoScalingRuleNodeRule | None = None
+
+
+class AutoScalingRuleCreate(BaseModel):
+    """The ``data`` of the mutation ``AutoScalingRuleCreate``."""
+
+    create_endpoint_auto_scaling_rule_node: (
+        AutoScalingRuleCreateCreateEndpointAutoScalingRuleNode | None
+    ) = None
+
+
+class AutoScalingRuleModifyModifyEndpointAutoScalingRuleNodeRule(BaseModel):
+    """``EndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    id: str
+
+
+class AutoScalingRuleModifyModifyEndpointAutoScalingRuleNode(BaseModel):
+    """``ModifyEndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    ok: bool | None = None
+    msg: str | None = None
+    rule: AutoScalingRuleModifyModifyEndpointAutoScalingRuleNodeRule | None = None
+
+
+class AutoScalingRuleModify(BaseModel):
+    """The ``data`` of the mutation ``AutoScalingRuleModify``."""
+
+    modify_endpoint_auto_scaling_rule_node: (
+        AutoScalingRuleModifyModifyEndpointAutoScalingRuleNode | None
+    ) = None
+
+
+class AutoScalingRuleDeleteDeleteEndpointAutoScalingRuleNode(BaseModel):
+    """``DeleteEndpointAutoScalingRuleNode`` as selected by this operation."""
+
+    ok: bool | None = None
+    msg: str | None = None
+
+
+class AutoScalingRuleDelete(BaseModel):
+    """The ``data`` of the mutation ``AutoScalingRuleDelete``."""
+
+    delete_endpoint_auto_scaling_rule_node: (
+        AutoScalingRuleDeleteDeleteEndpointAutoScalingRuleNode | None
+    ) = None
