@@ -270,9 +270,13 @@ def test_no_request_goes_through_the_service_endpoint_without_an_app_proxy(
     assert not answered, f"an app proxy answers at {address}: send an inference request through it"
     pytest.skip(
         f"no app proxy: resource group {group.name!r} points at {address} (its wsproxy_addr) and "
-        "nothing listens there. stack/ does not install the coordinator and worker (PyPI "
-        "backend.ai-appproxy-coordinator / -worker), so no service gets an endpoint URL to send "
-        "an inference request to; on 26.09 no route is even deployed without one"
+        "nothing listens there, so no service gets an endpoint URL (and on 26.09 no route). "
+        "24.09: PyPI has no app proxy for it (backend.ai-appproxy-coordinator/-worker start at "
+        "25.13.0, Python 3.13). 26.09: 26.9.6 is on PyPI but stack/ does not install or "
+        "configure it (its own database, the coordinator on that address with the fixture's "
+        "wsproxy_api_token, a worker); kernels here run on the host network without port "
+        "mapping, so the shim would also have to publish the model port as the host port the "
+        "agent reports to the proxy"
     )
 
 
