@@ -216,24 +216,21 @@ RULE = {
 }
 
 
+def _mutation_then_rule(field: str) -> respx.Route:
+    """The GraphQL route: the mutation answers the rule's id, the read-back answers the rule."""
+    gql = respx.post(f"{EP}/admin/gql")
+    mutated = {"data": {field: {"ok": True, "msg": "", "rule": {"id": RULE["id"]}}}}
+    gql.side_effect = [
+        respx.MockResponse(json=mutated),
+        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
+    ]
+    return gql
+
+
 @respx.mock
 def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_back() -> None:
     probe("v9.20250722")
-    gql = respx.post(f"{EP}/admin/gql")
-    gql.side_effect = [
-        respx.MockResponse(
-            json={
-                "data": {
-                    "create_endpoint_auto_scaling_rule_node": {
-                        "ok": True,
-                        "msg": "",
-                        "rule": {"id": RULE["id"]},
-                    }
-                }
-            }
-        ),
-        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
-    ]
+    gql = _mutation_then_rule("create_endpoint_auto_scaling_rule_node")
     args = ["--output", "json", "service", "auto-scaling-rule", "create", SID]
     args += ["--metric-source", "kernel", "--metric-name", "cpu_util", "--threshold", "50"]
     args += ["--comparator", "greater_than", "--step-size", "1", "--cooldown-seconds", "60"]
@@ -259,21 +256,7 @@ def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_
 @respx.mock
 def test_auto_scaling_rule_update_sends_only_the_given_fields_and_refuses_minus_one() -> None:
     probe("v9.20250722")
-    gql = respx.post(f"{EP}/admin/gql")
-    gql.side_effect = [
-        respx.MockResponse(
-            json={
-                "data": {
-                    "modify_endpoint_auto_scaling_rule_node": {
-                        "ok": True,
-                        "msg": "",
-                        "rule": {"id": RULE["id"]},
-                    }
-                }
-            }
-        ),
-        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
-    ]
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
     update = ["service", "auto-scaling-rule", "update", RULE["id"]]
     assert CliRunner().invoke(cli, [*update, "--threshold", "70"]).exit_code == 0
     assert body(gql, 0)["variables"] == {"id": RULE["id"], "props": {"threshold": "70"}}

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TERMINAL_ROUTE_STATES",
     "AutoScalingRule",
+    "AutoScalingRuleChanges",
     "Service",
     "ServiceDetail",
     "ServiceItem",
@@ -90,6 +91,19 @@ _PASSED_AS_IS = {
     "bootstrap_script": "bootstrap_script",
     "owner_access_key": "owner_access_key",
 }
+
+
+class AutoScalingRuleChanges(TypedDict, total=False):
+    """The attributes :meth:`Service.update_auto_scaling_rule` may change."""
+
+    metric_source: MetricSource | None
+    metric_name: str | None
+    threshold: str | None
+    comparator: Comparator | None
+    step_size: int | None
+    cooldown_seconds: int | None
+    min_replicas: int | None
+    max_replicas: int | None
 
 
 def lifecycle(stage: str | None) -> str:
@@ -398,30 +412,13 @@ class Service(SyncFunction):
 
     @classmethod
     def update_auto_scaling_rule(
-        cls,
-        rule_id: str,
-        *,
-        metric_source: MetricSource | None = None,
-        metric_name: str | None = None,
-        threshold: str | None = None,
-        comparator: Comparator | None = None,
-        step_size: int | None = None,
-        cooldown_seconds: int | None = None,
-        min_replicas: int | None = None,
-        max_replicas: int | None = None,
+        cls, rule_id: str, **changes: Unpack[AutoScalingRuleChanges]
     ) -> AutoScalingRule:
-        """Change the given attributes of a rule (``None``: unchanged)."""
-        props = inputs(
-            gql.ModifyEndpointAutoScalingRuleInput,
-            metric_source=metric_source,
-            metric_name=metric_name,
-            threshold=threshold,
-            comparator=comparator,
-            step_size=step_size,
-            cooldown_seconds=cooldown_seconds,
-            min_replicas=min_replicas,
-            max_replicas=max_replicas,
-        )
+        """Change the given attributes of a rule (``None`` or left out: unchanged)."""
+        unknown = set(changes) - set(AutoScalingRuleChanges.__annotations__)
+        if unknown:
+            raise BackendClientError(f"unknown rule attributes: {', '.join(sorted(unknown))}")
+        props = inputs(gql.ModifyEndpointAutoScalingRuleInput, **changes)
         result = cls._session().graphql.auto_scaling_rule_modify(id=rule_id, props=props)
         name = "modify_endpoint_auto_scaling_rule_node"
         payload = check_mutation(result.modify_endpoint_auto_scaling_rule_node, name)
