@@ -130,3 +130,51 @@ def list_routes(deployment_id: str, limit: int, offset: int) -> None:
     with current().session() as api:
         result = api.Deployment(deployment_id).routes(limit=limit, offset=offset)
     emit_list([as_dict(r) for r in result.items], ROUTE_COLUMNS, total_count=result.total_count)
+
+
+REVISION_COLUMNS = [
+    ("id", "Revision ID"),
+    ("revision_number", "Number"),
+    ("image_id", "Image ID"),
+    ("created_at", "Created At"),
+]
+
+
+@deployment.group()
+def revision() -> None:
+    """Manage deployment revisions"""
+
+
+@revision.command(name="list")
+@click.argument("deployment_id")
+@click.option("--limit", default=20, type=int, help="Maximum items to return")
+@click.option("--offset", default=0, type=int, help="Number of items to skip")
+def list_revisions(deployment_id: str, limit: int, offset: int) -> None:
+    """List revisions for a deployment."""
+    with current().session() as api:
+        result = api.Deployment(deployment_id).revisions(limit=limit, offset=offset)
+    emit_list([as_dict(r) for r in result.items], REVISION_COLUMNS, total_count=result.total_count)
+
+
+@revision.command(name="info")
+@click.argument("deployment_id")
+@click.argument("revision_id")
+def revision_info(deployment_id: str, revision_id: str) -> None:
+    """Display detailed information of a revision."""
+    with current().session() as api:
+        found = api.Deployment(deployment_id).revision(revision_id)
+    emit_item(found)
+
+
+@deployment.group()
+def policy() -> None:
+    """Manage deployment policies."""
+
+
+@policy.command(name="info")
+@click.argument("deployment_id")
+def policy_info(deployment_id: str) -> None:
+    """Display the deployment policy."""
+    with current().session() as api:
+        found = api.Deployment(deployment_id).policy()
+    emit_item(found.policy)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._output import as_dict, current, emit_item, emit_json, emit_list, emit_mutation
+from ._output import (
+    as_dict,
+    current,
+    emit_item,
+    emit_json,
+    emit_list,
+    emit_mutation,
+    item_envelope,
+)
 
 __all__ = ["model"]
 
@@ -55,7 +63,7 @@ def info(model_name: str) -> None:
         found = api.Model(model_name).info()
     row = {**as_dict(found.folder), "versions": found.versions}
     if current().json:
-        emit_json({"item": row})
+        emit_json(item_envelope(row))
     else:
         emit_item(row, INFO_COLUMNS)
 

@@ -7,7 +7,15 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ._output import as_dict, current, emit_item, emit_json, emit_list, emit_mutation
+from ._output import (
+    as_dict,
+    current,
+    emit_item,
+    emit_json,
+    emit_list,
+    emit_mutation,
+    item_envelope,
+)
 from ._params import parse_env, parse_key_values, parse_mounts
 
 if TYPE_CHECKING:
@@ -208,7 +216,7 @@ def info(service_name_or_id: str) -> None:
         detail = svc.info()
         routes = svc.routes()
     if current().json:
-        emit_json({"item": {**as_dict(detail), "routings": [as_dict(r) for r in routes]}})
+        emit_json(item_envelope({**as_dict(detail), "routings": [as_dict(r) for r in routes]}))
         return
     row = as_dict(detail)
     row["active_routes"] = len(detail.active_routes)
@@ -336,7 +344,7 @@ def get_endpoint(service_name_or_id: str) -> None:
     with current().session() as api:
         url = api.Service(service_name_or_id).get_endpoint()
     if current().json:
-        emit_json({"item": {"url": url}})
+        emit_json(item_envelope({"url": url}))
     elif url is None:
         raise click.ClickException("the service has no endpoint yet (no app proxy answered)")
     else:

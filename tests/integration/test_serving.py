@@ -250,6 +250,15 @@ def test_26_09_a_service_waits_for_the_app_proxy_and_is_listed_scaled_and_delete
         scaled = svc.scale(2)
         assert (scaled.current_route_count, scaled.target_count) == (0, 2)
         assert svc.detail().desired_session_count == 2
+        # on 26.09 a service is a deployment: its first revision serves the model folder
+        deployment = session.Deployment(service_id)
+        assert deployment.info().replica_state.desired_replica_count == 2
+        (revision,) = deployment.revisions().items
+        assert deployment.revision(str(revision.id)).revision_number == 1
+        assert revision.model_mount_config is not None
+        assert revision.model_mount_config.definition_path == "model-definition.yaml"
+        assert deployment.policy().policy.strategy_spec.strategy.value == "ROLLING"
+        assert deployment.routes().items == []
     finally:
         _delete(session, service_id)
     assert lifecycle(session.Service(service_id).detail().lifecycle_stage) == "DESTROYED"

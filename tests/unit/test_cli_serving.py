@@ -271,3 +271,34 @@ def test_auto_scaling_rules_on_24_09_are_refused_locally() -> None:
     result = CliRunner().invoke(cli, ["service", "auto-scaling-rule", "get", "x"])
     assert result.exit_code == 1
     assert "v9.20250722" in result.stderr
+
+
+@respx.mock
+def test_deployment_revisions_and_policy_request_shapes() -> None:
+    probe("v9.20250722")
+    revisions = respx.post(f"{EP}/v2/deployments/{SID}/revisions/search").respond(
+        json={"items": [], "total_count": 0, "has_next_page": False, "has_previous_page": False}
+    )
+    policy = respx.get(f"{EP}/v2/deployments/policies/{SID}").respond(
+        json={
+            "policy": answer(
+                public.DeploymentPolicyNode,
+                id=SID,
+                field_id=SID,
+                deployment_id=SID,
+                strategy_spec={
+                    "strategy": "ROLLING",
+                    "max_surge": {"count": None, "percent": 0.5},
+                    "max_unavailable": {"count": None, "percent": 0.0},
+                },
+            )
+        }
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--output", "json", "deployment", "revision", "list", SID])
+    assert result.exit_code == 0, result.output
+    assert body(revisions) == {"limit": 20, "offset": 0}
+    result = runner.invoke(cli, ["--output", "json", "deployment", "policy", "info", SID])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["items"][0]["deployment_id"] == SID
+    assert policy.called

@@ -106,3 +106,23 @@ class Deployment(AsyncFunction):
         return await self._session().wire.v2_deployments.search_routes(
             deployment_id=self.id, limit=limit, offset=offset
         )
+
+    async def revisions(self, *, limit: int = 20, offset: int = 0) -> m.AdminSearchRevisionsPayload:
+        """One page of the deployment's revisions."""
+        _check_page(limit, offset)
+        return await self._session().wire.v2_deployments.search_revisions(
+            deployment_id=self.id, limit=limit, offset=offset
+        )
+
+    async def revision(self, revision_id: str) -> m.RevisionNode:
+        """One revision of the deployment."""
+        found = await self._session().wire.v2_deployments.get_revision(revision_id=revision_id)
+        if str(found.deployment_id) != self.id:
+            raise BackendClientError(f"revision {revision_id} belongs to another deployment")
+        return found
+
+    async def policy(self) -> m.GetDeploymentPolicyPayload:
+        """The deployment's rollout policy."""
+        return await self._session().wire.v2_deployments.get_deployment_policy(
+            deployment_id=self.id
+        )

@@ -107,3 +107,23 @@ class Deployment(SyncFunction):
         return self._session().wire.v2_deployments.search_routes(
             deployment_id=self.id, limit=limit, offset=offset
         )
+
+    def revisions(self, *, limit: int = 20, offset: int = 0) -> m.AdminSearchRevisionsPayload:
+        """One page of the deployment's revisions."""
+        _check_page(limit, offset)
+        return self._session().wire.v2_deployments.search_revisions(
+            deployment_id=self.id, limit=limit, offset=offset
+        )
+
+    def revision(self, revision_id: str) -> m.RevisionNode:
+        """One revision of the deployment."""
+        found = self._session().wire.v2_deployments.get_revision(revision_id=revision_id)
+        if str(found.deployment_id) != self.id:
+            raise BackendClientError(f"revision {revision_id} belongs to another deployment")
+        return found
+
+    def policy(self) -> m.GetDeploymentPolicyPayload:
+        """The deployment's rollout policy."""
+        return self._session().wire.v2_deployments.get_deployment_policy(
+            deployment_id=self.id
+        )

@@ -646,7 +646,7 @@ class V2DeploymentsResource(SyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.RevisionNode:
         """v2/deployments.get_revision
 
         Retrieve a single revision by ID.
@@ -661,14 +661,13 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "GET",
             _fill_path("/v2/deployments/revisions/{revision_id}", {"revision_id": revision_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.RevisionNode,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_revisions(
@@ -685,7 +684,7 @@ class V2DeploymentsResource(SyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AdminSearchRevisionsPayload:
         """v2/deployments.search_revisions
 
         Search revisions scoped to a specific deployment.
@@ -709,12 +708,12 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.AdminSearchRevisionsPayload,
             json=_json_fields(
                 models.AdminSearchRevisionsInput,
                 {
@@ -733,7 +732,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def admin_search_revisions(
@@ -1819,7 +1817,7 @@ class V2DeploymentsResource(SyncAPIResource):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.GetDeploymentPolicyPayload:
         """v2/deployments.get_deployment_policy
 
         Retrieve a deployment policy by deployment ID.
@@ -1835,16 +1833,15 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "GET",
             _fill_path(
                 "/v2/deployments/policies/{deployment_id}", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.GetDeploymentPolicyPayload,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_deployment_policies(
@@ -2562,7 +2559,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.RevisionNode:
         """v2/deployments.get_revision
 
         Retrieve a single revision by ID.
@@ -2577,14 +2574,13 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "GET",
             _fill_path("/v2/deployments/revisions/{revision_id}", {"revision_id": revision_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.RevisionNode,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_revisions(
@@ -2601,7 +2597,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AdminSearchRevisionsPayload:
         """v2/deployments.search_revisions
 
         Search revisions scoped to a specific deployment.
@@ -2625,12 +2621,12 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.AdminSearchRevisionsPayload,
             json=_json_fields(
                 models.AdminSearchRevisionsInput,
                 {
@@ -2649,7 +2645,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def admin_search_revisions(
@@ -3735,7 +3730,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.GetDeploymentPolicyPayload:
         """v2/deployments.get_deployment_policy
 
         Retrieve a deployment policy by deployment ID.
@@ -3751,16 +3746,15 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "GET",
             _fill_path(
                 "/v2/deployments/policies/{deployment_id}", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.GetDeploymentPolicyPayload,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_deployment_policies(
