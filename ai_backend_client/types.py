@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._graphql import PaginatedResult
     from ._results import ConsoleItem, DownloadResult
     from ._results import ExecutionResult as StreamExecutionResult
+    from ._serving import AutoScalingRuleChanges, ModelInfo, ServiceOptions
     from .func._async._session_queries import SessionItem
     from .func._async.agent import AgentItem
     from .func._async.compute_session import ComputeSession as AsyncComputeSession
@@ -56,6 +57,7 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
     "AsyncComputeSession": (".func._async.compute_session", "ComputeSession"),
     "AsyncSessionTemplate": (".func._async.session_template", "SessionTemplate"),
     "AsyncVFolder": (".func._async.vfolder", "VFolder"),
+    "AutoScalingRuleChanges": ("._serving", "AutoScalingRuleChanges"),
     "BgtaskEvent": (".streams", "BgtaskEvent"),
     "ComputeSession": (".func._sync.compute_session", "ComputeSession"),
     "ConsoleItem": ("._results", "ConsoleItem"),
@@ -65,12 +67,14 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
     "ImageItem": (".func._async.image", "ImageItem"),
     "KeyPairItem": (".func._async.keypair", "KeyPairItem"),
     "KeyPairListItem": (".func._async.keypair", "KeyPairListItem"),
+    "ModelInfo": ("._serving", "ModelInfo"),
     "PaginatedResult": ("._graphql", "PaginatedResult"),
     "PolicyItem": (".func._async.keypair_resource_policy", "PolicyItem"),
     "SSEEvent": (".streams", "SSEEvent"),
     "SessionEvent": (".streams", "SessionEvent"),
     "SessionItem": (".func._async._session_queries", "SessionItem"),
     "SessionTemplate": (".func._sync.session_template", "SessionTemplate"),
+    "ServiceOptions": ("._serving", "ServiceOptions"),
     "SessionTemplateDocument": (".task_template", "SessionTemplateDocument"),
     "StorageItem": (".func._async.storage", "StorageItem"),
     "ExecutionResult": ("._results", "ExecutionResult"),
@@ -87,6 +91,7 @@ __all__ = [
     "AsyncComputeSession",
     "AsyncSessionTemplate",
     "AsyncVFolder",
+    "AutoScalingRuleChanges",
     "BgtaskEvent",
     "ComputeSession",
     "ConsoleItem",
@@ -97,9 +102,11 @@ __all__ = [
     "ImageItem",
     "KeyPairItem",
     "KeyPairListItem",
+    "ModelInfo",
     "PaginatedResult",
     "PolicyItem",
     "SSEEvent",
+    "ServiceOptions",
     "SessionEvent",
     "SessionItem",
     "SessionTemplate",

@@ -44,6 +44,12 @@ _TRANSFER = (
     "(not tried)"
 )
 
+_RULE = (
+    "item: `id`, `metric_source`, `metric_name`, `comparator`, `threshold`, `step_size`, "
+    "`cooldown_seconds`, `min_replicas`, `max_replicas`, `last_triggered_at` (only the `-f` "
+    "columns when given)"
+)
+
 #: Shapes the code cannot show by itself (command path -> Markdown), for the commands that print
 #: a computed object or a stream in JSON mode.
 DESCRIBED: dict[str, str] = {
@@ -67,6 +73,16 @@ DESCRIBED: dict[str, str] = {
     "vfolder upload": _TRANSFER,
     "vfolder download": _TRANSFER,
     "vfolder cp": _TRANSFER,
+    "model info": "item: the model folder's fields (as `vfolder info`) plus `versions` (`[str]`)",
+    "service info": (
+        "item: `endpoint_id`, `model_id`, `extra_mounts`, `name`, `replicas`, "
+        "`desired_session_count`, `model_definition_path`, `active_routes` (the healthy routes), "
+        "`service_endpoint`, `is_public`, `runtime_variant`, plus `routings`: every route "
+        "(`routing_id`, `session`, `status`, `traffic_ratio`, `created_at`, `error_data`)"
+    ),
+    "service get-endpoint": "item: `url` (null while no app proxy has registered the endpoint)",
+    "service auto-scaling-rule get": _RULE,
+    "service auto-scaling-rule list": "list of " + _RULE.removeprefix("item: "),
     "run": (
         "one case: `ok`, `msg`, `index`, `name`, `session`, `exit_code`, `envs`, `build`, `exec`, "
         "`stdout`, `stderr` (and `error`, `stats` when there are any); several cases (range "

@@ -432,6 +432,8 @@ def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> Graph
                 name = definition.name.value if definition.name else ""
                 if index == 0 and len(parsed) > 1 and name in overridden:
                     continue  # this version has its own
+                if _lacks_root_fields(schema, definition):
+                    continue  # an older schema without the feature: its method is a stub
                 errors = validate(schema, DocumentNode(definitions=(definition,)))
                 if errors:
                     raise SpecError(
@@ -458,6 +460,20 @@ def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> Graph
                     rf"(?<![.\w]){name}\b", f"models.{name}", variable.annotation
                 )
     return api
+
+
+def _lacks_root_fields(schema: GraphQLSchema, definition: OperationDefinitionNode) -> bool:
+    """Whether the schema has none of the operation's top-level fields (a version older than
+    the feature, e.g. model services on 22.03): the operation is left out of that version, whose
+    generated method then raises ``BackendAPIVersionError``. A document that names some but not
+    all of them still fails validation, so a typo is not mistaken for an absent feature."""
+    root = (
+        schema.mutation_type
+        if definition.operation is OperationType.MUTATION
+        else schema.query_type
+    )
+    names = [s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+    return root is not None and bool(names) and not any(n in root.fields for n in names)
 
 
 def _named_types(variables: list[Variable], names: set[str]) -> set[str]:

@@ -156,7 +156,9 @@ def narrow(value: Any, model: type[_M], operation: str, api_version: str) -> Any
     if value is None or isinstance(value, (NotGiven, model)):
         return value
     if isinstance(value, pydantic.BaseModel):
-        data: Any = value.model_dump(mode="python", by_alias=True, exclude_unset=True)
+        # By attribute name: versions may give a field different wire aliases (v9's
+        # ``scalingGroup`` is v8's ``scaling_group``), the attribute names stay the same.
+        data: Any = value.model_dump(mode="python", by_alias=False, exclude_unset=True)
     elif isinstance(value, Mapping):
         data = dict(cast("Mapping[str, Any]", value))
     else:

@@ -12,6 +12,9 @@ replaces a few methods of the dummy backend:
 * ``execute``: back to the generic agent code path that talks ZMQ to that runner.
 * kernel file operations (upload, download, list): done for real inside the kernel's namespace.
 * kernel destruction: stop that runner's process group.
+* model services: the runner starts the model definition's service and checks its health, as
+  in a container (the dummy backend only sleeps), so an inference route turns healthy (or
+  unhealthy) from the runner's own report.
 * container listing (26.x only): the live runners. 26.x drops every running kernel that
   ``enumerate_containers()`` does not list, about a minute after the agent starts.
 * batch runs (26.x): the output of a run continues after its clean and build steps, as in 24.x.
@@ -51,6 +54,10 @@ KERNEL_RECORDS = ROOT / "run" / "kernels"
 WORK = PurePosixPath("/home/work")
 RUNNER_START_TIMEOUT = 30.0
 MAX_ARCHIVE = 1024 * 1024  # the docker backend's limit for `download_file`
+
+
+#: What this shim adds to the dummy agent beyond code execution (see the module docstring).
+AGENT_FEATURES = ("model-service",)
 
 
 def _free_port() -> int:
@@ -314,6 +321,11 @@ async def enumerate_containers(self, status_filter=None) -> list:
 
 # ---- a batch run's output continues after its clean and build steps -------------------------
 
+async def start_model_service(self, model_service):
+    """Start the model service in the kernel runner (what the docker backend does)."""
+    return await self.runner.feed_start_model_service(model_service)
+
+
 _get_next_result = AbstractCodeRunner.get_next_result
 STEP_ENDS = ("clean-finished", "build-finished")
 
@@ -348,7 +360,10 @@ def install() -> None:
     DummyKernel.download_file = download_file
     DummyKernel.download_single = download_single
     DummyKernel.list_files = list_files
+    DummyKernel.start_model_service = start_model_service
     atexit.register(RUNNERS.stop_all)
+    # `python -m stack env` exports this as AIBC_AGENT_FEATURES (tests skip without a feature)
+    (ROOT / "run" / "agent-features").write_text("\n".join(AGENT_FEATURES) + "\n")
 
 
 if __name__ == "__main__":

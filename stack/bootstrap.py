@@ -178,6 +178,15 @@ def database(lay: Layout) -> None:
     psql(lay, f"update domains set allowed_vfolder_hosts = {hosts} where name = 'default' and not ({has_host})")  # fmt: skip
     psql(lay, f"update groups set allowed_vfolder_hosts = {hosts} where domain_name = 'default' and not ({has_host})")  # fmt: skip
 
+    # Model services: the default resource group must accept inference sessions (the fixture's
+    # scheduler_opts leave the manager's default, interactive and batch only).
+    psql(
+        lay,
+        "update scaling_groups set scheduler_opts = jsonb_set(scheduler_opts,"
+        " '{allowed_session_types}', '[\"interactive\", \"batch\", \"inference\"]')"
+        " where name = 'default' and not (scheduler_opts -> 'allowed_session_types' ? 'inference')",
+    )
+
     # Images cannot be rescanned offline: register the one image the dummy agent "has".
     registry, _, rest = S.IMAGE.partition("/")
     image, _, tag = rest.partition(":")

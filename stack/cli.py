@@ -64,6 +64,11 @@ def env_lines(lay: Layout) -> list[str]:
         ("AIBC_MANAGER_VERSION", lay.line.manager),
         ("AIBC_API_VERSION", lay.line.api_version),
     ]
+    # What the running agent's shim can do (an agent started before a feature was added to
+    # agent_shim.py lacks it until the stack is restarted); tests skip on a missing feature.
+    features = lay.run / "agent-features"
+    if features.is_file():
+        pairs.append(("AIBC_AGENT_FEATURES", ",".join(features.read_text().split())))
     return [f"export {k}={shlex.quote(v)}" for k, v in pairs]
 
 

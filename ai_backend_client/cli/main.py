@@ -81,6 +81,13 @@ COMMANDS: dict[str, LazyEntry] = {
         "ai_backend_client.cli.server_logs:server_logs",
         "Provides operations related to server logs.",
     ),
+    # Model serving (24.09 and newer; deployments: 26.09).
+    "service": LazyEntry("ai_backend_client.cli.service:service", "Set of service operations"),
+    "model": LazyEntry("ai_backend_client.cli.model:model", "Set of model operations"),
+    "deployment": LazyEntry(
+        "ai_backend_client.cli.deployment:deployment",
+        "Set of deployment operations (deployments, revisions, routes)",
+    ),
 }
 
 ALIASES: dict[str, str] = {

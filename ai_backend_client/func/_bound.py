@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._async.agent_watcher import AgentWatcher as AsyncAgentWatcher
     from ._async.auth import Auth as AsyncAuth
     from ._async.compute_session import ComputeSession as AsyncComputeSession
+    from ._async.deployment import Deployment as AsyncDeployment
     from ._async.domain import Domain as AsyncDomain
     from ._async.dotfile import Dotfile as AsyncDotfile
     from ._async.etcd_config import EtcdConfig as AsyncEtcdConfig
@@ -23,9 +24,11 @@ if TYPE_CHECKING:
     from ._async.keypair import KeyPair as AsyncKeyPair
     from ._async.keypair_resource_policy import KeyPairResourcePolicy as AsyncKeyPairResourcePolicy
     from ._async.manager import Manager as AsyncManager
+    from ._async.model import Model as AsyncModel
     from ._async.resource import Resource as AsyncResource
     from ._async.scaling_group import ScalingGroup as AsyncScalingGroup
     from ._async.server_log import ServerLog as AsyncServerLog
+    from ._async.service import Service as AsyncService
     from ._async.session_template import SessionTemplate as AsyncSessionTemplate
     from ._async.storage import Storage as AsyncStorage
     from ._async.system import System as AsyncSystem
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from ._sync.agent_watcher import AgentWatcher as SyncAgentWatcher
     from ._sync.auth import Auth as SyncAuth
     from ._sync.compute_session import ComputeSession as SyncComputeSession
+    from ._sync.deployment import Deployment as SyncDeployment
     from ._sync.domain import Domain as SyncDomain
     from ._sync.dotfile import Dotfile as SyncDotfile
     from ._sync.etcd_config import EtcdConfig as SyncEtcdConfig
@@ -44,9 +48,11 @@ if TYPE_CHECKING:
     from ._sync.keypair import KeyPair as SyncKeyPair
     from ._sync.keypair_resource_policy import KeyPairResourcePolicy as SyncKeyPairResourcePolicy
     from ._sync.manager import Manager as SyncManager
+    from ._sync.model import Model as SyncModel
     from ._sync.resource import Resource as SyncResource
     from ._sync.scaling_group import ScalingGroup as SyncScalingGroup
     from ._sync.server_log import ServerLog as SyncServerLog
+    from ._sync.service import Service as SyncService
     from ._sync.session_template import SessionTemplate as SyncSessionTemplate
     from ._sync.storage import Storage as SyncStorage
     from ._sync.system import System as SyncSystem
@@ -64,6 +70,7 @@ class AsyncFunctions:
     AgentWatcher: Bound[AsyncAgentWatcher] = Bound("ai_backend_client.func._async.agent_watcher", "AgentWatcher")
     Auth: Bound[AsyncAuth] = Bound("ai_backend_client.func._async.auth", "Auth")
     ComputeSession: Bound[AsyncComputeSession] = Bound("ai_backend_client.func._async.compute_session", "ComputeSession")
+    Deployment: Bound[AsyncDeployment] = Bound("ai_backend_client.func._async.deployment", "Deployment")
     Domain: Bound[AsyncDomain] = Bound("ai_backend_client.func._async.domain", "Domain")
     Dotfile: Bound[AsyncDotfile] = Bound("ai_backend_client.func._async.dotfile", "Dotfile")
     EtcdConfig: Bound[AsyncEtcdConfig] = Bound("ai_backend_client.func._async.etcd_config", "EtcdConfig")
@@ -72,9 +79,11 @@ class AsyncFunctions:
     KeyPair: Bound[AsyncKeyPair] = Bound("ai_backend_client.func._async.keypair", "KeyPair")
     KeyPairResourcePolicy: Bound[AsyncKeyPairResourcePolicy] = Bound("ai_backend_client.func._async.keypair_resource_policy", "KeyPairResourcePolicy")
     Manager: Bound[AsyncManager] = Bound("ai_backend_client.func._async.manager", "Manager")
+    Model: Bound[AsyncModel] = Bound("ai_backend_client.func._async.model", "Model")
     Resource: Bound[AsyncResource] = Bound("ai_backend_client.func._async.resource", "Resource")
     ScalingGroup: Bound[AsyncScalingGroup] = Bound("ai_backend_client.func._async.scaling_group", "ScalingGroup")
     ServerLog: Bound[AsyncServerLog] = Bound("ai_backend_client.func._async.server_log", "ServerLog")
+    Service: Bound[AsyncService] = Bound("ai_backend_client.func._async.service", "Service")
     SessionTemplate: Bound[AsyncSessionTemplate] = Bound("ai_backend_client.func._async.session_template", "SessionTemplate")
     Storage: Bound[AsyncStorage] = Bound("ai_backend_client.func._async.storage", "Storage")
     System: Bound[AsyncSystem] = Bound("ai_backend_client.func._async.system", "System")
@@ -90,6 +99,7 @@ class SyncFunctions:
     AgentWatcher: Bound[SyncAgentWatcher] = Bound("ai_backend_client.func._sync.agent_watcher", "AgentWatcher")
     Auth: Bound[SyncAuth] = Bound("ai_backend_client.func._sync.auth", "Auth")
     ComputeSession: Bound[SyncComputeSession] = Bound("ai_backend_client.func._sync.compute_session", "ComputeSession")
+    Deployment: Bound[SyncDeployment] = Bound("ai_backend_client.func._sync.deployment", "Deployment")
     Domain: Bound[SyncDomain] = Bound("ai_backend_client.func._sync.domain", "Domain")
     Dotfile: Bound[SyncDotfile] = Bound("ai_backend_client.func._sync.dotfile", "Dotfile")
     EtcdConfig: Bound[SyncEtcdConfig] = Bound("ai_backend_client.func._sync.etcd_config", "EtcdConfig")
@@ -98,9 +108,11 @@ class SyncFunctions:
     KeyPair: Bound[SyncKeyPair] = Bound("ai_backend_client.func._sync.keypair", "KeyPair")
     KeyPairResourcePolicy: Bound[SyncKeyPairResourcePolicy] = Bound("ai_backend_client.func._sync.keypair_resource_policy", "KeyPairResourcePolicy")
     Manager: Bound[SyncManager] = Bound("ai_backend_client.func._sync.manager", "Manager")
+    Model: Bound[SyncModel] = Bound("ai_backend_client.func._sync.model", "Model")
     Resource: Bound[SyncResource] = Bound("ai_backend_client.func._sync.resource", "Resource")
     ScalingGroup: Bound[SyncScalingGroup] = Bound("ai_backend_client.func._sync.scaling_group", "ScalingGroup")
     ServerLog: Bound[SyncServerLog] = Bound("ai_backend_client.func._sync.server_log", "ServerLog")
+    Service: Bound[SyncService] = Bound("ai_backend_client.func._sync.service", "Service")
     SessionTemplate: Bound[SyncSessionTemplate] = Bound("ai_backend_client.func._sync.session_template", "SessionTemplate")
     Storage: Bound[SyncStorage] = Bound("ai_backend_client.func._sync.storage", "Storage")
     System: Bound[SyncSystem] = Bound("ai_backend_client.func._sync.system", "System")

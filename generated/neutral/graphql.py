@@ -28,6 +28,11 @@ __all__ = [
     "GraphQLOps",
     "AgentDetailVariables",
     "AgentListVariables",
+    "AutoScalingRuleCreateVariables",
+    "AutoScalingRuleDeleteVariables",
+    "AutoScalingRuleDetailVariables",
+    "AutoScalingRuleListVariables",
+    "AutoScalingRuleModifyVariables",
     "ComputeSessionDetailVariables",
     "ComputeSessionListVariables",
     "DomainCreateVariables",
@@ -69,6 +74,8 @@ __all__ = [
     "ScalingGroupDissociateGroupVariables",
     "ScalingGroupListVariables",
     "ScalingGroupUpdateVariables",
+    "ServiceDetailVariables",
+    "ServiceListVariables",
     "StorageVolumeDetailVariables",
     "StorageVolumeListVariables",
     "UserCreateVariables",
@@ -98,6 +105,42 @@ class AgentListVariables(TypedDict, total=False):
     scaling_group: str | None
     filter: str | None
     order: str | None
+
+
+class AutoScalingRuleCreateVariables(TypedDict, total=False):
+    """Variables of ``AutoScalingRuleCreate``."""
+
+    endpoint: Required[str]
+    props: Required[v9_20250722_gql.EndpointAutoScalingRuleInput]
+
+
+class AutoScalingRuleDeleteVariables(TypedDict, total=False):
+    """Variables of ``AutoScalingRuleDelete``."""
+
+    id: Required[str]
+
+
+class AutoScalingRuleDetailVariables(TypedDict, total=False):
+    """Variables of ``AutoScalingRuleDetail``."""
+
+    id: Required[str]
+
+
+class AutoScalingRuleListVariables(TypedDict, total=False):
+    """Variables of ``AutoScalingRuleList``."""
+
+    endpoint: Required[str]
+    filter: str | None
+    order: str | None
+    offset: int | None
+    first: int | None
+
+
+class AutoScalingRuleModifyVariables(TypedDict, total=False):
+    """Variables of ``AutoScalingRuleModify``."""
+
+    id: Required[str]
+    props: Required[v9_20250722_gql.ModifyEndpointAutoScalingRuleInput]
 
 
 class ComputeSessionDetailVariables(TypedDict, total=False):
@@ -379,6 +422,22 @@ class ScalingGroupUpdateVariables(TypedDict, total=False):
     props: Required[v9_20250722_gql.ModifyScalingGroupInput]
 
 
+class ServiceDetailVariables(TypedDict, total=False):
+    """Variables of ``ServiceDetail``."""
+
+    endpoint_id: Required[str | _uuid.UUID]
+
+
+class ServiceListVariables(TypedDict, total=False):
+    """Variables of ``ServiceList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+    project: str | _uuid.UUID | None
+
+
 class StorageVolumeDetailVariables(TypedDict, total=False):
     """Variables of ``StorageVolumeDetail``."""
 
@@ -497,6 +556,52 @@ class GraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.AgentList:
         """``AgentList`` (every version)."""
+        ...
+
+    def auto_scaling_rule_create(
+        self,
+        *,
+        endpoint: str,
+        props: v9_20250722_gql.EndpointAutoScalingRuleInput,
+    ) -> v9_20250722_gql.AutoScalingRuleCreate:
+        """``AutoScalingRuleCreate`` (v9.20250722 and newer)."""
+        ...
+
+    def auto_scaling_rule_delete(
+        self,
+        *,
+        id: str,
+    ) -> v9_20250722_gql.AutoScalingRuleDelete:
+        """``AutoScalingRuleDelete`` (v9.20250722 and newer)."""
+        ...
+
+    def auto_scaling_rule_detail(
+        self,
+        *,
+        id: str,
+    ) -> v9_20250722_gql.AutoScalingRuleDetail:
+        """``AutoScalingRuleDetail`` (v9.20250722 and newer)."""
+        ...
+
+    def auto_scaling_rule_list(
+        self,
+        *,
+        endpoint: str,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        offset: int | None | NotGiven = ...,
+        first: int | None | NotGiven = ...,
+    ) -> v9_20250722_gql.AutoScalingRuleList:
+        """``AutoScalingRuleList`` (v9.20250722 and newer)."""
+        ...
+
+    def auto_scaling_rule_modify(
+        self,
+        *,
+        id: str,
+        props: v9_20250722_gql.ModifyEndpointAutoScalingRuleInput,
+    ) -> v9_20250722_gql.AutoScalingRuleModify:
+        """``AutoScalingRuleModify`` (v9.20250722 and newer)."""
         ...
 
     def compute_session_detail(
@@ -858,6 +963,26 @@ class GraphQLOps(Protocol):
         """``ScalingGroupUpdate`` (every version)."""
         ...
 
+    def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ServiceDetail:
+        """``ServiceDetail`` (v8.20240915 and newer)."""
+        ...
+
+    def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        project: str | _uuid.UUID | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ServiceList:
+        """``ServiceList`` (v8.20240915 and newer)."""
+        ...
+
     def storage_volume_detail(
         self,
         *,
@@ -999,6 +1124,52 @@ class AsyncGraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.AgentList:
         """``AgentList`` (every version)."""
+        ...
+
+    async def auto_scaling_rule_create(
+        self,
+        *,
+        endpoint: str,
+        props: v9_20250722_gql.EndpointAutoScalingRuleInput,
+    ) -> v9_20250722_gql.AutoScalingRuleCreate:
+        """``AutoScalingRuleCreate`` (v9.20250722 and newer)."""
+        ...
+
+    async def auto_scaling_rule_delete(
+        self,
+        *,
+        id: str,
+    ) -> v9_20250722_gql.AutoScalingRuleDelete:
+        """``AutoScalingRuleDelete`` (v9.20250722 and newer)."""
+        ...
+
+    async def auto_scaling_rule_detail(
+        self,
+        *,
+        id: str,
+    ) -> v9_20250722_gql.AutoScalingRuleDetail:
+        """``AutoScalingRuleDetail`` (v9.20250722 and newer)."""
+        ...
+
+    async def auto_scaling_rule_list(
+        self,
+        *,
+        endpoint: str,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        offset: int | None | NotGiven = ...,
+        first: int | None | NotGiven = ...,
+    ) -> v9_20250722_gql.AutoScalingRuleList:
+        """``AutoScalingRuleList`` (v9.20250722 and newer)."""
+        ...
+
+    async def auto_scaling_rule_modify(
+        self,
+        *,
+        id: str,
+        props: v9_20250722_gql.ModifyEndpointAutoScalingRuleInput,
+    ) -> v9_20250722_gql.AutoScalingRuleModify:
+        """``AutoScalingRuleModify`` (v9.20250722 and newer)."""
         ...
 
     async def compute_session_detail(
@@ -1358,6 +1529,26 @@ class AsyncGraphQLOps(Protocol):
         props: v9_20250722_gql.ModifyScalingGroupInput,
     ) -> v9_20250722_gql.ScalingGroupUpdate:
         """``ScalingGroupUpdate`` (every version)."""
+        ...
+
+    async def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ServiceDetail:
+        """``ServiceDetail`` (v8.20240915 and newer)."""
+        ...
+
+    async def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+        project: str | _uuid.UUID | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ServiceList:
+        """``ServiceList`` (v8.20240915 and newer)."""
         ...
 
     async def storage_volume_detail(

@@ -675,7 +675,7 @@ class V2DeploymentsOps(Protocol):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.GetDeploymentPolicyPayload:
         """``v2/deployments.get_deployment_policy`` (v9.20250722 and newer)."""
         ...
 
@@ -695,7 +695,7 @@ class V2DeploymentsOps(Protocol):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.RevisionNode:
         """``v2/deployments.get_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -864,7 +864,7 @@ class V2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.AdminSearchRevisionsPayload:
         """``v2/deployments.search_revisions`` (v9.20250722 and newer)."""
         ...
 
@@ -882,7 +882,7 @@ class V2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.SearchRoutesPayload:
         """``v2/deployments.search_routes`` (v9.20250722 and newer)."""
         ...
 
@@ -911,7 +911,7 @@ class V2DeploymentsOps(Protocol):
         | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpdateDeploymentPayload:
         """``v2/deployments.update`` (v9.20250722 and newer)."""
         ...
 
@@ -1199,7 +1199,7 @@ class AsyncV2DeploymentsOps(Protocol):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.GetDeploymentPolicyPayload:
         """``v2/deployments.get_deployment_policy`` (v9.20250722 and newer)."""
         ...
 
@@ -1219,7 +1219,7 @@ class AsyncV2DeploymentsOps(Protocol):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.RevisionNode:
         """``v2/deployments.get_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -1388,7 +1388,7 @@ class AsyncV2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.AdminSearchRevisionsPayload:
         """``v2/deployments.search_revisions`` (v9.20250722 and newer)."""
         ...
 
@@ -1406,7 +1406,7 @@ class AsyncV2DeploymentsOps(Protocol):
         offset: int | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.SearchRoutesPayload:
         """``v2/deployments.search_routes`` (v9.20250722 and newer)."""
         ...
 
@@ -1435,7 +1435,7 @@ class AsyncV2DeploymentsOps(Protocol):
         | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpdateDeploymentPayload:
         """``v2/deployments.update`` (v9.20250722 and newer)."""
         ...
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid as _uuid
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._resource import unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -2067,6 +2068,34 @@ class GraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
+
+    def service_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ServiceDetail", "v8.20240915 and newer")
+
+    def service_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ServiceList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ServiceList", "v8.20240915 and newer")
+
 
 class AsyncGraphQLOperations:
     """Typed async GraphQL operations of API v6.20220315."""
@@ -3105,3 +3134,31 @@ class AsyncGraphQLOperations:
             },
             result_type=models.VFolderList,
         )
+
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
+
+    def service_detail(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ServiceDetail", "v8.20240915 and newer")
+
+    def service_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ServiceList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ServiceList", "v8.20240915 and newer")

@@ -52,6 +52,8 @@ OPERATION_NAMES = (
     "ScalingGroupDissociateGroup",
     "ScalingGroupList",
     "ScalingGroupUpdate",
+    "ServiceDetail",
+    "ServiceList",
     "StorageVolumeDetail",
     "StorageVolumeList",
     "UserCreate",

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid as _uuid
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._resource import unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -70,6 +71,8 @@ __all__ = [
     "SCALING_GROUP_DISSOCIATE_GROUP",
     "SCALING_GROUP_LIST",
     "SCALING_GROUP_UPDATE",
+    "SERVICE_DETAIL",
+    "SERVICE_LIST",
     "STORAGE_VOLUME_DETAIL",
     "STORAGE_VOLUME_LIST",
     "USER_CREATE",
@@ -751,6 +754,67 @@ SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: Mo
 }
 """
 
+# spec/operations/service.graphql
+SERVICE_DETAIL = """query ServiceDetail($endpoint_id: UUID!) {
+  endpoint(endpoint_id: $endpoint_id) {
+    endpoint_id
+    name
+    status
+    lifecycle_stage
+    url
+    model
+    model_definition_path
+    model_mount_destination
+    resource_group
+    desired_session_count
+    open_to_public
+    created_at
+    destroyed_at
+    retries
+    routings {
+      routing_id
+      session
+      status
+      traffic_ratio
+      created_at
+      error_data
+    }
+  }
+}
+"""
+
+# spec/operations/service.graphql
+SERVICE_LIST = """query ServiceList($limit: Int!, $offset: Int!, $filter: String, $order: String, $project: UUID) {
+  endpoint_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+    project: $project
+  ) {
+    items {
+      endpoint_id
+      name
+      status
+      lifecycle_stage
+      url
+      model
+      desired_session_count
+      open_to_public
+      resource_group
+      created_at
+      routings {
+        routing_id
+        session
+        status
+        traffic_ratio
+      }
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/storage.graphql
 STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
@@ -1011,6 +1075,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "scaling_group_dissociate_group": SCALING_GROUP_DISSOCIATE_GROUP,
         "scaling_group_list": SCALING_GROUP_LIST,
         "scaling_group_update": SCALING_GROUP_UPDATE,
+        "service_detail": SERVICE_DETAIL,
+        "service_list": SERVICE_LIST,
         "storage_volume_detail": STORAGE_VOLUME_DETAIL,
         "storage_volume_list": STORAGE_VOLUME_LIST,
         "user_create": USER_CREATE,
@@ -1831,6 +1897,50 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
+        )
+
+    @validate_arguments
     def storage_volume_detail(
         self,
         *,
@@ -2053,6 +2163,26 @@ class GraphQLOperations:
             },
             result_type=models.VFolderList,
         )
+
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
 
 
 class AsyncGraphQLOperations:
@@ -2854,6 +2984,50 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    async def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
+        )
+
+    @validate_arguments
     async def storage_volume_detail(
         self,
         *,
@@ -3076,3 +3250,23 @@ class AsyncGraphQLOperations:
             },
             result_type=models.VFolderList,
         )
+
+    def auto_scaling_rule_create(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
+
+    def auto_scaling_rule_delete(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleDelete`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleDelete", "v9.20250722 and newer")
+
+    def auto_scaling_rule_detail(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleDetail`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleDetail", "v9.20250722 and newer")
+
+    def auto_scaling_rule_list(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleList`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleList", "v9.20250722 and newer")
+
+    def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")

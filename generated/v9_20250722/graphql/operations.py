@@ -27,6 +27,11 @@ __all__ = [
     "GraphQLOperations",
     "AGENT_DETAIL",
     "AGENT_LIST",
+    "AUTO_SCALING_RULE_CREATE",
+    "AUTO_SCALING_RULE_DELETE",
+    "AUTO_SCALING_RULE_DETAIL",
+    "AUTO_SCALING_RULE_LIST",
+    "AUTO_SCALING_RULE_MODIFY",
     "COMPUTE_SESSION_DETAIL",
     "COMPUTE_SESSION_LIST",
     "DOMAIN_CREATE",
@@ -68,6 +73,8 @@ __all__ = [
     "SCALING_GROUP_DISSOCIATE_GROUP",
     "SCALING_GROUP_LIST",
     "SCALING_GROUP_UPDATE",
+    "SERVICE_DETAIL",
+    "SERVICE_LIST",
     "STORAGE_VOLUME_DETAIL",
     "STORAGE_VOLUME_LIST",
     "USER_CREATE",
@@ -138,6 +145,90 @@ AGENT_LIST = """query AgentList($limit: Int!, $offset: Int!, $status: String, $s
       container_count
     }
     total_count
+  }
+}
+"""
+
+# spec/operations/service.graphql
+AUTO_SCALING_RULE_CREATE = """mutation AutoScalingRuleCreate($endpoint: String!, $props: EndpointAutoScalingRuleInput!) {
+  create_endpoint_auto_scaling_rule_node(endpoint: $endpoint, props: $props) {
+    ok
+    msg
+    rule {
+      id
+    }
+  }
+}
+"""
+
+# spec/operations/service.graphql
+AUTO_SCALING_RULE_DELETE = """mutation AutoScalingRuleDelete($id: String!) {
+  delete_endpoint_auto_scaling_rule_node(id: $id) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/operations/service.graphql
+AUTO_SCALING_RULE_DETAIL = """query AutoScalingRuleDetail($id: String!) {
+  endpoint_auto_scaling_rule_node(id: $id) {
+    id
+    row_id
+    metric_source
+    metric_name
+    threshold
+    comparator
+    step_size
+    cooldown_seconds
+    min_replicas
+    max_replicas
+    created_at
+    last_triggered_at
+    endpoint
+  }
+}
+"""
+
+# spec/operations/service.graphql
+AUTO_SCALING_RULE_LIST = """query AutoScalingRuleList($endpoint: String!, $filter: String, $order: String, $offset: Int, $first: Int) {
+  endpoint_auto_scaling_rule_nodes(
+    endpoint: $endpoint
+    filter: $filter
+    order: $order
+    offset: $offset
+    first: $first
+  ) {
+    count
+    edges {
+      node {
+        id
+        row_id
+        metric_source
+        metric_name
+        threshold
+        comparator
+        step_size
+        cooldown_seconds
+        min_replicas
+        max_replicas
+        created_at
+        last_triggered_at
+        endpoint
+      }
+    }
+  }
+}
+"""
+
+# spec/operations/service.graphql
+AUTO_SCALING_RULE_MODIFY = """mutation AutoScalingRuleModify($id: String!, $props: ModifyEndpointAutoScalingRuleInput!) {
+  modify_endpoint_auto_scaling_rule_node(id: $id, props: $props) {
+    ok
+    msg
+    rule {
+      id
+    }
   }
 }
 """
@@ -749,6 +840,67 @@ SCALING_GROUP_UPDATE = """mutation ScalingGroupUpdate($name: String!, $props: Mo
 }
 """
 
+# spec/operations/service.graphql
+SERVICE_DETAIL = """query ServiceDetail($endpoint_id: UUID!) {
+  endpoint(endpoint_id: $endpoint_id) {
+    endpoint_id
+    name
+    status
+    lifecycle_stage
+    url
+    model
+    model_definition_path
+    model_mount_destination
+    resource_group
+    desired_session_count
+    open_to_public
+    created_at
+    destroyed_at
+    retries
+    routings {
+      routing_id
+      session
+      status
+      traffic_ratio
+      created_at
+      error_data
+    }
+  }
+}
+"""
+
+# spec/operations/service.graphql
+SERVICE_LIST = """query ServiceList($limit: Int!, $offset: Int!, $filter: String, $order: String, $project: UUID) {
+  endpoint_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+    project: $project
+  ) {
+    items {
+      endpoint_id
+      name
+      status
+      lifecycle_stage
+      url
+      model
+      desired_session_count
+      open_to_public
+      resource_group
+      created_at
+      routings {
+        routing_id
+        session
+        status
+        traffic_ratio
+      }
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/storage.graphql
 STORAGE_VOLUME_DETAIL = """query StorageVolumeDetail($id: String) {
   storage_volume(id: $id) {
@@ -968,6 +1120,11 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "agent_detail": AGENT_DETAIL,
         "agent_list": AGENT_LIST,
+        "auto_scaling_rule_create": AUTO_SCALING_RULE_CREATE,
+        "auto_scaling_rule_delete": AUTO_SCALING_RULE_DELETE,
+        "auto_scaling_rule_detail": AUTO_SCALING_RULE_DETAIL,
+        "auto_scaling_rule_list": AUTO_SCALING_RULE_LIST,
+        "auto_scaling_rule_modify": AUTO_SCALING_RULE_MODIFY,
         "compute_session_detail": COMPUTE_SESSION_DETAIL,
         "compute_session_list": COMPUTE_SESSION_LIST,
         "domain_create": DOMAIN_CREATE,
@@ -1009,6 +1166,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "scaling_group_dissociate_group": SCALING_GROUP_DISSOCIATE_GROUP,
         "scaling_group_list": SCALING_GROUP_LIST,
         "scaling_group_update": SCALING_GROUP_UPDATE,
+        "service_detail": SERVICE_DETAIL,
+        "service_list": SERVICE_LIST,
         "storage_volume_detail": STORAGE_VOLUME_DETAIL,
         "storage_volume_list": STORAGE_VOLUME_LIST,
         "user_create": USER_CREATE,
@@ -1090,6 +1249,102 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.AgentList,
+        )
+
+    @validate_arguments
+    def auto_scaling_rule_create(
+        self,
+        *,
+        endpoint: str,
+        props: models.EndpointAutoScalingRuleInput,
+    ) -> models.AutoScalingRuleCreate:
+        """The mutations select only the rule's id: 26.9.6 answers created_at null there (a non-null field), which fails the whole answer; the function class reads the rule afterwards.
+
+        Sends the mutation ``AutoScalingRuleCreate`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            AUTO_SCALING_RULE_CREATE,
+            mutation=True,
+            variables={
+                "endpoint": endpoint,
+                "props": props,
+            },
+            result_type=models.AutoScalingRuleCreate,
+        )
+
+    @validate_arguments
+    def auto_scaling_rule_delete(
+        self,
+        *,
+        id: str,
+    ) -> models.AutoScalingRuleDelete:
+        """Sends the mutation ``AutoScalingRuleDelete`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            AUTO_SCALING_RULE_DELETE,
+            mutation=True,
+            variables={
+                "id": id,
+            },
+            result_type=models.AutoScalingRuleDelete,
+        )
+
+    @validate_arguments
+    def auto_scaling_rule_detail(
+        self,
+        *,
+        id: str,
+    ) -> models.AutoScalingRuleDetail:
+        """Sends the query ``AutoScalingRuleDetail`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            AUTO_SCALING_RULE_DETAIL,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.AutoScalingRuleDetail,
+        )
+
+    @validate_arguments
+    def auto_scaling_rule_list(
+        self,
+        *,
+        endpoint: str,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        offset: int | None | NotGiven = NOT_GIVEN,
+        first: int | None | NotGiven = NOT_GIVEN,
+    ) -> models.AutoScalingRuleList:
+        """The auto-scaling rules of a model service (Service.list_auto_scaling_rules, `service auto-scaling-rule list`); 26.09 and newer.
+
+        Sends the query ``AutoScalingRuleList`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            AUTO_SCALING_RULE_LIST,
+            mutation=False,
+            variables={
+                "endpoint": endpoint,
+                "filter": filter,
+                "order": order,
+                "offset": offset,
+                "first": first,
+            },
+            result_type=models.AutoScalingRuleList,
+        )
+
+    @validate_arguments
+    def auto_scaling_rule_modify(
+        self,
+        *,
+        id: str,
+        props: models.ModifyEndpointAutoScalingRuleInput,
+    ) -> models.AutoScalingRuleModify:
+        """Sends the mutation ``AutoScalingRuleModify`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            AUTO_SCALING_RULE_MODIFY,
+            mutation=True,
+            variables={
+                "id": id,
+                "props": props,
+            },
+            result_type=models.AutoScalingRuleModify,
         )
 
     @validate_arguments
@@ -1829,6 +2084,50 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
+        )
+
+    @validate_arguments
     def storage_volume_detail(
         self,
         *,
@@ -2113,6 +2412,102 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.AgentList,
+        )
+
+    @validate_arguments
+    async def auto_scaling_rule_create(
+        self,
+        *,
+        endpoint: str,
+        props: models.EndpointAutoScalingRuleInput,
+    ) -> models.AutoScalingRuleCreate:
+        """The mutations select only the rule's id: 26.9.6 answers created_at null there (a non-null field), which fails the whole answer; the function class reads the rule afterwards.
+
+        Sends the mutation ``AutoScalingRuleCreate`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            AUTO_SCALING_RULE_CREATE,
+            mutation=True,
+            variables={
+                "endpoint": endpoint,
+                "props": props,
+            },
+            result_type=models.AutoScalingRuleCreate,
+        )
+
+    @validate_arguments
+    async def auto_scaling_rule_delete(
+        self,
+        *,
+        id: str,
+    ) -> models.AutoScalingRuleDelete:
+        """Sends the mutation ``AutoScalingRuleDelete`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            AUTO_SCALING_RULE_DELETE,
+            mutation=True,
+            variables={
+                "id": id,
+            },
+            result_type=models.AutoScalingRuleDelete,
+        )
+
+    @validate_arguments
+    async def auto_scaling_rule_detail(
+        self,
+        *,
+        id: str,
+    ) -> models.AutoScalingRuleDetail:
+        """Sends the query ``AutoScalingRuleDetail`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            AUTO_SCALING_RULE_DETAIL,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.AutoScalingRuleDetail,
+        )
+
+    @validate_arguments
+    async def auto_scaling_rule_list(
+        self,
+        *,
+        endpoint: str,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        offset: int | None | NotGiven = NOT_GIVEN,
+        first: int | None | NotGiven = NOT_GIVEN,
+    ) -> models.AutoScalingRuleList:
+        """The auto-scaling rules of a model service (Service.list_auto_scaling_rules, `service auto-scaling-rule list`); 26.09 and newer.
+
+        Sends the query ``AutoScalingRuleList`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            AUTO_SCALING_RULE_LIST,
+            mutation=False,
+            variables={
+                "endpoint": endpoint,
+                "filter": filter,
+                "order": order,
+                "offset": offset,
+                "first": first,
+            },
+            result_type=models.AutoScalingRuleList,
+        )
+
+    @validate_arguments
+    async def auto_scaling_rule_modify(
+        self,
+        *,
+        id: str,
+        props: models.ModifyEndpointAutoScalingRuleInput,
+    ) -> models.AutoScalingRuleModify:
+        """Sends the mutation ``AutoScalingRuleModify`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            AUTO_SCALING_RULE_MODIFY,
+            mutation=True,
+            variables={
+                "id": id,
+                "props": props,
+            },
+            result_type=models.AutoScalingRuleModify,
         )
 
     @validate_arguments
@@ -2849,6 +3244,50 @@ class AsyncGraphQLOperations:
                 "props": props,
             },
             result_type=models.ScalingGroupUpdate,
+        )
+
+    @validate_arguments
+    async def service_detail(
+        self,
+        *,
+        endpoint_id: str | _uuid.UUID,
+    ) -> models.ServiceDetail:
+        """One model service (endpoint) with every route and its status (Service.detail, `service info`): the REST answer lists only the healthy routes, this shows the provisioning and failed ones too.
+
+        Sends the query ``ServiceDetail`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_DETAIL,
+            mutation=False,
+            variables={
+                "endpoint_id": endpoint_id,
+            },
+            result_type=models.ServiceDetail,
+        )
+
+    @validate_arguments
+    async def service_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+        project: str | _uuid.UUID | None | NotGiven = NOT_GIVEN,
+    ) -> models.ServiceList:
+        """One page of model services (Service.paginated_list, `service list`).
+
+        Sends the query ``ServiceList`` (spec/operations/service.graphql)."""
+        return await self._client.execute(
+            SERVICE_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+                "project": project,
+            },
+            result_type=models.ServiceList,
         )
 
     @validate_arguments

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
+from ._shared_4_fca7afed99 import MountPermission
 from ._shared_5_051c0196ea import (
     BlueGreenConfigInput,
     DeploymentStrategy,
@@ -813,6 +814,330 @@ class UpsertDeploymentPolicyInput(BaseModel):
     """
 
 
+class DeploymentRouteNode(BaseModel):
+    """
+    Node model representing a deployment route (the DTO's RouteNode).
+    """
+
+    id: UUID
+    """
+    Route ID
+    """
+    field_id: UUID
+    """
+    UUID of the route. Added in 26.9.0.
+    """
+    deployment_id: UUID
+    """
+    Deployment ID
+    """
+    session_id: str | None
+    """
+    Session ID
+    """
+    status: RouteStatus
+    """
+    Lifecycle status of the route
+    """
+    health_status: RouteHealthStatus
+    """
+    Health check status of the route
+    """
+    traffic_ratio: float
+    """
+    Traffic ratio assigned to this route
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    revision_id: UUID | None
+    """
+    Associated revision ID
+    """
+    traffic_status: RouteTrafficStatus
+    """
+    Traffic status of the route
+    """
+    error_data: dict[str, Any]
+    """
+    Error data if any
+    """
+
+
+class BlueGreenStrategySpecInfo(BaseModel):
+    """
+    Blue-green strategy spec — matches BlueGreenStrategySpecGQL structure.
+    """
+
+    strategy: DeploymentStrategy
+    auto_promote: bool
+    promote_delay_seconds: int
+
+
+class ClusterConfigInfoDTO(BaseModel):
+    """
+    Cluster configuration backing DTO for ClusterConfig GQL type.
+
+    mode stores the GQL-compatible string value (e.g. "SINGLE_NODE", "MULTI_NODE")
+    matching ClusterModeGQL enum values so Strawberry can auto-convert str→enum.
+    """
+
+    mode: str
+    size: int
+
+
+class EnvironmentVariableEntryInfoDTO(BaseModel):
+    """
+    A single environment variable entry with name and value.
+
+    .. deprecated::
+        Retained only for legacy deployment/session response DTOs that already expose ``name``.
+        New code should use
+        :class:`ai.backend.common.dto.manager.v2.common.EnvironmentVariableEntryInfo`
+        (``key``/``value``) instead.
+    """
+
+    name: str
+    value: str
+
+
+class EnvironmentVariablesInfoDTO(BaseModel):
+    """
+    A collection of environment variable entries.
+
+    .. deprecated::
+        Retained only for legacy deployment/session response DTOs.
+        New code should use
+        :class:`ai.backend.common.dto.manager.v2.common.EnvironmentVariablesInfo`.
+    """
+
+    entries: list[EnvironmentVariableEntryInfoDTO]
+
+
+class ExtraVFolderMountGQLDTO(BaseModel):
+    """
+    Backing DTO for ExtraVFolderMountInfoGQL type.
+
+    vfolder_id is stored as str (UUID serialised to string) for Strawberry ID
+    scalar compatibility.
+    """
+
+    vfolder_id: str
+    mount_destination: str | None = None
+    mount_perm: MountPermission | None = None
+    """
+    The concrete permission snapshot fixed at revision-write time. ``INHERIT`` policies are resolved against the vfolder's current permission at that point, so this value is immutable and does not change when the vfolder's permission later changes. ``None`` when the caller left it unset to inherit the vfolder's stored permission at session-creation time (task #83).
+    """
+    subpath: str | None = None
+    """
+    Added in 26.4.4. Subpath within the vfolder. ``None`` means the vfolder root.
+    """
+
+
+class ModelHealthCheckInfoDTO(BaseModel):
+    """
+    Output DTO for model health check configuration.
+    """
+
+    enable: bool | None = False
+    """
+    Whether the route is health-checked. When false the route activates immediately.
+    """
+    interval: float
+    """
+    Interval in seconds between health checks.
+    """
+    path: str
+    """
+    Path to check for health status.
+    """
+    max_retries: int
+    """
+    Maximum number of retries for health check.
+    """
+    max_wait_time: float
+    """
+    Maximum time in seconds to wait for a health check response.
+    """
+    expected_status_code: int
+    """
+    Expected HTTP status code for a healthy response.
+    """
+    initial_delay: float
+    """
+    Initial delay in seconds before the first health check.
+    """
+
+
+class ModelMetadataInfoDTO(BaseModel):
+    """
+    Output DTO for model metadata.
+    """
+
+    author: str | None = None
+    """
+    Author of the model.
+    """
+    version: int | str | None = None
+    """
+    Version identifier of the model.
+    """
+    created: str | None = None
+    """
+    Creation date of the model.
+    """
+    last_modified: str | None = None
+    """
+    Last modification date of the model.
+    """
+    description: str | None = None
+    """
+    Description of the model.
+    """
+    task: str | None = None
+    """
+    Task type of the model.
+    """
+    category: str | None = None
+    """
+    Category of the model.
+    """
+    architecture: str | None = None
+    """
+    Architecture metadata for the model.
+    """
+    framework: list[str] | None = None
+    """
+    Frameworks used by the model.
+    """
+    label: list[str] | None = None
+    """
+    Labels attached to the model.
+    """
+    license: str | None = None
+    """
+    License of the model.
+    """
+    min_resource: dict[str, Any] | None = None
+    """
+    Minimum resource requirements for the model.
+    """
+
+
+class ModelMountConfigInfoDTO(BaseModel):
+    """
+    Model mount configuration backing DTO for ModelMountConfig GQL type.
+
+    vfolder_id is stored as str (UUID serialised to string) for Strawberry ID
+    scalar compatibility so Strawberry can store the value in an ID-typed field
+    without additional conversion.
+    """
+
+    vfolder_id: str
+    mount_destination: str
+    definition_path: str
+    subpath: str | None = None
+    """
+    Added in 26.4.4. Subpath within the model vfolder. ``None`` means the vfolder root.
+    """
+
+
+class PreStartActionInfoDTO(BaseModel):
+    """
+    Output DTO for a pre-start action in model definition.
+    """
+
+    action: str
+    """
+    The name of the pre-start action to execute.
+    """
+    args: dict[str, Any] | None = None
+    """
+    Arguments for the pre-start action.
+    """
+
+
+class ResourceOptsEntryInfoDTO(BaseModel):
+    """
+    Single resource option entry with name and value.
+    """
+
+    name: str
+    """
+    The name of this resource option (e.g., 'shmem').
+    """
+    value: str
+    """
+    The value for this resource option (e.g., '64m').
+    """
+
+
+class ResourceOptsInfoDTO(BaseModel):
+    """
+    Resource options containing multiple key-value entries.
+    """
+
+    entries: list[ResourceOptsEntryInfoDTO]
+    """
+    List of resource option entries.
+    """
+
+
+class ResourceSlotEntryInfo(BaseModel):
+    """
+    A single resource slot entry with resource type and quantity.
+    """
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        regex_engine="python-re",
+    )
+    resource_type: str
+    """
+    Resource type identifier (e.g., cpu, mem, cuda.shares)
+    """
+    quantity: Annotated[str, Field(pattern="^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$")]
+    """
+    Quantity of the resource
+    """
+
+
+class ResourceSlotInfo(BaseModel):
+    """
+    Collection of compute resource allocations.
+    """
+
+    entries: list[ResourceSlotEntryInfo]
+    """
+    List of resource allocations
+    """
+
+
+class RollingUpdateStrategySpecInfo(BaseModel):
+    """
+    Rolling update strategy spec — matches RollingUpdateStrategySpecGQL structure.
+    """
+
+    strategy: DeploymentStrategy
+    max_surge: IntOrPercent
+    max_unavailable: IntOrPercent
+
+
+class RuntimeVariantPresetValueInfoDTO(BaseModel):
+    """
+    A runtime variant preset value materialised on a revision (``{preset_id, value}``).
+    """
+
+    preset_id: UUID
+    """
+    Runtime variant preset ID.
+    """
+    value: str
+    """
+    Value bound to the preset.
+    """
+
+
 class BlueGreenConfigInfo(BaseModel):
     """
     Blue/green deployment policy configuration.
@@ -1342,6 +1667,130 @@ class SearchAutoScalingRulesInput(BaseModel):
     """
 
 
+class SearchRoutesPayload(BaseModel):
+    """
+    Payload for route search result.
+    """
+
+    items: list[DeploymentRouteNode]
+    """
+    Route list
+    """
+    total_count: int
+    """
+    Total count
+    """
+    has_next_page: bool
+    """
+    Whether a next page exists
+    """
+    has_previous_page: bool
+    """
+    Whether a previous page exists
+    """
+
+
+class DeploymentPolicyNode(BaseModel):
+    """
+    Node model representing a deployment update policy.
+    """
+
+    id: UUID
+    """
+    Policy ID
+    """
+    field_id: UUID
+    """
+    UUID of the deployment policy. Added in 26.9.0.
+    """
+    deployment_id: UUID
+    """
+    Parent deployment ID
+    """
+    strategy_spec: RollingUpdateStrategySpecInfo | BlueGreenStrategySpecInfo
+    """
+    Deployment strategy specification
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    updated_at: AwareDatetime
+    """
+    Last update timestamp
+    """
+
+
+class GetDeploymentPolicyPayload(BaseModel):
+    """
+    Payload for deployment policy get result.
+    """
+
+    policy: DeploymentPolicyNode
+    """
+    Deployment policy
+    """
+
+
+class ModelRuntimeConfigInfoDTO(BaseModel):
+    """
+    Runtime configuration backing DTO for ModelRuntimeConfig GQL type.
+
+    Only the ``runtime_variant_id`` is exposed on v2 responses; clients
+    resolve the full variant node via a separate GraphQL field resolver
+    (or REST lookup) when the name/metadata is needed.
+    """
+
+    runtime_variant_id: UUID
+    inference_runtime_config: dict[str, Any] | None = None
+    environ: EnvironmentVariablesInfoDTO | None = None
+    runtime_variant_preset_values: list[RuntimeVariantPresetValueInfoDTO] | None = None
+    """
+    Preset values materialised on this revision.
+    """
+
+
+class ModelServiceConfigInfoDTO(BaseModel):
+    """
+    Output DTO for model service configuration.
+    """
+
+    pre_start_actions: list[PreStartActionInfoDTO] | None = None
+    """
+    List of pre-start actions to execute before starting the model service.
+    """
+    command: str | None = None
+    """
+    Added in 26.7.0. Single-string command to start the model service.
+    """
+    start_command: list[str] | None = None
+    """
+    Deprecated since 26.7.0. Command to start the model service. Do not set together with `command`; when both are set, `command` takes precedence and this field is ignored.
+    """
+    shell: str | None = "/bin/bash"
+    """
+    Shell used to run the command. If set, the kernel runs `[shell, '-c', command]`; null or empty disables shell wrapping.
+    """
+    port: int
+    """
+    Port number for the model service.
+    """
+    health_check: ModelHealthCheckInfoDTO | None = None
+    """
+    Health check configuration for the model service.
+    """
+
+
+class ResourceConfigInfoDTO(BaseModel):
+    """
+    Resource configuration backing DTO for ResourceConfig GQL type.
+    """
+
+    resource_group_name: str
+    resource_slots: ResourceSlotInfo
+    resource_opts: ResourceOptsInfoDTO | None = None
+
+
 class DeploymentHandlerOptionsInfo(BaseModel):
     """
     Handler-keyed scheduler policy snapshot for deployments.
@@ -1532,6 +1981,99 @@ class SearchReplicasInput(BaseModel):
     """
 
 
+class ModelConfigInfoDTO(BaseModel):
+    """
+    Output DTO for a single model entry in model definition.
+    """
+
+    name: str
+    """
+    Name of the model.
+    """
+    model_path: str
+    """
+    Path to the model file.
+    """
+    service: ModelServiceConfigInfoDTO | None = None
+    """
+    Configuration for the model service.
+    """
+    metadata: ModelMetadataInfoDTO | None = None
+    """
+    Metadata about the model.
+    """
+
+
+class ModelDefinitionInfoDTO(BaseModel):
+    """
+    Output DTO for model definition.
+    """
+
+    models: list[ModelConfigInfoDTO]
+    """
+    List of models in the model definition.
+    """
+
+
+class RevisionNode(BaseModel):
+    """
+    Node model representing a deployment revision.
+    """
+
+    id: UUID
+    """
+    Revision ID
+    """
+    field_id: UUID
+    """
+    UUID of the revision. Added in 26.9.0.
+    """
+    deployment_id: UUID
+    """
+    ID of the parent deployment that owns this revision. Exposed alongside the resolved deployment node so clients can navigate without re-fetching.
+    """
+    revision_number: int
+    """
+    Per-deployment sequential revision number assigned at insert time (UNIQUE per deployment). Stable across the lifetime of the row and suitable for surfacing 'Revision #N' labels.
+    """
+    image_id: UUID | None
+    """
+    Image ID for this revision
+    """
+    cluster_config: ClusterConfigInfoDTO
+    """
+    Cluster configuration
+    """
+    resource_config: ResourceConfigInfoDTO
+    """
+    Resource configuration
+    """
+    model_runtime_config: ModelRuntimeConfigInfoDTO
+    """
+    Runtime configuration
+    """
+    model_mount_config: ModelMountConfigInfoDTO | None = None
+    """
+    Model mount configuration
+    """
+    model_definition: ModelDefinitionInfoDTO | None = None
+    """
+    Model definition configuration
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    extra_mounts: list[ExtraVFolderMountGQLDTO] | None = None
+    """
+    Extra vfolder mounts
+    """
+    revision_preset_id: UUID | None = None
+    """
+    ID of the deployment-level preset that produced this revision. ``None`` when the revision was created without a preset, when the originating preset row has since been deleted (SET NULL FK), or for legacy rows that predate this field.
+    """
+
+
 class DeploymentNode(BaseModel):
     """
     Node model representing a deployment entity.
@@ -1654,6 +2196,40 @@ class CreateDeploymentInput(BaseModel):
     initial_revision: CreateRevisionInput | None = None
     """
     Initial revision configuration. If omitted, deployment is created without a revision and must be added later via add_revision.
+    """
+
+
+class UpdateDeploymentPayload(BaseModel):
+    """
+    Payload for deployment update mutation result.
+    """
+
+    deployment: DeploymentNode
+    """
+    Updated deployment
+    """
+
+
+class AdminSearchRevisionsPayload(BaseModel):
+    """
+    Payload for admin revision search result.
+    """
+
+    items: list[RevisionNode]
+    """
+    Revision list
+    """
+    total_count: int
+    """
+    Total count
+    """
+    has_next_page: bool
+    """
+    Whether a next page exists
+    """
+    has_previous_page: bool
+    """
+    Whether a previous page exists
     """
 
 

@@ -395,7 +395,7 @@ class V2DeploymentsResource(SyncAPIResource):
         default_deployment_strategy: models.DeploymentStrategyInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpdateDeploymentPayload:
         """v2/deployments.update
 
         Update deployment metadata and configuration.
@@ -420,10 +420,10 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "PUT",
             _fill_path("/v2/deployments/{deployment_id}", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpdateDeploymentPayload,
             json=_json_fields(
                 models.UpdateDeploymentInput,
                 {
@@ -440,7 +440,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def delete(
@@ -647,7 +646,7 @@ class V2DeploymentsResource(SyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.RevisionNode:
         """v2/deployments.get_revision
 
         Retrieve a single revision by ID.
@@ -662,14 +661,13 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "GET",
             _fill_path("/v2/deployments/revisions/{revision_id}", {"revision_id": revision_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.RevisionNode,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_revisions(
@@ -686,7 +684,7 @@ class V2DeploymentsResource(SyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AdminSearchRevisionsPayload:
         """v2/deployments.search_revisions
 
         Search revisions scoped to a specific deployment.
@@ -710,12 +708,12 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.AdminSearchRevisionsPayload,
             json=_json_fields(
                 models.AdminSearchRevisionsInput,
                 {
@@ -734,7 +732,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def admin_search_revisions(
@@ -1160,7 +1157,7 @@ class V2DeploymentsResource(SyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.SearchRoutesPayload:
         """v2/deployments.search_routes
 
         Search routes scoped to a specific deployment.
@@ -1184,12 +1181,12 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/routes/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.SearchRoutesPayload,
             json=_json_fields(
                 models.SearchRoutesInput,
                 {
@@ -1208,7 +1205,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def update_route_traffic(
@@ -1821,7 +1817,7 @@ class V2DeploymentsResource(SyncAPIResource):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.GetDeploymentPolicyPayload:
         """v2/deployments.get_deployment_policy
 
         Retrieve a deployment policy by deployment ID.
@@ -1837,16 +1833,15 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "GET",
             _fill_path(
                 "/v2/deployments/policies/{deployment_id}", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.GetDeploymentPolicyPayload,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_deployment_policies(
@@ -2313,7 +2308,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         default_deployment_strategy: models.DeploymentStrategyInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpdateDeploymentPayload:
         """v2/deployments.update
 
         Update deployment metadata and configuration.
@@ -2338,10 +2333,10 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "PUT",
             _fill_path("/v2/deployments/{deployment_id}", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpdateDeploymentPayload,
             json=_json_fields(
                 models.UpdateDeploymentInput,
                 {
@@ -2358,7 +2353,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def delete(
@@ -2565,7 +2559,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.RevisionNode:
         """v2/deployments.get_revision
 
         Retrieve a single revision by ID.
@@ -2580,14 +2574,13 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "GET",
             _fill_path("/v2/deployments/revisions/{revision_id}", {"revision_id": revision_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.RevisionNode,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_revisions(
@@ -2604,7 +2597,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AdminSearchRevisionsPayload:
         """v2/deployments.search_revisions
 
         Search revisions scoped to a specific deployment.
@@ -2628,12 +2621,12 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.AdminSearchRevisionsPayload,
             json=_json_fields(
                 models.AdminSearchRevisionsInput,
                 {
@@ -2652,7 +2645,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def admin_search_revisions(
@@ -3078,7 +3070,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         offset: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.SearchRoutesPayload:
         """v2/deployments.search_routes
 
         Search routes scoped to a specific deployment.
@@ -3102,12 +3094,12 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/routes/search", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.SearchRoutesPayload,
             json=_json_fields(
                 models.SearchRoutesInput,
                 {
@@ -3126,7 +3118,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def update_route_traffic(
@@ -3739,7 +3730,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         deployment_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.GetDeploymentPolicyPayload:
         """v2/deployments.get_deployment_policy
 
         Retrieve a deployment policy by deployment ID.
@@ -3755,16 +3746,15 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "GET",
             _fill_path(
                 "/v2/deployments/policies/{deployment_id}", {"deployment_id": deployment_id}
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.GetDeploymentPolicyPayload,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_deployment_policies(

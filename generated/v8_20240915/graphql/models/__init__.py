@@ -138,6 +138,15 @@ if TYPE_CHECKING:
         ScalingGroupUpdate as ScalingGroupUpdate,
         ScalingGroupUpdateModifyScalingGroup as ScalingGroupUpdateModifyScalingGroup,
     )
+    from ....v9_20250722.graphql.models.service import (
+        ServiceDetail as ServiceDetail,
+        ServiceDetailEndpoint as ServiceDetailEndpoint,
+        ServiceDetailEndpointRoutings as ServiceDetailEndpointRoutings,
+        ServiceList as ServiceList,
+        ServiceListEndpointList as ServiceListEndpointList,
+        ServiceListEndpointListItems as ServiceListEndpointListItems,
+        ServiceListEndpointListItemsRoutings as ServiceListEndpointListItemsRoutings,
+    )
     from ....v9_20250722.graphql.models.storage import (
         StorageVolumeDetail as StorageVolumeDetail,
         StorageVolumeDetailStorageVolume as StorageVolumeDetailStorageVolume,
@@ -292,6 +301,13 @@ __all__ = [
     "ScalingGroupListScalingGroups",
     "ScalingGroupUpdate",
     "ScalingGroupUpdateModifyScalingGroup",
+    "ServiceDetail",
+    "ServiceDetailEndpoint",
+    "ServiceDetailEndpointRoutings",
+    "ServiceList",
+    "ServiceListEndpointList",
+    "ServiceListEndpointListItems",
+    "ServiceListEndpointListItemsRoutings",
     "StorageVolumeDetail",
     "StorageVolumeDetailStorageVolume",
     "StorageVolumeList",
@@ -602,6 +618,25 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ScalingGroupUpdateModifyScalingGroup": (
         "....v9_20250722.graphql.models.scaling_group",
         "ScalingGroupUpdateModifyScalingGroup",
+    ),
+    "ServiceDetail": ("....v9_20250722.graphql.models.service", "ServiceDetail"),
+    "ServiceDetailEndpoint": ("....v9_20250722.graphql.models.service", "ServiceDetailEndpoint"),
+    "ServiceDetailEndpointRoutings": (
+        "....v9_20250722.graphql.models.service",
+        "ServiceDetailEndpointRoutings",
+    ),
+    "ServiceList": ("....v9_20250722.graphql.models.service", "ServiceList"),
+    "ServiceListEndpointList": (
+        "....v9_20250722.graphql.models.service",
+        "ServiceListEndpointList",
+    ),
+    "ServiceListEndpointListItems": (
+        "....v9_20250722.graphql.models.service",
+        "ServiceListEndpointListItems",
+    ),
+    "ServiceListEndpointListItemsRoutings": (
+        "....v9_20250722.graphql.models.service",
+        "ServiceListEndpointListItemsRoutings",
     ),
     "StorageVolumeDetail": ("....v9_20250722.graphql.models.storage", "StorageVolumeDetail"),
     "StorageVolumeDetailStorageVolume": (

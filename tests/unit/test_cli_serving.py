@@ -1,0 +1,304 @@
+"""``backend.ai service`` / ``model`` / ``deployment``: request shapes, output modes, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+from click.testing import CliRunner
+
+from ai_backend_client import types as public
+from ai_backend_client.cli.main import cli
+from tests.unit._answers import answer
+
+EP = "http://manager.test"
+SID = "3f1c9a0e-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+PROJECT = "2de2b969-1d04-48a6-af16-0bc8adb3c831"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKEND_ENDPOINT", EP)
+    monkeypatch.setenv("BACKEND_ACCESS_KEY", "AKIATEST")
+    monkeypatch.setenv("BACKEND_SECRET_KEY", "secret")
+
+
+def probe(version: str) -> None:
+    respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
+
+
+def body(route: respx.Route, i: int = -1) -> Any:
+    return json.loads(route.calls[i].request.content)
+
+
+@respx.mock
+def test_service_create_maps_the_official_options() -> None:
+    probe("v9.20250722")
+    route = respx.post(f"{EP}/services").respond(
+        json=answer(
+            public.ServeInfoModel,
+            endpoint_id=SID,
+            name="tiny",
+            desired_session_count=1,
+            active_routes=[],
+            service_endpoint=None,
+            is_public=True,
+        )
+    )
+    args = ["--output", "json", "service", "create", "python", "tiny-model", "1", "-t", "tiny"]
+    args += ["-r", "cpu=1", "-r", "mem=512m", "-e", "A=1", "--sgroup", "default", "--public"]
+    args += ["--model-definition-path", "defs/model.yaml", "-p", "research"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == SID
+    sent = body(route)
+    assert sent["config"] == {
+        "model": "tiny-model",
+        "scalingGroup": "default",
+        "resources": {"cpu": "1", "mem": "512m"},
+        "environ": {"A": "1"},
+        "modelMountDestination": "/models",
+        "model_definition_path": "defs/model.yaml",
+    }
+    assert (sent["name"], sent["group"], sent["open_to_public"]) == ("tiny", "research", True)
+
+
+@respx.mock
+def test_service_create_without_a_resource_group_sends_nothing() -> None:
+    route = respx.post(f"{EP}/services")
+    result = CliRunner().invoke(cli, ["service", "create", "python", "m", "1"])
+    assert result.exit_code == 2
+    assert "--scaling-group" in result.output
+    assert not route.called
+
+
+@respx.mock
+def test_service_generate_token_quiet_prints_only_the_token() -> None:
+    probe("v8.20240915")
+    respx.post(f"{EP}/services/{SID}/token").respond(json={"token": "tok-123"})
+    result = CliRunner().invoke(cli, ["service", "generate-token", "-q", SID, "1h"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "tok-123\n"
+
+
+@respx.mock
+def test_service_on_22_03_is_one_line_naming_the_version_needed() -> None:
+    probe("v6.20220315")
+    result = CliRunner().invoke(cli, ["service", "scale", SID, "2"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "services.scale is not available with API v6.20220315" in line
+    assert "v8.20240915" in line
+
+
+@respx.mock
+def test_model_create_and_rm() -> None:
+    probe("v8.20240915")
+    create = respx.post(f"{EP}/folders").respond(
+        201, json=answer(public.CreateVFolderResponse, id="ab", name="tiny", host="local:volume1")
+    )
+    respx.post(f"{EP}/folders/tiny/mkdir").respond(
+        201, json={"results": {"success": [{"item": "versions", "msg": ""}], "failed": []}}
+    )
+    result = CliRunner().invoke(cli, ["model", "create", "tiny", "local:volume1", "-p", "ro"])
+    assert result.exit_code == 0, result.output
+    assert (body(create)["usage_mode"], body(create)["permission"]) == ("model", "ro")
+    result = CliRunner().invoke(cli, ["model", "create", "tiny", "--unmanaged"])
+    assert result.exit_code == 2 and "--unmanaged needs HOST" in result.output
+
+
+def _deployment_node(name: str) -> dict[str, Any]:
+    return answer(
+        public.DeploymentNode,
+        id=SID,
+        entity_id=SID,
+        metadata=answer(
+            public.DeploymentMetadataInfoDTO,
+            project_id=PROJECT,
+            domain_name="default",
+            name=name,
+            status="PENDING",
+            tags=[],
+            resource_group_name="default",
+        ),
+    )
+
+
+@respx.mock
+def test_deployment_create_reads_the_json_file_and_checks_it_first(tmp_path: Path) -> None:
+    probe("v9.20250722")
+    route = respx.post(f"{EP}/v2/deployments/").respond(
+        201, json={"deployment": _deployment_node("d1")}
+    )
+    config = {
+        "metadata": {
+            "project_id": PROJECT,
+            "domain_name": "default",
+            "resource_group_name": "default",
+            "name": "d1",
+        },
+        "network_access": {"open_to_public": False},
+        "default_deployment_strategy": {"type": "ROLLING"},
+        "replica_count": 1,
+    }
+    (tmp_path / "d.json").write_text(json.dumps(config))
+    result = CliRunner().invoke(
+        cli, ["--output", "json", "deployment", "create", "-f", str(tmp_path / "d.json")]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == SID
+    assert body(route)["metadata"]["name"] == "d1"
+    assert body(route)["replica_count"] == 1
+    del config["replica_count"]
+    (tmp_path / "d.json").write_text(json.dumps(config))
+    result = CliRunner().invoke(cli, ["deployment", "create", "-f", str(tmp_path / "d.json")])
+    assert result.exit_code == 1
+    assert "replica_count: Field required" in result.stderr
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_deployment_update_list_and_routes_request_shapes() -> None:
+    probe("v9.20250722")
+    put = respx.put(f"{EP}/v2/deployments/{SID}").respond(
+        json={"deployment": _deployment_node("d2")}
+    )
+    search = respx.post(f"{EP}/v2/deployments/projects/{PROJECT}/search").respond(
+        json={
+            "items": [_deployment_node("d2")],
+            "total_count": 1,
+            "has_next_page": False,
+            "has_previous_page": False,
+        }
+    )
+    routes = respx.post(f"{EP}/v2/deployments/{SID}/routes/search").respond(
+        json={"items": [], "total_count": 0, "has_next_page": False, "has_previous_page": False}
+    )
+    runner = CliRunner()
+    assert runner.invoke(cli, ["deployment", "update", SID, "--replicas", "3"]).exit_code == 0
+    assert body(put) == {"replica_count": 3}
+    result = runner.invoke(cli, ["deployment", "list", "--project-id", PROJECT, "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "d2" in result.stdout
+    assert body(search) == {"limit": 5, "offset": 0}
+    result = runner.invoke(cli, ["--output", "json", "deployment", "route", "list", SID])
+    assert json.loads(result.stdout)["items"] == []
+    assert body(routes) == {"limit": 20, "offset": 0}
+    result = runner.invoke(cli, ["deployment", "update", SID])
+    assert result.exit_code == 1 and "nothing to update" in result.stderr
+
+
+@respx.mock
+def test_deployment_on_24_09_is_refused_locally() -> None:
+    probe("v8.20240915")
+    result = CliRunner().invoke(cli, ["deployment", "info", SID])
+    assert result.exit_code == 1
+    assert "it needs v9.20250722 and newer" in result.stderr
+
+
+RULE = {
+    "id": "UnVsZTox",
+    "row_id": "013705d4-20ac-4f1c-a533-cdc6de502c72",
+    "metric_source": "KERNEL",
+    "metric_name": "cpu_util",
+    "threshold": "50",
+    "comparator": "GREATER_THAN",
+    "step_size": 1,
+    "cooldown_seconds": 60,
+    "min_replicas": None,
+    "max_replicas": 3,
+    "created_at": "2026-12-01T00:00:00+00:00",
+    "last_triggered_at": None,
+    "endpoint": SID,
+}
+
+
+def _mutation_then_rule(field: str) -> respx.Route:
+    """The GraphQL route: the mutation answers the rule's id, the read-back answers the rule."""
+    gql = respx.post(f"{EP}/admin/gql")
+    mutated = {"data": {field: {"ok": True, "msg": "", "rule": {"id": RULE["id"]}}}}
+    gql.side_effect = [
+        respx.MockResponse(json=mutated),
+        respx.MockResponse(json={"data": {"endpoint_auto_scaling_rule_node": RULE}}),
+    ]
+    return gql
+
+
+@respx.mock
+def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_back() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("create_endpoint_auto_scaling_rule_node")
+    args = ["--output", "json", "service", "auto-scaling-rule", "create", SID]
+    args += ["--metric-source", "kernel", "--metric-name", "cpu_util", "--threshold", "50"]
+    args += ["--comparator", "greater_than", "--step-size", "1", "--cooldown-seconds", "60"]
+    args += ["--max-replicas", "3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["item"]["max_replicas"] == 3
+    assert body(gql, 0)["variables"] == {
+        "endpoint": SID,
+        "props": {
+            "metric_source": "KERNEL",
+            "metric_name": "cpu_util",
+            "threshold": "50",
+            "comparator": "GREATER_THAN",
+            "step_size": 1,
+            "cooldown_seconds": 60,
+            "max_replicas": 3,
+        },
+    }
+    assert body(gql, 1)["variables"] == {"id": RULE["id"]}
+
+
+@respx.mock
+def test_auto_scaling_rule_update_sends_only_the_given_fields_and_refuses_minus_one() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
+    update = ["service", "auto-scaling-rule", "update", RULE["id"]]
+    assert CliRunner().invoke(cli, [*update, "--threshold", "70"]).exit_code == 0
+    assert body(gql, 0)["variables"] == {"id": RULE["id"], "props": {"threshold": "70"}}
+    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1"])
+    assert result.exit_code == 2 and "not supported" in result.output
+    assert gql.call_count == 2
+
+
+@respx.mock
+def test_auto_scaling_rules_on_24_09_are_refused_locally() -> None:
+    probe("v8.20240915")
+    result = CliRunner().invoke(cli, ["service", "auto-scaling-rule", "get", "x"])
+    assert result.exit_code == 1
+    assert "v9.20250722" in result.stderr
+
+
+@respx.mock
+def test_deployment_revisions_and_policy_request_shapes() -> None:
+    probe("v9.20250722")
+    revisions = respx.post(f"{EP}/v2/deployments/{SID}/revisions/search").respond(
+        json={"items": [], "total_count": 0, "has_next_page": False, "has_previous_page": False}
+    )
+    policy = respx.get(f"{EP}/v2/deployments/policies/{SID}").respond(
+        json={
+            "policy": answer(
+                public.DeploymentPolicyNode,
+                id=SID,
+                field_id=SID,
+                deployment_id=SID,
+                strategy_spec={
+                    "strategy": "ROLLING",
+                    "max_surge": {"count": None, "percent": 0.5},
+                    "max_unavailable": {"count": None, "percent": 0.0},
+                },
+            )
+        }
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--output", "json", "deployment", "revision", "list", SID])
+    assert result.exit_code == 0, result.output
+    assert body(revisions) == {"limit": 20, "offset": 0}
+    result = runner.invoke(cli, ["--output", "json", "deployment", "policy", "info", SID])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["items"][0]["deployment_id"] == SID
+    assert policy.called
