@@ -79,7 +79,10 @@ __all__ = [
     "UserPaginatedListVariables",
     "UserPurgeVariables",
     "UserUpdateVariables",
+    "VFolderInvitedListVariables",
     "VFolderListVariables",
+    "VFolderOwnListVariables",
+    "VFolderProjectListVariables",
 ]
 
 
@@ -453,6 +456,15 @@ class UserUpdateVariables(TypedDict, total=False):
     props: Required[v9_20250722_gql.ModifyUserInput]
 
 
+class VFolderInvitedListVariables(TypedDict, total=False):
+    """Variables of ``VFolderInvitedList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+
+
 class VFolderListVariables(TypedDict, total=False):
     """Variables of ``VFolderList``."""
 
@@ -461,6 +473,24 @@ class VFolderListVariables(TypedDict, total=False):
     domain_name: str | None
     group_id: str | _uuid.UUID | None
     access_key: str | None
+    filter: str | None
+    order: str | None
+
+
+class VFolderOwnListVariables(TypedDict, total=False):
+    """Variables of ``VFolderOwnList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+
+
+class VFolderProjectListVariables(TypedDict, total=False):
+    """Variables of ``VFolderProjectList``."""
+
+    limit: Required[int]
+    offset: Required[int]
     filter: str | None
     order: str | None
 
@@ -952,6 +982,17 @@ class GraphQLOps(Protocol):
         """``UserUpdate`` (every version)."""
         ...
 
+    def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderInvitedList:
+        """``VFolderInvitedList`` (v8.20240915 and newer)."""
+        ...
+
     def v_folder_list(
         self,
         *,
@@ -964,6 +1005,28 @@ class GraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
+        ...
+
+    def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderOwnList:
+        """``VFolderOwnList`` (v8.20240915 and newer)."""
+        ...
+
+    def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderProjectList:
+        """``VFolderProjectList`` (v8.20240915 and newer)."""
         ...
 
 
@@ -1454,6 +1517,17 @@ class AsyncGraphQLOps(Protocol):
         """``UserUpdate`` (every version)."""
         ...
 
+    async def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderInvitedList:
+        """``VFolderInvitedList`` (v8.20240915 and newer)."""
+        ...
+
     async def v_folder_list(
         self,
         *,
@@ -1466,4 +1540,26 @@ class AsyncGraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
+        ...
+
+    async def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderOwnList:
+        """``VFolderOwnList`` (v8.20240915 and newer)."""
+        ...
+
+    async def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderProjectList:
+        """``VFolderProjectList`` (v8.20240915 and newer)."""
         ...

@@ -9,15 +9,22 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._models import BaseModel
 from ..._types import NOT_GIVEN, given
-from ...exceptions import BackendAPIError, BackendClientError, MalformedResponseError
+from ...exceptions import (
+    BackendAPIError,
+    BackendAPIVersionError,
+    BackendClientError,
+    MalformedResponseError,
+    NotFoundError,
+)
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     ProgressCallback,
@@ -43,8 +50,12 @@ __all__ = [
 
 Permission = Literal["ro", "rw", "wd"]
 UsageMode = Literal["general", "model", "data"]
+_Item = TypeVar("_Item", bound=BaseModel, covariant=True)
 
 VFolderItem = gql.VFolderListVfolderListItems
+OwnVFolderItem = gql.VFolderOwnListVfolderOwnListItems
+InvitedVFolderItem = gql.VFolderInvitedListVfolderInvitedListItems
+ProjectVFolderItem = gql.VFolderProjectListVfolderProjectListItems
 
 
 class BackgroundTaskProgress(BaseModel):
@@ -393,6 +404,154 @@ class VFolder(AsyncFunction):
         if (wait or progress is not None) and task_id:
             await _wait_background_task(self._session(), str(task_id), progress)
         return cloned
+
+    # -- the trash bin (24.09 and later) ---------------------------------------------------
+    # A folder's life there: ready -> (move_to_trash) delete-pending -> (restore) ready, or
+    # -> (delete_trash) its files are removed -> (purge, admins) its record is gone too.
+    def _needs_trash_bin(self, what: str) -> AsyncSession:
+        session = self._session()
+        if not adapters.has_trash_bin(session):
+            raise BackendAPIVersionError(
+                f"{what} needs a server with a trash bin: Backend.AI 24.09 (API v8.20240915) "
+                f"or newer; this one speaks API {session.versioned.version}"
+            )
+        return session
+
+    async def _trash_id(self, what: str) -> tuple[AsyncSession, str]:
+        """The folder's id: looked up by name once, then remembered, because a folder whose
+        data left the trash bin (``delete_trash``) is no longer found by name; a name that is
+        a UUID is taken as the id of such a folder."""
+        session = self._needs_trash_bin(what)
+        known: str | None = getattr(self, "_folder_id", None)
+        if known is None:
+            try:
+                known = str((await session.wire.folders.get_vfolder_id(vfolder_name=self.name)).id)
+            except NotFoundError:
+                known = _as_uuid(self.name)
+                if known is None:
+                    raise
+            self._folder_id = known
+        return session, known
+
+    async def move_to_trash(self) -> None:
+        """Move the folder to the trash bin (``delete-pending``); :meth:`restore` undoes it.
+
+        ``vfolder delete`` of the CLI; the seed's :meth:`delete` also empties it from the bin.
+        """
+        session = self._needs_trash_bin("moving a folder to the trash bin")
+        await session.wire.folders.delete_by_name(name=self.name)
+
+    async def restore(self) -> None:
+        """Bring the folder back from the trash bin (``ready`` again)."""
+        session, folder_id = await self._trash_id("restoring a folder from the trash bin")
+        await session.wire.folders.restore(vfolder_id=folder_id)
+
+    async def recover(self) -> None:
+        """The official client's older name of :meth:`restore` (deprecated since 24.03.1)."""
+        await self.restore()
+
+    async def delete_trash(self) -> None:
+        """Remove the files of a folder in the trash bin (irreversible); the record stays
+        until :meth:`purge`."""
+        session, folder_id = await self._trash_id("deleting a folder from the trash bin")
+        await session.wire.folders.delete_from_trash_bin(vfolder_id=folder_id)
+
+    async def purge(self) -> None:
+        """Remove the record of a folder in the trash bin for good (admins; irreversible)."""
+        session, folder_id = await self._trash_id("purging a folder")
+        await session.wire.folders.purge(vfolder_id=folder_id)
+
+    # -- folder lists by relation (24.09 and later; GraphQL) ------------------------------
+    @classmethod
+    async def paginated_own_list(
+        cls,
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[OwnVFolderItem]:
+        """One page of the folders the requester owns (``vfolder_own_list``)."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session().graphql.v_folder_own_list,
+            gql.VFolderOwnList,
+            fields,
+            ("vfolder_own_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
+        )
+        return _relation_page(result.vfolder_own_list)
+
+    @classmethod
+    async def paginated_invited_list(
+        cls,
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[InvitedVFolderItem]:
+        """One page of the folders others shared with the requester (``vfolder_invited_list``)."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session().graphql.v_folder_invited_list,
+            gql.VFolderInvitedList,
+            fields,
+            ("vfolder_invited_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
+        )
+        return _relation_page(result.vfolder_invited_list)
+
+    @classmethod
+    async def paginated_project_list(
+        cls,
+        *,
+        fields: Sequence[str] | None = None,
+        page_offset: int = 0,
+        page_size: int = 20,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> PaginatedResult[ProjectVFolderItem]:
+        """One page of the project (group) folders the requester can use
+        (``vfolder_project_list``)."""
+        check_page_size(page_size)
+        result = await run(
+            cls._session().graphql.v_folder_project_list,
+            gql.VFolderProjectList,
+            fields,
+            ("vfolder_project_list", "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
+        )
+        return _relation_page(result.vfolder_project_list)
+
+
+def _as_uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+class _Listing(Protocol[_Item]):
+    @property
+    def items(self) -> Sequence[_Item | None]: ...
+    @property
+    def total_count(self) -> int: ...
+
+
+def _relation_page(listing: _Listing[_Item] | None) -> PaginatedResult[_Item]:
+    return page(listing.items if listing else None, listing.total_count if listing else 0)
 
 
 async def _wait_background_task(

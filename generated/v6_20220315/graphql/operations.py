@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid as _uuid
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._resource import unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -2067,6 +2068,18 @@ class GraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    def v_folder_invited_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderInvitedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderInvitedList", "v8.20240915 and newer")
+
+    def v_folder_own_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderOwnList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderOwnList", "v8.20240915 and newer")
+
+    def v_folder_project_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderProjectList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderProjectList", "v8.20240915 and newer")
+
 
 class AsyncGraphQLOperations:
     """Typed async GraphQL operations of API v6.20220315."""
@@ -3105,3 +3118,15 @@ class AsyncGraphQLOperations:
             },
             result_type=models.VFolderList,
         )
+
+    def v_folder_invited_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderInvitedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderInvitedList", "v8.20240915 and newer")
+
+    def v_folder_own_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderOwnList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderOwnList", "v8.20240915 and newer")
+
+    def v_folder_project_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderProjectList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderProjectList", "v8.20240915 and newer")

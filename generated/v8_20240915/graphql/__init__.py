@@ -62,5 +62,8 @@ OPERATION_NAMES = (
     "UserPaginatedList",
     "UserPurge",
     "UserUpdate",
+    "VFolderInvitedList",
     "VFolderList",
+    "VFolderOwnList",
+    "VFolderProjectList",
 )

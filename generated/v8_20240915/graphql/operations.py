@@ -80,7 +80,10 @@ __all__ = [
     "USER_PAGINATED_LIST",
     "USER_PURGE",
     "USER_UPDATE",
+    "V_FOLDER_INVITED_LIST",
     "V_FOLDER_LIST",
+    "V_FOLDER_OWN_LIST",
+    "V_FOLDER_PROJECT_LIST",
 ]
 
 API_VERSION = "v8.20240915"
@@ -929,6 +932,36 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_INVITED_LIST = """query VFolderInvitedList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_invited_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/vfolder.graphql
 V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
@@ -959,6 +992,61 @@ V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: 
       created_at
       last_used
       cloneable
+    }
+    total_count
+  }
+}
+"""
+
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_OWN_LIST = """query VFolderOwnList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_own_list(limit: $limit, offset: $offset, filter: $filter, order: $order) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_PROJECT_LIST = """query VFolderProjectList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_project_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
     }
     total_count
   }
@@ -1021,7 +1109,10 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "user_paginated_list": USER_PAGINATED_LIST,
         "user_purge": USER_PURGE,
         "user_update": USER_UPDATE,
+        "v_folder_invited_list": V_FOLDER_INVITED_LIST,
         "v_folder_list": V_FOLDER_LIST,
+        "v_folder_own_list": V_FOLDER_OWN_LIST,
+        "v_folder_project_list": V_FOLDER_PROJECT_LIST,
     }
 )
 
@@ -2025,6 +2116,28 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     def v_folder_list(
         self,
         *,
@@ -2052,6 +2165,52 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.VFolderList,
+        )
+
+    @validate_arguments
+    def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
         )
 
 
@@ -3048,6 +3207,28 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     async def v_folder_list(
         self,
         *,
@@ -3075,4 +3256,50 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.VFolderList,
+        )
+
+    @validate_arguments
+    async def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    async def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
         )

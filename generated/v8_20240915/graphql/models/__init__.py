@@ -174,6 +174,17 @@ if TYPE_CHECKING:
         VFolderListVfolderList as VFolderListVfolderList,
         VFolderListVfolderListItems as VFolderListVfolderListItems,
     )
+    from ....v9_20250722.graphql.models.vfolder_lifecycle import (
+        VFolderInvitedList as VFolderInvitedList,
+        VFolderInvitedListVfolderInvitedList as VFolderInvitedListVfolderInvitedList,
+        VFolderInvitedListVfolderInvitedListItems as VFolderInvitedListVfolderInvitedListItems,
+        VFolderOwnList as VFolderOwnList,
+        VFolderOwnListVfolderOwnList as VFolderOwnListVfolderOwnList,
+        VFolderOwnListVfolderOwnListItems as VFolderOwnListVfolderOwnListItems,
+        VFolderProjectList as VFolderProjectList,
+        VFolderProjectListVfolderProjectList as VFolderProjectListVfolderProjectList,
+        VFolderProjectListVfolderProjectListItems as VFolderProjectListVfolderProjectListItems,
+    )
     from .user import (
         ModifyUserInput as ModifyUserInput,
         PurgeUserInput as PurgeUserInput,
@@ -320,9 +331,18 @@ __all__ = [
     "UserPurgePurgeUser",
     "UserUpdate",
     "UserUpdateModifyUser",
+    "VFolderInvitedList",
+    "VFolderInvitedListVfolderInvitedList",
+    "VFolderInvitedListVfolderInvitedListItems",
     "VFolderList",
     "VFolderListVfolderList",
     "VFolderListVfolderListItems",
+    "VFolderOwnList",
+    "VFolderOwnListVfolderOwnList",
+    "VFolderOwnListVfolderOwnListItems",
+    "VFolderProjectList",
+    "VFolderProjectListVfolderProjectList",
+    "VFolderProjectListVfolderProjectListItems",
 ]
 
 # name -> (module, relative to this package; attribute)
@@ -655,11 +675,44 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "UserPurgePurgeUser": ("....v9_20250722.graphql.models.user", "UserPurgePurgeUser"),
     "UserUpdate": ("....v9_20250722.graphql.models.user", "UserUpdate"),
     "UserUpdateModifyUser": ("....v9_20250722.graphql.models.user", "UserUpdateModifyUser"),
+    "VFolderInvitedList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedList",
+    ),
+    "VFolderInvitedListVfolderInvitedList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedList",
+    ),
+    "VFolderInvitedListVfolderInvitedListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedListItems",
+    ),
     "VFolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderList"),
     "VFolderListVfolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderListVfolderList"),
     "VFolderListVfolderListItems": (
         "....v9_20250722.graphql.models.vfolder",
         "VFolderListVfolderListItems",
+    ),
+    "VFolderOwnList": ("....v9_20250722.graphql.models.vfolder_lifecycle", "VFolderOwnList"),
+    "VFolderOwnListVfolderOwnList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderOwnListVfolderOwnList",
+    ),
+    "VFolderOwnListVfolderOwnListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderOwnListVfolderOwnListItems",
+    ),
+    "VFolderProjectList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectList",
+    ),
+    "VFolderProjectListVfolderProjectList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectList",
+    ),
+    "VFolderProjectListVfolderProjectListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectListItems",
     ),
 }
 

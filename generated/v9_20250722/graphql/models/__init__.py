@@ -177,6 +177,17 @@ if TYPE_CHECKING:
         VFolderListVfolderList as VFolderListVfolderList,
         VFolderListVfolderListItems as VFolderListVfolderListItems,
     )
+    from .vfolder_lifecycle import (
+        VFolderInvitedList as VFolderInvitedList,
+        VFolderInvitedListVfolderInvitedList as VFolderInvitedListVfolderInvitedList,
+        VFolderInvitedListVfolderInvitedListItems as VFolderInvitedListVfolderInvitedListItems,
+        VFolderOwnList as VFolderOwnList,
+        VFolderOwnListVfolderOwnList as VFolderOwnListVfolderOwnList,
+        VFolderOwnListVfolderOwnListItems as VFolderOwnListVfolderOwnListItems,
+        VFolderProjectList as VFolderProjectList,
+        VFolderProjectListVfolderProjectList as VFolderProjectListVfolderProjectList,
+        VFolderProjectListVfolderProjectListItems as VFolderProjectListVfolderProjectListItems,
+    )
 
 __all__ = [
     "AgentDetail",
@@ -318,9 +329,18 @@ __all__ = [
     "UserPurgePurgeUser",
     "UserUpdate",
     "UserUpdateModifyUser",
+    "VFolderInvitedList",
+    "VFolderInvitedListVfolderInvitedList",
+    "VFolderInvitedListVfolderInvitedListItems",
     "VFolderList",
     "VFolderListVfolderList",
     "VFolderListVfolderListItems",
+    "VFolderOwnList",
+    "VFolderOwnListVfolderOwnList",
+    "VFolderOwnListVfolderOwnListItems",
+    "VFolderProjectList",
+    "VFolderProjectListVfolderProjectList",
+    "VFolderProjectListVfolderProjectListItems",
 ]
 
 # name -> (module, relative to this package; attribute)
@@ -539,9 +559,33 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "UserPurgePurgeUser": (".user", "UserPurgePurgeUser"),
     "UserUpdate": (".user", "UserUpdate"),
     "UserUpdateModifyUser": (".user", "UserUpdateModifyUser"),
+    "VFolderInvitedList": (".vfolder_lifecycle", "VFolderInvitedList"),
+    "VFolderInvitedListVfolderInvitedList": (
+        ".vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedList",
+    ),
+    "VFolderInvitedListVfolderInvitedListItems": (
+        ".vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedListItems",
+    ),
     "VFolderList": (".vfolder", "VFolderList"),
     "VFolderListVfolderList": (".vfolder", "VFolderListVfolderList"),
     "VFolderListVfolderListItems": (".vfolder", "VFolderListVfolderListItems"),
+    "VFolderOwnList": (".vfolder_lifecycle", "VFolderOwnList"),
+    "VFolderOwnListVfolderOwnList": (".vfolder_lifecycle", "VFolderOwnListVfolderOwnList"),
+    "VFolderOwnListVfolderOwnListItems": (
+        ".vfolder_lifecycle",
+        "VFolderOwnListVfolderOwnListItems",
+    ),
+    "VFolderProjectList": (".vfolder_lifecycle", "VFolderProjectList"),
+    "VFolderProjectListVfolderProjectList": (
+        ".vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectList",
+    ),
+    "VFolderProjectListVfolderProjectListItems": (
+        ".vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectListItems",
+    ),
 }
 
 
