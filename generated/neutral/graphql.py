@@ -30,6 +30,8 @@ __all__ = [
     "AgentListVariables",
     "ComputeSessionDetailVariables",
     "ComputeSessionListVariables",
+    "ComputeSessionModifyVariables",
+    "ComputeSessionStatusHistoryVariables",
     "DomainCreateVariables",
     "DomainDeleteVariables",
     "DomainDetailVariables",
@@ -120,6 +122,18 @@ class ComputeSessionListVariables(TypedDict, total=False):
     group_id: str | None
     filter: str | None
     order: str | None
+
+
+class ComputeSessionModifyVariables(TypedDict, total=False):
+    """Variables of ``ComputeSessionModify``."""
+
+    input: Required[v9_20250722_gql.ModifyComputeSessionInput]
+
+
+class ComputeSessionStatusHistoryVariables(TypedDict, total=False):
+    """Variables of ``ComputeSessionStatusHistory``."""
+
+    id: Required[str | _uuid.UUID]
 
 
 class DomainCreateVariables(TypedDict, total=False):
@@ -550,6 +564,22 @@ class GraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
+        ...
+
+    def compute_session_modify(
+        self,
+        *,
+        input: v9_20250722_gql.ModifyComputeSessionInput,
+    ) -> v9_20250722_gql.ComputeSessionModify:
+        """``ComputeSessionModify`` (v8.20240915 and newer)."""
+        ...
+
+    def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ComputeSessionStatusHistory:
+        """``ComputeSessionStatusHistory`` (v8.20240915 and newer)."""
         ...
 
     def domain_create(
@@ -1085,6 +1115,22 @@ class AsyncGraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
+        ...
+
+    async def compute_session_modify(
+        self,
+        *,
+        input: v9_20250722_gql.ModifyComputeSessionInput,
+    ) -> v9_20250722_gql.ComputeSessionModify:
+        """``ComputeSessionModify`` (v8.20240915 and newer)."""
+        ...
+
+    async def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ComputeSessionStatusHistory:
+        """``ComputeSessionStatusHistory`` (v8.20240915 and newer)."""
         ...
 
     async def domain_create(

@@ -608,3 +608,7 @@ async def _wait_background_task(
             },
         )
     return last
+
+
+#: The background-task follower, for ``BackgroundTask`` (``bgtask.py``).
+wait_background_task = _wait_background_task

@@ -2068,6 +2068,16 @@ class GraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    def compute_session_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionModify`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ComputeSessionModify", "v8.20240915 and newer")
+
+    def compute_session_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionStatusHistory`` is in v8.20240915 and newer."""
+        raise unavailable(
+            "v6.20220315", "GraphQL ComputeSessionStatusHistory", "v8.20240915 and newer"
+        )
+
     def v_folder_invited_list(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``VFolderInvitedList`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL VFolderInvitedList", "v8.20240915 and newer")
@@ -3117,6 +3127,16 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.VFolderList,
+        )
+
+    def compute_session_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionModify`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ComputeSessionModify", "v8.20240915 and newer")
+
+    def compute_session_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionStatusHistory`` is in v8.20240915 and newer."""
+        raise unavailable(
+            "v6.20220315", "GraphQL ComputeSessionStatusHistory", "v8.20240915 and newer"
         )
 
     def v_folder_invited_list(self, **_: object) -> NoReturn:

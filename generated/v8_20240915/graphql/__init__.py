@@ -13,6 +13,8 @@ OPERATION_NAMES = (
     "AgentList",
     "ComputeSessionDetail",
     "ComputeSessionList",
+    "ComputeSessionModify",
+    "ComputeSessionStatusHistory",
     "DomainCreate",
     "DomainDelete",
     "DomainDetail",

@@ -31,6 +31,8 @@ __all__ = [
     "AGENT_LIST",
     "COMPUTE_SESSION_DETAIL",
     "COMPUTE_SESSION_LIST",
+    "COMPUTE_SESSION_MODIFY",
+    "COMPUTE_SESSION_STATUS_HISTORY",
     "DOMAIN_CREATE",
     "DOMAIN_DELETE",
     "DOMAIN_DETAIL",
@@ -240,6 +242,26 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
       requested_slots
     }
     total_count
+  }
+}
+"""
+
+# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_MODIFY = """mutation ComputeSessionModify($input: ModifyComputeSessionInput!) {
+  modify_compute_session(input: $input) {
+    item {
+      name
+      priority
+    }
+    clientMutationId
+  }
+}
+"""
+
+# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_STATUS_HISTORY = """query ComputeSessionStatusHistory($id: UUID!) {
+  compute_session(id: $id) {
+    status_history
   }
 }
 """
@@ -1060,6 +1082,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "agent_list": AGENT_LIST,
         "compute_session_detail": COMPUTE_SESSION_DETAIL,
         "compute_session_list": COMPUTE_SESSION_LIST,
+        "compute_session_modify": COMPUTE_SESSION_MODIFY,
+        "compute_session_status_history": COMPUTE_SESSION_STATUS_HISTORY,
         "domain_create": DOMAIN_CREATE,
         "domain_delete": DOMAIN_DELETE,
         "domain_detail": DOMAIN_DETAIL,
@@ -1233,6 +1257,40 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments
@@ -2324,6 +2382,40 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    async def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    async def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments

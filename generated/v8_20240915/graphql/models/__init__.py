@@ -29,6 +29,14 @@ if TYPE_CHECKING:
         ComputeSessionListComputeSessionList as ComputeSessionListComputeSessionList,
         ComputeSessionListComputeSessionListItems as ComputeSessionListComputeSessionListItems,
     )
+    from ....v9_20250722.graphql.models.compute_session_lifecycle import (
+        ComputeSessionModify as ComputeSessionModify,
+        ComputeSessionModifyModifyComputeSession as ComputeSessionModifyModifyComputeSession,
+        ComputeSessionModifyModifyComputeSessionItem as ComputeSessionModifyModifyComputeSessionItem,
+        ComputeSessionStatusHistory as ComputeSessionStatusHistory,
+        ComputeSessionStatusHistoryComputeSession as ComputeSessionStatusHistoryComputeSession,
+        ModifyComputeSessionInput as ModifyComputeSessionInput,
+    )
     from ....v9_20250722.graphql.models.domain import (
         DomainCreate as DomainCreate,
         DomainCreateCreateDomain as DomainCreateCreateDomain,
@@ -204,6 +212,11 @@ __all__ = [
     "ComputeSessionList",
     "ComputeSessionListComputeSessionList",
     "ComputeSessionListComputeSessionListItems",
+    "ComputeSessionModify",
+    "ComputeSessionModifyModifyComputeSession",
+    "ComputeSessionModifyModifyComputeSessionItem",
+    "ComputeSessionStatusHistory",
+    "ComputeSessionStatusHistoryComputeSession",
     "CreateKeyPairResourcePolicyInput",
     "CreateScalingGroupInput",
     "DomainCreate",
@@ -273,6 +286,7 @@ __all__ = [
     "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy",
     "KeyPairUpdate",
     "KeyPairUpdateModifyKeypair",
+    "ModifyComputeSessionInput",
     "ModifyDomainInput",
     "ModifyGroupInput",
     "ModifyKeyPairInput",
@@ -376,6 +390,26 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ComputeSessionListComputeSessionListItems": (
         "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionListComputeSessionListItems",
+    ),
+    "ComputeSessionModify": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModify",
+    ),
+    "ComputeSessionModifyModifyComputeSession": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSession",
+    ),
+    "ComputeSessionModifyModifyComputeSessionItem": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSessionItem",
+    ),
+    "ComputeSessionStatusHistory": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionStatusHistory",
+    ),
+    "ComputeSessionStatusHistoryComputeSession": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionStatusHistoryComputeSession",
     ),
     "CreateKeyPairResourcePolicyInput": (
         "....v9_20250722.graphql.models.keypair_resource_policy",
@@ -532,6 +566,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "KeyPairUpdateModifyKeypair": (
         "....v9_20250722.graphql.models.keypair",
         "KeyPairUpdateModifyKeypair",
+    ),
+    "ModifyComputeSessionInput": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ModifyComputeSessionInput",
     ),
     "ModifyDomainInput": ("....v9_20250722.graphql.models.domain", "ModifyDomainInput"),
     "ModifyGroupInput": ("....v9_20250722.graphql.models.group", "ModifyGroupInput"),

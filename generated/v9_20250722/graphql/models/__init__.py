@@ -29,6 +29,14 @@ if TYPE_CHECKING:
         ComputeSessionListComputeSessionList as ComputeSessionListComputeSessionList,
         ComputeSessionListComputeSessionListItems as ComputeSessionListComputeSessionListItems,
     )
+    from .compute_session_lifecycle import (
+        ComputeSessionModify as ComputeSessionModify,
+        ComputeSessionModifyModifyComputeSession as ComputeSessionModifyModifyComputeSession,
+        ComputeSessionModifyModifyComputeSessionItem as ComputeSessionModifyModifyComputeSessionItem,
+        ComputeSessionStatusHistory as ComputeSessionStatusHistory,
+        ComputeSessionStatusHistoryComputeSession as ComputeSessionStatusHistoryComputeSession,
+        ModifyComputeSessionInput as ModifyComputeSessionInput,
+    )
     from .domain import (
         DomainCreate as DomainCreate,
         DomainCreateCreateDomain as DomainCreateCreateDomain,
@@ -202,6 +210,11 @@ __all__ = [
     "ComputeSessionList",
     "ComputeSessionListComputeSessionList",
     "ComputeSessionListComputeSessionListItems",
+    "ComputeSessionModify",
+    "ComputeSessionModifyModifyComputeSession",
+    "ComputeSessionModifyModifyComputeSessionItem",
+    "ComputeSessionStatusHistory",
+    "ComputeSessionStatusHistoryComputeSession",
     "CreateKeyPairResourcePolicyInput",
     "CreateScalingGroupInput",
     "DomainCreate",
@@ -271,6 +284,7 @@ __all__ = [
     "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy",
     "KeyPairUpdate",
     "KeyPairUpdateModifyKeypair",
+    "ModifyComputeSessionInput",
     "ModifyDomainInput",
     "ModifyGroupInput",
     "ModifyKeyPairInput",
@@ -372,6 +386,20 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         ".compute_session",
         "ComputeSessionListComputeSessionListItems",
     ),
+    "ComputeSessionModify": (".compute_session_lifecycle", "ComputeSessionModify"),
+    "ComputeSessionModifyModifyComputeSession": (
+        ".compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSession",
+    ),
+    "ComputeSessionModifyModifyComputeSessionItem": (
+        ".compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSessionItem",
+    ),
+    "ComputeSessionStatusHistory": (".compute_session_lifecycle", "ComputeSessionStatusHistory"),
+    "ComputeSessionStatusHistoryComputeSession": (
+        ".compute_session_lifecycle",
+        "ComputeSessionStatusHistoryComputeSession",
+    ),
     "CreateKeyPairResourcePolicyInput": (
         ".keypair_resource_policy",
         "CreateKeyPairResourcePolicyInput",
@@ -465,6 +493,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "KeyPairUpdate": (".keypair", "KeyPairUpdate"),
     "KeyPairUpdateModifyKeypair": (".keypair", "KeyPairUpdateModifyKeypair"),
+    "ModifyComputeSessionInput": (".compute_session_lifecycle", "ModifyComputeSessionInput"),
     "ModifyDomainInput": (".domain", "ModifyDomainInput"),
     "ModifyGroupInput": (".group", "ModifyGroupInput"),
     "ModifyKeyPairInput": (".keypair", "ModifyKeyPairInput"),
