@@ -35,6 +35,7 @@ COMMANDS: dict[str, LazyEntry] = {
     "info": LazyEntry(f"{_S}:info", 'Alias of "session info"'),
     "events": LazyEntry(f"{_S}:events", 'Alias of "session events"'),
     "logs": LazyEntry(f"{_S}:logs", 'Alias of "session logs"'),
+    "watch": LazyEntry("ai_backend_client.cli.session_history:watch", 'Alias of "session watch"'),
     "task-logs": LazyEntry(f"{_S}:task_logs", "Shows the output logs of a batch task."),
     "upload": LazyEntry(f"{_S}:upload", 'Alias of "session upload"'),
     "download": LazyEntry(f"{_S}:download", 'Alias of "session download"'),
