@@ -244,7 +244,7 @@ def commit(session_id_or_name: str) -> None:
     """
     with current().session() as api:
         result = _session_of(api, session_id_or_name).commit()
-    item = as_dict(result) if result is not None else {}
+    item = as_dict(result)
     task = item.get("bgtask_id")
     emit_mutation(
         True,

@@ -750,12 +750,12 @@ class ComputeSession(AsyncFunction):
         """The session and, recursively, the sessions it depends on (``depends_on``)."""
         return await self._session().wire.session.get_dependency_graph(session_name=self._ref())
 
-    async def commit(self) -> models.CommitSessionResponse | None:
+    async def commit(self) -> models.CommitSessionResponse:
         """Commit the running session's container to a tar file on the agent host (the
         agent's answer, e.g. a ``bgtask_id`` to follow with ``BackgroundTask``)."""
         return await self._session().wire.session.commit_session(session_name=self._ref())
 
-    async def get_commit_status(self) -> models.CommitStatusResponse | None:
+    async def get_commit_status(self) -> models.CommitStatusResponse:
         """Whether a commit of the session is running (``ready`` / ``ongoing``)."""
         return await self._session().wire.session.get_commit_status(session_name=self._ref())
 

@@ -751,12 +751,12 @@ class ComputeSession(SyncFunction):
         """The session and, recursively, the sessions it depends on (``depends_on``)."""
         return self._session().wire.session.get_dependency_graph(session_name=self._ref())
 
-    def commit(self) -> models.CommitSessionResponse | None:
+    def commit(self) -> models.CommitSessionResponse:
         """Commit the running session's container to a tar file on the agent host (the
         agent's answer, e.g. a ``bgtask_id`` to follow with ``BackgroundTask``)."""
         return self._session().wire.session.commit_session(session_name=self._ref())
 
-    def get_commit_status(self) -> models.CommitStatusResponse | None:
+    def get_commit_status(self) -> models.CommitStatusResponse:
         """Whether a commit of the session is running (``ready`` / ``ongoing``)."""
         return self._session().wire.session.get_commit_status(session_name=self._ref())
 
