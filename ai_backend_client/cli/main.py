@@ -69,6 +69,7 @@ COMMANDS: dict[str, LazyEntry] = {
     ),
     # Groups written by other parts of the project.
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
+    "image": LazyEntry("ai_backend_client.cli.image:image", "Image commands."),
     "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
     "admin": LazyEntry("ai_backend_client.cli.admin:admin", "Administrative command set"),
     "proxy": LazyEntry(

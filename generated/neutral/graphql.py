@@ -46,8 +46,12 @@ __all__ = [
     "GroupUpdateVariables",
     "GroupsByNameVariables",
     "ImageAliasVariables",
+    "ImageCustomizedListVariables",
     "ImageDealiasVariables",
+    "ImageForgetVariables",
+    "ImageIdByReferenceVariables",
     "ImageListVariables",
+    "ImagePurgeByIdVariables",
     "ImageRescanVariables",
     "KeyPairCreateVariables",
     "KeyPairDeleteVariables",
@@ -228,10 +232,30 @@ class ImageAliasVariables(TypedDict, total=False):
     architecture: str | None
 
 
+class ImageCustomizedListVariables(TypedDict, total=False):
+    """Variables of ``ImageCustomizedList``."""
+
+    pass
+
+
 class ImageDealiasVariables(TypedDict, total=False):
     """Variables of ``ImageDealias``."""
 
     alias: Required[str]
+
+
+class ImageForgetVariables(TypedDict, total=False):
+    """Variables of ``ImageForget``."""
+
+    reference: Required[str]
+    architecture: str | None
+
+
+class ImageIdByReferenceVariables(TypedDict, total=False):
+    """Variables of ``ImageIdByReference``."""
+
+    reference: Required[str]
+    architecture: str | None
 
 
 class ImageListVariables(TypedDict, total=False):
@@ -239,6 +263,13 @@ class ImageListVariables(TypedDict, total=False):
 
     is_operation: bool | None
     is_installed: bool | None
+
+
+class ImagePurgeByIdVariables(TypedDict, total=False):
+    """Variables of ``ImagePurgeById``."""
+
+    image_id: Required[str]
+    options: v9_20250722_gql.PurgeImageOptions | None
 
 
 class ImageRescanVariables(TypedDict, total=False):
@@ -702,12 +733,36 @@ class GraphQLOps(Protocol):
         """``ImageAlias`` (every version)."""
         ...
 
+    def image_customized_list(
+        self,
+    ) -> v9_20250722_gql.ImageCustomizedList:
+        """``ImageCustomizedList`` (v8.20240915 and newer)."""
+        ...
+
     def image_dealias(
         self,
         *,
         alias: str,
     ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
+        ...
+
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageForget:
+        """``ImageForget`` (every version)."""
+        ...
+
+    def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageIdByReference:
+        """``ImageIdByReference`` (v9.20250722 and newer)."""
         ...
 
     def image_list(
@@ -717,6 +772,15 @@ class GraphQLOps(Protocol):
         is_installed: bool | None | NotGiven = ...,
     ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
+        ...
+
+    def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: v9_20250722_gql.PurgeImageOptions | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImagePurgeById:
+        """``ImagePurgeById`` (v9.20250722 and newer)."""
         ...
 
     def image_rescan(
@@ -1253,12 +1317,36 @@ class AsyncGraphQLOps(Protocol):
         """``ImageAlias`` (every version)."""
         ...
 
+    async def image_customized_list(
+        self,
+    ) -> v9_20250722_gql.ImageCustomizedList:
+        """``ImageCustomizedList`` (v8.20240915 and newer)."""
+        ...
+
     async def image_dealias(
         self,
         *,
         alias: str,
     ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
+        ...
+
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageForget:
+        """``ImageForget`` (every version)."""
+        ...
+
+    async def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageIdByReference:
+        """``ImageIdByReference`` (v9.20250722 and newer)."""
         ...
 
     async def image_list(
@@ -1268,6 +1356,15 @@ class AsyncGraphQLOps(Protocol):
         is_installed: bool | None | NotGiven = ...,
     ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
+        ...
+
+    async def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: v9_20250722_gql.PurgeImageOptions | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImagePurgeById:
+        """``ImagePurgeById`` (v9.20250722 and newer)."""
         ...
 
     async def image_rescan(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid as _uuid
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._resource import unavailable
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -47,7 +48,9 @@ __all__ = [
     "GROUP_UPDATE",
     "GROUPS_BY_NAME",
     "IMAGE_ALIAS",
+    "IMAGE_CUSTOMIZED_LIST",
     "IMAGE_DEALIAS",
+    "IMAGE_FORGET",
     "IMAGE_LIST",
     "IMAGE_RESCAN",
     "KEY_PAIR_CREATE",
@@ -435,9 +438,32 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
+# spec/v8.20240915/operations/image_lifecycle.graphql
+IMAGE_CUSTOMIZED_LIST = """query ImageCustomizedList {
+  customized_images {
+    id
+    row_id
+    name
+    registry
+    architecture
+    tag
+    size_bytes
+  }
+}
+"""
+
 # spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/operations/image.graphql
+IMAGE_FORGET = """mutation ImageForget($reference: String!, $architecture: String) {
+  forget_image(reference: $reference, architecture: $architecture) {
     ok
     msg
   }
@@ -1098,7 +1124,9 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "group_update": GROUP_UPDATE,
         "groups_by_name": GROUPS_BY_NAME,
         "image_alias": IMAGE_ALIAS,
+        "image_customized_list": IMAGE_CUSTOMIZED_LIST,
         "image_dealias": IMAGE_DEALIAS,
+        "image_forget": IMAGE_FORGET,
         "image_list": IMAGE_LIST,
         "image_rescan": IMAGE_RESCAN,
         "key_pair_create": KEY_PAIR_CREATE,
@@ -1536,6 +1564,20 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v8.20240915/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     def image_dealias(
         self,
         *,
@@ -1549,6 +1591,26 @@ class GraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -2271,6 +2333,14 @@ class GraphQLOperations:
             result_type=models.VFolderProjectList,
         )
 
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImagePurgeById", "v9.20250722 and newer")
+
 
 class AsyncGraphQLOperations:
     """Typed async GraphQL operations of API v8.20240915."""
@@ -2661,6 +2731,20 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v8.20240915/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     async def image_dealias(
         self,
         *,
@@ -2674,6 +2758,26 @@ class AsyncGraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return await self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -3395,3 +3499,11 @@ class AsyncGraphQLOperations:
             },
             result_type=models.VFolderProjectList,
         )
+
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImagePurgeById", "v9.20250722 and newer")

@@ -45,8 +45,12 @@ __all__ = [
     "GROUP_UPDATE",
     "GROUPS_BY_NAME",
     "IMAGE_ALIAS",
+    "IMAGE_CUSTOMIZED_LIST",
     "IMAGE_DEALIAS",
+    "IMAGE_FORGET",
+    "IMAGE_ID_BY_REFERENCE",
     "IMAGE_LIST",
+    "IMAGE_PURGE_BY_ID",
     "IMAGE_RESCAN",
     "KEY_PAIR_CREATE",
     "KEY_PAIR_DELETE",
@@ -433,11 +437,42 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_CUSTOMIZED_LIST = """query ImageCustomizedList {
+  customized_images {
+    id
+    row_id
+    name
+    registry
+    architecture
+    tag
+    size_bytes
+  }
+}
+"""
+
 # spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
     msg
+  }
+}
+"""
+
+# spec/operations/image.graphql
+IMAGE_FORGET = """mutation ImageForget($reference: String!, $architecture: String) {
+  forget_image(reference: $reference, architecture: $architecture) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_ID_BY_REFERENCE = """query ImageIdByReference($reference: String!, $architecture: String) {
+  image(reference: $reference, architecture: $architecture) {
+    id
   }
 }
 """
@@ -460,6 +495,17 @@ IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) 
       max
     }
     supported_accelerators
+  }
+}
+"""
+
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_PURGE_BY_ID = """mutation ImagePurgeById($image_id: String!, $options: PurgeImageOptions) {
+  purge_image_by_id(image_id: $image_id, options: $options) {
+    image {
+      id
+      name
+    }
   }
 }
 """
@@ -1096,8 +1142,12 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "group_update": GROUP_UPDATE,
         "groups_by_name": GROUPS_BY_NAME,
         "image_alias": IMAGE_ALIAS,
+        "image_customized_list": IMAGE_CUSTOMIZED_LIST,
         "image_dealias": IMAGE_DEALIAS,
+        "image_forget": IMAGE_FORGET,
+        "image_id_by_reference": IMAGE_ID_BY_REFERENCE,
         "image_list": IMAGE_LIST,
+        "image_purge_by_id": IMAGE_PURGE_BY_ID,
         "image_rescan": IMAGE_RESCAN,
         "key_pair_create": KEY_PAIR_CREATE,
         "key_pair_delete": KEY_PAIR_DELETE,
@@ -1534,6 +1584,20 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     def image_dealias(
         self,
         *,
@@ -1547,6 +1611,46 @@ class GraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
+        )
+
+    @validate_arguments
+    def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageIdByReference:
+        """The id of an image by reference (to purge it); purging by id came with 25.4 (options 25.10).
+
+        Sends the query ``ImageIdByReference`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_ID_BY_REFERENCE,
+            mutation=False,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageIdByReference,
         )
 
     @validate_arguments
@@ -1565,6 +1669,24 @@ class GraphQLOperations:
                 "is_installed": is_installed,
             },
             result_type=models.ImageList,
+        )
+
+    @validate_arguments
+    def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: models.PurgeImageOptions | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImagePurgeById:
+        """Sends the mutation ``ImagePurgeById`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_PURGE_BY_ID,
+            mutation=True,
+            variables={
+                "image_id": image_id,
+                "options": options,
+            },
+            result_type=models.ImagePurgeById,
         )
 
     @validate_arguments
@@ -2659,6 +2781,20 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     async def image_dealias(
         self,
         *,
@@ -2672,6 +2808,46 @@ class AsyncGraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return await self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
+        )
+
+    @validate_arguments
+    async def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageIdByReference:
+        """The id of an image by reference (to purge it); purging by id came with 25.4 (options 25.10).
+
+        Sends the query ``ImageIdByReference`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_ID_BY_REFERENCE,
+            mutation=False,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageIdByReference,
         )
 
     @validate_arguments
@@ -2690,6 +2866,24 @@ class AsyncGraphQLOperations:
                 "is_installed": is_installed,
             },
             result_type=models.ImageList,
+        )
+
+    @validate_arguments
+    async def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: models.PurgeImageOptions | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImagePurgeById:
+        """Sends the mutation ``ImagePurgeById`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_PURGE_BY_ID,
+            mutation=True,
+            variables={
+                "image_id": image_id,
+                "options": options,
+            },
+            result_type=models.ImagePurgeById,
         )
 
     @validate_arguments

@@ -78,11 +78,17 @@ if TYPE_CHECKING:
         ImageAliasAliasImage as ImageAliasAliasImage,
         ImageDealias as ImageDealias,
         ImageDealiasDealiasImage as ImageDealiasDealiasImage,
+        ImageForget as ImageForget,
+        ImageForgetForgetImage as ImageForgetForgetImage,
         ImageList as ImageList,
         ImageListImages as ImageListImages,
         ImageListImagesResourceLimits as ImageListImagesResourceLimits,
         ImageRescan as ImageRescan,
         ImageRescanRescanImages as ImageRescanRescanImages,
+    )
+    from ....v9_20250722.graphql.models.image_lifecycle import (
+        ImageCustomizedList as ImageCustomizedList,
+        ImageCustomizedListCustomizedImages as ImageCustomizedListCustomizedImages,
     )
     from ....v9_20250722.graphql.models.keypair import (
         KeyPairCreate as KeyPairCreate,
@@ -251,8 +257,12 @@ __all__ = [
     "GroupsByNameGroupsByName",
     "ImageAlias",
     "ImageAliasAliasImage",
+    "ImageCustomizedList",
+    "ImageCustomizedListCustomizedImages",
     "ImageDealias",
     "ImageDealiasDealiasImage",
+    "ImageForget",
+    "ImageForgetForgetImage",
     "ImageList",
     "ImageListImages",
     "ImageListImagesResourceLimits",
@@ -469,11 +479,21 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "ImageAlias": ("....v9_20250722.graphql.models.image", "ImageAlias"),
     "ImageAliasAliasImage": ("....v9_20250722.graphql.models.image", "ImageAliasAliasImage"),
+    "ImageCustomizedList": (
+        "....v9_20250722.graphql.models.image_lifecycle",
+        "ImageCustomizedList",
+    ),
+    "ImageCustomizedListCustomizedImages": (
+        "....v9_20250722.graphql.models.image_lifecycle",
+        "ImageCustomizedListCustomizedImages",
+    ),
     "ImageDealias": ("....v9_20250722.graphql.models.image", "ImageDealias"),
     "ImageDealiasDealiasImage": (
         "....v9_20250722.graphql.models.image",
         "ImageDealiasDealiasImage",
     ),
+    "ImageForget": ("....v9_20250722.graphql.models.image", "ImageForget"),
+    "ImageForgetForgetImage": ("....v9_20250722.graphql.models.image", "ImageForgetForgetImage"),
     "ImageList": ("....v9_20250722.graphql.models.image", "ImageList"),
     "ImageListImages": ("....v9_20250722.graphql.models.image", "ImageListImages"),
     "ImageListImagesResourceLimits": (
