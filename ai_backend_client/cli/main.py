@@ -67,6 +67,10 @@ COMMANDS: dict[str, LazyEntry] = {
     "update-password": LazyEntry(
         "ai_backend_client.cli.config_cmd:update_password", "Update user's password."
     ),
+    "update-password-no-auth": LazyEntry(
+        "ai_backend_client.cli.config_cmd:update_password_no_auth",
+        "Update user's password. This is used to update `EXPIRED` password only.",
+    ),
     # Groups written by other parts of the project.
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
     "image": LazyEntry("ai_backend_client.cli.image:image", "Image commands."),
