@@ -4,7 +4,6 @@ and the local refusal where a version lacks the operation."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 import respx
