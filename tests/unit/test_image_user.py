@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 import respx
-from click.testing import CliRunner
 
-from ai_backend_client.cli.main import cli
+from tests.unit._cli_run import cli_runner
 
 EP = "http://manager.test"
 IID = "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"
@@ -18,15 +17,7 @@ IID = "5b5b3b4e-6b1f-4a4e-9c1e-0d1c2c3b4a59"
 
 @pytest.fixture
 def bai(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("BACKEND_ENDPOINT", EP)
-    monkeypatch.setenv("BACKEND_ACCESS_KEY", "AKIATEST")
-    monkeypatch.setenv("BACKEND_SECRET_KEY", "secret")
-
-    def run(version: str, *args: str) -> Any:
-        respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
-        return CliRunner().invoke(cli, list(args))
-
-    return run
+    return cli_runner(monkeypatch, EP)
 
 
 def sent(route: respx.Route, i: int = -1) -> Any:

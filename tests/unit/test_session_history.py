@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 import respx
-from click.testing import CliRunner
 
 from ai_backend_client import types as public
-from ai_backend_client.cli.main import cli
 from ai_backend_client.config import APIConfig
 from ai_backend_client.exceptions import BackendAPIError, BackendAPIVersionError, BackendClientError
 from ai_backend_client.session import Session
 from tests.unit._answers import answer
+from tests.unit._cli_run import cli_runner
 
 EP = "http://manager.test"
 SID = "e6fd7f72-093b-4e02-be23-19112c5499aa"
@@ -167,15 +166,7 @@ def test_background_task_reports_progress_and_raises_on_failure() -> None:
 # -- the CLI ---------------------------------------------------------------------------------
 @pytest.fixture
 def bai(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("BACKEND_ENDPOINT", EP)
-    monkeypatch.setenv("BACKEND_ACCESS_KEY", "AKIATEST")
-    monkeypatch.setenv("BACKEND_SECRET_KEY", "secret")
-
-    def run(version: str, *args: str) -> Any:
-        respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
-        return CliRunner().invoke(cli, list(args))
-
-    return run
+    return cli_runner(monkeypatch, EP)
 
 
 @respx.mock

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 import respx
-from click.testing import CliRunner
 
-from ai_backend_client.cli.main import cli
 from ai_backend_client.config import APIConfig
 from ai_backend_client.exceptions import BackendAPIVersionError, NotFoundError
 from ai_backend_client.session import Session
+from tests.unit._cli_run import cli_runner
 
 EP = "http://manager.test"
 FID = "01234567-89ab-cdef-0123-456789abcdef"
@@ -126,15 +125,7 @@ def test_lists_by_relation_send_their_query(version: str, method: str, field: st
 # -- the CLI ---------------------------------------------------------------------------------
 @pytest.fixture
 def bai(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("BACKEND_ENDPOINT", EP)
-    monkeypatch.setenv("BACKEND_ACCESS_KEY", "AKIATEST")
-    monkeypatch.setenv("BACKEND_SECRET_KEY", "secret")
-
-    def run(version: str, *args: str) -> Any:
-        respx.get(f"{EP}/").respond(json={"version": version, "manager": "x"})
-        return CliRunner().invoke(cli, list(args))
-
-    return run
+    return cli_runner(monkeypatch, EP)
 
 
 @respx.mock

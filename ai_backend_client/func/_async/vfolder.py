@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
@@ -50,7 +50,6 @@ __all__ = [
 
 Permission = Literal["ro", "rw", "wd"]
 UsageMode = Literal["general", "model", "data"]
-_Item = TypeVar("_Item", bound=BaseModel, covariant=True)
 
 VFolderItem = gql.VFolderListVfolderListItems
 OwnVFolderItem = gql.VFolderOwnListVfolderOwnListItems
@@ -463,6 +462,34 @@ class VFolder(AsyncFunction):
 
     # -- folder lists by relation (24.09 and later; GraphQL) ------------------------------
     @classmethod
+    async def _by_relation(
+        cls,
+        relation: Literal["own", "invited", "project"],
+        fields: Sequence[str] | None,
+        page_offset: int,
+        page_size: int,
+        filter: str | None,
+        order: str | None,
+    ) -> PaginatedResult[Any]:
+        """One page of ``vfolder_<relation>_list`` (documents ``VFolder<Relation>List``)."""
+        check_page_size(page_size)
+        key = f"vfolder_{relation}_list"
+        operation: Any = getattr(cls._session().graphql, f"v_folder_{relation}_list")
+        result_type: Any = getattr(gql, f"VFolder{relation.title()}List")
+        result = await run(
+            operation,
+            result_type,
+            fields,
+            (key, "items"),
+            limit=page_size,
+            offset=page_offset,
+            filter=filter,
+            order=order,
+        )
+        listing = getattr(result, key)
+        return page(listing.items if listing else None, listing.total_count if listing else 0)
+
+    @classmethod
     async def paginated_own_list(
         cls,
         *,
@@ -473,18 +500,7 @@ class VFolder(AsyncFunction):
         order: str | None = None,
     ) -> PaginatedResult[OwnVFolderItem]:
         """One page of the folders the requester owns (``vfolder_own_list``)."""
-        check_page_size(page_size)
-        result = await run(
-            cls._session().graphql.v_folder_own_list,
-            gql.VFolderOwnList,
-            fields,
-            ("vfolder_own_list", "items"),
-            limit=page_size,
-            offset=page_offset,
-            filter=filter,
-            order=order,
-        )
-        return _relation_page(result.vfolder_own_list)
+        return await cls._by_relation("own", fields, page_offset, page_size, filter, order)
 
     @classmethod
     async def paginated_invited_list(
@@ -497,18 +513,7 @@ class VFolder(AsyncFunction):
         order: str | None = None,
     ) -> PaginatedResult[InvitedVFolderItem]:
         """One page of the folders others shared with the requester (``vfolder_invited_list``)."""
-        check_page_size(page_size)
-        result = await run(
-            cls._session().graphql.v_folder_invited_list,
-            gql.VFolderInvitedList,
-            fields,
-            ("vfolder_invited_list", "items"),
-            limit=page_size,
-            offset=page_offset,
-            filter=filter,
-            order=order,
-        )
-        return _relation_page(result.vfolder_invited_list)
+        return await cls._by_relation("invited", fields, page_offset, page_size, filter, order)
 
     @classmethod
     async def paginated_project_list(
@@ -522,18 +527,7 @@ class VFolder(AsyncFunction):
     ) -> PaginatedResult[ProjectVFolderItem]:
         """One page of the project (group) folders the requester can use
         (``vfolder_project_list``)."""
-        check_page_size(page_size)
-        result = await run(
-            cls._session().graphql.v_folder_project_list,
-            gql.VFolderProjectList,
-            fields,
-            ("vfolder_project_list", "items"),
-            limit=page_size,
-            offset=page_offset,
-            filter=filter,
-            order=order,
-        )
-        return _relation_page(result.vfolder_project_list)
+        return await cls._by_relation("project", fields, page_offset, page_size, filter, order)
 
 
 def _as_uuid(text: str) -> str | None:
@@ -541,17 +535,6 @@ def _as_uuid(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
-
-
-class _Listing(Protocol[_Item]):
-    @property
-    def items(self) -> Sequence[_Item | None]: ...
-    @property
-    def total_count(self) -> int: ...
-
-
-def _relation_page(listing: _Listing[_Item] | None) -> PaginatedResult[_Item]:
-    return page(listing.items if listing else None, listing.total_count if listing else 0)
 
 
 async def _wait_background_task(
