@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._types import NOT_GIVEN
 from ._gql import check_mutation, gql, not_found, run
 from .base import SyncFunction
 
-__all__ = ["CustomizedImageItem", "Image", "ImageItem"]
+__all__ = ["Image", "ImageItem"]
 
 ImageItem = gql.ImageListImages
-CustomizedImageItem = gql.ImageCustomizedListCustomizedImages
+if TYPE_CHECKING:  # annotations only: `admin image list` must not load these models
+    CustomizedImageItem = gql.ImageCustomizedListCustomizedImages
 
 
 class Image(SyncFunction):

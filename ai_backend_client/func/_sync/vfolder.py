@@ -53,9 +53,10 @@ Permission = Literal["ro", "rw", "wd"]
 UsageMode = Literal["general", "model", "data"]
 
 VFolderItem = gql.VFolderListVfolderListItems
-OwnVFolderItem = gql.VFolderOwnListVfolderOwnListItems
-InvitedVFolderItem = gql.VFolderInvitedListVfolderInvitedListItems
-ProjectVFolderItem = gql.VFolderProjectListVfolderProjectListItems
+if TYPE_CHECKING:  # annotations only: `vfolder list` must not load these operations' models
+    OwnVFolderItem = gql.VFolderOwnListVfolderOwnListItems
+    InvitedVFolderItem = gql.VFolderInvitedListVfolderInvitedListItems
+    ProjectVFolderItem = gql.VFolderProjectListVfolderProjectListItems
 
 
 class BackgroundTaskProgress(BaseModel):
