@@ -8,7 +8,7 @@ import click
 
 from ._output import current, emit_item, emit_mutation, fail
 
-__all__ = ["config", "login", "logout", "update_password"]
+__all__ = ["config", "login", "logout", "update_password", "update_password_no_auth"]
 
 _SESSION_MODE_ONLY = (
     'To {what}, your endpoint type must be "session" (set BACKEND_ENDPOINT_TYPE=session and '
@@ -165,4 +165,28 @@ def update_password(
         fail("The new password and its confirmation differ.")
     with current().session() as session:
         session.Auth.update_password(old_password, new_password, new_password2)
+    emit_mutation(True, "Password updated.")
+
+
+@click.command(name="update-password-no-auth")
+@click.argument("domain", metavar="DOMAIN")
+@click.argument("user_id", metavar="USER_ID")
+@click.argument("current_password", metavar="CURRENT_PASSWORD", required=False)
+@click.argument("new_password", metavar="NEW_PASSWORD", required=False)
+def update_password_no_auth(
+    domain: str, user_id: str, current_password: str | None, new_password: str | None
+) -> None:
+    """Update user's password. This is used to update `EXPIRED` password only.
+
+    Passwords not given as arguments are prompted for (hidden), which keeps them out of the
+    shell history.
+    """
+    if current_password is None:
+        current_password = click.prompt("Current password", hide_input=True, err=True)
+    if new_password is None:
+        new_password = click.prompt(
+            "New password", hide_input=True, confirmation_prompt=True, err=True
+        )
+    with current().session() as api:
+        api.Auth.update_password_no_auth(domain, user_id, current_password, new_password)
     emit_mutation(True, "Password updated.")

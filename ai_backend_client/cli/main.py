@@ -35,6 +35,7 @@ COMMANDS: dict[str, LazyEntry] = {
     "info": LazyEntry(f"{_S}:info", 'Alias of "session info"'),
     "events": LazyEntry(f"{_S}:events", 'Alias of "session events"'),
     "logs": LazyEntry(f"{_S}:logs", 'Alias of "session logs"'),
+    "watch": LazyEntry("ai_backend_client.cli.session_history:watch", 'Alias of "session watch"'),
     "task-logs": LazyEntry(f"{_S}:task_logs", "Shows the output logs of a batch task."),
     "upload": LazyEntry(f"{_S}:upload", 'Alias of "session upload"'),
     "download": LazyEntry(f"{_S}:download", 'Alias of "session download"'),
@@ -70,8 +71,13 @@ COMMANDS: dict[str, LazyEntry] = {
         "ai_backend_client.cli.completion:completion",
         "Print the shell completion script (bash, zsh, fish).",
     ),
+    "update-password-no-auth": LazyEntry(
+        "ai_backend_client.cli.config_cmd:update_password_no_auth",
+        "Update user's password. This is used to update `EXPIRED` password only.",
+    ),
     # Groups written by other parts of the project.
     "vfolder": LazyEntry("ai_backend_client.cli.vfolder:vfolder", "Set of vfolder operations"),
+    "image": LazyEntry("ai_backend_client.cli.image:image", "Image commands."),
     "dotfile": LazyEntry("ai_backend_client.cli.dotfile:dotfile", "Provides dotfile operations."),
     "admin": LazyEntry("ai_backend_client.cli.admin:admin", "Administrative command set"),
     "proxy": LazyEntry(

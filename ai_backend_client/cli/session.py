@@ -1003,3 +1003,16 @@ from .ssh import ssh as _ssh  # noqa: E402
 
 session.add_command(_ssh)
 session.add_command(_scp)
+
+# History, dependencies, images and priority (24.09 and later) live in their own module.
+from . import session_history as _history  # noqa: E402
+
+for _command in (
+    _history.status_history,
+    _history.show_graph,
+    _history.watch,
+    _history.commit,
+    _history.convert_to_image,
+    _history.set_priority,
+):
+    session.add_command(_command)

@@ -18,6 +18,7 @@ FUNCTION_CLASSES: Final = {
     "Agent": "agent",
     "AgentWatcher": "agent_watcher",
     "Auth": "auth",
+    "BackgroundTask": "bgtask",
     "ComputeSession": "compute_session",
     "Deployment": "deployment",
     "Domain": "domain",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ._async.agent import Agent as AsyncAgent
     from ._async.agent_watcher import AgentWatcher as AsyncAgentWatcher
     from ._async.auth import Auth as AsyncAuth
+    from ._async.bgtask import BackgroundTask as AsyncBackgroundTask
     from ._async.compute_session import ComputeSession as AsyncComputeSession
     from ._async.deployment import Deployment as AsyncDeployment
     from ._async.domain import Domain as AsyncDomain
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ._sync.agent import Agent as SyncAgent
     from ._sync.agent_watcher import AgentWatcher as SyncAgentWatcher
     from ._sync.auth import Auth as SyncAuth
+    from ._sync.bgtask import BackgroundTask as SyncBackgroundTask
     from ._sync.compute_session import ComputeSession as SyncComputeSession
     from ._sync.deployment import Deployment as SyncDeployment
     from ._sync.domain import Domain as SyncDomain
@@ -69,6 +71,7 @@ class AsyncFunctions:
     Agent: Bound[AsyncAgent] = Bound("ai_backend_client.func._async.agent", "Agent")
     AgentWatcher: Bound[AsyncAgentWatcher] = Bound("ai_backend_client.func._async.agent_watcher", "AgentWatcher")
     Auth: Bound[AsyncAuth] = Bound("ai_backend_client.func._async.auth", "Auth")
+    BackgroundTask: Bound[AsyncBackgroundTask] = Bound("ai_backend_client.func._async.bgtask", "BackgroundTask")
     ComputeSession: Bound[AsyncComputeSession] = Bound("ai_backend_client.func._async.compute_session", "ComputeSession")
     Deployment: Bound[AsyncDeployment] = Bound("ai_backend_client.func._async.deployment", "Deployment")
     Domain: Bound[AsyncDomain] = Bound("ai_backend_client.func._async.domain", "Domain")
@@ -98,6 +101,7 @@ class SyncFunctions:
     Agent: Bound[SyncAgent] = Bound("ai_backend_client.func._sync.agent", "Agent")
     AgentWatcher: Bound[SyncAgentWatcher] = Bound("ai_backend_client.func._sync.agent_watcher", "AgentWatcher")
     Auth: Bound[SyncAuth] = Bound("ai_backend_client.func._sync.auth", "Auth")
+    BackgroundTask: Bound[SyncBackgroundTask] = Bound("ai_backend_client.func._sync.bgtask", "BackgroundTask")
     ComputeSession: Bound[SyncComputeSession] = Bound("ai_backend_client.func._sync.compute_session", "ComputeSession")
     Deployment: Bound[SyncDeployment] = Bound("ai_backend_client.func._sync.deployment", "Deployment")
     Domain: Bound[SyncDomain] = Bound("ai_backend_client.func._sync.domain", "Domain")

@@ -35,6 +35,8 @@ __all__ = [
     "AutoScalingRuleModifyVariables",
     "ComputeSessionDetailVariables",
     "ComputeSessionListVariables",
+    "ComputeSessionModifyVariables",
+    "ComputeSessionStatusHistoryVariables",
     "DomainCreateVariables",
     "DomainDeleteVariables",
     "DomainDetailVariables",
@@ -49,8 +51,12 @@ __all__ = [
     "GroupUpdateVariables",
     "GroupsByNameVariables",
     "ImageAliasVariables",
+    "ImageCustomizedListVariables",
     "ImageDealiasVariables",
+    "ImageForgetVariables",
+    "ImageIdByReferenceVariables",
     "ImageListVariables",
+    "ImagePurgeByIdVariables",
     "ImageRescanVariables",
     "KeyPairCreateVariables",
     "KeyPairDeleteVariables",
@@ -86,7 +92,10 @@ __all__ = [
     "UserPaginatedListVariables",
     "UserPurgeVariables",
     "UserUpdateVariables",
+    "VFolderInvitedListVariables",
     "VFolderListVariables",
+    "VFolderOwnListVariables",
+    "VFolderProjectListVariables",
 ]
 
 
@@ -160,6 +169,18 @@ class ComputeSessionListVariables(TypedDict, total=False):
     group_id: str | None
     filter: str | None
     order: str | None
+
+
+class ComputeSessionModifyVariables(TypedDict, total=False):
+    """Variables of ``ComputeSessionModify``."""
+
+    input: Required[v9_20250722_gql.ModifyComputeSessionInput]
+
+
+class ComputeSessionStatusHistoryVariables(TypedDict, total=False):
+    """Variables of ``ComputeSessionStatusHistory``."""
+
+    id: Required[str | _uuid.UUID]
 
 
 class DomainCreateVariables(TypedDict, total=False):
@@ -254,10 +275,30 @@ class ImageAliasVariables(TypedDict, total=False):
     architecture: str | None
 
 
+class ImageCustomizedListVariables(TypedDict, total=False):
+    """Variables of ``ImageCustomizedList``."""
+
+    pass
+
+
 class ImageDealiasVariables(TypedDict, total=False):
     """Variables of ``ImageDealias``."""
 
     alias: Required[str]
+
+
+class ImageForgetVariables(TypedDict, total=False):
+    """Variables of ``ImageForget``."""
+
+    reference: Required[str]
+    architecture: str | None
+
+
+class ImageIdByReferenceVariables(TypedDict, total=False):
+    """Variables of ``ImageIdByReference``."""
+
+    reference: Required[str]
+    architecture: str | None
 
 
 class ImageListVariables(TypedDict, total=False):
@@ -265,6 +306,13 @@ class ImageListVariables(TypedDict, total=False):
 
     is_operation: bool | None
     is_installed: bool | None
+
+
+class ImagePurgeByIdVariables(TypedDict, total=False):
+    """Variables of ``ImagePurgeById``."""
+
+    image_id: Required[str]
+    options: v9_20250722_gql.PurgeImageOptions | None
 
 
 class ImageRescanVariables(TypedDict, total=False):
@@ -512,6 +560,15 @@ class UserUpdateVariables(TypedDict, total=False):
     props: Required[v9_20250722_gql.ModifyUserInput]
 
 
+class VFolderInvitedListVariables(TypedDict, total=False):
+    """Variables of ``VFolderInvitedList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+
+
 class VFolderListVariables(TypedDict, total=False):
     """Variables of ``VFolderList``."""
 
@@ -520,6 +577,24 @@ class VFolderListVariables(TypedDict, total=False):
     domain_name: str | None
     group_id: str | _uuid.UUID | None
     access_key: str | None
+    filter: str | None
+    order: str | None
+
+
+class VFolderOwnListVariables(TypedDict, total=False):
+    """Variables of ``VFolderOwnList``."""
+
+    limit: Required[int]
+    offset: Required[int]
+    filter: str | None
+    order: str | None
+
+
+class VFolderProjectListVariables(TypedDict, total=False):
+    """Variables of ``VFolderProjectList``."""
+
+    limit: Required[int]
+    offset: Required[int]
     filter: str | None
     order: str | None
 
@@ -625,6 +700,22 @@ class GraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
+        ...
+
+    def compute_session_modify(
+        self,
+        *,
+        input: v9_20250722_gql.ModifyComputeSessionInput,
+    ) -> v9_20250722_gql.ComputeSessionModify:
+        """``ComputeSessionModify`` (v8.20240915 and newer)."""
+        ...
+
+    def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ComputeSessionStatusHistory:
+        """``ComputeSessionStatusHistory`` (v8.20240915 and newer)."""
         ...
 
     def domain_create(
@@ -747,12 +838,36 @@ class GraphQLOps(Protocol):
         """``ImageAlias`` (every version)."""
         ...
 
+    def image_customized_list(
+        self,
+    ) -> v9_20250722_gql.ImageCustomizedList:
+        """``ImageCustomizedList`` (v8.20240915 and newer)."""
+        ...
+
     def image_dealias(
         self,
         *,
         alias: str,
     ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
+        ...
+
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageForget:
+        """``ImageForget`` (every version)."""
+        ...
+
+    def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageIdByReference:
+        """``ImageIdByReference`` (v9.20250722 and newer)."""
         ...
 
     def image_list(
@@ -762,6 +877,15 @@ class GraphQLOps(Protocol):
         is_installed: bool | None | NotGiven = ...,
     ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
+        ...
+
+    def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: v9_20250722_gql.PurgeImageOptions | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImagePurgeById:
+        """``ImagePurgeById`` (v9.20250722 and newer)."""
         ...
 
     def image_rescan(
@@ -1077,6 +1201,17 @@ class GraphQLOps(Protocol):
         """``UserUpdate`` (every version)."""
         ...
 
+    def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderInvitedList:
+        """``VFolderInvitedList`` (v8.20240915 and newer)."""
+        ...
+
     def v_folder_list(
         self,
         *,
@@ -1089,6 +1224,28 @@ class GraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
+        ...
+
+    def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderOwnList:
+        """``VFolderOwnList`` (v8.20240915 and newer)."""
+        ...
+
+    def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderProjectList:
+        """``VFolderProjectList`` (v8.20240915 and newer)."""
         ...
 
 
@@ -1193,6 +1350,22 @@ class AsyncGraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.ComputeSessionList:
         """``ComputeSessionList`` (every version)."""
+        ...
+
+    async def compute_session_modify(
+        self,
+        *,
+        input: v9_20250722_gql.ModifyComputeSessionInput,
+    ) -> v9_20250722_gql.ComputeSessionModify:
+        """``ComputeSessionModify`` (v8.20240915 and newer)."""
+        ...
+
+    async def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> v9_20250722_gql.ComputeSessionStatusHistory:
+        """``ComputeSessionStatusHistory`` (v8.20240915 and newer)."""
         ...
 
     async def domain_create(
@@ -1315,12 +1488,36 @@ class AsyncGraphQLOps(Protocol):
         """``ImageAlias`` (every version)."""
         ...
 
+    async def image_customized_list(
+        self,
+    ) -> v9_20250722_gql.ImageCustomizedList:
+        """``ImageCustomizedList`` (v8.20240915 and newer)."""
+        ...
+
     async def image_dealias(
         self,
         *,
         alias: str,
     ) -> v9_20250722_gql.ImageDealias:
         """``ImageDealias`` (every version)."""
+        ...
+
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageForget:
+        """``ImageForget`` (every version)."""
+        ...
+
+    async def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImageIdByReference:
+        """``ImageIdByReference`` (v9.20250722 and newer)."""
         ...
 
     async def image_list(
@@ -1330,6 +1527,15 @@ class AsyncGraphQLOps(Protocol):
         is_installed: bool | None | NotGiven = ...,
     ) -> v9_20250722_gql.ImageList:
         """``ImageList`` (every version)."""
+        ...
+
+    async def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: v9_20250722_gql.PurgeImageOptions | None | NotGiven = ...,
+    ) -> v9_20250722_gql.ImagePurgeById:
+        """``ImagePurgeById`` (v9.20250722 and newer)."""
         ...
 
     async def image_rescan(
@@ -1645,6 +1851,17 @@ class AsyncGraphQLOps(Protocol):
         """``UserUpdate`` (every version)."""
         ...
 
+    async def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderInvitedList:
+        """``VFolderInvitedList`` (v8.20240915 and newer)."""
+        ...
+
     async def v_folder_list(
         self,
         *,
@@ -1657,4 +1874,26 @@ class AsyncGraphQLOps(Protocol):
         order: str | None | NotGiven = ...,
     ) -> v9_20250722_gql.VFolderList:
         """``VFolderList`` (every version)."""
+        ...
+
+    async def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderOwnList:
+        """``VFolderOwnList`` (v8.20240915 and newer)."""
+        ...
+
+    async def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = ...,
+        order: str | None | NotGiven = ...,
+    ) -> v9_20250722_gql.VFolderProjectList:
+        """``VFolderProjectList`` (v8.20240915 and newer)."""
         ...

@@ -92,7 +92,8 @@ def test_vfolder_invitation_accepted_from_stdin(endpoint: str, user: Account) ->
         assert f"You can now access the virtual folder {name}" in p.stderr
         assert name in {f["name"] for f in _json("vfolder", "list", env=_as(user))["items"]}
     finally:
-        bai("vfolder", "delete", name)
+        bai("vfolder", "delete", name)  # to the trash bin, then out of it
+        bai("vfolder", "delete-trash", name)
 
 
 def _purge_domain(name: str) -> None:

@@ -55,7 +55,14 @@ def _complete(shell: str, words: str, cword: str) -> list[str]:
 def test_completing_a_subcommand() -> None:
     assert _complete("bash", "backend.ai vf", "1") == ["plain,vfolder"]
     lines = _complete("bash", "backend.ai vfolder list", "2")
-    assert lines == ["plain,list", "plain,list-allowed-types", "plain,list-hosts"]
+    assert lines == [
+        "plain,list",
+        "plain,list-allowed-types",
+        "plain,list-hosts",
+        "plain,list-invited",
+        "plain,list-own",
+        "plain,list-project",
+    ]
     # zsh and fish also get each command's help.
     zsh = _complete("zsh", "backend.ai vfolder list-h", "2")
     assert zsh[:2] == ["plain", "list-hosts"] and len(zsh) == 3

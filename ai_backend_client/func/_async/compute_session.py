@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -18,8 +19,9 @@ from uuid import UUID
 
 import httpx
 
+from ..._generated.latest import graphql_models as gql
 from ..._generated.latest import models
-from ..._graphql import PaginatedResult
+from ..._graphql import GraphQLError, PaginatedResult
 from ..._models import maybe, parsed_strictly, received, server_json, validate_response
 from ..._results import DownloadResult, ExecutionResult
 from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
@@ -51,7 +53,7 @@ from .._streaming import (
     EventScope,
 )
 from . import _adapters, _session_queries
-from ._gql import pager
+from ._gql import inputs, pager
 from ._session_queries import SessionItem
 from .base import AsyncFunction
 
@@ -743,6 +745,71 @@ class ComputeSession(AsyncFunction):
             envs=envs,
             arguments=arguments,
         )
+
+    # -- history, dependencies, images, updates (24.09 and later) ---------------------------
+    async def get_status_history(self) -> models.SessionStatusHistory:
+        """When the session entered each status (``{"PENDING": "<ISO time>", ...}``)."""
+        return await _adapters.session_status_history(
+            self._session(), self._ref(), str(self.id) if self.id is not None else None
+        )
+
+    async def get_dependency_graph(self) -> models.DependencyGraph:
+        """The session and, recursively, the sessions it depends on (``depends_on``)."""
+        return await self._session().wire.session.get_dependency_graph(session_name=self._ref())
+
+    async def commit(self) -> models.CommitSessionResponse:
+        """Commit the running session's container to a tar file on the agent host (the
+        agent's answer, e.g. a ``bgtask_id`` to follow with ``BackgroundTask``)."""
+        return await self._session().wire.session.commit_session(session_name=self._ref())
+
+    async def get_commit_status(self) -> models.CommitStatusResponse:
+        """Whether a commit of the session is running (``ready`` / ``ongoing``)."""
+        return await self._session().wire.session.get_commit_status(session_name=self._ref())
+
+    async def export_to_image(
+        self, new_image_name: str
+    ) -> models.ConvertSessionToImageResponseModel:
+        """Commit the session to a new image and push it to the project's registry (a
+        background task: ``task_id``). The server needs per-user image commit set up."""
+        if not new_image_name:
+            raise LocalArgumentError("a new image name is required")
+        return await self._session().wire.session.convert_session_to_image(
+            session_name=self._ref(), image_name=new_image_name
+        )
+
+    async def update(
+        self, *, name: str | None = None, priority: int | None = None
+    ) -> gql.ComputeSessionModifyModifyComputeSessionItem:
+        """Rename the session and/or set its scheduling priority (0-100; the server may clamp
+        it by resource policy), through GraphQL ``modify_compute_session``."""
+        if name is None and priority is None:
+            raise LocalArgumentError("nothing to update: give name and/or priority")
+        if priority is not None and not 0 <= priority <= 100:
+            raise LocalArgumentError(f"priority must be between 0 and 100, not {priority}")
+        if name is not None:
+            check_session_name(name, what="new session name")
+        session = self._session()
+        session_id = self.id
+        if session_id is None:  # the dependency graph names the session's id
+            graph = await session.wire.session.get_dependency_graph(session_name=self._ref())
+            session_id = UUID(graph.session_id)
+        answer = await session.graphql.compute_session_modify(
+            input=inputs(
+                gql.ModifyComputeSessionInput,
+                id=str(session_id),
+                name=name,
+                priority=priority,
+                clientMutationId=secrets.token_urlsafe(16),
+            )
+        )
+        payload = answer.modify_compute_session
+        if payload is None or payload.item is None:
+            raise GraphQLError(
+                [{"message": "modify_compute_session: the server returned no session"}]
+            )
+        if name is not None:
+            self.name = name
+        return payload.item
 
 
 def _as_uuid(value: object) -> UUID | None:

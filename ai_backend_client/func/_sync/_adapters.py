@@ -80,6 +80,7 @@ __all__ = [
     "session_check_and_transit_status",
     "session_complete",
     "session_destroy",
+    "session_status_history",
     "spec_render_graphiql_html",
     "spec_render_openapi_html",
     "template_defaults",
@@ -479,6 +480,31 @@ def delete_folder_by_id(session: SessionCore, oid: str, *, purge: bool = True) -
     folders_delete_by_id(session.versioned, vfolder_id=oid)
     if purge and has_trash_bin(session):
         session.wire.folders.delete_from_trash_bin(vfolder_id=oid)
+
+
+def session_status_history(
+    session: SessionCore, session_name: str, session_id: str | None
+) -> models.SessionStatusHistory:
+    """When the session entered each status. 26.09 answers it over REST
+    (``GET /session/{name}/status-history``); 24.09 has no such route, but its GraphQL
+    ``compute_session`` carries the same mapping as a JSON string; 22.03 keeps none."""
+    wire = session.versioned
+    if isinstance(wire, WireV6_20220315):
+        raise unavailable(wire.version, "the session status history", "Backend.AI 24.09 or newer")
+    if isinstance(wire, WireV9_20250722):
+        return wire.rest.session.get_status_history(session_name=session_name)
+    if session_id is None:  # the dependency graph names the session's id
+        graph = wire.rest.session.get_dependency_graph(session_name=session_name)
+        session_id = graph.session_id
+        if not session_id:
+            raise BackendAPIVersionError(
+                f"the server did not tell the id of session {session_name!r}"
+            )
+    answer = wire.graphql.compute_session_status_history(id=session_id)
+    found = answer.compute_session
+    raw = found.status_history if found is not None else None
+    history: object = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    return _reparse(models.SessionStatusHistory, history, answer)
 
 
 if TYPE_CHECKING:  # this module is the adapter table: the type checkers verify it here

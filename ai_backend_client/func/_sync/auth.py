@@ -72,3 +72,22 @@ class Auth(SyncFunction):
         cls._session().wire.auth.update_password(
             old_password=old_password, new_password=new_password, new_password2=new_password2
         )
+
+    @classmethod
+    def update_password_no_auth(
+        cls, domain: str, user_id: str, current_password: str, new_password: str
+    ) -> models.UpdatePasswordNoAuthResponse:
+        """Change an *expired* password without logging in (24.09 and later; unsigned)."""
+        if not new_password:
+            raise BackendClientError("the new password must not be empty")
+        return cls._session().wire.auth.update_password_no_auth(
+            domain=domain,
+            username=user_id,
+            current_password=current_password,
+            new_password=new_password,
+        )
+
+    @classmethod
+    def get_my_ip(cls) -> models.MyIpResponse:
+        """The client's IP address as the server sees it (for ``allowed_client_ip``; 26.09)."""
+        return cls._session().wire.auth.get_my_ip()

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._types import NOT_GIVEN
-from ._gql import check_mutation, gql, run
+from ._gql import check_mutation, gql, not_found, run
 from .base import SyncFunction
 
 __all__ = ["Image", "ImageItem"]
 
 ImageItem = gql.ImageListImages
+if TYPE_CHECKING:  # annotations only: `admin image list` must not load these models
+    CustomizedImageItem = gql.ImageCustomizedListCustomizedImages
 
 
 class Image(SyncFunction):
@@ -68,3 +71,40 @@ class Image(SyncFunction):
             cls._session().graphql.image_dealias, gql.ImageDealias, None, (), alias=alias
         )
         return check_mutation(result.dealias_image, "dealias_image")
+
+    # -- users' own images (24.09 and later; purge: 26.09) ----------------------------------
+    @classmethod
+    def list_customized(cls) -> builtins.list[CustomizedImageItem]:
+        """The images committed from sessions (``customized_images``; a user sees their own)."""
+        result = cls._session().graphql.image_customized_list()
+        return [i for i in result.customized_images or () if i is not None]
+
+    @classmethod
+    def forget_image(cls, reference: str, architecture: str | None = None) -> None:
+        """Mark the image *reference* as deleted on the server (users: their own images)."""
+        result = cls._session().graphql.image_forget(
+            reference=reference, architecture=architecture if architecture else NOT_GIVEN
+        )
+        check_mutation(result.forget_image, "forget_image")
+
+    @classmethod
+    def purge_image(
+        cls,
+        reference: str,
+        architecture: str | None = None,
+        *,
+        remove_from_registry: bool = False,
+    ) -> gql.ImagePurgeByIdPurgeImageByIdImage | None:
+        """Delete a forgotten image for good (26.09: ``purge_image_by_id``); with
+        *remove_from_registry* also untag it in its registry (HarborV2 registries only)."""
+        graphql = cls._session().graphql
+        found = graphql.image_id_by_reference(
+            reference=reference, architecture=architecture if architecture else NOT_GIVEN
+        )
+        if found.image is None or found.image.id is None:
+            raise not_found("image", reference)
+        result = graphql.image_purge_by_id(
+            image_id=str(found.image.id),
+            options=gql.PurgeImageOptions(remove_from_registry=remove_from_registry),
+        )
+        return result.purge_image_by_id.image if result.purge_image_by_id else None

@@ -374,7 +374,7 @@ class SessionOps(Protocol):
         filename: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CommitSessionResponse | None:
+    ) -> v9_20250722_models.CommitSessionResponse:
         """``session.commit_session`` (v8.20240915 and newer)."""
         ...
 
@@ -581,7 +581,7 @@ class SessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CommitStatusResponse | None:
+    ) -> v9_20250722_models.CommitStatusResponse:
         """``session.get_commit_status`` (v8.20240915 and newer)."""
         ...
 
@@ -770,7 +770,7 @@ class AsyncSessionOps(Protocol):
         filename: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CommitSessionResponse | None:
+    ) -> v9_20250722_models.CommitSessionResponse:
         """``session.commit_session`` (v8.20240915 and newer)."""
         ...
 
@@ -977,7 +977,7 @@ class AsyncSessionOps(Protocol):
         login_session_token: str | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> v9_20250722_models.CommitStatusResponse | None:
+    ) -> v9_20250722_models.CommitStatusResponse:
         """``session.get_commit_status`` (v8.20240915 and newer)."""
         ...
 

@@ -28,6 +28,7 @@ OPERATION_NAMES = (
     "GroupsByName",
     "ImageAlias",
     "ImageDealias",
+    "ImageForget",
     "ImageList",
     "ImageRescan",
     "KeyPairCreate",

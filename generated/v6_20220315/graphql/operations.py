@@ -47,6 +47,7 @@ __all__ = [
     "GROUPS_BY_NAME",
     "IMAGE_ALIAS",
     "IMAGE_DEALIAS",
+    "IMAGE_FORGET",
     "IMAGE_LIST",
     "IMAGE_RESCAN",
     "KEY_PAIR_CREATE",
@@ -411,6 +412,15 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 # spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/operations/image.graphql
+IMAGE_FORGET = """mutation ImageForget($reference: String!, $architecture: String) {
+  forget_image(reference: $reference, architecture: $architecture) {
     ok
     msg
   }
@@ -985,6 +995,7 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "groups_by_name": GROUPS_BY_NAME,
         "image_alias": IMAGE_ALIAS,
         "image_dealias": IMAGE_DEALIAS,
+        "image_forget": IMAGE_FORGET,
         "image_list": IMAGE_LIST,
         "image_rescan": IMAGE_RESCAN,
         "key_pair_create": KEY_PAIR_CREATE,
@@ -1398,6 +1409,26 @@ class GraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -2088,6 +2119,28 @@ class GraphQLOperations:
         """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
         raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
 
+    def compute_session_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionModify`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ComputeSessionModify", "v8.20240915 and newer")
+
+    def compute_session_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionStatusHistory`` is in v8.20240915 and newer."""
+        raise unavailable(
+            "v6.20220315", "GraphQL ComputeSessionStatusHistory", "v8.20240915 and newer"
+        )
+
+    def image_customized_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImageCustomizedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImageCustomizedList", "v8.20240915 and newer")
+
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImagePurgeById", "v9.20250722 and newer")
+
     def service_detail(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL ServiceDetail", "v8.20240915 and newer")
@@ -2095,6 +2148,18 @@ class GraphQLOperations:
     def service_list(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceList`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL ServiceList", "v8.20240915 and newer")
+
+    def v_folder_invited_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderInvitedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderInvitedList", "v8.20240915 and newer")
+
+    def v_folder_own_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderOwnList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderOwnList", "v8.20240915 and newer")
+
+    def v_folder_project_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderProjectList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderProjectList", "v8.20240915 and newer")
 
 
 class AsyncGraphQLOperations:
@@ -2465,6 +2530,26 @@ class AsyncGraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return await self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -3155,6 +3240,28 @@ class AsyncGraphQLOperations:
         """Not in API v6.20220315: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
         raise unavailable("v6.20220315", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
 
+    def compute_session_modify(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionModify`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ComputeSessionModify", "v8.20240915 and newer")
+
+    def compute_session_status_history(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ComputeSessionStatusHistory`` is in v8.20240915 and newer."""
+        raise unavailable(
+            "v6.20220315", "GraphQL ComputeSessionStatusHistory", "v8.20240915 and newer"
+        )
+
+    def image_customized_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImageCustomizedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImageCustomizedList", "v8.20240915 and newer")
+
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v6.20220315", "GraphQL ImagePurgeById", "v9.20250722 and newer")
+
     def service_detail(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceDetail`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL ServiceDetail", "v8.20240915 and newer")
@@ -3162,3 +3269,15 @@ class AsyncGraphQLOperations:
     def service_list(self, **_: object) -> NoReturn:
         """Not in API v6.20220315: the GraphQL operation ``ServiceList`` is in v8.20240915 and newer."""
         raise unavailable("v6.20220315", "GraphQL ServiceList", "v8.20240915 and newer")
+
+    def v_folder_invited_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderInvitedList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderInvitedList", "v8.20240915 and newer")
+
+    def v_folder_own_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderOwnList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderOwnList", "v8.20240915 and newer")
+
+    def v_folder_project_list(self, **_: object) -> NoReturn:
+        """Not in API v6.20220315: the GraphQL operation ``VFolderProjectList`` is in v8.20240915 and newer."""
+        raise unavailable("v6.20220315", "GraphQL VFolderProjectList", "v8.20240915 and newer")

@@ -32,6 +32,8 @@ __all__ = [
     "AGENT_LIST",
     "COMPUTE_SESSION_DETAIL",
     "COMPUTE_SESSION_LIST",
+    "COMPUTE_SESSION_MODIFY",
+    "COMPUTE_SESSION_STATUS_HISTORY",
     "DOMAIN_CREATE",
     "DOMAIN_DELETE",
     "DOMAIN_DETAIL",
@@ -46,7 +48,9 @@ __all__ = [
     "GROUP_UPDATE",
     "GROUPS_BY_NAME",
     "IMAGE_ALIAS",
+    "IMAGE_CUSTOMIZED_LIST",
     "IMAGE_DEALIAS",
+    "IMAGE_FORGET",
     "IMAGE_LIST",
     "IMAGE_RESCAN",
     "KEY_PAIR_CREATE",
@@ -83,7 +87,10 @@ __all__ = [
     "USER_PAGINATED_LIST",
     "USER_PURGE",
     "USER_UPDATE",
+    "V_FOLDER_INVITED_LIST",
     "V_FOLDER_LIST",
+    "V_FOLDER_OWN_LIST",
+    "V_FOLDER_PROJECT_LIST",
 ]
 
 API_VERSION = "v8.20240915"
@@ -240,6 +247,26 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
       requested_slots
     }
     total_count
+  }
+}
+"""
+
+# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_MODIFY = """mutation ComputeSessionModify($input: ModifyComputeSessionInput!) {
+  modify_compute_session(input: $input) {
+    item {
+      name
+      priority
+    }
+    clientMutationId
+  }
+}
+"""
+
+# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_STATUS_HISTORY = """query ComputeSessionStatusHistory($id: UUID!) {
+  compute_session(id: $id) {
+    status_history
   }
 }
 """
@@ -413,9 +440,32 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
+# spec/v8.20240915/operations/image_lifecycle.graphql
+IMAGE_CUSTOMIZED_LIST = """query ImageCustomizedList {
+  customized_images {
+    id
+    row_id
+    name
+    registry
+    architecture
+    tag
+    size_bytes
+  }
+}
+"""
+
 # spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/operations/image.graphql
+IMAGE_FORGET = """mutation ImageForget($reference: String!, $architecture: String) {
+  forget_image(reference: $reference, architecture: $architecture) {
     ok
     msg
   }
@@ -993,6 +1043,36 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_INVITED_LIST = """query VFolderInvitedList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_invited_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/vfolder.graphql
 V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
@@ -1029,6 +1109,61 @@ V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: 
 }
 """
 
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_OWN_LIST = """query VFolderOwnList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_own_list(limit: $limit, offset: $offset, filter: $filter, order: $order) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
+# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+V_FOLDER_PROJECT_LIST = """query VFolderProjectList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_project_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
 #: method name -> its document (for swapping a selection, ``fields=``)
 DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -1036,6 +1171,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "agent_list": AGENT_LIST,
         "compute_session_detail": COMPUTE_SESSION_DETAIL,
         "compute_session_list": COMPUTE_SESSION_LIST,
+        "compute_session_modify": COMPUTE_SESSION_MODIFY,
+        "compute_session_status_history": COMPUTE_SESSION_STATUS_HISTORY,
         "domain_create": DOMAIN_CREATE,
         "domain_delete": DOMAIN_DELETE,
         "domain_detail": DOMAIN_DETAIL,
@@ -1050,7 +1187,9 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "group_update": GROUP_UPDATE,
         "groups_by_name": GROUPS_BY_NAME,
         "image_alias": IMAGE_ALIAS,
+        "image_customized_list": IMAGE_CUSTOMIZED_LIST,
         "image_dealias": IMAGE_DEALIAS,
+        "image_forget": IMAGE_FORGET,
         "image_list": IMAGE_LIST,
         "image_rescan": IMAGE_RESCAN,
         "key_pair_create": KEY_PAIR_CREATE,
@@ -1087,7 +1226,10 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "user_paginated_list": USER_PAGINATED_LIST,
         "user_purge": USER_PURGE,
         "user_update": USER_UPDATE,
+        "v_folder_invited_list": V_FOLDER_INVITED_LIST,
         "v_folder_list": V_FOLDER_LIST,
+        "v_folder_own_list": V_FOLDER_OWN_LIST,
+        "v_folder_project_list": V_FOLDER_PROJECT_LIST,
     }
 )
 
@@ -1208,6 +1350,40 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments
@@ -1453,6 +1629,20 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v8.20240915/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     def image_dealias(
         self,
         *,
@@ -1466,6 +1656,26 @@ class GraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -2135,6 +2345,28 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     def v_folder_list(
         self,
         *,
@@ -2164,6 +2396,52 @@ class GraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    @validate_arguments
+    def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
+        )
+
     def auto_scaling_rule_create(self, **_: object) -> NoReturn:
         """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
         raise unavailable("v8.20240915", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
@@ -2183,6 +2461,14 @@ class GraphQLOperations:
     def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
         """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
         raise unavailable("v8.20240915", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
+
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImagePurgeById", "v9.20250722 and newer")
 
 
 class AsyncGraphQLOperations:
@@ -2295,6 +2581,40 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    async def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    async def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments
@@ -2540,6 +2860,20 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v8.20240915/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     async def image_dealias(
         self,
         *,
@@ -2553,6 +2887,26 @@ class AsyncGraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return await self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
         )
 
     @validate_arguments
@@ -3222,6 +3576,28 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     async def v_folder_list(
         self,
         *,
@@ -3251,6 +3627,52 @@ class AsyncGraphQLOperations:
             result_type=models.VFolderList,
         )
 
+    @validate_arguments
+    async def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    async def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
+        )
+
     def auto_scaling_rule_create(self, **_: object) -> NoReturn:
         """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleCreate`` is in v9.20250722 and newer."""
         raise unavailable("v8.20240915", "GraphQL AutoScalingRuleCreate", "v9.20250722 and newer")
@@ -3270,3 +3692,11 @@ class AsyncGraphQLOperations:
     def auto_scaling_rule_modify(self, **_: object) -> NoReturn:
         """Not in API v8.20240915: the GraphQL operation ``AutoScalingRuleModify`` is in v9.20250722 and newer."""
         raise unavailable("v8.20240915", "GraphQL AutoScalingRuleModify", "v9.20250722 and newer")
+
+    def image_id_by_reference(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImageIdByReference`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImageIdByReference", "v9.20250722 and newer")
+
+    def image_purge_by_id(self, **_: object) -> NoReturn:
+        """Not in API v8.20240915: the GraphQL operation ``ImagePurgeById`` is in v9.20250722 and newer."""
+        raise unavailable("v8.20240915", "GraphQL ImagePurgeById", "v9.20250722 and newer")

@@ -70,6 +70,8 @@ if TYPE_CHECKING:
         UpdateRouteRequestModel as UpdateRouteRequestModel,
     )
     from ...v9_20250722.models.session import (
+        CommitSessionResponse as CommitSessionResponse,
+        CommitStatusResponse as CommitStatusResponse,
         CustomizedImageVisibilityScope as CustomizedImageVisibilityScope,
         DirectAccessInfo as DirectAccessInfo,
         ExecuteRequestMode as ExecuteRequestMode,
@@ -333,6 +335,8 @@ __all__ = [
     "CheckPresetsResponseScalingGroups",
     "CloneVFolderResponse",
     "ClusterMode",
+    "CommitSessionResponse",
+    "CommitStatusResponse",
     "CompactServeInfoModel",
     "CompactServeInfoModelList",
     "CompactServeInfoModelServiceEndpoint",
@@ -571,6 +575,8 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "CheckPresetsResponseScalingGroups": ("._unreferenced", "CheckPresetsResponseScalingGroups"),
     "CloneVFolderResponse": ("._unreferenced", "CloneVFolderResponse"),
     "ClusterMode": ("...v9_20250722.models._shared_4_fca7afed99", "ClusterMode"),
+    "CommitSessionResponse": ("...v9_20250722.models.session", "CommitSessionResponse"),
+    "CommitStatusResponse": ("...v9_20250722.models.session", "CommitStatusResponse"),
     "CompactServeInfoModel": ("._unreferenced", "CompactServeInfoModel"),
     "CompactServeInfoModelList": ("._unreferenced", "CompactServeInfoModelList"),
     "CompactServeInfoModelServiceEndpoint": (

@@ -195,6 +195,9 @@ class ContainerLogRequestModel(BaseModel):
 class ConvertSessionToImageResponseModel(BaseModel):
     status: Annotated[int | None, Field(ge=100, lt=600, title="Status")] = 200
     task_id: Annotated[str, Field(title="Task Id")]
+    """
+    Background task that pushes the image (see events.push_background_task_events).
+    """
 
 
 class Problem(BaseModel):

@@ -1328,7 +1328,7 @@ class SessionResource(SyncAPIResource):
         login_session_token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> models.CommitStatusResponse:
         """session.get_commit_status
 
         **Preconditions:**
@@ -1346,7 +1346,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "GET",
             _fill_path("/session/{session_name}/commit", {"session_name": session_name}),
-            cast_to=NoneType,
+            cast_to=models.CommitStatusResponse,
             params=_query_params(
                 {
                     "login_session_token": login_session_token,
@@ -1365,7 +1365,7 @@ class SessionResource(SyncAPIResource):
         filename: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> models.CommitSessionResponse:
         """session.commit_session
 
         **Preconditions:**
@@ -1384,7 +1384,7 @@ class SessionResource(SyncAPIResource):
         return self._client.request(
             "POST",
             _fill_path("/session/{session_name}/commit", {"session_name": session_name}),
-            cast_to=NoneType,
+            cast_to=models.CommitSessionResponse,
             json=_json_fields(
                 models.SessionCommitSessionRequest,
                 {
@@ -2808,7 +2808,7 @@ class AsyncSessionResource(AsyncAPIResource):
         login_session_token: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> models.CommitStatusResponse:
         """session.get_commit_status
 
         **Preconditions:**
@@ -2826,7 +2826,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "GET",
             _fill_path("/session/{session_name}/commit", {"session_name": session_name}),
-            cast_to=NoneType,
+            cast_to=models.CommitStatusResponse,
             params=_query_params(
                 {
                     "login_session_token": login_session_token,
@@ -2845,7 +2845,7 @@ class AsyncSessionResource(AsyncAPIResource):
         filename: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> models.CommitSessionResponse:
         """session.commit_session
 
         **Preconditions:**
@@ -2864,7 +2864,7 @@ class AsyncSessionResource(AsyncAPIResource):
         return await self._client.request(
             "POST",
             _fill_path("/session/{session_name}/commit", {"session_name": session_name}),
-            cast_to=NoneType,
+            cast_to=models.CommitSessionResponse,
             json=_json_fields(
                 models.SessionCommitSessionRequest,
                 {

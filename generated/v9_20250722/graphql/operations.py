@@ -34,6 +34,8 @@ __all__ = [
     "AUTO_SCALING_RULE_MODIFY",
     "COMPUTE_SESSION_DETAIL",
     "COMPUTE_SESSION_LIST",
+    "COMPUTE_SESSION_MODIFY",
+    "COMPUTE_SESSION_STATUS_HISTORY",
     "DOMAIN_CREATE",
     "DOMAIN_DELETE",
     "DOMAIN_DETAIL",
@@ -48,8 +50,12 @@ __all__ = [
     "GROUP_UPDATE",
     "GROUPS_BY_NAME",
     "IMAGE_ALIAS",
+    "IMAGE_CUSTOMIZED_LIST",
     "IMAGE_DEALIAS",
+    "IMAGE_FORGET",
+    "IMAGE_ID_BY_REFERENCE",
     "IMAGE_LIST",
+    "IMAGE_PURGE_BY_ID",
     "IMAGE_RESCAN",
     "KEY_PAIR_CREATE",
     "KEY_PAIR_DELETE",
@@ -85,7 +91,10 @@ __all__ = [
     "USER_PAGINATED_LIST",
     "USER_PURGE",
     "USER_UPDATE",
+    "V_FOLDER_INVITED_LIST",
     "V_FOLDER_LIST",
+    "V_FOLDER_OWN_LIST",
+    "V_FOLDER_PROJECT_LIST",
 ]
 
 API_VERSION = "v9.20250722"
@@ -330,6 +339,26 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
 }
 """
 
+# spec/v9.20250722/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_MODIFY = """mutation ComputeSessionModify($input: ModifyComputeSessionInput!) {
+  modify_compute_session(input: $input) {
+    item {
+      name
+      priority
+    }
+    clientMutationId
+  }
+}
+"""
+
+# spec/v9.20250722/operations/compute_session_lifecycle.graphql
+COMPUTE_SESSION_STATUS_HISTORY = """query ComputeSessionStatusHistory($id: UUID!) {
+  compute_session(id: $id) {
+    status_history
+  }
+}
+"""
+
 # spec/operations/domain.graphql
 DOMAIN_CREATE = """mutation DomainCreate($name: String!, $props: DomainInput!) {
   create_domain(name: $name, props: $props) {
@@ -499,11 +528,42 @@ IMAGE_ALIAS = """mutation ImageAlias($alias: String!, $target: String!, $archite
 }
 """
 
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_CUSTOMIZED_LIST = """query ImageCustomizedList {
+  customized_images {
+    id
+    row_id
+    name
+    registry
+    architecture
+    tag
+    size_bytes
+  }
+}
+"""
+
 # spec/operations/image.graphql
 IMAGE_DEALIAS = """mutation ImageDealias($alias: String!) {
   dealias_image(alias: $alias) {
     ok
     msg
+  }
+}
+"""
+
+# spec/operations/image.graphql
+IMAGE_FORGET = """mutation ImageForget($reference: String!, $architecture: String) {
+  forget_image(reference: $reference, architecture: $architecture) {
+    ok
+    msg
+  }
+}
+"""
+
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_ID_BY_REFERENCE = """query ImageIdByReference($reference: String!, $architecture: String) {
+  image(reference: $reference, architecture: $architecture) {
+    id
   }
 }
 """
@@ -526,6 +586,17 @@ IMAGE_LIST = """query ImageList($is_operation: Boolean, $is_installed: Boolean) 
       max
     }
     supported_accelerators
+  }
+}
+"""
+
+# spec/v9.20250722/operations/image_lifecycle.graphql
+IMAGE_PURGE_BY_ID = """mutation ImagePurgeById($image_id: String!, $options: PurgeImageOptions) {
+  purge_image_by_id(image_id: $image_id, options: $options) {
+    image {
+      id
+      name
+    }
   }
 }
 """
@@ -1079,6 +1150,36 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
+# spec/v9.20250722/operations/vfolder_lifecycle.graphql
+V_FOLDER_INVITED_LIST = """query VFolderInvitedList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_invited_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
 # spec/operations/vfolder.graphql
 V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: String, $group_id: UUID, $access_key: String, $filter: String, $order: String) {
   vfolder_list(
@@ -1115,6 +1216,61 @@ V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: 
 }
 """
 
+# spec/v9.20250722/operations/vfolder_lifecycle.graphql
+V_FOLDER_OWN_LIST = """query VFolderOwnList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_own_list(limit: $limit, offset: $offset, filter: $filter, order: $order) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
+# spec/v9.20250722/operations/vfolder_lifecycle.graphql
+V_FOLDER_PROJECT_LIST = """query VFolderProjectList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
+  vfolder_project_list(
+    limit: $limit
+    offset: $offset
+    filter: $filter
+    order: $order
+  ) {
+    items {
+      id
+      host
+      name
+      user
+      user_email
+      group
+      group_name
+      creator
+      usage_mode
+      permission
+      ownership_type
+      created_at
+      last_used
+      cloneable
+      status
+    }
+    total_count
+  }
+}
+"""
+
 #: method name -> its document (for swapping a selection, ``fields=``)
 DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -1127,6 +1283,8 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "auto_scaling_rule_modify": AUTO_SCALING_RULE_MODIFY,
         "compute_session_detail": COMPUTE_SESSION_DETAIL,
         "compute_session_list": COMPUTE_SESSION_LIST,
+        "compute_session_modify": COMPUTE_SESSION_MODIFY,
+        "compute_session_status_history": COMPUTE_SESSION_STATUS_HISTORY,
         "domain_create": DOMAIN_CREATE,
         "domain_delete": DOMAIN_DELETE,
         "domain_detail": DOMAIN_DETAIL,
@@ -1141,8 +1299,12 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "group_update": GROUP_UPDATE,
         "groups_by_name": GROUPS_BY_NAME,
         "image_alias": IMAGE_ALIAS,
+        "image_customized_list": IMAGE_CUSTOMIZED_LIST,
         "image_dealias": IMAGE_DEALIAS,
+        "image_forget": IMAGE_FORGET,
+        "image_id_by_reference": IMAGE_ID_BY_REFERENCE,
         "image_list": IMAGE_LIST,
+        "image_purge_by_id": IMAGE_PURGE_BY_ID,
         "image_rescan": IMAGE_RESCAN,
         "key_pair_create": KEY_PAIR_CREATE,
         "key_pair_delete": KEY_PAIR_DELETE,
@@ -1178,7 +1340,10 @@ DOCUMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "user_paginated_list": USER_PAGINATED_LIST,
         "user_purge": USER_PURGE,
         "user_update": USER_UPDATE,
+        "v_folder_invited_list": V_FOLDER_INVITED_LIST,
         "v_folder_list": V_FOLDER_LIST,
+        "v_folder_own_list": V_FOLDER_OWN_LIST,
+        "v_folder_project_list": V_FOLDER_PROJECT_LIST,
     }
 )
 
@@ -1395,6 +1560,40 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v9.20250722/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v9.20250722/operations/compute_session_lifecycle.graphql)."""
+        return self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments
@@ -1640,6 +1839,20 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     def image_dealias(
         self,
         *,
@@ -1653,6 +1866,46 @@ class GraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
+        )
+
+    @validate_arguments
+    def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageIdByReference:
+        """The id of an image by reference (to purge it); purging by id came with 25.4 (options 25.10).
+
+        Sends the query ``ImageIdByReference`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_ID_BY_REFERENCE,
+            mutation=False,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageIdByReference,
         )
 
     @validate_arguments
@@ -1671,6 +1924,24 @@ class GraphQLOperations:
                 "is_installed": is_installed,
             },
             result_type=models.ImageList,
+        )
+
+    @validate_arguments
+    def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: models.PurgeImageOptions | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImagePurgeById:
+        """Sends the mutation ``ImagePurgeById`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return self._client.execute(
+            IMAGE_PURGE_BY_ID,
+            mutation=True,
+            variables={
+                "image_id": image_id,
+                "options": options,
+            },
+            result_type=models.ImagePurgeById,
         )
 
     @validate_arguments
@@ -2322,6 +2593,28 @@ class GraphQLOperations:
         )
 
     @validate_arguments
+    def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     def v_folder_list(
         self,
         *,
@@ -2349,6 +2642,52 @@ class GraphQLOperations:
                 "order": order,
             },
             result_type=models.VFolderList,
+        )
+
+    @validate_arguments
+    def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
         )
 
 
@@ -2558,6 +2897,40 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.ComputeSessionList,
+        )
+
+    @validate_arguments
+    async def compute_session_modify(
+        self,
+        *,
+        input: models.ModifyComputeSessionInput,
+    ) -> models.ComputeSessionModify:
+        """Sends the mutation ``ComputeSessionModify`` (spec/v9.20250722/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_MODIFY,
+            mutation=True,
+            variables={
+                "input": input,
+            },
+            result_type=models.ComputeSessionModify,
+        )
+
+    @validate_arguments
+    async def compute_session_status_history(
+        self,
+        *,
+        id: str | _uuid.UUID,
+    ) -> models.ComputeSessionStatusHistory:
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+
+        Sends the query ``ComputeSessionStatusHistory`` (spec/v9.20250722/operations/compute_session_lifecycle.graphql)."""
+        return await self._client.execute(
+            COMPUTE_SESSION_STATUS_HISTORY,
+            mutation=False,
+            variables={
+                "id": id,
+            },
+            result_type=models.ComputeSessionStatusHistory,
         )
 
     @validate_arguments
@@ -2803,6 +3176,20 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def image_customized_list(
+        self,
+    ) -> models.ImageCustomizedList:
+        """The images users committed from their sessions (Image.list_customized, `image list --customized`); 22.03 has none.
+
+        Sends the query ``ImageCustomizedList`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_CUSTOMIZED_LIST,
+            mutation=False,
+            variables={},
+            result_type=models.ImageCustomizedList,
+        )
+
+    @validate_arguments
     async def image_dealias(
         self,
         *,
@@ -2816,6 +3203,46 @@ class AsyncGraphQLOperations:
                 "alias": alias,
             },
             result_type=models.ImageDealias,
+        )
+
+    @validate_arguments
+    async def image_forget(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageForget:
+        """Forget an image by its canonical reference (Image.forget_image, `image forget`).
+
+        Sends the mutation ``ImageForget`` (spec/operations/image.graphql)."""
+        return await self._client.execute(
+            IMAGE_FORGET,
+            mutation=True,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageForget,
+        )
+
+    @validate_arguments
+    async def image_id_by_reference(
+        self,
+        *,
+        reference: str,
+        architecture: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImageIdByReference:
+        """The id of an image by reference (to purge it); purging by id came with 25.4 (options 25.10).
+
+        Sends the query ``ImageIdByReference`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_ID_BY_REFERENCE,
+            mutation=False,
+            variables={
+                "reference": reference,
+                "architecture": architecture,
+            },
+            result_type=models.ImageIdByReference,
         )
 
     @validate_arguments
@@ -2834,6 +3261,24 @@ class AsyncGraphQLOperations:
                 "is_installed": is_installed,
             },
             result_type=models.ImageList,
+        )
+
+    @validate_arguments
+    async def image_purge_by_id(
+        self,
+        *,
+        image_id: str,
+        options: models.PurgeImageOptions | None | NotGiven = NOT_GIVEN,
+    ) -> models.ImagePurgeById:
+        """Sends the mutation ``ImagePurgeById`` (spec/v9.20250722/operations/image_lifecycle.graphql)."""
+        return await self._client.execute(
+            IMAGE_PURGE_BY_ID,
+            mutation=True,
+            variables={
+                "image_id": image_id,
+                "options": options,
+            },
+            result_type=models.ImagePurgeById,
         )
 
     @validate_arguments
@@ -3485,6 +3930,28 @@ class AsyncGraphQLOperations:
         )
 
     @validate_arguments
+    async def v_folder_invited_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderInvitedList:
+        """Sends the query ``VFolderInvitedList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_INVITED_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderInvitedList,
+        )
+
+    @validate_arguments
     async def v_folder_list(
         self,
         *,
@@ -3512,4 +3979,50 @@ class AsyncGraphQLOperations:
                 "order": order,
             },
             result_type=models.VFolderList,
+        )
+
+    @validate_arguments
+    async def v_folder_own_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderOwnList:
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+
+        Sends the query ``VFolderOwnList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_OWN_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderOwnList,
+        )
+
+    @validate_arguments
+    async def v_folder_project_list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        filter: str | None | NotGiven = NOT_GIVEN,
+        order: str | None | NotGiven = NOT_GIVEN,
+    ) -> models.VFolderProjectList:
+        """Sends the query ``VFolderProjectList`` (spec/v9.20250722/operations/vfolder_lifecycle.graphql)."""
+        return await self._client.execute(
+            V_FOLDER_PROJECT_LIST,
+            mutation=False,
+            variables={
+                "limit": limit,
+                "offset": offset,
+                "filter": filter,
+                "order": order,
+            },
+            result_type=models.VFolderProjectList,
         )

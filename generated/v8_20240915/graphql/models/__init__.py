@@ -29,6 +29,14 @@ if TYPE_CHECKING:
         ComputeSessionListComputeSessionList as ComputeSessionListComputeSessionList,
         ComputeSessionListComputeSessionListItems as ComputeSessionListComputeSessionListItems,
     )
+    from ....v9_20250722.graphql.models.compute_session_lifecycle import (
+        ComputeSessionModify as ComputeSessionModify,
+        ComputeSessionModifyModifyComputeSession as ComputeSessionModifyModifyComputeSession,
+        ComputeSessionModifyModifyComputeSessionItem as ComputeSessionModifyModifyComputeSessionItem,
+        ComputeSessionStatusHistory as ComputeSessionStatusHistory,
+        ComputeSessionStatusHistoryComputeSession as ComputeSessionStatusHistoryComputeSession,
+        ModifyComputeSessionInput as ModifyComputeSessionInput,
+    )
     from ....v9_20250722.graphql.models.domain import (
         DomainCreate as DomainCreate,
         DomainCreateCreateDomain as DomainCreateCreateDomain,
@@ -70,11 +78,17 @@ if TYPE_CHECKING:
         ImageAliasAliasImage as ImageAliasAliasImage,
         ImageDealias as ImageDealias,
         ImageDealiasDealiasImage as ImageDealiasDealiasImage,
+        ImageForget as ImageForget,
+        ImageForgetForgetImage as ImageForgetForgetImage,
         ImageList as ImageList,
         ImageListImages as ImageListImages,
         ImageListImagesResourceLimits as ImageListImagesResourceLimits,
         ImageRescan as ImageRescan,
         ImageRescanRescanImages as ImageRescanRescanImages,
+    )
+    from ....v9_20250722.graphql.models.image_lifecycle import (
+        ImageCustomizedList as ImageCustomizedList,
+        ImageCustomizedListCustomizedImages as ImageCustomizedListCustomizedImages,
     )
     from ....v9_20250722.graphql.models.keypair import (
         KeyPairCreate as KeyPairCreate,
@@ -183,6 +197,17 @@ if TYPE_CHECKING:
         VFolderListVfolderList as VFolderListVfolderList,
         VFolderListVfolderListItems as VFolderListVfolderListItems,
     )
+    from ....v9_20250722.graphql.models.vfolder_lifecycle import (
+        VFolderInvitedList as VFolderInvitedList,
+        VFolderInvitedListVfolderInvitedList as VFolderInvitedListVfolderInvitedList,
+        VFolderInvitedListVfolderInvitedListItems as VFolderInvitedListVfolderInvitedListItems,
+        VFolderOwnList as VFolderOwnList,
+        VFolderOwnListVfolderOwnList as VFolderOwnListVfolderOwnList,
+        VFolderOwnListVfolderOwnListItems as VFolderOwnListVfolderOwnListItems,
+        VFolderProjectList as VFolderProjectList,
+        VFolderProjectListVfolderProjectList as VFolderProjectListVfolderProjectList,
+        VFolderProjectListVfolderProjectListItems as VFolderProjectListVfolderProjectListItems,
+    )
     from .user import (
         ModifyUserInput as ModifyUserInput,
         PurgeUserInput as PurgeUserInput,
@@ -202,6 +227,11 @@ __all__ = [
     "ComputeSessionList",
     "ComputeSessionListComputeSessionList",
     "ComputeSessionListComputeSessionListItems",
+    "ComputeSessionModify",
+    "ComputeSessionModifyModifyComputeSession",
+    "ComputeSessionModifyModifyComputeSessionItem",
+    "ComputeSessionStatusHistory",
+    "ComputeSessionStatusHistoryComputeSession",
     "CreateKeyPairResourcePolicyInput",
     "CreateScalingGroupInput",
     "DomainCreate",
@@ -236,8 +266,12 @@ __all__ = [
     "GroupsByNameGroupsByName",
     "ImageAlias",
     "ImageAliasAliasImage",
+    "ImageCustomizedList",
+    "ImageCustomizedListCustomizedImages",
     "ImageDealias",
     "ImageDealiasDealiasImage",
+    "ImageForget",
+    "ImageForgetForgetImage",
     "ImageList",
     "ImageListImages",
     "ImageListImagesResourceLimits",
@@ -271,6 +305,7 @@ __all__ = [
     "KeyPairResourcePolicyUpdateModifyKeypairResourcePolicy",
     "KeyPairUpdate",
     "KeyPairUpdateModifyKeypair",
+    "ModifyComputeSessionInput",
     "ModifyDomainInput",
     "ModifyGroupInput",
     "ModifyKeyPairInput",
@@ -336,9 +371,18 @@ __all__ = [
     "UserPurgePurgeUser",
     "UserUpdate",
     "UserUpdateModifyUser",
+    "VFolderInvitedList",
+    "VFolderInvitedListVfolderInvitedList",
+    "VFolderInvitedListVfolderInvitedListItems",
     "VFolderList",
     "VFolderListVfolderList",
     "VFolderListVfolderListItems",
+    "VFolderOwnList",
+    "VFolderOwnListVfolderOwnList",
+    "VFolderOwnListVfolderOwnListItems",
+    "VFolderProjectList",
+    "VFolderProjectListVfolderProjectList",
+    "VFolderProjectListVfolderProjectListItems",
 ]
 
 # name -> (module, relative to this package; attribute)
@@ -372,6 +416,26 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ComputeSessionListComputeSessionListItems": (
         "....v9_20250722.graphql.models.compute_session",
         "ComputeSessionListComputeSessionListItems",
+    ),
+    "ComputeSessionModify": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModify",
+    ),
+    "ComputeSessionModifyModifyComputeSession": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSession",
+    ),
+    "ComputeSessionModifyModifyComputeSessionItem": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionModifyModifyComputeSessionItem",
+    ),
+    "ComputeSessionStatusHistory": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionStatusHistory",
+    ),
+    "ComputeSessionStatusHistoryComputeSession": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ComputeSessionStatusHistoryComputeSession",
     ),
     "CreateKeyPairResourcePolicyInput": (
         "....v9_20250722.graphql.models.keypair_resource_policy",
@@ -431,11 +495,21 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "ImageAlias": ("....v9_20250722.graphql.models.image", "ImageAlias"),
     "ImageAliasAliasImage": ("....v9_20250722.graphql.models.image", "ImageAliasAliasImage"),
+    "ImageCustomizedList": (
+        "....v9_20250722.graphql.models.image_lifecycle",
+        "ImageCustomizedList",
+    ),
+    "ImageCustomizedListCustomizedImages": (
+        "....v9_20250722.graphql.models.image_lifecycle",
+        "ImageCustomizedListCustomizedImages",
+    ),
     "ImageDealias": ("....v9_20250722.graphql.models.image", "ImageDealias"),
     "ImageDealiasDealiasImage": (
         "....v9_20250722.graphql.models.image",
         "ImageDealiasDealiasImage",
     ),
+    "ImageForget": ("....v9_20250722.graphql.models.image", "ImageForget"),
+    "ImageForgetForgetImage": ("....v9_20250722.graphql.models.image", "ImageForgetForgetImage"),
     "ImageList": ("....v9_20250722.graphql.models.image", "ImageList"),
     "ImageListImages": ("....v9_20250722.graphql.models.image", "ImageListImages"),
     "ImageListImagesResourceLimits": (
@@ -528,6 +602,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "KeyPairUpdateModifyKeypair": (
         "....v9_20250722.graphql.models.keypair",
         "KeyPairUpdateModifyKeypair",
+    ),
+    "ModifyComputeSessionInput": (
+        "....v9_20250722.graphql.models.compute_session_lifecycle",
+        "ModifyComputeSessionInput",
     ),
     "ModifyDomainInput": ("....v9_20250722.graphql.models.domain", "ModifyDomainInput"),
     "ModifyGroupInput": ("....v9_20250722.graphql.models.group", "ModifyGroupInput"),
@@ -690,11 +768,44 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "UserPurgePurgeUser": ("....v9_20250722.graphql.models.user", "UserPurgePurgeUser"),
     "UserUpdate": ("....v9_20250722.graphql.models.user", "UserUpdate"),
     "UserUpdateModifyUser": ("....v9_20250722.graphql.models.user", "UserUpdateModifyUser"),
+    "VFolderInvitedList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedList",
+    ),
+    "VFolderInvitedListVfolderInvitedList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedList",
+    ),
+    "VFolderInvitedListVfolderInvitedListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderInvitedListVfolderInvitedListItems",
+    ),
     "VFolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderList"),
     "VFolderListVfolderList": ("....v9_20250722.graphql.models.vfolder", "VFolderListVfolderList"),
     "VFolderListVfolderListItems": (
         "....v9_20250722.graphql.models.vfolder",
         "VFolderListVfolderListItems",
+    ),
+    "VFolderOwnList": ("....v9_20250722.graphql.models.vfolder_lifecycle", "VFolderOwnList"),
+    "VFolderOwnListVfolderOwnList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderOwnListVfolderOwnList",
+    ),
+    "VFolderOwnListVfolderOwnListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderOwnListVfolderOwnListItems",
+    ),
+    "VFolderProjectList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectList",
+    ),
+    "VFolderProjectListVfolderProjectList": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectList",
+    ),
+    "VFolderProjectListVfolderProjectListItems": (
+        "....v9_20250722.graphql.models.vfolder_lifecycle",
+        "VFolderProjectListVfolderProjectListItems",
     ),
 }
 

@@ -80,3 +80,16 @@ class ImageDealias(BaseModel):
     """The ``data`` of the mutation ``ImageDealias``."""
 
     dealias_image: ImageDealiasDealiasImage | None = None
+
+
+class ImageForgetForgetImage(BaseModel):
+    """``ForgetImage`` as selected by this operation."""
+
+    ok: bool | None = None
+    msg: str | None = None
+
+
+class ImageForget(BaseModel):
+    """The ``data`` of the mutation ``ImageForget``."""
+
+    forget_image: ImageForgetForgetImage | None = None
