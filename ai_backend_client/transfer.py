@@ -112,9 +112,9 @@ class PartialTransferError(TransferError):
         skipped: Sequence[str],
     ) -> None:
         super().__init__(message)
-        self.completed = list(completed)
-        self.failed = dict(failed)
-        self.skipped = list(skipped)
+        self.completed: list[str] = list(completed)
+        self.failed: dict[str, BaseException] = dict(failed)
+        self.skipped: list[str] = list(skipped)
 
 
 class ProgressCallback(Protocol):
@@ -515,7 +515,7 @@ class ManyFiles:
     """The outcome of moving several files (named ``names``, in order), shared by the workers."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self.names = list(names)
+        self.names: list[str] = list(names)
         self.completed: list[str] = []
         self.failed: dict[str, BaseException] = {}
         self.skipped: list[str] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 
@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
     def proxy(self) -> APIProxyServer:
         return cast("APIProxyServer", self.server)
 
-    def _forward(self) -> None:
+    def _forward(self: _Handler) -> None:
         self.close_connection = True
         if self.headers.get("Upgrade", "").lower() == "websocket":
             self.problem(501, "WebSocket requests are not supported by backend.ai proxy.")
@@ -110,7 +110,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.proxy.forward(self, body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+    # http.server calls do_<METHOD>; every method is forwarded alike.
+    do_GET: Callable[[_Handler], None] = _forward
+    do_POST: Callable[[_Handler], None] = _forward
+    do_PUT: Callable[[_Handler], None] = _forward
+    do_PATCH: Callable[[_Handler], None] = _forward
+    do_DELETE: Callable[[_Handler], None] = _forward
+    do_HEAD: Callable[[_Handler], None] = _forward
+    do_OPTIONS: Callable[[_Handler], None] = _forward
 
     def _body(self) -> Iterator[bytes] | bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -914,7 +914,19 @@ def test_serving_images_deployments(checker: Checker) -> None:
                 c.call("services.clear_error", path=sid)
                 c.call("services.scale", path=sid, json_body={"to": 0})
                 c.call("services.sync", path=sid)
-                c.call("v2/deployments.get", path={"deployment_id": sid["service_id"]})
+                did = {"deployment_id": sid["service_id"]}
+                c.call("v2/deployments.get", path=did)
+                c.call("v2/deployments.get_deployment_policy", path=did)
+                c.call("v2/deployments.search_routes", path=did, json_body={"limit": 10})
+                revisions = c.call(
+                    "v2/deployments.search_revisions", path=did, json_body={"limit": 10}
+                )
+                if revisions is not None and revisions.body["items"]:
+                    c.call(
+                        "v2/deployments.get_revision",
+                        path={"revision_id": revisions.body["items"][0]["id"]},
+                    )
+                c.call("v2/deployments.update", path=did, json_body={"replica_count": 0})
                 rule = c.call(
                     "admin/auto-scaling-rules.create",
                     json_body={

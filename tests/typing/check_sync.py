@@ -71,7 +71,7 @@ def check_vfolder() -> None:
         folders = session.VFolder.list()
         assert_type(folders, list[models.VFolderListItem])
         assert_type(folders[0].name, str)
-        assert_type(folders[0].is_owner, bool | None)
+        assert_type(folders[0].is_owner, bool)
 
         folder = session.VFolder("data")
         assert_type(folder, VFolder)

@@ -496,9 +496,9 @@ class UpdateQuotaReq(BaseModel):
     """
 
 
-class VFolderListItem(BaseModel):
+class CreateVFolderResponse(BaseModel):
     """
-    `status` is one of ready, performing, cloning, mounted, error, delete-pending, delete-ongoing, delete-complete, delete-error (deleted folders stay listed as delete-pending until purged); `permission` one of none, ro, rw, wd.
+    New folder. 26.9.6 answers the list item shape (adds `created_at`, `is_owner`, `user_email`, `group_name`, `type`, `max_files`, `cur_size`); `max_size` is kept for compatibility (quota scopes replaced per-folder quotas).
     """
 
     name: str
@@ -528,6 +528,42 @@ class VFolderListItem(BaseModel):
     """
     cloneable: bool
     max_files: int | None = None
+    max_size: int | None
+    cur_size: int | None = None
+
+
+class VFolderListItem(BaseModel):
+    """
+    `status` is one of ready, performing, cloning, mounted, error, delete-pending, delete-ongoing, delete-complete, delete-error (deleted folders stay listed as delete-pending until purged); `permission` one of none, ro, rw, wd.
+    """
+
+    name: str
+    id: str
+    quota_scope_id: str | None = None
+    host: str
+    status: str | None = None
+    usage_mode: str
+    """
+    `general`, `model` or `data`.
+    """
+    created_at: str
+    is_owner: bool
+    permission: str
+    user: str | None
+    group: str | None
+    creator: str | None
+    user_email: str | None
+    group_name: str | None
+    ownership_type: str
+    """
+    `user` or `group`.
+    """
+    type: str
+    """
+    Legacy alias of ownership_type.
+    """
+    cloneable: bool
+    max_files: int | None
     max_size: int | None
     cur_size: int | None = None
 
@@ -758,42 +794,6 @@ class UpdateQuotaResponse(BaseModel):
     """
 
     size_bytes: int | None = None
-
-
-class CreateVFolderResponse(VFolderListItem):
-    """
-    New folder. 26.9.6 answers the list item shape (adds `created_at`, `is_owner`, `user_email`, `group_name`, `type`, `max_files`, `cur_size`); `max_size` is kept for compatibility (quota scopes replaced per-folder quotas).
-    """
-
-    id: str
-    name: str
-    quota_scope_id: str | None = None
-    host: str
-    usage_mode: str
-    """
-    `general`, `model` or `data`.
-    """
-    created_at: str | None = None
-    permission: str
-    creator: str | None
-    ownership_type: str
-    """
-    `user` or `group`.
-    """
-    user: str | None
-    group: str | None
-    cloneable: bool
-    status: str | None = None
-    is_owner: bool | None = None
-    max_size: int | None
-    user_email: str | None = None
-    group_name: str | None = None
-    type: str | None = None
-    """
-    Legacy alias of ownership_type.
-    """
-    max_files: int | None = None
-    cur_size: int | None = None
 
 
 class MkdirResponseResults(BaseModel):
