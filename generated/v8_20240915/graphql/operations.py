@@ -1043,7 +1043,7 @@ USER_UPDATE = """mutation UserUpdate($email: String!, $props: ModifyUserInput!) 
 }
 """
 
-# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+# spec/operations/vfolder_lifecycle.graphql
 V_FOLDER_INVITED_LIST = """query VFolderInvitedList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   vfolder_invited_list(
     limit: $limit
@@ -1109,7 +1109,7 @@ V_FOLDER_LIST = """query VFolderList($limit: Int!, $offset: Int!, $domain_name: 
 }
 """
 
-# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+# spec/operations/vfolder_lifecycle.graphql
 V_FOLDER_OWN_LIST = """query VFolderOwnList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   vfolder_own_list(limit: $limit, offset: $offset, filter: $filter, order: $order) {
     items {
@@ -1134,7 +1134,7 @@ V_FOLDER_OWN_LIST = """query VFolderOwnList($limit: Int!, $offset: Int!, $filter
 }
 """
 
-# spec/v8.20240915/operations/vfolder_lifecycle.graphql
+# spec/operations/vfolder_lifecycle.graphql
 V_FOLDER_PROJECT_LIST = """query VFolderProjectList($limit: Int!, $offset: Int!, $filter: String, $order: String) {
   vfolder_project_list(
     limit: $limit
@@ -1374,7 +1374,7 @@ class GraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.ComputeSessionStatusHistory:
-        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). Kept in each newer version's folder, not spec/operations/: 22.03 has `compute_session` but not these fields, and a shared document must validate against every schema that has its roots.
 
         Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
         return self._client.execute(
@@ -2353,7 +2353,7 @@ class GraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderInvitedList:
-        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        """Sends the query ``VFolderInvitedList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return self._client.execute(
             V_FOLDER_INVITED_LIST,
             mutation=False,
@@ -2405,9 +2405,9 @@ class GraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderOwnList:
-        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03's schema has none of their root fields, so its generated methods are stubs that refuse them locally.
 
-        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        Sends the query ``VFolderOwnList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return self._client.execute(
             V_FOLDER_OWN_LIST,
             mutation=False,
@@ -2429,7 +2429,7 @@ class GraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderProjectList:
-        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        """Sends the query ``VFolderProjectList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return self._client.execute(
             V_FOLDER_PROJECT_LIST,
             mutation=False,
@@ -2605,7 +2605,7 @@ class AsyncGraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.ComputeSessionStatusHistory:
-        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`).
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). Kept in each newer version's folder, not spec/operations/: 22.03 has `compute_session` but not these fields, and a shared document must validate against every schema that has its roots.
 
         Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
         return await self._client.execute(
@@ -3584,7 +3584,7 @@ class AsyncGraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderInvitedList:
-        """Sends the query ``VFolderInvitedList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        """Sends the query ``VFolderInvitedList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return await self._client.execute(
             V_FOLDER_INVITED_LIST,
             mutation=False,
@@ -3636,9 +3636,9 @@ class AsyncGraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderOwnList:
-        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03 has none of them, so the documents live in each newer version's folder and 22.03 refuses them locally.
+        """The folder lists by relation that 23.09 added (`vfolder list-own`, `list-invited`, `list-project`; VFolder.paginated_own_list and friends). 22.03's schema has none of their root fields, so its generated methods are stubs that refuse them locally.
 
-        Sends the query ``VFolderOwnList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        Sends the query ``VFolderOwnList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return await self._client.execute(
             V_FOLDER_OWN_LIST,
             mutation=False,
@@ -3660,7 +3660,7 @@ class AsyncGraphQLOperations:
         filter: str | None | NotGiven = NOT_GIVEN,
         order: str | None | NotGiven = NOT_GIVEN,
     ) -> models.VFolderProjectList:
-        """Sends the query ``VFolderProjectList`` (spec/v8.20240915/operations/vfolder_lifecycle.graphql)."""
+        """Sends the query ``VFolderProjectList`` (spec/operations/vfolder_lifecycle.graphql)."""
         return await self._client.execute(
             V_FOLDER_PROJECT_LIST,
             mutation=False,
