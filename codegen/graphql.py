@@ -391,6 +391,20 @@ def operation_files(version: SpecVersion, shared: Path | None) -> list[list[tupl
     return [files[key] for key in sorted(files)]
 
 
+_SINCE = re.compile(r"\A# since: (v(\d+)\.(\d{8}))\s*$", re.M)
+
+
+def _available_in(version: str, rel: str, text: str) -> bool:
+    """Whether a shared document applies to *version*: a file whose first line is
+    ``# since: v8.20240915`` is for that version and newer ones (older ones get stubs that
+    refuse its operations, naming the version needed)."""
+    match = _SINCE.match(text)
+    if match is None or not rel.startswith("spec/operations/"):
+        return True
+    major, date = version[1:].split(".")
+    return (int(major), date) >= (int(match.group(2)), match.group(3))
+
+
 def _parse(rel: str, path: Path) -> tuple[str, DocumentNode]:
     text = path.read_text(encoding="utf-8")
     try:
@@ -425,6 +439,8 @@ def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> Graph
             if isinstance(d, OperationDefinitionNode) and d.name
         }
         for index, (rel, text, document) in enumerate(parsed):
+            if index == 0 and not _available_in(version.version, rel, text):
+                continue  # a shared file of newer versions only: this one gets stubs
             for definition in document.definitions:
                 if isinstance(definition, FragmentDefinitionNode):
                     raise SpecError(f"{rel}: fragments are not supported; inline the fields")

@@ -251,7 +251,7 @@ COMPUTE_SESSION_LIST = """query ComputeSessionList($limit: Int!, $offset: Int!, 
 }
 """
 
-# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+# spec/operations/compute_session_lifecycle.graphql
 COMPUTE_SESSION_MODIFY = """mutation ComputeSessionModify($input: ModifyComputeSessionInput!) {
   modify_compute_session(input: $input) {
     item {
@@ -263,7 +263,7 @@ COMPUTE_SESSION_MODIFY = """mutation ComputeSessionModify($input: ModifyComputeS
 }
 """
 
-# spec/v8.20240915/operations/compute_session_lifecycle.graphql
+# spec/operations/compute_session_lifecycle.graphql
 COMPUTE_SESSION_STATUS_HISTORY = """query ComputeSessionStatusHistory($id: UUID!) {
   compute_session(id: $id) {
     status_history
@@ -1358,7 +1358,7 @@ class GraphQLOperations:
         *,
         input: models.ModifyComputeSessionInput,
     ) -> models.ComputeSessionModify:
-        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        """Sends the mutation ``ComputeSessionModify`` (spec/operations/compute_session_lifecycle.graphql)."""
         return self._client.execute(
             COMPUTE_SESSION_MODIFY,
             mutation=True,
@@ -1374,9 +1374,9 @@ class GraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.ComputeSessionStatusHistory:
-        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). Kept in each newer version's folder, not spec/operations/: 22.03 has `compute_session` but not these fields, and a shared document must validate against every schema that has its roots.
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). 22.03 has `compute_session` but not these fields: the first line keeps the file to 24.09 and newer, and 22.03's methods are stubs that refuse them.
 
-        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        Sends the query ``ComputeSessionStatusHistory`` (spec/operations/compute_session_lifecycle.graphql)."""
         return self._client.execute(
             COMPUTE_SESSION_STATUS_HISTORY,
             mutation=False,
@@ -2589,7 +2589,7 @@ class AsyncGraphQLOperations:
         *,
         input: models.ModifyComputeSessionInput,
     ) -> models.ComputeSessionModify:
-        """Sends the mutation ``ComputeSessionModify`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        """Sends the mutation ``ComputeSessionModify`` (spec/operations/compute_session_lifecycle.graphql)."""
         return await self._client.execute(
             COMPUTE_SESSION_MODIFY,
             mutation=True,
@@ -2605,9 +2605,9 @@ class AsyncGraphQLOperations:
         *,
         id: str | _uuid.UUID,
     ) -> models.ComputeSessionStatusHistory:
-        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). Kept in each newer version's folder, not spec/operations/: 22.03 has `compute_session` but not these fields, and a shared document must validate against every schema that has its roots.
+        """Session history and updates that 22.03 lacks (ComputeSession.get_status_history on 24.09, which has no REST route for it; ComputeSession.update, `session set-priority`). 22.03 has `compute_session` but not these fields: the first line keeps the file to 24.09 and newer, and 22.03's methods are stubs that refuse them.
 
-        Sends the query ``ComputeSessionStatusHistory`` (spec/v8.20240915/operations/compute_session_lifecycle.graphql)."""
+        Sends the query ``ComputeSessionStatusHistory`` (spec/operations/compute_session_lifecycle.graphql)."""
         return await self._client.execute(
             COMPUTE_SESSION_STATUS_HISTORY,
             mutation=False,
