@@ -783,6 +783,8 @@ class SyncAPIClient(BaseClient):
             response.close()
 
 
+# A deliberate sync/async pair with SyncAPIClient above: the same request path step by step with
+# await; what does not do I/O (retry plan, URL, headers, error mapping) is shared in BaseClient.
 class AsyncAPIClient(BaseClient):
     """Non-blocking transport over ``httpx.AsyncClient``."""
 

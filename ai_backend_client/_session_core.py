@@ -223,6 +223,8 @@ class SessionCore(BaseSession):
         self._core.close()
 
 
+# A deliberate sync/async pair with SessionCore above: open, negotiate and close, with await;
+# what does not do I/O is shared in BaseSession.
 class AsyncSessionCore(BaseSession):
     """An asyncio session's transport and generated clients."""
 

@@ -77,6 +77,7 @@ class Response:
         return self.raw.iter_bytes(chunk_size)
 
 
+# A deliberate sync/async pair with Response above (the seed's two flavours; coroutines here).
 class AsyncResponse:
     """The answer of :meth:`Request.fetch` in an async session (methods are coroutines)."""
 

@@ -44,24 +44,38 @@ def _read_data(file: str | None) -> str:
     return sys.stdin.read()
 
 
+def _content_options(command: _F) -> _F:
+    """PATH, --perm, -f/--file and the scope options of ``create`` and ``update``."""
+    for option in reversed(
+        (
+            click.argument("path"),
+            click.option(
+                "--perm",
+                "permission",
+                default="755",
+                show_default=True,
+                help="Linux permission in octal (e.g. 755).",
+            ),
+            click.option(
+                "-f",
+                "--file",
+                "file",
+                help="Path to dotfile to upload (default: the standard input).",
+            ),
+            _scope_options,
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @click.group()
 def dotfile() -> None:
     """Provides dotfile operations."""
 
 
 @dotfile.command()
-@click.argument("path")
-@click.option(
-    "--perm",
-    "permission",
-    default="755",
-    show_default=True,
-    help="Linux permission in octal (e.g. 755).",
-)
-@click.option(
-    "-f", "--file", "file", help="Path to dotfile to upload (default: the standard input)."
-)
-@_scope_options
+@_content_options
 def create(
     path: str,
     permission: str,
@@ -106,18 +120,7 @@ def get(path: str, owner_access_key: str | None, domain: str | None, group: str 
 
 
 @dotfile.command()
-@click.argument("path")
-@click.option(
-    "--perm",
-    "permission",
-    default="755",
-    show_default=True,
-    help="Linux permission in octal (e.g. 755).",
-)
-@click.option(
-    "-f", "--file", "file", help="Path to dotfile to upload (default: the standard input)."
-)
-@_scope_options
+@_content_options
 def update(
     path: str,
     permission: str,

@@ -208,6 +208,8 @@ def _needs_async(what: str) -> NoReturn:
     )
 
 
+# A deliberate sync/async pair with AsyncStreams above: the same entry points, blocking (the
+# WebSocket ones refuse a blocking session, see NeedsAsyncSession).
 class SyncStreams:
     @staticmethod
     def execute(
