@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ def test_key_derived_once_per_day_and_host(monkeypatch: pytest.MonkeyPatch) -> N
         return real(secret, day, host, hash_type)
 
     monkeypatch.setattr(auth, "derive_signing_key", counting)
-    now = [datetime.fromisoformat("2026-12-01T23:59:59.5+00:00")]
+    now = [datetime(2026, 12, 1, 23, 59, 59, 500_000, tzinfo=timezone.utc)]
     a = BackendAIAuth("AKIAIOSFODNN7EXAMPLE", SECRET, clock=lambda: now[0])
     requests = [signed(a, f"http://127.0.0.1:8091/folders?n={i}") for i in range(5)]
     requests.append(signed(a, "http://other.example:8091/folders"))
