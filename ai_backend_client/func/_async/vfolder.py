@@ -17,7 +17,6 @@ from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._types import NOT_GIVEN, given
 from ...exceptions import (
-    BackendAPIError,
     BackendAPIVersionError,
     BackendClientError,
     MalformedResponseError,
@@ -33,11 +32,11 @@ from ...transfer import (
     plan_uploads,
     remote_path,
 )
-from .._streaming import AsyncStreams
 from . import _adapters as adapters
 from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
 from .base import AsyncFunction
+from .bgtask import wait_background_task
 
 if TYPE_CHECKING:
     from ..._generated.neutral.rest.folders import FoldersCreateParams
@@ -390,7 +389,7 @@ class VFolder(AsyncFunction):
         )
         task_id = cloned.get("bgtask_id")
         if (wait or progress is not None) and task_id:
-            await _wait_background_task(self._session(), str(task_id), progress)
+            await wait_background_task(self._session(), str(task_id), progress)
         return cloned
 
     # -- the trash bin (24.09 and later) ---------------------------------------------------
@@ -524,27 +523,3 @@ def _as_uuid(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
-
-
-async def _wait_background_task(
-    session: AsyncSession,
-    task_id: str,
-    progress: Callable[[BackgroundTaskProgress], None] | None,
-) -> BackgroundTaskProgress:
-    """Follow the task's event stream until it ends; raise if it did not succeed."""
-    last = BackgroundTaskProgress(event="bgtask_started", task_id=task_id)
-    async with AsyncStreams.bgtask_events(session, task_id) as events:
-        async for last in events:
-            if progress is not None:
-                progress(last)
-    if last.outcome in ("failed", "cancelled"):
-        raise BackendAPIError(
-            500,
-            "Background task failed",
-            {"title": f"background task {task_id} {last.outcome}", "msg": last.message or ""},
-        )
-    return last
-
-
-#: The background-task follower, for ``BackgroundTask`` (``bgtask.py``).
-wait_background_task = _wait_background_task

@@ -10,11 +10,16 @@ go on on the server; its progress comes as Server-Sent Events
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from ...exceptions import BackendClientError
+from ...exceptions import BackendAPIError, BackendClientError
+from ...streams import BgtaskEvent as BackgroundTaskProgress
+from .._streaming import SyncStreams
 from .base import SyncFunction
-from .vfolder import BackgroundTaskProgress, wait_background_task
+
+if TYPE_CHECKING:
+    from ..._session_core import SessionCore as Session
 
 __all__ = ["BackgroundTask", "BackgroundTaskProgress"]
 
@@ -38,3 +43,24 @@ class BackgroundTask(SyncFunction):
         ``bgtask_done``); each report on the way is passed to *progress*. A failed or
         cancelled task raises ``BackendAPIError`` with the server's message."""
         return wait_background_task(self._session(), self.task_id, progress)
+
+
+def wait_background_task(
+    session: Session,
+    task_id: str,
+    progress: Callable[[BackgroundTaskProgress], None] | None,
+) -> BackgroundTaskProgress:
+    """Follow the task's event stream until it ends; raise if it did not succeed (also what
+    ``VFolder.clone(wait=True)`` waits with)."""
+    last = BackgroundTaskProgress(event="bgtask_started", task_id=task_id)
+    with SyncStreams.bgtask_events(session, task_id) as events:
+        for last in events:
+            if progress is not None:
+                progress(last)
+    if last.outcome in ("failed", "cancelled"):
+        raise BackendAPIError(
+            500,
+            "Background task failed",
+            {"title": f"background task {task_id} {last.outcome}", "msg": last.message or ""},
+        )
+    return last

@@ -18,7 +18,6 @@ from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._types import NOT_GIVEN, given
 from ...exceptions import (
-    BackendAPIError,
     BackendAPIVersionError,
     BackendClientError,
     MalformedResponseError,
@@ -34,11 +33,11 @@ from ...transfer import (
     plan_uploads,
     remote_path,
 )
-from .._streaming import SyncStreams
 from . import _adapters as adapters
 from ._gql import check_page_size, gql, page, run
 from ._transfer import Transfer
 from .base import SyncFunction
+from .bgtask import wait_background_task
 
 if TYPE_CHECKING:
     from ..._generated.neutral.rest.folders import FoldersCreateParams
@@ -391,7 +390,7 @@ class VFolder(SyncFunction):
         )
         task_id = cloned.get("bgtask_id")
         if (wait or progress is not None) and task_id:
-            _wait_background_task(self._session(), str(task_id), progress)
+            wait_background_task(self._session(), str(task_id), progress)
         return cloned
 
     # -- the trash bin (24.09 and later) ---------------------------------------------------
@@ -525,27 +524,3 @@ def _as_uuid(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
-
-
-def _wait_background_task(
-    session: Session,
-    task_id: str,
-    progress: Callable[[BackgroundTaskProgress], None] | None,
-) -> BackgroundTaskProgress:
-    """Follow the task's event stream until it ends; raise if it did not succeed."""
-    last = BackgroundTaskProgress(event="bgtask_started", task_id=task_id)
-    with SyncStreams.bgtask_events(session, task_id) as events:
-        for last in events:
-            if progress is not None:
-                progress(last)
-    if last.outcome in ("failed", "cancelled"):
-        raise BackendAPIError(
-            500,
-            "Background task failed",
-            {"title": f"background task {task_id} {last.outcome}", "msg": last.message or ""},
-        )
-    return last
-
-
-#: The background-task follower, for ``BackgroundTask`` (``bgtask.py``).
-wait_background_task = _wait_background_task
