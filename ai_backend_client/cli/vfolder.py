@@ -894,115 +894,16 @@ def update_options(name: str, permission: Any, set_cloneable: bool | None) -> No
     emit_mutation(True, f"Updated the options of {name!r}.")
 
 
-# -- the trash bin (24.09 and later) -------------------------------------------------------
-@vfolder.command()
-@click.argument("name")
-def restore(name: str) -> None:
-    """Restore the given virtual folder from deleted status, from trash bin.
+# The trash bin and the lists by relation (24.09 and later) are in vfolder_lifecycle.py.
+from . import vfolder_lifecycle as _lifecycle  # noqa: E402
 
-    NAME: Name of a virtual folder.
-    """
-    with current().session() as api:
-        api.VFolder(name).restore()
-    emit_mutation(True, f"Restored virtual folder {name!r} from the trash bin.")
-
-
-@vfolder.command()
-@click.argument("name")
-def recover(name: str) -> None:
-    """Restore the given virtual folder from deleted status, Deprecated since 24.03.1; use
-    `restore`
-
-    NAME: Name of a virtual folder.
-    """
-    with current().session() as api:
-        api.VFolder(name).recover()
-    emit_mutation(True, f"Restored virtual folder {name!r} from the trash bin.")
-
-
-@vfolder.command(name="delete-trash")
-@click.argument("name")
-def delete_trash(name: str) -> None:
-    """Delete the given virtual folder's real data. The virtual folder should be under
-    `delete-pending` status, which means trash-bin. This operation is irreversible!
-
-    NAME: Name of a virtual folder.
-    """
-    with current().session() as api:
-        api.VFolder(name).delete_trash()
-    emit_mutation(True, f"Deleted the data of virtual folder {name!r} from the trash bin.")
-
-
-@vfolder.command()
-@click.argument("name")
-def purge(name: str) -> None:
-    """Purge the given virtual folder. This operation is irreversible!
-
-    NAME: Name of a virtual folder.
-    """
-    with current().session() as api:
-        api.VFolder(name).purge()
-    emit_mutation(True, f"Purged virtual folder {name!r}.")
-
-
-# -- folder lists by relation (24.09 and later) --------------------------------------------
-_RELATION_COLUMNS = [
-    "name",
-    "id",
-    "host",
-    "status",
-    "usage_mode",
-    "permission",
-    "ownership_type",
-    "user_email",
-    "group_name",
-    "created_at",
-]
-
-
-def _page_options(command: Any) -> Any:
-    for option in reversed(
-        [
-            click.option("--filter", "filter_", help="Set the query filter expression."),
-            click.option("--order", help="Set the query ordering expression."),
-            click.option(
-                "--offset",
-                type=int,
-                default=0,
-                help="The index of the current page start for pagination.",
-            ),
-            click.option("--limit", type=int, default=20, help="The page size for pagination."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def _emit_relation(
-    method: str, filter_: str | None, order: str | None, offset: int, limit: int
-) -> None:
-    with current().session() as api:
-        fetch: Any = getattr(api.VFolder, method)
-        result = fetch(page_offset=offset, page_size=limit, filter=filter_, order=order)
-    emit_list(result.items, _RELATION_COLUMNS, total_count=result.total_count)
-
-
-@vfolder.command(name="list-own")
-@_page_options
-def list_own(filter_: str | None, order: str | None, offset: int, limit: int) -> None:
-    """List own virtual folders."""
-    _emit_relation("paginated_own_list", filter_, order, offset, limit)
-
-
-@vfolder.command(name="list-invited")
-@_page_options
-def list_invited(filter_: str | None, order: str | None, offset: int, limit: int) -> None:
-    """List invited virtual folders."""
-    _emit_relation("paginated_invited_list", filter_, order, offset, limit)
-
-
-@vfolder.command(name="list-project")
-@_page_options
-def list_project(filter_: str | None, order: str | None, offset: int, limit: int) -> None:
-    """List project virtual folders."""
-    _emit_relation("paginated_project_list", filter_, order, offset, limit)
+for _command in (
+    _lifecycle.restore,
+    _lifecycle.recover,
+    _lifecycle.delete_trash,
+    _lifecycle.purge,
+    _lifecycle.list_own,
+    _lifecycle.list_invited,
+    _lifecycle.list_project,
+):
+    vfolder.add_command(_command)
