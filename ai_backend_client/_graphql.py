@@ -24,6 +24,7 @@ from typing import (
     ClassVar,
     Concatenate,
     Generic,
+    NamedTuple,
     TypeAlias,
     TypeVar,
     cast,
@@ -58,6 +59,7 @@ __all__ = [
     "JSONString",
     "OperationCall",
     "PaginatedResult",
+    "Selection",
     "SyncPageList",
     "graphql_error",
 ]
@@ -88,6 +90,15 @@ def _encode_json_input(value: Any) -> Any:
 JSONString = Annotated[Any, pydantic.BeforeValidator(_decode_json_string)]
 #: A ``JSONString`` variable: a JSON-encoded string as is, or any JSON value (encoded for you).
 JSONInput = Annotated[Any, pydantic.PlainSerializer(_encode_json_input)]
+
+
+class Selection(NamedTuple):
+    """Where a selection set is in a generated document: the offsets of its braces, and the
+    leaf fields it selects without an alias (``operations.selections``, for ``fields=``)."""
+
+    start: int
+    end: int
+    leaves: frozenset[str]
 
 
 class GraphQLInput(pydantic.BaseModel):

@@ -150,6 +150,8 @@ class Operation:
     input_models: list[str] = field(default_factory=list)  # input models and enums it uses
     # what the method returns: its own model, or a newer version's that parses the answer too
     result_annotation: str = ""
+    # (response-key path, start, end, unaliased leaf fields) of each selection set in `document`
+    selections: list[tuple[tuple[str, ...], int, int, list[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.result_annotation:
@@ -355,13 +357,15 @@ class _Builder:
             wire = definition.variable.name.value
             variables.append(Variable(_py_name(wire), wire, annotation, required))
         line = node.loc.source.get_location(node.loc.start).line if node.loc else 1
+        document = print_ast(DocumentNode(definitions=(node,)))
         self.api.operations.append(
             Operation(
                 name=name,
                 method=_snake(name),
                 kind=node.operation.value,
                 constant=_snake(name).upper(),
-                document=print_ast(DocumentNode(definitions=(node,))),
+                document=document,
+                selections=_selections(document),
                 doc=_leading_comment(text, line),
                 source=origin,
                 result_model=result,
@@ -478,6 +482,30 @@ def build_graphql_api(version: SpecVersion, shared: Path | None = None) -> Graph
     return api
 
 
+def _selections(document: str) -> list[tuple[tuple[str, ...], int, int, list[str]]]:
+    """Every selection set of a printed one-operation *document*: its path of response keys,
+    the offsets of its braces and the leaf fields it selects without an alias, so that the
+    runtime can narrow a selection to some of those leaves by splicing text (``fields=``)."""
+    found: list[tuple[tuple[str, ...], int, int, list[str]]] = []
+
+    def walk(selection_set: SelectionSetNode, path: tuple[str, ...]) -> None:
+        assert selection_set.loc is not None
+        leaves = sorted(
+            s.name.value
+            for s in selection_set.selections
+            if isinstance(s, FieldNode) and s.alias is None and s.selection_set is None
+        )
+        found.append((path, selection_set.loc.start, selection_set.loc.end, leaves))
+        for s in selection_set.selections:
+            if isinstance(s, FieldNode) and s.selection_set is not None:
+                walk(s.selection_set, (*path, (s.alias or s.name).value))
+
+    (operation,) = parse(document).definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    walk(operation.selection_set, ())
+    return found
+
+
 def _lacks_root_fields(schema: GraphQLSchema, definition: OperationDefinitionNode) -> bool:
     """Whether the schema has none of the operation's top-level fields (a version older than
     the feature, e.g. model services on 22.03): the operation is left out of that version, whose
@@ -545,6 +573,7 @@ def render_graphql(
     return {
         f"{prefix}/__init__.py": env.get_template("graphql_init.py.j2").render(**context),
         f"{prefix}/operations.py": env.get_template("graphql_operations.py.j2").render(**context),
+        f"{prefix}/selections.py": env.get_template("graphql_selections.py.j2").render(**context),
         f"{prefix}/schema.py": env.get_template("graphql_schema.py.j2").render(
             sdl_literal=_sdl_literal(api.sdl, api.schema_source), **context
         ),

@@ -169,9 +169,42 @@ DETAIL_PS_FIELDS = (*DEFAULT_PS_FIELDS, "tag", "created_at", "occupied_slots")
 NOT_STARTED = {"PENDING", "SCHEDULED", "TIMEOUT", "TERMINATED", "ERROR", "CANCELLED"}
 
 
+_HISTORY = "ai_backend_client.cli.session_history"
+
+
 @click.group(
     cls=LazyGroup,
     aliases={"rm": "destroy", "kill": "destroy", "ps": "list", "start": "create"},
+    # in their own modules, imported only when run: ssh/scp (also top-level commands), and the
+    # history, dependency, image and priority commands of 24.09 and later
+    lazy_subcommands={
+        "ssh": (
+            "ai_backend_client.cli.ssh:ssh",
+            "Execute the ssh command against the target compute session.",
+        ),
+        "scp": (
+            "ai_backend_client.cli.ssh:scp",
+            "Execute the scp command against the target compute session.",
+        ),
+        "status-history": (
+            f"{_HISTORY}:status_history",
+            "Shows the status transition history of the compute session.",
+        ),
+        "show-graph": (
+            f"{_HISTORY}:show_graph",
+            "Shows the dependency graph of a compute session.",
+        ),
+        "watch": (f"{_HISTORY}:watch", "Monitor the lifecycle events of a compute session."),
+        "commit": (f"{_HISTORY}:commit", "Commits a running session to tar file."),
+        "convert-to-image": (
+            f"{_HISTORY}:convert_to_image",
+            "Commits running session to new image and uploads it to a container registry.",
+        ),
+        "set-priority": (
+            f"{_HISTORY}:set_priority",
+            "Sets the scheduling priority of the session.",
+        ),
+    },
 )
 def session() -> None:
     """Set of compute session operations"""
@@ -995,24 +1028,3 @@ def rename(session_id: str, new_id: str) -> None:
     with current().session() as api:
         _cs(api, session_id).rename(new_id)
     emit_mutation(True, f"Session {session_id} is renamed to {new_id}.")
-
-
-# ``session ssh`` / ``session scp`` live in their own module (also registered as ``ssh``/``scp``).
-from .ssh import scp as _scp  # noqa: E402
-from .ssh import ssh as _ssh  # noqa: E402
-
-session.add_command(_ssh)
-session.add_command(_scp)
-
-# History, dependencies, images and priority (24.09 and later) live in their own module.
-from . import session_history as _history  # noqa: E402
-
-for _command in (
-    _history.status_history,
-    _history.show_graph,
-    _history.watch,
-    _history.commit,
-    _history.convert_to_image,
-    _history.set_priority,
-):
-    session.add_command(_command)

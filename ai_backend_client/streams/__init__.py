@@ -75,35 +75,74 @@ Errors: a rejected handshake or SSE request raises the same ``BackendAPIError`` 
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ..exceptions import ExecutionStreamError, WebSocketClosedError
-from ._app_proxy import AppProxy, serve_app_proxy
-from ._events import (
-    BgtaskEvent,
-    EventStream,
-    SessionEvent,
-    SyncEventStream,
-    listen_bgtask_events,
-    listen_bgtask_events_sync,
-    listen_session_events,
-    listen_session_events_sync,
-)
-from ._execute import (
-    ConsoleItem,
-    ExecuteStream,
-    ExecutionResult,
-    InputHandler,
-    StreamPty,
-    stream_execute,
-    stream_pty,
-)
-from ._sse import SSEEvent, SSEStream, SyncSSEStream, listen_sse, listen_sse_sync
-from ._websocket import (
-    WebSocketStream,
-    WSMessage,
-    WSMsgType,
-    connect_websocket,
-    websocket_handshake,
-)
+
+if TYPE_CHECKING:
+    from ._app_proxy import AppProxy, serve_app_proxy
+    from ._events import (
+        BgtaskEvent,
+        EventStream,
+        SessionEvent,
+        SyncEventStream,
+        listen_bgtask_events,
+        listen_bgtask_events_sync,
+        listen_session_events,
+        listen_session_events_sync,
+    )
+    from ._execute import (
+        ConsoleItem,
+        ExecuteStream,
+        ExecutionResult,
+        InputHandler,
+        StreamPty,
+        stream_execute,
+        stream_pty,
+    )
+    from ._sse import SSEEvent, SSEStream, SyncSSEStream, listen_sse, listen_sse_sync
+    from ._websocket import (
+        WebSocketStream,
+        WSMessage,
+        WSMsgType,
+        connect_websocket,
+        websocket_handshake,
+    )
+
+#: public name -> the submodule defining it; loaded on first use, so that importing one stream
+#: type (a background-task event for ``VFolder.clone``) does not load asyncio, the app proxy
+#: and the execute protocol
+_LAZY = {
+    "AppProxy": "_app_proxy",
+    "serve_app_proxy": "_app_proxy",
+    "BgtaskEvent": "_events",
+    "EventStream": "_events",
+    "SessionEvent": "_events",
+    "SyncEventStream": "_events",
+    "listen_bgtask_events": "_events",
+    "listen_bgtask_events_sync": "_events",
+    "listen_session_events": "_events",
+    "listen_session_events_sync": "_events",
+    "ConsoleItem": "_execute",
+    "ExecuteStream": "_execute",
+    "ExecutionResult": "_execute",
+    "InputHandler": "_execute",
+    "StreamPty": "_execute",
+    "stream_execute": "_execute",
+    "stream_pty": "_execute",
+    "SSEEvent": "_sse",
+    "SSEStream": "_sse",
+    "SyncSSEStream": "_sse",
+    "listen_sse": "_sse",
+    "listen_sse_sync": "_sse",
+    "WebSocketStream": "_websocket",
+    "WSMessage": "_websocket",
+    "WSMsgType": "_websocket",
+    "connect_websocket": "_websocket",
+    "websocket_handshake": "_websocket",
+}
+
 
 __all__ = [
     "AppProxy",
@@ -136,3 +175,16 @@ __all__ = [
     "stream_pty",
     "websocket_handshake",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -8,11 +8,12 @@ each into a model. The parsing and filtering is done once, in :class:`_EventRead
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 import pydantic
 
 from .._models import BaseModel
+from .._results import BgtaskEvent, SessionEvent
 from ..exceptions import BackendClientError
 from ._sse import (
     DEFAULT_MAX_RECONNECTS,
@@ -40,97 +41,6 @@ __all__ = [
     "listen_session_events",
     "listen_session_events_sync",
 ]
-
-
-class SessionEvent(BaseModel):
-    """A session/kernel lifecycle event; ``event`` is its name (``session_started``, ...)."""
-
-    event: str = ""
-    session_id: str | None = pydantic.Field(default=None, alias="sessionId")
-    session_name: str | None = pydantic.Field(default=None, alias="sessionName")
-    owner_access_key: str | None = pydantic.Field(default=None, alias="ownerAccessKey")
-    reason: str | None = None
-    exit_code: int | None = pydantic.Field(default=None, alias="exitCode")
-    kernel_id: str | None = pydantic.Field(default=None, alias="kernelId")
-    cluster_role: str | None = pydantic.Field(default=None, alias="clusterRole")
-    cluster_idx: int | None = pydantic.Field(default=None, alias="clusterIdx")
-
-    _sse_data: str = pydantic.PrivateAttr(default="")
-
-    @pydantic.model_validator(mode="after")
-    def _keep_sse_data(self, info: pydantic.ValidationInfo) -> SessionEvent:
-        context: Any = info.context
-        text = (
-            cast("dict[str, Any]", context).get("sse_data") if isinstance(context, dict) else None
-        )
-        if isinstance(text, str):
-            self._sse_data = text
-        return self
-
-    @property
-    def data(self) -> str:
-        """The event's payload as the server sent it: the raw JSON text, so the seed's
-        ``print(ev.event, ev.data)`` prints what the 22.03 client printed."""
-        return self._sse_data
-
-    @property
-    def is_terminal(self) -> bool:
-        """Whether the session (not just a kernel) has ended."""
-        return self.event in (
-            "session_terminated",
-            "session_cancelled",
-            "session_failure",
-            "session_success",
-        )
-
-
-_BGTASK_OUTCOMES: Final = {
-    "bgtask_done": "done",
-    "bgtask_failed": "failed",
-    "bgtask_cancelled": "cancelled",
-    "task_done": "done",  # the names used for a task that had already finished
-    "task_failed": "failed",
-    "task_cancelled": "cancelled",
-}
-
-
-def _lenient_number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value))
-    except ValueError:
-        return None
-
-
-class BgtaskEvent(BaseModel):
-    """A background-task event: live ``bgtask_updated`` or a final ``bgtask_*``/``task_*`` one."""
-
-    event: str = ""
-    task_id: str | None = None
-    message: str | None = None
-    status: str | None = None
-    current_progress: float | None = None
-    total_progress: float | None = None
-
-    @pydantic.field_validator("current_progress", "total_progress", mode="before")
-    @classmethod
-    def _progress(cls, value: object) -> float | None:
-        # Finished tasks report the numbers as strings read back from Redis.
-        return _lenient_number(value)
-
-    @property
-    def outcome(self) -> Literal["done", "failed", "cancelled"] | None:
-        """How the task ended, or ``None`` for a progress update."""
-        return cast(
-            'Literal["done", "failed", "cancelled"] | None', _BGTASK_OUTCOMES.get(self.event)
-        )
-
-    @property
-    def is_finished(self) -> bool:
-        return self.outcome is not None
 
 
 _E = TypeVar("_E", bound=BaseModel)

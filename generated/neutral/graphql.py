@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from typing_extensions import Required, TypedDict
 
-from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient, Selection
 from ai_backend_client._types import NotGiven
 
 if TYPE_CHECKING:
@@ -610,6 +610,11 @@ class GraphQLOps(Protocol):
     @property
     def documents(self) -> Mapping[str, str]:
         """Method name -> the document it sends."""
+        ...
+
+    @property
+    def selections(self) -> Mapping[str, Mapping[tuple[str, ...], Selection]]:
+        """Method name -> where its document's selection sets are."""
         ...
 
     def agent_detail(
@@ -1260,6 +1265,11 @@ class AsyncGraphQLOps(Protocol):
     @property
     def documents(self) -> Mapping[str, str]:
         """Method name -> the document it sends."""
+        ...
+
+    @property
+    def selections(self) -> Mapping[str, Mapping[tuple[str, ...], Selection]]:
+        """Method name -> where its document's selection sets are."""
         ...
 
     async def agent_detail(

@@ -76,11 +76,20 @@ rc = 0
 """
 
 _REPORT = r"""
+HEAVY = (
+    "graphql",  # graphql-core: only raw documents and fields= beyond the generated leaves
+    "ai_backend_client.streams._sse",  # streams: only when a stream is opened
+    "ai_backend_client.streams._app_proxy",
+    "ai_backend_client.cli.session_history",  # session subcommands of their own modules
+    "ai_backend_client.cli.ssh",
+    "ai_backend_client.task_template",  # only template commands
+)
 httpx_cli = sys.modules.get("httpx._main")
 print(json.dumps({
     "rc": rc,
     "modules": sorted(m for m in sys.modules if m.startswith("ai_backend_client._generated.")),
     "httpx_cli_loaded": httpx_cli is not None and getattr(httpx_cli, "__file__", None) is not None,
+    "heavy": sorted(m for m in HEAVY if m in sys.modules),
 }), file=sys.stderr)
 """
 
@@ -143,6 +152,7 @@ def test_cli_command_loads_only_its_own_tag(
     assert not _foreign_models(report, tags)
     assert _generated(report, "graphql.models") <= gql
     assert report["httpx_cli_loaded"] is False
+    assert report["heavy"] == (["ai_backend_client.task_template"] if "template" in args[0] else [])
 
 
 def test_sdk_vfolder_list_loads_only_the_folders_tag() -> None:
@@ -158,6 +168,18 @@ def test_graphql_command_loads_only_its_operation_file() -> None:
     report = _run(_CLI, answers, "--output", "json", "admin", "agent", "list")
     assert not _generated(report, "resources") - {"admin"}
     assert len(_generated(report, "graphql.models")) == 1, report["modules"]
+
+
+def test_ps_narrows_its_document_without_graphql_core() -> None:
+    """``ps`` asks for a subset of the generated session-list document's leaf fields: the text
+    is spliced with the generated selection table, no GraphQL parser is loaded."""
+    data = {
+        "keypair": {"is_admin": False, "access_key": "AKIAIMPORTSTRUCTURE1"},
+        "compute_session_list": {"items": [], "total_count": 0},
+    }
+    report = _run(_CLI, {"/admin/gql": {"data": data}}, "--output", "json", "ps")
+    assert report["heavy"] == []
+    assert not _generated(report, "resources") - {"admin"}
 
 
 def test_import_loads_neither_httpx_nor_pydantic_and_httpx_cli_stays_usable() -> None:

@@ -25,7 +25,6 @@ from ..._models import keep_server_json, parsed_strictly, received, validate_res
 from ..._resource import unavailable
 from ..._types import NOT_GIVEN, JSONValue, NotGiven
 from ...exceptions import BackendAPIVersionError, MalformedResponseError
-from ...task_template import SessionTemplateDocument, dump_template_payload
 from .base import coerce_model
 
 if TYPE_CHECKING:
@@ -58,6 +57,7 @@ if TYPE_CHECKING:
         SpecRenderOpenapiHtmlParams,
     )
     from ..._session_core import SessionCore
+    from ...task_template import SessionTemplateDocument
 
 __all__ = [
     "auth_test",
@@ -381,6 +381,8 @@ def logs_error_append(
 def template_payload(session: SessionCore, document: SessionTemplateDocument) -> str:
     """22.03 reads ``{"session_templates": [...]}`` from ``payload``; 24.09 iterates the
     payload itself and wants the bare list."""
+    from ...task_template import dump_template_payload  # template models: only templates pay
+
     return dump_template_payload(
         document, envelope=isinstance(session.versioned, WireV6_20220315)
     )

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ..._results import BgtaskEvent as BackgroundTaskProgress
 from ...exceptions import BackendAPIError, BackendClientError
-from ...streams import BgtaskEvent as BackgroundTaskProgress
 from .._streaming import SyncStreams
 from .base import SyncFunction
 

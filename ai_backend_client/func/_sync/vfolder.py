@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
+from ..._results import BgtaskEvent
 from ..._types import NOT_GIVEN, given
 from ...exceptions import (
     BackendAPIVersionError,
@@ -23,7 +24,6 @@ from ...exceptions import (
     MalformedResponseError,
     NotFoundError,
 )
-from ...streams import BgtaskEvent
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_PARALLEL,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient
+from ai_backend_client._graphql import AsyncGraphQLClient, GraphQLClient, Selection
 from ai_backend_client._types import NOT_GIVEN, NotGiven
 from ai_backend_client._validation import validate_arguments
 
@@ -1370,6 +1370,13 @@ class GraphQLOperations:
         """Method name -> the document it sends."""
         return DOCUMENTS
 
+    @property
+    def selections(self) -> Mapping[str, Mapping[tuple[str, ...], Selection]]:
+        """Method name -> where its document's selection sets are (loaded on first use)."""
+        from .selections import SELECTIONS
+
+        return SELECTIONS
+
     @validate_arguments
     def agent_detail(
         self,
@@ -2706,6 +2713,13 @@ class AsyncGraphQLOperations:
     def documents(self) -> Mapping[str, str]:
         """Method name -> the document it sends."""
         return DOCUMENTS
+
+    @property
+    def selections(self) -> Mapping[str, Mapping[tuple[str, ...], Selection]]:
+        """Method name -> where its document's selection sets are (loaded on first use)."""
+        from .selections import SELECTIONS
+
+        return SELECTIONS
 
     @validate_arguments
     async def agent_detail(
