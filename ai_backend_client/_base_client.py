@@ -20,8 +20,11 @@ import contextvars
 import email.utils
 import json as jsonlib
 import logging
+import os
 import random
 import ssl
+import sys
+import threading
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -93,12 +96,61 @@ class ResponseTooLargeError(MalformedResponseError):
     """A JSON answer is larger than ``max_response_size``; it was not read past the limit."""
 
 
+class _DeferredTrustContext(ssl.SSLContext):
+    """httpx's default verifying context, but its trust store is read at the first TLS
+    handshake: reading the CA bundle costs 15-20 ms, which a plain-``http`` endpoint never
+    needs. Protocol, verification mode, hostname check and flags are those of
+    ``ssl.create_default_context`` (a unit test compares them on every Python version); the
+    store is the one httpx reads (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle)."""
+
+    _trust_lock: threading.Lock
+    _trust_loaded: bool
+
+    def _load_trust(self) -> None:
+        if self._trust_loaded:
+            return
+        with self._trust_lock:
+            if not self._trust_loaded:
+                if os.environ.get("SSL_CERT_FILE"):
+                    self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+                elif os.environ.get("SSL_CERT_DIR"):
+                    self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+                else:
+                    import certifi
+
+                    self.load_verify_locations(cafile=certifi.where())
+                self._trust_loaded = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # blocking clients
+        self._load_trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # asyncio, anyio
+        self._load_trust()
+        return super().wrap_bio(*args, **kwargs)
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """A verifying client context (see :class:`_DeferredTrustContext`)."""
+    context = _DeferredTrustContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.check_hostname = True
+    if sys.version_info >= (3, 13):  # as ssl.create_default_context does from 3.13 on
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+    keylog = os.environ.get("SSLKEYLOGFILE")
+    if keylog and not sys.flags.ignore_environment:
+        context.keylog_filename = keylog
+    context._trust_lock = threading.Lock()
+    context._trust_loaded = False
+    return context
+
+
 def ssl_verify(config: APIConfig) -> ssl.SSLContext | bool:
     """What httpx (and the WebSocket client) get as ``verify`` for *config*."""
     if config.skip_sslcert_validation:
         return False
     if config.ca_bundle is None:
-        return True
+        return default_ssl_context()
     context = httpx.create_ssl_context()
     try:
         context.load_verify_locations(cafile=config.ca_bundle)

@@ -133,6 +133,27 @@ def test_private_ca_is_trusted_through_the_bundle(
     assert run(mode, make_config(server.url), status).status == "running"  # type: ignore[attr-defined]
 
 
+@pytest.mark.fault("with SSL_CERT_FILE=<the cluster CA> (as httpx reads it) the call succeeds")
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_the_default_trust_store_is_read_at_the_first_handshake(
+    mode: str,
+    tls_server,
+    ca_file: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """No CA bundle is configured: the default context reads its store (here the file that
+    ``SSL_CERT_FILE`` names, as httpx does) when the first TLS connection opens, not before."""
+    server = tls_server()
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    if mode == "cli":
+        from ._helpers import invoke_cli
+
+        result = invoke_cli(["--output", "json", *CLI])
+        assert result.exit_code == 0, result.output
+        return
+    assert run(mode, make_config(server.url), status).status == "running"  # type: ignore[attr-defined]
+
+
 @pytest.mark.fault("Configuration error naming the missing file, exit 1")
 @pytest.mark.parametrize("mode", ["sync", "cli"])
 def test_ca_bundle_that_does_not_exist(
