@@ -34,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Final, Protocol
+from typing import IO, Final, Protocol, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 from .exceptions import BackendAPIError, BackendClientError
@@ -548,6 +548,19 @@ class ManyFiles:
         with self._lock:
             self._stopped = True
 
+    def per_file(self, groups: Sequence[Sequence[str]]) -> ManyFiles:
+        """The outcome per file when ``self.names[i]`` moved the files ``groups[i]`` in one
+        request: each file shares its request's outcome."""
+        files = ManyFiles([name for group in groups for name in group])
+        for name, group in zip(self.names, groups, strict=True):
+            if name in self.failed:
+                files.failed.update(dict.fromkeys(group, self.failed[name]))
+            elif name in self.completed:
+                files.completed += group
+            else:
+                files.skipped += group
+        return files
+
     def raise_for_failures(self) -> None:
         """Raise :class:`PartialTransferError` if any file failed."""
         if not self.failed:
@@ -568,9 +581,12 @@ class ManyFiles:
         )
 
 
-async def anyio_map_bounded(
-    run: Callable[[int], Awaitable[None]], outcome: ManyFiles, limit: int
-) -> None:
+#: One file (or one request of several files) of a many-file transfer, by index.
+AsyncJob: TypeAlias = Callable[[int], Awaitable[None]]
+Job: TypeAlias = Callable[[int], None]  # the blocking twin
+
+
+async def anyio_map_bounded(run: AsyncJob, outcome: ManyFiles, limit: int) -> None:
     """``run(i)`` for every file of *outcome*, at most *limit* at once, as tasks of one group."""
 
     async def worker() -> None:
@@ -589,7 +605,7 @@ async def anyio_map_bounded(
             tg.start_soon(worker)
 
 
-def thread_map_bounded(run: Callable[[int], None], outcome: ManyFiles, limit: int) -> None:
+def thread_map_bounded(run: Job, outcome: ManyFiles, limit: int) -> None:
     """The blocking twin of :func:`anyio_map_bounded`: at most *limit* worker threads.
 
     An interrupt (Ctrl-C) stops the workers from starting further files; files in flight finish.

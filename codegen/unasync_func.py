@@ -47,6 +47,7 @@ REPLACEMENTS = {
     "aiter_sse": "iter_sse",
     "anyio_sleep": "time_sleep",
     "anyio_map_bounded": "thread_map_bounded",
+    "AsyncJob": "Job",
 }
 
 

@@ -28,6 +28,7 @@ from ._output import (
     emit_mutation,
     fail,
     format_value,
+    partial_failure,
     print_done,
     print_fail,
     print_info,
@@ -958,17 +959,30 @@ session.add_command(task_logs)
 
 
 # -- files -----------------------------------------------------------------------------------
+_MAX_PARALLEL = click.option(
+    "--max-parallel",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="How many requests run at once (the server takes 20 files per upload, 5 per download).",
+)
+
+
 @session.command()
 @click.argument("session_id")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--basedir", type=click.Path(file_okay=False, path_type=Path), help="Base directory.")
-def upload(session_id: str, files: tuple[Path, ...], basedir: Path | None) -> None:
+@_MAX_PARALLEL
+def upload(
+    session_id: str, files: tuple[Path, ...], basedir: Path | None, max_parallel: int
+) -> None:
     """Upload the files to a compute session's home directory.
 
-    Paths keep their location relative to --basedir (the current directory by default).
+    Paths keep their location relative to --basedir (the current directory by default). Each
+    file must be smaller than 1 MiB; use a virtual folder for large files.
     """
-    with current().session() as api:
-        _cs(api, session_id).upload(list(files), basedir=basedir)
+    with partial_failure("Uploaded", session_id), current().session() as api:
+        _cs(api, session_id).upload(list(files), basedir=basedir, max_parallel=max_parallel)
     emit_mutation(
         True, f"Uploaded {len(files)} file(s) to {session_id}.", files=[str(f) for f in files]
     )
@@ -985,13 +999,18 @@ def upload(session_id: str, files: tuple[Path, ...], basedir: Path | None) -> No
     help="Destination path to store downloaded file(s)",
 )
 @click.option("--overwrite", is_flag=True, help="Replace local files that already exist.")
-def download(session_id: str, files: tuple[str, ...], dest: Path, overwrite: bool) -> None:
+@_MAX_PARALLEL
+def download(
+    session_id: str, files: tuple[str, ...], dest: Path, overwrite: bool, max_parallel: int
+) -> None:
     """Download files from a compute session's home directory.
 
     Existing local files are kept (the download fails, writing nothing) unless --overwrite.
     """
-    with current().session() as api:
-        _cs(api, session_id).download(list(files), dest=dest, overwrite=overwrite)
+    with partial_failure("Downloaded", session_id), current().session() as api:
+        _cs(api, session_id).download(
+            list(files), dest=dest, overwrite=overwrite, max_parallel=max_parallel
+        )
     emit_mutation(True, f"Downloaded {len(files)} file(s) to {dest}.", files=list(files))
 
 

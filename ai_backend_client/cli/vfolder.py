@@ -19,6 +19,7 @@ from ._output import (
     emit_mutation,
     fail,
     format_list,
+    partial_failure,
     print_done,
     print_info,
     print_table,
@@ -391,7 +392,7 @@ def upload(
     items = plan_uploads(filenames, basedir)  # check every local path before sending anything
     total = sum(i.size for i in items)
     with (
-        _partial_failure("Uploaded", name),
+        partial_failure("Uploaded", name),
         current().session() as api,
         _progress_bars(total, f"Uploading to {name}") as progress,
     ):
@@ -435,7 +436,7 @@ def download(
     listed and the exit code is 1.
     """
     with (
-        _partial_failure("Downloaded", name),
+        partial_failure("Downloaded", name),
         current().session() as api,
         _progress_bars(None, f"Downloading from {name}") as progress,
     ):
@@ -485,7 +486,7 @@ def cp(
 
         remote_dir = remote_path(remote_dir or ".")
         # Upload each source under REMOTE_DIR: its base directory is its parent.
-        with _partial_failure("Uploaded", folder), current().session() as api:
+        with partial_failure("Uploaded", folder), current().session() as api:
             vf = api.VFolder(folder)
             written: list[str] = []
             for src in sources:
@@ -522,7 +523,7 @@ def cp(
     folder = folders.pop()
     remotes = [s.partition(":")[2] for s in sources]
     with (
-        _partial_failure("Downloaded", folder),
+        partial_failure("Downloaded", folder),
         current().session() as api,
         _progress_bars(None, f"Downloading from {folder}") as progress,
     ):
@@ -543,35 +544,6 @@ def cp(
         transfer.download_many(targets, overwrite=overwrite)
         paths = [target for _, target in targets]
     emit_mutation(True, f"Downloaded {len(paths)} file(s).", files=[str(p) for p in paths])
-
-
-@contextmanager
-def _partial_failure(verb: str, name: str) -> Generator[None, None, None]:
-    """Some files of a transfer failed: say which (and why), which completed, and exit 1."""
-    from ..transfer import PartialTransferError
-
-    try:
-        yield
-    except PartialTransferError as e:
-        from ._output import describe_error, mutation_envelope
-
-        summary = (
-            f"{verb} {len(e.completed)} of {len(e.completed) + len(e.failed) + len(e.skipped)} "
-            f"file(s) ({name!r}); {len(e.failed)} failed"
-            + (f", {len(e.skipped)} not tried" if e.skipped else "")
-            + "."
-        )
-        failed = {file: describe_error(error) for file, error in e.failed.items()}
-        if current().json:
-            emit_json(
-                mutation_envelope(
-                    False, summary, files=e.completed, failed=failed, skipped=e.skipped
-                )
-            )
-            raise SystemExit(1) from None
-        for file, reason in failed.items():
-            click.secho(f"✘ {file}: {reason}", err=True, fg="red")
-        fail(summary)
 
 
 def _upload_under(

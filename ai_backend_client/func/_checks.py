@@ -12,17 +12,21 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import IO, Final, Literal
+from typing import IO, Final, Literal, TypeVar
 
 from ..exceptions import LocalArgumentError
 
 __all__ = [
+    "MAX_DOWNLOAD_FILES",
+    "MAX_SESSION_TRANSFER_FILES",
     "MAX_UPLOAD_FILES",
     "MAX_UPLOAD_FILE_SIZE",
     "ExecuteMode",
     "LocalArgumentError",
     "OpenFiles",
     "UploadItem",
+    "batched",
+    "check_download_files",
     "check_session_name",
     "default_session_name",
     "normalize_execute_mode",
@@ -34,6 +38,12 @@ _SESSION_NAME: Final = re.compile(r"^(?=.{4,64}$)\w[\w.-]*\w$", re.ASCII)
 # Limits of POST /session/{name}/upload (22.03 and 24.09 managers).
 MAX_UPLOAD_FILES: Final = 20
 MAX_UPLOAD_FILE_SIZE: Final = 1024 * 1024
+# ... and of POST /session/{name}/download (files per request)
+MAX_DOWNLOAD_FILES: Final = 5
+# What one call moves in several requests, at most (each file of an upload is under 1 MiB).
+MAX_SESSION_TRANSFER_FILES: Final = 1000
+
+_T = TypeVar("_T")
 
 ExecuteMode = Literal["query", "batch", "complete", "continue", "input"]
 # The seed's examples and docs spell two modes differently from the wire.
@@ -106,10 +116,10 @@ def resolve_upload_files(
         raise LocalArgumentError("files must be a list of paths, not a single path")
     if not files:
         raise LocalArgumentError("no files to upload")
-    if len(files) > MAX_UPLOAD_FILES:
+    if len(files) > MAX_SESSION_TRANSFER_FILES:
         raise LocalArgumentError(
-            f"too many files to upload at once: {len(files)} (the server takes at most "
-            f"{MAX_UPLOAD_FILES}; upload them in batches or use a virtual folder)"
+            f"too many files to upload at once: {len(files)} (at most "
+            f"{MAX_SESSION_TRANSFER_FILES}; use a virtual folder for more)"
         )
     base = Path(os.path.abspath(Path.cwd() if basedir is None else basedir))
     if not base.is_dir():
@@ -141,6 +151,43 @@ def resolve_upload_files(
         seen.add(remote)
         items.append(UploadItem(path, remote, size))
     return items
+
+
+def check_download_files(files: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The remote paths of a session download, checked: a list, not empty, at most
+    :data:`MAX_SESSION_TRANSFER_FILES`, and, when they need more than one request, no path
+    twice or inside another (answers extract concurrently)."""
+    if isinstance(files, (str, bytes)):
+        raise LocalArgumentError("files must be a list of paths, not a single path")
+    if not files:
+        raise LocalArgumentError("no files to download")
+    if len(files) > MAX_SESSION_TRANSFER_FILES:
+        raise LocalArgumentError(
+            f"too many files to download at once: {len(files)} (at most "
+            f"{MAX_SESSION_TRANSFER_FILES}; use a virtual folder for more)"
+        )
+    remote = [Path(f).as_posix() if isinstance(f, os.PathLike) else str(f) for f in files]
+    if len(remote) > MAX_DOWNLOAD_FILES:
+        seen: set[str] = set()
+        for path in sorted((p.rstrip("/") or "/" for p in remote), key=len):
+            parts = path.split("/")
+            inside = next(
+                (a for a in ("/".join(parts[:n]) for n in range(1, len(parts) + 1)) if a in seen),
+                None,
+            )
+            if inside is not None:
+                raise LocalArgumentError(
+                    f"{path!r} is given twice or lies inside {inside!r}: more than "
+                    f"{MAX_DOWNLOAD_FILES} paths are downloaded by separate requests, so they "
+                    "must not overlap"
+                )
+            seen.add(path)
+    return remote
+
+
+def batched(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    """*items* in consecutive groups of at most *size* (the per-request limits above)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class CountingFile(io.FileIO):

@@ -141,8 +141,10 @@ def test_the_default_trust_store_is_read_at_the_first_handshake(
     ca_file: Path,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    """No CA bundle is configured: the default context reads its store (here the file that
-    ``SSL_CERT_FILE`` names, as httpx does) when the first TLS connection opens, not before."""
+    """No CA bundle is set; the trust store (SSL_CERT_FILE here) is read at the first handshake.
+
+    The default context reads the store httpx would read when the first TLS connection opens,
+    not when the session is made."""
     server = tls_server()
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     if mode == "cli":

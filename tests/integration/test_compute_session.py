@@ -97,6 +97,19 @@ def test_session_lifecycle_execute_files_rename_restart(
         res = kern.download(["pkg/data.txt", "main.py"], dest=dest)
         assert sorted(res.file_names) == ["data.txt", "main.py"]
         assert (dest / "data.txt").read_text() == "payload\n"
+        # beyond the server's limits (20 files up, 5 down per request): several requests
+        many = tmp_path / "many"
+        many.mkdir()
+        for i in range(45):
+            (many / f"m{i:02}.bin").write_bytes(bytes([i]) * (1000 + i))
+        kern.upload(sorted(many.iterdir()), basedir=tmp_path, max_parallel=3)
+        names = [f"many/m{i:02}.bin" for i in range(0, 45, 4)]  # 12 files: 3 requests
+        back = tmp_path / "back"
+        got = kern.download(names, dest=back, max_parallel=3)
+        assert sorted(got.file_names) == sorted(n.rsplit("/", 1)[1] for n in names)
+        for name in names:
+            local = back / name.rsplit("/", 1)[1]
+            assert local.read_bytes() == (tmp_path / name).read_bytes(), name
         # batch job from the uploaded files
         # (the stack's image has python3 but no `python` on PATH)
         out = _run(kern, "", mode="batch", opts={"exec": "python3 main.py a b"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -19,6 +20,7 @@ from uuid import UUID
 
 import httpx
 
+from ... import transfer as _transfer
 from ..._generated.latest import graphql_models as gql
 from ..._generated.latest import models
 from ..._graphql import GraphQLError, PaginatedResult
@@ -35,9 +37,14 @@ from ...exceptions import (
     NotFoundError,
     UnknownImageError,
 )
+from ...transfer import DEFAULT_MAX_PARALLEL, AsyncJob, ManyFiles, check_max_parallel
 from .._archive import DownloadReceiver
 from .._checks import (
+    MAX_DOWNLOAD_FILES,
+    MAX_UPLOAD_FILES,
     OpenFiles,
+    batched,
+    check_download_files,
     check_session_name,
     default_session_name,
     normalize_execute_mode,
@@ -553,24 +560,40 @@ class ComputeSession(AsyncFunction):
         show_progress: bool = False,
         *,
         progress: Callable[[int, int], None] | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> None:
-        """Upload small files (at most 20, each under 1 MiB) into ``/home/work``.
+        """Upload small files (each under 1 MiB, at most 1000) into ``/home/work``.
 
         A file's place in the session is its path relative to *basedir* (default: the current
-        directory); intermediate directories are created. ``progress(sent, total)`` is called
-        as bytes go out (``show_progress`` is kept for compatibility; the CLI draws bars).
+        directory); intermediate directories are created. The server takes 20 files per
+        request: more go as several requests, up to *max_parallel* at once, and if some fail
+        the others still complete and
+        :class:`~ai_backend_client.transfer.PartialTransferError` lists the files of the failed
+        ones. ``progress(sent, total)`` is called as bytes go out (``show_progress`` is kept for
+        compatibility; the CLI draws bars).
         """
+        check_max_parallel(max_parallel)
         items = resolve_upload_files(files, basedir)
         total = sum(item.size for item in items)
         sent = [0]
+        lock = threading.Lock()  # requests of one call report from several tasks or threads
 
         def report(n: int) -> None:
-            sent[0] += n
+            with lock:
+                sent[0] += n
+                done = sent[0]
             if progress is not None:
-                progress(sent[0], total)
+                progress(done, total)
 
-        with OpenFiles(items, report) as parts:
-            await self._session().wire.session.upload_files(session_name=self._ref(), src=parts)
+        groups = batched(items, MAX_UPLOAD_FILES)
+        session = self._session()
+        _ = session.wire  # settle the lazily built client before workers share it
+
+        async def send(index: int) -> None:
+            with OpenFiles(groups[index], report) as parts:
+                await session.wire.session.upload_files(session_name=self._ref(), src=parts)
+
+        await self._in_batches(send, [[i.remote_name for i in g] for g in groups], max_parallel)
 
     async def download(
         self,
@@ -580,31 +603,75 @@ class ComputeSession(AsyncFunction):
         *,
         overwrite: bool = False,
         progress: Callable[[int], None] | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
     ) -> DownloadResult:
-        """Download files (at most 5; relative paths start at ``/home/work``) into *dest*.
+        """Download files (relative paths start at ``/home/work``; at most 1000) into *dest*.
 
-        The answer's tar archives are all checked before extraction: links, devices, paths that
+        Each answer's tar archives are all checked before extraction: links, devices, paths that
         would leave *dest*, and more than ``max_extract_size`` bytes (or ``max_extract_ratio``
         times the bytes received) of the configuration are refused
-        (:class:`~ai_backend_client.func._archive.UnsafeArchiveError`), and nothing is written.
-        Existing files are kept unless *overwrite*
-        (:class:`~ai_backend_client.transfer.TargetExistsError`), as vfolder downloads do.
+        (:class:`~ai_backend_client.func._archive.UnsafeArchiveError`), and nothing of that
+        answer is written. Existing files are kept unless *overwrite*
+        (:class:`~ai_backend_client.transfer.TargetExistsError`), as vfolder downloads do. The
+        server sends 5 files per request: more go as several requests, up to *max_parallel* at
+        once (then no path may be given twice or lie inside another), and failures are reported
+        as in :meth:`upload`. ``progress(received)`` counts the bytes of all answers.
         """
-        if isinstance(files, str):
-            raise LocalArgumentError("files must be a list of paths, not a single path")
-        if not files:
-            raise LocalArgumentError("no files to download")
-        if len(files) > 5:
-            raise LocalArgumentError(f"at most 5 files can be downloaded at once, not {len(files)}")
-        remote = [str(f) if not isinstance(f, os.PathLike) else Path(f).as_posix() for f in files]
+        check_max_parallel(max_parallel)
+        remote = check_download_files(files)
         dest_path = Path(dest)
+        groups = batched(remote, MAX_DOWNLOAD_FILES)
+        written: list[list[str]] = [[] for _ in groups]
+        received = [0] * len(groups)
+        lock = threading.Lock()
+        session = self._session()
+        _ = session.wire
+
+        async def fetch(index: int) -> None:
+            def report(n: int) -> None:
+                with lock:
+                    received[index] = n
+                    done = sum(received)
+                if progress is not None:
+                    progress(done)
+
+            written[index] = await self._download_batch(
+                groups[index], dest_path, overwrite=overwrite, progress=report
+            )
+
+        await self._in_batches(fetch, groups, max_parallel)
+        return DownloadResult(file_names=[name for names in written for name in names])
+
+    async def _in_batches(
+        self,
+        run: AsyncJob,
+        groups: Sequence[Sequence[str]],
+        max_parallel: int,
+    ) -> None:
+        """``run(i)`` for each request (``groups[i]``: the files it moves): one request raises
+        its own error, more run at most *max_parallel* at once with every failure collected."""
+        if len(groups) == 1:
+            await run(0)
+            return
+        outcome = ManyFiles([str(i) for i in range(len(groups))])
+        await _transfer.anyio_map_bounded(run, outcome, max_parallel)
+        outcome.per_file(groups).raise_for_failures()
+
+    async def _download_batch(
+        self,
+        remote: Sequence[str],
+        dest: Path,
+        *,
+        overwrite: bool,
+        progress: Callable[[int], None],
+    ) -> list[str]:
         config = self._session().config
         async with self._session().wire.session.download_files(
-            session_name=self._ref(), files=remote
+            session_name=self._ref(), files=list(remote)
         ) as response:
             receiver = DownloadReceiver(
                 response.headers.get("Content-Type", ""),
-                dest_path,
+                dest,
                 overwrite=overwrite,
                 progress=progress,
                 max_size=config.max_extract_size,
@@ -619,10 +686,9 @@ class ComputeSession(AsyncFunction):
                         f"the download from session {self._ref()!r} broke off; nothing was "
                         f"written: {type(e).__name__}: {e}"
                     ) from e
-                names = receiver.finish()
+                return receiver.finish()
             finally:
                 receiver.close()
-        return DownloadResult(file_names=names)
 
     async def list_files(
         self, path: str | os.PathLike[str] = "."
