@@ -106,6 +106,11 @@ class _DeferredTrustContext(ssl.SSLContext):
     _trust_lock: threading.Lock
     _trust_loaded: bool
 
+    def defer_trust(self) -> None:
+        """Start with an empty store, read at the first handshake."""
+        self._trust_lock = threading.Lock()
+        self._trust_loaded = False
+
     def _load_trust(self) -> None:
         if self._trust_loaded:
             return
@@ -140,8 +145,7 @@ def default_ssl_context() -> ssl.SSLContext:
     keylog = os.environ.get("SSLKEYLOGFILE")
     if keylog and not sys.flags.ignore_environment:
         context.keylog_filename = keylog
-    context._trust_lock = threading.Lock()
-    context._trust_loaded = False
+    context.defer_trust()
     return context
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import click
@@ -702,7 +702,7 @@ def print_fail(message: str) -> None:
 
 
 @contextlib.contextmanager
-def partial_failure(verb: str, name: str) -> Iterator[None]:
+def partial_failure(verb: str, name: str) -> Generator[None, None, None]:
     """Some files of a transfer failed: say which (and why), which completed, and exit 1."""
     from ..transfer import PartialTransferError
 
