@@ -21,13 +21,7 @@ PACKAGE = "ai_backend_client"
 
 #: Symbols pyright cannot fully type from their declaration, each with the reason it is right as
 #: it is. Everything else must reach a known type.
-JUSTIFIED: dict[str, str] = {
-    # ``iter_all = pager(paginated_list)``: the classmethod's exact type (paginated_list's
-    # ParamSpec with an AsyncIterator/Iterator of its items) is inferred from the call; spelling it
-    # out would repeat each signature. mypy and pyright infer it exactly (tests/typing).
-    f"{PACKAGE}.func._async.compute_session.ComputeSession.iter_all": "pager-built classmethod",
-    f"{PACKAGE}.func._sync.compute_session.ComputeSession.iter_all": "pager-built classmethod",
-}
+JUSTIFIED: dict[str, str] = {}
 
 
 def _pyright() -> str:

@@ -60,7 +60,7 @@ from .._streaming import (
     EventScope,
 )
 from . import _adapters, _session_queries
-from ._gql import inputs, pager
+from ._gql import MAX_PAGE_SIZE, inputs, pager
 from ._session_queries import SessionItem
 from .base import AsyncFunction
 
@@ -92,6 +92,18 @@ _T = TypeVar("_T")
 def _defined(value: _T | Undefined) -> _T:
     assert not isinstance(value, Undefined)
     return value
+
+
+#: The seed's default selection of ``ComputeSession.paginated_list``.
+_LIST_FIELDS: tuple[str, ...] = (
+    "session_id",
+    "image",
+    "type",
+    "status",
+    "status_info",
+    "status_changed",
+    "result",
+)
 
 
 class ComputeSession(AsyncFunction):
@@ -423,15 +435,7 @@ class ComputeSession(AsyncFunction):
         status: str | None = None,
         access_key: str | None = None,
         *,
-        fields: Sequence[str] = (
-            "session_id",
-            "image",
-            "type",
-            "status",
-            "status_info",
-            "status_changed",
-            "result",
-        ),
+        fields: Sequence[str] = _LIST_FIELDS,
         page_offset: int = 0,
         page_size: int = 20,
         filter: str | None = None,
@@ -453,7 +457,32 @@ class ComputeSession(AsyncFunction):
             order=order,
         )
 
-    iter_all = pager(paginated_list)
+    _iter_all = pager(paginated_list)
+
+    @classmethod
+    def iter_all(
+        cls,
+        status: str | None = None,
+        access_key: str | None = None,
+        *,
+        fields: Sequence[str] = _LIST_FIELDS,
+        page_offset: int = 0,
+        page_size: int = MAX_PAGE_SIZE,
+        filter: str | None = None,
+        order: str | None = None,
+    ) -> AsyncIterator[SessionItem]:
+        """Every session :meth:`paginated_list` finds, fetched lazily page by page (spelled out,
+        unlike the other classes' ``iter_all``, because this class is public API and its
+        declared type must not depend on inference)."""
+        return cls._iter_all(
+            status,
+            access_key,
+            fields=fields,
+            page_offset=page_offset,
+            page_size=page_size,
+            filter=filter,
+            order=order,
+        )
 
     # -- instance calls ----------------------------------------------------------------------
     async def destroy(
