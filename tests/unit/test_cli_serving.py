@@ -254,15 +254,50 @@ def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_
 
 
 @respx.mock
-def test_auto_scaling_rule_update_sends_only_the_given_fields_and_refuses_minus_one() -> None:
+def test_auto_scaling_rule_update_sends_only_the_given_fields() -> None:
     probe("v9.20250722")
     gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
     update = ["service", "auto-scaling-rule", "update", RULE["id"]]
     assert CliRunner().invoke(cli, [*update, "--threshold", "70"]).exit_code == 0
     assert body(gql, 0)["variables"] == {"id": RULE["id"], "props": {"threshold": "70"}}
-    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1"])
-    assert result.exit_code == 2 and "not supported" in result.output
-    assert gql.call_count == 2
+
+
+@respx.mock
+def test_auto_scaling_rule_update_minus_one_removes_the_limit_as_an_explicit_null() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
+    update = ["service", "auto-scaling-rule", "update", RULE["id"]]
+    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1", "--max-replicas", "4"])
+    assert result.exit_code == 0, result.output
+    # null clears the column on the 26.09 manager (TriState.nullify); a left-out field is kept
+    assert body(gql, 0)["variables"]["props"] == {"min_replicas": None, "max_replicas": 4}
+    refused = CliRunner().invoke(cli, [*update, "--max-replicas", "-2"])
+    assert refused.exit_code == 2 and "-1 to remove the restriction" in refused.output
+    assert gql.call_count == 2  # the refused one sent nothing
+
+
+@respx.mock
+def test_auto_scaling_rule_create_with_minus_one_sets_no_limit() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("create_endpoint_auto_scaling_rule_node")
+    args = ["service", "auto-scaling-rule", "create", SID, "--metric-source", "kernel"]
+    args += ["--metric-name", "cpu_util", "--threshold", "50", "--comparator", "less_than"]
+    args += ["--step-size", "-1", "--cooldown-seconds", "60", "--min-replicas", "-1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "min_replicas" not in body(gql, 0)["variables"]["props"]
+
+
+@respx.mock
+def test_sdk_no_limit_is_sent_as_null_and_none_leaves_the_limit_alone() -> None:
+    from ai_backend_client import Session
+    from ai_backend_client.types import NO_LIMIT
+
+    probe("v9.20250722")
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
+    with Session() as api:
+        api.Service.update_auto_scaling_rule(RULE["id"], max_replicas=NO_LIMIT, min_replicas=None)
+    assert body(gql, 0)["variables"]["props"] == {"max_replicas": None}
 
 
 @respx.mock
