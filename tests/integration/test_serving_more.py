@@ -7,6 +7,13 @@ What each line does here (found on these stacks, see the tests):
 * 26.09: an auto-scaling rule's replica limit is removed by sending it as GraphQL ``null``
   (the manager's ``TriState.from_graphql``: null clears, a left-out field is kept); 24.09 has
   no auto-scaling rules.
+* 26.09: a revision added to a deployment (through the classic ``/deployments`` API, as the
+  official client does) is listed and activated (it becomes the deploying revision; current
+  once replicas run) and "deactivated" (the 26.9.6 manager answers success and changes
+  nothing: its handler is a stub); the policy upsert creates or replaces the
+  policy. The deployment has no replicas (no route is created without an app proxy anyway), so
+  ``route traffic`` is checked against the server's 404 for a route that does not exist.
+  24.09 has no ``/deployments``: every command is refused locally.
 * 26.09: ``GET /events/background-task`` for an unknown task id is an event stream that is
   kept alive and never ends, so only the client's timeout ends the wait. 24.09 ends it at once
   without any event (``NotFoundError``).
@@ -16,9 +23,11 @@ Marker ``integration``; every folder, service and deployment created is removed 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +96,111 @@ def test_26_09_minus_one_removes_an_auto_scaling_rule_limit(
         session.Service.delete_auto_scaling_rule(rule_id)
     finally:
         _delete(session, service_id)
+
+
+@pytest.fixture
+def deployment(session: Session) -> Iterator[tuple[str, str]]:
+    """A model folder and a deployment without replicas: (deployment id, folder id)."""
+    (project,) = [g for g in session.Group.list(domain_name="default") if g.name == "default"]
+    name = f"aibc-dep-{uuid.uuid4().hex[:6]}"
+    session.Model.create(name)
+    try:
+        folder = session.VFolder(name).info()
+        created = session.Deployment.create(
+            {
+                "metadata": {
+                    "project_id": str(project.id),
+                    "domain_name": "default",
+                    "resource_group_name": "default",
+                    "name": name,
+                },
+                "network_access": {"open_to_public": False},
+                "default_deployment_strategy": {"type": "ROLLING"},
+                "replica_count": 0,
+            }
+        )
+        deployment_id = str(created.deployment.id)
+        try:
+            yield deployment_id, str(folder.id)
+        finally:
+            session.Deployment(deployment_id).destroy()
+    finally:
+        session.Model(name).delete()
+
+
+def _json(*args: str) -> dict[str, object]:
+    done = bai("--output", "json", *args)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+@pytest.mark.server_line("26.09", reason="/deployments and /v2/deployments are new in 26.09")
+def test_26_09_deployment_revisions_policy_and_route_traffic_through_the_cli(
+    session: Session, deployment: tuple[str, str], tmp_path: Path
+) -> None:
+    deployment_id, folder_id = deployment
+    (image,) = [i for i in session.Image.list(fields=["id", "name"]) if i.name.endswith("python")]
+    revision = {
+        "cluster_config": {"mode": "single-node", "size": 1},
+        "resource_config": {"resource_slots": {"cpu": "1", "mem": "512m"}},
+        "image": {"id": str(image.id)},
+        "model_runtime_config": {"runtime_variant": "custom"},
+        "model_mount_config": {"vfolder_id": folder_id, "definition_path": "model-definition.yaml"},
+    }
+    (tmp_path / "revision.json").write_text(json.dumps({"revision": revision}))
+    added = _json(
+        "deployment", "revision", "add", deployment_id, "-f", str(tmp_path / "revision.json")
+    )
+    item = dict(added["item"])  # type: ignore[call-overload]
+    revision_id = str(item["id"])
+    assert (item["image_id"], item["resource_config"]["resource_slot"]["mem"]) == (
+        str(image.id),
+        "536870912",
+    )
+    listed = _json("deployment", "revision", "list", deployment_id)
+    assert [r["id"] for r in listed["items"]] == [revision_id]  # type: ignore[attr-defined]
+
+    activated = _json("deployment", "revision", "activate", deployment_id, revision_id)
+    assert (activated["id"], activated["previous_revision_id"]) == (revision_id, None)
+    node = session.Deployment(deployment_id).info()
+    # the rollout starts: it becomes current once its replicas run (this one has none)
+    assert (str(node.deploying_revision_id), node.current_revision_id) == (revision_id, None)
+    deactivated = _json("deployment", "revision", "deactivate", deployment_id, revision_id)
+    assert deactivated["ok"] is True  # a stub on 26.9.6: the rollout is not touched
+    assert str(session.Deployment(deployment_id).info().deploying_revision_id) == revision_id
+
+    policy = ["deployment", "policy", "update", deployment_id]
+    _json(*policy, "--strategy", "BLUE_GREEN", "--auto-promote", "--promote-delay", "5")
+    spec = session.Deployment(deployment_id).policy().policy.strategy_spec
+    assert (spec.strategy.value, spec.auto_promote, spec.promote_delay_seconds) == (  # type: ignore[union-attr]
+        "BLUE_GREEN",
+        True,
+        5,
+    )
+    _json(*policy, "--strategy", "ROLLING", "--max-surge", "2", "--max-unavailable", "1")
+    spec = session.Deployment(deployment_id).policy().policy.strategy_spec
+    budgets = (spec.max_surge.count, spec.max_unavailable.count)  # type: ignore[union-attr]
+    assert (spec.strategy.value, *(b.root for b in budgets if b is not None)) == ("ROLLING", 2, 1)
+
+    assert _json("deployment", "route", "list", deployment_id)["items"] == []
+    unknown = bai(
+        "deployment", "route", "traffic", deployment_id, str(uuid.uuid4()), "--deactivate"
+    )
+    assert unknown.returncode == 1 and "404" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+@pytest.mark.server_line("24.09", reason="26.09 has /deployments and /v2/deployments")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["revision", "activate", str(uuid.uuid4()), str(uuid.uuid4())],
+        ["revision", "deactivate", str(uuid.uuid4()), str(uuid.uuid4())],
+        ["route", "traffic", str(uuid.uuid4()), str(uuid.uuid4()), "--activate"],
+        ["policy", "update", str(uuid.uuid4()), "--strategy", "ROLLING"],
+    ],
+)
+def test_24_09_refuses_the_deployment_commands_locally(args: list[str]) -> None:
+    result = bai("deployment", *args)
+    assert result.returncode == 1
+    assert "is not available with API v8.20240915 (it needs v9.20250722 and newer)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
