@@ -54,10 +54,12 @@ def _json_object(file: IO[str]) -> dict[str, Any]:
     return cast("dict[str, Any]", loaded)
 
 
-def _changed(msg: str, item: object, columns: list[tuple[str, str]] | None = None) -> None:
+def _changed(
+    msg: str, item: object, columns: list[tuple[str, str]] | None = None, **extra: Any
+) -> None:
     """A change and what it made: the mutation envelope with ``item``, or the ✔ line and the
     item's fields."""
-    emit_mutation(True, msg, item=as_dict(item))
+    emit_mutation(True, msg, **extra, item=as_dict(item))
     if not current().json:
         print_item(item, columns)
 
@@ -359,5 +361,8 @@ def policy_update(
         result = api.Deployment(deployment_id).update_policy(cast("Any", strategy), **options)
     done = "created" if result.created else "updated"
     _changed(
-        f"Deployment policy {done} for: {deployment_id}", result.deployment_policy, POLICY_COLUMNS
+        f"Deployment policy {done} for: {deployment_id}",
+        result.deployment_policy,
+        POLICY_COLUMNS,
+        created=result.created,
     )

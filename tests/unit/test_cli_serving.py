@@ -468,6 +468,7 @@ def test_deployment_policy_update_request_shapes_per_strategy() -> None:
         "rolling_update": {"max_surge": 1, "max_unavailable": 0},  # the official defaults
     }
     out = json.loads(result.stdout)
+    assert out["created"] is True
     assert (out["msg"], out["item"]["strategy"]) == (
         f"Deployment policy created for: {SID}",
         "BLUE_GREEN",
