@@ -73,6 +73,8 @@ DESCRIBED: dict[str, str] = {
     "vfolder upload": _TRANSFER,
     "vfolder download": _TRANSFER,
     "vfolder cp": _TRANSFER,
+    "model upload": _TRANSFER,
+    "model download": _TRANSFER,
     "model info": "item: the model folder's fields (as `vfolder info`) plus `versions` (`[str]`)",
     "service info": (
         "item: `endpoint_id`, `model_id`, `extra_mounts`, `name`, `replicas`, "

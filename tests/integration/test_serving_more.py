@@ -18,12 +18,17 @@ What each line does here (found on these stacks, see the tests):
   kept alive and never ends, so only the client's timeout ends the wait. 24.09 ends it at once
   without any event (``NotFoundError``).
 
+* Both lines: ``model upload MODEL FILES... MODEL_VER`` puts the files under
+  ``versions/MODEL_VER/`` of the model folder by sending ``dst_dir`` to the storage proxy (as the
+  official client does); ``model download`` reads them back from there byte for byte.
+
 Marker ``integration``; every folder, service and deployment created is removed in a ``finally``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -204,3 +209,58 @@ def test_24_09_refuses_the_deployment_commands_locally(args: list[str]) -> None:
     assert result.returncode == 1
     assert "is not available with API v8.20240915 (it needs v9.20250722 and newer)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def model(session: Session) -> Iterator[str]:
+    name = f"aibc-model-{uuid.uuid4().hex[:6]}"
+    session.Model.create(name)
+    try:
+        yield name
+    finally:
+        session.Model(name).delete()
+
+
+def test_a_model_version_is_uploaded_and_downloaded_back_byte_for_byte(
+    session: Session, model: str, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    (src / "tokenizer").mkdir(parents=True)
+    weights = os.urandom(3 * 2**20 + 17)  # more than one 1 MiB chunk, not a multiple of it
+    (src / "weights.bin").write_bytes(weights)
+    (src / "tokenizer" / "vocab.txt").write_text("a\nb\n")
+    up = bai(
+        "--output", "json", "model", "upload", model, "weights.bin", "tokenizer", "1",
+        "-b", str(src), "--chunk-size", "1m",
+    )  # fmt: skip
+    assert up.returncode == 0, up.stderr
+    assert sorted(json.loads(up.stdout)["files"]) == [
+        "versions/1/tokenizer/vocab.txt",
+        "versions/1/weights.bin",
+    ]
+    assert session.Model(model).info().versions == ["1"]
+    listed = {f.name: f.size for f in session.VFolder(model).list_files("versions/1").items}
+    assert sorted(listed) == ["tokenizer", "weights.bin"] and listed["weights.bin"] == len(weights)
+    assert [f.name for f in session.VFolder(model).list_files(".").items] == ["versions"]
+    # a second version through the SDK, next to the first
+    session.Model(model).upload(["weights.bin"], "2", basedir=src)
+    assert session.Model(model).info().versions == ["2", "1"]
+
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    down = bai(
+        "--output", "json", "model", "download", model, "weights.bin", "tokenizer/vocab.txt", "1",
+        "-b", str(dst), "--chunk-size", "1m", "--max-retries", "3",
+    )  # fmt: skip
+    assert down.returncode == 0, down.stderr
+    assert (dst / "weights.bin").read_bytes() == weights
+    assert (dst / "tokenizer" / "vocab.txt").read_text() == "a\nb\n"
+    assert sorted(p.name for p in dst.rglob("*")) == ["tokenizer", "vocab.txt", "weights.bin"]
+    again = session.Model(model).download(["weights.bin"], "2", basedir=tmp_path / "v2")
+    assert again == [tmp_path / "v2" / "weights.bin"] and again[0].read_bytes() == weights
+
+    missing = bai("model", "download", model, "weights.bin", "3", "-b", str(tmp_path / "v3"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert not (tmp_path / "v3" / "weights.bin").exists()
+    bad = bai("model", "upload", model, "weights.bin", "../x", "-b", str(src))
+    assert bad.returncode != 0 and "not a model version name" in bad.stderr
