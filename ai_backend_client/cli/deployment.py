@@ -245,8 +245,12 @@ def revision_add(deployment_id: str, file: IO[str]) -> None:
     revision_config = config.get("revision")
     if not isinstance(revision_config, dict):
         fail('The configuration file must hold a "revision" object.')
-    options = config.get("options") or {}
-    auto_activate = options.get("auto_activate") if isinstance(options, dict) else None
+    options: object = config.get("options")
+    auto_activate: object = None
+    if isinstance(options, dict):
+        auto_activate = cast("dict[str, Any]", options).get("auto_activate")
+    if auto_activate is not None and not isinstance(auto_activate, bool):
+        fail('"options": {"auto_activate": ...} must be true or false.')
     with current().session() as api:
         result = api.Deployment(deployment_id).add_revision(
             cast("dict[str, Any]", revision_config), auto_activate=auto_activate

@@ -16,14 +16,14 @@ from ._output import (
     emit_mutation,
     item_envelope,
 )
-from .vfolder import (
-    _address_map,
-    _basedir_option,
-    _chunk_option,
-    _override_option,
-    _parallel_option,
-    _partial_failure,
-    _progress_bars,
+from ._transfers import (
+    address_map,
+    basedir_option,
+    chunk_option,
+    override_option,
+    parallel_option,
+    partial_failure,
+    progress_bars,
 )
 
 __all__ = ["model"]
@@ -147,10 +147,10 @@ def rm(model_name: str) -> None:
 @click.argument("model_name", metavar="MODEL")
 @click.argument("filenames", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.argument("model_version", metavar="MODEL_VER")
-@_basedir_option
-@_chunk_option
-@_override_option
-@_parallel_option
+@basedir_option
+@chunk_option
+@override_option
+@parallel_option
 def upload(
     model_name: str,
     filenames: Sequence[Path],
@@ -175,16 +175,16 @@ def upload(
     items = plan_uploads(filenames, basedir)  # and check every local path
     total = sum(i.size for i in items)
     with (
-        _partial_failure("Uploaded", model_name),
+        partial_failure("Uploaded", model_name),
         current().session() as api,
-        _progress_bars(total, f"Uploading to {model_name} version {model_version}") as progress,
+        progress_bars(total, f"Uploading to {model_name} version {model_version}") as progress,
     ):
         written = api.Model(model_name).upload(
             filenames,
             model_version,
             basedir=basedir,
             chunk_size=chunk_size,
-            address_map=_address_map(override),
+            address_map=address_map(override),
             progress=progress,
             max_parallel=max_parallel,
         )
@@ -200,9 +200,9 @@ def upload(
 @click.argument("model_name", metavar="MODEL_NAME")
 @click.argument("filenames", nargs=-1, required=True)
 @click.argument("model_version", metavar="MODEL_VER")
-@_basedir_option
-@_chunk_option
-@_override_option
+@basedir_option
+@chunk_option
+@override_option
 @click.option(
     "--max-retries",
     type=click.IntRange(0, 100),
@@ -211,7 +211,7 @@ def upload(
     help="Maximum retry attempt when any failure occurs.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace local files that already exist.")
-@_parallel_option
+@parallel_option
 def download(
     model_name: str,
     filenames: Sequence[str],
@@ -232,16 +232,16 @@ def download(
     MODEL_VER: The version
     """
     with (
-        _partial_failure("Downloaded", model_name),
+        partial_failure("Downloaded", model_name),
         current().session() as api,
-        _progress_bars(None, f"Downloading from {model_name} version {model_version}") as progress,
+        progress_bars(None, f"Downloading from {model_name} version {model_version}") as progress,
     ):
         paths = api.Model(model_name).download(
             filenames,
             model_version,
             basedir=basedir,
             chunk_size=chunk_size,
-            address_map=_address_map(override),
+            address_map=address_map(override),
             overwrite=overwrite,
             progress=progress,
             max_parallel=max_parallel,
