@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import click
@@ -59,6 +59,7 @@ __all__ = [
     "list_envelope",
     "mutation_envelope",
     "no_color_flag",
+    "partial_failure",
     "print_done",
     "print_fail",
     "print_info",
@@ -698,3 +699,30 @@ def print_warn(message: str) -> None:
 
 def print_fail(message: str) -> None:
     _status("✘", message, "red")
+
+
+@contextlib.contextmanager
+def partial_failure(verb: str, name: str) -> Generator[None, None, None]:
+    """Some files of a transfer failed: say which (and why), which completed, and exit 1."""
+    from ..transfer import PartialTransferError
+
+    try:
+        yield
+    except PartialTransferError as e:
+        summary = (
+            f"{verb} {len(e.completed)} of {len(e.completed) + len(e.failed) + len(e.skipped)} "
+            f"file(s) ({name!r}); {len(e.failed)} failed"
+            + (f", {len(e.skipped)} not tried" if e.skipped else "")
+            + "."
+        )
+        failed = {file: describe_error(error) for file, error in e.failed.items()}
+        if current().json:
+            emit_json(
+                mutation_envelope(
+                    False, summary, files=e.completed, failed=failed, skipped=e.skipped
+                )
+            )
+            raise SystemExit(1) from None
+        for file, reason in failed.items():
+            click.secho(f"✘ {file}: {reason}", err=True, fg="red")
+        fail(summary)

@@ -1,5 +1,5 @@
 """The CLI side of file transfers, shared by ``vfolder`` and ``model``: the transfer options,
-rich progress bars, and the summary of a transfer where some files failed."""
+and rich progress bars (the summary of a partly failed transfer is ``_output.partial_failure``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import current, emit_json, fail
+from ._output import current
 from ._params import ParamTypeBase
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ __all__ = [
     "chunk_option",
     "override_option",
     "parallel_option",
-    "partial_failure",
     "progress_bars",
 ]
 
@@ -147,32 +146,3 @@ basedir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="The local base directory of the transfer.  [default: current working directory]",
 )
-
-
-@contextmanager
-def partial_failure(verb: str, name: str) -> Generator[None, None, None]:
-    """Some files of a transfer failed: say which (and why), which completed, and exit 1."""
-    from ..transfer import PartialTransferError
-
-    try:
-        yield
-    except PartialTransferError as e:
-        from ._output import describe_error, mutation_envelope
-
-        summary = (
-            f"{verb} {len(e.completed)} of {len(e.completed) + len(e.failed) + len(e.skipped)} "
-            f"file(s) ({name!r}); {len(e.failed)} failed"
-            + (f", {len(e.skipped)} not tried" if e.skipped else "")
-            + "."
-        )
-        failed = {file: describe_error(error) for file, error in e.failed.items()}
-        if current().json:
-            emit_json(
-                mutation_envelope(
-                    False, summary, files=e.completed, failed=failed, skipped=e.skipped
-                )
-            )
-            raise SystemExit(1) from None
-        for file, reason in failed.items():
-            click.secho(f"✘ {file}: {reason}", err=True, fg="red")
-        fail(summary)

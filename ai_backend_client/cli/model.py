@@ -15,6 +15,7 @@ from ._output import (
     emit_list,
     emit_mutation,
     item_envelope,
+    partial_failure,
 )
 from ._transfers import (
     address_map,
@@ -22,7 +23,6 @@ from ._transfers import (
     chunk_option,
     override_option,
     parallel_option,
-    partial_failure,
     progress_bars,
 )
 

@@ -18,6 +18,7 @@ from ._output import (
     emit_mutation,
     fail,
     format_list,
+    partial_failure,
     print_done,
     print_info,
     print_table,
@@ -27,7 +28,6 @@ from ._transfers import basedir_option as _basedir_option
 from ._transfers import chunk_option as _chunk_option
 from ._transfers import override_option as _override_option
 from ._transfers import parallel_option as _parallel_option
-from ._transfers import partial_failure as _partial_failure
 from ._transfers import progress_bars as _progress_bars
 
 __all__ = ["vfolder"]
@@ -273,7 +273,7 @@ def upload(
     items = plan_uploads(filenames, basedir)  # check every local path before sending anything
     total = sum(i.size for i in items)
     with (
-        _partial_failure("Uploaded", name),
+        partial_failure("Uploaded", name),
         current().session() as api,
         _progress_bars(total, f"Uploading to {name}") as progress,
     ):
@@ -317,7 +317,7 @@ def download(
     listed and the exit code is 1.
     """
     with (
-        _partial_failure("Downloaded", name),
+        partial_failure("Downloaded", name),
         current().session() as api,
         _progress_bars(None, f"Downloading from {name}") as progress,
     ):
@@ -367,7 +367,7 @@ def cp(
 
         remote_dir = remote_path(remote_dir or ".")
         # Upload each source under REMOTE_DIR: its base directory is its parent.
-        with _partial_failure("Uploaded", folder), current().session() as api:
+        with partial_failure("Uploaded", folder), current().session() as api:
             vf = api.VFolder(folder)
             written: list[str] = []
             for src in sources:
@@ -404,7 +404,7 @@ def cp(
     folder = folders.pop()
     remotes = [s.partition(":")[2] for s in sources]
     with (
-        _partial_failure("Downloaded", folder),
+        partial_failure("Downloaded", folder),
         current().session() as api,
         _progress_bars(None, f"Downloading from {folder}") as progress,
     ):
