@@ -38,12 +38,6 @@ _EVENTS = (
     "`owner_access_key`, `reason`, `exit_code`, `kernel_id`, `cluster_role`, `cluster_idx`"
 )
 
-_TRANSFER = (
-    "mutation: `ok`, `msg`, `files` (the files moved); when some files failed, exit code 1 and "
-    "`ok: false`, `msg`, `files` (those completed), `failed` (`{file: reason}`), `skipped` "
-    "(not tried)"
-)
-
 _RULE = (
     "item: `id`, `metric_source`, `metric_name`, `comparator`, `threshold`, `step_size`, "
     "`cooldown_seconds`, `min_replicas`, `max_replicas`, `last_triggered_at` (only the `-f` "
@@ -52,6 +46,11 @@ _RULE = (
 
 #: Shapes the code cannot show by itself (command path -> Markdown), for the commands that print
 #: a computed object or a stream in JSON mode.
+_PARTIAL_FAILURE = (
+    "when some files failed (exit code 1): mutation `ok: false`, `msg`, `files` (those "
+    "completed), `failed` (`{file: reason}`), `skipped` (not tried)"
+)
+
 DESCRIBED: dict[str, str] = {
     "admin license show": "the manager's `GET /license` answer as it came (enterprise editions only)",
     "admin resource docker-registries": "`{host: url}`: the registries the manager knows",
@@ -70,11 +69,6 @@ DESCRIBED: dict[str, str] = {
     "session ssh": "none: an interactive ssh session",
     "task-logs": "none: the task's log bytes as the server sends them",
     "session task-logs": "none: the task's log bytes as the server sends them",
-    "vfolder upload": _TRANSFER,
-    "vfolder download": _TRANSFER,
-    "vfolder cp": _TRANSFER,
-    "model upload": _TRANSFER,
-    "model download": _TRANSFER,
     "model info": "item: the model folder's fields (as `vfolder info`) plus `versions` (`[str]`)",
     "service info": (
         "item: `endpoint_id`, `model_id`, `extra_mounts`, `name`, `replicas`, "
@@ -257,6 +251,8 @@ def _shapes_of_call(call: ast.Call, scope: _Scope, depth: int) -> list[Shape]:
                     keys = list(_evaluate(mapping, scope))
                     return [Shape(kind, keys, picked=True)]
             raise
+    if name == "partial_failure":  # `with partial_failure(...)`: some files of a transfer failed
+        return [Shape("described", [_PARTIAL_FAILURE])]
     if name == "emit_mutation":
         keys = ["ok", "msg"]
         extra = False
@@ -408,7 +404,7 @@ def _shapes_in(
         for shape in _shapes_of_call(node, scope, depth):
             if shape not in shapes:
                 shapes.append(shape)
-    return shapes
+    return sorted(shapes, key=lambda shape: shape.kind == "described")  # the failure case last
 
 
 def _json_test(test: ast.expr) -> bool | None:
