@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any, cast
+from collections.abc import Callable
+from typing import IO, Any, TypeVar, cast
 
 import click
 
 from ._output import as_dict, current, emit_item, emit_list, emit_mutation, fail, print_item
 
 __all__ = ["deployment"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 LIST_COLUMNS = [
     ("id", "Deployment ID"),
@@ -62,6 +65,11 @@ def _changed(
     emit_mutation(True, msg, **extra, item=as_dict(item))
     if not current().json:
         print_item(item, columns)
+
+
+def _deployment_and_revision(func: _F) -> _F:
+    """The arguments ``DEPLOYMENT_ID REVISION_ID`` of the revision commands."""
+    return click.argument("deployment_id")(click.argument("revision_id")(func))
 
 
 @click.group()
@@ -171,8 +179,7 @@ def list_revisions(deployment_id: str, limit: int, offset: int) -> None:
 
 
 @revision.command(name="info")
-@click.argument("deployment_id")
-@click.argument("revision_id")
+@_deployment_and_revision
 def revision_info(deployment_id: str, revision_id: str) -> None:
     """Display detailed information of a revision."""
     with current().session() as api:
@@ -259,8 +266,7 @@ def revision_add(deployment_id: str, file: IO[str]) -> None:
 
 
 @revision.command(name="activate")
-@click.argument("deployment_id")
-@click.argument("revision_id")
+@_deployment_and_revision
 def revision_activate(deployment_id: str, revision_id: str) -> None:
     """Activate a revision."""
     with current().session() as api:
@@ -276,8 +282,7 @@ def revision_activate(deployment_id: str, revision_id: str) -> None:
 
 
 @revision.command(name="deactivate")
-@click.argument("deployment_id")
-@click.argument("revision_id")
+@_deployment_and_revision
 def revision_deactivate(deployment_id: str, revision_id: str) -> None:
     """Deactivate a revision."""
     with current().session() as api:
