@@ -103,6 +103,19 @@ def test_26_09_minus_one_removes_an_auto_scaling_rule_limit(
         _delete(session, service_id)
 
 
+#: A revision file as the official client's help shows it (ids filled in by each test).
+REVISION_FILE = {
+    "cluster_config": {"mode": "single-node", "size": 1},
+    "resource_config": {"resource_slots": {"cpu": "1", "mem": "512m"}},
+    "image": {"id": str(uuid.UUID(int=1))},
+    "model_runtime_config": {"runtime_variant": "custom"},
+    "model_mount_config": {
+        "vfolder_id": str(uuid.UUID(int=2)),
+        "definition_path": "model-definition.yaml",
+    },
+}
+
+
 @pytest.fixture
 def deployment(session: Session) -> Iterator[tuple[str, str]]:
     """A model folder and a deployment without replicas: (deployment id, folder id)."""
@@ -146,10 +159,8 @@ def test_26_09_deployment_revisions_policy_and_route_traffic_through_the_cli(
     deployment_id, folder_id = deployment
     (image,) = [i for i in session.Image.list(fields=["id", "name"]) if i.name.endswith("python")]
     revision = {
-        "cluster_config": {"mode": "single-node", "size": 1},
-        "resource_config": {"resource_slots": {"cpu": "1", "mem": "512m"}},
+        **REVISION_FILE,
         "image": {"id": str(image.id)},
-        "model_runtime_config": {"runtime_variant": "custom"},
         "model_mount_config": {"vfolder_id": folder_id, "definition_path": "model-definition.yaml"},
     }
     (tmp_path / "revision.json").write_text(json.dumps({"revision": revision}))
@@ -198,13 +209,17 @@ def test_26_09_deployment_revisions_policy_and_route_traffic_through_the_cli(
 @pytest.mark.parametrize(
     "args",
     [
+        ["revision", "add", str(uuid.uuid4())],
         ["revision", "activate", str(uuid.uuid4()), str(uuid.uuid4())],
         ["revision", "deactivate", str(uuid.uuid4()), str(uuid.uuid4())],
         ["route", "traffic", str(uuid.uuid4()), str(uuid.uuid4()), "--activate"],
         ["policy", "update", str(uuid.uuid4()), "--strategy", "ROLLING"],
     ],
 )
-def test_24_09_refuses_the_deployment_commands_locally(args: list[str]) -> None:
+def test_24_09_refuses_the_deployment_commands_locally(args: list[str], tmp_path: Path) -> None:
+    if args[0] == "revision" and args[1] == "add":
+        (tmp_path / "r.json").write_text(json.dumps({"revision": REVISION_FILE}))
+        args = [*args, "-f", str(tmp_path / "r.json")]
     result = bai("deployment", *args)
     assert result.returncode == 1
     assert "is not available with API v8.20240915 (it needs v9.20250722 and newer)" in result.stderr
