@@ -6,8 +6,9 @@ Defined once here (not in ``func/``, whose blocking copy is derived), re-exporte
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from typing import Literal
+from typing import Final, Literal
 
 from typing_extensions import TypedDict
 
@@ -15,11 +16,13 @@ from ._generated.latest import models as m
 from ._models import BaseModel
 
 __all__ = [
+    "NO_LIMIT",
     "AutoScalingRuleChanges",
     "ClusterMode",
     "Comparator",
     "MetricSource",
     "ModelInfo",
+    "NoLimit",
     "RuntimeVariant",
     "ServiceOptions",
 ]
@@ -56,8 +59,24 @@ class ServiceOptions(TypedDict, total=False):
     runtime_variant: RuntimeVariant
 
 
+class NoLimit(enum.Enum):
+    """The type of :data:`NO_LIMIT`."""
+
+    token = 0
+
+    def __repr__(self) -> str:
+        return "NO_LIMIT"
+
+
+#: As ``min_replicas``/``max_replicas`` of :meth:`Service.update_auto_scaling_rule`: remove that
+#: limit of the rule (the official CLI's ``-1``; sent as GraphQL ``null``, which the 26.09
+#: manager reads as "clear the column", while a left-out field stays as it is).
+NO_LIMIT: Final = NoLimit.token
+
+
 class AutoScalingRuleChanges(TypedDict, total=False):
-    """The attributes :meth:`Service.update_auto_scaling_rule` may change."""
+    """The attributes :meth:`Service.update_auto_scaling_rule` may change (``None`` or left
+    out: unchanged; :data:`NO_LIMIT` removes a replica limit)."""
 
     metric_source: MetricSource | None
     metric_name: str | None
@@ -65,8 +84,8 @@ class AutoScalingRuleChanges(TypedDict, total=False):
     comparator: Comparator | None
     step_size: int | None
     cooldown_seconds: int | None
-    min_replicas: int | None
-    max_replicas: int | None
+    min_replicas: int | NoLimit | None
+    max_replicas: int | NoLimit | None
 
 
 class ModelInfo(BaseModel):

@@ -26,8 +26,10 @@ __all__ = [
     "BackendError",
     "BackendTLSError",
     "BackendTimeoutError",
+    "BackgroundTaskTimeoutError",
     "BadRequestError",
     "ConflictError",
+    "EventStreamTimeoutError",
     "ExecutionStreamError",
     "GraphQLError",
     "GraphQLPermissionError",
@@ -99,6 +101,24 @@ class BackendTLSError(BackendConnectionError):
 
 class BackendTimeoutError(BackendConnectionError):
     """A call took longer than its total deadline (``total_timeout``), retries included."""
+
+
+class EventStreamTimeoutError(BackendClientError, TimeoutError):
+    """An event stream did not end within the overall timeout it was opened with (not a dropped
+    connection: the stream is not reconnected after it)."""
+
+
+class BackgroundTaskTimeoutError(EventStreamTimeoutError):
+    """``BackgroundTask.wait`` gave up: the task did not end within ``timeout`` seconds.
+
+    The task may still be running (or, on 26.09, may not exist: that manager keeps the event
+    stream of an unknown task id open forever). ``task_id`` and ``timeout`` say which and how long.
+    """
+
+    def __init__(self, task_id: str, timeout: float) -> None:
+        super().__init__(f"background task {task_id} did not end within {timeout:g} s")
+        self.task_id = task_id
+        self.timeout = timeout
 
 
 class LocalArgumentError(BackendClientError, ValueError):

@@ -41,6 +41,7 @@ from .exceptions import BackendAPIError, BackendClientError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_MAX_PARALLEL",
     "IO_BLOCK_SIZE",
     "LocalPathError",
@@ -58,6 +59,7 @@ __all__ = [
     "local_target",
     "parse_offset",
     "plan_uploads",
+    "remote_dir",
     "remote_path",
     "rewrite_storage_url",
     "split_url",
@@ -71,6 +73,8 @@ IO_BLOCK_SIZE: Final = 1 * 2**20
 DEFAULT_MAX_PARALLEL: Final = 8
 #: Upper bound of ``max_parallel`` (each file in flight holds a connection and a few blocks).
 MAX_PARALLEL_LIMIT: Final = 64
+#: Attempts of one file's transfer (the first and the retries after interruptions, in a row).
+DEFAULT_MAX_ATTEMPTS: Final = 6
 #: Suffix of the temporary file a download writes before it is moved into place.
 PARTIAL_SUFFIX: Final = ".bai-partial"
 
@@ -158,6 +162,24 @@ def remote_path(path: str | PurePosixPath) -> str:
             raise RemotePathError(f"remote path {text!r} escapes the virtual folder")
     rel = norm.lstrip("/")
     return rel or "."
+
+
+def remote_dir(path: str | PurePosixPath | None) -> str | None:
+    """A destination directory inside a vfolder (``dst_dir`` of a transfer) as a relative POSIX
+    path, or ``None`` for the folder root. Stricter than :func:`remote_path`: the storage proxy
+    joins it to the folder's path without checking, so it must be relative and may not contain
+    ``..`` at all."""
+    if path is None:
+        return None
+    text = str(path)
+    if "\x00" in text:
+        raise RemotePathError(f"invalid destination directory {text!r}: contains a NUL character")
+    if text.startswith("/"):
+        raise RemotePathError(f"destination directory {text!r} must be relative to the folder")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise RemotePathError(f"destination directory {text!r} may not contain '..'")
+    return "/".join(parts) or None
 
 
 def _is_within(path: Path, base: Path) -> bool:

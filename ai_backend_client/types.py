@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._graphql import PaginatedResult
     from ._results import ConsoleItem, DownloadResult
     from ._results import ExecutionResult as StreamExecutionResult
-    from ._serving import AutoScalingRuleChanges, ModelInfo, ServiceOptions
+    from ._serving import NO_LIMIT, AutoScalingRuleChanges, ModelInfo, NoLimit, ServiceOptions
     from .func._async._session_queries import SessionItem
     from .func._async.agent import AgentItem
     from .func._async.compute_session import ComputeSession as AsyncComputeSession
@@ -68,6 +68,8 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
     "KeyPairItem": (".func._async.keypair", "KeyPairItem"),
     "KeyPairListItem": (".func._async.keypair", "KeyPairListItem"),
     "ModelInfo": ("._serving", "ModelInfo"),
+    "NO_LIMIT": ("._serving", "NO_LIMIT"),
+    "NoLimit": ("._serving", "NoLimit"),
     "PaginatedResult": ("._graphql", "PaginatedResult"),
     "PolicyItem": (".func._async.keypair_resource_policy", "PolicyItem"),
     "SSEEvent": (".streams", "SSEEvent"),
@@ -87,6 +89,7 @@ _HAND_WRITTEN: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "NO_LIMIT",
     "AgentItem",
     "AsyncComputeSession",
     "AsyncSessionTemplate",
@@ -103,6 +106,7 @@ __all__ = [
     "KeyPairItem",
     "KeyPairListItem",
     "ModelInfo",
+    "NoLimit",
     "PaginatedResult",
     "PolicyItem",
     "SSEEvent",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import click
 
 from ._output import (
@@ -12,6 +15,15 @@ from ._output import (
     emit_list,
     emit_mutation,
     item_envelope,
+    partial_failure,
+)
+from ._transfers import (
+    address_map,
+    basedir_option,
+    chunk_option,
+    override_option,
+    parallel_option,
+    progress_bars,
 )
 
 __all__ = ["model"]
@@ -129,3 +141,114 @@ def rm(model_name: str) -> None:
     with current().session() as api:
         api.Model(model_name).delete()
     emit_mutation(True, f"Model {model_name} is deleted.")
+
+
+@model.command()
+@click.argument("model_name", metavar="MODEL")
+@click.argument("filenames", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("model_version", metavar="MODEL_VER")
+@basedir_option
+@chunk_option
+@override_option
+@parallel_option
+def upload(
+    model_name: str,
+    filenames: Sequence[Path],
+    model_version: str,
+    basedir: Path | None,
+    chunk_size: int,
+    override: str | None,
+    max_parallel: int,
+) -> None:
+    """Upload a file to the model as the given version. The files with the same names will be
+    overwritten.
+
+    \b
+    MODEL: The model name or ID
+    FILENAMES: The uploaded files paths relative to the current working directory (or -b)
+    MODEL_VER: The version; the files go to versions/MODEL_VER/ of the model folder
+    """
+    from ..func._async.model import version_dir
+    from ..transfer import plan_uploads
+
+    version_dir(model_version)  # refuse a bad version before anything moves
+    items = plan_uploads(filenames, basedir)  # and check every local path
+    total = sum(i.size for i in items)
+    with (
+        partial_failure("Uploaded", model_name),
+        current().session() as api,
+        progress_bars(total, f"Uploading to {model_name} version {model_version}") as progress,
+    ):
+        written = api.Model(model_name).upload(
+            filenames,
+            model_version,
+            basedir=basedir,
+            chunk_size=chunk_size,
+            address_map=address_map(override),
+            progress=progress,
+            max_parallel=max_parallel,
+        )
+    emit_mutation(
+        True,
+        f"Uploaded {len(written)} file(s) ({total} bytes) to {model_name!r} as version "
+        f"{model_version!r}.",
+        files=written,
+    )
+
+
+@model.command()
+@click.argument("model_name", metavar="MODEL_NAME")
+@click.argument("filenames", nargs=-1, required=True)
+@click.argument("model_version", metavar="MODEL_VER")
+@basedir_option
+@chunk_option
+@override_option
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0, 100),
+    default=20,
+    show_default=True,
+    help="Maximum retry attempt when any failure occurs.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace local files that already exist.")
+@parallel_option
+def download(
+    model_name: str,
+    filenames: Sequence[str],
+    model_version: str,
+    basedir: Path | None,
+    chunk_size: int,
+    override: str | None,
+    max_retries: int,
+    overwrite: bool,
+    max_parallel: int,
+) -> None:
+    """Download a file from the model storage.
+
+    \b
+    MODEL_NAME: The model name or ID
+    FILENAMES: The file paths in versions/MODEL_VER/ of the model folder to download to the
+               current working directory (or -b); existing files are kept unless --overwrite
+    MODEL_VER: The version
+    """
+    with (
+        partial_failure("Downloaded", model_name),
+        current().session() as api,
+        progress_bars(None, f"Downloading from {model_name} version {model_version}") as progress,
+    ):
+        paths = api.Model(model_name).download(
+            filenames,
+            model_version,
+            basedir=basedir,
+            chunk_size=chunk_size,
+            address_map=address_map(override),
+            overwrite=overwrite,
+            progress=progress,
+            max_parallel=max_parallel,
+            max_retries=max_retries,
+        )
+    emit_mutation(
+        True,
+        f"Downloaded {len(paths)} file(s) of {model_name!r} version {model_version!r}.",
+        files=[str(p) for p in paths],
+    )

@@ -396,10 +396,16 @@ def _upper(value: str | None) -> Any:
     return value.upper() if value is not None else None
 
 
-def _replicas(value: int | None, option: str) -> int | None:
+def _replicas(value: int | None, option: str, *, update: bool) -> Any:
+    """A replica limit as given: ``-1`` is "no limit" (the official CLI's spelling), which an
+    update sends as removing the rule's limit and a new rule as not setting one."""
+    if value == -1:
+        from .._serving import NO_LIMIT
+
+        return NO_LIMIT if update else None
     if value is not None and value < 0:
         raise click.BadParameter(
-            "removing the restriction (-1) is not supported by this client yet", param_hint=option
+            "give a replica count, or -1 to remove the restriction", param_hint=option
         )
     return value
 
@@ -422,15 +428,25 @@ def _rule_fields(func: _F) -> _F:
         ),
         click.option("--step-size", type=int, required=required),
         click.option("--cooldown-seconds", type=int, required=required),
-        click.option("--min-replicas", type=int, default=None),
-        click.option("--max-replicas", type=int, default=None),
+        click.option(
+            "--min-replicas",
+            type=int,
+            default=None,
+            help=None if required else "Set as -1 to remove min_replicas restriction.",
+        ),
+        click.option(
+            "--max-replicas",
+            type=int,
+            default=None,
+            help=None if required else "Set as -1 to remove max_replicas restriction.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _rule_changes(kwargs: dict[str, Any]) -> dict[str, Any]:
+def _rule_changes(kwargs: dict[str, Any], *, update: bool = False) -> dict[str, Any]:
     return {
         "metric_source": _upper(kwargs["metric_source"]),
         "metric_name": kwargs["metric_name"],
@@ -438,8 +454,8 @@ def _rule_changes(kwargs: dict[str, Any]) -> dict[str, Any]:
         "comparator": _upper(kwargs["comparator"]),
         "step_size": kwargs["step_size"],
         "cooldown_seconds": kwargs["cooldown_seconds"],
-        "min_replicas": _replicas(kwargs["min_replicas"], "'--min-replicas'"),
-        "max_replicas": _replicas(kwargs["max_replicas"], "'--max-replicas'"),
+        "min_replicas": _replicas(kwargs["min_replicas"], "'--min-replicas'", update=update),
+        "max_replicas": _replicas(kwargs["max_replicas"], "'--max-replicas'", update=update),
     }
 
 
@@ -499,7 +515,7 @@ def get_rule(rule_id: str, format_: str | None) -> None:
 def update_rule(rule_id: str, **kwargs: Any) -> None:
     """Update attributes of the given auto-scaling rule."""
     with current().session() as api:
-        rule = api.Service.update_auto_scaling_rule(rule_id, **_rule_changes(kwargs))
+        rule = api.Service.update_auto_scaling_rule(rule_id, **_rule_changes(kwargs, update=True))
     emit_mutation(True, f"Auto-scaling rule {rule.id} is updated.", id=rule.id, item=as_dict(rule))
 
 

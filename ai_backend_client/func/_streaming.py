@@ -170,10 +170,12 @@ class AsyncStreams:
         )
 
     @staticmethod
-    def bgtask_events(session: AsyncSession, task_id: str) -> EventStream[BgtaskEvent]:
+    def bgtask_events(
+        session: AsyncSession, task_id: str, *, timeout: float | None = None
+    ) -> EventStream[BgtaskEvent]:
         from .. import streams
 
-        return streams.listen_bgtask_events(session, task_id)
+        return streams.listen_bgtask_events(session, task_id, timeout=timeout)
 
     @staticmethod
     def app_proxy(
@@ -249,10 +251,12 @@ class SyncStreams:
         )
 
     @staticmethod
-    def bgtask_events(session: Session, task_id: str) -> SyncEventStream[BgtaskEvent]:
+    def bgtask_events(
+        session: Session, task_id: str, *, timeout: float | None = None
+    ) -> SyncEventStream[BgtaskEvent]:
         from .. import streams
 
-        return streams.listen_bgtask_events_sync(session, task_id)
+        return streams.listen_bgtask_events_sync(session, task_id, timeout=timeout)
 
     @staticmethod
     def app_proxy(

@@ -231,14 +231,19 @@ def listen_session_events_sync(
 
 
 def listen_bgtask_events(
-    session: AsyncSession, task_id: str, *, max_reconnects: int = DEFAULT_MAX_RECONNECTS
+    session: AsyncSession,
+    task_id: str,
+    *,
+    max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+    timeout: float | None = None,
 ) -> EventStream[BgtaskEvent]:
     """Progress of a background task; ends with its final event (``outcome`` tells which).
 
     An unknown (or expired) task raises ``NotFoundError``: a 22.03 manager answers 404, a 24.09
     one an event stream that ends without any event. A 26.09 manager cannot tell an unknown
-    task from one that has not reported yet: its stream stays open, so bound the wait
-    (``asyncio.timeout``) when the task may be unknown.
+    task from one that has not reported yet: its stream stays open, so bound the wait with
+    *timeout* (seconds from now; ``EventStreamTimeoutError`` after it) when the task may be
+    unknown.
     """
     stream = SSEStream(
         session,
@@ -246,12 +251,17 @@ def listen_bgtask_events(
         {"taskId": str(task_id)},  # the key every version accepts (26.09 no other)
         max_reconnects=max_reconnects,
         empty_means_not_found=True,
+        timeout=timeout,
     )
     return EventStream(stream, BgtaskEvent, stop_when_finished=True)
 
 
 def listen_bgtask_events_sync(
-    session: Session, task_id: str, *, max_reconnects: int = DEFAULT_MAX_RECONNECTS
+    session: Session,
+    task_id: str,
+    *,
+    max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+    timeout: float | None = None,
 ) -> SyncEventStream[BgtaskEvent]:
     stream = SyncSSEStream(
         session,
@@ -259,5 +269,6 @@ def listen_bgtask_events_sync(
         {"taskId": str(task_id)},  # the key every version accepts (26.09 no other)
         max_reconnects=max_reconnects,
         empty_means_not_found=True,
+        timeout=timeout,
     )
     return SyncEventStream(stream, BgtaskEvent, stop_when_finished=True)

@@ -14,14 +14,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import httpx
 
 from .._base_client import redact_url
-from ..exceptions import BackendClientError, BackendConnectionError, NotFoundError
+from ..exceptions import (
+    BackendClientError,
+    BackendConnectionError,
+    EventStreamTimeoutError,
+    NotFoundError,
+)
 from ._websocket import json_object
 
 if TYPE_CHECKING:
@@ -82,6 +94,28 @@ _DROPPED: tuple[type[BaseException], ...] = (
 )
 
 
+class _DeadlineResponse:
+    """The response as ``httpx_sse.EventSource`` reads it (headers and text chunks), with the
+    stream's deadline checked on every chunk: the manager's keep-alive pings are SSE comments,
+    which never reach the event level, so this is where a stream kept alive past its deadline is
+    noticed (at most one ping interval late; a silent one is ended by the read timeout)."""
+
+    def __init__(self, response: httpx.Response, check: Callable[[], None]) -> None:
+        self._response = response
+        self._check = check
+        self.headers = response.headers
+
+    async def aiter_text(self) -> AsyncIterator[str]:
+        async for text in self._response.aiter_text():
+            self._check()
+            yield text
+
+    def iter_text(self) -> Iterator[str]:
+        for text in self._response.iter_text():
+            self._check()
+            yield text
+
+
 class _SSEState(Generic[_S]):
     """The I/O-free core of the sync and async SSE streams: parameters, decoding, reconnects."""
 
@@ -94,9 +128,15 @@ class _SSEState(Generic[_S]):
         max_reconnects: int = DEFAULT_MAX_RECONNECTS,
         read_timeout: float | None = None,
         empty_means_not_found: bool = False,
+        timeout: float | None = None,
     ) -> None:
         if max_reconnects < 0:
             raise ValueError("max_reconnects must be >= 0")
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be > 0 (or None: no overall limit)")
+        # The whole stream's deadline, counted from here; None: it may stay open indefinitely.
+        self.timeout: float | None = timeout
+        self.deadline: float | None = None if timeout is None else time.monotonic() + timeout
         self._session: _S = session
         self.path: str = path
         self.params: dict[str, str] = dict(params) if params else {}
@@ -119,9 +159,11 @@ class _SSEState(Generic[_S]):
         if self.last_event_id:
             headers["Last-Event-ID"] = self.last_event_id
         connect = self._session.config.connection_timeout or 10.0
-        timeout = httpx.Timeout(
-            connect=connect, read=self.read_timeout, write=connect, pool=connect
-        )
+        read = self.read_timeout
+        if self.deadline is not None:
+            # a silent server is noticed at the deadline, not one read timeout later
+            read = max(0.05, min(read, self.deadline - time.monotonic()))
+        timeout = httpx.Timeout(connect=connect, read=read, write=connect, pool=connect)
         return {
             "params": self.params,
             "headers": headers,
@@ -139,6 +181,18 @@ class _SSEState(Generic[_S]):
 
     def _connected(self) -> None:
         self._delivered = False
+
+    def _readable(self, response: httpx.Response) -> httpx.Response:
+        """What ``EventSource`` reads: the response, or with a deadline its checked proxy."""
+        if self.deadline is None:
+            return response
+        return cast(httpx.Response, _DeadlineResponse(response, self._check_deadline))
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise EventStreamTimeoutError(
+                f"the event stream {redact_url(self.path)} did not end within {self.timeout:g} s"
+            )
 
     def _accept(self, sse: ServerSentEvent) -> SSEEvent | None:
         """One received event: what to yield, or ``None`` (no data; or ``server_close``, which
@@ -164,6 +218,7 @@ class _SSEState(Generic[_S]):
         drops in a row)."""
         if self.finished:
             return None
+        self._check_deadline()
         if self.empty_means_not_found and cause is None and not self._delivered:
             raise NotFoundError(
                 404,
@@ -190,6 +245,8 @@ class _SSEState(Generic[_S]):
             self.reconnects,
             self.max_reconnects,
         )
+        if self.deadline is not None:
+            return max(0.0, min(self.retry_delay, self.deadline - time.monotonic()))
         return self.retry_delay
 
 
@@ -209,7 +266,7 @@ class SSEStream(_SSEState["AsyncSession"]):
                 self._session.core.stream("GET", self.path, **self._request_args())
             )
             self._check_content_type(response)
-            events = EventSource(response).aiter_sse()
+            events = EventSource(self._readable(response)).aiter_sse()
             stack.push_async_callback(events.aclose)
         except BaseException:
             await stack.aclose()
@@ -289,7 +346,8 @@ class SyncSSEStream(_SSEState["Session"]):
                 self._session.core.stream("GET", self.path, **self._request_args())
             )
             self._check_content_type(response)
-            events = EventSource(response).iter_sse()  # ends when the response is closed
+            # ends when the response is closed
+            events = EventSource(self._readable(response)).iter_sse()
         except BaseException:
             stack.close()
             raise
@@ -351,8 +409,9 @@ class SyncSSEStream(_SSEState["Session"]):
             self._iterator.close()
 
 
-#: ``listen_sse(session, path, params=None, *, max_reconnects=10, read_timeout=None)``: an
-#: event stream of *path*; use ``async with`` (connects on entry) and ``async for``.
+#: ``listen_sse(session, path, params=None, *, max_reconnects=10, read_timeout=None,
+#: timeout=None)``: an event stream of *path*; use ``async with`` (connects on entry) and
+#: ``async for``. *timeout* bounds the whole stream (``EventStreamTimeoutError`` after it).
 listen_sse = SSEStream
 #: The blocking :func:`listen_sse` for a ``Session``; use ``with`` and ``for``.
 listen_sse_sync = SyncSSEStream

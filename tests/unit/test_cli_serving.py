@@ -254,15 +254,50 @@ def test_auto_scaling_rule_create_sends_the_enums_upper_case_and_reads_the_rule_
 
 
 @respx.mock
-def test_auto_scaling_rule_update_sends_only_the_given_fields_and_refuses_minus_one() -> None:
+def test_auto_scaling_rule_update_sends_only_the_given_fields() -> None:
     probe("v9.20250722")
     gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
     update = ["service", "auto-scaling-rule", "update", RULE["id"]]
     assert CliRunner().invoke(cli, [*update, "--threshold", "70"]).exit_code == 0
     assert body(gql, 0)["variables"] == {"id": RULE["id"], "props": {"threshold": "70"}}
-    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1"])
-    assert result.exit_code == 2 and "not supported" in result.output
-    assert gql.call_count == 2
+
+
+@respx.mock
+def test_auto_scaling_rule_update_minus_one_removes_the_limit_as_an_explicit_null() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
+    update = ["service", "auto-scaling-rule", "update", RULE["id"]]
+    result = CliRunner().invoke(cli, [*update, "--min-replicas", "-1", "--max-replicas", "4"])
+    assert result.exit_code == 0, result.output
+    # null clears the column on the 26.09 manager (TriState.nullify); a left-out field is kept
+    assert body(gql, 0)["variables"]["props"] == {"min_replicas": None, "max_replicas": 4}
+    refused = CliRunner().invoke(cli, [*update, "--max-replicas", "-2"])
+    assert refused.exit_code == 2 and "-1 to remove the restriction" in refused.output
+    assert gql.call_count == 2  # the refused one sent nothing
+
+
+@respx.mock
+def test_auto_scaling_rule_create_with_minus_one_sets_no_limit() -> None:
+    probe("v9.20250722")
+    gql = _mutation_then_rule("create_endpoint_auto_scaling_rule_node")
+    args = ["service", "auto-scaling-rule", "create", SID, "--metric-source", "kernel"]
+    args += ["--metric-name", "cpu_util", "--threshold", "50", "--comparator", "less_than"]
+    args += ["--step-size", "-1", "--cooldown-seconds", "60", "--min-replicas", "-1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "min_replicas" not in body(gql, 0)["variables"]["props"]
+
+
+@respx.mock
+def test_sdk_no_limit_is_sent_as_null_and_none_leaves_the_limit_alone() -> None:
+    from ai_backend_client import Session
+    from ai_backend_client.types import NO_LIMIT
+
+    probe("v9.20250722")
+    gql = _mutation_then_rule("modify_endpoint_auto_scaling_rule_node")
+    with Session() as api:
+        api.Service.update_auto_scaling_rule(RULE["id"], max_replicas=NO_LIMIT, min_replicas=None)
+    assert body(gql, 0)["variables"]["props"] == {"max_replicas": None}
 
 
 @respx.mock
@@ -302,3 +337,186 @@ def test_deployment_revisions_and_policy_request_shapes() -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["items"][0]["deployment_id"] == SID
     assert policy.called
+
+
+REV = "5b0e8c1d-2f3a-4b5c-9d6e-7f8091a2b3c4"
+ROUTE = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+FOLDER = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
+IMAGE_ID = "1d2e3f4a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
+
+
+def _policy_node(**fields: Any) -> Any:
+    return answer(public.DeploymentPolicyNode, id=SID, field_id=SID, deployment_id=SID, **fields)
+
+
+@respx.mock
+def test_deployment_revision_add_sends_the_official_file_as_the_official_client(
+    tmp_path: Path,
+) -> None:
+    probe("v9.20250722")
+    route = respx.post(f"{EP}/deployments/{SID}/revisions").respond(
+        201, json={"revision": answer(public.RevisionDTO, id=REV, image_id=IMAGE_ID)}
+    )
+    revision = {
+        "name": "ignored by 26.09",
+        "cluster_config": {"mode": "single-node", "size": 1},
+        "resource_config": {"resource_slots": {"cpu": "1"}},
+        "image": {"id": IMAGE_ID},
+        "model_runtime_config": {"runtime_variant": "custom"},
+        "model_mount_config": {"vfolder_id": FOLDER, "definition_path": "model-definition.yaml"},
+    }
+    (tmp_path / "r.json").write_text(
+        json.dumps({"revision": revision, "options": {"auto_activate": True}})
+    )
+    args = ["deployment", "revision", "add", SID, "-f", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(cli, ["--output", "json", *args])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["ok"], out["item"]["id"]) == (True, REV)
+    sent = body(route)
+    del revision["name"]  # 26.09 names no revision
+    assert sent == {"revision": revision, "options": {"auto_activate": True}}
+    human = CliRunner().invoke(cli, args)
+    assert human.exit_code == 0, human.output
+    assert f"Revision added: {REV}" in human.output and "Revision ID" in human.output
+    (tmp_path / "bad.json").write_text(json.dumps({"revision": {"image": {"id": IMAGE_ID}}}))
+    bad = CliRunner().invoke(
+        cli, ["deployment", "revision", "add", SID, "-f", str(tmp_path / "bad.json")]
+    )
+    assert bad.exit_code == 1 and "model_mount_config" in bad.stderr
+    assert route.call_count == 2  # the invalid file sent nothing
+
+
+@respx.mock
+def test_deployment_revision_activate_and_deactivate_request_shapes() -> None:
+    probe("v9.20250722")
+    activate = respx.post(f"{EP}/v2/deployments/{SID}/revisions/activate").respond(
+        json=answer(
+            public.ActivateRevisionPayload,
+            deployment=answer(public.DeploymentNode, id=SID),
+            previous_revision_id=None,
+            activated_revision_id=REV,
+            deployment_policy=_policy_node(
+                strategy_spec={
+                    "strategy": "ROLLING",
+                    "max_surge": {"count": 1},
+                    "max_unavailable": {"count": 0},
+                }
+            ),
+        )
+    )
+    deactivate = respx.post(f"{EP}/deployments/{SID}/revisions/{REV}/deactivate").respond(
+        json={"success": True}
+    )
+    result = CliRunner().invoke(
+        cli, ["--output", "json", "deployment", "revision", "activate", SID, REV]
+    )
+    assert result.exit_code == 0, result.output
+    assert body(activate) == {"deployment_id": SID, "revision_id": REV}
+    assert json.loads(result.stdout) == {
+        "ok": True, "msg": f"Revision activated: {REV}", "id": REV, "previous_revision_id": None
+    }  # fmt: skip
+    result = CliRunner().invoke(cli, ["deployment", "revision", "deactivate", SID, REV])
+    assert result.exit_code == 0, result.output
+    assert f"Revision deactivated: {REV}" in result.output
+    assert deactivate.called and deactivate.calls[0].request.content == b""
+    deactivate.respond(json={"success": False})
+    refused = CliRunner().invoke(cli, ["deployment", "revision", "deactivate", SID, REV])
+    assert refused.exit_code == 1 and "Failed to deactivate revision" in refused.stderr
+    bad = CliRunner().invoke(cli, ["deployment", "revision", "activate", SID, "not-an-id"])
+    assert bad.exit_code == 1 and "'not-an-id' is not a revision id" in bad.stderr
+    assert activate.call_count == 1
+
+
+@respx.mock
+def test_deployment_route_traffic_request_shape_and_its_local_checks() -> None:
+    probe("v9.20250722")
+    route = respx.post(f"{EP}/v2/deployments/routes/update-traffic").respond(
+        json=answer(
+            public.DeploymentRouteNode, id=ROUTE, deployment_id=SID, traffic_status="inactive"
+        )
+    )
+    traffic = ["deployment", "route", "traffic", SID, ROUTE]
+    result = CliRunner().invoke(cli, ["--output", "json", *traffic, "--deactivate"])
+    assert result.exit_code == 0, result.output
+    assert body(route) == {"route_id": ROUTE, "traffic_status": "inactive"}
+    assert json.loads(result.stdout)["item"]["traffic_status"] == "inactive"
+    assert CliRunner().invoke(cli, [*traffic, "--activate"]).exit_code == 0
+    assert body(route) == {"route_id": ROUTE, "traffic_status": "active"}
+    neither = CliRunner().invoke(cli, traffic)
+    assert neither.exit_code == 2 and "--activate or --deactivate" in neither.stderr
+    route.respond(json=answer(public.DeploymentRouteNode, id=ROUTE, deployment_id=PROJECT))
+    other = CliRunner().invoke(cli, [*traffic, "--activate"])
+    assert other.exit_code == 1 and "belongs to another deployment" in other.stderr
+    assert route.call_count == 3
+
+
+@respx.mock
+def test_deployment_policy_update_request_shapes_per_strategy() -> None:
+    probe("v9.20250722")
+    policy = answer(public.DeploymentPolicyDTO, id=SID, deployment_id=SID, strategy="BLUE_GREEN")
+    upsert = respx.put(f"{EP}/deployments/{SID}/policy")
+    upsert.side_effect = [
+        respx.MockResponse(201, json={"deployment_policy": policy, "created": True}),
+        respx.MockResponse(200, json={"deployment_policy": policy, "created": False}),
+    ]
+    update = ["deployment", "policy", "update", SID]
+    result = CliRunner().invoke(cli, ["--output", "json", *update, "--strategy", "rolling"])
+    assert result.exit_code == 0, result.output
+    assert body(upsert) == {
+        "strategy": "ROLLING",
+        "rolling_update": {"max_surge": 1, "max_unavailable": 0},  # the official defaults
+    }
+    out = json.loads(result.stdout)
+    assert out["created"] is True
+    assert (out["msg"], out["item"]["strategy"]) == (
+        f"Deployment policy created for: {SID}",
+        "BLUE_GREEN",
+    )
+    args = [*update, "--strategy", "BLUE_GREEN", "--auto-promote", "--promote-delay", "30"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"Deployment policy updated for: {SID}" in result.output
+    assert body(upsert) == {
+        "strategy": "BLUE_GREEN",
+        "blue_green": {"auto_promote": True, "promote_delay_seconds": 30},
+    }
+    missing = CliRunner().invoke(cli, [*update, "--strategy", "BLUE_GREEN"])
+    assert missing.exit_code == 2 and "--promote-delay are required" in missing.stderr
+    mixed = CliRunner().invoke(cli, [*update, "--strategy", "ROLLING", "--promote-delay", "3"])
+    assert mixed.exit_code == 2
+    assert upsert.call_count == 2
+
+
+@respx.mock
+def test_sdk_policy_update_refuses_the_other_strategys_options() -> None:
+    from ai_backend_client import Session
+    from ai_backend_client.exceptions import BackendClientError
+
+    probe("v9.20250722")
+    upsert = respx.put(f"{EP}/deployments/{SID}/policy")
+    with Session() as api:
+        dep = api.Deployment(SID)
+        with pytest.raises(BackendClientError, match="max_surge: not options of the BLUE_GREEN"):
+            dep.update_policy("BLUE_GREEN", max_surge=2)
+        with pytest.raises(BackendClientError, match="max_unavailable cannot be negative"):
+            dep.update_policy("ROLLING", max_unavailable=-1)
+    assert not upsert.called
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["deployment", "revision", "activate", SID, REV],
+        ["deployment", "revision", "deactivate", SID, REV],
+        ["deployment", "route", "traffic", SID, ROUTE, "--activate"],
+        ["deployment", "policy", "update", SID, "--strategy", "ROLLING"],
+    ],
+)
+def test_new_deployment_commands_on_24_09_are_refused_locally(args: list[str]) -> None:
+    probe("v8.20240915")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "(it needs v9.20250722 and newer)" in result.stderr
+    assert len(respx.calls) == 1  # only the version probe

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http.server
 import json
 import shutil
@@ -31,6 +32,7 @@ from ai_backend_client.exceptions import (
     AuthenticationError,
     BackendClientError,
     BackendConnectionError,
+    BackgroundTaskTimeoutError,
     NotFoundError,
 )
 from ai_backend_client.session import AsyncSession, Session
@@ -55,6 +57,7 @@ from ai_backend_client.streams._sse import _retry_seconds
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+TASK_ID = "6f1c34b2-8a4e-4d0b-9c55-0d8f3e2a7b19"
 
 
 def verify_signature(method: str, path: str, headers: Any, *, content_type: str) -> str | None:
@@ -899,3 +902,64 @@ async def test_app_proxy_delivers_the_answer_after_a_half_close() -> None:
         assert await asyncio.wait_for(reader.read(), 5) == b"answer to question"
         writer.close()
         await writer.wait_closed()
+
+
+# -- overall timeouts: BackgroundTask.wait on a stream that is kept alive but never ends ------
+
+
+def pinging_forever(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
+    """What 26.09 answers for an unknown task id: an open stream with keep-alive comments."""
+    _start_events(h)
+    with contextlib.suppress(OSError):
+        for _ in range(40):
+            _send(h, ": ping\n\n")
+            time.sleep(0.1)
+
+
+async def test_background_task_wait_ends_at_its_timeout_on_a_kept_alive_stream(
+    sse_server: Callable[[SSEScript], SSEServer],
+) -> None:
+    srv = sse_server(pinging_forever)
+    async with async_session(api_config(srv.endpoint)) as session:
+        started = time.monotonic()
+        with pytest.raises(BackgroundTaskTimeoutError) as caught:
+            await session.BackgroundTask(TASK_ID).wait(timeout=0.5)
+        elapsed = time.monotonic() - started
+    assert 0.5 <= elapsed < 1.5  # at most one ping interval (0.1 s here) late
+    assert (caught.value.task_id, caught.value.timeout) == (TASK_ID, 0.5)
+    assert str(caught.value) == f"background task {TASK_ID} did not end within 0.5 s"
+    assert isinstance(caught.value, TimeoutError)
+    assert len(srv.requests) == 1  # given up, not reconnected
+
+
+def test_sync_background_task_wait_ends_at_its_timeout_on_a_silent_stream(
+    sse_server: Callable[[SSEScript], SSEServer],
+) -> None:
+    def silent(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
+        _start_events(h)
+        time.sleep(3)
+
+    srv = sse_server(silent)
+    with Session(config=api_config(srv.endpoint), proxy_mode=True, max_retries=0) as session:
+        started = time.monotonic()
+        with pytest.raises(BackgroundTaskTimeoutError, match=r"did not end within 0\.4 s"):
+            session.BackgroundTask(TASK_ID).wait(timeout=0.4)
+        assert 0.4 <= time.monotonic() - started < 1.5  # the read timeout is bounded by it
+    assert len(srv.requests) == 1
+
+
+async def test_background_task_wait_returns_an_ending_task_well_within_its_timeout(
+    sse_server: Callable[[SSEScript], SSEServer],
+) -> None:
+    def done(n: int, h: http.server.BaseHTTPRequestHandler) -> None:
+        _start_events(h)
+        _send(h, ": ping\n\n")
+        _send(h, f'event: bgtask_done\ndata: {{"task_id": "{TASK_ID}", "message": "ok"}}\n\n')
+
+    srv = sse_server(done)
+    async with async_session(api_config(srv.endpoint)) as session:
+        last = await session.BackgroundTask(TASK_ID).wait(timeout=30)
+        with pytest.raises(BackendClientError, match="timeout must be positive"):
+            await session.BackgroundTask(TASK_ID).wait(timeout=0)
+    assert (last.event, last.message) == ("bgtask_done", "ok")
+    assert srv.requests[0]["path"] == f"/events/background-task?taskId={TASK_ID}"

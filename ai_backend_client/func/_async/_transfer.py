@@ -13,6 +13,11 @@ the same validators (ETag, Last-Modified, total size) as the first one, or the d
 over. An answer without a length is checked against the folder listing (a zip archive: that it
 ends like one). Memory is bounded by a few blocks.
 
+With ``dst_dir`` the files are read or written under that directory of the folder: the storage
+proxy's upload and download URLs take it as a query parameter (what the official client sends
+for ``model upload``/``download ... MODEL_VER``), the paths given to the manager stay relative
+to it.
+
 Several files move at once, at most ``max_parallel`` (tasks of one group here, worker threads in
 the blocking copy); each keeps its own retries and partial file, and a failed one leaves the
 others complete (:class:`~ai_backend_client.transfer.PartialTransferError` says which failed).
@@ -32,6 +37,7 @@ from ..._types import NOT_GIVEN
 from ...exceptions import BackendAPIError, BackendConnectionError, BackendError
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PARALLEL,
     LocalPathError,
     ManyFiles,
@@ -97,11 +103,16 @@ class Transfer:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         address_map: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
-        max_attempts: int = 6,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_parallel: int = DEFAULT_MAX_PARALLEL,
+        dst_dir: str | None = None,
     ) -> None:
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        #: A checked relative directory of the folder (``transfer.remote_dir``), or None: root.
+        self.dst_dir = dst_dir
         self.max_parallel = check_max_parallel(max_parallel)
         self.session = session
         self.vfolder = vfolder
@@ -118,6 +129,16 @@ class Transfer:
 
     def _endpoint(self, info: TransferSession) -> tuple[str, str]:
         return split_url(rewrite_storage_url(info.url, self.address_map))
+
+    def _params(self, token: str) -> dict[str, str]:
+        """The query of a storage-proxy transfer request: the token, and ``dst_dir``."""
+        if self.dst_dir is None:
+            return {"token": token}
+        return {"token": token, "dst_dir": self.dst_dir}
+
+    def in_folder(self, remote: str) -> str:
+        """Where *remote* (relative to ``dst_dir``) is in the folder."""
+        return remote if self.dst_dir is None else f"{self.dst_dir}/{remote}"
 
     # -- transfer sessions (the storage proxy's URL and token) ---------------------------------
     async def _upload_session(self, item: UploadItem) -> TransferSession:
@@ -238,7 +259,7 @@ class Transfer:
                     "PATCH",
                     path,
                     cast_to=httpx.Response,
-                    params={"token": token},
+                    params=self._params(token),
                     content=body(),
                     headers={
                         "Tus-Resumable": _TUS_VERSION,
@@ -282,7 +303,7 @@ class Transfer:
                 "HEAD",
                 path,
                 cast_to=httpx.Response,
-                params={"token": token},
+                params=self._params(token),
                 headers={"Tus-Resumable": _TUS_VERSION},
                 base_url=base,
                 authenticated=False,
@@ -300,7 +321,7 @@ class Transfer:
         return offset
 
     async def _remote_size(self, remote: str) -> int | None:
-        parent, _, name = remote.rpartition("/")
+        parent, _, name = self.in_folder(remote).rpartition("/")
         try:
             listing = await _adapters.folders_list_files(
                 self.session.versioned, name=self.vfolder, path=parent or "."
@@ -409,7 +430,7 @@ class Transfer:
             validator = state.version.if_range() if state.version is not None else None
             if validator:
                 headers["If-Range"] = validator
-        params: dict[str, str] = {"token": token}
+        params = self._params(token)
         if archive:
             params["archive"] = "true"
         try:

@@ -2,18 +2,28 @@
 
 A model is a folder like any other; these are the official client's ``model`` commands over the
 folder API: create one (with the ``versions`` directory the official client makes), list the
-model folders, show one with its versions, delete one.
+model folders, show one with its versions, upload files to a version and download them, delete
+one. A version is the directory ``versions/<version>`` of the folder; the transfers address it
+as the official client does, as the storage proxy's ``dst_dir``.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._serving import ModelInfo
 from ...exceptions import BackendClientError, BadRequestError, NotFoundError
+from ...transfer import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_PARALLEL,
+    ProgressCallback,
+    RemotePathError,
+)
 from .base import AsyncFunction
 from .vfolder import Permission, VFolder, VFolderItem
 
@@ -108,6 +118,64 @@ class Model(AsyncFunction):
         )
         return ModelInfo(folder=info, versions=versions)
 
+    async def upload(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        version: str,
+        *,
+        basedir: str | os.PathLike[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        address_map: Mapping[str, str] | None = None,
+        progress: ProgressCallback | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
+    ) -> builtins.list[str]:
+        """Upload files (and directories) to the model as *version*: each to
+        ``versions/<version>/<its path relative to basedir>``, files of the same name replaced.
+        Returns the paths written in the folder; otherwise as :meth:`VFolder.upload`."""
+        return await self._folders()(self.name).upload(
+            files,
+            basedir=basedir,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
+            max_parallel=max_parallel,
+            dst_dir=version_dir(version),
+        )
+
+    async def download(
+        self,
+        files: Sequence[str],
+        version: str,
+        *,
+        basedir: str | os.PathLike[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        address_map: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        progress: ProgressCallback | None = None,
+        max_parallel: int = DEFAULT_MAX_PARALLEL,
+        max_retries: int | None = None,
+    ) -> builtins.list[Path]:
+        """Download files of *version* (paths relative to ``versions/<version>``) to
+        ``basedir/<path>``; returns the local paths; otherwise as :meth:`VFolder.download`."""
+        return await self._folders()(self.name).download(
+            files,
+            basedir=basedir,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            overwrite=overwrite,
+            progress=progress,
+            max_parallel=max_parallel,
+            dst_dir=version_dir(version),
+            max_retries=max_retries,
+        )
+
     async def delete(self) -> None:
         """Delete the model folder and its files."""
         await self._folders()(self.name).delete()
+
+
+def version_dir(version: str) -> str:
+    """The folder directory of a model version: ``versions/<version>`` (one path segment)."""
+    if not version or version in (".", "..") or "/" in version or "\x00" in version:
+        raise RemotePathError(f"{version!r} is not a model version name")
+    return f"{VERSIONS_DIR}/{version}"

@@ -433,6 +433,12 @@ def has_trash_bin(session: SessionCore) -> bool:
     return not isinstance(session.versioned, WireV6_20220315)
 
 
+def storage_takes_dst_dir(session: SessionCore) -> bool:
+    """24.09 and later storage proxies read a transfer's ``dst_dir`` (model serving's version
+    directories, new in 23.03); one of 22.03 is not known to, and would write to the root."""
+    return not isinstance(session.versioned, WireV6_20220315)
+
+
 def mkdir(
     session: SessionCore, name: str, paths: list[str], *, parents: bool, exist_ok: bool
 ) -> models.MkdirResponse:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 
@@ -20,9 +20,13 @@ from ..._generated.latest import models as m
 from ..._types import given
 from ..._validation import InvalidArgumentError
 from ...exceptions import BackendClientError
+from ._gql import props
 from .base import SyncFunction
 
-__all__ = ["Deployment"]
+__all__ = ["Deployment", "DeploymentStrategy", "TrafficStatus"]
+
+DeploymentStrategy = Literal["ROLLING", "BLUE_GREEN"]
+TrafficStatus = Literal["active", "inactive"]
 
 #: The largest page the SDK asks for.
 MAX_LIMIT = 100
@@ -127,3 +131,112 @@ class Deployment(SyncFunction):
         return self._session().wire.v2_deployments.get_deployment_policy(
             deployment_id=self.id
         )
+
+    def add_revision(
+        self, revision: Mapping[str, Any], *, auto_activate: bool | None = None
+    ) -> m.AddRevisionResponse:
+        """Add a revision from the ``revision`` object of the official client's JSON file
+        (``cluster_config``, ``resource_config`` with ``resource_slots``, ``image`` by ``id``,
+        ``model_runtime_config`` with ``runtime_variant``, ``model_mount_config``,
+        ``extra_mounts``), checked locally before anything is sent; *auto_activate* makes it
+        the current revision at once.
+
+        Sent as the official 26.9.6 client sends it, to the classic
+        ``POST /deployments/{id}/revisions``: the ``/v2`` operation of the 26.9.6 manager wants
+        another shape (resource slots as ``entries``, a runtime variant by UUID)."""
+        fields = {k: v for k, v in revision.items() if k != "name"}  # no revision has a name
+        try:
+            given_revision = m.RevisionInput.model_validate(fields)
+        except pydantic.ValidationError as e:
+            raise InvalidArgumentError("Deployment.add_revision", e) from None
+        wire = self._session().wire.deployments
+        if auto_activate is None:
+            return wire.add_revision(deployment_id=self.id, revision=given_revision)
+        return wire.add_revision(
+            deployment_id=self.id,
+            revision=given_revision,
+            options=m.AddRevisionOptions(auto_activate=auto_activate),
+        )
+
+    def activate_revision(self, revision_id: str | uuid.UUID) -> m.ActivateRevisionPayload:
+        """Make the revision the deployment's current one (its routes are rolled over to it
+        by the deployment's policy)."""
+        return self._session().wire.v2_deployments.activate_revision(
+            deployment_id=self.id,
+            body_deployment_id=self.id,
+            revision_id=_uuid(revision_id, "revision"),
+        )
+
+    def deactivate_revision(
+        self, revision_id: str | uuid.UUID
+    ) -> m.DeactivateRevisionResponse:
+        """Deactivate a revision, as the official 26.9.6 client does (the classic
+        ``/deployments`` API: ``/v2/deployments`` has no such operation). The 26.9.6 manager
+        answers ``success`` without changing the revision (its handler is a stub)."""
+        return self._session().wire.deployments.deactivate_revision(
+            deployment_id=self.id, revision_id=str(_uuid(revision_id, "revision"))
+        )
+
+    def set_route_traffic(
+        self, route_id: str | uuid.UUID, traffic_status: TrafficStatus
+    ) -> m.DeploymentRouteNode:
+        """Let a route (replica) receive traffic (``active``: once it is healthy) or not
+        (``inactive``); answers the route as it is now."""
+        if traffic_status not in ("active", "inactive"):
+            raise BackendClientError(
+                f"traffic status must be active or inactive, not {traffic_status!r}"
+            )
+        route = self._session().wire.v2_deployments.update_route_traffic(
+            route_id=_uuid(route_id, "route"), traffic_status=traffic_status
+        )
+        if str(route.deployment_id) != self.id:
+            # the operation addresses the route alone; say so if it was another deployment's
+            raise BackendClientError(f"route {route_id} belongs to another deployment")
+        return route
+
+    def update_policy(
+        self,
+        strategy: DeploymentStrategy,
+        *,
+        max_surge: int | None = None,
+        max_unavailable: int | None = None,
+        auto_promote: bool | None = None,
+        promote_delay_seconds: int | None = None,
+    ) -> m.UpsertDeploymentPolicyResponse:
+        """Set the deployment's rollout policy, creating it if it does not exist yet
+        (``created`` says which).
+
+        ``ROLLING`` takes *max_surge* / *max_unavailable* (the server's defaults, 1 and 0, where
+        left out); ``BLUE_GREEN`` takes *auto_promote* / *promote_delay_seconds* (``False``,
+        0). Options of the other strategy are refused locally. Sent as the official 26.9.6
+        client sends it (``PUT /deployments/{id}/policy``): the ``/v2`` upsert of the 26.9.6
+        manager wants the rolling-update budgets as ``{count}``/``{percent}`` objects."""
+        rolling = props(max_surge=max_surge, max_unavailable=max_unavailable)
+        blue_green = props(auto_promote=auto_promote, promote_delay_seconds=promote_delay_seconds)
+        if strategy not in ("ROLLING", "BLUE_GREEN"):
+            raise BackendClientError(f"strategy must be ROLLING or BLUE_GREEN, not {strategy!r}")
+        own, other = (rolling, blue_green) if strategy == "ROLLING" else (blue_green, rolling)
+        if other:
+            raise BackendClientError(f"{', '.join(other)}: not options of the {strategy} strategy")
+        for name, value in own.items():
+            if not isinstance(value, bool) and value < 0:
+                raise BackendClientError(f"{name} cannot be negative ({value})")
+        wire = self._session().wire.deployments
+        if strategy == "ROLLING":
+            return wire.upsert_deployment_policy(
+                deployment_id=self.id,
+                strategy=strategy,
+                rolling_update=m.RollingUpdateConfigInput.model_validate(rolling),
+            )
+        return wire.upsert_deployment_policy(
+            deployment_id=self.id,
+            strategy=strategy,
+            blue_green=m.BlueGreenConfigInput.model_validate(blue_green),
+        )
+
+
+def _uuid(value: str | uuid.UUID, kind: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BackendClientError(f"{value!r} is not a {kind} id") from None

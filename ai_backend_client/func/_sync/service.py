@@ -21,6 +21,7 @@ from typing_extensions import Unpack
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
 from ..._serving import (
+    NO_LIMIT,
     AutoScalingRuleChanges,
     Comparator,
     MetricSource,
@@ -28,7 +29,17 @@ from ..._serving import (
 )
 from ..._types import given
 from ...exceptions import BackendClientError
-from ._gql import MAX_PAGE_SIZE, check_mutation, check_page_size, gql, inputs, not_found, page, run
+from ._gql import (
+    MAX_PAGE_SIZE,
+    check_mutation,
+    check_page_size,
+    gql,
+    inputs,
+    not_found,
+    page,
+    props,
+    run,
+)
 from .base import SyncFunction
 
 if TYPE_CHECKING:
@@ -376,12 +387,18 @@ class Service(SyncFunction):
     def update_auto_scaling_rule(
         cls, rule_id: str, **changes: Unpack[AutoScalingRuleChanges]
     ) -> AutoScalingRule:
-        """Change the given attributes of a rule (``None`` or left out: unchanged)."""
+        """Change the given attributes of a rule (``None`` or left out: unchanged;
+        ``min_replicas``/``max_replicas`` :data:`~ai_backend_client.types.NO_LIMIT`: remove
+        that limit)."""
         unknown = set(changes) - set(AutoScalingRuleChanges.__annotations__)
         if unknown:
             raise BackendClientError(f"unknown rule attributes: {', '.join(sorted(unknown))}")
-        props = inputs(gql.ModifyEndpointAutoScalingRuleInput, **changes)
-        result = cls._session().graphql.auto_scaling_rule_modify(id=rule_id, props=props)
+        values = props(**changes)
+        for limit in ("min_replicas", "max_replicas"):
+            if values.get(limit) is NO_LIMIT:
+                values[limit] = None  # an explicit null: the manager clears the limit
+        props_in = gql.ModifyEndpointAutoScalingRuleInput.model_validate(values)
+        result = cls._session().graphql.auto_scaling_rule_modify(id=rule_id, props=props_in)
         name = "modify_endpoint_auto_scaling_rule_node"
         payload = check_mutation(result.modify_endpoint_auto_scaling_rule_node, name)
         if payload.rule is None:

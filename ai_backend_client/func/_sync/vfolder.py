@@ -11,8 +11,8 @@ import builtins
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ..._generated.latest import models as m
 from ..._graphql import PaginatedResult
@@ -26,11 +26,13 @@ from ...exceptions import (
 )
 from ...transfer import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PARALLEL,
     ProgressCallback,
     RemotePathError,
     local_target,
     plan_uploads,
+    remote_dir,
     remote_path,
 )
 from . import _adapters as adapters
@@ -48,6 +50,9 @@ __all__ = [
     "VFolder",
     "VFolderItem",
 ]
+
+#: The most retries ``download(max_retries=)`` accepts (each waits longer: bounded backoff).
+MAX_RETRIES: Final = 100
 
 Permission = Literal["ro", "rw", "wd"]
 UsageMode = Literal["general", "model", "data"]
@@ -272,11 +277,14 @@ class VFolder(SyncFunction):
         show_progress: bool = False,
         progress: ProgressCallback | None = None,
         max_parallel: int = DEFAULT_MAX_PARALLEL,
+        dst_dir: str | PurePosixPath | None = None,
     ) -> builtins.list[str]:
         """Upload files and directories (recursively); returns the remote paths written.
 
         Each file goes to its path relative to *basedir* (default: the current directory), with
-        ``/`` separators on every OS. Every local path is checked before the first byte moves.
+        ``/`` separators on every OS, under the folder's directory *dst_dir* if given (relative,
+        without ``..``; created as needed, e.g. ``versions/1`` of a model folder). Every local
+        path is checked before the first byte moves.
         Up to *max_parallel* files move at once; if some fail, the others still complete and
         :class:`~ai_backend_client.transfer.PartialTransferError` lists which failed. (One file
         raises its own error.) ``show_progress`` is accepted for the seed's signature; the library
@@ -285,6 +293,7 @@ class VFolder(SyncFunction):
         """
         if isinstance(files, (str, os.PathLike)):
             files = [files]
+        destination = self._destination(dst_dir)
         items = plan_uploads(files, basedir)
         transfer = Transfer(
             self._session(),
@@ -293,9 +302,10 @@ class VFolder(SyncFunction):
             address_map=address_map,
             progress=progress,
             max_parallel=max_parallel,
+            dst_dir=destination,
         )
         transfer.upload(items)
-        return [item.remote for item in items]
+        return [transfer.in_folder(item.remote) for item in items]
 
     def download(
         self,
@@ -309,15 +319,22 @@ class VFolder(SyncFunction):
         archive: bool = False,
         progress: ProgressCallback | None = None,
         max_parallel: int = DEFAULT_MAX_PARALLEL,
+        dst_dir: str | PurePosixPath | None = None,
+        max_retries: int | None = None,
     ) -> builtins.list[Path]:
         """Download files into *basedir* (default: the current directory); returns local paths.
 
         A file lands at ``basedir/<remote path>``; with ``archive=True`` each path (usually a
-        directory) is fetched as ``basedir/<name>.zip``. Existing files are kept unless
-        *overwrite*; an interrupted download continues with a Range request, and a failed one
-        leaves nothing under the final name. Up to *max_parallel* files move at once; failures
-        are reported as in :meth:`upload`.
+        directory) is fetched as ``basedir/<name>.zip``. With *dst_dir* (relative, without
+        ``..``) the remote paths are read from that directory of the folder, and still land at
+        ``basedir/<remote path>``. Existing files are kept unless *overwrite*; an interrupted
+        download continues with a Range request (at most *max_retries* times in a row; default
+        ``DEFAULT_MAX_ATTEMPTS - 1``, 5), and a failed one leaves nothing under the final name. Up to *max_parallel* files
+        move at once; failures are reported as in :meth:`upload`.
         """
+        if max_retries is not None and not 0 <= max_retries <= MAX_RETRIES:
+            raise BackendClientError(f"max_retries must be between 0 and {MAX_RETRIES}")
+        destination = self._destination(dst_dir)
         if isinstance(relative_paths, str):
             relative_paths = [relative_paths]
         targets: builtins.list[tuple[str, Path]] = []
@@ -335,9 +352,21 @@ class VFolder(SyncFunction):
             address_map=address_map,
             progress=progress,
             max_parallel=max_parallel,
+            dst_dir=destination,
+            max_attempts=DEFAULT_MAX_ATTEMPTS if max_retries is None else max_retries + 1,
         )
         transfer.download_many(targets, overwrite=overwrite, archive=archive)
         return [target for _, target in targets]
+
+    def _destination(self, dst_dir: str | PurePosixPath | None) -> str | None:
+        destination = remote_dir(dst_dir)
+        session = self._session()
+        if destination is not None and not adapters.storage_takes_dst_dir(session):
+            raise BackendAPIVersionError(
+                "a transfer's dst_dir needs Backend.AI 24.09 (API v8.20240915) or newer; this "
+                f"server speaks API {session.versioned.version}"
+            )
+        return destination
 
     def request_download(self, filename: str, *, archive: bool = False) -> m.TransferSession:
         """A storage-proxy download URL and token for later use (the token is a credential)."""

@@ -179,7 +179,7 @@ class DeploymentsOps(Protocol):
         options: v9_20250722_models.AddRevisionOptions | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.AddRevisionResponse:
         """``deployments.add_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -204,7 +204,7 @@ class DeploymentsOps(Protocol):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.DeactivateRevisionResponse:
         """``deployments.deactivate_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -325,7 +325,7 @@ class DeploymentsOps(Protocol):
         blue_green: v9_20250722_models.BlueGreenConfigInput | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpsertDeploymentPolicyResponse:
         """``deployments.upsert_deployment_policy`` (v9.20250722 and newer)."""
         ...
 
@@ -352,7 +352,7 @@ class AsyncDeploymentsOps(Protocol):
         options: v9_20250722_models.AddRevisionOptions | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.AddRevisionResponse:
         """``deployments.add_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -377,7 +377,7 @@ class AsyncDeploymentsOps(Protocol):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.DeactivateRevisionResponse:
         """``deployments.deactivate_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -498,6 +498,6 @@ class AsyncDeploymentsOps(Protocol):
         blue_green: v9_20250722_models.BlueGreenConfigInput | None | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.UpsertDeploymentPolicyResponse:
         """``deployments.upsert_deployment_policy`` (v9.20250722 and newer)."""
         ...

@@ -449,7 +449,7 @@ class V2DeploymentsOps(Protocol):
         revision_id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.ActivateRevisionPayload:
         """``v2/deployments.activate_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -944,7 +944,7 @@ class V2DeploymentsOps(Protocol):
         traffic_status: Literal["active", "inactive"],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.DeploymentRouteNode:
         """``v2/deployments.update_route_traffic`` (v9.20250722 and newer)."""
         ...
 
@@ -973,7 +973,7 @@ class AsyncV2DeploymentsOps(Protocol):
         revision_id: str | UUID,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.ActivateRevisionPayload:
         """``v2/deployments.activate_revision`` (v9.20250722 and newer)."""
         ...
 
@@ -1468,7 +1468,7 @@ class AsyncV2DeploymentsOps(Protocol):
         traffic_status: Literal["active", "inactive"],
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.DeploymentRouteNode:
         """``v2/deployments.update_route_traffic`` (v9.20250722 and newer)."""
         ...
 

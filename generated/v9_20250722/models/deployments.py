@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
+from ._shared_4_fca7afed99 import ClusterMode
 from ._shared_5_051c0196ea import (
     BlueGreenConfigInput,
     DeploymentStrategy,
@@ -198,6 +199,108 @@ class UpdateRouteTrafficStatusRequest(BaseModel):
     """
 
 
+class ClusterConfigDTO(BaseModel):
+    """
+    Cluster configuration for revision.
+    """
+
+    mode: ClusterMode
+    """
+    Cluster mode
+    """
+    size: int
+    """
+    Cluster size
+    """
+
+
+class ResourceConfigDTO(BaseModel):
+    """
+    Resource configuration for revision.
+    """
+
+    resource_group_name: str
+    """
+    Resource group name
+    """
+    resource_slot: dict[str, Any]
+    """
+    Resource slot allocation
+    """
+
+
+class ModelRuntimeConfigDTO(BaseModel):
+    """
+    Model runtime configuration for revision.
+    """
+
+    runtime_variant: str
+    """
+    Runtime variant
+    """
+
+
+class ModelMountConfigDTO(BaseModel):
+    """
+    Model mount configuration for revision.
+    """
+
+    vfolder_id: UUID | None
+    """
+    VFolder ID for model
+    """
+    mount_destination: str | None
+    """
+    Mount destination path
+    """
+    definition_path: str
+    """
+    Model definition path
+    """
+
+
+class DeploymentPolicyDTO(BaseModel):
+    """
+    DTO representing the rollout policy for a deployment.
+    """
+
+    id: UUID
+    """
+    Unique identifier of this deployment policy
+    """
+    deployment_id: UUID
+    """
+    UUID of the deployment this policy belongs to
+    """
+    strategy: DeploymentStrategy
+    """
+    Configured rollout strategy type
+    """
+    strategy_spec: dict[str, Any]
+    """
+    Raw strategy-specific parameters (rolling update or blue-green fields)
+    """
+    created_at: AwareDatetime
+    """
+    UTC timestamp when this deployment policy was created
+    """
+    updated_at: AwareDatetime
+    """
+    UTC timestamp of the last modification to this deployment policy
+    """
+
+
+class DeactivateRevisionResponse(BaseModel):
+    """
+    Response for deactivating a revision.
+    """
+
+    success: bool
+    """
+    Whether the revision was deactivated
+    """
+
+
 class ModelConfigDraft(BaseModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
@@ -376,4 +479,65 @@ class SearchRoutesRequest(BaseModel):
     cursor_direction: Annotated[str | None, Field(title="Cursor Direction")] = None
     """
     Cursor direction: 'forward' or 'backward'
+    """
+
+
+class RevisionDTO(BaseModel):
+    """
+    DTO for model revision data.
+    """
+
+    id: UUID
+    """
+    Revision ID
+    """
+    cluster_config: ClusterConfigDTO
+    """
+    Cluster configuration
+    """
+    resource_config: ResourceConfigDTO
+    """
+    Resource configuration
+    """
+    model_runtime_config: ModelRuntimeConfigDTO
+    """
+    Model runtime configuration
+    """
+    model_mount_config: ModelMountConfigDTO
+    """
+    Model mount configuration
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    image_id: UUID | None
+    """
+    Image ID
+    """
+
+
+class UpsertDeploymentPolicyResponse(BaseModel):
+    """
+    Response for creating or updating a deployment policy.
+    """
+
+    deployment_policy: DeploymentPolicyDTO
+    """
+    The deployment policy
+    """
+    created: bool
+    """
+    True if a new policy was created, False if an existing one was updated
+    """
+
+
+class AddRevisionResponse(BaseModel):
+    """
+    Response for adding a new revision to a deployment.
+    """
+
+    revision: RevisionDTO
+    """
+    Created revision
     """

@@ -2199,6 +2199,29 @@ class CreateDeploymentInput(BaseModel):
     """
 
 
+class ActivateRevisionPayload(BaseModel):
+    """
+    Payload for activate revision mutation result.
+    """
+
+    deployment: DeploymentNode
+    """
+    The deployment with the activated revision
+    """
+    previous_revision_id: UUID | None = None
+    """
+    ID of the previously active revision
+    """
+    activated_revision_id: UUID
+    """
+    ID of the newly activated revision
+    """
+    deployment_policy: DeploymentPolicyNode
+    """
+    The deployment policy applied during activation
+    """
+
+
 class UpdateDeploymentPayload(BaseModel):
     """
     Payload for deployment update mutation result.

@@ -248,7 +248,7 @@ class DeploymentsResource(SyncAPIResource):
         options: models.AddRevisionOptions | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AddRevisionResponse:
         """deployments.add_revision
 
         Add a new revision to an existing deployment.
@@ -265,10 +265,10 @@ class DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path("/deployments/{deployment_id}/revisions", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.AddRevisionResponse,
             json=_json_fields(
                 models.AddRevisionRequest,
                 {
@@ -281,7 +281,6 @@ class DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_revisions(
@@ -418,7 +417,7 @@ class DeploymentsResource(SyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.DeactivateRevisionResponse:
         """deployments.deactivate_revision
 
         Deactivate a revision.
@@ -435,17 +434,16 @@ class DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/deployments/{deployment_id}/revisions/{revision_id}/deactivate",
                 {"deployment_id": deployment_id, "revision_id": revision_id},
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.DeactivateRevisionResponse,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def get_deployment_policy(
@@ -489,7 +487,7 @@ class DeploymentsResource(SyncAPIResource):
         blue_green: models.BlueGreenConfigInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpsertDeploymentPolicyResponse:
         """deployments.upsert_deployment_policy
 
         Create or update a deployment policy for a deployment.
@@ -514,10 +512,10 @@ class DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "PUT",
             _fill_path("/deployments/{deployment_id}/policy", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpsertDeploymentPolicyResponse,
             json=_json_fields(
                 models.UpsertDeploymentPolicyRequest,
                 {
@@ -531,7 +529,6 @@ class DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_routes(
@@ -869,7 +866,7 @@ class AsyncDeploymentsResource(AsyncAPIResource):
         options: models.AddRevisionOptions | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.AddRevisionResponse:
         """deployments.add_revision
 
         Add a new revision to an existing deployment.
@@ -886,10 +883,10 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path("/deployments/{deployment_id}/revisions", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.AddRevisionResponse,
             json=_json_fields(
                 models.AddRevisionRequest,
                 {
@@ -902,7 +899,6 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_revisions(
@@ -1039,7 +1035,7 @@ class AsyncDeploymentsResource(AsyncAPIResource):
         revision_id: str,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.DeactivateRevisionResponse:
         """deployments.deactivate_revision
 
         Deactivate a revision.
@@ -1056,17 +1052,16 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/deployments/{deployment_id}/revisions/{revision_id}/deactivate",
                 {"deployment_id": deployment_id, "revision_id": revision_id},
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.DeactivateRevisionResponse,
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def get_deployment_policy(
@@ -1110,7 +1105,7 @@ class AsyncDeploymentsResource(AsyncAPIResource):
         blue_green: models.BlueGreenConfigInput | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.UpsertDeploymentPolicyResponse:
         """deployments.upsert_deployment_policy
 
         Create or update a deployment policy for a deployment.
@@ -1135,10 +1130,10 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "PUT",
             _fill_path("/deployments/{deployment_id}/policy", {"deployment_id": deployment_id}),
-            cast_to=JSONValueRoot,
+            cast_to=models.UpsertDeploymentPolicyResponse,
             json=_json_fields(
                 models.UpsertDeploymentPolicyRequest,
                 {
@@ -1152,7 +1147,6 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_routes(

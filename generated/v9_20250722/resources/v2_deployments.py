@@ -803,7 +803,7 @@ class V2DeploymentsResource(SyncAPIResource):
         revision_id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.ActivateRevisionPayload:
         """v2/deployments.activate_revision
 
         Activate a specific revision as the current revision.
@@ -821,13 +821,13 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/activate",
                 {"deployment_id": deployment_id},
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.ActivateRevisionPayload,
             json=_json_fields(
                 models.ActivateRevisionInput,
                 {
@@ -840,7 +840,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_revision_resource_slots(
@@ -1214,7 +1213,7 @@ class V2DeploymentsResource(SyncAPIResource):
         traffic_status: Literal["active", "inactive"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.DeploymentRouteNode:
         """v2/deployments.update_route_traffic
 
         Update the traffic status of a route.
@@ -1237,10 +1236,10 @@ class V2DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             "/v2/deployments/routes/update-traffic",
-            cast_to=JSONValueRoot,
+            cast_to=models.DeploymentRouteNode,
             json=_json_fields(
                 models.UpdateRouteTrafficStatusInput,
                 {
@@ -1253,7 +1252,6 @@ class V2DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def create_access_token(
@@ -2716,7 +2714,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         revision_id: str | UUID,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.ActivateRevisionPayload:
         """v2/deployments.activate_revision
 
         Activate a specific revision as the current revision.
@@ -2734,13 +2732,13 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             _fill_path(
                 "/v2/deployments/{deployment_id}/revisions/activate",
                 {"deployment_id": deployment_id},
             ),
-            cast_to=JSONValueRoot,
+            cast_to=models.ActivateRevisionPayload,
             json=_json_fields(
                 models.ActivateRevisionInput,
                 {
@@ -2753,7 +2751,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_revision_resource_slots(
@@ -3127,7 +3124,7 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
         traffic_status: Literal["active", "inactive"],
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.DeploymentRouteNode:
         """v2/deployments.update_route_traffic
 
         Update the traffic status of a route.
@@ -3150,10 +3147,10 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             "/v2/deployments/routes/update-traffic",
-            cast_to=JSONValueRoot,
+            cast_to=models.DeploymentRouteNode,
             json=_json_fields(
                 models.UpdateRouteTrafficStatusInput,
                 {
@@ -3166,7 +3163,6 @@ class AsyncV2DeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def create_access_token(
