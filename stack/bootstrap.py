@@ -273,9 +273,6 @@ def etcd(lay: Layout) -> None:
             raise StackError(f"etcd key {probe} missing after put-json {scope}", mgr.log)
 
 
-APPPROXY_WORKER_AUTHORITY = "aibc-stack"  # configs.appproxy_worker_toml
-
-
 def appproxy_database(lay: Layout) -> None:
     """The app proxy coordinator's own database and schema; the default resource group points at
     this line's coordinator (the fixture's wsproxy_addr, 127.0.0.1:5050, is 24.09's too)."""
@@ -304,7 +301,7 @@ def appproxy_database(lay: Layout) -> None:
 
 def appproxy_worker_registered(lay: Layout) -> bool:
     """The worker has announced itself to the coordinator (its row is ALIVE)."""
-    sql = f"select status from workers where authority = {_q(APPPROXY_WORKER_AUTHORITY)}"
+    sql = f"select status from workers where authority = {_q(S.APPPROXY_AUTHORITY)}"
     try:
         return psql(lay, sql, db=S.APPPROXY_DB) == "ALIVE"
     except StackError:

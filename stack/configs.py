@@ -395,9 +395,20 @@ def _appproxy_common(lay: Layout) -> dict[str, Any]:
     }
 
 
-def _appproxy_aiomonitor(lay: Layout, service: str) -> dict[str, int]:
-    term, web = lay.ports.aiomonitor[service]
-    return {"aiomonitor_termui_port": term, "aiomonitor_webui_port": web}
+def _appproxy_process(lay: Layout, role: str) -> dict[str, Any]:
+    """The process settings of the coordinator or the worker (``role``)."""
+    term, web = lay.ports.aiomonitor[f"appproxy-{role}"]
+    return {
+        "id": f"i-aibc-appproxy-{role}",
+        "ipc_base_path": str(lay.ipc("appproxy")),
+        "event_loop": "asyncio",
+        "pid_file": str(lay.run / f"appproxy-{role}.server.pid"),
+        # root, as the rest of the stack (the default is the installed files' owner)
+        "user": 0,
+        "group": 0,
+        "aiomonitor_termui_port": term,
+        "aiomonitor_webui_port": web,
+    }
 
 
 def appproxy_coordinator_toml(lay: Layout) -> str:
@@ -415,18 +426,12 @@ def appproxy_coordinator_toml(lay: Layout) -> str:
                 "max_overflow": 8,
             },
             "proxy_coordinator": {
-                "id": "i-aibc-appproxy-coordinator",
-                "ipc_base_path": str(lay.ipc("appproxy")),
-                "event_loop": "asyncio",
-                "pid_file": str(lay.run / "appproxy-coordinator.server.pid"),
-                "user": 0,
-                "group": 0,
+                **_appproxy_process(lay, "coordinator"),
                 "bind_addr": _addr(p.appproxy_coordinator),
                 "announce_addr": _addr(p.appproxy_coordinator),
                 "distributed_lock": "pg_advisory",
-                # the route health checks of inference circuits: often, tests wait on them
+                # its checks of inference circuits (default every 30 s)
                 "health_check_timer_interval": 5.0,
-                **_appproxy_aiomonitor(lay, "appproxy-coordinator"),
             },
             **_appproxy_common(lay),
         }
@@ -440,21 +445,15 @@ def appproxy_worker_toml(lay: Layout) -> str:
     return to_toml(
         {
             "proxy_worker": {
-                "id": "i-aibc-appproxy-worker",
-                "ipc_base_path": str(lay.ipc("appproxy")),
-                "event_loop": "asyncio",
-                "pid_file": str(lay.run / "appproxy-worker.server.pid"),
-                "user": 0,
-                "group": 0,
+                **_appproxy_process(lay, "worker"),
                 "api_bind_addr": _addr(p.appproxy_worker),
                 "coordinator_endpoint": f"http://{S.HOST}:{p.appproxy_coordinator}",
-                "authority": "aibc-stack",
+                "authority": S.APPPROXY_AUTHORITY,
                 # one port per circuit (wildcard mode needs DNS names)
                 "frontend_mode": "port",
                 "protocol": "http",
                 "accepted_traffics": ["interactive", "inference"],
                 "port_proxy": {"bind_host": S.HOST, "bind_port_range": list(p.appproxy_port_range)},
-                **_appproxy_aiomonitor(lay, "appproxy-worker"),
             },
             **_appproxy_common(lay),
         }

@@ -201,37 +201,32 @@ def _appproxy(lay: Layout) -> list[Component]:
     p = lay.ports
     if p.appproxy_coordinator is None or p.appproxy_worker is None:
         return []
-    url = f"http://{S.HOST}"
 
-    def start(role: str) -> Callable[[Layout], list[str]]:
-        return lambda lay: [
-            str(lay.venv / "bin" / "python"),
-            str(lay.tools / "appproxy_boot.py"),
-            f"app-proxy-{role}",
-            "start-server",
-            "-f",
-            str(lay.etc / f"appproxy-{role}.toml"),
-        ]
+    def component(role: str, port: int, ready: Callable[[Layout], bool]) -> Component:
+        return Component(
+            name=f"appproxy-{role}",
+            port=port,
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "python"),
+                str(lay.tools / "appproxy_boot.py"),
+                f"app-proxy-{role}",
+                "start-server",
+                "-f",
+                str(lay.etc / f"appproxy-{role}.toml"),
+            ],
+            ready=ready,
+            cwd=lambda lay: lay.etc,
+            timeout=180,
+            env=_backend_env,
+        )
 
     return [
-        Component(
-            name="appproxy-coordinator",
-            port=p.appproxy_coordinator,
-            argv=start("coordinator"),
-            ready=lambda lay: _http_ok(f"{url}:{p.appproxy_coordinator}/status"),
-            cwd=lambda lay: lay.etc,
-            timeout=180,
-            env=_backend_env,
+        component(
+            "coordinator",
+            p.appproxy_coordinator,
+            lambda lay: _http_ok(f"http://{S.HOST}:{p.appproxy_coordinator}/status"),
         ),
-        Component(
-            name="appproxy-worker",
-            port=p.appproxy_worker,
-            argv=start("worker"),
-            ready=lambda lay: bootstrap.appproxy_worker_registered(lay),
-            cwd=lambda lay: lay.etc,
-            timeout=180,
-            env=_backend_env,
-        ),
+        component("worker", p.appproxy_worker, bootstrap.appproxy_worker_registered),
     ]
 
 

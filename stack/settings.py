@@ -202,6 +202,7 @@ APPPROXY_DB = "appproxy"
 APPPROXY_API_TOKEN = "v625xZLOgbMHhl0s49VuqQ"
 APPPROXY_JWT_SECRET = "aibc-stack-appproxy-jwt-secret"
 APPPROXY_PERMIT_SECRET = "aibc-stack-appproxy-permit-hash-secret"
+APPPROXY_AUTHORITY = "aibc-stack"  # the worker's name at the coordinator
 
 IMAGE = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
 IMAGE_ALIAS = "python"
