@@ -14,7 +14,8 @@ replaces a few methods of the dummy backend:
 * kernel destruction: stop that runner's process group.
 * model services: the runner starts the model definition's service and checks its health, as
   in a container (the dummy backend only sleeps), so an inference route turns healthy (or
-  unhealthy) from the runner's own report.
+  unhealthy) from the runner's own report. 26.x: the service's port is reported as its host
+  port (it listens on the host's loopback), so the app proxy can forward to it.
 * container listing (26.x only): the live runners. 26.x drops every running kernel that
   ``enumerate_containers()`` does not list, about a minute after the agent starts.
 * batch runs (26.x): the output of a run continues after its clean and build steps, as in 24.x.
@@ -56,8 +57,10 @@ RUNNER_START_TIMEOUT = 30.0
 MAX_ARCHIVE = 1024 * 1024  # the docker backend's limit for `download_file`
 
 
+#: 26.x: the agent drops kernels it cannot list; the stack runs an app proxy for this line.
+LINE_26 = hasattr(AbstractAgent, "_clean_kernel_registry_loop")
 #: What this shim adds to the dummy agent beyond code execution (see the module docstring).
-AGENT_FEATURES = ("model-service",)
+AGENT_FEATURES = ("model-service", *(("published-model-ports",) if LINE_26 else ()))
 
 
 def _free_port() -> int:
@@ -183,9 +186,27 @@ async def start_container(self, kernel_obj, cmdargs, resource_opts, preopen_port
     RUNNERS.starting.add(kernel_id)
     RUNNERS.sessions[kernel_id] = str(kernel_obj.session_id)
     try:
-        return await _start_runner(self, kernel_id)
+        started = await _start_runner(self, kernel_id)
     finally:
         RUNNERS.starting.discard(kernel_id)
+    if LINE_26:
+        _publish_model_ports(kernel_obj)
+    return started
+
+
+def _publish_model_ports(kernel_obj) -> None:
+    """A model service listens on the host's loopback at its own port (no port mapping here):
+    report that port as its host port, as a real agent reports the one it mapped, so the
+    manager can route to it and the app proxy forward to it."""
+    for port in getattr(kernel_obj, "service_ports", None) or ():
+        if port.get("is_inference") and all(p is None for p in port["host_ports"]):
+            port["host_ports"] = tuple(port["container_ports"])
+
+
+def get_public_service_ports(self, service_ports: list) -> list:
+    """The ports a client can reach: the published model ports (the dummy reports none; the
+    image's other apps, sshd, ttyd, jupyter, do not run here)."""
+    return [p for p in service_ports if p.get("is_inference") and None not in p["host_ports"]]
 
 
 async def _start_runner(self, kernel_id: str) -> dict:
@@ -349,8 +370,9 @@ async def get_next_result(self, *args, **kwargs):
 
 
 def install() -> None:
-    if hasattr(AbstractAgent, "_clean_kernel_registry_loop"):
+    if LINE_26:
         DummyAgent.enumerate_containers = enumerate_containers
+        DummyAgent.get_public_service_ports = get_public_service_ports
     DummyKernelCreationContext.process_mounts = process_mounts
     DummyKernelCreationContext.start_container = start_container
     DummyAgent.destroy_kernel = destroy_kernel

@@ -187,6 +187,9 @@ def database(lay: Layout) -> None:
         " where name = 'default' and not (scheduler_opts -> 'allowed_session_types' ? 'inference')",
     )
 
+    if lay.ports.appproxy_coordinator is not None:
+        appproxy_database(lay)
+
     # Images cannot be rescanned offline: register the one image the dummy agent "has".
     registry, _, rest = S.IMAGE.partition("/")
     image, _, tag = rest.partition(":")
@@ -268,6 +271,41 @@ def etcd(lay: Layout) -> None:
         mgr("etcd", "put-json", scope, str(path))
         if etcd_get(lay, probe) is None:
             raise StackError(f"etcd key {probe} missing after put-json {scope}", mgr.log)
+
+
+def appproxy_database(lay: Layout) -> None:
+    """The app proxy coordinator's own database and schema; the default resource group points at
+    this line's coordinator (the fixture's wsproxy_addr, 127.0.0.1:5050, is 24.09's too)."""
+    has_db = f"select count(*) from pg_database where datname = {_q(S.APPPROXY_DB)}"
+    if psql(lay, has_db, db="postgres") != "1":
+        say(f"   create database {S.APPPROXY_DB}")
+        psql(lay, f"create database {S.APPPROXY_DB}", db="postgres")
+    has_schema = "select to_regclass('public.alembic_version') is not null"
+    if psql(lay, has_schema, db=S.APPPROXY_DB) != "t":
+        say("   app proxy schema oneshot")
+        log = lay.logs / "init.log"
+        argv = [str(lay.venv / "bin" / "backend.ai"), "app-proxy-coordinator", "-f",
+                str(lay.etc / "appproxy-coordinator.toml"), "schema", "oneshot", "-f",
+                str(lay.etc / "alembic-appproxy.ini")]  # fmt: skip
+        run(argv, log=log, timeout=MGR_TIMEOUT, cwd=lay.etc, what="app proxy schema oneshot")
+        if psql(lay, has_schema, db=S.APPPROXY_DB) != "t":
+            raise StackError("app proxy schema oneshot left no alembic_version table", log)
+    address = _q(f"http://{S.HOST}:{lay.ports.appproxy_coordinator}")
+    psql(
+        lay,
+        f"update scaling_groups set wsproxy_addr = {address}, wsproxy_api_token ="
+        f" {_q(S.APPPROXY_API_TOKEN)} where name = 'default' and (wsproxy_addr is distinct from"
+        f" {address} or wsproxy_api_token is distinct from {_q(S.APPPROXY_API_TOKEN)})",
+    )
+
+
+def appproxy_worker_registered(lay: Layout) -> bool:
+    """The worker has announced itself to the coordinator (its row is ALIVE)."""
+    sql = f"select status from workers where authority = {_q(S.APPPROXY_AUTHORITY)}"
+    try:
+        return psql(lay, sql, db=S.APPPROXY_DB) == "ALIVE"
+    except StackError:
+        return False
 
 
 def agent_alive(lay: Layout) -> bool:

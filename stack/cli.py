@@ -86,11 +86,18 @@ def write_files(lay: Layout) -> None:
         lay.etc / "webserver.conf": configs.webserver_toml(lay),
         lay.root / "client.env": "\n".join(env_lines(lay)) + "\n",
     }
-    for name in ("agent_shim.py", "krunner_boot.py", "kernel_files.py"):
+    tools = ["agent_shim.py", "krunner_boot.py", "kernel_files.py"]
+    if lay.ports.appproxy_coordinator is not None:
+        tools.append("appproxy_boot.py")
+    for name in tools:
         files[lay.tools / name] = (HERE / name).read_text()
     for name in lay.line.fixtures:
         src = HERE / "fixtures" / lay.line.name / f"{name}.json"
         files[lay.fixtures / f"{name}.json"] = src.read_text()
+    if lay.ports.appproxy_coordinator is not None:
+        files[lay.etc / "appproxy-coordinator.toml"] = configs.appproxy_coordinator_toml(lay)
+        files[lay.etc / "appproxy-worker.toml"] = configs.appproxy_worker_toml(lay)
+        files[lay.etc / "alembic-appproxy.ini"] = configs.appproxy_alembic_ini(lay)
     if lay.line.rbac:
         files[lay.etc / "rbac-edges.sql"] = (HERE / "sql" / "rbac-edges.sql").read_text()
     for path, text in files.items():
@@ -100,7 +107,7 @@ def write_files(lay: Layout) -> None:
     write_if_changed(lay.volume_dir / "version.txt", "3\n")
     if changed:
         say(f"   wrote {len(changed)} file(s): " + ", ".join(str(c) for c in changed))
-        running = [n for n in services.BACKEND if services.procs.running(lay.run, n)]
+        running = [n for n in services.backend(lay) if services.procs.running(lay.run, n)]
         if running and any(str(c).startswith(("etc", "agent-cwd", "tools")) for c in changed):
             say(
                 f"   note: {', '.join(running)} already running with the old files; `down` then `up` to apply"
@@ -171,8 +178,11 @@ def cmd_up(lay: Layout, args: argparse.Namespace) -> int:
         with step("database, fixtures, etcd keys, image" + (", roles" if line.rbac else "")):
             bootstrap.database(lay)
             bootstrap.etcd(lay)
-        with step("Backend.AI manager, storage proxy, agent, webserver"):
-            for name in services.BACKEND:
+        title = "Backend.AI manager, storage proxy, agent, webserver"
+        if line.ports.appproxy_coordinator is not None:
+            title += ", app proxy"
+        with step(title):
+            for name in services.backend(lay):
                 what = services.ensure_running(lay, comps[name])
                 say(f"   {name}: {what}")
                 if name == "agent" and what.startswith("started"):
@@ -207,7 +217,9 @@ def other_lines_running(lay: Layout) -> list[str]:
     found = []
     for line in S.LINES.values():
         other = Layout(Path(line.root), line)
-        if other.root != lay.root and any(services.procs.running(other.run, n) for n in services.NAMES):
+        if other.root != lay.root and any(
+            services.procs.running(other.run, n) for n in services.names(other)
+        ):
             found.append(f"{line.name} ({other.root})")
     return found
 
@@ -229,7 +241,7 @@ def cmd_status(lay: Layout, args: argparse.Namespace) -> int:
 def cmd_logs(lay: Layout, args: argparse.Namespace) -> int:
     check_root_line(lay)
     comps = services.by_name(lay)
-    for name in args.component or services.NAMES:
+    for name in args.component or services.names(lay):
         if name not in comps:
             eprint(f"unknown component {name!r}; one of: {', '.join(comps)}")
             return 2
@@ -241,7 +253,7 @@ def cmd_logs(lay: Layout, args: argparse.Namespace) -> int:
 
 def cmd_env(lay: Layout, args: argparse.Namespace) -> int:
     check_root_line(lay)
-    up = lay.run.exists() and all(services.procs.running(lay.run, n) for n in services.NAMES)
+    up = lay.run.exists() and all(services.procs.running(lay.run, n) for n in services.names(lay))
     # A comment for whoever reads it; `eval` and the noxfile skip it.
     say(f"# {_title(lay)}, state in {lay.root}: {'running' if up else 'NOT running'}")
     for line in env_lines(lay):

@@ -139,11 +139,13 @@ def manager_toml(lay: Layout) -> str:
     return to_toml(doc)
 
 
-def alembic_ini(lay: Layout) -> str:
+def alembic_ini(
+    lay: Layout, db: str = S.PG_DB, scripts: str = "ai.backend.manager.models:alembic"
+) -> str:
     p = lay.ports
-    url = f"postgresql+asyncpg://{S.PG_USER}:{S.PG_PASSWORD}@{S.HOST}:{p.pg}/{S.PG_DB}"
+    url = f"postgresql+asyncpg://{S.PG_USER}:{S.PG_PASSWORD}@{S.HOST}:{p.pg}/{db}"
     return f"""[alembic]
-script_location = ai.backend.manager.models:alembic
+script_location = {scripts}
 sqlalchemy.url = {url}
 
 [loggers]
@@ -371,6 +373,89 @@ def agent_dummy_toml(lay: Layout) -> str:
                     "commit": 1.0,
                 },
             },
+        }
+    )
+
+
+def appproxy_alembic_ini(lay: Layout) -> str:
+    return alembic_ini(lay, S.APPPROXY_DB, "ai.backend.appproxy.coordinator.models:alembic")
+
+
+def _appproxy_common(lay: Layout) -> dict[str, Any]:
+    """What the coordinator and the worker share: redis, secrets, logging, no profilers."""
+    return {
+        "redis": {"addr": _addr(lay.ports.redis)},
+        "secrets": {"jwt_secret": S.APPPROXY_JWT_SECRET, "api_secret": S.APPPROXY_API_TOKEN},
+        "permit_hash": {"secret": S.APPPROXY_PERMIT_SECRET},
+        "etcd": _etcd(lay),
+        "logging": _logging(),
+        "debug": {"enabled": False},
+        "profiling": {"enable_memray": False, "enable_pyroscope": False},
+        **_NO_TELEMETRY,
+    }
+
+
+def _appproxy_process(lay: Layout, role: str) -> dict[str, Any]:
+    """The process settings of the coordinator or the worker (``role``)."""
+    term, web = lay.ports.aiomonitor[f"appproxy-{role}"]
+    return {
+        "id": f"i-aibc-appproxy-{role}",
+        "ipc_base_path": str(lay.ipc("appproxy")),
+        "event_loop": "asyncio",
+        "pid_file": str(lay.run / f"appproxy-{role}.server.pid"),
+        # root, as the rest of the stack (the default is the installed files' owner)
+        "user": 0,
+        "group": 0,
+        "aiomonitor_termui_port": term,
+        "aiomonitor_webui_port": web,
+    }
+
+
+def appproxy_coordinator_toml(lay: Layout) -> str:
+    p = lay.ports
+    assert p.appproxy_coordinator is not None
+    return to_toml(
+        {
+            "db": {
+                "type": "postgresql",
+                "addrs": [_addr(p.pg)],
+                "name": S.APPPROXY_DB,
+                "user": S.PG_USER,
+                "password": S.PG_PASSWORD,
+                "pool_size": 4,
+                "max_overflow": 8,
+            },
+            "proxy_coordinator": {
+                **_appproxy_process(lay, "coordinator"),
+                "bind_addr": _addr(p.appproxy_coordinator),
+                "announce_addr": _addr(p.appproxy_coordinator),
+                "distributed_lock": "pg_advisory",
+                # its checks of inference circuits (default every 30 s)
+                "health_check_timer_interval": 5.0,
+            },
+            **_appproxy_common(lay),
+        }
+    )
+
+
+def appproxy_worker_toml(lay: Layout) -> str:
+    p = lay.ports
+    assert p.appproxy_coordinator is not None and p.appproxy_worker is not None
+    assert p.appproxy_port_range is not None
+    return to_toml(
+        {
+            "proxy_worker": {
+                **_appproxy_process(lay, "worker"),
+                "api_bind_addr": _addr(p.appproxy_worker),
+                "coordinator_endpoint": f"http://{S.HOST}:{p.appproxy_coordinator}",
+                "authority": S.APPPROXY_AUTHORITY,
+                # one port per circuit (wildcard mode needs DNS names)
+                "frontend_mode": "port",
+                "protocol": "http",
+                "accepted_traffics": ["interactive", "inference"],
+                "port_proxy": {"bind_host": S.HOST, "bind_port_range": list(p.appproxy_port_range)},
+            },
+            **_appproxy_common(lay),
         }
     )
 

@@ -191,6 +191,42 @@ def components(lay: Layout) -> list[Component]:
             timeout=180,
             env=_backend_env,
         ),
+        *_appproxy(lay),
+    ]
+
+
+def _appproxy(lay: Layout) -> list[Component]:
+    """The app proxy (26.x): the coordinator the manager registers endpoints with (the resource
+    group's wsproxy_addr) and one worker that serves them, one port per circuit."""
+    p = lay.ports
+    if p.appproxy_coordinator is None or p.appproxy_worker is None:
+        return []
+
+    def component(role: str, port: int, ready: Callable[[Layout], bool]) -> Component:
+        return Component(
+            name=f"appproxy-{role}",
+            port=port,
+            argv=lambda lay: [
+                str(lay.venv / "bin" / "python"),
+                str(lay.tools / "appproxy_boot.py"),
+                f"app-proxy-{role}",
+                "start-server",
+                "-f",
+                str(lay.etc / f"appproxy-{role}.toml"),
+            ],
+            ready=ready,
+            cwd=lambda lay: lay.etc,
+            timeout=180,
+            env=_backend_env,
+        )
+
+    return [
+        component(
+            "coordinator",
+            p.appproxy_coordinator,
+            lambda lay: _http_ok(f"http://{S.HOST}:{p.appproxy_coordinator}/status"),
+        ),
+        component("worker", p.appproxy_worker, bootstrap.appproxy_worker_registered),
     ]
 
 
@@ -199,8 +235,15 @@ def by_name(lay: Layout) -> dict[str, Component]:
 
 
 HALFSTACK = ["postgres", "redis", "etcd"]
-BACKEND = ["manager", "storage-proxy", "agent", "webserver"]
-NAMES = HALFSTACK + BACKEND
+
+
+def backend(lay: Layout) -> list[str]:
+    """The line's Backend.AI services, in start order (the manager first, the app proxy last)."""
+    return [c.name for c in components(lay) if c.name not in HALFSTACK]
+
+
+def names(lay: Layout) -> list[str]:
+    return [c.name for c in components(lay)]
 
 
 def ensure_running(lay: Layout, comp: Component) -> str:
@@ -307,9 +350,9 @@ def status_line(lay: Layout, comp: Component) -> tuple[bool, str]:
     ports = ",".join(str(p) for p in (comp.port, *comp.extra_ports))
     if rec is None:
         note = "  (port in use by another process)" if procs.port_open(comp.port) else ""
-        return False, f"{comp.name:<14} {'stopped':<19} {'':<11} port {ports}{note}"
+        return False, f"{comp.name:<20} {'stopped':<19} {'':<11} port {ports}{note}"
     ready = "running" if comp.ready(lay) else "running (not ready)"
-    return True, f"{comp.name:<14} {ready:<19} pid {rec.pid:<7} port {ports}"
+    return True, f"{comp.name:<20} {ready:<19} pid {rec.pid:<7} port {ports}"
 
 
 def say_status(lay: Layout) -> bool:
@@ -320,5 +363,5 @@ def say_status(lay: Layout) -> bool:
         say(line)
     runners = list(lay.kernel_pids.glob("*.proc.json")) if lay.kernel_pids.exists() else []
     live = [p for p in runners if procs.running(lay.kernel_pids, p.name[: -len(".proc.json")])]
-    say(f"{'kernel-runners':<14} {len(live)} running")
+    say(f"{'kernel-runners':<20} {len(live)} running")
     return all_up

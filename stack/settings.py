@@ -36,6 +36,11 @@ class Ports:
     manager_internal: int | None = None
     storage_internal: int | None = None
     agent_internal: int | None = None
+    # The app proxy (26.x only): coordinator (the resource group's wsproxy_addr), worker API, and
+    # the worker's port range: one port per service endpoint or app circuit.
+    appproxy_coordinator: int | None = None
+    appproxy_worker: int | None = None
+    appproxy_port_range: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,10 @@ class Line:
     @property
     def service_packages(self) -> list[str]:
         names = ["manager", "agent", "storage-proxy", "webserver"]
+        if self.ports.appproxy_coordinator is not None:
+            # one resolve with the rest: the coordinator's profiler pulls a newer `rich` than the
+            # client allows when installed on its own
+            names += ["appproxy-coordinator", "appproxy-worker"]
         return [f"backend.ai-{n}=={self.version}" for n in names]
 
     @property
@@ -135,11 +144,17 @@ LINE_26 = Line(
             "manager": (18400, 19400),
             "agent": (18500, 19500),
             "storage-proxy": (18600, 19600),
+            "appproxy-coordinator": (18700, 19700),
+            "appproxy-worker": (18800, 19800),
         },
         container_range=(31000, 32000),
         manager_internal=9081,
         storage_internal=7023,
         agent_internal=7013,
+        # not the fixture's 5050: that is 24.09's wsproxy_addr too (`up` points 26.09's here)
+        appproxy_coordinator=6050,
+        appproxy_worker=6051,
+        appproxy_port_range=(6060, 6079),
     ),
     fixtures=(
         "example-container-registries-harbor",
@@ -181,6 +196,13 @@ VFOLDER_HOST = "local:volume1"
 STORAGE_MANAGER_SECRET = "aibc-stack-manager-storage-shared-secret"
 STORAGE_JWT_SECRET = "aibc-stack-storage-proxy-private-jwt-secret"
 MANAGER_SECRET = "aibc-stack-manager-internal-secret-0123456789"
+# The app proxy's database, and the token the manager sends it: the resource group's
+# wsproxy_api_token from the users fixture (the coordinator's api_secret).
+APPPROXY_DB = "appproxy"
+APPPROXY_API_TOKEN = "v625xZLOgbMHhl0s49VuqQ"
+APPPROXY_JWT_SECRET = "aibc-stack-appproxy-jwt-secret"
+APPPROXY_PERMIT_SECRET = "aibc-stack-appproxy-permit-hash-secret"
+APPPROXY_AUTHORITY = "aibc-stack"  # the worker's name at the coordinator
 
 IMAGE = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
 IMAGE_ALIAS = "python"
@@ -333,4 +355,5 @@ class Layout:
             self.root / "var" / "commit",
             self.root / "scratches",
             *(self.ipc(n) for n in ("manager", "storage", "agent", "webserver")),
+            *((self.ipc("appproxy"),) if self.line.ports.appproxy_coordinator else ()),
         ]

@@ -5,14 +5,12 @@ What each line does here (found on these stacks, see the tests):
 * 24.09: the manager starts an inference session as soon as the service exists. Its route turns
   HEALTHY when the session's kernel runner reports the model's health check passing (the stack's
   agent shim starts the model service in the runner: agent feature ``model-service``); the
-  manager's call to the app proxy that follows fails (none runs here) and is only logged.
-* 26.09: the deployment controller first registers the endpoint with the app proxy and creates
-  no route until that succeeds, so without an app proxy a service stays ``DEPLOYING`` with no
-  route; it can still be listed, scaled (the desired count) and deleted.
-
-No inference request goes through a service endpoint: the app proxy (PyPI
-``backend.ai-appproxy-coordinator`` / ``-worker``) is not part of the stack, see
-``test_no_request_goes_through_the_service_endpoint_without_an_app_proxy``.
+  manager's call to the app proxy that follows fails (none exists for 24.09) and is only logged.
+* 26.09: the deployment controller first registers the endpoint with the app proxy (the stack
+  runs coordinator and worker 26.9.6), then creates a route; the manager probes the model's
+  health check itself and pushes the running route to the app proxy, whose worker forwards
+  requests on the endpoint's URL to the model server (the agent shim publishes the model's port:
+  agent feature ``published-model-ports``). An inference request goes through that URL.
 """
 
 from __future__ import annotations
@@ -22,11 +20,12 @@ import json
 import os
 import socket
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -141,8 +140,10 @@ def _create(session: Session, model: str) -> tuple[str, str]:
     return name, str(created.endpoint_id)
 
 
-def _delete(session: Session, service_id: str, *, timeout: float = 90) -> None:
-    """Delete the service and wait until it is destroyed."""
+def _delete(session: Session, service_id: str, *, timeout: float = 180) -> None:
+    """Delete the service and wait until it is destroyed and its routes have ended (26.09 drains
+    a running route for its termination grace period, 30 s, and its session mounts the model
+    folder until then)."""
     svc = session.Service(service_id)
     try:
         assert svc.delete().success
@@ -152,7 +153,7 @@ def _delete(session: Session, service_id: str, *, timeout: float = 90) -> None:
 
     def destroyed() -> bool | None:
         detail = svc.detail()
-        if lifecycle(detail.lifecycle_stage) == "DESTROYED":
+        if lifecycle(detail.lifecycle_stage) == "DESTROYED" and _routes_ended(session, svc):
             return True
         for route in detail.routings or ():
             # a route the manager cannot scale down (still provisioning: nobody reported its
@@ -163,6 +164,31 @@ def _delete(session: Session, service_id: str, *, timeout: float = 90) -> None:
         return None
 
     _wait("the service to be destroyed", destroyed, timeout)
+
+
+def _routes_ended(session: Session, svc: Service) -> bool:
+    """Every route of the service has ended, and so has its session (which mounts the model
+    folder a while after its route is TERMINATED)."""
+    return all(
+        r.status in ("TERMINATED", "FAILED_TO_START") and not _session_lives(session, r.session)
+        for r in svc.routes()
+    )
+
+
+def _is(value: object, name: str) -> bool:
+    """An enum answer (26.9.6's route states) compared by name, whatever its case."""
+    return str(getattr(value, "value", value)).upper() == name
+
+
+def _session_lives(session: Session, session_id: object) -> bool:
+    """Whether a route's session still exists (it outlives its TERMINATED route for a while)."""
+    if session_id is None:
+        return False
+    try:
+        info = session.ComputeSession.from_session_id(str(session_id)).get_info()
+    except NotFoundError:
+        return False
+    return info.status not in ("TERMINATED", "CANCELLED")
 
 
 def _agent_runs_model_services() -> bool:
@@ -231,11 +257,32 @@ def _provisioning_without_health_reports(session: Session, svc: Service) -> None
     _wait("a second route", lambda: True if len(svc.routes()) == 2 else None, 90)
 
 
-@pytest.mark.server_line("26.09", reason="24.09 starts routes without an app proxy")
-def test_26_09_a_service_waits_for_the_app_proxy_and_is_listed_scaled_and_deleted(
+def _agent_publishes_model_ports() -> bool:
+    return "published-model-ports" in os.environ.get("AIBC_AGENT_FEATURES", "").split(",")
+
+
+def _post(url: str, payload: bytes, token: str | None) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"BackendAI {token}"
+    request = urllib.request.Request(url, data=payload, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read(4096)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(4096)
+
+
+@pytest.mark.server_line("26.09", reason="no app proxy exists for 24.09 (see the 24.09 test)")
+def test_26_09_an_inference_request_goes_through_the_service_endpoint(
     session: Session, model_folder: tuple[str, int]
 ) -> None:
-    model, _ = model_folder
+    if not _agent_publishes_model_ports():
+        pytest.skip(
+            "the stack's agent does not publish model ports (agent feature "
+            "published-model-ports): restart the 26.09 stack (`python -m stack down/up`)"
+        )
+    model, port = model_folder
     name, service_id = _create(session, model)
     try:
         svc = session.Service(name)
@@ -243,28 +290,61 @@ def test_26_09_a_service_waits_for_the_app_proxy_and_is_listed_scaled_and_delete
         assert service_id not in [str(s.id) for s in session.Service.list()]
         listed = session.Service.paginated_list(filter=f'name == "{name}"')
         assert [str(s.endpoint_id) for s in listed.items] == [service_id]
-        time.sleep(10)  # a few rounds of the deployment controller
-        detail = svc.detail()
-        assert lifecycle(detail.lifecycle_stage) == "DEPLOYING"
-        assert detail.routings == []  # no route before the app proxy registered the endpoint
-        scaled = svc.scale(2)
-        assert (scaled.current_route_count, scaled.target_count) == (0, 2)
-        assert svc.detail().desired_session_count == 2
         # on 26.09 a service is a deployment: its first revision serves the model folder
         deployment = session.Deployment(service_id)
-        assert deployment.info().replica_state.desired_replica_count == 2
         (revision,) = deployment.revisions().items
         assert deployment.revision(str(revision.id)).revision_number == 1
         assert revision.model_mount_config is not None
         assert revision.model_mount_config.definition_path == "model-definition.yaml"
         assert deployment.policy().policy.strategy_spec.strategy.value == "ROLLING"
-        assert deployment.routes().items == []
+
+        # the app proxy registered the endpoint: its URL is a port of the stack's worker
+        url = _wait("the endpoint URL", svc.get_endpoint, 150)
+        assert url.startswith("http://127.0.0.1:60"), url
+
+        def healthy() -> list[Any] | None:
+            # the manager probes the model's health check itself, then marks the route healthy
+            routes = deployment.routes().items
+            return (
+                routes if routes and all(_is(r.health_status, "HEALTHY") for r in routes) else None
+            )
+
+        (node,) = _wait("the route to turn healthy", healthy, 300)
+        assert _is(node.status, "RUNNING") and _is(node.traffic_status, "ACTIVE")
+        (route,) = svc.routes()
+        assert (route.status, str(route.session)) == ("RUNNING", node.session_id)
+        assert [str(r.session_id) for r in svc.info().active_routes] == [node.session_id]
+
+        # the service is not public: without the service's token the worker refuses
+        target = url.rstrip("/") + "/v1/generate"
+        status, body = _post(target, b'{"prompt": "hello"}', None)
+        assert status == 401, body
+        token = svc.generate_api_token("1h").token
+
+        def answered() -> tuple[int, bytes] | None:
+            # the route reaches the worker on the manager's next app-proxy sync (5 s ticks)
+            answer = _post(target, b'{"prompt": "hello"}', token)
+            return answer if answer[0] == 200 else None
+
+        status, body = _wait("an answer through the endpoint", answered, 90)
+        # the model server's answer, from the worker's port (the server listens on its own)
+        assert body == b'{"echo": "hello", "model": "tiny"}'
+        assert port != int(url.rstrip("/").rsplit(":", 1)[1])
+
+        scaled = svc.scale(0)
+        assert (scaled.current_route_count, scaled.target_count) == (1, 0)
+        assert deployment.info().replica_state.desired_replica_count == 0
+        _wait("the route to end", lambda: True if _routes_ended(session, svc) else None, 180)
     finally:
         _delete(session, service_id)
     assert lifecycle(session.Service(service_id).detail().lifecycle_stage) == "DESTROYED"
+    # the endpoint is gone from the app proxy: its port no longer forwards to the model
+    status, body = _post(target, b'{"prompt": "hello"}', None)
+    assert status == 400 and b"Unregistered slot" in body, (status, body)
 
 
-def test_no_request_goes_through_the_service_endpoint_without_an_app_proxy(
+@pytest.mark.server_line("24.09", reason="26.09's stack runs an app proxy (see the 26.09 test)")
+def test_24_09_no_request_goes_through_a_service_endpoint_without_an_app_proxy(
     session: Session,
 ) -> None:
     """The inference request through the service endpoint needs an app proxy: this stays a skip
@@ -279,13 +359,9 @@ def test_no_request_goes_through_the_service_endpoint_without_an_app_proxy(
     assert not answered, f"an app proxy answers at {address}: send an inference request through it"
     pytest.skip(
         f"no app proxy: resource group {group.name!r} points at {address} (its wsproxy_addr) and "
-        "nothing listens there, so no service gets an endpoint URL (and on 26.09 no route). "
-        "24.09: PyPI has no app proxy for it (backend.ai-appproxy-coordinator/-worker start at "
-        "25.13.0, Python 3.13). 26.09: 26.9.6 is on PyPI but stack/ does not install or "
-        "configure it (its own database, the coordinator on that address with the fixture's "
-        "wsproxy_api_token, a worker); kernels here run on the host network without port "
-        "mapping, so the shim would also have to publish the model port as the host port the "
-        "agent reports to the proxy"
+        "nothing listens there, so no service gets an endpoint URL. PyPI has no app proxy for "
+        "24.09: backend.ai-appproxy-coordinator/-worker start at 25.13.0 and need Python 3.13, "
+        "and their manager API (/v2/endpoints) is not the one 24.9.6's manager calls"
     )
 
 
