@@ -11,7 +11,7 @@ What each line does here (found on these stacks, see the tests):
   official client does) is listed and activated (it becomes the deploying revision; current
   once replicas run) and "deactivated" (the 26.9.6 manager answers success and changes
   nothing: its handler is a stub); the policy upsert creates or replaces the
-  policy. The deployment has no replicas (no route is created without an app proxy anyway), so
+  policy. The deployment has no replicas (so that the test does not wait for the scheduler), so
   ``route traffic`` is checked against the server's 404 for a route that does not exist.
   24.09 has no ``/deployments``: every command is refused locally.
 * 26.09: ``GET /events/background-task`` for an unknown task id is an event stream that is
