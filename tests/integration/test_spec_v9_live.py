@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -93,6 +94,10 @@ NOT_CALLED = {
     "services.delete_route": "needs a route, i.e. an inference session on the shared agent",
     "services.generate_token": "needs a deployed service (test_serving's 26.09 inference test makes one)",
     "v2/deployments.create": "needs a full revision input; services.create makes the deployments here",
+    "v2/deployments.update_route_traffic": (
+        "needs a route, and the deployments here have no replicas; the error answer for an "
+        "unknown route is checked"
+    ),
     "folders.get_quota": "the stack's vfs volume has no quotas",
     "folders.update_quota": "the stack's vfs volume has no quotas",
     "folders.get_volume_perf_metric": "the stack's vfs volume has no performance metric",
@@ -925,6 +930,8 @@ def test_serving_images_deployments(checker: Checker) -> None:
                         path={"revision_id": revisions.body["items"][0]["id"]},
                     )
                 c.call("v2/deployments.update", path=did, json_body={"replica_count": 0})
+                if delete_with == "services.delete":
+                    _revision_operations(c, sid["service_id"], model_id)
                 rule = c.call(
                     "admin/auto-scaling-rules.create",
                     json_body={
@@ -994,6 +1001,45 @@ def test_serving_images_deployments(checker: Checker) -> None:
         expect_error=True,
     )
     _assert_clean(c)
+
+
+def _revision_operations(c: Checker, deployment_id: str, model_id: str) -> None:
+    """A revision added (the classic ``/deployments`` API, where the official client sends it),
+    activated and "deactivated", the policy upserted, and a route's traffic set (a route that
+    does not exist: the deployment has no replicas), on a deployment of a model service."""
+    did = {"deployment_id": deployment_id}
+    images = c.call("root.handle_gql", json_body={"query": "{ images { id name } }"})
+    assert images is not None
+    image_id = next(i["id"] for i in images.body["data"]["images"] if i["name"].endswith("python"))
+    revision = {
+        "cluster_config": {"mode": "single-node", "size": 1},
+        "resource_config": {"resource_slots": {"cpu": "1", "mem": "512m"}},
+        "image": {"id": image_id},
+        "model_runtime_config": {"runtime_variant": "custom"},
+        "model_mount_config": {"vfolder_id": model_id, "definition_path": "model-definition.yaml"},
+    }
+    added = c.call("deployments.add_revision", path=did, json_body={"revision": revision})
+    if added is not None:
+        revision_id = added.body["revision"]["id"]
+        c.call(
+            "v2/deployments.activate_revision",
+            path=did,
+            json_body={"deployment_id": deployment_id, "revision_id": revision_id},
+        )
+        c.call(
+            "deployments.deactivate_revision",
+            path={**did, "revision_id": revision_id},
+        )
+    c.call(
+        "deployments.upsert_deployment_policy",
+        path=did,
+        json_body={"strategy": "ROLLING", "rolling_update": {"max_surge": 1, "max_unavailable": 0}},
+    )
+    c.call(
+        "v2/deployments.update_route_traffic",
+        json_body={"route_id": str(uuid.UUID(int=7)), "traffic_status": "inactive"},
+        expect_error=True,
+    )
 
 
 @contextlib.contextmanager
