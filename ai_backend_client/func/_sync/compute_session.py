@@ -12,16 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from collections.abc import Iterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from uuid import UUID
 
-import httpx
-
-from ... import transfer as _transfer
 from ..._generated.latest import graphql_models as gql
 from ..._generated.latest import models
 from ..._graphql import GraphQLError, PaginatedResult
@@ -31,25 +27,17 @@ from ..._types import NOT_GIVEN, NotGiven, Undefined, undefined
 from ...exceptions import (
     BackendAPIError,
     BackendClientError,
-    BackendConnectionError,
     InternalServerError,
     LocalArgumentError,
     MalformedResponseError,
     NotFoundError,
     UnknownImageError,
 )
-from ...transfer import DEFAULT_MAX_PARALLEL, Job, ManyFiles, check_max_parallel
-from .._archive import DownloadReceiver
+from ...transfer import DEFAULT_MAX_PARALLEL
 from .._checks import (
-    MAX_DOWNLOAD_FILES,
-    MAX_UPLOAD_FILES,
-    OpenFiles,
-    batched,
-    check_download_files,
     check_session_name,
     default_session_name,
     normalize_execute_mode,
-    resolve_upload_files,
 )
 from .._streaming import (
     SyncAppProxy,
@@ -60,7 +48,7 @@ from .._streaming import (
     SyncWebSocketOwner,
     EventScope,
 )
-from . import _adapters, _session_queries
+from . import _adapters, _session_files, _session_queries
 from ._gql import MAX_PAGE_SIZE, inputs, pager
 from ._session_queries import SessionItem
 from .base import SyncFunction
@@ -602,28 +590,14 @@ class ComputeSession(SyncFunction):
         ones. ``progress(sent, total)`` is called as bytes go out (``show_progress`` is kept for
         compatibility; the CLI draws bars).
         """
-        check_max_parallel(max_parallel)
-        items = resolve_upload_files(files, basedir)
-        total = sum(item.size for item in items)
-        sent = [0]
-        lock = threading.Lock()  # requests of one call report from several tasks or threads
-
-        def report(n: int) -> None:
-            with lock:
-                sent[0] += n
-                done = sent[0]
-            if progress is not None:
-                progress(done, total)
-
-        groups = batched(items, MAX_UPLOAD_FILES)
-        session = self._session()
-        _ = session.wire  # settle the lazily built client before workers share it
-
-        def send(index: int) -> None:
-            with OpenFiles(groups[index], report) as parts:
-                session.wire.session.upload_files(session_name=self._ref(), src=parts)
-
-        self._in_batches(send, [[i.remote_name for i in g] for g in groups], max_parallel)
+        _session_files.upload(
+            self._session(),
+            self._ref(),
+            files,
+            basedir,
+            progress=progress,
+            max_parallel=max_parallel,
+        )
 
     def download(
         self,
@@ -647,78 +621,15 @@ class ComputeSession(SyncFunction):
         once (then no path may be given twice or lie inside another), and failures are reported
         as in :meth:`upload`. ``progress(received)`` counts the bytes of all answers.
         """
-        check_max_parallel(max_parallel)
-        remote = check_download_files(files)
-        dest_path = Path(dest)
-        groups = batched(remote, MAX_DOWNLOAD_FILES)
-        written: list[list[str]] = [[] for _ in groups]
-        received = [0] * len(groups)
-        lock = threading.Lock()
-        session = self._session()
-        _ = session.wire
-
-        def fetch(index: int) -> None:
-            def report(n: int) -> None:
-                with lock:
-                    received[index] = n
-                    done = sum(received)
-                if progress is not None:
-                    progress(done)
-
-            written[index] = self._download_batch(
-                groups[index], dest_path, overwrite=overwrite, progress=report
-            )
-
-        self._in_batches(fetch, groups, max_parallel)
-        return DownloadResult(file_names=[name for names in written for name in names])
-
-    def _in_batches(
-        self,
-        run: Job,
-        groups: Sequence[Sequence[str]],
-        max_parallel: int,
-    ) -> None:
-        """``run(i)`` for each request (``groups[i]``: the files it moves): one request raises
-        its own error, more run at most *max_parallel* at once with every failure collected."""
-        if len(groups) == 1:
-            run(0)
-            return
-        outcome = ManyFiles([str(i) for i in range(len(groups))])
-        _transfer.thread_map_bounded(run, outcome, max_parallel)
-        outcome.per_file(groups).raise_for_failures()
-
-    def _download_batch(
-        self,
-        remote: Sequence[str],
-        dest: Path,
-        *,
-        overwrite: bool,
-        progress: Callable[[int], None],
-    ) -> list[str]:
-        config = self._session().config
-        with self._session().wire.session.download_files(
-            session_name=self._ref(), files=list(remote)
-        ) as response:
-            receiver = DownloadReceiver(
-                response.headers.get("Content-Type", ""),
-                dest,
-                overwrite=overwrite,
-                progress=progress,
-                max_size=config.max_extract_size,
-                max_ratio=config.max_extract_ratio,
-            )
-            try:
-                try:
-                    for chunk in response.iter_bytes():
-                        receiver.feed(chunk)
-                except httpx.TransportError as e:
-                    raise BackendConnectionError(
-                        f"the download from session {self._ref()!r} broke off; nothing was "
-                        f"written: {type(e).__name__}: {e}"
-                    ) from e
-                return receiver.finish()
-            finally:
-                receiver.close()
+        return _session_files.download(
+            self._session(),
+            self._ref(),
+            files,
+            Path(dest),
+            overwrite=overwrite,
+            progress=progress,
+            max_parallel=max_parallel,
+        )
 
     def list_files(
         self, path: str | os.PathLike[str] = "."
