@@ -4,10 +4,10 @@ and rich progress bars (the summary of a partly failed transfer is ``_output.par
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,7 @@ __all__ = [
     "address_map",
     "basedir_option",
     "chunk_option",
+    "max_parallel_option",
     "override_option",
     "parallel_option",
     "progress_bars",
@@ -132,13 +133,17 @@ override_option = click.option(
     "override",
     help='Overrides storage proxy address: "X1=Y1,X2=Y2" (a URL, URL prefix or host[:port] each).',
 )
-parallel_option = click.option(
-    "--max-parallel",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="How many files move at once.",
-)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def max_parallel_option(help: str = "How many files move at once.") -> Callable[[_F], _F]:
+    """``--max-parallel`` (1 to 64, default 8), with *help* saying what runs at once."""
+    return click.option(
+        "--max-parallel", type=click.IntRange(1, 64), default=8, show_default=True, help=help
+    )
+
+
+parallel_option = max_parallel_option()
 basedir_option = click.option(
     "-b",
     "--base-dir",

@@ -46,6 +46,7 @@ from ._params import (
     parse_ports,
     read_bootstrap_script,
 )
+from ._transfers import max_parallel_option
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -959,12 +960,8 @@ session.add_command(task_logs)
 
 
 # -- files -----------------------------------------------------------------------------------
-_MAX_PARALLEL = click.option(
-    "--max-parallel",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="How many requests run at once (the server takes 20 files per upload, 5 per download).",
+_MAX_PARALLEL = max_parallel_option(
+    "How many requests run at once (the server takes 20 files per upload, 5 per download)."
 )
 
 
