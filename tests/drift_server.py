@@ -71,7 +71,7 @@ class DriftServer:
     sessions: dict[str, _Session] = field(default_factory=lambda: {})
     folders: dict[str, _Folder] = field(default_factory=lambda: {})
     invitations: list[dict[str, Any]] = field(default_factory=lambda: [])
-    #: ``is_admin`` of the caller's keypair (``backend.ai ps`` asks for it)
+    #: ``is_admin`` of the caller's keypair (``KeyPair.info``)
     is_admin: bool = True
     #: status code of ``GET /license`` (the open-source manager has no such route)
     license_status: int = 404

@@ -40,11 +40,12 @@ def _keypair(is_admin: bool) -> dict[str, Any]:
 def mock() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=EP, assert_all_called=False) as router:
         router.get("/").respond(json={"version": "v8.20240915", "manager": "24.09.6"})
-        # `ps` asks whether the caller is an admin first (as the 22.03 client does)
+        # `ps` must not ask whether the caller is an admin (one round trip less than 22.03)
         router.post("/admin/gql", content__contains="KeyPairInfo", name="whoami").respond(
             json=_keypair(False)
         )
         yield router
+        assert not router["whoami"].called
 
 
 def invoke(*args: str) -> Any:
@@ -141,20 +142,34 @@ def test_ps_all_fetches_every_page(mock: respx.MockRouter) -> None:
     assert offsets == [0, 1]
 
 
-def test_ps_shows_the_owner_column_to_admins(mock: respx.MockRouter) -> None:
-    rows = [dict(r, access_key=f"AKIA{i}") for i, r in enumerate(ROWS)]
-    gql = mock.post("/admin/gql").respond(json=_gql_page(rows, 2))
+def test_ps_shows_the_owner_column_when_the_list_holds_other_keypairs_sessions(
+    mock: respx.MockRouter,
+) -> None:
+    own = [dict(r, access_key="AKIAIOSFODNN7EXAMPLE") for r in ROWS]
+    gql = mock.post("/admin/gql").respond(json=_gql_page(own, 2))
     result = invoke("ps")
     assert result.exit_code == 0, result.output
-    assert "Owner" not in result.stdout
-    assert mock["whoami"].call_count == 1
-    mock["whoami"].respond(json=_keypair(True))
+    assert "Owner" not in result.stdout  # only the caller's own sessions
+    assert "access_key" in _selected(gql)
+    result = invoke("--output", "json", "ps")
+    assert json.loads(result.stdout)["items"][0]["access_key"] == "AKIAIOSFODNN7EXAMPLE"
+    others = [dict(r, access_key=f"AKIA{i}") for i, r in enumerate(ROWS)]  # an admin's view
+    gql.respond(json=_gql_page([own[0], *others], 3))
     result = invoke("ps")
     assert result.exit_code == 0, result.output
-    header, _, first, second = result.stdout.splitlines()[:4]
+    header, _, mine, first, second = result.stdout.splitlines()[:5]
     assert header.split()[:2] == ["Name", "Owner"]
+    assert mine.split()[:2] == ["sess-a", "AKIAIOSFODNN7EXAMPLE"]
     assert first.split()[:2] == ["sess-a", "AKIA0"] and second.split()[:2] == ["sess-b", "AKIA1"]
-    assert "access_key" in json.loads(gql.calls.last.request.content)["query"]
+    result = invoke("ps", "-f", "name,status")  # the caller's choice of fields wins
+    assert "Owner" not in result.stdout
+    assert "access_key" not in _selected(gql)
+
+
+def _selected(route: respx.Route) -> str:
+    """The selection of the last session-list query (after its variables)."""
+    query: str = json.loads(route.calls.last.request.content)["query"]
+    return query.split("items", 1)[1]
     # the same command as `admin session list`, with -f like `ps`
     result = invoke("--output", "json", "admin", "session", "list", "-f", "name,access_key")
     assert result.exit_code == 0, result.output

@@ -173,10 +173,7 @@ def test_graphql_command_loads_only_its_operation_file() -> None:
 def test_ps_narrows_its_document_without_graphql_core() -> None:
     """``ps`` asks for a subset of the generated session-list document's leaf fields: the text
     is spliced with the generated selection table, no GraphQL parser is loaded."""
-    data = {
-        "keypair": {"is_admin": False, "access_key": "AKIAIMPORTSTRUCTURE1"},
-        "compute_session_list": {"items": [], "total_count": 0},
-    }
+    data = {"compute_session_list": {"items": [], "total_count": 0}}
     report = _run(_CLI, {"/admin/gql": {"data": data}}, "--output", "json", "ps")
     assert report["heavy"] == []
     assert not _generated(report, "resources") - {"admin"}
