@@ -66,6 +66,9 @@ class BaseModel(pydantic.BaseModel):
         populate_by_name=True,
         arbitrary_types_allowed=True,
         protected_namespaces=(),
+        # A model's validator is built at its first use: a command defines many it never
+        # validates (the generated modules hold every model of a tag or operation file).
+        defer_build=True,
     )
 
     # The JSON object this model was validated or built from (``None`` for models made in code).
