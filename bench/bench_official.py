@@ -298,6 +298,29 @@ with Session() as s, httpx.Client(timeout=60) as c:
 """
 
 
+def _stack_cpu() -> dict[str, float] | None:
+    """CPU seconds (user + system) used so far by the local stack's manager, storage proxy and
+    PostgreSQL, each with its children; ``None`` when the stack is not this machine's."""
+    sys.path.insert(0, str(HERE.parent))
+    from stack import procs
+    from stack import settings as S
+
+    run = S.default_root(S.resolve_line(os.environ.get("AIBC_STACK_LINE"))) / "run"
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for name in ("manager", "storage-proxy", "postgres"):
+        rec = procs.running(run, name)
+        if rec is None:
+            return None
+        total = 0
+        for pid, _ in procs._snapshot(rec):
+            fields = procs._proc_stat(pid) or []
+            if len(fields) > 14:  # utime, stime, and those of its children it has reaped
+                total += sum(int(f) for f in fields[11:15])
+        used[name] = total / tick
+    return used
+
+
 def _digests(root: Path, names: Sequence[str]) -> list[str]:
     return [hashlib.sha256(root.joinpath(*n.split("/")).read_bytes()).hexdigest() for n in names]
 
@@ -322,11 +345,19 @@ def section_many(runs: int, files: int) -> None:
                 check=False,
             )[2]
             print(f"    official 24.9.6 upload of the directory: exit {rc}")
+            server: list[dict[str, float]] = []
+
+            def ours_up() -> Sample:
+                before = _stack_cpu()
+                sample = run_child([mine, "vfolder", "upload", folder, "many", "-b", str(src)])
+                after = _stack_cpu()
+                if before and after:
+                    server.append({k: after[k] - before[k] for k in after})
+                return sample[:2]
+
             up = alternate(
                 {
-                    "ours": lambda: run_child(
-                        [mine, "vfolder", "upload", folder, "many", "-b", str(src)]
-                    )[:2],
+                    "ours": ours_up,
                     "bare httpx": lambda: run_child(
                         [py, "-c", _BARE_MANY, "up", folder, str(src), *names]
                     )[:2],
@@ -363,6 +394,16 @@ def section_many(runs: int, files: int) -> None:
         print(line("ours (8 at once)", res["ours"]))
         print(line("bare httpx (8 at once)", res["bare httpx"]))
         print(f"    ratio ours / bare: {ratio(res['ours'], res['bare httpx']):.2f}x")
+    if server:  # what the server itself spends: the floor on this machine's cores
+        last = server[-1]
+        per_file = {k: v / files * 1000 for k, v in last.items()}
+        cores = os.cpu_count() or 1
+        print(
+            "    server CPU per uploaded file (last run): "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in per_file.items())
+            + f"; {files} files need {sum(last.values()):.2f} s of server CPU"
+            + f" ({sum(last.values()) / cores:.2f} s on {cores} cores, before the client's own)"
+        )
 
 
 _BARE_LARGE = """
