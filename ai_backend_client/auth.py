@@ -157,28 +157,44 @@ class BackendAIAuth(httpx.Auth):
                 self._keys[(day, host)] = key
         return key
 
-    def sign(self, request: httpx.Request) -> None:
+    def signature_headers(
+        self, method: str, url: httpx.URL, *, content_type: str, version: str, host: str = ""
+    ) -> dict[str, str]:
+        """``Date`` and (unless anonymous) ``Authorization`` for a request not built yet.
+
+        *content_type* is the mimetype that is signed (no parameters); *host* defaults to the
+        URL's, as the ``Host`` header httpx sends.
+        """
         now = self._clock()
         date = now.isoformat()
-        headers = request.headers
-        headers["Date"] = date
-        content_type = _content_type_for_signing(request)
         if not self._access_key:
-            return
-        host = headers.get("Host") or request.url.netloc.decode("ascii")
+            return {"Date": date}
+        host = host or url.netloc.decode("ascii")
         sign_str = string_to_sign(
-            method=request.method,
-            rel_url=request.url.raw_path.decode("ascii"),
+            method=method,
+            rel_url=url.raw_path.decode("ascii"),
             date=date,
             host=host,
             content_type=content_type,
-            version=headers.get("X-BackendAI-Version", ""),
+            version=version,
             hash_type=self._hash_type,
         )
         key = self._signing_key(now.strftime("%Y%m%d"), host)
         signature = hmac.new(key, sign_str.encode(), self._hash_type).hexdigest()
-        headers["Authorization"] = authorization_header(
-            self._access_key, signature, self._hash_type
+        authorization = authorization_header(self._access_key, signature, self._hash_type)
+        return {"Date": date, "Authorization": authorization}
+
+    def sign(self, request: httpx.Request) -> None:
+        headers = request.headers
+        content_type = _content_type_for_signing(request)
+        headers.update(
+            self.signature_headers(
+                request.method,
+                request.url,
+                content_type=content_type,
+                version=headers.get("X-BackendAI-Version", ""),
+                host=headers.get("Host", ""),
+            )
         )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

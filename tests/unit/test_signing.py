@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
 
+from ai_backend_client._types import NOT_GIVEN
 from ai_backend_client.auth import (
     STREAM_EXTENSION,
     BackendAIAuth,
@@ -120,3 +122,92 @@ def test_multipart_signs_mimetype_without_boundary() -> None:
 
 def test_auth_repr_hides_the_secret() -> None:
     assert SECRET_KEY not in repr(BackendAIAuth(ACCESS_KEY, SECRET_KEY))
+
+
+def _client(endpoint: str, version: str = "v6.20220315", access_key: str = ACCESS_KEY) -> Any:
+    from ai_backend_client._base_client import SyncAPIClient
+    from ai_backend_client.config import APIConfig
+
+    config = APIConfig(
+        endpoint=endpoint, access_key=access_key, secret_key=SECRET_KEY, shuffle_endpoints=False
+    )
+    client = SyncAPIClient(config, api_version=version)
+    client.auth = BackendAIAuth(access_key, SECRET_KEY, clock=lambda: DATE)
+    return client
+
+
+def _built(client: Any, method: str, path: str, **kw: Any) -> httpx.Request:
+    args: dict[str, Any] = dict(
+        params=None,
+        json=NOT_GIVEN,
+        files=None,
+        content=None,
+        headers=None,
+        base_url=None,
+        authenticated=True,
+        timeout=NOT_GIVEN,
+    )
+    args.update(kw)
+    request: httpx.Request = client._build_request(client.http, method, path, **args)
+    return request
+
+
+@pytest.mark.parametrize("vector", VECTORS["wire"], ids=lambda v: v["label"])
+def test_wire_vectors_through_the_client(vector: dict) -> None:
+    """The client signs API calls before it builds them; the headers are the recorded ones."""
+    sent = vector["headers"]
+    client = _client(f"http://{sent['Host']}", sent["X-BackendAI-Version"])
+    kw: dict[str, Any] = {}
+    if "Content-Type" not in sent:
+        kw["stream_extension"] = True
+    elif sent["Content-Type"] == "application/json":
+        kw["json"] = json.loads(vector["body"])
+    request = _built(client, vector["method"], vector["raw_path"], **kw)
+    assert request.url.raw_path.decode() == vector["raw_path"]
+    assert request.headers["Authorization"] == sent["Authorization"]
+    assert request.headers["Date"] == sent["Date"]
+    assert request.headers.get("Content-Type") == sent.get("Content-Type")
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"params": {"page_size": 20, "q": "a b/c&d=é", "skip": NOT_GIVEN}},
+        {"json": {"a": [1, "é"]}},
+        {"files": [("src", ("a.txt", b"x", "application/octet-stream"))]},
+        {"content": b"raw", "headers": {"content-type": "text/csv; charset=utf-8"}},
+        {"headers": {"Host": "api.example.com"}},
+        {"stream_extension": True},
+        {"authenticated": False},
+    ],
+    ids=["bodiless", "query", "json", "multipart", "typed-content", "host", "stream", "unsigned"],
+)
+def test_the_client_signs_as_the_httpx_auth_would(kw: dict[str, Any]) -> None:
+    """Whatever the request carries, signing before building equals signing the built request."""
+    client = _client("http://127.0.0.1:8091/")
+    request = _built(client, "POST", "/folders/x/request-upload", **kw)
+    again = httpx.Request(
+        request.method,
+        request.url,
+        headers=[
+            (k, v) for k, v in request.headers.raw if k.lower() not in (b"authorization", b"date")
+        ],
+        content=request.read(),
+        extensions=request.extensions,
+    )
+    if kw.get("authenticated", True):
+        client.auth.sign(again)
+        assert request.headers["Authorization"] == again.headers["Authorization"]
+        assert request.headers["Date"] == again.headers["Date"]
+    else:
+        assert "Authorization" not in request.headers and "Date" not in request.headers
+    assert request.headers.get("Content-Type") == again.headers.get("Content-Type")
+    assert request.headers["X-BackendAI-Version"] == "v6.20220315"
+
+
+def test_anonymous_client_dates_but_does_not_sign() -> None:
+    request = _built(_client("http://127.0.0.1:8091", access_key=""), "GET", "/")
+    assert "Authorization" not in request.headers
+    assert request.headers["Date"] == DATE.isoformat()
+    assert request.headers["Content-Type"] == "text/plain"
