@@ -17,7 +17,9 @@ sources, as after a normal ``pip install``. Nothing is asserted.
 Sections (``--only``):
 
 * ``cli``: ``vfolder list``, ``ps``, ``admin agent list``, ``session-template list``, ``dotfile
-  list``: ours vs official 24.9.6 (targets: wall <= 0.35x, peak RSS <= 0.6x).
+  list``: ours vs official 24.9.6 (targets: wall <= 0.35x, peak RSS <= 0.6x). Five folders
+  are made for the run, so that ``vfolder list`` renders the same table whatever else the stack
+  holds; each line says how many items the command listed.
 * ``import``: ``import ai_backend_client`` / ``ai_backend_client.types`` (targets 0.05 s /
   0.15 s, interpreter start-up subtracted).
 * ``sdk``: a script that opens a ``Session`` and lists vfolders: time to the first result, and the
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -62,6 +65,7 @@ CLI_COMMANDS = (
     "dotfile list",
 )
 MANY_SIZE = 20_000
+CLI_FOLDERS = 5  # folders the `vfolder list` measurement lists
 PARALLEL = 8
 
 Sample = tuple[float, float]  # (seconds, peak RSS MiB)
@@ -158,6 +162,21 @@ def line(label: str, samples: Sequence[Sample]) -> str:
 # -- sections --------------------------------------------------------------------------------
 def section_cli(runs: int) -> None:
     print("CLI commands, ours vs official 24.9.6 (targets: wall <= 0.35x, peak RSS <= 0.6x)")
+    from ai_backend_client.session import Session
+
+    # A fixed listing, whatever else the stack holds: the folders below plus the caller's own.
+    folders = [f"bench-cli-{i}-{secrets.token_hex(3)}" for i in range(CLI_FOLDERS)]
+    with Session() as s:
+        for name in folders:
+            s.VFolder.create(name)
+        try:
+            _cli_commands(runs)
+        finally:
+            for name in folders:
+                s.VFolder(name).delete()
+
+
+def _cli_commands(runs: int) -> None:
     mine, theirs = str(ours()), str(official_24())
     for command in CLI_COMMANDS:
         args = command.split()
@@ -175,7 +194,8 @@ def section_cli(runs: int) -> None:
             },
             runs,
         )
-        print(f"  backend.ai {command}")
+        listed = json.loads(run_child([mine, "--output", "json", *args], check=False)[3] or "{}")
+        print(f"  backend.ai {command} ({len(listed.get('items') or [])} items listed)")
         for who, label in (("ours", "ours"), ("official", "official 24.9.6")):
             failed = sorted(codes[who] - {0})
             # The official ps exits 1 when there is no session (its pager raises NoItems).
