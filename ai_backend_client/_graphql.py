@@ -105,7 +105,7 @@ class GraphQLInput(pydantic.BaseModel):
     """Base of the generated input-object models: unknown keys are errors (nothing is sent)."""
 
     model_config: ClassVar[pydantic.ConfigDict] = pydantic.ConfigDict(
-        extra="forbid", populate_by_name=True
+        extra="forbid", populate_by_name=True, defer_build=True
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import IO, Any, Final, Literal, TypeAlias, TypeVar, Union
 
-from pydantic import GetCoreSchemaHandler, JsonValue, RootModel, SkipValidation
+from pydantic import ConfigDict, GetCoreSchemaHandler, JsonValue, RootModel, SkipValidation
 from pydantic_core import core_schema
 
 __all__ = [
@@ -87,3 +87,5 @@ JSONValue: TypeAlias = JsonValue
 
 class JSONValueRoot(RootModel[JsonValue]):
     """Parses an undescribed JSON answer (the generated method returns its ``root``)."""
+
+    model_config = ConfigDict(defer_build=True)  # built when an answer needs it
