@@ -268,6 +268,43 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+def _skips_client_middleware() -> bool:
+    """Whether a client we make may hand requests straight to its transport.
+
+    ``httpx.Client.send`` adds what an API call here does not use: auth flows (requests are
+    signed when built), redirects (off), event hooks (none) and proxy routing. Sending to the
+    transport saves a third of a call's client CPU. Cookies are kept as the client keeps them;
+    with a proxy in the environment every request takes the client's way.
+    """
+    import urllib.request
+
+    proxies = urllib.request.getproxies()
+    return not any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
+_HTTPX_LOG = logging.getLogger("httpx")
+
+
+def _received(
+    cookies: httpx.Cookies, request: httpx.Request, response: httpx.Response
+) -> httpx.Response:
+    """What ``httpx.Client.send`` does with a response besides the parts we skip: it names its
+    request, the client keeps its cookies, and httpx's INFO line is logged."""
+    response.request = request
+    if "set-cookie" in response.headers:
+        cookies.extract_cookies(response)
+    if _HTTPX_LOG.isEnabledFor(logging.INFO):
+        _HTTPX_LOG.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
+    return response
+
+
 def _deadline_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
     transport = httpx.HTTPTransport(verify=verify)
     # httpx offers no public hook for the network backend of its connection pool.
@@ -746,15 +783,30 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(config, api_version=api_version, retry=retry)
         self._owns_http = http_client is None
+        #: Where requests go without ``httpx.Client.send`` (``None``: through the client).
+        self._direct: httpx.HTTPTransport | None = None
         if http_client is None:
             verify = ssl_verify(config)
+            transport = _deadline_transport(verify)
             http_client = httpx.Client(
-                transport=_deadline_transport(verify),
+                transport=transport,
                 timeout=self.timeout(),
                 verify=verify,
                 follow_redirects=False,
             )
+            if _skips_client_middleware():
+                self._direct = transport
         self.http: httpx.Client = http_client
+
+    def _send_one(self, request: httpx.Request) -> httpx.Response:
+        """*request* sent, the response's body not read yet (see :func:`_skips_client_middleware`)."""
+        transport = self._direct
+        if transport is None:
+            return self.http.send(request, stream=True)
+        if self.http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = transport.handle_request(request)
+        return _received(self.http.cookies, request, response)
 
     def close(self) -> None:
         if self._owns_http:
@@ -791,7 +843,7 @@ class SyncAPIClient(BaseClient):
                 ):  # redacting costs more than the rest of a log call
                     log.debug("%s %s", request.method, redact_url(request.url))
                 try:
-                    response = self.http.send(request, stream=True)
+                    response = self._send_one(request)
                     if response.is_success:
                         if not read_body:
                             return response, b""
@@ -895,11 +947,30 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(config, api_version=api_version, retry=retry)
         self._owns_http = http_client is None
-        self.http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            timeout=self.timeout(),
-            verify=ssl_verify(config),
-            follow_redirects=False,
-        )
+        #: Where requests go without ``httpx.AsyncClient.send`` (``None``: through the client).
+        self._direct: httpx.AsyncHTTPTransport | None = None
+        if http_client is None:
+            verify = ssl_verify(config)
+            transport = httpx.AsyncHTTPTransport(verify=verify)
+            http_client = httpx.AsyncClient(
+                transport=transport,
+                timeout=self.timeout(),
+                verify=verify,
+                follow_redirects=False,
+            )
+            if _skips_client_middleware():
+                self._direct = transport
+        self.http: httpx.AsyncClient = http_client
+
+    async def _send_one(self, request: httpx.Request) -> httpx.Response:
+        """*request* sent, the response's body not read yet (see :func:`_skips_client_middleware`)."""
+        transport = self._direct
+        if transport is None:
+            return await self.http.send(request, stream=True)
+        if self.http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await transport.handle_async_request(request)
+        return _received(self.http.cookies, request, response)
 
     async def close(self) -> None:
         if self._owns_http:
@@ -937,7 +1008,7 @@ class AsyncAPIClient(BaseClient):
                 ):  # redacting costs more than the rest of a log call
                     log.debug("%s %s", request.method, redact_url(request.url))
                 try:
-                    response = await self.http.send(request, stream=True)
+                    response = await self._send_one(request)
                     if response.is_success:
                         if not read_body:
                             return response, b""

@@ -357,3 +357,76 @@ def test_redact_url_masks_a_user_info_password() -> None:
     )
     assert redact_url("http://alice@h/x") == "http://alice@h/x"
     assert redact_url("http://h/x?a=1&b=2") == "http://h/x?a=1&b=2"
+
+
+# -- API calls go to the transport, with what httpx.Client.send would have done ---------------
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for scheme in ("http", "https", "all"):
+        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+
+
+@respx.mock
+@pytest.mark.usefixtures("no_proxy")
+def test_calls_skip_the_client_layer_but_keep_its_cookies_and_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    respx.get(f"{EP}/a").respond(
+        json={"version": "1", "manager": "m"}, headers={"Set-Cookie": "lb=node2; Path=/"}
+    )
+    second = respx.get(f"{EP}/b").respond(json={"version": "1", "manager": "m"})
+    client = SyncAPIClient(make_config(), retry=fast_retry(0))
+    assert client._direct is not None
+    sent: list[httpx.Request] = []
+    client.http.event_hooks["request"].append(sent.append)  # client hooks are skipped
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        client.request("GET", "/a", cast_to=Hello)
+        client.request("GET", "/b", cast_to=Hello)
+    assert second.calls.last.request.headers["Cookie"] == "lb=node2"
+    assert client.http.cookies["lb"] == "node2"
+    assert not sent
+    assert [r.getMessage() for r in caplog.records if r.name == "httpx"] == [
+        f'HTTP Request: GET {EP}/a "HTTP/1.1 200 OK"',
+        f'HTTP Request: GET {EP}/b "HTTP/1.1 200 OK"',
+    ]
+    client.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        client.request("GET", "/b", cast_to=Hello)
+
+
+@pytest.mark.usefixtures("no_proxy")
+async def test_async_calls_skip_the_client_layer_but_keep_its_cookies() -> None:
+    with respx.mock:
+        respx.get(f"{EP}/a").respond(
+            json={"version": "1", "manager": "m"}, headers={"Set-Cookie": "lb=n1"}
+        )
+        second = respx.get(f"{EP}/b").respond(json={"version": "1", "manager": "m"})
+        client = AsyncAPIClient(make_config(), retry=fast_retry(0))
+        assert client._direct is not None
+        await client.request("GET", "/a", cast_to=Hello)
+        await client.request("GET", "/b", cast_to=Hello)
+        assert second.calls.last.request.headers["Cookie"] == "lb=n1"
+        await client.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            await client.request("GET", "/b", cast_to=Hello)
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_proxy_in_the_environment_sends_through_the_client(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "http://127.0.0.1:3128")
+    assert SyncAPIClient(make_config())._direct is None
+    assert AsyncAPIClient(make_config())._direct is None
+
+
+@respx.mock
+def test_a_given_http_client_is_used_as_it_is() -> None:
+    respx.get(f"{EP}/a").respond(json={"version": "1", "manager": "m"})
+    sent: list[httpx.Request] = []
+    with httpx.Client(event_hooks={"request": [sent.append]}) as http:
+        client = SyncAPIClient(make_config(), http_client=http)
+        assert client._direct is None
+        client.request("GET", "/a", cast_to=Hello)
+    assert [str(r.url) for r in sent] == [f"{EP}/a"]
