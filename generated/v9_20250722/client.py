@@ -2,13 +2,12 @@
 
 """The v9.20250722 clients: one attribute per tag, over the hand-written core client.
 
-A tag's operations (and their models) load the first time its attribute is used; the resource
-object, which holds nothing but the core client, is made then and kept.
+A tag's operations (and their models) load the first time its attribute is used; a resource
+object holds nothing but the core client, so each access makes a new one.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -222,210 +221,210 @@ class Client:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    @cached_property
+    @property
     def acl(self) -> AclResource:
         """Operations of the ``acl`` tag."""
         from .resources.acl import AclResource
 
         return AclResource(self._client)
 
-    @cached_property
+    @property
     def admin(self) -> AdminResource:
         """Operations of the ``admin`` tag."""
         from .resources.admin import AdminResource
 
         return AdminResource(self._client)
 
-    @cached_property
+    @property
     def admin_auto_scaling_rules(self) -> AdminAutoScalingRulesResource:
         """Operations of the ``admin/auto-scaling-rules`` tag."""
         from .resources.admin_auto_scaling_rules import AdminAutoScalingRulesResource
 
         return AdminAutoScalingRulesResource(self._client)
 
-    @cached_property
+    @property
     def admin_domains(self) -> AdminDomainsResource:
         """Operations of the ``admin/domains`` tag."""
         from .resources.admin_domains import AdminDomainsResource
 
         return AdminDomainsResource(self._client)
 
-    @cached_property
+    @property
     def admin_images(self) -> AdminImagesResource:
         """Operations of the ``admin/images`` tag."""
         from .resources.admin_images import AdminImagesResource
 
         return AdminImagesResource(self._client)
 
-    @cached_property
+    @property
     def admin_quota_scopes(self) -> AdminQuotaScopesResource:
         """Operations of the ``admin/quota-scopes`` tag."""
         from .resources.admin_quota_scopes import AdminQuotaScopesResource
 
         return AdminQuotaScopesResource(self._client)
 
-    @cached_property
+    @property
     def admin_rbac(self) -> AdminRbacResource:
         """Operations of the ``admin/rbac`` tag."""
         from .resources.admin_rbac import AdminRbacResource
 
         return AdminRbacResource(self._client)
 
-    @cached_property
+    @property
     def admin_users(self) -> AdminUsersResource:
         """Operations of the ``admin/users`` tag."""
         from .resources.admin_users import AdminUsersResource
 
         return AdminUsersResource(self._client)
 
-    @cached_property
+    @property
     def agents(self) -> AgentsResource:
         """Operations of the ``agents`` tag."""
         from .resources.agents import AgentsResource
 
         return AgentsResource(self._client)
 
-    @cached_property
+    @property
     def artifact_registries(self) -> ArtifactRegistriesResource:
         """Operations of the ``artifact-registries`` tag."""
         from .resources.artifact_registries import ArtifactRegistriesResource
 
         return ArtifactRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def artifacts(self) -> ArtifactsResource:
         """Operations of the ``artifacts`` tag."""
         from .resources.artifacts import ArtifactsResource
 
         return ArtifactsResource(self._client)
 
-    @cached_property
+    @property
     def auth(self) -> AuthResource:
         """Operations of the ``auth`` tag."""
         from .resources.auth import AuthResource
 
         return AuthResource(self._client)
 
-    @cached_property
+    @property
     def compute_sessions(self) -> ComputeSessionsResource:
         """Operations of the ``compute-sessions`` tag."""
         from .resources.compute_sessions import ComputeSessionsResource
 
         return ComputeSessionsResource(self._client)
 
-    @cached_property
+    @property
     def config(self) -> ConfigResource:
         """Operations of the ``config`` tag."""
         from .resources.config import ConfigResource
 
         return ConfigResource(self._client)
 
-    @cached_property
+    @property
     def container_registries(self) -> ContainerRegistriesResource:
         """Operations of the ``container-registries`` tag."""
         from .resources.container_registries import ContainerRegistriesResource
 
         return ContainerRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def deployments(self) -> DeploymentsResource:
         """Operations of the ``deployments`` tag."""
         from .resources.deployments import DeploymentsResource
 
         return DeploymentsResource(self._client)
 
-    @cached_property
+    @property
     def domain_config(self) -> DomainConfigResource:
         """Operations of the ``domain-config`` tag."""
         from .resources.domain_config import DomainConfigResource
 
         return DomainConfigResource(self._client)
 
-    @cached_property
+    @property
     def export(self) -> ExportResource:
         """Operations of the ``export`` tag."""
         from .resources.export import ExportResource
 
         return ExportResource(self._client)
 
-    @cached_property
+    @property
     def fair_share(self) -> FairShareResource:
         """Operations of the ``fair-share`` tag."""
         from .resources.fair_share import FairShareResource
 
         return FairShareResource(self._client)
 
-    @cached_property
+    @property
     def folders(self) -> FoldersResource:
         """Operations of the ``folders`` tag."""
         from .resources.folders import FoldersResource
 
         return FoldersResource(self._client)
 
-    @cached_property
+    @property
     def group(self) -> GroupResource:
         """Operations of the ``group`` tag."""
         from .resources.group import GroupResource
 
         return GroupResource(self._client)
 
-    @cached_property
+    @property
     def group_config(self) -> GroupConfigResource:
         """Operations of the ``group-config`` tag."""
         from .resources.group_config import GroupConfigResource
 
         return GroupConfigResource(self._client)
 
-    @cached_property
+    @property
     def health(self) -> HealthResource:
         """Operations of the ``health`` tag."""
         from .resources.health import HealthResource
 
         return HealthResource(self._client)
 
-    @cached_property
+    @property
     def image(self) -> ImageResource:
         """Operations of the ``image`` tag (none in this version)."""
         from .resources.image import ImageResource
 
         return ImageResource(self._client)
 
-    @cached_property
+    @property
     def logs_error(self) -> LogsErrorResource:
         """Operations of the ``logs/error`` tag."""
         from .resources.logs_error import LogsErrorResource
 
         return LogsErrorResource(self._client)
 
-    @cached_property
+    @property
     def manager(self) -> ManagerResource:
         """Operations of the ``manager`` tag."""
         from .resources.manager import ManagerResource
 
         return ManagerResource(self._client)
 
-    @cached_property
+    @property
     def notifications(self) -> NotificationsResource:
         """Operations of the ``notifications`` tag."""
         from .resources.notifications import NotificationsResource
 
         return NotificationsResource(self._client)
 
-    @cached_property
+    @property
     def object_storages(self) -> ObjectStoragesResource:
         """Operations of the ``object-storages`` tag."""
         from .resources.object_storages import ObjectStoragesResource
 
         return ObjectStoragesResource(self._client)
 
-    @cached_property
+    @property
     def resource(self) -> ResourceResource:
         """Operations of the ``resource`` tag."""
         from .resources.resource import ResourceResource
 
         return ResourceResource(self._client)
 
-    @cached_property
+    @property
     def resource_prometheus_query_definitions(self) -> ResourcePrometheusQueryDefinitionsResource:
         """Operations of the ``resource/prometheus-query-definitions`` tag."""
         from .resources.resource_prometheus_query_definitions import (
@@ -434,308 +433,308 @@ class Client:
 
         return ResourcePrometheusQueryDefinitionsResource(self._client)
 
-    @cached_property
+    @property
     def resource_slot_types(self) -> ResourceSlotTypesResource:
         """Operations of the ``resource-slot-types`` tag."""
         from .resources.resource_slot_types import ResourceSlotTypesResource
 
         return ResourceSlotTypesResource(self._client)
 
-    @cached_property
+    @property
     def root(self) -> RootResource:
         """Operations of the ``root`` tag."""
         from .resources.root import RootResource
 
         return RootResource(self._client)
 
-    @cached_property
+    @property
     def scaling_groups(self) -> ScalingGroupsResource:
         """Operations of the ``scaling-groups`` tag."""
         from .resources.scaling_groups import ScalingGroupsResource
 
         return ScalingGroupsResource(self._client)
 
-    @cached_property
+    @property
     def scheduling_history(self) -> SchedulingHistoryResource:
         """Operations of the ``scheduling-history`` tag."""
         from .resources.scheduling_history import SchedulingHistoryResource
 
         return SchedulingHistoryResource(self._client)
 
-    @cached_property
+    @property
     def server(self) -> ServerResource:
         """Operations of the ``server`` tag."""
         from .resources.server import ServerResource
 
         return ServerResource(self._client)
 
-    @cached_property
+    @property
     def services(self) -> ServicesResource:
         """Operations of the ``services`` tag."""
         from .resources.services import ServicesResource
 
         return ServicesResource(self._client)
 
-    @cached_property
+    @property
     def session(self) -> SessionResource:
         """Operations of the ``session`` tag."""
         from .resources.session import SessionResource
 
         return SessionResource(self._client)
 
-    @cached_property
+    @property
     def spec(self) -> SpecResource:
         """Operations of the ``spec`` tag."""
         from .resources.spec import SpecResource
 
         return SpecResource(self._client)
 
-    @cached_property
+    @property
     def storage(self) -> StorageResource:
         """Operations of the ``storage`` tag."""
         from .resources.storage import StorageResource
 
         return StorageResource(self._client)
 
-    @cached_property
+    @property
     def stream(self) -> StreamResource:
         """Operations of the ``stream`` tag."""
         from .resources.stream import StreamResource
 
         return StreamResource(self._client)
 
-    @cached_property
+    @property
     def template_cluster(self) -> TemplateClusterResource:
         """Operations of the ``template/cluster`` tag."""
         from .resources.template_cluster import TemplateClusterResource
 
         return TemplateClusterResource(self._client)
 
-    @cached_property
+    @property
     def template_session(self) -> TemplateSessionResource:
         """Operations of the ``template/session`` tag."""
         from .resources.template_session import TemplateSessionResource
 
         return TemplateSessionResource(self._client)
 
-    @cached_property
+    @property
     def user_config(self) -> UserConfigResource:
         """Operations of the ``user-config`` tag."""
         from .resources.user_config import UserConfigResource
 
         return UserConfigResource(self._client)
 
-    @cached_property
+    @property
     def v2_agents(self) -> V2AgentsResource:
         """Operations of the ``v2/agents`` tag."""
         from .resources.v2_agents import V2AgentsResource
 
         return V2AgentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config(self) -> V2AppConfigResource:
         """Operations of the ``v2/app-config`` tag."""
         from .resources.v2_app_config import V2AppConfigResource
 
         return V2AppConfigResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_allow_list(self) -> V2AppConfigAllowListResource:
         """Operations of the ``v2/app-config-allow-list`` tag."""
         from .resources.v2_app_config_allow_list import V2AppConfigAllowListResource
 
         return V2AppConfigAllowListResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_definitions(self) -> V2AppConfigDefinitionsResource:
         """Operations of the ``v2/app-config-definitions`` tag."""
         from .resources.v2_app_config_definitions import V2AppConfigDefinitionsResource
 
         return V2AppConfigDefinitionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_fragments(self) -> V2AppConfigFragmentsResource:
         """Operations of the ``v2/app-config-fragments`` tag."""
         from .resources.v2_app_config_fragments import V2AppConfigFragmentsResource
 
         return V2AppConfigFragmentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_artifact_registries(self) -> V2ArtifactRegistriesResource:
         """Operations of the ``v2/artifact-registries`` tag."""
         from .resources.v2_artifact_registries import V2ArtifactRegistriesResource
 
         return V2ArtifactRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_artifacts(self) -> V2ArtifactsResource:
         """Operations of the ``v2/artifacts`` tag."""
         from .resources.v2_artifacts import V2ArtifactsResource
 
         return V2ArtifactsResource(self._client)
 
-    @cached_property
+    @property
     def v2_audit_logs(self) -> V2AuditLogsResource:
         """Operations of the ``v2/audit-logs`` tag."""
         from .resources.v2_audit_logs import V2AuditLogsResource
 
         return V2AuditLogsResource(self._client)
 
-    @cached_property
+    @property
     def v2_client_ip_masking_policies(self) -> V2ClientIpMaskingPoliciesResource:
         """Operations of the ``v2/client-ip-masking-policies`` tag."""
         from .resources.v2_client_ip_masking_policies import V2ClientIpMaskingPoliciesResource
 
         return V2ClientIpMaskingPoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_container_registries(self) -> V2ContainerRegistriesResource:
         """Operations of the ``v2/container-registries`` tag."""
         from .resources.v2_container_registries import V2ContainerRegistriesResource
 
         return V2ContainerRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_deployments(self) -> V2DeploymentsResource:
         """Operations of the ``v2/deployments`` tag."""
         from .resources.v2_deployments import V2DeploymentsResource
 
         return V2DeploymentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_deployments_revision_presets(self) -> V2DeploymentsRevisionPresetsResource:
         """Operations of the ``v2/deployments/revision-presets`` tag."""
         from .resources.v2_deployments_revision_presets import V2DeploymentsRevisionPresetsResource
 
         return V2DeploymentsRevisionPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_domains(self) -> V2DomainsResource:
         """Operations of the ``v2/domains`` tag."""
         from .resources.v2_domains import V2DomainsResource
 
         return V2DomainsResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_labels(self) -> V2EntityLabelsResource:
         """Operations of the ``v2/entity-labels`` tag."""
         from .resources.v2_entity_labels import V2EntityLabelsResource
 
         return V2EntityLabelsResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_shares(self) -> V2EntitySharesResource:
         """Operations of the ``v2/entity-shares`` tag."""
         from .resources.v2_entity_shares import V2EntitySharesResource
 
         return V2EntitySharesResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_types(self) -> V2EntityTypesResource:
         """Operations of the ``v2/entity-types`` tag."""
         from .resources.v2_entity_types import V2EntityTypesResource
 
         return V2EntityTypesResource(self._client)
 
-    @cached_property
+    @property
     def v2_export(self) -> V2ExportResource:
         """Operations of the ``v2/export`` tag."""
         from .resources.v2_export import V2ExportResource
 
         return V2ExportResource(self._client)
 
-    @cached_property
+    @property
     def v2_fair_share(self) -> V2FairShareResource:
         """Operations of the ``v2/fair-share`` tag."""
         from .resources.v2_fair_share import V2FairShareResource
 
         return V2FairShareResource(self._client)
 
-    @cached_property
+    @property
     def v2_huggingface_registries(self) -> V2HuggingfaceRegistriesResource:
         """Operations of the ``v2/huggingface-registries`` tag."""
         from .resources.v2_huggingface_registries import V2HuggingfaceRegistriesResource
 
         return V2HuggingfaceRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_idle_checker_assignments(self) -> V2IdleCheckerAssignmentsResource:
         """Operations of the ``v2/idle-checker-assignments`` tag."""
         from .resources.v2_idle_checker_assignments import V2IdleCheckerAssignmentsResource
 
         return V2IdleCheckerAssignmentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_idle_checkers(self) -> V2IdleCheckersResource:
         """Operations of the ``v2/idle-checkers`` tag."""
         from .resources.v2_idle_checkers import V2IdleCheckersResource
 
         return V2IdleCheckersResource(self._client)
 
-    @cached_property
+    @property
     def v2_images(self) -> V2ImagesResource:
         """Operations of the ``v2/images`` tag."""
         from .resources.v2_images import V2ImagesResource
 
         return V2ImagesResource(self._client)
 
-    @cached_property
+    @property
     def v2_keypairs(self) -> V2KeypairsResource:
         """Operations of the ``v2/keypairs`` tag."""
         from .resources.v2_keypairs import V2KeypairsResource
 
         return V2KeypairsResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_client_types(self) -> V2LoginClientTypesResource:
         """Operations of the ``v2/login-client-types`` tag."""
         from .resources.v2_login_client_types import V2LoginClientTypesResource
 
         return V2LoginClientTypesResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_history(self) -> V2LoginHistoryResource:
         """Operations of the ``v2/login-history`` tag."""
         from .resources.v2_login_history import V2LoginHistoryResource
 
         return V2LoginHistoryResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_sessions(self) -> V2LoginSessionsResource:
         """Operations of the ``v2/login-sessions`` tag."""
         from .resources.v2_login_sessions import V2LoginSessionsResource
 
         return V2LoginSessionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_model_cards(self) -> V2ModelCardsResource:
         """Operations of the ``v2/model-cards`` tag."""
         from .resources.v2_model_cards import V2ModelCardsResource
 
         return V2ModelCardsResource(self._client)
 
-    @cached_property
+    @property
     def v2_notifications(self) -> V2NotificationsResource:
         """Operations of the ``v2/notifications`` tag."""
         from .resources.v2_notifications import V2NotificationsResource
 
         return V2NotificationsResource(self._client)
 
-    @cached_property
+    @property
     def v2_object_storages(self) -> V2ObjectStoragesResource:
         """Operations of the ``v2/object-storages`` tag."""
         from .resources.v2_object_storages import V2ObjectStoragesResource
 
         return V2ObjectStoragesResource(self._client)
 
-    @cached_property
+    @property
     def v2_projects(self) -> V2ProjectsResource:
         """Operations of the ``v2/projects`` tag."""
         from .resources.v2_projects import V2ProjectsResource
 
         return V2ProjectsResource(self._client)
 
-    @cached_property
+    @property
     def v2_prometheus_query_preset_categories(self) -> V2PrometheusQueryPresetCategoriesResource:
         """Operations of the ``v2/prometheus-query-preset-categories`` tag."""
         from .resources.v2_prometheus_query_preset_categories import (
@@ -744,168 +743,168 @@ class Client:
 
         return V2PrometheusQueryPresetCategoriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_prometheus_query_presets(self) -> V2PrometheusQueryPresetsResource:
         """Operations of the ``v2/prometheus-query-presets`` tag."""
         from .resources.v2_prometheus_query_presets import V2PrometheusQueryPresetsResource
 
         return V2PrometheusQueryPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_rbac(self) -> V2RbacResource:
         """Operations of the ``v2/rbac`` tag."""
         from .resources.v2_rbac import V2RbacResource
 
         return V2RbacResource(self._client)
 
-    @cached_property
+    @property
     def v2_reservoir_registries(self) -> V2ReservoirRegistriesResource:
         """Operations of the ``v2/reservoir-registries`` tag."""
         from .resources.v2_reservoir_registries import V2ReservoirRegistriesResource
 
         return V2ReservoirRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_allocation(self) -> V2ResourceAllocationResource:
         """Operations of the ``v2/resource-allocation`` tag."""
         from .resources.v2_resource_allocation import V2ResourceAllocationResource
 
         return V2ResourceAllocationResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_groups(self) -> V2ResourceGroupsResource:
         """Operations of the ``v2/resource-groups`` tag."""
         from .resources.v2_resource_groups import V2ResourceGroupsResource
 
         return V2ResourceGroupsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_policies(self) -> V2ResourcePoliciesResource:
         """Operations of the ``v2/resource-policies`` tag."""
         from .resources.v2_resource_policies import V2ResourcePoliciesResource
 
         return V2ResourcePoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_presets(self) -> V2ResourcePresetsResource:
         """Operations of the ``v2/resource-presets`` tag."""
         from .resources.v2_resource_presets import V2ResourcePresetsResource
 
         return V2ResourcePresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_slots(self) -> V2ResourceSlotsResource:
         """Operations of the ``v2/resource-slots`` tag."""
         from .resources.v2_resource_slots import V2ResourceSlotsResource
 
         return V2ResourceSlotsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_usage(self) -> V2ResourceUsageResource:
         """Operations of the ``v2/resource-usage`` tag."""
         from .resources.v2_resource_usage import V2ResourceUsageResource
 
         return V2ResourceUsageResource(self._client)
 
-    @cached_property
+    @property
     def v2_retention_policies(self) -> V2RetentionPoliciesResource:
         """Operations of the ``v2/retention-policies`` tag."""
         from .resources.v2_retention_policies import V2RetentionPoliciesResource
 
         return V2RetentionPoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_role_presets(self) -> V2RolePresetsResource:
         """Operations of the ``v2/role-presets`` tag."""
         from .resources.v2_role_presets import V2RolePresetsResource
 
         return V2RolePresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_runtime_variant_presets(self) -> V2RuntimeVariantPresetsResource:
         """Operations of the ``v2/runtime-variant-presets`` tag."""
         from .resources.v2_runtime_variant_presets import V2RuntimeVariantPresetsResource
 
         return V2RuntimeVariantPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_runtime_variants(self) -> V2RuntimeVariantsResource:
         """Operations of the ``v2/runtime-variants`` tag."""
         from .resources.v2_runtime_variants import V2RuntimeVariantsResource
 
         return V2RuntimeVariantsResource(self._client)
 
-    @cached_property
+    @property
     def v2_scheduling_handlers(self) -> V2SchedulingHandlersResource:
         """Operations of the ``v2/scheduling-handlers`` tag."""
         from .resources.v2_scheduling_handlers import V2SchedulingHandlersResource
 
         return V2SchedulingHandlersResource(self._client)
 
-    @cached_property
+    @property
     def v2_scheduling_history(self) -> V2SchedulingHistoryResource:
         """Operations of the ``v2/scheduling-history`` tag."""
         from .resources.v2_scheduling_history import V2SchedulingHistoryResource
 
         return V2SchedulingHistoryResource(self._client)
 
-    @cached_property
+    @property
     def v2_secrets(self) -> V2SecretsResource:
         """Operations of the ``v2/secrets`` tag."""
         from .resources.v2_secrets import V2SecretsResource
 
         return V2SecretsResource(self._client)
 
-    @cached_property
+    @property
     def v2_service_catalogs(self) -> V2ServiceCatalogsResource:
         """Operations of the ``v2/service-catalogs`` tag."""
         from .resources.v2_service_catalogs import V2ServiceCatalogsResource
 
         return V2ServiceCatalogsResource(self._client)
 
-    @cached_property
+    @property
     def v2_sessions(self) -> V2SessionsResource:
         """Operations of the ``v2/sessions`` tag."""
         from .resources.v2_sessions import V2SessionsResource
 
         return V2SessionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_storage_hosts(self) -> V2StorageHostsResource:
         """Operations of the ``v2/storage-hosts`` tag."""
         from .resources.v2_storage_hosts import V2StorageHostsResource
 
         return V2StorageHostsResource(self._client)
 
-    @cached_property
+    @property
     def v2_storage_namespaces(self) -> V2StorageNamespacesResource:
         """Operations of the ``v2/storage-namespaces`` tag."""
         from .resources.v2_storage_namespaces import V2StorageNamespacesResource
 
         return V2StorageNamespacesResource(self._client)
 
-    @cached_property
+    @property
     def v2_users(self) -> V2UsersResource:
         """Operations of the ``v2/users`` tag."""
         from .resources.v2_users import V2UsersResource
 
         return V2UsersResource(self._client)
 
-    @cached_property
+    @property
     def v2_vfolders(self) -> V2VfoldersResource:
         """Operations of the ``v2/vfolders`` tag."""
         from .resources.v2_vfolders import V2VfoldersResource
 
         return V2VfoldersResource(self._client)
 
-    @cached_property
+    @property
     def v2_vfs_storages(self) -> V2VfsStoragesResource:
         """Operations of the ``v2/vfs-storages`` tag."""
         from .resources.v2_vfs_storages import V2VfsStoragesResource
 
         return V2VfsStoragesResource(self._client)
 
-    @cached_property
+    @property
     def vfs_storages(self) -> VfsStoragesResource:
         """Operations of the ``vfs-storages`` tag."""
         from .resources.vfs_storages import VfsStoragesResource
@@ -921,210 +920,210 @@ class AsyncClient:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    @cached_property
+    @property
     def acl(self) -> AsyncAclResource:
         """Operations of the ``acl`` tag."""
         from .resources.acl import AsyncAclResource
 
         return AsyncAclResource(self._client)
 
-    @cached_property
+    @property
     def admin(self) -> AsyncAdminResource:
         """Operations of the ``admin`` tag."""
         from .resources.admin import AsyncAdminResource
 
         return AsyncAdminResource(self._client)
 
-    @cached_property
+    @property
     def admin_auto_scaling_rules(self) -> AsyncAdminAutoScalingRulesResource:
         """Operations of the ``admin/auto-scaling-rules`` tag."""
         from .resources.admin_auto_scaling_rules import AsyncAdminAutoScalingRulesResource
 
         return AsyncAdminAutoScalingRulesResource(self._client)
 
-    @cached_property
+    @property
     def admin_domains(self) -> AsyncAdminDomainsResource:
         """Operations of the ``admin/domains`` tag."""
         from .resources.admin_domains import AsyncAdminDomainsResource
 
         return AsyncAdminDomainsResource(self._client)
 
-    @cached_property
+    @property
     def admin_images(self) -> AsyncAdminImagesResource:
         """Operations of the ``admin/images`` tag."""
         from .resources.admin_images import AsyncAdminImagesResource
 
         return AsyncAdminImagesResource(self._client)
 
-    @cached_property
+    @property
     def admin_quota_scopes(self) -> AsyncAdminQuotaScopesResource:
         """Operations of the ``admin/quota-scopes`` tag."""
         from .resources.admin_quota_scopes import AsyncAdminQuotaScopesResource
 
         return AsyncAdminQuotaScopesResource(self._client)
 
-    @cached_property
+    @property
     def admin_rbac(self) -> AsyncAdminRbacResource:
         """Operations of the ``admin/rbac`` tag."""
         from .resources.admin_rbac import AsyncAdminRbacResource
 
         return AsyncAdminRbacResource(self._client)
 
-    @cached_property
+    @property
     def admin_users(self) -> AsyncAdminUsersResource:
         """Operations of the ``admin/users`` tag."""
         from .resources.admin_users import AsyncAdminUsersResource
 
         return AsyncAdminUsersResource(self._client)
 
-    @cached_property
+    @property
     def agents(self) -> AsyncAgentsResource:
         """Operations of the ``agents`` tag."""
         from .resources.agents import AsyncAgentsResource
 
         return AsyncAgentsResource(self._client)
 
-    @cached_property
+    @property
     def artifact_registries(self) -> AsyncArtifactRegistriesResource:
         """Operations of the ``artifact-registries`` tag."""
         from .resources.artifact_registries import AsyncArtifactRegistriesResource
 
         return AsyncArtifactRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def artifacts(self) -> AsyncArtifactsResource:
         """Operations of the ``artifacts`` tag."""
         from .resources.artifacts import AsyncArtifactsResource
 
         return AsyncArtifactsResource(self._client)
 
-    @cached_property
+    @property
     def auth(self) -> AsyncAuthResource:
         """Operations of the ``auth`` tag."""
         from .resources.auth import AsyncAuthResource
 
         return AsyncAuthResource(self._client)
 
-    @cached_property
+    @property
     def compute_sessions(self) -> AsyncComputeSessionsResource:
         """Operations of the ``compute-sessions`` tag."""
         from .resources.compute_sessions import AsyncComputeSessionsResource
 
         return AsyncComputeSessionsResource(self._client)
 
-    @cached_property
+    @property
     def config(self) -> AsyncConfigResource:
         """Operations of the ``config`` tag."""
         from .resources.config import AsyncConfigResource
 
         return AsyncConfigResource(self._client)
 
-    @cached_property
+    @property
     def container_registries(self) -> AsyncContainerRegistriesResource:
         """Operations of the ``container-registries`` tag."""
         from .resources.container_registries import AsyncContainerRegistriesResource
 
         return AsyncContainerRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def deployments(self) -> AsyncDeploymentsResource:
         """Operations of the ``deployments`` tag."""
         from .resources.deployments import AsyncDeploymentsResource
 
         return AsyncDeploymentsResource(self._client)
 
-    @cached_property
+    @property
     def domain_config(self) -> AsyncDomainConfigResource:
         """Operations of the ``domain-config`` tag."""
         from .resources.domain_config import AsyncDomainConfigResource
 
         return AsyncDomainConfigResource(self._client)
 
-    @cached_property
+    @property
     def export(self) -> AsyncExportResource:
         """Operations of the ``export`` tag."""
         from .resources.export import AsyncExportResource
 
         return AsyncExportResource(self._client)
 
-    @cached_property
+    @property
     def fair_share(self) -> AsyncFairShareResource:
         """Operations of the ``fair-share`` tag."""
         from .resources.fair_share import AsyncFairShareResource
 
         return AsyncFairShareResource(self._client)
 
-    @cached_property
+    @property
     def folders(self) -> AsyncFoldersResource:
         """Operations of the ``folders`` tag."""
         from .resources.folders import AsyncFoldersResource
 
         return AsyncFoldersResource(self._client)
 
-    @cached_property
+    @property
     def group(self) -> AsyncGroupResource:
         """Operations of the ``group`` tag."""
         from .resources.group import AsyncGroupResource
 
         return AsyncGroupResource(self._client)
 
-    @cached_property
+    @property
     def group_config(self) -> AsyncGroupConfigResource:
         """Operations of the ``group-config`` tag."""
         from .resources.group_config import AsyncGroupConfigResource
 
         return AsyncGroupConfigResource(self._client)
 
-    @cached_property
+    @property
     def health(self) -> AsyncHealthResource:
         """Operations of the ``health`` tag."""
         from .resources.health import AsyncHealthResource
 
         return AsyncHealthResource(self._client)
 
-    @cached_property
+    @property
     def image(self) -> AsyncImageResource:
         """Operations of the ``image`` tag (none in this version)."""
         from .resources.image import AsyncImageResource
 
         return AsyncImageResource(self._client)
 
-    @cached_property
+    @property
     def logs_error(self) -> AsyncLogsErrorResource:
         """Operations of the ``logs/error`` tag."""
         from .resources.logs_error import AsyncLogsErrorResource
 
         return AsyncLogsErrorResource(self._client)
 
-    @cached_property
+    @property
     def manager(self) -> AsyncManagerResource:
         """Operations of the ``manager`` tag."""
         from .resources.manager import AsyncManagerResource
 
         return AsyncManagerResource(self._client)
 
-    @cached_property
+    @property
     def notifications(self) -> AsyncNotificationsResource:
         """Operations of the ``notifications`` tag."""
         from .resources.notifications import AsyncNotificationsResource
 
         return AsyncNotificationsResource(self._client)
 
-    @cached_property
+    @property
     def object_storages(self) -> AsyncObjectStoragesResource:
         """Operations of the ``object-storages`` tag."""
         from .resources.object_storages import AsyncObjectStoragesResource
 
         return AsyncObjectStoragesResource(self._client)
 
-    @cached_property
+    @property
     def resource(self) -> AsyncResourceResource:
         """Operations of the ``resource`` tag."""
         from .resources.resource import AsyncResourceResource
 
         return AsyncResourceResource(self._client)
 
-    @cached_property
+    @property
     def resource_prometheus_query_definitions(
         self,
     ) -> AsyncResourcePrometheusQueryDefinitionsResource:
@@ -1135,175 +1134,175 @@ class AsyncClient:
 
         return AsyncResourcePrometheusQueryDefinitionsResource(self._client)
 
-    @cached_property
+    @property
     def resource_slot_types(self) -> AsyncResourceSlotTypesResource:
         """Operations of the ``resource-slot-types`` tag."""
         from .resources.resource_slot_types import AsyncResourceSlotTypesResource
 
         return AsyncResourceSlotTypesResource(self._client)
 
-    @cached_property
+    @property
     def root(self) -> AsyncRootResource:
         """Operations of the ``root`` tag."""
         from .resources.root import AsyncRootResource
 
         return AsyncRootResource(self._client)
 
-    @cached_property
+    @property
     def scaling_groups(self) -> AsyncScalingGroupsResource:
         """Operations of the ``scaling-groups`` tag."""
         from .resources.scaling_groups import AsyncScalingGroupsResource
 
         return AsyncScalingGroupsResource(self._client)
 
-    @cached_property
+    @property
     def scheduling_history(self) -> AsyncSchedulingHistoryResource:
         """Operations of the ``scheduling-history`` tag."""
         from .resources.scheduling_history import AsyncSchedulingHistoryResource
 
         return AsyncSchedulingHistoryResource(self._client)
 
-    @cached_property
+    @property
     def server(self) -> AsyncServerResource:
         """Operations of the ``server`` tag."""
         from .resources.server import AsyncServerResource
 
         return AsyncServerResource(self._client)
 
-    @cached_property
+    @property
     def services(self) -> AsyncServicesResource:
         """Operations of the ``services`` tag."""
         from .resources.services import AsyncServicesResource
 
         return AsyncServicesResource(self._client)
 
-    @cached_property
+    @property
     def session(self) -> AsyncSessionResource:
         """Operations of the ``session`` tag."""
         from .resources.session import AsyncSessionResource
 
         return AsyncSessionResource(self._client)
 
-    @cached_property
+    @property
     def spec(self) -> AsyncSpecResource:
         """Operations of the ``spec`` tag."""
         from .resources.spec import AsyncSpecResource
 
         return AsyncSpecResource(self._client)
 
-    @cached_property
+    @property
     def storage(self) -> AsyncStorageResource:
         """Operations of the ``storage`` tag."""
         from .resources.storage import AsyncStorageResource
 
         return AsyncStorageResource(self._client)
 
-    @cached_property
+    @property
     def stream(self) -> AsyncStreamResource:
         """Operations of the ``stream`` tag."""
         from .resources.stream import AsyncStreamResource
 
         return AsyncStreamResource(self._client)
 
-    @cached_property
+    @property
     def template_cluster(self) -> AsyncTemplateClusterResource:
         """Operations of the ``template/cluster`` tag."""
         from .resources.template_cluster import AsyncTemplateClusterResource
 
         return AsyncTemplateClusterResource(self._client)
 
-    @cached_property
+    @property
     def template_session(self) -> AsyncTemplateSessionResource:
         """Operations of the ``template/session`` tag."""
         from .resources.template_session import AsyncTemplateSessionResource
 
         return AsyncTemplateSessionResource(self._client)
 
-    @cached_property
+    @property
     def user_config(self) -> AsyncUserConfigResource:
         """Operations of the ``user-config`` tag."""
         from .resources.user_config import AsyncUserConfigResource
 
         return AsyncUserConfigResource(self._client)
 
-    @cached_property
+    @property
     def v2_agents(self) -> AsyncV2AgentsResource:
         """Operations of the ``v2/agents`` tag."""
         from .resources.v2_agents import AsyncV2AgentsResource
 
         return AsyncV2AgentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config(self) -> AsyncV2AppConfigResource:
         """Operations of the ``v2/app-config`` tag."""
         from .resources.v2_app_config import AsyncV2AppConfigResource
 
         return AsyncV2AppConfigResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_allow_list(self) -> AsyncV2AppConfigAllowListResource:
         """Operations of the ``v2/app-config-allow-list`` tag."""
         from .resources.v2_app_config_allow_list import AsyncV2AppConfigAllowListResource
 
         return AsyncV2AppConfigAllowListResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_definitions(self) -> AsyncV2AppConfigDefinitionsResource:
         """Operations of the ``v2/app-config-definitions`` tag."""
         from .resources.v2_app_config_definitions import AsyncV2AppConfigDefinitionsResource
 
         return AsyncV2AppConfigDefinitionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_app_config_fragments(self) -> AsyncV2AppConfigFragmentsResource:
         """Operations of the ``v2/app-config-fragments`` tag."""
         from .resources.v2_app_config_fragments import AsyncV2AppConfigFragmentsResource
 
         return AsyncV2AppConfigFragmentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_artifact_registries(self) -> AsyncV2ArtifactRegistriesResource:
         """Operations of the ``v2/artifact-registries`` tag."""
         from .resources.v2_artifact_registries import AsyncV2ArtifactRegistriesResource
 
         return AsyncV2ArtifactRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_artifacts(self) -> AsyncV2ArtifactsResource:
         """Operations of the ``v2/artifacts`` tag."""
         from .resources.v2_artifacts import AsyncV2ArtifactsResource
 
         return AsyncV2ArtifactsResource(self._client)
 
-    @cached_property
+    @property
     def v2_audit_logs(self) -> AsyncV2AuditLogsResource:
         """Operations of the ``v2/audit-logs`` tag."""
         from .resources.v2_audit_logs import AsyncV2AuditLogsResource
 
         return AsyncV2AuditLogsResource(self._client)
 
-    @cached_property
+    @property
     def v2_client_ip_masking_policies(self) -> AsyncV2ClientIpMaskingPoliciesResource:
         """Operations of the ``v2/client-ip-masking-policies`` tag."""
         from .resources.v2_client_ip_masking_policies import AsyncV2ClientIpMaskingPoliciesResource
 
         return AsyncV2ClientIpMaskingPoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_container_registries(self) -> AsyncV2ContainerRegistriesResource:
         """Operations of the ``v2/container-registries`` tag."""
         from .resources.v2_container_registries import AsyncV2ContainerRegistriesResource
 
         return AsyncV2ContainerRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_deployments(self) -> AsyncV2DeploymentsResource:
         """Operations of the ``v2/deployments`` tag."""
         from .resources.v2_deployments import AsyncV2DeploymentsResource
 
         return AsyncV2DeploymentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_deployments_revision_presets(self) -> AsyncV2DeploymentsRevisionPresetsResource:
         """Operations of the ``v2/deployments/revision-presets`` tag."""
         from .resources.v2_deployments_revision_presets import (
@@ -1312,133 +1311,133 @@ class AsyncClient:
 
         return AsyncV2DeploymentsRevisionPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_domains(self) -> AsyncV2DomainsResource:
         """Operations of the ``v2/domains`` tag."""
         from .resources.v2_domains import AsyncV2DomainsResource
 
         return AsyncV2DomainsResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_labels(self) -> AsyncV2EntityLabelsResource:
         """Operations of the ``v2/entity-labels`` tag."""
         from .resources.v2_entity_labels import AsyncV2EntityLabelsResource
 
         return AsyncV2EntityLabelsResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_shares(self) -> AsyncV2EntitySharesResource:
         """Operations of the ``v2/entity-shares`` tag."""
         from .resources.v2_entity_shares import AsyncV2EntitySharesResource
 
         return AsyncV2EntitySharesResource(self._client)
 
-    @cached_property
+    @property
     def v2_entity_types(self) -> AsyncV2EntityTypesResource:
         """Operations of the ``v2/entity-types`` tag."""
         from .resources.v2_entity_types import AsyncV2EntityTypesResource
 
         return AsyncV2EntityTypesResource(self._client)
 
-    @cached_property
+    @property
     def v2_export(self) -> AsyncV2ExportResource:
         """Operations of the ``v2/export`` tag."""
         from .resources.v2_export import AsyncV2ExportResource
 
         return AsyncV2ExportResource(self._client)
 
-    @cached_property
+    @property
     def v2_fair_share(self) -> AsyncV2FairShareResource:
         """Operations of the ``v2/fair-share`` tag."""
         from .resources.v2_fair_share import AsyncV2FairShareResource
 
         return AsyncV2FairShareResource(self._client)
 
-    @cached_property
+    @property
     def v2_huggingface_registries(self) -> AsyncV2HuggingfaceRegistriesResource:
         """Operations of the ``v2/huggingface-registries`` tag."""
         from .resources.v2_huggingface_registries import AsyncV2HuggingfaceRegistriesResource
 
         return AsyncV2HuggingfaceRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_idle_checker_assignments(self) -> AsyncV2IdleCheckerAssignmentsResource:
         """Operations of the ``v2/idle-checker-assignments`` tag."""
         from .resources.v2_idle_checker_assignments import AsyncV2IdleCheckerAssignmentsResource
 
         return AsyncV2IdleCheckerAssignmentsResource(self._client)
 
-    @cached_property
+    @property
     def v2_idle_checkers(self) -> AsyncV2IdleCheckersResource:
         """Operations of the ``v2/idle-checkers`` tag."""
         from .resources.v2_idle_checkers import AsyncV2IdleCheckersResource
 
         return AsyncV2IdleCheckersResource(self._client)
 
-    @cached_property
+    @property
     def v2_images(self) -> AsyncV2ImagesResource:
         """Operations of the ``v2/images`` tag."""
         from .resources.v2_images import AsyncV2ImagesResource
 
         return AsyncV2ImagesResource(self._client)
 
-    @cached_property
+    @property
     def v2_keypairs(self) -> AsyncV2KeypairsResource:
         """Operations of the ``v2/keypairs`` tag."""
         from .resources.v2_keypairs import AsyncV2KeypairsResource
 
         return AsyncV2KeypairsResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_client_types(self) -> AsyncV2LoginClientTypesResource:
         """Operations of the ``v2/login-client-types`` tag."""
         from .resources.v2_login_client_types import AsyncV2LoginClientTypesResource
 
         return AsyncV2LoginClientTypesResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_history(self) -> AsyncV2LoginHistoryResource:
         """Operations of the ``v2/login-history`` tag."""
         from .resources.v2_login_history import AsyncV2LoginHistoryResource
 
         return AsyncV2LoginHistoryResource(self._client)
 
-    @cached_property
+    @property
     def v2_login_sessions(self) -> AsyncV2LoginSessionsResource:
         """Operations of the ``v2/login-sessions`` tag."""
         from .resources.v2_login_sessions import AsyncV2LoginSessionsResource
 
         return AsyncV2LoginSessionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_model_cards(self) -> AsyncV2ModelCardsResource:
         """Operations of the ``v2/model-cards`` tag."""
         from .resources.v2_model_cards import AsyncV2ModelCardsResource
 
         return AsyncV2ModelCardsResource(self._client)
 
-    @cached_property
+    @property
     def v2_notifications(self) -> AsyncV2NotificationsResource:
         """Operations of the ``v2/notifications`` tag."""
         from .resources.v2_notifications import AsyncV2NotificationsResource
 
         return AsyncV2NotificationsResource(self._client)
 
-    @cached_property
+    @property
     def v2_object_storages(self) -> AsyncV2ObjectStoragesResource:
         """Operations of the ``v2/object-storages`` tag."""
         from .resources.v2_object_storages import AsyncV2ObjectStoragesResource
 
         return AsyncV2ObjectStoragesResource(self._client)
 
-    @cached_property
+    @property
     def v2_projects(self) -> AsyncV2ProjectsResource:
         """Operations of the ``v2/projects`` tag."""
         from .resources.v2_projects import AsyncV2ProjectsResource
 
         return AsyncV2ProjectsResource(self._client)
 
-    @cached_property
+    @property
     def v2_prometheus_query_preset_categories(
         self,
     ) -> AsyncV2PrometheusQueryPresetCategoriesResource:
@@ -1449,168 +1448,168 @@ class AsyncClient:
 
         return AsyncV2PrometheusQueryPresetCategoriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_prometheus_query_presets(self) -> AsyncV2PrometheusQueryPresetsResource:
         """Operations of the ``v2/prometheus-query-presets`` tag."""
         from .resources.v2_prometheus_query_presets import AsyncV2PrometheusQueryPresetsResource
 
         return AsyncV2PrometheusQueryPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_rbac(self) -> AsyncV2RbacResource:
         """Operations of the ``v2/rbac`` tag."""
         from .resources.v2_rbac import AsyncV2RbacResource
 
         return AsyncV2RbacResource(self._client)
 
-    @cached_property
+    @property
     def v2_reservoir_registries(self) -> AsyncV2ReservoirRegistriesResource:
         """Operations of the ``v2/reservoir-registries`` tag."""
         from .resources.v2_reservoir_registries import AsyncV2ReservoirRegistriesResource
 
         return AsyncV2ReservoirRegistriesResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_allocation(self) -> AsyncV2ResourceAllocationResource:
         """Operations of the ``v2/resource-allocation`` tag."""
         from .resources.v2_resource_allocation import AsyncV2ResourceAllocationResource
 
         return AsyncV2ResourceAllocationResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_groups(self) -> AsyncV2ResourceGroupsResource:
         """Operations of the ``v2/resource-groups`` tag."""
         from .resources.v2_resource_groups import AsyncV2ResourceGroupsResource
 
         return AsyncV2ResourceGroupsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_policies(self) -> AsyncV2ResourcePoliciesResource:
         """Operations of the ``v2/resource-policies`` tag."""
         from .resources.v2_resource_policies import AsyncV2ResourcePoliciesResource
 
         return AsyncV2ResourcePoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_presets(self) -> AsyncV2ResourcePresetsResource:
         """Operations of the ``v2/resource-presets`` tag."""
         from .resources.v2_resource_presets import AsyncV2ResourcePresetsResource
 
         return AsyncV2ResourcePresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_slots(self) -> AsyncV2ResourceSlotsResource:
         """Operations of the ``v2/resource-slots`` tag."""
         from .resources.v2_resource_slots import AsyncV2ResourceSlotsResource
 
         return AsyncV2ResourceSlotsResource(self._client)
 
-    @cached_property
+    @property
     def v2_resource_usage(self) -> AsyncV2ResourceUsageResource:
         """Operations of the ``v2/resource-usage`` tag."""
         from .resources.v2_resource_usage import AsyncV2ResourceUsageResource
 
         return AsyncV2ResourceUsageResource(self._client)
 
-    @cached_property
+    @property
     def v2_retention_policies(self) -> AsyncV2RetentionPoliciesResource:
         """Operations of the ``v2/retention-policies`` tag."""
         from .resources.v2_retention_policies import AsyncV2RetentionPoliciesResource
 
         return AsyncV2RetentionPoliciesResource(self._client)
 
-    @cached_property
+    @property
     def v2_role_presets(self) -> AsyncV2RolePresetsResource:
         """Operations of the ``v2/role-presets`` tag."""
         from .resources.v2_role_presets import AsyncV2RolePresetsResource
 
         return AsyncV2RolePresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_runtime_variant_presets(self) -> AsyncV2RuntimeVariantPresetsResource:
         """Operations of the ``v2/runtime-variant-presets`` tag."""
         from .resources.v2_runtime_variant_presets import AsyncV2RuntimeVariantPresetsResource
 
         return AsyncV2RuntimeVariantPresetsResource(self._client)
 
-    @cached_property
+    @property
     def v2_runtime_variants(self) -> AsyncV2RuntimeVariantsResource:
         """Operations of the ``v2/runtime-variants`` tag."""
         from .resources.v2_runtime_variants import AsyncV2RuntimeVariantsResource
 
         return AsyncV2RuntimeVariantsResource(self._client)
 
-    @cached_property
+    @property
     def v2_scheduling_handlers(self) -> AsyncV2SchedulingHandlersResource:
         """Operations of the ``v2/scheduling-handlers`` tag."""
         from .resources.v2_scheduling_handlers import AsyncV2SchedulingHandlersResource
 
         return AsyncV2SchedulingHandlersResource(self._client)
 
-    @cached_property
+    @property
     def v2_scheduling_history(self) -> AsyncV2SchedulingHistoryResource:
         """Operations of the ``v2/scheduling-history`` tag."""
         from .resources.v2_scheduling_history import AsyncV2SchedulingHistoryResource
 
         return AsyncV2SchedulingHistoryResource(self._client)
 
-    @cached_property
+    @property
     def v2_secrets(self) -> AsyncV2SecretsResource:
         """Operations of the ``v2/secrets`` tag."""
         from .resources.v2_secrets import AsyncV2SecretsResource
 
         return AsyncV2SecretsResource(self._client)
 
-    @cached_property
+    @property
     def v2_service_catalogs(self) -> AsyncV2ServiceCatalogsResource:
         """Operations of the ``v2/service-catalogs`` tag."""
         from .resources.v2_service_catalogs import AsyncV2ServiceCatalogsResource
 
         return AsyncV2ServiceCatalogsResource(self._client)
 
-    @cached_property
+    @property
     def v2_sessions(self) -> AsyncV2SessionsResource:
         """Operations of the ``v2/sessions`` tag."""
         from .resources.v2_sessions import AsyncV2SessionsResource
 
         return AsyncV2SessionsResource(self._client)
 
-    @cached_property
+    @property
     def v2_storage_hosts(self) -> AsyncV2StorageHostsResource:
         """Operations of the ``v2/storage-hosts`` tag."""
         from .resources.v2_storage_hosts import AsyncV2StorageHostsResource
 
         return AsyncV2StorageHostsResource(self._client)
 
-    @cached_property
+    @property
     def v2_storage_namespaces(self) -> AsyncV2StorageNamespacesResource:
         """Operations of the ``v2/storage-namespaces`` tag."""
         from .resources.v2_storage_namespaces import AsyncV2StorageNamespacesResource
 
         return AsyncV2StorageNamespacesResource(self._client)
 
-    @cached_property
+    @property
     def v2_users(self) -> AsyncV2UsersResource:
         """Operations of the ``v2/users`` tag."""
         from .resources.v2_users import AsyncV2UsersResource
 
         return AsyncV2UsersResource(self._client)
 
-    @cached_property
+    @property
     def v2_vfolders(self) -> AsyncV2VfoldersResource:
         """Operations of the ``v2/vfolders`` tag."""
         from .resources.v2_vfolders import AsyncV2VfoldersResource
 
         return AsyncV2VfoldersResource(self._client)
 
-    @cached_property
+    @property
     def v2_vfs_storages(self) -> AsyncV2VfsStoragesResource:
         """Operations of the ``v2/vfs-storages`` tag."""
         from .resources.v2_vfs_storages import AsyncV2VfsStoragesResource
 
         return AsyncV2VfsStoragesResource(self._client)
 
-    @cached_property
+    @property
     def vfs_storages(self) -> AsyncVfsStoragesResource:
         """Operations of the ``vfs-storages`` tag."""
         from .resources.vfs_storages import AsyncVfsStoragesResource
