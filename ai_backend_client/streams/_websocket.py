@@ -379,7 +379,10 @@ async def _open_websocket(
                 user_agent_header=None,
                 open_timeout=timeout,
                 ping_interval=ping_interval,
-                ping_timeout=ping_interval,
+                # No pong deadline: the manager's aiohttp handlers answer pings only while they
+                # read, and stream_execute does not read while the code runs. A pong deadline
+                # cut every execution longer than two intervals (1011, keepalive ping timeout).
+                ping_timeout=None,
                 close_timeout=DEFAULT_CLOSE_TIMEOUT,
                 max_size=max_size,
                 compression=None,
@@ -425,8 +428,10 @@ async def connect_websocket(
 ) -> AsyncGenerator[WebSocketStream, None]:
     """Open a signed WebSocket to *path* (an API path such as ``/stream/session/x/execute``).
 
-    ``open_timeout`` defaults to the configured connection timeout; the keepalive ping runs every
-    ``ping_interval`` seconds and a missing pong within the same time closes the socket (1011).
+    ``open_timeout`` defaults to the configured connection timeout. A keepalive ping goes out every
+    ``ping_interval`` seconds so that idle proxies keep the connection; a missing pong does not close
+    it, because the manager does not answer pings while it runs code for the socket. A peer that is
+    gone shows when those pings can no longer be sent.
     """
     ws = await _open_websocket(
         session,

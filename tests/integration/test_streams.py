@@ -109,6 +109,29 @@ async def test_stream_execute_with_input_then_lifecycle_events_while_destroying(
             await _destroy(session, name)
 
 
+async def test_execution_outlives_unanswered_keepalive_pings() -> None:
+    """The manager reads nothing (so answers no ping) while the code runs; the socket stays open.
+
+    With a pong deadline of one interval, this run of 3 s against 0.5 s pings closed with
+    1011 (keepalive ping timeout), as every `backend.ai run` longer than 60 s did."""
+    async with AsyncSession() as session:
+        name = _name()
+        await session.core.request(
+            "POST", "/session", json=_create_body(name), cast_to=dict[str, Any]
+        )
+        try:
+            path = f"/stream/session/{name}/execute"
+            async with connect_websocket(session, path, ping_interval=0.5) as ws:
+                code = "import time\ntime.sleep(3)\nprint('slept')"
+                await ws.send_json({"mode": "query", "code": code, "options": {}})
+                frames = [ExecutionResult.model_validate(m.json()) async for m in ws]
+                statuses = [f.status for f in frames]
+            assert statuses[-1] == "finished", statuses
+            assert "".join(f.stdout for f in frames) == "slept\n"
+        finally:
+            await _destroy(session, name)
+
+
 def test_sync_session_events_report_the_start() -> None:
     with Session() as session:
         name = _name()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import http.server
 import json
 import shutil
@@ -252,6 +253,57 @@ async def test_abnormal_close_raises_while_iterating() -> None:
             async for _ in ws:
                 pass
         assert info.value.code == 1011
+
+
+@asynccontextmanager
+async def deaf_ws_server(frames: list[str], gap: float) -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A WebSocket server that, like the manager's stream_execute while code runs, never reads.
+
+    It answers the handshake, then sends *frames* *gap* seconds apart, closes normally, and
+    only then reads what the client sent (pings included, unanswered)."""
+    received: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        key = next(
+            line.split(":", 1)[1].strip()
+            for line in head.split("\r\n")
+            if line.lower().startswith("sec-websocket-key:")
+        )
+        accept = base64.b64encode(
+            hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+        ).decode()
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
+        )
+        for text in frames:
+            await asyncio.sleep(gap)
+            data = text.encode()
+            writer.write(bytes([0x81, len(data)]) + data)  # unmasked text frame, < 126 bytes
+            await writer.drain()
+        writer.write(bytes([0x88, 2]) + (1000).to_bytes(2, "big"))
+        await writer.drain()
+        with contextlib.suppress(Exception):
+            received.append(await asyncio.wait_for(reader.read(65536), 2))
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", received
+
+
+async def test_unanswered_pings_do_not_close_a_long_execution() -> None:
+    """The manager answers pings only while it reads; a run longer than the ping interval lives."""
+    frames = [f"tick {i}" for i in range(8)]
+    async with (
+        deaf_ws_server(frames, gap=0.1) as (endpoint, received),
+        async_session(api_config(endpoint)) as session,
+    ):
+        async with connect_websocket(session, "/stream/x", ping_interval=0.05) as ws:
+            got = [message.data async for message in ws]
+        assert got == frames  # 0.8 s of unanswered pings, 16 intervals
+        assert received and received[0][0] & 0x0F == 0x9  # the client did ping (opcode 9)
 
 
 @pytest.mark.parametrize(
