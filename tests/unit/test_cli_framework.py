@@ -442,3 +442,36 @@ def test_alias_resolution() -> None:
     assert cli.resolve_alias("start-from-template") == "create-from-template"
     assert cli.resolve_alias("sesstpl") == "session-template"
     assert COMMANDS["ps"].target.endswith("session:list_sessions")
+
+
+_GC_PROBE = """
+import gc, sys, time
+from ai_backend_client.cli import main as m
+frozen = gc.get_freeze_count()
+m._pause_gc.__defaults__ = (0.2,)
+try:
+    m.main(["--help"])
+except SystemExit:
+    pass
+during = gc.isenabled()
+time.sleep(1.0)
+print(during, gc.isenabled(), gc.get_freeze_count() > frozen)
+"""
+
+
+def test_start_up_holds_the_collector_off_then_turns_it_back_on() -> None:
+    """A command starts without cyclic collections; the timer freezes and re-enables them."""
+    p = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE], capture_output=True, text=True, timeout=60
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[-3:] == ["False", "True", "True"]
+
+
+def test_a_collector_the_program_turned_off_stays_off() -> None:
+    probe = "import gc; gc.disable(); " + _GC_PROBE.replace(
+        "import gc, sys, time", "import sys, time"
+    )
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[-3:] == ["False", "False", "False"]
