@@ -567,6 +567,10 @@ def _console() -> Any:
         no_color=not color_enabled(out),
         highlight=False,
         soft_wrap=False,
+        # Cells are the server's text: "[red]x" or "a[/]b" in a name is shown as it is, not
+        # read as rich markup (which coloured it, or raised MarkupError), nor ":x:" as emoji.
+        markup=False,
+        emoji=False,
     )
 
 

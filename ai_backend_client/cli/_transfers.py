@@ -89,7 +89,7 @@ def progress_bars(
     )
 
     progress = Progress(
-        TextColumn("{task.description}", justify="left"),
+        TextColumn("{task.description}", justify="left", markup=False),  # file names as they are
         BarColumn(),
         DownloadColumn(binary_units=True),
         TransferSpeedColumn(),

@@ -119,3 +119,41 @@ def test_agent_table_shows_slots_and_json_stays_raw(env: None, tz: None) -> None
     result = CliRunner().invoke(cli, ["--output", "json", "admin", "agent", "list"])
     item = json.loads(result.stdout)["items"][0]
     assert item["available_slots"] == {"cpu": "8", "mem": GIB16, "cuda.shares": "4"}
+
+
+@pytest.mark.parametrize("name", ["a[/]b", "[red]x", "smile :smile:"])
+def test_table_cells_are_shown_as_they_are(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name that looks like rich markup is text: it neither raises MarkupError nor styles."""
+    from ai_backend_client.cli._output import print_table
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # colour on: markup would show as escape codes
+    print_table([{"name": name}], ["name"])
+    out = capsys.readouterr().out
+    assert name in out
+    assert "\x1b[31" not in out and "😄" not in out
+
+
+def test_progress_bar_shows_markup_like_file_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file's bar is labelled with its name; rich markup in it is not interpreted."""
+    import io
+    import sys
+
+    import click
+
+    from ai_backend_client.cli._output import CLIContext
+    from ai_backend_client.cli._transfers import progress_bars
+
+    class TTY(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = TTY()
+    monkeypatch.setattr(sys, "stderr", err)
+    with click.Context(click.Command("x"), obj=CLIContext()) as ctx, ctx.scope():
+        with progress_bars(20, "up") as report:
+            assert report is not None
+            report(5, 10, "a[/]b.txt")
+            report(5, 10, "[red]c.txt")
+    assert "a[/]b.txt" in err.getvalue() and "[red]c.txt" in err.getvalue()
