@@ -239,27 +239,27 @@ def cli(ctx: click.Context, output: str, skip_sslcert_validation: bool, debug: b
 GC_PAUSE_SECONDS = 1.0
 
 
-def _pause_gc(seconds: float = GC_PAUSE_SECONDS) -> None:
+def _pause_gc() -> None:
     """Hold the cyclic garbage collector off while the command starts.
 
     Start-up imports and the first parse allocate a few hundred thousand objects that all stay
-    alive, and a collection walks every young one again. After *seconds* a daemon timer
-    freezes what exists then (never walked again) and turns collection back on, so a command
-    that runs for hours collects its cyclic garbage as usual. A collector the program turned
-    off itself is left alone.
+    alive, and a collection walks every young one again. After ``GC_PAUSE_SECONDS`` a daemon
+    timer freezes what exists then (never walked again) and turns collection back on, so a
+    command that runs for hours collects its cyclic garbage as usual. A collector the program
+    turned off itself is left alone.
     """
     import gc
-    import threading
 
     if not gc.isenabled():
         return
+    import threading
 
     def resume() -> None:
         gc.freeze()
         gc.enable()
 
     gc.disable()
-    timer = threading.Timer(seconds, resume)
+    timer = threading.Timer(GC_PAUSE_SECONDS, resume)
     timer.daemon = True
     timer.start()
 

@@ -448,7 +448,7 @@ _GC_PROBE = """
 import gc, sys, time
 from ai_backend_client.cli import main as m
 frozen = gc.get_freeze_count()
-m._pause_gc.__defaults__ = (0.2,)
+m.GC_PAUSE_SECONDS = 0.2
 try:
     m.main(["--help"])
 except SystemExit:
