@@ -21,11 +21,8 @@ import email.utils
 import functools
 import json as jsonlib
 import logging
-import os
 import random
 import ssl
-import sys
-import threading
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -45,9 +42,10 @@ import pydantic
 
 from ._models import validate_response
 from ._redact import install_log_redaction, redact_url
+from ._tls import ssl_verify, tls_verification_failure
 from ._types import NOT_GIVEN, FileTypes, JSONValueRoot, NotGiven
 from .auth import STREAM_EXTENSION, BackendAIAuth
-from .config import APIConfig, ConfigError, format_size
+from .config import APIConfig, format_size
 from .exceptions import (
     BackendAPIError,
     BackendConnectionError,
@@ -65,7 +63,6 @@ __all__ = [
     "RetryPolicy",
     "SyncAPIClient",
     "redact_url",
-    "ssl_verify",
 ]
 
 log = logging.getLogger("ai_backend_client")
@@ -95,84 +92,6 @@ def describe_validation_error(error: pydantic.ValidationError, limit: int = 5) -
 
 class ResponseTooLargeError(MalformedResponseError):
     """A JSON answer is larger than ``max_response_size``; it was not read past the limit."""
-
-
-class _DeferredTrustContext(ssl.SSLContext):
-    """httpx's default verifying context, but its trust store is read at the first TLS
-    handshake: reading the CA bundle costs 15-20 ms, which a plain-``http`` endpoint never
-    needs. Protocol, verification mode, hostname check and flags are those of
-    ``ssl.create_default_context`` (a unit test compares them on every Python version); the
-    store is the one httpx reads (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle)."""
-
-    _trust_lock: threading.Lock
-    _trust_loaded: bool
-
-    def defer_trust(self) -> None:
-        """Start with an empty store, read at the first handshake."""
-        self._trust_lock = threading.Lock()
-        self._trust_loaded = False
-
-    def _load_trust(self) -> None:
-        if self._trust_loaded:
-            return
-        with self._trust_lock:
-            if not self._trust_loaded:
-                if os.environ.get("SSL_CERT_FILE"):
-                    self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
-                elif os.environ.get("SSL_CERT_DIR"):
-                    self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
-                else:
-                    import certifi
-
-                    self.load_verify_locations(cafile=certifi.where())
-                self._trust_loaded = True
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # blocking clients
-        self._load_trust()
-        return super().wrap_socket(*args, **kwargs)
-
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # asyncio, anyio
-        self._load_trust()
-        return super().wrap_bio(*args, **kwargs)
-
-
-def default_ssl_context() -> ssl.SSLContext:
-    """A verifying client context (see :class:`_DeferredTrustContext`)."""
-    context = _DeferredTrustContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.check_hostname = True
-    if sys.version_info >= (3, 13):  # as ssl.create_default_context does from 3.13 on
-        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
-    keylog = os.environ.get("SSLKEYLOGFILE")
-    if keylog and not sys.flags.ignore_environment:
-        context.keylog_filename = keylog
-    context.defer_trust()
-    return context
-
-
-def ssl_verify(config: APIConfig) -> ssl.SSLContext | bool:
-    """What httpx (and the WebSocket client) get as ``verify`` for *config*."""
-    if config.skip_sslcert_validation:
-        return False
-    if config.ca_bundle is None:
-        return default_ssl_context()
-    context = httpx.create_ssl_context()
-    try:
-        context.load_verify_locations(cafile=config.ca_bundle)
-    except (OSError, ssl.SSLError) as e:
-        raise ConfigError(f"cannot load the CA bundle {config.ca_bundle!r}: {e}") from None
-    return context
-
-
-def _tls_verification_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 # -- the total deadline of a blocking call ------------------------------------------------------
@@ -732,7 +651,7 @@ class _RetryPlan:
             and time.monotonic() >= self.deadline
         ):
             raise self.client.deadline_error(request) from exc
-        tls = _tls_verification_failure(exc)
+        tls = tls_verification_failure(exc)
         if tls is not None:
             raise self.client.tls_error(tls, request.url) from exc
         delay = self._after_transport_error(exc, config)

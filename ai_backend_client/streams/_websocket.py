@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 
-from .._base_client import redact_url, ssl_verify
+from .._base_client import redact_url
+from .._tls import ssl_verify
 from ..auth import STREAM_EXTENSION
 from ..exceptions import (
     BackendAPIError,

@@ -8,7 +8,7 @@ import ssl
 import httpx
 import pytest
 
-from ai_backend_client._base_client import default_ssl_context, ssl_verify
+from ai_backend_client._tls import default_ssl_context, ssl_verify
 from ai_backend_client.config import APIConfig
 
 
