@@ -9,23 +9,11 @@ from typing import Any, TypeVar, cast
 
 import pydantic
 
-from .exceptions import BackendClientError
+from .exceptions import InvalidArgumentError
 
-__all__ = ["InvalidArgumentError", "validate_arguments"]
+__all__ = ["validate_arguments"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-class InvalidArgumentError(BackendClientError, TypeError):
-    """An argument of an SDK call has the wrong type or value; nothing was sent."""
-
-    def __init__(self, func_name: str, error: pydantic.ValidationError) -> None:
-        parts: list[str] = []
-        for item in error.errors(include_url=False):
-            loc = ".".join(str(p) for p in item["loc"]) or "(arguments)"
-            parts.append(f"{loc}: {item['msg']}")
-        super().__init__(f"invalid arguments to {func_name}(): " + "; ".join(parts))
-        self.errors = error.errors(include_url=False)
 
 
 _CONFIG = pydantic.ConfigDict(arbitrary_types_allowed=True)

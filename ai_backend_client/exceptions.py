@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    import pydantic
+
     from ._results import ExecutionResult
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "GraphQLPermissionError",
     "GraphQLValidationError",
     "InternalServerError",
+    "InvalidArgumentError",
     "LocalArgumentError",
     "MalformedResponseError",
     "NotFoundError",
@@ -123,6 +126,18 @@ class BackgroundTaskTimeoutError(EventStreamTimeoutError):
 
 class LocalArgumentError(BackendClientError, ValueError):
     """An argument was rejected locally; nothing was sent to the server."""
+
+
+class InvalidArgumentError(BackendClientError, TypeError):
+    """An argument of an SDK call has the wrong type or value; nothing was sent."""
+
+    def __init__(self, func_name: str, error: pydantic.ValidationError) -> None:
+        parts: list[str] = []
+        for item in error.errors(include_url=False):
+            loc = ".".join(str(p) for p in item["loc"]) or "(arguments)"
+            parts.append(f"{loc}: {item['msg']}")
+        super().__init__(f"invalid arguments to {func_name}(): " + "; ".join(parts))
+        self.errors = error.errors(include_url=False)
 
 
 class UnsafeArchiveError(BackendClientError):

@@ -15,8 +15,7 @@ import pydantic
 import pydantic_core
 
 from ai_backend_client._types import NOT_GIVEN, FileTypes, NotGiven
-from ai_backend_client._validation import InvalidArgumentError
-from ai_backend_client.exceptions import BackendAPIVersionError
+from ai_backend_client.exceptions import BackendAPIVersionError, InvalidArgumentError
 
 __all__ = [
     "fill_path",

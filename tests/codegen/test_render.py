@@ -19,8 +19,8 @@ import pytest
 import respx
 
 from ai_backend_client._base_client import AsyncAPIClient, SyncAPIClient
-from ai_backend_client._validation import InvalidArgumentError
 from ai_backend_client.config import APIConfig
+from ai_backend_client.exceptions import InvalidArgumentError
 from codegen.render import render_tree
 
 from .conftest import FIXTURE_SPEC, PACKAGE

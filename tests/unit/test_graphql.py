@@ -12,11 +12,11 @@ import respx
 from ai_backend_client import APIConfig, AsyncSession, Session
 from ai_backend_client._generated.neutral import open_wire
 from ai_backend_client._graphql_documents import replace_selection, schema_of
-from ai_backend_client._validation import InvalidArgumentError
 from ai_backend_client.exceptions import (
     GraphQLError,
     GraphQLPermissionError,
     GraphQLValidationError,
+    InvalidArgumentError,
 )
 
 EP = "http://127.0.0.1:8091"

@@ -17,8 +17,8 @@ import respx
 from ai_backend_client._base_client import SyncAPIClient
 from ai_backend_client._generated.v6_20220315 import models
 from ai_backend_client._generated.v6_20220315.client import Client
-from ai_backend_client._validation import InvalidArgumentError
 from ai_backend_client.config import APIConfig
+from ai_backend_client.exceptions import InvalidArgumentError
 
 EP = "http://127.0.0.1:8081"
 SP = "http://127.0.0.1:6021"

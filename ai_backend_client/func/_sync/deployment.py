@@ -18,8 +18,7 @@ import pydantic
 
 from ..._generated.latest import models as m
 from ..._types import given
-from ..._validation import InvalidArgumentError
-from ...exceptions import BackendClientError
+from ...exceptions import BackendClientError, InvalidArgumentError
 from ._gql import props
 from .base import SyncFunction
 
