@@ -363,37 +363,36 @@ def cp(
         folder, _, remote_dir = dest.partition(":")
         if any(":" in s and not Path(s).exists() for s in sources):
             fail("Copying between two virtual folders is not supported.")
+        import dataclasses
+        import os
+
+        from ..func._sync._transfer import Transfer
         from ..transfer import plan_uploads, remote_path
 
         remote_dir = remote_path(remote_dir or ".")
-        # Upload each source under REMOTE_DIR: its base directory is its parent.
+        # scp semantics: each source lands under REMOTE_DIR by its own name (the remote paths
+        # say where, on every server version). Its base directory is its parent as typed, so a
+        # symlink keeps its own name; every source is checked before the first byte moves.
+        planned = [(src, plan_uploads([src], Path(os.path.abspath(src)).parent)) for src in sources]
+        if remote_dir != ".":
+            planned = [
+                (src, [dataclasses.replace(i, remote=f"{remote_dir}/{i.remote}") for i in items])
+                for src, items in planned
+            ]
         with partial_failure("Uploaded", folder), current().session() as api:
             vf = api.VFolder(folder)
             written: list[str] = []
-            for src in sources:
-                parent = Path(src).resolve().parent
-                items = plan_uploads([src], parent)
+            for src, items in planned:
                 with _progress_bars(sum(i.size for i in items), f"Uploading {src}") as progress:
-                    if remote_dir == ".":
-                        written += vf.upload(
-                            [src],
-                            basedir=parent,
-                            chunk_size=chunk_size,
-                            address_map=address_map,
-                            progress=progress,
-                            max_parallel=max_parallel,
-                        )
-                    else:
-                        written += _upload_under(
-                            vf,
-                            src,
-                            parent,
-                            remote_dir,
-                            chunk_size,
-                            address_map,
-                            progress,
-                            max_parallel,
-                        )
+                    Transfer(
+                        vf.session,
+                        vf.name,
+                        chunk_size=chunk_size,
+                        address_map=address_map,
+                        progress=progress,
+                        max_parallel=max_parallel,
+                    ).upload(items)
+                written += [i.remote for i in items]
         emit_mutation(True, f"Uploaded {len(written)} file(s) to {folder!r}.", files=written)
         return
     folders = {s.partition(":")[0] for s in sources}
@@ -425,35 +424,6 @@ def cp(
         transfer.download_many(targets, overwrite=overwrite)
         paths = [target for _, target in targets]
     emit_mutation(True, f"Downloaded {len(paths)} file(s).", files=[str(p) for p in paths])
-
-
-def _upload_under(
-    vf: Any,
-    src: str,
-    parent: Path,
-    remote_dir: str,
-    chunk_size: int,
-    address_map: Any,
-    progress: Any,
-    max_parallel: int,
-) -> list[str]:
-    """Upload *src* to ``remote_dir/<name>``: stage the remote prefix through a temporary tree of links."""
-    import os
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        staged = Path(tmp).joinpath(*remote_dir.split("/"))
-        staged.mkdir(parents=True)
-        os.symlink(Path(src).resolve(), staged / Path(src).name)
-        result: list[str] = vf.upload(
-            [staged / Path(src).name],
-            basedir=tmp,
-            chunk_size=chunk_size,
-            address_map=address_map,
-            progress=progress,
-            max_parallel=max_parallel,
-        )
-        return result
 
 
 @vfolder.command(name="request-download")

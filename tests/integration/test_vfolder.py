@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import secrets
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -327,6 +331,64 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     for rel, data in files.items():
         assert out.joinpath(*rel.split("/")).read_bytes() == data, rel
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("backend.ai", path=os.path.dirname(sys.executable))
+    command = [script] if script else [sys.executable, "-m", "ai_backend_client.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cp_puts_each_source_under_the_remote_directory_and_back(
+    admin_session: Session, folder: str, tmp_path: Path
+) -> None:
+    """``backend.ai vfolder cp``, scp-like: a file, a symlink to a file and a directory land
+    under ``FOLDER:DIR`` by their own names (as they are in the folder's listing), and come
+    back into a local directory byte-identical."""
+    src = tmp_path / "src"
+    (src / "tree" / "sub").mkdir(parents=True)
+    files = {"one.txt": b"one\n", "tree/a.bin": os.urandom(70_000), "tree/sub/b.txt": b"b\n"}
+    for rel, data in files.items():
+        src.joinpath(*rel.split("/")).write_bytes(data)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.txt").write_bytes(b"through a link\n")
+    (src / "link.txt").symlink_to(elsewhere / "target.txt")
+
+    sources = [str(src / "one.txt"), str(src / "link.txt"), str(src / "tree")]
+    up = _cli("--output", "json", "vfolder", "cp", *sources, f"{folder}:in/deep")
+    assert up.returncode == 0, up.stderr
+    expected = [
+        "in/deep/one.txt",
+        "in/deep/link.txt",
+        "in/deep/tree/a.bin",
+        "in/deep/tree/sub/b.txt",
+    ]
+    assert sorted(json.loads(up.stdout)["files"]) == sorted(expected)
+    listed = admin_session.VFolder(folder).list_files("in/deep/tree/sub")
+    assert [f.name for f in listed.items] == ["b.txt"]
+    # To the root; a link to a file elsewhere is taken as the link (it once failed here as
+    # "outside the base directory").
+    root = _cli("vfolder", "cp", str(src / "one.txt"), str(src / "link.txt"), f"{folder}:")
+    assert root.returncode == 0, root.stderr
+    top = admin_session.VFolder(folder).list_files(".")
+    assert sorted(f.name for f in top.items) == ["in", "link.txt", "one.txt"]
+    # A missing source is found before anything moves: the good one before it is not sent.
+    bad = _cli("vfolder", "cp", str(src / "one.txt"), str(src / "nope"), f"{folder}:x")
+    assert bad.returncode == 1 and "no such file or directory" in bad.stderr, bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    top = admin_session.VFolder(folder).list_files(".")
+    assert sorted(f.name for f in top.items) == ["in", "link.txt", "one.txt"]
+
+    out = tmp_path / "out"
+    out.mkdir()
+    remotes = [f"{folder}:in/deep/tree/a.bin", f"{folder}:in/deep/link.txt", f"{folder}:one.txt"]
+    down = _cli("vfolder", "cp", *remotes, str(out))
+    assert down.returncode == 0, down.stderr
+    assert (out / "a.bin").read_bytes() == files["tree/a.bin"]
+    assert (out / "link.txt").read_bytes() == b"through a link\n"
+    assert (out / "one.txt").read_bytes() == files["one.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.bin", "link.txt", "one.txt"]
 
 
 def test_not_found_carries_the_servers_title_and_message(admin_session: Session) -> None:
