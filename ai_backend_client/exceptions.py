@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pydantic
+    from pydantic_core import ErrorDetails
 
     from ._results import ExecutionResult
 
@@ -137,7 +138,8 @@ class InvalidArgumentError(BackendClientError, TypeError):
             loc = ".".join(str(p) for p in item["loc"]) or "(arguments)"
             parts.append(f"{loc}: {item['msg']}")
         super().__init__(f"invalid arguments to {func_name}(): " + "; ".join(parts))
-        self.errors = error.errors(include_url=False)
+        #: pydantic's record of each failed check (``loc``, ``msg``, ``type``, ``input``).
+        self.errors: list[ErrorDetails] = error.errors(include_url=False)
 
 
 class UnsafeArchiveError(BackendClientError):
