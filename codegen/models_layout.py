@@ -10,10 +10,14 @@ Two decisions are made here, for REST models and GraphQL result models alike:
   one new class of that shape) is shared the same way. So an operation whose parameters and
   answer did not change between versions has literally the same signature in both, which is
   what the version-neutral surface (``codegen/seam.py``) is built on.
-* **Modules by use.** Each owned class goes into the module named after the set of groups (REST
-  tags, or GraphQL operation files) that use it, directly or through another class. A class
-  only refers to classes whose set of users is the same or larger, so these modules import each
-  other without cycles, and loading what one tag needs loads nothing that only other tags use.
+* **Modules by use.** Each owned class goes into the module named after the set of groups that
+  use it, directly or through another class. A class only refers to classes whose set of users
+  is the same or larger, so these modules import each other without cycles, and loading what
+  one group needs loads nothing that only other groups use. GraphQL groups are operation files
+  (:func:`module_for_groups`). REST groups are operations, and their modules are named by tag
+  (:func:`module_for_operations`): ``folders__list_folders`` holds what only that operation
+  uses, ``folders`` what several operations of the tag share, ``_shared_...`` what several tags
+  share. So a call loads the few classes its operation needs, not every model of its tag.
 """
 
 from __future__ import annotations
@@ -23,7 +27,16 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Definition", "ModelSource", "Namespace", "Placement", "parse_models", "plan_namespace"]
+__all__ = [
+    "Definition",
+    "ModelSource",
+    "Namespace",
+    "Placement",
+    "module_for_groups",
+    "module_for_operations",
+    "parse_models",
+    "plan_namespace",
+]
 
 _DESCRIPTIVE_KEYWORDS = frozenset({"title", "description", "examples"})
 
@@ -168,10 +181,13 @@ def parse_models(text: str, origin: str) -> ModelSource:
 def plan_namespace(
     sources: Mapping[str, ModelSource],
     usage: Mapping[str, Mapping[str, Iterable[str]]],
+    module_name: Callable[[set[str]], str] | None = None,
 ) -> Namespace:
     """Decide owners and modules. *sources* and *usage* are keyed by version, oldest first;
-    ``usage[version][group]`` lists the model names that group (a tag, an operation file)
-    uses directly."""
+    ``usage[version][group]`` lists the model names that group (an operation, an operation
+    file) uses directly; *module_name* names the module of a set of groups (default:
+    :func:`module_for_groups`)."""
+    name_of = module_name or module_for_groups
     versions = list(sources)
     ns = Namespace(sources=dict(sources))
     owners = _owners(versions, sources)
@@ -185,7 +201,7 @@ def plan_namespace(
             key = (version, name)
             if owners[key] != key:
                 continue
-            module = _module_name(users.get(key, set()))
+            module = name_of(users.get(key, set()))
             module_of[key] = module
             ns.modules.setdefault((version, module), []).append(name)
     for version in versions:
@@ -213,7 +229,8 @@ def _users_in(source: ModelSource, usage: Mapping[str, Iterable[str]]) -> dict[s
     return users
 
 
-def _module_name(groups: set[str]) -> str:
+def module_for_groups(groups: set[str]) -> str:
+    """The group's own module, or ``_shared_<a>__<b>`` (up to three), ``_shared_<n>_<hash>``."""
     if not groups:
         return "_unreferenced"
     if len(groups) == 1:
@@ -223,6 +240,21 @@ def _module_name(groups: set[str]) -> str:
         return "_shared_" + "__".join(ordered)
     digest = hashlib.sha256("\n".join(ordered).encode()).hexdigest()[:10]
     return f"_shared_{len(ordered)}_{digest}"
+
+
+def module_for_operations(operations: set[str]) -> str:
+    """The module of what a set of ``tag.operation`` groups uses: ``<tag>__<operation>`` for
+    one operation, ``<tag>`` for several of one tag, else the tags' shared module."""
+    if not operations:
+        return "_unreferenced"
+    tags = {operation.partition(".")[0] for operation in operations}
+    if len(tags) > 1:
+        return module_for_groups(tags)
+    (tag,) = tags
+    if len(operations) > 1:
+        return tag
+    (operation,) = operations
+    return f"{tag}__{operation.partition('.')[2]}"
 
 
 def _owners(

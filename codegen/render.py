@@ -19,7 +19,7 @@ import jinja2
 from .compat import class_bases, relax_fields, respell_fields, shape_of
 from .graphql import GraphQLApi, Variable, build_graphql_api, graphql_models_text, render_graphql
 from .modelgen import render_models
-from .models_layout import ModelSource, parse_models, plan_namespace
+from .models_layout import ModelSource, module_for_operations, parse_models, plan_namespace
 from .models_render import render_namespace
 from .operations import ApiVersion, Operation, Param, build_api
 from .seam import NeutralParam, Seam, build_seam, model_alias
@@ -134,7 +134,10 @@ def _describe_rest_group(version: str, module: str, names: list[str]) -> str:
         return "components no operation refers to"
     if module.startswith("_shared_"):
         return "shared by several tags"
-    return f"used by the ``{module}`` tag"
+    tag, _, method = module.partition("__")
+    if method:
+        return f"used by the ``{tag}.{method}`` operation alone"
+    return f"shared by several operations of the ``{tag}`` tag"
 
 
 def _describe_gql_group(version: str, module: str, names: list[str]) -> str:
@@ -234,10 +237,12 @@ def _available_of(seam: Seam, key: tuple[str, str, str]) -> str:
 
 
 def _rest_usage(apis: list[ApiVersion]) -> dict[str, dict[str, list[str]]]:
+    """The models each operation (``tag.method``) uses directly, per version."""
     return {
         api.version: {
-            tag.attribute: [n for op in tag.operations for n in _models_used(op)]
+            f"{tag.attribute}.{op.method_name}": _models_used(op)
             for tag in api.tags
+            for op in tag.operations
         }
         for api in apis
     }
@@ -325,7 +330,7 @@ def render_tree(
         version: parse_models(graphql_models_text(graphql, header(version)), version)
         for version, graphql in graphqls.items()
     }
-    rest = plan_namespace(rest_sources, _rest_usage(apis))
+    rest = plan_namespace(rest_sources, _rest_usage(apis), module_for_operations)
     gql = plan_namespace(gql_sources, _gql_usage(graphqls))
     seam = build_seam(apis, rest, _graphql_signatures(graphqls), gql)
     if on_seam is not None:
@@ -348,7 +353,7 @@ def render_tree(
     _relax(rest_sources, seam.relaxed)
     _relax(gql_sources, seam.graphql_relaxed)
     _respell(rest_sources, seam.respelled)
-    rest = plan_namespace(rest_sources, _rest_usage(apis))
+    rest = plan_namespace(rest_sources, _rest_usage(apis), module_for_operations)
     gql = plan_namespace(gql_sources, _gql_usage(graphqls))
     files: dict[str, str] = {}
     files.update(

@@ -128,13 +128,15 @@ def _generated(report: dict[str, object], kind: str) -> set[str]:
 def _foreign_models(report: dict[str, object], tags: set[str]) -> set[str]:
     """Model modules loaded that belong to none of *tags*.
 
-    A model module is a tag's own (``folders``) or shared by the tags its name lists
-    (``_shared_folders__v2_vfolders``); a shared module named by a hash counts as foreign.
+    A model module is one operation's (``folders__list_folders``), shared by operations of one
+    tag (``folders``) or shared by the tags its name lists (``_shared_folders__v2_vfolders``);
+    a shared module named by a hash counts as foreign.
     """
     return {
         m
         for m in _generated(report, "models")
-        if m not in tags and not (set(m.removeprefix("_shared_").split("__")) & tags)
+        if m.partition("__")[0] not in tags
+        and not (m.startswith("_shared_") and set(m.removeprefix("_shared_").split("__")) & tags)
     }
 
 
@@ -163,6 +165,8 @@ def test_sdk_vfolder_list_loads_only_the_folders_tag() -> None:
     report = _run(_SDK, {"/folders": []})
     assert _generated(report, "resources") == {"folders"}
     assert not _foreign_models(report, {"folders"})
+    # of the tag's models, only what the one operation uses (2 of the tag's 60 classes)
+    assert _generated(report, "models") == {"folders__list_folders"}, report["modules"]
     assert _generated(report, "graphql.models") <= {"vfolder"}  # the function class's own
     assert report["httpx_cli_loaded"] is False
     assert report["plugins_scanned"] is True  # a program's own pydantic plugins still apply

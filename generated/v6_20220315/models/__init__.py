@@ -36,42 +36,66 @@ if TYPE_CHECKING:
         WsproxyVersionResponse as WsproxyVersionResponse,
     )
     from ...v8_20240915.models.auth import (
-        AuthAuthorizeRequest as AuthorizeRequest,
-        AuthSignoutRequest as SignoutRequest,
         AuthTestResponse as AuthTestResponse,
+    )
+    from ...v8_20240915.models.auth__authorize import (
+        AuthAuthorizeRequest as AuthorizeRequest,
+    )
+    from ...v8_20240915.models.auth__signout import (
+        AuthSignoutRequest as SignoutRequest,
+    )
+    from ...v8_20240915.models.auth__update_full_name import (
         AuthUpdateFullNameRequest as UpdateFullNameRequest,
+    )
+    from ...v8_20240915.models.auth__update_password import (
         AuthUpdatePasswordRequest as UpdatePasswordRequest,
     )
-    from ...v8_20240915.models.config import (
+    from ...v8_20240915.models.config__set_config import (
         ConfigSetConfigRequest as EtcdSetRequest,
     )
     from ...v8_20240915.models.folders import (
-        FoldersCreateDownloadSessionRequest as CreateDownloadSessionRequest,
-        FoldersMoveFileRequest as MoveFileRequest,
-        InviteResponse as InviteResponse,
-        ListVFolderFilesResponse as ListVFolderFilesResponse,
-        VFolderFileItem as VFolderFileItem,
         VFolderPermission as VFolderPermission,
     )
-    from ...v8_20240915.models.manager import (
+    from ...v8_20240915.models.folders__create_download_session import (
+        FoldersCreateDownloadSessionRequest as CreateDownloadSessionRequest,
+    )
+    from ...v8_20240915.models.folders__invite import (
+        InviteResponse as InviteResponse,
+    )
+    from ...v8_20240915.models.folders__list_files import (
+        ListVFolderFilesResponse as ListVFolderFilesResponse,
+        VFolderFileItem as VFolderFileItem,
+    )
+    from ...v8_20240915.models.folders__move_file import (
+        FoldersMoveFileRequest as MoveFileRequest,
+    )
+    from ...v8_20240915.models.manager__perform_scheduler_ops import (
         ManagerPerformSchedulerOpsRequest as SchedulerOperationRequest,
         ManagerPerformSchedulerOpsRequestOp as SchedulerOperationRequestOp,
+    )
+    from ...v8_20240915.models.manager__update_announcement import (
         ManagerUpdateAnnouncementRequest as UpdateAnnouncementRequest,
     )
-    from ...v8_20240915.models.resource import (
+    from ...v8_20240915.models.resource__check_presets import (
         ResourceCheckPresetsRequest as CheckPresetsRequest,
+    )
+    from ...v8_20240915.models.resource__usage_per_month import (
         ResourceUsagePerMonthRequest as UsagePerMonthRequest,
     )
-    from ...v8_20240915.models.server import (
+    from ...v8_20240915.models.server__login import (
         LoginRequest as LoginRequest,
     )
-    from ...v8_20240915.models.session import (
-        BatchExecuteOptions as BatchExecuteOptions,
+    from ...v8_20240915.models.session__complete import (
         CompleteRequest as CompleteRequest,
         CompleteRequestOptions as CompletionOptions,
+    )
+    from ...v8_20240915.models.session__execute import (
+        BatchExecuteOptions as BatchExecuteOptions,
+    )
+    from ...v8_20240915.models.session__shutdown_service import (
         SessionShutdownServiceRequest as ShutdownServiceRequest,
     )
-    from ...v8_20240915.models.user_config import (
+    from ...v8_20240915.models.user_config__update_bootstrap_script import (
         UserConfigUpdateBootstrapScriptRequest as UpdateBootstrapScriptRequest,
     )
     from ...v9_20250722.models._shared_4_fca7afed99 import (
@@ -95,12 +119,16 @@ if TYPE_CHECKING:
     from ...v9_20250722.models._unreferenced import (
         ProblemAgentDetails as AgentErrorDetails,
     )
-    from ...v9_20250722.models.auth import (
+    from ...v9_20250722.models.auth__authorize import (
         AuthTokenType as AuthorizeRequestType,
     )
     from ...v9_20250722.models.config import (
-        DockerRegistries as DockerRegistries,
         EtcdResultResponse as EtcdResultResponse,
+    )
+    from ...v9_20250722.models.config__get_docker_registries import (
+        DockerRegistries as DockerRegistries,
+    )
+    from ...v9_20250722.models.config__get_resource_slots import (
         ResourceSlotTypes as ResourceSlotTypes,
     )
     from ...v9_20250722.models.folders import (
@@ -110,15 +138,17 @@ if TYPE_CHECKING:
     from ...v9_20250722.models.resource import (
         MonthStatsResponse as MonthStatsResponse,
     )
-    from ...v9_20250722.models.scaling_groups import (
+    from ...v9_20250722.models.scaling_groups__list_available_sgroups import (
         ScalingGroupListResponse as ScalingGroupListResponse,
         ScalingGroupListResponseScalingGroup as ScalingGroupName,
     )
     from ...v9_20250722.models.session import (
-        ExecuteRequestMode as ExecutionMode,
         SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
     )
-    from ...v9_20250722.models.user_config import (
+    from ...v9_20250722.models.session__execute import (
+        ExecuteRequestMode as ExecutionMode,
+    )
+    from ...v9_20250722.models.user_config__get_bootstrap_script import (
         BootstrapScriptResponse as BootstrapScriptResponse,
     )
     from ._shared_template_cluster__template_session import (
@@ -208,47 +238,95 @@ if TYPE_CHECKING:
     )
     from .auth import (
         AuthTestRequest as AuthTestRequest,
+    )
+    from .auth__signup import (
         SignupRequest as SignupRequest,
     )
-    from .config import (
+    from .config__delete_config import (
         EtcdDeleteRequest as EtcdDeleteRequest,
+    )
+    from .config__get_config import (
         EtcdGetRequest as EtcdGetRequest,
     )
-    from .domain_config import (
+    from .domain_config__create import (
         CreateDomainDotfileRequest as CreateDomainDotfileRequest,
+    )
+    from .domain_config__update import (
         UpdateDomainDotfileRequest as UpdateDomainDotfileRequest,
     )
     from .folders import (
-        CloneVFolderRequest as CloneVFolderRequest,
-        CreateUploadSessionRequest as CreateUploadSessionRequest,
-        CreateVFolderRequest as CreateVFolderRequest,
         DeleteFilesRequest as DeleteFilesRequest,
-        DeleteVFolderByIdRequest as DeleteVFolderByIdRequest,
-        GetFstabContentsRequest as GetFstabContentsRequest,
-        InviteRequest as InviteRequest,
-        ListVFolderFilesRequest as ListVFolderFilesRequest,
-        ListVFoldersRequest as ListVFoldersRequest,
-        MkdirRequest as MkdirRequest,
-        MountHostRequest as MountHostRequest,
         RenameFileRequest as RenameFileRequest,
-        RenameVFolderRequest as RenameVFolderRequest,
-        ShareVFolderRequest as ShareVFolderRequest,
-        UmountHostRequest as UmountHostRequest,
-        UnshareVFolderRequest as UnshareVFolderRequest,
-        UpdateInvitationRequest as UpdateInvitationRequest,
-        UpdateSharedVFolderRequest as UpdateSharedVFolderRequest,
-        UpdateVFolderOptionsRequest as UpdateVFolderOptionsRequest,
-        UpdateVFolderQuotaRequest as UpdateVFolderQuotaRequest,
         VFolderInvitationIdRequest as VFolderInvitationIdRequest,
-        VFolderQuotaInput as VFolderQuotaInput,
+    )
+    from .folders__clone import (
+        CloneVFolderRequest as CloneVFolderRequest,
+    )
+    from .folders__create import (
+        CreateVFolderRequest as CreateVFolderRequest,
+    )
+    from .folders__create_upload_session import (
+        CreateUploadSessionRequest as CreateUploadSessionRequest,
+    )
+    from .folders__delete_by_id import (
+        DeleteVFolderByIdRequest as DeleteVFolderByIdRequest,
+    )
+    from .folders__get_fstab_contents import (
+        GetFstabContentsRequest as GetFstabContentsRequest,
+    )
+    from .folders__get_volume_perf_metric import (
         VolumePerfMetricRequest as VolumePerfMetricRequest,
     )
-    from .group_config import (
+    from .folders__invite import (
+        InviteRequest as InviteRequest,
+    )
+    from .folders__list_files import (
+        ListVFolderFilesRequest as ListVFolderFilesRequest,
+    )
+    from .folders__list_folders import (
+        ListVFoldersRequest as ListVFoldersRequest,
+    )
+    from .folders__mkdir import (
+        MkdirRequest as MkdirRequest,
+    )
+    from .folders__mount_host import (
+        MountHostRequest as MountHostRequest,
+    )
+    from .folders__rename_vfolder import (
+        RenameVFolderRequest as RenameVFolderRequest,
+    )
+    from .folders__share import (
+        ShareVFolderRequest as ShareVFolderRequest,
+    )
+    from .folders__umount_host import (
+        UmountHostRequest as UmountHostRequest,
+    )
+    from .folders__unshare import (
+        UnshareVFolderRequest as UnshareVFolderRequest,
+    )
+    from .folders__update_invitation import (
+        UpdateInvitationRequest as UpdateInvitationRequest,
+    )
+    from .folders__update_quota import (
+        UpdateVFolderQuotaRequest as UpdateVFolderQuotaRequest,
+        VFolderQuotaInput as VFolderQuotaInput,
+    )
+    from .folders__update_shared_vfolder import (
+        UpdateSharedVFolderRequest as UpdateSharedVFolderRequest,
+    )
+    from .folders__update_vfolder_options import (
+        UpdateVFolderOptionsRequest as UpdateVFolderOptionsRequest,
+    )
+    from .group_config__create import (
         CreateGroupDotfileRequest as CreateGroupDotfileRequest,
+    )
+    from .group_config__update import (
         UpdateGroupDotfileRequest as UpdateGroupDotfileRequest,
     )
-    from .image import (
+    from .image__get_import_image_form import (
         ImportImageFormResponse as ImportImageFormResponse,
+    )
+    from .image__import_image import (
         ImportImageLaunchOptions as ImportImageLaunchOptions,
         ImportImageRequest as ImportImageRequest,
         ImportImageRequestBaseDistro as ImportImageRequestBaseDistro,
@@ -256,44 +334,64 @@ if TYPE_CHECKING:
         ImportImageResponse as ImportImageResponse,
         ImportImageServicePort as ImportImageServicePort,
     )
-    from .logs_error import (
+    from .logs_error__append import (
         AppendErrorLogRequest as AppendErrorLogRequest,
         GenericResponse as GenericResponse,
     )
-    from .manager import (
+    from .manager__update_manager_status import (
         UpdateManagerStatusRequest as UpdateManagerStatusRequest,
         UpdateManagerStatusRequestStatus as UpdateManagerStatusRequestStatus,
     )
     from .resource import (
+        WatcherAgentRequest as WatcherAgentRequest,
+    )
+    from .resource__usage_per_period import (
         UsagePerPeriodRequest as UsagePerPeriodRequest,
         UsageRecord as UsageRecord,
         UsageRecordList as UsageRecordList,
-        WatcherAgentRequest as WatcherAgentRequest,
     )
     from .root import (
         GraphQLRequest as GraphQLRequest,
     )
     from .session import (
-        CompleteResponse as CompleteResponse,
-        CreateClusterRequest as CreateClusterRequest,
-        CreateSessionFromTemplateRequest as CreateSessionFromTemplateRequest,
         CreateSessionRequest as CreateSessionRequest,
-        DestroySessionResponse as DestroySessionResponse,
-        DownloadSessionFilesRequest as DownloadSessionFilesRequest,
-        ExecuteRequest as ExecuteRequest,
-        ListSessionFilesRequest as ListSessionFilesRequest,
         SessionCreationConfig as SessionCreationConfig,
-        StartServiceRequest as StartServiceRequest,
+    )
+    from .session__complete import (
+        CompleteResponse as CompleteResponse,
+    )
+    from .session__create_cluster import (
+        CreateClusterRequest as CreateClusterRequest,
+    )
+    from .session__create_from_template import (
+        CreateSessionFromTemplateRequest as CreateSessionFromTemplateRequest,
         TemplateSessionCreationConfig as TemplateSessionCreationConfig,
     )
-    from .template_cluster import (
+    from .session__destroy import (
+        DestroySessionResponse as DestroySessionResponse,
+    )
+    from .session__download_files import (
+        DownloadSessionFilesRequest as DownloadSessionFilesRequest,
+    )
+    from .session__execute import (
+        ExecuteRequest as ExecuteRequest,
+    )
+    from .session__list_files import (
+        ListSessionFilesRequest as ListSessionFilesRequest,
+    )
+    from .session__start_service import (
+        StartServiceRequest as StartServiceRequest,
+    )
+    from .template_cluster__create import (
         CreateClusterTemplateRequest as CreateClusterTemplateRequest,
     )
-    from .template_session import (
+    from .template_session__create import (
         CreateSessionTemplateRequest as CreateSessionTemplateRequest,
     )
-    from .user_config import (
+    from .user_config__create import (
         CreateUserDotfileRequest as CreateUserDotfileRequest,
+    )
+    from .user_config__update import (
         UpdateUserDotfileRequest as UpdateUserDotfileRequest,
     )
 
@@ -510,74 +608,83 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AgentErrorDetails": ("...v9_20250722.models._unreferenced", "ProblemAgentDetails"),
     "AllocatablePreset": ("._unreferenced", "AllocatablePreset"),
     "AnnouncementResponse": ("...v8_20240915.models._unreferenced", "AnnouncementResponse"),
-    "AppendErrorLogRequest": (".logs_error", "AppendErrorLogRequest"),
+    "AppendErrorLogRequest": (".logs_error__append", "AppendErrorLogRequest"),
     "AuthTestRequest": (".auth", "AuthTestRequest"),
     "AuthTestResponse": ("...v8_20240915.models.auth", "AuthTestResponse"),
-    "AuthorizeRequest": ("...v8_20240915.models.auth", "AuthAuthorizeRequest"),
-    "AuthorizeRequestType": ("...v9_20250722.models.auth", "AuthTokenType"),
+    "AuthorizeRequest": ("...v8_20240915.models.auth__authorize", "AuthAuthorizeRequest"),
+    "AuthorizeRequestType": ("...v9_20250722.models.auth__authorize", "AuthTokenType"),
     "AuthorizeResponse": ("._unreferenced", "AuthorizeResponse"),
     "AuthorizeResponseData": ("...v8_20240915.models._unreferenced", "AuthorizeResponseData"),
     "BackgroundTaskEventData": ("._unreferenced", "BackgroundTaskEventData"),
     "BackgroundTaskEventName": ("._unreferenced", "BackgroundTaskEventName"),
-    "BatchExecuteOptions": ("...v8_20240915.models.session", "BatchExecuteOptions"),
-    "BootstrapScriptResponse": ("...v9_20250722.models.user_config", "BootstrapScriptResponse"),
-    "CheckPresetsRequest": ("...v8_20240915.models.resource", "ResourceCheckPresetsRequest"),
+    "BatchExecuteOptions": ("...v8_20240915.models.session__execute", "BatchExecuteOptions"),
+    "BootstrapScriptResponse": (
+        "...v9_20250722.models.user_config__get_bootstrap_script",
+        "BootstrapScriptResponse",
+    ),
+    "CheckPresetsRequest": (
+        "...v8_20240915.models.resource__check_presets",
+        "ResourceCheckPresetsRequest",
+    ),
     "CheckPresetsResponse": ("._unreferenced", "CheckPresetsResponse"),
-    "CloneVFolderRequest": (".folders", "CloneVFolderRequest"),
+    "CloneVFolderRequest": (".folders__clone", "CloneVFolderRequest"),
     "CloneVFolderResponse": ("._unreferenced", "CloneVFolderResponse"),
     "ClusterMode": ("...v9_20250722.models._shared_4_fca7afed99", "ClusterMode"),
     "ClusterTemplateDetail": ("._unreferenced", "ClusterTemplateDetail"),
     "ClusterTemplateList": ("._unreferenced", "ClusterTemplateList"),
-    "CompleteRequest": ("...v8_20240915.models.session", "CompleteRequest"),
-    "CompleteResponse": (".session", "CompleteResponse"),
-    "CompletionOptions": ("...v8_20240915.models.session", "CompleteRequestOptions"),
+    "CompleteRequest": ("...v8_20240915.models.session__complete", "CompleteRequest"),
+    "CompleteResponse": (".session__complete", "CompleteResponse"),
+    "CompletionOptions": ("...v8_20240915.models.session__complete", "CompleteRequestOptions"),
     "ConsoleItem": ("._unreferenced", "ConsoleItem"),
     "ContainerLogsResponse": ("._unreferenced", "ContainerLogsResponse"),
     "ContainerLogsResult": ("...v8_20240915.models._unreferenced", "ContainerLogsResponseResult"),
-    "CreateClusterRequest": (".session", "CreateClusterRequest"),
+    "CreateClusterRequest": (".session__create_cluster", "CreateClusterRequest"),
     "CreateClusterResponse": ("._unreferenced", "CreateClusterResponse"),
-    "CreateClusterTemplateRequest": (".template_cluster", "CreateClusterTemplateRequest"),
-    "CreateDomainDotfileRequest": (".domain_config", "CreateDomainDotfileRequest"),
+    "CreateClusterTemplateRequest": (".template_cluster__create", "CreateClusterTemplateRequest"),
+    "CreateDomainDotfileRequest": (".domain_config__create", "CreateDomainDotfileRequest"),
     "CreateDownloadSessionRequest": (
-        "...v8_20240915.models.folders",
+        "...v8_20240915.models.folders__create_download_session",
         "FoldersCreateDownloadSessionRequest",
     ),
     "CreateDownloadSessionResponse": ("...v9_20250722.models.folders", "TransferSession"),
-    "CreateGroupDotfileRequest": (".group_config", "CreateGroupDotfileRequest"),
-    "CreateSessionFromTemplateRequest": (".session", "CreateSessionFromTemplateRequest"),
+    "CreateGroupDotfileRequest": (".group_config__create", "CreateGroupDotfileRequest"),
+    "CreateSessionFromTemplateRequest": (
+        ".session__create_from_template",
+        "CreateSessionFromTemplateRequest",
+    ),
     "CreateSessionRequest": (".session", "CreateSessionRequest"),
     "CreateSessionResponse": ("._unreferenced", "CreateSessionResponse"),
-    "CreateSessionTemplateRequest": (".template_session", "CreateSessionTemplateRequest"),
+    "CreateSessionTemplateRequest": (".template_session__create", "CreateSessionTemplateRequest"),
     "CreateTemplateResponse": ("._unreferenced", "CreateTemplateResponse"),
-    "CreateUploadSessionRequest": (".folders", "CreateUploadSessionRequest"),
+    "CreateUploadSessionRequest": (".folders__create_upload_session", "CreateUploadSessionRequest"),
     "CreateUploadSessionResponse": ("...v9_20250722.models.folders", "TransferSession"),
-    "CreateUserDotfileRequest": (".user_config", "CreateUserDotfileRequest"),
-    "CreateVFolderRequest": (".folders", "CreateVFolderRequest"),
+    "CreateUserDotfileRequest": (".user_config__create", "CreateUserDotfileRequest"),
+    "CreateVFolderRequest": (".folders__create", "CreateVFolderRequest"),
     "CreateVFolderResponse": ("._unreferenced", "CreateVFolderResponse"),
     "DeleteFilesRequest": (".folders", "DeleteFilesRequest"),
-    "DeleteVFolderByIdRequest": (".folders", "DeleteVFolderByIdRequest"),
-    "DestroySessionResponse": (".session", "DestroySessionResponse"),
-    "DockerRegistries": ("...v9_20250722.models.config", "DockerRegistries"),
+    "DeleteVFolderByIdRequest": (".folders__delete_by_id", "DeleteVFolderByIdRequest"),
+    "DestroySessionResponse": (".session__destroy", "DestroySessionResponse"),
+    "DockerRegistries": ("...v9_20250722.models.config__get_docker_registries", "DockerRegistries"),
     "Dotfile": ("._unreferenced", "Dotfile"),
     "DotfileList": ("._unreferenced", "DotfileList"),
     "DotfileListItem": ("._unreferenced", "DotfileListItem"),
     "DotfileListOrItem": ("._unreferenced", "DotfileListOrItem"),
-    "DownloadSessionFilesRequest": (".session", "DownloadSessionFilesRequest"),
+    "DownloadSessionFilesRequest": (".session__download_files", "DownloadSessionFilesRequest"),
     "EmptyResponse": ("...v9_20250722.models._shared_6_2ec32ce506", "EmptyResponse"),
     "ErrorLogItem": ("._unreferenced", "ErrorLogItem"),
     "ErrorLogListResponse": ("._unreferenced", "ErrorLogListResponse"),
     "ErrorMessageResponse": ("._unreferenced", "ErrorMessageResponse"),
-    "EtcdDeleteRequest": (".config", "EtcdDeleteRequest"),
-    "EtcdGetRequest": (".config", "EtcdGetRequest"),
+    "EtcdDeleteRequest": (".config__delete_config", "EtcdDeleteRequest"),
+    "EtcdGetRequest": (".config__get_config", "EtcdGetRequest"),
     "EtcdResultResponse": ("...v9_20250722.models.config", "EtcdResultResponse"),
-    "EtcdSetRequest": ("...v8_20240915.models.config", "ConfigSetConfigRequest"),
-    "ExecuteRequest": (".session", "ExecuteRequest"),
+    "EtcdSetRequest": ("...v8_20240915.models.config__set_config", "ConfigSetConfigRequest"),
+    "ExecuteRequest": (".session__execute", "ExecuteRequest"),
     "ExecuteResponse": ("._unreferenced", "ExecuteResponse"),
-    "ExecutionMode": ("...v9_20250722.models.session", "ExecuteRequestMode"),
+    "ExecutionMode": ("...v9_20250722.models.session__execute", "ExecuteRequestMode"),
     "ExecutionResult": ("._unreferenced", "ExecutionResult"),
     "FstabContentsResponse": ("._unreferenced", "FstabContentsResponse"),
-    "GenericResponse": (".logs_error", "GenericResponse"),
-    "GetFstabContentsRequest": (".folders", "GetFstabContentsRequest"),
+    "GenericResponse": (".logs_error__append", "GenericResponse"),
+    "GetFstabContentsRequest": (".folders__get_fstab_contents", "GetFstabContentsRequest"),
     "GetRoleResponse": ("._unreferenced", "GetRoleResponse"),
     "GetRoleResponseDomainRole": ("._unreferenced", "GetRoleResponseDomainRole"),
     "GetRoleResponseGlobalRole": ("._unreferenced", "GetRoleResponseGlobalRole"),
@@ -587,61 +694,64 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "GraphQLRequest": (".root", "GraphQLRequest"),
     "GraphQLResponse": ("._unreferenced", "GraphQLResponse"),
     "HelloResponse": ("._unreferenced", "HelloResponse"),
-    "ImportImageFormResponse": (".image", "ImportImageFormResponse"),
-    "ImportImageLaunchOptions": (".image", "ImportImageLaunchOptions"),
-    "ImportImageRequest": (".image", "ImportImageRequest"),
-    "ImportImageRequestBaseDistro": (".image", "ImportImageRequestBaseDistro"),
-    "ImportImageRequestRuntimeType": (".image", "ImportImageRequestRuntimeType"),
-    "ImportImageResponse": (".image", "ImportImageResponse"),
-    "ImportImageServicePort": (".image", "ImportImageServicePort"),
-    "InviteRequest": (".folders", "InviteRequest"),
-    "InviteResponse": ("...v8_20240915.models.folders", "InviteResponse"),
-    "ListSessionFilesRequest": (".session", "ListSessionFilesRequest"),
+    "ImportImageFormResponse": (".image__get_import_image_form", "ImportImageFormResponse"),
+    "ImportImageLaunchOptions": (".image__import_image", "ImportImageLaunchOptions"),
+    "ImportImageRequest": (".image__import_image", "ImportImageRequest"),
+    "ImportImageRequestBaseDistro": (".image__import_image", "ImportImageRequestBaseDistro"),
+    "ImportImageRequestRuntimeType": (".image__import_image", "ImportImageRequestRuntimeType"),
+    "ImportImageResponse": (".image__import_image", "ImportImageResponse"),
+    "ImportImageServicePort": (".image__import_image", "ImportImageServicePort"),
+    "InviteRequest": (".folders__invite", "InviteRequest"),
+    "InviteResponse": ("...v8_20240915.models.folders__invite", "InviteResponse"),
+    "ListSessionFilesRequest": (".session__list_files", "ListSessionFilesRequest"),
     "ListSessionFilesResponse": ("._unreferenced", "ListSessionFilesResponse"),
     "ListTemplatesRequest": ("._shared_template_cluster__template_session", "ListTemplatesRequest"),
-    "ListVFolderFilesRequest": (".folders", "ListVFolderFilesRequest"),
-    "ListVFolderFilesResponse": ("...v8_20240915.models.folders", "ListVFolderFilesResponse"),
-    "ListVFoldersRequest": (".folders", "ListVFoldersRequest"),
-    "LoginRequest": ("...v8_20240915.models.server", "LoginRequest"),
+    "ListVFolderFilesRequest": (".folders__list_files", "ListVFolderFilesRequest"),
+    "ListVFolderFilesResponse": (
+        "...v8_20240915.models.folders__list_files",
+        "ListVFolderFilesResponse",
+    ),
+    "ListVFoldersRequest": (".folders__list_folders", "ListVFoldersRequest"),
+    "LoginRequest": ("...v8_20240915.models.server__login", "LoginRequest"),
     "LoginResponse": ("...v8_20240915.models._unreferenced", "LoginResponse"),
     "LoginResponseData": ("...v8_20240915.models._unreferenced", "LoginResponseData"),
     "ManagerNode": ("...v8_20240915.models._unreferenced", "ManagerNode"),
     "ManagerStatusResponse": ("...v8_20240915.models._unreferenced", "ManagerStatusResponse"),
     "MatchSessionsResponse": ("._unreferenced", "MatchSessionsResponse"),
     "MessageResponse": ("...v8_20240915.models._unreferenced", "MessageResponse"),
-    "MkdirRequest": (".folders", "MkdirRequest"),
+    "MkdirRequest": (".folders__mkdir", "MkdirRequest"),
     "MonthStatsResponse": ("...v9_20250722.models.resource", "MonthStatsResponse"),
-    "MountHostRequest": (".folders", "MountHostRequest"),
+    "MountHostRequest": (".folders__mount_host", "MountHostRequest"),
     "MountsResponse": ("._unreferenced", "MountsResponse"),
-    "MoveFileRequest": ("...v8_20240915.models.folders", "FoldersMoveFileRequest"),
+    "MoveFileRequest": ("...v8_20240915.models.folders__move_file", "FoldersMoveFileRequest"),
     "Problem": ("...v8_20240915.models._unreferenced", "Problem"),
     "PtyClientMessage": ("._unreferenced", "PtyClientMessage"),
     "PtyClientMessageType": ("._unreferenced", "PtyClientMessageType"),
     "PtyOutputMessage": ("._unreferenced", "PtyOutputMessage"),
     "PtyOutputMessageType": ("._unreferenced", "PtyOutputMessageType"),
     "RenameFileRequest": (".folders", "RenameFileRequest"),
-    "RenameVFolderRequest": (".folders", "RenameVFolderRequest"),
+    "RenameVFolderRequest": (".folders__rename_vfolder", "RenameVFolderRequest"),
     "ResourcePreset": ("._unreferenced", "ResourcePreset"),
     "ResourcePresetsResponse": ("._unreferenced", "ResourcePresetsResponse"),
     "ResourceSlotMap": ("._unreferenced", "ResourceSlotMap"),
-    "ResourceSlotTypes": ("...v9_20250722.models.config", "ResourceSlotTypes"),
+    "ResourceSlotTypes": ("...v9_20250722.models.config__get_resource_slots", "ResourceSlotTypes"),
     "SSHKeypairResponse": ("...v8_20240915.models._unreferenced", "SSHKeypairResponse"),
     "SSHPublicKeyResponse": ("._unreferenced", "SSHPublicKeyResponse"),
     "ScalingGroupListResponse": (
-        "...v9_20250722.models.scaling_groups",
+        "...v9_20250722.models.scaling_groups__list_available_sgroups",
         "ScalingGroupListResponse",
     ),
     "ScalingGroupName": (
-        "...v9_20250722.models.scaling_groups",
+        "...v9_20250722.models.scaling_groups__list_available_sgroups",
         "ScalingGroupListResponseScalingGroup",
     ),
     "ScalingGroupResourceUsage": ("._unreferenced", "ScalingGroupResourceUsage"),
     "SchedulerOperationRequest": (
-        "...v8_20240915.models.manager",
+        "...v8_20240915.models.manager__perform_scheduler_ops",
         "ManagerPerformSchedulerOpsRequest",
     ),
     "SchedulerOperationRequestOp": (
-        "...v8_20240915.models.manager",
+        "...v8_20240915.models.manager__perform_scheduler_ops",
         "ManagerPerformSchedulerOpsRequestOp",
     ),
     "ServicePort": ("._unreferenced", "ServicePort"),
@@ -663,14 +773,17 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "SessionTemplateList": ("...v8_20240915.models._unreferenced", "SessionTemplateList"),
     "SessionTemplateListItem": ("...v8_20240915.models._unreferenced", "TemplateListItem"),
     "SessionType": ("...v9_20250722.models._shared_session__v2_sessions", "CreateSessionTypeEnum"),
-    "ShareVFolderRequest": (".folders", "ShareVFolderRequest"),
+    "ShareVFolderRequest": (".folders__share", "ShareVFolderRequest"),
     "ShareVFolderResponse": ("...v8_20240915.models._unreferenced", "ShareVFolderResponse"),
     "SharedVFoldersResponse": ("._unreferenced", "SharedVFoldersResponse"),
-    "ShutdownServiceRequest": ("...v8_20240915.models.session", "SessionShutdownServiceRequest"),
-    "SignoutRequest": ("...v8_20240915.models.auth", "AuthSignoutRequest"),
-    "SignupRequest": (".auth", "SignupRequest"),
+    "ShutdownServiceRequest": (
+        "...v8_20240915.models.session__shutdown_service",
+        "SessionShutdownServiceRequest",
+    ),
+    "SignoutRequest": ("...v8_20240915.models.auth__signout", "AuthSignoutRequest"),
+    "SignupRequest": (".auth__signup", "SignupRequest"),
     "SignupResponse": ("...v8_20240915.models._unreferenced", "SignupResponse"),
-    "StartServiceRequest": (".session", "StartServiceRequest"),
+    "StartServiceRequest": (".session__start_service", "StartServiceRequest"),
     "StartServiceResponse": ("...v8_20240915.models._unreferenced", "StartServiceResponse"),
     "StreamAppList": ("._unreferenced", "StreamAppList"),
     "StreamExecuteRequest": ("._unreferenced", "StreamExecuteRequest"),
@@ -685,40 +798,58 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "TaskTemplateMetadata": ("._unreferenced", "TaskTemplateMetadata"),
     "TaskTemplateRun": ("._unreferenced", "TaskTemplateRun"),
     "TaskTemplateSpec": ("._unreferenced", "TaskTemplateSpec"),
-    "TemplateSessionCreationConfig": (".session", "TemplateSessionCreationConfig"),
-    "UmountHostRequest": (".folders", "UmountHostRequest"),
-    "UnshareVFolderRequest": (".folders", "UnshareVFolderRequest"),
+    "TemplateSessionCreationConfig": (
+        ".session__create_from_template",
+        "TemplateSessionCreationConfig",
+    ),
+    "UmountHostRequest": (".folders__umount_host", "UmountHostRequest"),
+    "UnshareVFolderRequest": (".folders__unshare", "UnshareVFolderRequest"),
     "UnshareVFolderResponse": ("...v8_20240915.models._unreferenced", "UnshareVFolderResponse"),
     "UpdateAnnouncementRequest": (
-        "...v8_20240915.models.manager",
+        "...v8_20240915.models.manager__update_announcement",
         "ManagerUpdateAnnouncementRequest",
     ),
     "UpdateBootstrapScriptRequest": (
-        "...v8_20240915.models.user_config",
+        "...v8_20240915.models.user_config__update_bootstrap_script",
         "UserConfigUpdateBootstrapScriptRequest",
     ),
-    "UpdateDomainDotfileRequest": (".domain_config", "UpdateDomainDotfileRequest"),
-    "UpdateFullNameRequest": ("...v8_20240915.models.auth", "AuthUpdateFullNameRequest"),
-    "UpdateGroupDotfileRequest": (".group_config", "UpdateGroupDotfileRequest"),
-    "UpdateInvitationRequest": (".folders", "UpdateInvitationRequest"),
-    "UpdateManagerStatusRequest": (".manager", "UpdateManagerStatusRequest"),
-    "UpdateManagerStatusRequestStatus": (".manager", "UpdateManagerStatusRequestStatus"),
-    "UpdatePasswordRequest": ("...v8_20240915.models.auth", "AuthUpdatePasswordRequest"),
-    "UpdateSharedVFolderRequest": (".folders", "UpdateSharedVFolderRequest"),
+    "UpdateDomainDotfileRequest": (".domain_config__update", "UpdateDomainDotfileRequest"),
+    "UpdateFullNameRequest": (
+        "...v8_20240915.models.auth__update_full_name",
+        "AuthUpdateFullNameRequest",
+    ),
+    "UpdateGroupDotfileRequest": (".group_config__update", "UpdateGroupDotfileRequest"),
+    "UpdateInvitationRequest": (".folders__update_invitation", "UpdateInvitationRequest"),
+    "UpdateManagerStatusRequest": (".manager__update_manager_status", "UpdateManagerStatusRequest"),
+    "UpdateManagerStatusRequestStatus": (
+        ".manager__update_manager_status",
+        "UpdateManagerStatusRequestStatus",
+    ),
+    "UpdatePasswordRequest": (
+        "...v8_20240915.models.auth__update_password",
+        "AuthUpdatePasswordRequest",
+    ),
+    "UpdateSharedVFolderRequest": (".folders__update_shared_vfolder", "UpdateSharedVFolderRequest"),
     "UpdateTemplateRequest": (
         "._shared_template_cluster__template_session",
         "UpdateTemplateRequest",
     ),
-    "UpdateUserDotfileRequest": (".user_config", "UpdateUserDotfileRequest"),
-    "UpdateVFolderOptionsRequest": (".folders", "UpdateVFolderOptionsRequest"),
-    "UpdateVFolderQuotaRequest": (".folders", "UpdateVFolderQuotaRequest"),
+    "UpdateUserDotfileRequest": (".user_config__update", "UpdateUserDotfileRequest"),
+    "UpdateVFolderOptionsRequest": (
+        ".folders__update_vfolder_options",
+        "UpdateVFolderOptionsRequest",
+    ),
+    "UpdateVFolderQuotaRequest": (".folders__update_quota", "UpdateVFolderQuotaRequest"),
     "UploadFilesRequest": ("._unreferenced", "UploadFilesRequest"),
-    "UsagePerMonthRequest": ("...v8_20240915.models.resource", "ResourceUsagePerMonthRequest"),
-    "UsagePerPeriodRequest": (".resource", "UsagePerPeriodRequest"),
-    "UsageRecord": (".resource", "UsageRecord"),
-    "UsageRecordList": (".resource", "UsageRecordList"),
+    "UsagePerMonthRequest": (
+        "...v8_20240915.models.resource__usage_per_month",
+        "ResourceUsagePerMonthRequest",
+    ),
+    "UsagePerPeriodRequest": (".resource__usage_per_period", "UsagePerPeriodRequest"),
+    "UsageRecord": (".resource__usage_per_period", "UsageRecord"),
+    "UsageRecordList": (".resource__usage_per_period", "UsageRecordList"),
     "VFolderAllHostsResponse": ("...v8_20240915.models._unreferenced", "VFolderAllHostsResponse"),
-    "VFolderFileItem": ("...v8_20240915.models.folders", "VFolderFileItem"),
+    "VFolderFileItem": ("...v8_20240915.models.folders__list_files", "VFolderFileItem"),
     "VFolderHostsResponse": ("._unreferenced", "VFolderHostsResponse"),
     "VFolderInfo": ("._unreferenced", "VFolderInfo"),
     "VFolderInvitation": ("._unreferenced", "VFolderInvitation"),
@@ -728,13 +859,13 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "VFolderListItem": ("._unreferenced", "VFolderListItem"),
     "VFolderOwnershipType": ("._unreferenced", "VFolderOwnershipType"),
     "VFolderPermission": ("...v8_20240915.models.folders", "VFolderPermission"),
-    "VFolderQuotaInput": (".folders", "VFolderQuotaInput"),
+    "VFolderQuotaInput": (".folders__update_quota", "VFolderQuotaInput"),
     "VFolderQuotaResponse": ("._unreferenced", "VFolderQuotaResponse"),
     "VFolderTypeList": ("...v9_20250722.models._shared_config__folders", "VFolderTypeList"),
     "VFolderUsageMode": ("...v9_20250722.models._shared_folders__v2_vfolders", "VFolderUsageMode"),
     "VFolderUsageResponse": ("._unreferenced", "VFolderUsageResponse"),
     "VolumeInfo": ("._unreferenced", "VolumeInfo"),
-    "VolumePerfMetricRequest": (".folders", "VolumePerfMetricRequest"),
+    "VolumePerfMetricRequest": (".folders__get_volume_perf_metric", "VolumePerfMetricRequest"),
     "VolumePerfMetricResponse": ("._unreferenced", "VolumePerfMetricResponse"),
     "WatcherAgentRequest": (".resource", "WatcherAgentRequest"),
     "WatcherResponse": ("._unreferenced", "WatcherResponse"),

@@ -22,7 +22,7 @@ from ...v8_20240915.models._unreferenced import (
     TemplateListItem as SessionTemplateListItem,
 )
 from ...v8_20240915.models.folders import VFolderPermission
-from ...v8_20240915.models.session import BatchExecuteOptions
+from ...v8_20240915.models.session__execute import BatchExecuteOptions
 from ...v9_20250722.models._shared_admin__root import GraphQLErrorLocation
 from ...v9_20250722.models._shared_folders__v2_vfolders import VFolderUsageMode
 from ...v9_20250722.models._shared_session__v2_sessions import CreateSessionTypeEnum as SessionType

@@ -45,14 +45,20 @@ if TYPE_CHECKING:
         ProblemAgentDetails as ProblemAgentDetails,
         StringList as StringList,
     )
-    from ...v9_20250722.models.auth import (
+    from ...v9_20250722.models.auth__authorize import (
         AuthTokenType as AuthAuthorizeRequestType,
     )
     from ...v9_20250722.models.folders import (
-        FstabContentsResponse as FstabContentsResponse,
-        GetVFolderIDReq as IDRequestModel,
-        RenameVFolderReq as RenameRequestModel,
         TransferSession as TransferSession,
+    )
+    from ...v9_20250722.models.folders__get_fstab_contents import (
+        FstabContentsResponse as FstabContentsResponse,
+    )
+    from ...v9_20250722.models.folders__get_vfolder_id import (
+        GetVFolderIDReq as IDRequestModel,
+    )
+    from ...v9_20250722.models.folders__rename_vfolder import (
+        RenameVFolderReq as RenameRequestModel,
     )
     from ...v9_20250722.models.resource import (
         MonthStatsResponse as MonthStatsResponse,
@@ -60,26 +66,44 @@ if TYPE_CHECKING:
         UsageRecordList as UsageRecordList,
         WatcherResponse as WatcherResponse,
     )
-    from ...v9_20250722.models.root import (
+    from ...v9_20250722.models.root__hello import (
         HelloResponse as HelloResponse,
     )
     from ...v9_20250722.models.services import (
         NewServiceRequestModelCallbackUrl as NewServiceRequestModelCallbackUrl,
-        ScaleRequestModel as ScaleRequestModel,
+    )
+    from ...v9_20250722.models.services__generate_token import (
         TokenRequestModel as TokenRequestModel,
+    )
+    from ...v9_20250722.models.services__scale import (
+        ScaleRequestModel as ScaleRequestModel,
+    )
+    from ...v9_20250722.models.services__update_route import (
         UpdateRouteRequestModel as UpdateRouteRequestModel,
     )
     from ...v9_20250722.models.session import (
-        CommitSessionResponse as CommitSessionResponse,
-        CommitStatusResponse as CommitStatusResponse,
-        CustomizedImageVisibilityScope as CustomizedImageVisibilityScope,
-        DirectAccessInfo as DirectAccessInfo,
-        ExecuteRequestMode as ExecuteRequestMode,
-        ExecutionResult as ExecutionResult,
-        ListSessionFilesResponse as ListSessionFilesResponse,
         SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
     )
-    from ...v9_20250722.models.user_config import (
+    from ...v9_20250722.models.session__commit_session import (
+        CommitSessionResponse as CommitSessionResponse,
+    )
+    from ...v9_20250722.models.session__convert_session_to_image import (
+        CustomizedImageVisibilityScope as CustomizedImageVisibilityScope,
+    )
+    from ...v9_20250722.models.session__execute import (
+        ExecuteRequestMode as ExecuteRequestMode,
+        ExecutionResult as ExecutionResult,
+    )
+    from ...v9_20250722.models.session__get_commit_status import (
+        CommitStatusResponse as CommitStatusResponse,
+    )
+    from ...v9_20250722.models.session__get_direct_access_info import (
+        DirectAccessInfo as DirectAccessInfo,
+    )
+    from ...v9_20250722.models.session__list_files import (
+        ListSessionFilesResponse as ListSessionFilesResponse,
+    )
+    from ...v9_20250722.models.user_config__get_bootstrap_script import (
         BootstrapScriptResponse as BootstrapScriptResponse,
     )
     from ._unreferenced import (
@@ -166,152 +190,302 @@ if TYPE_CHECKING:
         WsproxyVersionResponse as WsproxyVersionResponse,
     )
     from .auth import (
-        AuthAuthorizeRequest as AuthAuthorizeRequest,
-        AuthSignoutRequest as AuthSignoutRequest,
-        AuthSignupRequest as AuthSignupRequest,
-        AuthTest2Request as AuthTest2Request,
-        AuthTest4Request as AuthTest4Request,
         AuthTestResponse as AuthTestResponse,
+    )
+    from .auth__authorize import (
+        AuthAuthorizeRequest as AuthAuthorizeRequest,
+    )
+    from .auth__signout import (
+        AuthSignoutRequest as AuthSignoutRequest,
+    )
+    from .auth__signup import (
+        AuthSignupRequest as AuthSignupRequest,
+    )
+    from .auth__test_2 import (
+        AuthTest2Request as AuthTest2Request,
+    )
+    from .auth__test_4 import (
+        AuthTest4Request as AuthTest4Request,
+    )
+    from .auth__update_full_name import (
         AuthUpdateFullNameRequest as AuthUpdateFullNameRequest,
-        AuthUpdatePasswordNoAuthRequest as AuthUpdatePasswordNoAuthRequest,
+    )
+    from .auth__update_password import (
         AuthUpdatePasswordRequest as AuthUpdatePasswordRequest,
+    )
+    from .auth__update_password_no_auth import (
+        AuthUpdatePasswordNoAuthRequest as AuthUpdatePasswordNoAuthRequest,
+    )
+    from .auth__upload_ssh_keypair import (
         AuthUploadSshKeypairRequest as AuthUploadSshKeypairRequest,
     )
-    from .config import (
+    from .config__delete_config import (
         ConfigDeleteConfigRequest as ConfigDeleteConfigRequest,
+    )
+    from .config__get_config import (
         ConfigGetConfigRequest as ConfigGetConfigRequest,
+    )
+    from .config__set_config import (
         ConfigSetConfigRequest as ConfigSetConfigRequest,
     )
-    from .domain_config import (
+    from .domain_config__create import (
         DomainConfigCreateRequest as DomainConfigCreateRequest,
+    )
+    from .domain_config__update import (
         DomainConfigUpdateRequest as DomainConfigUpdateRequest,
     )
     from .folders import (
-        CreateRequestModel as CreateRequestModel,
-        DeleteFromTrashRequestModel as DeleteFromTrashRequestModel,
-        DeleteRequestModel as DeleteRequestModel,
+        VFolderPermission as VFolderPermission,
+    )
+    from .folders__accept_invitation import (
         FoldersAcceptInvitationRequest as FoldersAcceptInvitationRequest,
+    )
+    from .folders__change_vfolder_ownership import (
         FoldersChangeVfolderOwnershipRequest as FoldersChangeVfolderOwnershipRequest,
+    )
+    from .folders__clone import (
         FoldersCloneRequest as FoldersCloneRequest,
         FoldersCloneRequestPermission as FoldersCloneRequestPermission,
         FoldersCloneRequestUsageMode as FoldersCloneRequestUsageMode,
+    )
+    from .folders__create import (
+        CreateRequestModel as CreateRequestModel,
+    )
+    from .folders__create_download_session import (
         FoldersCreateDownloadSessionRequest as FoldersCreateDownloadSessionRequest,
+    )
+    from .folders__create_upload_session import (
         FoldersCreateUploadSessionRequest as FoldersCreateUploadSessionRequest,
-        FoldersDeleteFiles2Request as FoldersDeleteFiles2Request,
-        FoldersDeleteFiles3Request as FoldersDeleteFiles3Request,
+    )
+    from .folders__delete_by_id import (
+        DeleteRequestModel as DeleteRequestModel,
+    )
+    from .folders__delete_files import (
         FoldersDeleteFilesRequest as FoldersDeleteFilesRequest,
+    )
+    from .folders__delete_files_2 import (
+        FoldersDeleteFiles2Request as FoldersDeleteFiles2Request,
+    )
+    from .folders__delete_files_3 import (
+        FoldersDeleteFiles3Request as FoldersDeleteFiles3Request,
+    )
+    from .folders__delete_from_trash_bin import (
+        DeleteFromTrashRequestModel as DeleteFromTrashRequestModel,
+    )
+    from .folders__delete_invitation import (
         FoldersDeleteInvitationRequest as FoldersDeleteInvitationRequest,
+    )
+    from .folders__invite import (
         FoldersInviteRequest as FoldersInviteRequest,
         FoldersInviteRequestPerm as FoldersInviteRequestPerm,
+        InviteResponse as InviteResponse,
+    )
+    from .folders__leave import (
         FoldersLeaveRequest as FoldersLeaveRequest,
+    )
+    from .folders__list_files import (
+        ListVFolderFilesResponse as ListVFolderFilesResponse,
+        VFolderFileItem as VFolderFileItem,
+    )
+    from .folders__mkdir import (
         FoldersMkdirRequest as FoldersMkdirRequest,
+    )
+    from .folders__mount_host import (
         FoldersMountHostRequest as FoldersMountHostRequest,
+    )
+    from .folders__move_file import (
         FoldersMoveFileRequest as FoldersMoveFileRequest,
-        FoldersRenameFile2Request as FoldersRenameFile2Request,
+    )
+    from .folders__purge import (
+        PurgeRequestModel as PurgeRequestModel,
+    )
+    from .folders__rename_file import (
         FoldersRenameFileRequest as FoldersRenameFileRequest,
+    )
+    from .folders__rename_file_2 import (
+        FoldersRenameFile2Request as FoldersRenameFile2Request,
+    )
+    from .folders__restore import (
+        RestoreRequestModel as RestoreRequestModel,
+    )
+    from .folders__share import (
         FoldersShareRequest as FoldersShareRequest,
         FoldersShareRequestPermission as FoldersShareRequestPermission,
+    )
+    from .folders__umount_host import (
         FoldersUmountHostRequest as FoldersUmountHostRequest,
-        FoldersUnshare2Request as FoldersUnshare2Request,
+    )
+    from .folders__unshare import (
         FoldersUnshareRequest as FoldersUnshareRequest,
+    )
+    from .folders__unshare_2 import (
+        FoldersUnshare2Request as FoldersUnshare2Request,
+    )
+    from .folders__update_invitation import (
         FoldersUpdateInvitationRequest as FoldersUpdateInvitationRequest,
         FoldersUpdateInvitationRequestPerm as FoldersUpdateInvitationRequestPerm,
+    )
+    from .folders__update_quota import (
         FoldersUpdateQuotaRequest as FoldersUpdateQuotaRequest,
+    )
+    from .folders__update_shared_vfolder import (
         FoldersUpdateSharedVfolderRequest as FoldersUpdateSharedVfolderRequest,
         FoldersUpdateSharedVfolderRequestPerm as FoldersUpdateSharedVfolderRequestPerm,
+    )
+    from .folders__update_vfolder_options import (
         FoldersUpdateVfolderOptionsRequest as FoldersUpdateVfolderOptionsRequest,
         FoldersUpdateVfolderOptionsRequestPermission as FoldersUpdateVfolderOptionsRequestPermission,
-        InviteResponse as InviteResponse,
-        ListVFolderFilesResponse as ListVFolderFilesResponse,
-        PurgeRequestModel as PurgeRequestModel,
-        RestoreRequestModel as RestoreRequestModel,
+    )
+    from .folders__update_vfolder_sharing_status import (
         UpdateSharedRequestModel as UpdateSharedRequestModel,
         UserPermMapping as UserPermMapping,
-        VFolderFileItem as VFolderFileItem,
-        VFolderPermission as VFolderPermission,
     )
-    from .group_config import (
+    from .group_config__create import (
         GroupConfigCreateRequest as GroupConfigCreateRequest,
+    )
+    from .group_config__update import (
         GroupConfigUpdateRequest as GroupConfigUpdateRequest,
     )
-    from .logs_error import (
+    from .logs_error__append import (
         LogsErrorAppendRequest as LogsErrorAppendRequest,
         LogsErrorAppendRequestSeverity as LogsErrorAppendRequestSeverity,
     )
-    from .manager import (
+    from .manager__perform_scheduler_ops import (
         ManagerPerformSchedulerOpsRequest as ManagerPerformSchedulerOpsRequest,
         ManagerPerformSchedulerOpsRequestOp as ManagerPerformSchedulerOpsRequestOp,
-        ManagerSchedulerTriggerRequest as ManagerSchedulerTriggerRequest,
-        ManagerSchedulerTriggerRequestEvent as ManagerSchedulerTriggerRequestEvent,
-        ManagerUpdateAnnouncementRequest as ManagerUpdateAnnouncementRequest,
-        ManagerUpdateManagerStatusRequest as ManagerUpdateManagerStatusRequest,
-        ManagerUpdateManagerStatusRequestStatus as ManagerUpdateManagerStatusRequestStatus,
+    )
+    from .manager__scheduler_healthcheck import (
         SchedulerHealth as SchedulerHealth,
     )
-    from .resource import (
+    from .manager__scheduler_trigger import (
+        ManagerSchedulerTriggerRequest as ManagerSchedulerTriggerRequest,
+        ManagerSchedulerTriggerRequestEvent as ManagerSchedulerTriggerRequestEvent,
+    )
+    from .manager__update_announcement import (
+        ManagerUpdateAnnouncementRequest as ManagerUpdateAnnouncementRequest,
+    )
+    from .manager__update_manager_status import (
+        ManagerUpdateManagerStatusRequest as ManagerUpdateManagerStatusRequest,
+        ManagerUpdateManagerStatusRequestStatus as ManagerUpdateManagerStatusRequestStatus,
+    )
+    from .resource__check_presets import (
         ResourceCheckPresetsRequest as ResourceCheckPresetsRequest,
+    )
+    from .resource__usage_per_month import (
         ResourceUsagePerMonthRequest as ResourceUsagePerMonthRequest,
+    )
+    from .resource__watcher_agent_restart import (
         ResourceWatcherAgentRestartRequest as ResourceWatcherAgentRestartRequest,
+    )
+    from .resource__watcher_agent_start import (
         ResourceWatcherAgentStartRequest as ResourceWatcherAgentStartRequest,
+    )
+    from .resource__watcher_agent_stop import (
         ResourceWatcherAgentStopRequest as ResourceWatcherAgentStopRequest,
     )
     from .root import (
         GraphQLRequest as GraphQLRequest,
     )
-    from .server import (
+    from .server__login import (
         LoginRequest as LoginRequest,
     )
     from .services import (
-        ListServeRequestModel as ListServeRequestModel,
         MountOptionModel as MountOptionModel,
         MountTypes as MountTypes,
         NewServiceRequestModel as NewServiceRequestModel,
         RuntimeVariant as RuntimeVariant,
         ServiceConfigModel as ServiceConfigModel,
     )
+    from .services__list_serve import (
+        ListServeRequestModel as ListServeRequestModel,
+    )
     from .session import (
-        BatchExecuteOptions as BatchExecuteOptions,
+        SessionCreationConfig as SessionCreationConfig,
+    )
+    from .session__check_and_transit_status import (
+        SessionStatusResponseModel as SessionStatusResponseModel,
+        TransitSessionStatusRequestModel as TransitSessionStatusRequestModel,
+    )
+    from .session__commit_session import (
+        SessionCommitSessionRequest as SessionCommitSessionRequest,
+    )
+    from .session__complete import (
         CompleteRequest as CompleteRequest,
         CompleteRequestOptions as CompleteRequestOptions,
         CompleteResponse as CompleteResponse,
         CompleteResponseResult as CompleteResponseResult,
+    )
+    from .session__convert_session_to_image import (
         ConvertSessionToImageRequesteModel as ConvertSessionToImageRequesteModel,
-        DestroySessionResponse as DestroySessionResponse,
-        DestroySessionResponseDestroySessionResponse as DestroySessionResponseDestroySessionResponse,
-        ExecuteRequest as ExecuteRequest,
-        SessionCommitSessionRequest as SessionCommitSessionRequest,
+    )
+    from .session__create_cluster import (
         SessionCreateClusterRequest as SessionCreateClusterRequest,
         SessionCreateClusterRequestType as SessionCreateClusterRequestType,
-        SessionCreateFromParams2Request as SessionCreateFromParams2Request,
-        SessionCreateFromParams2RequestType as SessionCreateFromParams2RequestType,
+    )
+    from .session__create_from_params import (
         SessionCreateFromParamsRequest as SessionCreateFromParamsRequest,
         SessionCreateFromParamsRequestType as SessionCreateFromParamsRequestType,
+    )
+    from .session__create_from_params_2 import (
+        SessionCreateFromParams2Request as SessionCreateFromParams2Request,
+        SessionCreateFromParams2RequestType as SessionCreateFromParams2RequestType,
+    )
+    from .session__create_from_template import (
         SessionCreateFromTemplateRequest as SessionCreateFromTemplateRequest,
         SessionCreateFromTemplateRequestType as SessionCreateFromTemplateRequestType,
-        SessionCreationConfig as SessionCreationConfig,
-        SessionDownloadFilesRequest as SessionDownloadFilesRequest,
-        SessionDownloadSingleRequest as SessionDownloadSingleRequest,
-        SessionListFilesRequest as SessionListFilesRequest,
-        SessionRenameSessionRequest as SessionRenameSessionRequest,
-        SessionRestartRequest as SessionRestartRequest,
-        SessionShutdownServiceRequest as SessionShutdownServiceRequest,
-        SessionStartServiceRequest as SessionStartServiceRequest,
-        SessionStatusResponseModel as SessionStatusResponseModel,
-        SessionSyncAgentRegistryRequest as SessionSyncAgentRegistryRequest,
-        TransitSessionStatusRequestModel as TransitSessionStatusRequestModel,
     )
-    from .template_cluster import (
+    from .session__destroy import (
+        DestroySessionResponse as DestroySessionResponse,
+        DestroySessionResponseDestroySessionResponse as DestroySessionResponseDestroySessionResponse,
+    )
+    from .session__download_files import (
+        SessionDownloadFilesRequest as SessionDownloadFilesRequest,
+    )
+    from .session__download_single import (
+        SessionDownloadSingleRequest as SessionDownloadSingleRequest,
+    )
+    from .session__execute import (
+        BatchExecuteOptions as BatchExecuteOptions,
+        ExecuteRequest as ExecuteRequest,
+    )
+    from .session__list_files import (
+        SessionListFilesRequest as SessionListFilesRequest,
+    )
+    from .session__rename_session import (
+        SessionRenameSessionRequest as SessionRenameSessionRequest,
+    )
+    from .session__restart import (
+        SessionRestartRequest as SessionRestartRequest,
+    )
+    from .session__shutdown_service import (
+        SessionShutdownServiceRequest as SessionShutdownServiceRequest,
+    )
+    from .session__start_service import (
+        SessionStartServiceRequest as SessionStartServiceRequest,
+    )
+    from .session__sync_agent_registry import (
+        SessionSyncAgentRegistryRequest as SessionSyncAgentRegistryRequest,
+    )
+    from .template_cluster__create import (
         TemplateClusterCreateRequest as TemplateClusterCreateRequest,
+    )
+    from .template_cluster__put import (
         TemplateClusterPutRequest as TemplateClusterPutRequest,
     )
-    from .template_session import (
+    from .template_session__create import (
         TemplateSessionCreateRequest as TemplateSessionCreateRequest,
+    )
+    from .template_session__put import (
         TemplateSessionPutRequest as TemplateSessionPutRequest,
     )
-    from .user_config import (
+    from .user_config__create import (
         UserConfigCreateRequest as UserConfigCreateRequest,
-        UserConfigUpdateBootstrapScriptRequest as UserConfigUpdateBootstrapScriptRequest,
+    )
+    from .user_config__update import (
         UserConfigUpdateRequest as UserConfigUpdateRequest,
+    )
+    from .user_config__update_bootstrap_script import (
+        UserConfigUpdateBootstrapScriptRequest as UserConfigUpdateBootstrapScriptRequest,
     )
 
 __all__ = [
@@ -556,27 +730,39 @@ __all__ = [
 # name -> (module, relative to this package; attribute)
 _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AnnouncementResponse": ("._unreferenced", "AnnouncementResponse"),
-    "AuthAuthorizeRequest": (".auth", "AuthAuthorizeRequest"),
-    "AuthAuthorizeRequestType": ("...v9_20250722.models.auth", "AuthTokenType"),
-    "AuthSignoutRequest": (".auth", "AuthSignoutRequest"),
-    "AuthSignupRequest": (".auth", "AuthSignupRequest"),
-    "AuthTest2Request": (".auth", "AuthTest2Request"),
-    "AuthTest4Request": (".auth", "AuthTest4Request"),
+    "AuthAuthorizeRequest": (".auth__authorize", "AuthAuthorizeRequest"),
+    "AuthAuthorizeRequestType": ("...v9_20250722.models.auth__authorize", "AuthTokenType"),
+    "AuthSignoutRequest": (".auth__signout", "AuthSignoutRequest"),
+    "AuthSignupRequest": (".auth__signup", "AuthSignupRequest"),
+    "AuthTest2Request": (".auth__test_2", "AuthTest2Request"),
+    "AuthTest4Request": (".auth__test_4", "AuthTest4Request"),
     "AuthTestResponse": (".auth", "AuthTestResponse"),
-    "AuthUpdateFullNameRequest": (".auth", "AuthUpdateFullNameRequest"),
-    "AuthUpdatePasswordNoAuthRequest": (".auth", "AuthUpdatePasswordNoAuthRequest"),
-    "AuthUpdatePasswordRequest": (".auth", "AuthUpdatePasswordRequest"),
-    "AuthUploadSshKeypairRequest": (".auth", "AuthUploadSshKeypairRequest"),
+    "AuthUpdateFullNameRequest": (".auth__update_full_name", "AuthUpdateFullNameRequest"),
+    "AuthUpdatePasswordNoAuthRequest": (
+        ".auth__update_password_no_auth",
+        "AuthUpdatePasswordNoAuthRequest",
+    ),
+    "AuthUpdatePasswordRequest": (".auth__update_password", "AuthUpdatePasswordRequest"),
+    "AuthUploadSshKeypairRequest": (".auth__upload_ssh_keypair", "AuthUploadSshKeypairRequest"),
     "AuthorizeResponse": ("._unreferenced", "AuthorizeResponse"),
     "AuthorizeResponseData": ("._unreferenced", "AuthorizeResponseData"),
-    "BatchExecuteOptions": (".session", "BatchExecuteOptions"),
-    "BootstrapScriptResponse": ("...v9_20250722.models.user_config", "BootstrapScriptResponse"),
+    "BatchExecuteOptions": (".session__execute", "BatchExecuteOptions"),
+    "BootstrapScriptResponse": (
+        "...v9_20250722.models.user_config__get_bootstrap_script",
+        "BootstrapScriptResponse",
+    ),
     "CheckPresetsResponse": ("._unreferenced", "CheckPresetsResponse"),
     "CheckPresetsResponseScalingGroups": ("._unreferenced", "CheckPresetsResponseScalingGroups"),
     "CloneVFolderResponse": ("._unreferenced", "CloneVFolderResponse"),
     "ClusterMode": ("...v9_20250722.models._shared_4_fca7afed99", "ClusterMode"),
-    "CommitSessionResponse": ("...v9_20250722.models.session", "CommitSessionResponse"),
-    "CommitStatusResponse": ("...v9_20250722.models.session", "CommitStatusResponse"),
+    "CommitSessionResponse": (
+        "...v9_20250722.models.session__commit_session",
+        "CommitSessionResponse",
+    ),
+    "CommitStatusResponse": (
+        "...v9_20250722.models.session__get_commit_status",
+        "CommitStatusResponse",
+    ),
     "CompactServeInfoModel": ("._unreferenced", "CompactServeInfoModel"),
     "CompactServeInfoModelList": ("._unreferenced", "CompactServeInfoModelList"),
     "CompactServeInfoModelServiceEndpoint": (
@@ -584,39 +770,48 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "CompactServeInfoModelServiceEndpoint",
     ),
     "CompactVFolderInfoModel": ("._unreferenced", "CompactVFolderInfoModel"),
-    "CompleteRequest": (".session", "CompleteRequest"),
-    "CompleteRequestOptions": (".session", "CompleteRequestOptions"),
-    "CompleteResponse": (".session", "CompleteResponse"),
-    "CompleteResponseResult": (".session", "CompleteResponseResult"),
-    "ConfigDeleteConfigRequest": (".config", "ConfigDeleteConfigRequest"),
-    "ConfigGetConfigRequest": (".config", "ConfigGetConfigRequest"),
-    "ConfigSetConfigRequest": (".config", "ConfigSetConfigRequest"),
+    "CompleteRequest": (".session__complete", "CompleteRequest"),
+    "CompleteRequestOptions": (".session__complete", "CompleteRequestOptions"),
+    "CompleteResponse": (".session__complete", "CompleteResponse"),
+    "CompleteResponseResult": (".session__complete", "CompleteResponseResult"),
+    "ConfigDeleteConfigRequest": (".config__delete_config", "ConfigDeleteConfigRequest"),
+    "ConfigGetConfigRequest": (".config__get_config", "ConfigGetConfigRequest"),
+    "ConfigSetConfigRequest": (".config__set_config", "ConfigSetConfigRequest"),
     "ContainerLogRequestModel": ("._unreferenced", "ContainerLogRequestModel"),
     "ContainerLogsResponse": ("._unreferenced", "ContainerLogsResponse"),
     "ContainerLogsResponseResult": ("._unreferenced", "ContainerLogsResponseResult"),
-    "ConvertSessionToImageRequesteModel": (".session", "ConvertSessionToImageRequesteModel"),
+    "ConvertSessionToImageRequesteModel": (
+        ".session__convert_session_to_image",
+        "ConvertSessionToImageRequesteModel",
+    ),
     "ConvertSessionToImageResponseModel": ("._unreferenced", "ConvertSessionToImageResponseModel"),
     "CreateClusterResponse": ("._unreferenced", "CreateClusterResponse"),
-    "CreateRequestModel": (".folders", "CreateRequestModel"),
+    "CreateRequestModel": (".folders__create", "CreateRequestModel"),
     "CreateSessionResponse": ("._unreferenced", "CreateSessionResponse"),
     "CreateTemplateResponse": ("._unreferenced", "CreateTemplateResponse"),
     "CreateVFolderResponse": ("._unreferenced", "CreateVFolderResponse"),
     "CustomizedImageVisibilityScope": (
-        "...v9_20250722.models.session",
+        "...v9_20250722.models.session__convert_session_to_image",
         "CustomizedImageVisibilityScope",
     ),
-    "DeleteFromTrashRequestModel": (".folders", "DeleteFromTrashRequestModel"),
-    "DeleteRequestModel": (".folders", "DeleteRequestModel"),
+    "DeleteFromTrashRequestModel": (
+        ".folders__delete_from_trash_bin",
+        "DeleteFromTrashRequestModel",
+    ),
+    "DeleteRequestModel": (".folders__delete_by_id", "DeleteRequestModel"),
     "DependencyGraph": ("._unreferenced", "DependencyGraph"),
-    "DestroySessionResponse": (".session", "DestroySessionResponse"),
+    "DestroySessionResponse": (".session__destroy", "DestroySessionResponse"),
     "DestroySessionResponseDestroySessionResponse": (
-        ".session",
+        ".session__destroy",
         "DestroySessionResponseDestroySessionResponse",
     ),
-    "DirectAccessInfo": ("...v9_20250722.models.session", "DirectAccessInfo"),
+    "DirectAccessInfo": (
+        "...v9_20250722.models.session__get_direct_access_info",
+        "DirectAccessInfo",
+    ),
     "DockerRegistries": ("._unreferenced", "DockerRegistries"),
-    "DomainConfigCreateRequest": (".domain_config", "DomainConfigCreateRequest"),
-    "DomainConfigUpdateRequest": (".domain_config", "DomainConfigUpdateRequest"),
+    "DomainConfigCreateRequest": (".domain_config__create", "DomainConfigCreateRequest"),
+    "DomainConfigUpdateRequest": (".domain_config__update", "DomainConfigUpdateRequest"),
     "Dotfile": ("._unreferenced", "Dotfile"),
     "DotfileListOrItem": ("._unreferenced", "DotfileListOrItem"),
     "EmptyResponse": ("...v9_20250722.models._shared_6_2ec32ce506", "EmptyResponse"),
@@ -625,75 +820,129 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ErrorLogEntry": ("._unreferenced", "ErrorLogEntry"),
     "ErrorLogListResponse": ("._unreferenced", "ErrorLogListResponse"),
     "EtcdResultResponse": ("._unreferenced", "EtcdResultResponse"),
-    "ExecuteRequest": (".session", "ExecuteRequest"),
-    "ExecuteRequestMode": ("...v9_20250722.models.session", "ExecuteRequestMode"),
+    "ExecuteRequest": (".session__execute", "ExecuteRequest"),
+    "ExecuteRequestMode": ("...v9_20250722.models.session__execute", "ExecuteRequestMode"),
     "ExecuteResponse": ("._unreferenced", "ExecuteResponse"),
-    "ExecutionResult": ("...v9_20250722.models.session", "ExecutionResult"),
-    "FoldersAcceptInvitationRequest": (".folders", "FoldersAcceptInvitationRequest"),
-    "FoldersChangeVfolderOwnershipRequest": (".folders", "FoldersChangeVfolderOwnershipRequest"),
-    "FoldersCloneRequest": (".folders", "FoldersCloneRequest"),
-    "FoldersCloneRequestPermission": (".folders", "FoldersCloneRequestPermission"),
-    "FoldersCloneRequestUsageMode": (".folders", "FoldersCloneRequestUsageMode"),
-    "FoldersCreateDownloadSessionRequest": (".folders", "FoldersCreateDownloadSessionRequest"),
-    "FoldersCreateUploadSessionRequest": (".folders", "FoldersCreateUploadSessionRequest"),
-    "FoldersDeleteFiles2Request": (".folders", "FoldersDeleteFiles2Request"),
-    "FoldersDeleteFiles3Request": (".folders", "FoldersDeleteFiles3Request"),
-    "FoldersDeleteFilesRequest": (".folders", "FoldersDeleteFilesRequest"),
-    "FoldersDeleteInvitationRequest": (".folders", "FoldersDeleteInvitationRequest"),
-    "FoldersInviteRequest": (".folders", "FoldersInviteRequest"),
-    "FoldersInviteRequestPerm": (".folders", "FoldersInviteRequestPerm"),
-    "FoldersLeaveRequest": (".folders", "FoldersLeaveRequest"),
-    "FoldersMkdirRequest": (".folders", "FoldersMkdirRequest"),
-    "FoldersMountHostRequest": (".folders", "FoldersMountHostRequest"),
-    "FoldersMoveFileRequest": (".folders", "FoldersMoveFileRequest"),
-    "FoldersRenameFile2Request": (".folders", "FoldersRenameFile2Request"),
-    "FoldersRenameFileRequest": (".folders", "FoldersRenameFileRequest"),
-    "FoldersShareRequest": (".folders", "FoldersShareRequest"),
-    "FoldersShareRequestPermission": (".folders", "FoldersShareRequestPermission"),
-    "FoldersUmountHostRequest": (".folders", "FoldersUmountHostRequest"),
-    "FoldersUnshare2Request": (".folders", "FoldersUnshare2Request"),
-    "FoldersUnshareRequest": (".folders", "FoldersUnshareRequest"),
-    "FoldersUpdateInvitationRequest": (".folders", "FoldersUpdateInvitationRequest"),
-    "FoldersUpdateInvitationRequestPerm": (".folders", "FoldersUpdateInvitationRequestPerm"),
-    "FoldersUpdateQuotaRequest": (".folders", "FoldersUpdateQuotaRequest"),
-    "FoldersUpdateSharedVfolderRequest": (".folders", "FoldersUpdateSharedVfolderRequest"),
-    "FoldersUpdateSharedVfolderRequestPerm": (".folders", "FoldersUpdateSharedVfolderRequestPerm"),
-    "FoldersUpdateVfolderOptionsRequest": (".folders", "FoldersUpdateVfolderOptionsRequest"),
+    "ExecutionResult": ("...v9_20250722.models.session__execute", "ExecutionResult"),
+    "FoldersAcceptInvitationRequest": (
+        ".folders__accept_invitation",
+        "FoldersAcceptInvitationRequest",
+    ),
+    "FoldersChangeVfolderOwnershipRequest": (
+        ".folders__change_vfolder_ownership",
+        "FoldersChangeVfolderOwnershipRequest",
+    ),
+    "FoldersCloneRequest": (".folders__clone", "FoldersCloneRequest"),
+    "FoldersCloneRequestPermission": (".folders__clone", "FoldersCloneRequestPermission"),
+    "FoldersCloneRequestUsageMode": (".folders__clone", "FoldersCloneRequestUsageMode"),
+    "FoldersCreateDownloadSessionRequest": (
+        ".folders__create_download_session",
+        "FoldersCreateDownloadSessionRequest",
+    ),
+    "FoldersCreateUploadSessionRequest": (
+        ".folders__create_upload_session",
+        "FoldersCreateUploadSessionRequest",
+    ),
+    "FoldersDeleteFiles2Request": (".folders__delete_files_2", "FoldersDeleteFiles2Request"),
+    "FoldersDeleteFiles3Request": (".folders__delete_files_3", "FoldersDeleteFiles3Request"),
+    "FoldersDeleteFilesRequest": (".folders__delete_files", "FoldersDeleteFilesRequest"),
+    "FoldersDeleteInvitationRequest": (
+        ".folders__delete_invitation",
+        "FoldersDeleteInvitationRequest",
+    ),
+    "FoldersInviteRequest": (".folders__invite", "FoldersInviteRequest"),
+    "FoldersInviteRequestPerm": (".folders__invite", "FoldersInviteRequestPerm"),
+    "FoldersLeaveRequest": (".folders__leave", "FoldersLeaveRequest"),
+    "FoldersMkdirRequest": (".folders__mkdir", "FoldersMkdirRequest"),
+    "FoldersMountHostRequest": (".folders__mount_host", "FoldersMountHostRequest"),
+    "FoldersMoveFileRequest": (".folders__move_file", "FoldersMoveFileRequest"),
+    "FoldersRenameFile2Request": (".folders__rename_file_2", "FoldersRenameFile2Request"),
+    "FoldersRenameFileRequest": (".folders__rename_file", "FoldersRenameFileRequest"),
+    "FoldersShareRequest": (".folders__share", "FoldersShareRequest"),
+    "FoldersShareRequestPermission": (".folders__share", "FoldersShareRequestPermission"),
+    "FoldersUmountHostRequest": (".folders__umount_host", "FoldersUmountHostRequest"),
+    "FoldersUnshare2Request": (".folders__unshare_2", "FoldersUnshare2Request"),
+    "FoldersUnshareRequest": (".folders__unshare", "FoldersUnshareRequest"),
+    "FoldersUpdateInvitationRequest": (
+        ".folders__update_invitation",
+        "FoldersUpdateInvitationRequest",
+    ),
+    "FoldersUpdateInvitationRequestPerm": (
+        ".folders__update_invitation",
+        "FoldersUpdateInvitationRequestPerm",
+    ),
+    "FoldersUpdateQuotaRequest": (".folders__update_quota", "FoldersUpdateQuotaRequest"),
+    "FoldersUpdateSharedVfolderRequest": (
+        ".folders__update_shared_vfolder",
+        "FoldersUpdateSharedVfolderRequest",
+    ),
+    "FoldersUpdateSharedVfolderRequestPerm": (
+        ".folders__update_shared_vfolder",
+        "FoldersUpdateSharedVfolderRequestPerm",
+    ),
+    "FoldersUpdateVfolderOptionsRequest": (
+        ".folders__update_vfolder_options",
+        "FoldersUpdateVfolderOptionsRequest",
+    ),
     "FoldersUpdateVfolderOptionsRequestPermission": (
-        ".folders",
+        ".folders__update_vfolder_options",
         "FoldersUpdateVfolderOptionsRequestPermission",
     ),
-    "FstabContentsResponse": ("...v9_20250722.models.folders", "FstabContentsResponse"),
+    "FstabContentsResponse": (
+        "...v9_20250722.models.folders__get_fstab_contents",
+        "FstabContentsResponse",
+    ),
     "GetRoleResponse": ("._unreferenced", "GetRoleResponse"),
     "GraphQLError": ("...v9_20250722.models._shared_admin__root", "GraphQLError"),
     "GraphQLErrorLocation": ("...v9_20250722.models._shared_admin__root", "GraphQLErrorLocation"),
     "GraphQLLegacyResponse": ("._unreferenced", "GraphQLLegacyResponse"),
     "GraphQLRequest": (".root", "GraphQLRequest"),
     "GraphQLResponse": ("._unreferenced", "GraphQLResponse"),
-    "GroupConfigCreateRequest": (".group_config", "GroupConfigCreateRequest"),
-    "GroupConfigUpdateRequest": (".group_config", "GroupConfigUpdateRequest"),
-    "HelloResponse": ("...v9_20250722.models.root", "HelloResponse"),
-    "IDRequestModel": ("...v9_20250722.models.folders", "GetVFolderIDReq"),
+    "GroupConfigCreateRequest": (".group_config__create", "GroupConfigCreateRequest"),
+    "GroupConfigUpdateRequest": (".group_config__update", "GroupConfigUpdateRequest"),
+    "HelloResponse": ("...v9_20250722.models.root__hello", "HelloResponse"),
+    "IDRequestModel": ("...v9_20250722.models.folders__get_vfolder_id", "GetVFolderIDReq"),
     "Invitation": ("._unreferenced", "Invitation"),
-    "InviteResponse": (".folders", "InviteResponse"),
-    "ListServeRequestModel": (".services", "ListServeRequestModel"),
-    "ListSessionFilesResponse": ("...v9_20250722.models.session", "ListSessionFilesResponse"),
-    "ListVFolderFilesResponse": (".folders", "ListVFolderFilesResponse"),
-    "LoginRequest": (".server", "LoginRequest"),
+    "InviteResponse": (".folders__invite", "InviteResponse"),
+    "ListServeRequestModel": (".services__list_serve", "ListServeRequestModel"),
+    "ListSessionFilesResponse": (
+        "...v9_20250722.models.session__list_files",
+        "ListSessionFilesResponse",
+    ),
+    "ListVFolderFilesResponse": (".folders__list_files", "ListVFolderFilesResponse"),
+    "LoginRequest": (".server__login", "LoginRequest"),
     "LoginResponse": ("._unreferenced", "LoginResponse"),
     "LoginResponseData": ("._unreferenced", "LoginResponseData"),
-    "LogsErrorAppendRequest": (".logs_error", "LogsErrorAppendRequest"),
-    "LogsErrorAppendRequestSeverity": (".logs_error", "LogsErrorAppendRequestSeverity"),
+    "LogsErrorAppendRequest": (".logs_error__append", "LogsErrorAppendRequest"),
+    "LogsErrorAppendRequestSeverity": (".logs_error__append", "LogsErrorAppendRequestSeverity"),
     "ManagerNode": ("._unreferenced", "ManagerNode"),
-    "ManagerPerformSchedulerOpsRequest": (".manager", "ManagerPerformSchedulerOpsRequest"),
-    "ManagerPerformSchedulerOpsRequestOp": (".manager", "ManagerPerformSchedulerOpsRequestOp"),
-    "ManagerSchedulerTriggerRequest": (".manager", "ManagerSchedulerTriggerRequest"),
-    "ManagerSchedulerTriggerRequestEvent": (".manager", "ManagerSchedulerTriggerRequestEvent"),
+    "ManagerPerformSchedulerOpsRequest": (
+        ".manager__perform_scheduler_ops",
+        "ManagerPerformSchedulerOpsRequest",
+    ),
+    "ManagerPerformSchedulerOpsRequestOp": (
+        ".manager__perform_scheduler_ops",
+        "ManagerPerformSchedulerOpsRequestOp",
+    ),
+    "ManagerSchedulerTriggerRequest": (
+        ".manager__scheduler_trigger",
+        "ManagerSchedulerTriggerRequest",
+    ),
+    "ManagerSchedulerTriggerRequestEvent": (
+        ".manager__scheduler_trigger",
+        "ManagerSchedulerTriggerRequestEvent",
+    ),
     "ManagerStatusResponse": ("._unreferenced", "ManagerStatusResponse"),
-    "ManagerUpdateAnnouncementRequest": (".manager", "ManagerUpdateAnnouncementRequest"),
-    "ManagerUpdateManagerStatusRequest": (".manager", "ManagerUpdateManagerStatusRequest"),
+    "ManagerUpdateAnnouncementRequest": (
+        ".manager__update_announcement",
+        "ManagerUpdateAnnouncementRequest",
+    ),
+    "ManagerUpdateManagerStatusRequest": (
+        ".manager__update_manager_status",
+        "ManagerUpdateManagerStatusRequest",
+    ),
     "ManagerUpdateManagerStatusRequestStatus": (
-        ".manager",
+        ".manager__update_manager_status",
         "ManagerUpdateManagerStatusRequestStatus",
     ),
     "MatchSessionsResponse": ("._unreferenced", "MatchSessionsResponse"),
@@ -715,70 +964,109 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "Problem": ("._unreferenced", "Problem"),
     "ProblemAgentDetails": ("...v9_20250722.models._unreferenced", "ProblemAgentDetails"),
-    "PurgeRequestModel": (".folders", "PurgeRequestModel"),
-    "RenameRequestModel": ("...v9_20250722.models.folders", "RenameVFolderReq"),
-    "ResourceCheckPresetsRequest": (".resource", "ResourceCheckPresetsRequest"),
+    "PurgeRequestModel": (".folders__purge", "PurgeRequestModel"),
+    "RenameRequestModel": ("...v9_20250722.models.folders__rename_vfolder", "RenameVFolderReq"),
+    "ResourceCheckPresetsRequest": (".resource__check_presets", "ResourceCheckPresetsRequest"),
     "ResourcePreset": ("._unreferenced", "ResourcePreset"),
     "ResourcePresetsResponse": ("._unreferenced", "ResourcePresetsResponse"),
     "ResourceSlotTypes": ("._unreferenced", "ResourceSlotTypes"),
-    "ResourceUsagePerMonthRequest": (".resource", "ResourceUsagePerMonthRequest"),
-    "ResourceWatcherAgentRestartRequest": (".resource", "ResourceWatcherAgentRestartRequest"),
-    "ResourceWatcherAgentStartRequest": (".resource", "ResourceWatcherAgentStartRequest"),
-    "ResourceWatcherAgentStopRequest": (".resource", "ResourceWatcherAgentStopRequest"),
-    "RestoreRequestModel": (".folders", "RestoreRequestModel"),
+    "ResourceUsagePerMonthRequest": (".resource__usage_per_month", "ResourceUsagePerMonthRequest"),
+    "ResourceWatcherAgentRestartRequest": (
+        ".resource__watcher_agent_restart",
+        "ResourceWatcherAgentRestartRequest",
+    ),
+    "ResourceWatcherAgentStartRequest": (
+        ".resource__watcher_agent_start",
+        "ResourceWatcherAgentStartRequest",
+    ),
+    "ResourceWatcherAgentStopRequest": (
+        ".resource__watcher_agent_stop",
+        "ResourceWatcherAgentStopRequest",
+    ),
+    "RestoreRequestModel": (".folders__restore", "RestoreRequestModel"),
     "RouteInfoModel": ("._unreferenced", "RouteInfoModel"),
     "RuntimeInfo": ("._unreferenced", "RuntimeInfo"),
     "RuntimeInfoModel": ("._unreferenced", "RuntimeInfoModel"),
     "RuntimeVariant": (".services", "RuntimeVariant"),
     "SSHKeypairResponse": ("._unreferenced", "SSHKeypairResponse"),
-    "ScaleRequestModel": ("...v9_20250722.models.services", "ScaleRequestModel"),
+    "ScaleRequestModel": ("...v9_20250722.models.services__scale", "ScaleRequestModel"),
     "ScaleResponseModel": ("._unreferenced", "ScaleResponseModel"),
     "ScalingGroupListResponse": ("._unreferenced", "ScalingGroupListResponse"),
     "ScalingGroupListResponseScalingGroup": (
         "._unreferenced",
         "ScalingGroupListResponseScalingGroup",
     ),
-    "SchedulerHealth": (".manager", "SchedulerHealth"),
+    "SchedulerHealth": (".manager__scheduler_healthcheck", "SchedulerHealth"),
     "ServeInfoModel": ("._unreferenced", "ServeInfoModel"),
     "ServeInfoModelServiceEndpoint": ("._unreferenced", "ServeInfoModelServiceEndpoint"),
     "ServiceConfigModel": (".services", "ServiceConfigModel"),
     "ServicePort": ("._unreferenced", "ServicePort"),
-    "SessionCommitSessionRequest": (".session", "SessionCommitSessionRequest"),
-    "SessionCreateClusterRequest": (".session", "SessionCreateClusterRequest"),
-    "SessionCreateClusterRequestType": (".session", "SessionCreateClusterRequestType"),
-    "SessionCreateFromParams2Request": (".session", "SessionCreateFromParams2Request"),
+    "SessionCommitSessionRequest": (".session__commit_session", "SessionCommitSessionRequest"),
+    "SessionCreateClusterRequest": (".session__create_cluster", "SessionCreateClusterRequest"),
+    "SessionCreateClusterRequestType": (
+        ".session__create_cluster",
+        "SessionCreateClusterRequestType",
+    ),
+    "SessionCreateFromParams2Request": (
+        ".session__create_from_params_2",
+        "SessionCreateFromParams2Request",
+    ),
     "SessionCreateFromParams2RequestClusterMode": (
         "...v9_20250722.models._shared_session__v2_resource_groups__v2_sessions",
         "ClusterModeEnum",
     ),
-    "SessionCreateFromParams2RequestType": (".session", "SessionCreateFromParams2RequestType"),
-    "SessionCreateFromParamsRequest": (".session", "SessionCreateFromParamsRequest"),
+    "SessionCreateFromParams2RequestType": (
+        ".session__create_from_params_2",
+        "SessionCreateFromParams2RequestType",
+    ),
+    "SessionCreateFromParamsRequest": (
+        ".session__create_from_params",
+        "SessionCreateFromParamsRequest",
+    ),
     "SessionCreateFromParamsRequestClusterMode": (
         "...v9_20250722.models._shared_session__v2_resource_groups__v2_sessions",
         "ClusterModeEnum",
     ),
-    "SessionCreateFromParamsRequestType": (".session", "SessionCreateFromParamsRequestType"),
-    "SessionCreateFromTemplateRequest": (".session", "SessionCreateFromTemplateRequest"),
+    "SessionCreateFromParamsRequestType": (
+        ".session__create_from_params",
+        "SessionCreateFromParamsRequestType",
+    ),
+    "SessionCreateFromTemplateRequest": (
+        ".session__create_from_template",
+        "SessionCreateFromTemplateRequest",
+    ),
     "SessionCreateFromTemplateRequestClusterMode": (
         "...v9_20250722.models._shared_session__v2_resource_groups__v2_sessions",
         "ClusterModeEnum",
     ),
-    "SessionCreateFromTemplateRequestType": (".session", "SessionCreateFromTemplateRequestType"),
+    "SessionCreateFromTemplateRequestType": (
+        ".session__create_from_template",
+        "SessionCreateFromTemplateRequestType",
+    ),
     "SessionCreationConfig": (".session", "SessionCreationConfig"),
     "SessionCreationConfigPreopenPort": (
         "...v9_20250722.models.session",
         "SessionCreationConfigPreopenPort",
     ),
-    "SessionDownloadFilesRequest": (".session", "SessionDownloadFilesRequest"),
-    "SessionDownloadSingleRequest": (".session", "SessionDownloadSingleRequest"),
+    "SessionDownloadFilesRequest": (".session__download_files", "SessionDownloadFilesRequest"),
+    "SessionDownloadSingleRequest": (".session__download_single", "SessionDownloadSingleRequest"),
     "SessionInfo": ("._unreferenced", "SessionInfo"),
-    "SessionListFilesRequest": (".session", "SessionListFilesRequest"),
-    "SessionRenameSessionRequest": (".session", "SessionRenameSessionRequest"),
-    "SessionRestartRequest": (".session", "SessionRestartRequest"),
-    "SessionShutdownServiceRequest": (".session", "SessionShutdownServiceRequest"),
-    "SessionStartServiceRequest": (".session", "SessionStartServiceRequest"),
-    "SessionStatusResponseModel": (".session", "SessionStatusResponseModel"),
-    "SessionSyncAgentRegistryRequest": (".session", "SessionSyncAgentRegistryRequest"),
+    "SessionListFilesRequest": (".session__list_files", "SessionListFilesRequest"),
+    "SessionRenameSessionRequest": (".session__rename_session", "SessionRenameSessionRequest"),
+    "SessionRestartRequest": (".session__restart", "SessionRestartRequest"),
+    "SessionShutdownServiceRequest": (
+        ".session__shutdown_service",
+        "SessionShutdownServiceRequest",
+    ),
+    "SessionStartServiceRequest": (".session__start_service", "SessionStartServiceRequest"),
+    "SessionStatusResponseModel": (
+        ".session__check_and_transit_status",
+        "SessionStatusResponseModel",
+    ),
+    "SessionSyncAgentRegistryRequest": (
+        ".session__sync_agent_registry",
+        "SessionSyncAgentRegistryRequest",
+    ),
     "SessionTemplateDetail": ("._unreferenced", "SessionTemplateDetail"),
     "SessionTemplateList": ("._unreferenced", "SessionTemplateList"),
     "ShareVFolderResponse": ("._unreferenced", "ShareVFolderResponse"),
@@ -792,31 +1080,40 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "StringMap": ("...v9_20250722.models._shared_config__resource", "StringMap"),
     "SuccessResponse": ("...v9_20250722.models._shared_6_b6846a377a", "SuccessResponse"),
     "SuccessResponseModel": ("._unreferenced", "SuccessResponseModel"),
-    "TemplateClusterCreateRequest": (".template_cluster", "TemplateClusterCreateRequest"),
-    "TemplateClusterPutRequest": (".template_cluster", "TemplateClusterPutRequest"),
+    "TemplateClusterCreateRequest": (".template_cluster__create", "TemplateClusterCreateRequest"),
+    "TemplateClusterPutRequest": (".template_cluster__put", "TemplateClusterPutRequest"),
     "TemplateCreated": ("._unreferenced", "TemplateCreated"),
     "TemplateListItem": ("._unreferenced", "TemplateListItem"),
-    "TemplateSessionCreateRequest": (".template_session", "TemplateSessionCreateRequest"),
-    "TemplateSessionPutRequest": (".template_session", "TemplateSessionPutRequest"),
-    "TokenRequestModel": ("...v9_20250722.models.services", "TokenRequestModel"),
+    "TemplateSessionCreateRequest": (".template_session__create", "TemplateSessionCreateRequest"),
+    "TemplateSessionPutRequest": (".template_session__put", "TemplateSessionPutRequest"),
+    "TokenRequestModel": ("...v9_20250722.models.services__generate_token", "TokenRequestModel"),
     "TokenResponseModel": ("._unreferenced", "TokenResponseModel"),
     "TransferSession": ("...v9_20250722.models.folders", "TransferSession"),
-    "TransitSessionStatusRequestModel": (".session", "TransitSessionStatusRequestModel"),
+    "TransitSessionStatusRequestModel": (
+        ".session__check_and_transit_status",
+        "TransitSessionStatusRequestModel",
+    ),
     "TryStartResponseModel": ("._unreferenced", "TryStartResponseModel"),
     "UnshareVFolderResponse": ("._unreferenced", "UnshareVFolderResponse"),
     "UpdatePasswordNoAuthResponse": ("._unreferenced", "UpdatePasswordNoAuthResponse"),
-    "UpdateRouteRequestModel": ("...v9_20250722.models.services", "UpdateRouteRequestModel"),
-    "UpdateSharedRequestModel": (".folders", "UpdateSharedRequestModel"),
+    "UpdateRouteRequestModel": (
+        "...v9_20250722.models.services__update_route",
+        "UpdateRouteRequestModel",
+    ),
+    "UpdateSharedRequestModel": (
+        ".folders__update_vfolder_sharing_status",
+        "UpdateSharedRequestModel",
+    ),
     "UsageRecordList": ("...v9_20250722.models.resource", "UsageRecordList"),
-    "UserConfigCreateRequest": (".user_config", "UserConfigCreateRequest"),
+    "UserConfigCreateRequest": (".user_config__create", "UserConfigCreateRequest"),
     "UserConfigUpdateBootstrapScriptRequest": (
-        ".user_config",
+        ".user_config__update_bootstrap_script",
         "UserConfigUpdateBootstrapScriptRequest",
     ),
-    "UserConfigUpdateRequest": (".user_config", "UserConfigUpdateRequest"),
-    "UserPermMapping": (".folders", "UserPermMapping"),
+    "UserConfigUpdateRequest": (".user_config__update", "UserConfigUpdateRequest"),
+    "UserPermMapping": (".folders__update_vfolder_sharing_status", "UserPermMapping"),
     "VFolderAllHostsResponse": ("._unreferenced", "VFolderAllHostsResponse"),
-    "VFolderFileItem": (".folders", "VFolderFileItem"),
+    "VFolderFileItem": (".folders__list_files", "VFolderFileItem"),
     "VFolderHostsResponse": ("._unreferenced", "VFolderHostsResponse"),
     "VFolderInfo": ("._unreferenced", "VFolderInfo"),
     "VFolderInvitationsResponse": ("._unreferenced", "VFolderInvitationsResponse"),

@@ -17,7 +17,7 @@ from ai_backend_client._models import BaseModel
 from ...v9_20250722.models._shared_admin__root import GraphQLError
 from ...v9_20250722.models._unreferenced import ProblemAgentDetails
 from ...v9_20250722.models.resource import SlotMap
-from ...v9_20250722.models.session import ExecutionResult
+from ...v9_20250722.models.session__execute import ExecutionResult
 from .services import RuntimeVariant
 
 

@@ -340,187 +340,312 @@ if TYPE_CHECKING:
     )
     from .admin_auto_scaling_rules import (
         AutoScalingRuleDTO as AutoScalingRuleDTO,
+    )
+    from .admin_auto_scaling_rules__create import (
         CreateAutoScalingRuleRequest as CreateAutoScalingRuleRequest,
         CreateAutoScalingRuleRequestMaxThreshold as CreateAutoScalingRuleRequestMaxThreshold,
         CreateAutoScalingRuleRequestMinThreshold as CreateAutoScalingRuleRequestMinThreshold,
         CreateAutoScalingRuleResponse as CreateAutoScalingRuleResponse,
+    )
+    from .admin_auto_scaling_rules__delete import (
         DeleteAutoScalingRuleRequest as DeleteAutoScalingRuleRequest,
         DeleteAutoScalingRuleResponse as DeleteAutoScalingRuleResponse,
+    )
+    from .admin_auto_scaling_rules__get import (
         GetAutoScalingRuleResponse as GetAutoScalingRuleResponse,
+    )
+    from .admin_auto_scaling_rules__search import (
         SearchAutoScalingRulesRequest as SearchAutoScalingRulesRequest,
         SearchAutoScalingRulesResponse as SearchAutoScalingRulesResponse,
+    )
+    from .admin_auto_scaling_rules__update import (
         UpdateAutoScalingRuleRequest as UpdateAutoScalingRuleRequest,
         UpdateAutoScalingRuleRequestMaxThreshold as UpdateAutoScalingRuleRequestMaxThreshold,
         UpdateAutoScalingRuleRequestMinThreshold as UpdateAutoScalingRuleRequestMinThreshold,
         UpdateAutoScalingRuleResponse as UpdateAutoScalingRuleResponse,
     )
-    from .admin_domains import (
+    from .admin_domains__create import (
         CreateDomainRequest as CreateDomainRequest,
+    )
+    from .admin_domains__delete import (
         DeleteDomainRequest as DeleteDomainRequest,
+    )
+    from .admin_domains__purge import (
         PurgeDomainRequest as PurgeDomainRequest,
+    )
+    from .admin_domains__search import (
         SearchDomainsRequest as SearchDomainsRequest,
+    )
+    from .admin_domains__update import (
         UpdateDomainRequest as UpdateDomainRequest,
         UpdateDomainRequestName as UpdateDomainRequestName,
     )
     from .admin_images import (
-        AliasImageRequest as AliasImageRequest,
         AliasImageResponse as AliasImageResponse,
-        DealiasImageRequest as DealiasImageRequest,
-        ForgetImageRequest as ForgetImageRequest,
-        ForgetImageResponse as ForgetImageResponse,
-        GetImageResponse as GetImageResponse,
         ImageDTO as ImageDTO,
-        ImageFilter as ImageFilter,
         ImageLabelEntryDTO as ImageLabelEntryDTO,
-        ImageOrder as ImageOrder,
         ImageResourceLimitDTO as ImageResourceLimitDTO,
         ImageTagEntryDTO as ImageTagEntryDTO,
+    )
+    from .admin_images__alias import (
+        AliasImageRequest as AliasImageRequest,
+    )
+    from .admin_images__dealias import (
+        DealiasImageRequest as DealiasImageRequest,
+    )
+    from .admin_images__forget import (
+        ForgetImageRequest as ForgetImageRequest,
+        ForgetImageResponse as ForgetImageResponse,
+    )
+    from .admin_images__get import (
+        GetImageResponse as GetImageResponse,
+    )
+    from .admin_images__purge import (
         PurgeImageRequest as PurgeImageRequest,
         PurgeImageResponse as PurgeImageResponse,
+    )
+    from .admin_images__rescan import (
         RescanImagesRequest as RescanImagesRequest,
         RescanImagesResponse as RescanImagesResponse,
+    )
+    from .admin_images__search import (
+        ImageFilter as ImageFilter,
+        ImageOrder as ImageOrder,
         SearchImagesRequest as SearchImagesRequest,
         SearchImagesResponse as SearchImagesResponse,
     )
-    from .admin_quota_scopes import (
+    from .admin_quota_scopes__search import (
         QuotaScopeFilter as QuotaScopeFilter,
         QuotaScopeOrder as QuotaScopeOrder,
         QuotaScopeOrderField as QuotaScopeOrderField,
         SearchQuotaScopesRequest as SearchQuotaScopesRequest,
+    )
+    from .admin_quota_scopes__set_quota import (
         SetQuotaRequest as SetQuotaRequest,
+    )
+    from .admin_quota_scopes__unset_quota import (
         UnsetQuotaRequest as UnsetQuotaRequest,
     )
-    from .admin_rbac import (
+    from .admin_rbac__assign_role import (
+        AssignRoleRequest as AssignRoleRequest,
+    )
+    from .admin_rbac__create_role import (
+        CreateRoleRequest as CreateRoleRequest,
+    )
+    from .admin_rbac__delete_role import (
+        DeleteRoleRequest as DeleteRoleRequest,
+    )
+    from .admin_rbac__purge_role import (
+        PurgeRoleRequest as PurgeRoleRequest,
+    )
+    from .admin_rbac__revoke_role import (
+        RevokeRoleRequest as RevokeRoleRequest,
+    )
+    from .admin_rbac__search_assigned_users import (
         AssignedUserFilter as AssignedUserFilter,
         AssignedUserOrder as AssignedUserOrder,
         AssignedUserOrderField as AssignedUserOrderField,
-        AssignRoleRequest as AssignRoleRequest,
-        CreateRoleRequest as CreateRoleRequest,
-        DeleteRoleRequest as DeleteRoleRequest,
-        PurgeRoleRequest as PurgeRoleRequest,
-        RevokeRoleRequest as RevokeRoleRequest,
+        SearchUsersAssignedToRoleRequest as SearchUsersAssignedToRoleRequest,
+    )
+    from .admin_rbac__search_roles import (
         RoleOrder as RoleOrder,
         RoleOrderField as RoleOrderField,
         SearchRolesRequest as SearchRolesRequest,
-        SearchUsersAssignedToRoleRequest as SearchUsersAssignedToRoleRequest,
+    )
+    from .admin_rbac__update_role import (
         UpdateRoleRequest as UpdateRoleRequest,
     )
-    from .admin_users import (
+    from .admin_users__create_user import (
         CreateUserRequest as CreateUserRequest,
+    )
+    from .admin_users__delete_user import (
         DeleteUserRequest as DeleteUserRequest,
+    )
+    from .admin_users__purge_user import (
         PurgeUserRequest as PurgeUserRequest,
+    )
+    from .admin_users__update_user import (
         UpdateUserRequest as UpdateUserRequest,
     )
-    from .agents import (
+    from .agents__search_agents import (
         SearchAgentsRequest as SearchAgentsRequest,
     )
     from .artifact_registries import (
+        DelegateeTarget as DelegateeTarget,
+        ModelSortKey as ModelSortKey,
+    )
+    from .artifact_registries__delegate_import_artifacts import (
+        DelegateImportArtifactsReq as DelegateImportArtifactsReq,
+    )
+    from .artifact_registries__delegate_scan_artifacts import (
+        DelegateScanArtifactsReq as DelegateScanArtifactsReq,
+    )
+    from .artifact_registries__scan_artifacts import (
+        ScanArtifactsReq as ScanArtifactsReq,
+    )
+    from .artifact_registries__scan_models import (
+        ModelTarget as ModelTarget,
+        ScanArtifactModelsReq as ScanArtifactModelsReq,
+    )
+    from .artifact_registries__search_artifacts import (
         ArtifactFilterOptions as ArtifactFilterOptions,
         ArtifactOrderingOptions as ArtifactOrderingOptions,
         ArtifactOrderingOptionsOrderByItem as ArtifactOrderingOptionsOrderByItem,
         ArtifactRegistryType as ArtifactRegistryType,
         BackwardPaginationOptions as BackwardPaginationOptions,
-        DelegateeTarget as DelegateeTarget,
-        DelegateImportArtifactsReq as DelegateImportArtifactsReq,
-        DelegateScanArtifactsReq as DelegateScanArtifactsReq,
         ForwardPaginationOptions as ForwardPaginationOptions,
-        ModelSortKey as ModelSortKey,
-        ModelTarget as ModelTarget,
         OffsetBasedPaginationOptions as OffsetBasedPaginationOptions,
         PaginationOptions as PaginationOptions,
-        ScanArtifactModelsReq as ScanArtifactModelsReq,
-        ScanArtifactsReq as ScanArtifactsReq,
         SearchArtifactsReq as SearchArtifactsReq,
         StringFilterData as StringFilterData,
     )
-    from .artifacts import (
+    from .artifacts__cancel_import_artifact import (
         CancelImportArtifactReq as CancelImportArtifactReq,
+    )
+    from .artifacts__cleanup_artifacts import (
         CleanupArtifactsReq as CleanupArtifactsReq,
+    )
+    from .artifacts__import_artifacts import (
         ImportArtifactsReq as ImportArtifactsReq,
+    )
+    from .artifacts__update_artifact import (
         UpdateArtifactReqBodyParam as UpdateArtifactReqBodyParam,
     )
     from .auth import (
+        AuthTestResponse as AuthTestResponse,
+        SSHKeypairResponse as SSHKeypairResponse,
+        VerifyAuthRequest as VerifyAuthRequest,
+    )
+    from .auth__authorize import (
         AuthorizeRequest as AuthorizeRequest,
         AuthorizeResponse as AuthorizeResponse,
         AuthorizeResponseData as AuthorizeResponseData,
-        AuthTestResponse as AuthTestResponse,
         AuthTokenType as AuthTokenType,
-        GetRoleResponse as GetRoleResponse,
-        LogoutRequest as LogoutRequest,
+    )
+    from .auth__get_my_ip import (
         MyIpResponse as MyIpResponse,
+    )
+    from .auth__get_role import (
+        GetRoleResponse as GetRoleResponse,
+    )
+    from .auth__logout import (
+        LogoutRequest as LogoutRequest,
+    )
+    from .auth__signout import (
         SignoutRequest as SignoutRequest,
+    )
+    from .auth__signup import (
         SignupRequest as SignupRequest,
         SignupResponse as SignupResponse,
-        SSHKeypairResponse as SSHKeypairResponse,
+    )
+    from .auth__update_full_name import (
         UpdateFullNameRequest as UpdateFullNameRequest,
-        UpdatePasswordNoAuthRequest as UpdatePasswordNoAuthRequest,
-        UpdatePasswordNoAuthResponse as UpdatePasswordNoAuthResponse,
+    )
+    from .auth__update_password import (
         UpdatePasswordRequest as UpdatePasswordRequest,
         UpdatePasswordResponse as UpdatePasswordResponse,
-        UploadSSHKeypairRequest as UploadSSHKeypairRequest,
-        VerifyAuthRequest as VerifyAuthRequest,
     )
-    from .compute_sessions import (
+    from .auth__update_password_no_auth import (
+        UpdatePasswordNoAuthRequest as UpdatePasswordNoAuthRequest,
+        UpdatePasswordNoAuthResponse as UpdatePasswordNoAuthResponse,
+    )
+    from .auth__upload_ssh_keypair import (
+        UploadSSHKeypairRequest as UploadSSHKeypairRequest,
+    )
+    from .compute_sessions__search_sessions import (
         ComputeSessionFilter as ComputeSessionFilter,
         ComputeSessionOrder as ComputeSessionOrder,
         ComputeSessionOrderField as ComputeSessionOrderField,
         SearchComputeSessionsRequest as SearchComputeSessionsRequest,
     )
     from .config import (
-        DeleteConfigRequest as DeleteConfigRequest,
-        DockerRegistries as DockerRegistries,
         EtcdResultResponse as EtcdResultResponse,
+    )
+    from .config__delete_config import (
+        DeleteConfigRequest as DeleteConfigRequest,
+    )
+    from .config__get_config import (
         GetConfigRequest as GetConfigRequest,
+    )
+    from .config__get_docker_registries import (
+        DockerRegistries as DockerRegistries,
+    )
+    from .config__get_resource_slots import (
         ResourceSlotTypes as ResourceSlotTypes,
+    )
+    from .config__set_config import (
         SetConfigRequest as SetConfigRequest,
     )
     from .container_registries import (
         AllowedGroupsModel as AllowedGroupsModel,
+        ImageOperationRequestModel as ImageOperationRequestModel,
+    )
+    from .container_registries__create import (
         CreateContainerRegistryRequestModel as CreateContainerRegistryRequestModel,
+    )
+    from .container_registries__harbor_webhook import (
         EventData as EventData,
         HarborWebhookRequestModel as HarborWebhookRequestModel,
-        ImageOperationRequestModel as ImageOperationRequestModel,
-        PatchContainerRegistryRequestModel as PatchContainerRegistryRequestModel,
         Repository as Repository,
         Resource as Resource,
     )
+    from .container_registries__patch import (
+        PatchContainerRegistryRequestModel as PatchContainerRegistryRequestModel,
+    )
     from .deployments import (
-        AddRevisionRequest as AddRevisionRequest,
-        AddRevisionResponse as AddRevisionResponse,
-        ClusterConfigDTO as ClusterConfigDTO,
-        CreateDeploymentRequest as CreateDeploymentRequest,
-        DeactivateRevisionResponse as DeactivateRevisionResponse,
-        DeploymentMetadataInput as DeploymentMetadataInput,
-        DeploymentPolicyDTO as DeploymentPolicyDTO,
         ModelConfigDraft as ModelConfigDraft,
         ModelDefinitionDraft as ModelDefinitionDraft,
         ModelHealthCheckDraft as ModelHealthCheckDraft,
         ModelMetadata as ModelMetadata,
-        ModelMountConfigDTO as ModelMountConfigDTO,
-        ModelRuntimeConfigDTO as ModelRuntimeConfigDTO,
         ModelServiceConfigDraft as ModelServiceConfigDraft,
         ModelServiceConfigDraftPort as ModelServiceConfigDraftPort,
-        NetworkAccessInput as NetworkAccessInput,
+        RevisionInput as RevisionInput,
+    )
+    from .deployments__add_revision import (
+        AddRevisionRequest as AddRevisionRequest,
+        AddRevisionResponse as AddRevisionResponse,
+        ClusterConfigDTO as ClusterConfigDTO,
+        ModelMountConfigDTO as ModelMountConfigDTO,
+        ModelRuntimeConfigDTO as ModelRuntimeConfigDTO,
         ResourceConfigDTO as ResourceConfigDTO,
         RevisionDTO as RevisionDTO,
-        RevisionInput as RevisionInput,
+    )
+    from .deployments__create_deployment import (
+        CreateDeploymentRequest as CreateDeploymentRequest,
+        DeploymentMetadataInput as DeploymentMetadataInput,
+        NetworkAccessInput as NetworkAccessInput,
+    )
+    from .deployments__deactivate_revision import (
+        DeactivateRevisionResponse as DeactivateRevisionResponse,
+    )
+    from .deployments__search_deployments import (
         SearchDeploymentsRequest as SearchDeploymentsRequest,
+    )
+    from .deployments__search_revisions import (
         SearchRevisionsRequest as SearchRevisionsRequest,
+    )
+    from .deployments__search_routes import (
         SearchRoutesRequest as SearchRoutesRequest,
+    )
+    from .deployments__update_deployment import (
         UpdateDeploymentRequest as UpdateDeploymentRequest,
         UpdateDeploymentRequestReplicaCount as UpdateDeploymentRequestReplicaCount,
+    )
+    from .deployments__update_route_traffic_status import (
         UpdateRouteTrafficStatusRequest as UpdateRouteTrafficStatusRequest,
+    )
+    from .deployments__upsert_deployment_policy import (
+        DeploymentPolicyDTO as DeploymentPolicyDTO,
         UpsertDeploymentPolicyRequest as UpsertDeploymentPolicyRequest,
         UpsertDeploymentPolicyResponse as UpsertDeploymentPolicyResponse,
     )
-    from .domain_config import (
+    from .domain_config__create import (
         CreateDomainDotfileRequest as CreateDomainDotfileRequest,
+    )
+    from .domain_config__update import (
         UpdateDomainDotfileRequest as UpdateDomainDotfileRequest,
     )
     from .fair_share import (
-        BulkUpsertDomainFairShareWeightRequest as BulkUpsertDomainFairShareWeightRequest,
-        BulkUpsertProjectFairShareWeightRequest as BulkUpsertProjectFairShareWeightRequest,
-        BulkUpsertUserFairShareWeightRequest as BulkUpsertUserFairShareWeightRequest,
         DateRangeFilter as DateRangeFilter,
         DomainUsageBucketFilter as DomainUsageBucketFilter,
         DomainUsageBucketOrder as DomainUsageBucketOrder,
@@ -534,285 +659,492 @@ if TYPE_CHECKING:
         SearchProjectUsageBucketsRequest as SearchProjectUsageBucketsRequest,
         SearchUserFairSharesRequest as SearchUserFairSharesRequest,
         SearchUserUsageBucketsRequest as SearchUserUsageBucketsRequest,
-        UpdateResourceGroupFairShareSpecRequest as UpdateResourceGroupFairShareSpecRequest,
-        UpdateResourceGroupFairShareSpecRequestDefaultWeight as UpdateResourceGroupFairShareSpecRequestDefaultWeight,
-        UpsertDomainFairShareWeightRequest as UpsertDomainFairShareWeightRequest,
-        UpsertDomainFairShareWeightRequestWeight as UpsertDomainFairShareWeightRequestWeight,
-        UpsertProjectFairShareWeightRequest as UpsertProjectFairShareWeightRequest,
-        UpsertProjectFairShareWeightRequestWeight as UpsertProjectFairShareWeightRequestWeight,
-        UpsertUserFairShareWeightRequest as UpsertUserFairShareWeightRequest,
-        UpsertUserFairShareWeightRequestWeight as UpsertUserFairShareWeightRequestWeight,
         UserUsageBucketFilter as UserUsageBucketFilter,
         UserUsageBucketOrder as UserUsageBucketOrder,
         UserUsageBucketOrderField as UserUsageBucketOrderField,
     )
+    from .fair_share__bulk_upsert_domain_fair_share_weight import (
+        BulkUpsertDomainFairShareWeightRequest as BulkUpsertDomainFairShareWeightRequest,
+    )
+    from .fair_share__bulk_upsert_project_fair_share_weight import (
+        BulkUpsertProjectFairShareWeightRequest as BulkUpsertProjectFairShareWeightRequest,
+    )
+    from .fair_share__bulk_upsert_user_fair_share_weight import (
+        BulkUpsertUserFairShareWeightRequest as BulkUpsertUserFairShareWeightRequest,
+    )
+    from .fair_share__update_resource_group_fair_share_spec import (
+        UpdateResourceGroupFairShareSpecRequest as UpdateResourceGroupFairShareSpecRequest,
+        UpdateResourceGroupFairShareSpecRequestDefaultWeight as UpdateResourceGroupFairShareSpecRequestDefaultWeight,
+    )
+    from .fair_share__upsert_domain_fair_share_weight import (
+        UpsertDomainFairShareWeightRequest as UpsertDomainFairShareWeightRequest,
+        UpsertDomainFairShareWeightRequestWeight as UpsertDomainFairShareWeightRequestWeight,
+    )
+    from .fair_share__upsert_project_fair_share_weight import (
+        UpsertProjectFairShareWeightRequest as UpsertProjectFairShareWeightRequest,
+        UpsertProjectFairShareWeightRequestWeight as UpsertProjectFairShareWeightRequestWeight,
+    )
+    from .fair_share__upsert_user_fair_share_weight import (
+        UpsertUserFairShareWeightRequest as UpsertUserFairShareWeightRequest,
+        UpsertUserFairShareWeightRequestWeight as UpsertUserFairShareWeightRequestWeight,
+    )
     from .folders import (
-        AcceptInvitationReq as AcceptInvitationReq,
-        ChangeVFolderOwnershipReq as ChangeVFolderOwnershipReq,
-        CloneVFolderReq as CloneVFolderReq,
-        CloneVFolderResponse as CloneVFolderResponse,
-        CompactVFolderInfoModel as CompactVFolderInfoModel,
-        CreateArchiveDownloadSessionReq as CreateArchiveDownloadSessionReq,
-        CreateDownloadSessionReq as CreateDownloadSessionReq,
-        CreateUploadSessionReq as CreateUploadSessionReq,
-        CreateVFolderResponse as CreateVFolderResponse,
-        DeleteFilesAsyncBodyParam as DeleteFilesAsyncBodyParam,
-        DeleteFilesAsyncResponse as DeleteFilesAsyncResponse,
         DeleteFilesReq as DeleteFilesReq,
         DeleteInvitationReq as DeleteInvitationReq,
-        DeleteVFolderByIDReq as DeleteVFolderByIDReq,
-        DeleteVFolderFromTrashReq as DeleteVFolderFromTrashReq,
-        FstabContentsResponse as FstabContentsResponse,
-        GetVFolderIDReq as GetVFolderIDReq,
         Invitation as Invitation,
-        InviteResponse as InviteResponse,
-        InviteVFolderReq as InviteVFolderReq,
-        LeaveVFolderReq as LeaveVFolderReq,
-        ListVFolderFilesResponse as ListVFolderFilesResponse,
         MessageResponse as MessageResponse,
-        MkdirReq as MkdirReq,
-        MkdirResponse as MkdirResponse,
-        MkdirResponseResults as MkdirResponseResults,
-        MkdirResult as MkdirResult,
-        MountHostReq as MountHostReq,
         MountResult as MountResult,
         MountsResponse as MountsResponse,
-        MoveFileReq as MoveFileReq,
-        PurgeVFolderReq as PurgeVFolderReq,
         RenameFileReq as RenameFileReq,
-        RenameVFolderReq as RenameVFolderReq,
-        RestoreVFolderReq as RestoreVFolderReq,
-        SharedVFolder as SharedVFolder,
-        SharedVFoldersResponse as SharedVFoldersResponse,
-        ShareVFolderReq as ShareVFolderReq,
-        ShareVFolderResponse as ShareVFolderResponse,
         StorageProxyReply as StorageProxyReply,
         TransferSession as TransferSession,
         UmountHostReq as UmountHostReq,
         UnshareVFolderReq as UnshareVFolderReq,
         UnshareVFolderResponse as UnshareVFolderResponse,
-        UpdateInvitationReq as UpdateInvitationReq,
-        UpdateQuotaReq as UpdateQuotaReq,
-        UpdateQuotaResponse as UpdateQuotaResponse,
-        UpdateSharedVFolderReq as UpdateSharedVFolderReq,
-        UpdateVFolderOptionsReq as UpdateVFolderOptionsReq,
-        UpdateVFolderSharingStatusReq as UpdateVFolderSharingStatusReq,
-        UserPermMapping as UserPermMapping,
         VFolderAllHostsResponse as VFolderAllHostsResponse,
-        VFolderCreateReq as VFolderCreateReq,
-        VFolderFileItem as VFolderFileItem,
-        VFolderHostsResponse as VFolderHostsResponse,
-        VFolderHostsResponseVolumeInfo as VFolderHostsResponseVolumeInfo,
-        VFolderInfo as VFolderInfo,
         VFolderInvitationsResponse as VFolderInvitationsResponse,
+    )
+    from .folders__accept_invitation import (
+        AcceptInvitationReq as AcceptInvitationReq,
+    )
+    from .folders__change_vfolder_ownership import (
+        ChangeVFolderOwnershipReq as ChangeVFolderOwnershipReq,
+    )
+    from .folders__clone import (
+        CloneVFolderReq as CloneVFolderReq,
+        CloneVFolderResponse as CloneVFolderResponse,
+    )
+    from .folders__create import (
+        CreateVFolderResponse as CreateVFolderResponse,
+        VFolderCreateReq as VFolderCreateReq,
+    )
+    from .folders__create_archive_download_session import (
+        CreateArchiveDownloadSessionReq as CreateArchiveDownloadSessionReq,
+    )
+    from .folders__create_download_session import (
+        CreateDownloadSessionReq as CreateDownloadSessionReq,
+    )
+    from .folders__create_upload_session import (
+        CreateUploadSessionReq as CreateUploadSessionReq,
+    )
+    from .folders__delete_by_id import (
+        DeleteVFolderByIDReq as DeleteVFolderByIDReq,
+    )
+    from .folders__delete_files_async import (
+        DeleteFilesAsyncBodyParam as DeleteFilesAsyncBodyParam,
+        DeleteFilesAsyncResponse as DeleteFilesAsyncResponse,
+    )
+    from .folders__delete_from_trash_bin import (
+        DeleteVFolderFromTrashReq as DeleteVFolderFromTrashReq,
+    )
+    from .folders__get_fstab_contents import (
+        FstabContentsResponse as FstabContentsResponse,
+    )
+    from .folders__get_info import (
+        VFolderInfo as VFolderInfo,
+    )
+    from .folders__get_vfolder_id import (
+        CompactVFolderInfoModel as CompactVFolderInfoModel,
+        GetVFolderIDReq as GetVFolderIDReq,
+    )
+    from .folders__invite import (
+        InviteResponse as InviteResponse,
+        InviteVFolderReq as InviteVFolderReq,
+    )
+    from .folders__leave import (
+        LeaveVFolderReq as LeaveVFolderReq,
+    )
+    from .folders__list_files import (
+        ListVFolderFilesResponse as ListVFolderFilesResponse,
+        VFolderFileItem as VFolderFileItem,
+    )
+    from .folders__list_folders import (
         VFolderList as VFolderList,
         VFolderListItem as VFolderListItem,
     )
+    from .folders__list_hosts import (
+        VFolderHostsResponse as VFolderHostsResponse,
+        VFolderHostsResponseVolumeInfo as VFolderHostsResponseVolumeInfo,
+    )
+    from .folders__list_shared_vfolders import (
+        SharedVFolder as SharedVFolder,
+        SharedVFoldersResponse as SharedVFoldersResponse,
+    )
+    from .folders__mkdir import (
+        MkdirReq as MkdirReq,
+        MkdirResponse as MkdirResponse,
+        MkdirResponseResults as MkdirResponseResults,
+        MkdirResult as MkdirResult,
+    )
+    from .folders__mount_host import (
+        MountHostReq as MountHostReq,
+    )
+    from .folders__move_file import (
+        MoveFileReq as MoveFileReq,
+    )
+    from .folders__purge import (
+        PurgeVFolderReq as PurgeVFolderReq,
+    )
+    from .folders__rename_vfolder import (
+        RenameVFolderReq as RenameVFolderReq,
+    )
+    from .folders__restore import (
+        RestoreVFolderReq as RestoreVFolderReq,
+    )
+    from .folders__share import (
+        ShareVFolderReq as ShareVFolderReq,
+        ShareVFolderResponse as ShareVFolderResponse,
+    )
+    from .folders__update_invitation import (
+        UpdateInvitationReq as UpdateInvitationReq,
+    )
+    from .folders__update_quota import (
+        UpdateQuotaReq as UpdateQuotaReq,
+        UpdateQuotaResponse as UpdateQuotaResponse,
+    )
+    from .folders__update_shared_vfolder import (
+        UpdateSharedVFolderReq as UpdateSharedVFolderReq,
+    )
+    from .folders__update_vfolder_options import (
+        UpdateVFolderOptionsReq as UpdateVFolderOptionsReq,
+    )
+    from .folders__update_vfolder_sharing_status import (
+        UpdateVFolderSharingStatusReq as UpdateVFolderSharingStatusReq,
+        UserPermMapping as UserPermMapping,
+    )
     from .group import (
         RegistryQuotaModifyRequest as RegistryQuotaModifyRequest,
+    )
+    from .group__delete_registry_quota import (
         RegistryQuotaRequest as RegistryQuotaRequest,
     )
-    from .group_config import (
+    from .group_config__create import (
         CreateGroupDotfileRequest as CreateGroupDotfileRequest,
+    )
+    from .group_config__update import (
         UpdateGroupDotfileRequest as UpdateGroupDotfileRequest,
     )
-    from .health import (
+    from .health__hello import (
         HealthStatus as HealthStatus,
     )
-    from .logs_error import (
+    from .logs_error__append import (
         AppendErrorLogRequest as AppendErrorLogRequest,
+    )
+    from .logs_error__list_logs import (
         ErrorLogEntry as ErrorLogEntry,
         ErrorLogListResponse as ErrorLogListResponse,
     )
-    from .manager import (
-        AnnouncementResponse as AnnouncementResponse,
+    from .manager__fetch_manager_status import (
         ManagerNode as ManagerNode,
         ManagerStatusResponse as ManagerStatusResponse,
+    )
+    from .manager__get_announcement import (
+        AnnouncementResponse as AnnouncementResponse,
+    )
+    from .manager__perform_scheduler_ops import (
         SchedulerOpsRequest as SchedulerOpsRequest,
+    )
+    from .manager__update_announcement import (
         UpdateAnnouncementRequest as UpdateAnnouncementRequest,
+    )
+    from .manager__update_manager_status import (
         UpdateManagerStatusRequest as UpdateManagerStatusRequest,
     )
     from .notifications import (
-        CreateNotificationChannelRequest as CreateNotificationChannelRequest,
-        CreateNotificationRuleRequest as CreateNotificationRuleRequest,
         EmailMessage as EmailMessage,
         EmailSpec as EmailSpec,
-        SearchNotificationChannelsRequest as SearchNotificationChannelsRequest,
-        SearchNotificationRulesRequest as SearchNotificationRulesRequest,
         SMTPAuth as SMTPAuth,
         SMTPConnection as SMTPConnection,
-        UpdateNotificationChannelRequest as UpdateNotificationChannelRequest,
-        UpdateNotificationRuleRequest as UpdateNotificationRuleRequest,
-        UpdateNotificationRuleRequestMessageTemplate as UpdateNotificationRuleRequestMessageTemplate,
-        ValidateNotificationChannelRequest as ValidateNotificationChannelRequest,
-        ValidateNotificationRuleRequest as ValidateNotificationRuleRequest,
         WebhookSpec as WebhookSpec,
     )
-    from .object_storages import (
+    from .notifications__create_channel import (
+        CreateNotificationChannelRequest as CreateNotificationChannelRequest,
+    )
+    from .notifications__create_rule import (
+        CreateNotificationRuleRequest as CreateNotificationRuleRequest,
+    )
+    from .notifications__search_channels import (
+        SearchNotificationChannelsRequest as SearchNotificationChannelsRequest,
+    )
+    from .notifications__search_rules import (
+        SearchNotificationRulesRequest as SearchNotificationRulesRequest,
+    )
+    from .notifications__update_channel import (
+        UpdateNotificationChannelRequest as UpdateNotificationChannelRequest,
+    )
+    from .notifications__update_rule import (
+        UpdateNotificationRuleRequest as UpdateNotificationRuleRequest,
+        UpdateNotificationRuleRequestMessageTemplate as UpdateNotificationRuleRequestMessageTemplate,
+    )
+    from .notifications__validate_channel import (
+        ValidateNotificationChannelRequest as ValidateNotificationChannelRequest,
+    )
+    from .notifications__validate_rule import (
+        ValidateNotificationRuleRequest as ValidateNotificationRuleRequest,
+    )
+    from .object_storages__get_presigned_download_url import (
         GetPresignedDownloadURLReq as GetPresignedDownloadURLReq,
+    )
+    from .object_storages__get_presigned_upload_url import (
         GetPresignedUploadURLReq as GetPresignedUploadURLReq,
     )
     from .resource import (
-        CheckPresetsRequest as CheckPresetsRequest,
-        CheckPresetsResponse as CheckPresetsResponse,
-        CheckPresetsResponseScalingGroups as CheckPresetsResponseScalingGroups,
         MonthStatsResponse as MonthStatsResponse,
         ResourcePreset as ResourcePreset,
-        ResourcePresetsResponse as ResourcePresetsResponse,
         SlotMap as SlotMap,
         UsageRecordList as UsageRecordList,
         WatcherAgentRequest as WatcherAgentRequest,
         WatcherResponse as WatcherResponse,
     )
-    from .resource_prometheus_query_definitions import (
+    from .resource__check_presets import (
+        CheckPresetsRequest as CheckPresetsRequest,
+        CheckPresetsResponse as CheckPresetsResponse,
+        CheckPresetsResponseScalingGroups as CheckPresetsResponseScalingGroups,
+    )
+    from .resource__list_presets import (
+        ResourcePresetsResponse as ResourcePresetsResponse,
+    )
+    from .resource_prometheus_query_definitions__create_preset import (
         CreateQueryDefinitionOptionsRequest as CreateQueryDefinitionOptionsRequest,
         CreateQueryDefinitionRequest as CreateQueryDefinitionRequest,
         CreateQueryDefinitionRequestTimeWindow as CreateQueryDefinitionRequestTimeWindow,
+    )
+    from .resource_prometheus_query_definitions__execute_preset import (
         ExecuteQueryDefinitionOptionsRequest as ExecuteQueryDefinitionOptionsRequest,
         ExecuteQueryDefinitionRequest as ExecuteQueryDefinitionRequest,
         ExecuteQueryDefinitionRequestTimeWindow as ExecuteQueryDefinitionRequestTimeWindow,
-        ModifyQueryDefinitionOptionsRequest as ModifyQueryDefinitionOptionsRequest,
-        ModifyQueryDefinitionRequest as ModifyQueryDefinitionRequest,
         QueryTimeRange as QueryTimeRange,
+    )
+    from .resource_prometheus_query_definitions__search_presets import (
         SearchQueryDefinitionsRequest as SearchQueryDefinitionsRequest,
     )
-    from .resource_slot_types import (
+    from .resource_prometheus_query_definitions__update_preset import (
+        ModifyQueryDefinitionOptionsRequest as ModifyQueryDefinitionOptionsRequest,
+        ModifyQueryDefinitionRequest as ModifyQueryDefinitionRequest,
+    )
+    from .resource_slot_types__search_resource_slot_types import (
         SearchResourceSlotTypesRequest as SearchResourceSlotTypesRequest,
     )
-    from .root import (
+    from .root__hello import (
         HelloResponse as HelloResponse,
     )
-    from .scaling_groups import (
-        ScalingGroupListResponse as ScalingGroupListResponse,
-        ScalingGroupListResponseScalingGroup as ScalingGroupListResponseScalingGroup,
+    from .scaling_groups__get_wsproxy_version import (
         WsproxyVersionResponse as WsproxyVersionResponse,
     )
-    from .scheduling_history import (
+    from .scaling_groups__list_available_sgroups import (
+        ScalingGroupListResponse as ScalingGroupListResponse,
+        ScalingGroupListResponseScalingGroup as ScalingGroupListResponseScalingGroup,
+    )
+    from .scheduling_history__search_deployment_history import (
         SearchDeploymentHistoryRequest as SearchDeploymentHistoryRequest,
+    )
+    from .scheduling_history__search_route_history import (
         SearchRouteHistoryRequest as SearchRouteHistoryRequest,
+    )
+    from .scheduling_history__search_session_history import (
         SearchSessionHistoryRequest as SearchSessionHistoryRequest,
     )
-    from .server import (
+    from .server__login import (
         LoginRequest as LoginRequest,
         LoginResponse as LoginResponse,
         LoginResponseData as LoginResponseData,
     )
     from .services import (
-        CompactServeInfoModel as CompactServeInfoModel,
-        CompactServeInfoModelList as CompactServeInfoModelList,
-        CompactServeInfoModelServiceEndpoint as CompactServeInfoModelServiceEndpoint,
-        ErrorInfoModel as ErrorInfoModel,
-        ErrorListResponseModel as ErrorListResponseModel,
         NewServiceRequestModel as NewServiceRequestModel,
         NewServiceRequestModelCallbackUrl as NewServiceRequestModelCallbackUrl,
-        PaginationInfoModel as PaginationInfoModel,
         RouteInfoModel as RouteInfoModel,
-        RuntimeInfo as RuntimeInfo,
-        RuntimeInfoModel as RuntimeInfoModel,
-        ScaleRequestModel as ScaleRequestModel,
-        ScaleResponseModel as ScaleResponseModel,
-        SearchServicesRequestModel as SearchServicesRequestModel,
-        SearchServicesResponseModel as SearchServicesResponseModel,
         ServeInfoModel as ServeInfoModel,
         ServeInfoModelServiceEndpoint as ServeInfoModelServiceEndpoint,
         ServiceConfigModel as ServiceConfigModel,
         ServiceConfigModelResources as ServiceConfigModelResources,
         ServiceConfigModelVfolderSubpath as ServiceConfigModelVfolderSubpath,
+        SuccessResponseModel as SuccessResponseModel,
+    )
+    from .services__generate_token import (
+        TokenRequestModel as TokenRequestModel,
+        TokenResponseModel as TokenResponseModel,
+    )
+    from .services__list_errors import (
+        ErrorInfoModel as ErrorInfoModel,
+        ErrorListResponseModel as ErrorListResponseModel,
+    )
+    from .services__list_serve import (
+        CompactServeInfoModel as CompactServeInfoModel,
+        CompactServeInfoModelList as CompactServeInfoModelList,
+        CompactServeInfoModelServiceEndpoint as CompactServeInfoModelServiceEndpoint,
+    )
+    from .services__list_supported_runtimes import (
+        RuntimeInfo as RuntimeInfo,
+        RuntimeInfoModel as RuntimeInfoModel,
+    )
+    from .services__scale import (
+        ScaleRequestModel as ScaleRequestModel,
+        ScaleResponseModel as ScaleResponseModel,
+    )
+    from .services__search_services import (
+        PaginationInfoModel as PaginationInfoModel,
+        SearchServicesRequestModel as SearchServicesRequestModel,
+        SearchServicesResponseModel as SearchServicesResponseModel,
         ServiceFilterModel as ServiceFilterModel,
         ServiceSearchItemModel as ServiceSearchItemModel,
         ServiceSearchItemModelServiceEndpoint as ServiceSearchItemModelServiceEndpoint,
-        SuccessResponseModel as SuccessResponseModel,
-        TokenRequestModel as TokenRequestModel,
-        TokenResponseModel as TokenResponseModel,
+    )
+    from .services__try_start import (
         TryStartResponseModel as TryStartResponseModel,
+    )
+    from .services__update_route import (
         UpdateRouteRequestModel as UpdateRouteRequestModel,
     )
     from .session import (
-        AbusingReport as AbusingReport,
+        CreateFromParamsRequest as CreateFromParamsRequest,
+        CreateSessionResponse as CreateSessionResponse,
+        SessionCreationConfig as SessionCreationConfig,
+        SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
+    )
+    from .session__check_and_transit_status import (
+        TransitSessionStatusRequest as TransitSessionStatusRequest,
+    )
+    from .session__commit_session import (
         CommitSessionResponse as CommitSessionResponse,
-        CommitStatusResponse as CommitStatusResponse,
+    )
+    from .session__complete import (
         CompleteRequest as CompleteRequest,
         CompleteResponse as CompleteResponse,
         CompleteResponseResult as CompleteResponseResult,
-        ContainerLogsResponse as ContainerLogsResponse,
-        ContainerLogsResponseResult as ContainerLogsResponseResult,
+    )
+    from .session__convert_session_to_image import (
         ConvertSessionToImageRequest as ConvertSessionToImageRequest,
         ConvertSessionToImageResponseModel as ConvertSessionToImageResponseModel,
+        CustomizedImageVisibilityScope as CustomizedImageVisibilityScope,
+    )
+    from .session__create_cluster import (
         CreateClusterRequest as CreateClusterRequest,
         CreateClusterResponse as CreateClusterResponse,
-        CreateFromParamsRequest as CreateFromParamsRequest,
+    )
+    from .session__create_from_template import (
         CreateFromTemplateRequest as CreateFromTemplateRequest,
-        CreateSessionResponse as CreateSessionResponse,
-        CustomizedImageVisibilityScope as CustomizedImageVisibilityScope,
-        DependencyGraph as DependencyGraph,
+    )
+    from .session__destroy import (
         DestroySessionResponse as DestroySessionResponse,
         DestroySessionResponseStats as DestroySessionResponseStats,
-        DirectAccessInfo as DirectAccessInfo,
+    )
+    from .session__execute import (
         ExecuteRequest as ExecuteRequest,
         ExecuteRequestMode as ExecuteRequestMode,
         ExecuteResponse as ExecuteResponse,
         ExecutionResult as ExecutionResult,
+    )
+    from .session__get_abusing_report import (
+        AbusingReport as AbusingReport,
+    )
+    from .session__get_commit_status import (
+        CommitStatusResponse as CommitStatusResponse,
+    )
+    from .session__get_container_logs import (
+        ContainerLogsResponse as ContainerLogsResponse,
+        ContainerLogsResponseResult as ContainerLogsResponseResult,
+    )
+    from .session__get_dependency_graph import (
+        DependencyGraph as DependencyGraph,
+    )
+    from .session__get_direct_access_info import (
+        DirectAccessInfo as DirectAccessInfo,
+    )
+    from .session__get_info import (
+        SessionInfo as SessionInfo,
+    )
+    from .session__get_status_history import (
+        SessionStatusHistory as SessionStatusHistory,
+    )
+    from .session__list_files import (
         ListSessionFilesResponse as ListSessionFilesResponse,
+    )
+    from .session__match_sessions import (
         MatchSessionsResponse as MatchSessionsResponse,
         MatchSessionsResponseMatch as MatchSessionsResponseMatch,
+    )
+    from .session__rename_session import (
         RenameSessionRequest as RenameSessionRequest,
-        SessionCreationConfig as SessionCreationConfig,
-        SessionCreationConfigPreopenPort as SessionCreationConfigPreopenPort,
-        SessionInfo as SessionInfo,
-        SessionStatusHistory as SessionStatusHistory,
+    )
+    from .session__start_service import (
         StartServiceRequest as StartServiceRequest,
         StartServiceRequestPort as StartServiceRequestPort,
         StartServiceResponse as StartServiceResponse,
-        SyncAgentRegistryRequest as SyncAgentRegistryRequest,
-        TransitSessionStatusRequest as TransitSessionStatusRequest,
     )
-    from .stream import (
+    from .session__sync_agent_registry import (
+        SyncAgentRegistryRequest as SyncAgentRegistryRequest,
+    )
+    from .stream__get_stream_apps import (
         StreamAppList as StreamAppList,
     )
-    from .template_cluster import (
-        ClusterTemplateDetail as ClusterTemplateDetail,
+    from .template_cluster__create import (
         CreateClusterTemplateRequest as CreateClusterTemplateRequest,
+    )
+    from .template_cluster__get import (
+        ClusterTemplateDetail as ClusterTemplateDetail,
+    )
+    from .template_cluster__put import (
         UpdateClusterTemplateRequest as UpdateClusterTemplateRequest,
     )
-    from .template_session import (
+    from .template_session__create import (
         CreateSessionTemplateRequest as CreateSessionTemplateRequest,
+    )
+    from .template_session__get import (
         SessionTemplateDetail as SessionTemplateDetail,
+    )
+    from .template_session__put import (
         UpdateSessionTemplateRequest as UpdateSessionTemplateRequest,
     )
-    from .user_config import (
-        BootstrapScriptResponse as BootstrapScriptResponse,
+    from .user_config__create import (
         CreateUserDotfileRequest as CreateUserDotfileRequest,
-        UpdateBootstrapScriptRequest as UpdateBootstrapScriptRequest,
+    )
+    from .user_config__get_bootstrap_script import (
+        BootstrapScriptResponse as BootstrapScriptResponse,
+    )
+    from .user_config__update import (
         UpdateUserDotfileRequest as UpdateUserDotfileRequest,
     )
-    from .v2_agents import (
+    from .user_config__update_bootstrap_script import (
+        UpdateBootstrapScriptRequest as UpdateBootstrapScriptRequest,
+    )
+    from .v2_agents__admin_search import (
         AdminSearchAgentsInput as AdminSearchAgentsInput,
         AgentUsage as AgentUsage,
         AgentUsedBy as AgentUsedBy,
+    )
+    from .v2_agents__update_resource_group import (
         ConflictingSessionCleanupPolicyEnum as ConflictingSessionCleanupPolicyEnum,
         UpdateAgentResourceGroupBody as UpdateAgentResourceGroupBody,
     )
-    from .v2_app_config import (
+    from .v2_app_config__my_get_app_configs import (
         MyGetAppConfigsInput as MyGetAppConfigsInput,
+    )
+    from .v2_app_config__public_get_app_configs import (
         PublicGetAppConfigsInput as PublicGetAppConfigsInput,
     )
-    from .v2_app_config_allow_list import (
+    from .v2_app_config_allow_list__admin_create import (
+        CreateAppConfigAllowListInput as CreateAppConfigAllowListInput,
+    )
+    from .v2_app_config_allow_list__admin_search import (
         AppConfigAllowListFilter as AppConfigAllowListFilter,
         AppConfigAllowListOrder as AppConfigAllowListOrder,
         AppConfigAllowListOrderField as AppConfigAllowListOrderField,
-        CreateAppConfigAllowListInput as CreateAppConfigAllowListInput,
         SearchAppConfigAllowListInput as SearchAppConfigAllowListInput,
         SearchAppConfigAllowListInputFirst as SearchAppConfigAllowListInputFirst,
         SearchAppConfigAllowListInputLast as SearchAppConfigAllowListInputLast,
         SearchAppConfigAllowListInputLimit as SearchAppConfigAllowListInputLimit,
         SearchAppConfigAllowListInputOffset as SearchAppConfigAllowListInputOffset,
+    )
+    from .v2_app_config_allow_list__admin_update import (
         UpdateAppConfigAllowListInput as UpdateAppConfigAllowListInput,
     )
-    from .v2_app_config_definitions import (
+    from .v2_app_config_definitions__admin_create import (
+        CreateAppConfigDefinitionInput as CreateAppConfigDefinitionInput,
+    )
+    from .v2_app_config_definitions__admin_search import (
         AppConfigDefinitionFilter as AppConfigDefinitionFilter,
         AppConfigDefinitionOrder as AppConfigDefinitionOrder,
         AppConfigDefinitionOrderField as AppConfigDefinitionOrderField,
-        CreateAppConfigDefinitionInput as CreateAppConfigDefinitionInput,
         SearchAppConfigDefinitionsInput as SearchAppConfigDefinitionsInput,
         SearchAppConfigDefinitionsInputFirst as SearchAppConfigDefinitionsInputFirst,
         SearchAppConfigDefinitionsInputLast as SearchAppConfigDefinitionsInputLast,
@@ -820,6 +1152,10 @@ if TYPE_CHECKING:
         SearchAppConfigDefinitionsInputOffset as SearchAppConfigDefinitionsInputOffset,
     )
     from .v2_app_config_fragments import (
+        AppConfigFragmentUpsertItem as AppConfigFragmentUpsertItem,
+        AppConfigScopeRef as AppConfigScopeRef,
+    )
+    from .v2_app_config_fragments__admin_search import (
         AdminSearchAppConfigFragmentInput as AdminSearchAppConfigFragmentInput,
         AdminSearchAppConfigFragmentInputFirst as AdminSearchAppConfigFragmentInputFirst,
         AdminSearchAppConfigFragmentInputLast as AdminSearchAppConfigFragmentInputLast,
@@ -828,15 +1164,23 @@ if TYPE_CHECKING:
         AppConfigFragmentFilter as AppConfigFragmentFilter,
         AppConfigFragmentOrder as AppConfigFragmentOrder,
         AppConfigFragmentOrderField as AppConfigFragmentOrderField,
-        AppConfigFragmentUpsertItem as AppConfigFragmentUpsertItem,
-        AppConfigScopeRef as AppConfigScopeRef,
+    )
+    from .v2_app_config_fragments__bulk_purge import (
         BulkPurgeAppConfigFragmentInput as BulkPurgeAppConfigFragmentInput,
-        MyAppConfigFragmentsByNamesInput as MyAppConfigFragmentsByNamesInput,
+    )
+    from .v2_app_config_fragments__my_bulk_upsert import (
         MyUpsertAppConfigFragmentsInput as MyUpsertAppConfigFragmentsInput,
-        ScopedAppConfigFragmentsByNamesInput as ScopedAppConfigFragmentsByNamesInput,
+    )
+    from .v2_app_config_fragments__my_fragments_by_names import (
+        MyAppConfigFragmentsByNamesInput as MyAppConfigFragmentsByNamesInput,
+    )
+    from .v2_app_config_fragments__scoped_bulk_upsert import (
         ScopedUpsertAppConfigFragmentsInput as ScopedUpsertAppConfigFragmentsInput,
     )
-    from .v2_artifacts import (
+    from .v2_app_config_fragments__scoped_fragments_by_names import (
+        ScopedAppConfigFragmentsByNamesInput as ScopedAppConfigFragmentsByNamesInput,
+    )
+    from .v2_artifacts__admin_search import (
         AdminSearchArtifactsInput as AdminSearchArtifactsInput,
         AdminSearchArtifactsInputFirst as AdminSearchArtifactsInputFirst,
         AdminSearchArtifactsInputLast as AdminSearchArtifactsInputLast,
@@ -846,11 +1190,17 @@ if TYPE_CHECKING:
         ArtifactFilter as ArtifactFilter,
         ArtifactOrder as ArtifactOrder,
         ArtifactTypeFilter as ArtifactTypeFilter,
+    )
+    from .v2_artifacts__delete import (
         DeleteArtifactsInput as DeleteArtifactsInput,
+    )
+    from .v2_artifacts__restore import (
         RestoreArtifactsInput as RestoreArtifactsInput,
+    )
+    from .v2_artifacts__update import (
         UpdateArtifactInput as UpdateArtifactInput,
     )
-    from .v2_audit_logs import (
+    from .v2_audit_logs__admin_search_audit_logs import (
         AdminSearchAuditLogsInput as AdminSearchAuditLogsInput,
         AdminSearchAuditLogsInputFirst as AdminSearchAuditLogsInputFirst,
         AdminSearchAuditLogsInputLast as AdminSearchAuditLogsInputLast,
@@ -863,43 +1213,51 @@ if TYPE_CHECKING:
         AuditLogStatusFilter as AuditLogStatusFilter,
     )
     from .v2_client_ip_masking_policies import (
+        ClientIPMaskingMode as ClientIPMaskingMode,
+        ClientIPMaskingTarget as ClientIPMaskingTarget,
+    )
+    from .v2_client_ip_masking_policies__admin_purge import (
         AdminPurgeClientIPMaskingPolicyInput as AdminPurgeClientIPMaskingPolicyInput,
+    )
+    from .v2_client_ip_masking_policies__admin_search import (
         AdminSearchClientIPMaskingPoliciesInput as AdminSearchClientIPMaskingPoliciesInput,
         AdminSearchClientIPMaskingPoliciesInputFirst as AdminSearchClientIPMaskingPoliciesInputFirst,
         AdminSearchClientIPMaskingPoliciesInputLast as AdminSearchClientIPMaskingPoliciesInputLast,
         AdminSearchClientIPMaskingPoliciesInputLimit as AdminSearchClientIPMaskingPoliciesInputLimit,
         AdminSearchClientIPMaskingPoliciesInputOffset as AdminSearchClientIPMaskingPoliciesInputOffset,
-        AdminUpsertClientIPMaskingPolicyInput as AdminUpsertClientIPMaskingPolicyInput,
-        AdminUpsertClientIPMaskingPolicyInputIpv4Prefix as AdminUpsertClientIPMaskingPolicyInputIpv4Prefix,
-        AdminUpsertClientIPMaskingPolicyInputIpv6Prefix as AdminUpsertClientIPMaskingPolicyInputIpv6Prefix,
-        ClientIPMaskingMode as ClientIPMaskingMode,
         ClientIPMaskingPolicyFilter as ClientIPMaskingPolicyFilter,
         ClientIPMaskingPolicyOrder as ClientIPMaskingPolicyOrder,
         ClientIPMaskingPolicyOrderField as ClientIPMaskingPolicyOrderField,
-        ClientIPMaskingTarget as ClientIPMaskingTarget,
+    )
+    from .v2_client_ip_masking_policies__admin_upsert import (
+        AdminUpsertClientIPMaskingPolicyInput as AdminUpsertClientIPMaskingPolicyInput,
+        AdminUpsertClientIPMaskingPolicyInputIpv4Prefix as AdminUpsertClientIPMaskingPolicyInputIpv4Prefix,
+        AdminUpsertClientIPMaskingPolicyInputIpv6Prefix as AdminUpsertClientIPMaskingPolicyInputIpv6Prefix,
     )
     from .v2_container_registries import (
+        AllowedGroupsInput as AllowedGroupsInput,
+    )
+    from .v2_container_registries__admin_create import (
+        CreateContainerRegistryInput as CreateContainerRegistryInput,
+    )
+    from .v2_container_registries__admin_delete import (
+        DeleteContainerRegistryInput as DeleteContainerRegistryInput,
+    )
+    from .v2_container_registries__admin_search_container_registries import (
         AdminSearchContainerRegistriesInput as AdminSearchContainerRegistriesInput,
         AdminSearchContainerRegistriesInputFirst as AdminSearchContainerRegistriesInputFirst,
         AdminSearchContainerRegistriesInputLast as AdminSearchContainerRegistriesInputLast,
         AdminSearchContainerRegistriesInputLimit as AdminSearchContainerRegistriesInputLimit,
         AdminSearchContainerRegistriesInputOffset as AdminSearchContainerRegistriesInputOffset,
-        AllowedGroupsInput as AllowedGroupsInput,
         ContainerRegistryFilter as ContainerRegistryFilter,
         ContainerRegistryOrder as ContainerRegistryOrder,
         ContainerRegistryOrderField as ContainerRegistryOrderField,
         ContainerRegistryTypeFilter as ContainerRegistryTypeFilter,
-        CreateContainerRegistryInput as CreateContainerRegistryInput,
-        DeleteContainerRegistryInput as DeleteContainerRegistryInput,
+    )
+    from .v2_container_registries__admin_update import (
         UpdateContainerRegistryInput as UpdateContainerRegistryInput,
     )
     from .v2_deployments import (
-        AccessTokenFilter as AccessTokenFilter,
-        AccessTokenOrder as AccessTokenOrder,
-        AccessTokenOrderField as AccessTokenOrderField,
-        ActivateRevisionInput as ActivateRevisionInput,
-        ActivateRevisionPayload as ActivateRevisionPayload,
-        AddRevisionInput as AddRevisionInput,
         AdminSearchDeploymentsInput as AdminSearchDeploymentsInput,
         AdminSearchDeploymentsInputFirst as AdminSearchDeploymentsInputFirst,
         AdminSearchDeploymentsInputLast as AdminSearchDeploymentsInputLast,
@@ -911,42 +1269,23 @@ if TYPE_CHECKING:
         AdminSearchRevisionsInputLast as AdminSearchRevisionsInputLast,
         AdminSearchRevisionsInputLimit as AdminSearchRevisionsInputLimit,
         AdminSearchRevisionsInputOffset as AdminSearchRevisionsInputOffset,
-        AdminSearchRevisionsPayload as AdminSearchRevisionsPayload,
         BlueGreenConfigInfo as BlueGreenConfigInfo,
         BlueGreenStrategySpecInfo as BlueGreenStrategySpecInfo,
-        BulkDeleteAccessTokensInput as BulkDeleteAccessTokensInput,
-        BulkDeleteAutoScalingRulesInput as BulkDeleteAutoScalingRulesInput,
         ClusterConfigInfoDTO as ClusterConfigInfoDTO,
-        CreateAccessTokenInput as CreateAccessTokenInput,
-        CreateAutoScalingRuleInput as CreateAutoScalingRuleInput,
-        CreateAutoScalingRuleInputMaxReplicas as CreateAutoScalingRuleInputMaxReplicas,
-        CreateAutoScalingRuleInputMaxThreshold as CreateAutoScalingRuleInputMaxThreshold,
-        CreateAutoScalingRuleInputMinReplicas as CreateAutoScalingRuleInputMinReplicas,
-        CreateAutoScalingRuleInputMinThreshold as CreateAutoScalingRuleInputMinThreshold,
-        CreateDeploymentInput as CreateDeploymentInput,
-        CreateDeploymentPayload as CreateDeploymentPayload,
-        CreateRevisionInput as CreateRevisionInput,
-        DeleteAccessTokenInput as DeleteAccessTokenInput,
-        DeleteAutoScalingRuleInput as DeleteAutoScalingRuleInput,
-        DeleteDeploymentInput as DeleteDeploymentInput,
-        DeleteDeploymentPayload as DeleteDeploymentPayload,
         DeploymentHandlerOptionsInfo as DeploymentHandlerOptionsInfo,
         DeploymentMetadataInfoDTO as DeploymentMetadataInfoDTO,
         DeploymentNetworkAccessInfoDTO as DeploymentNetworkAccessInfoDTO,
         DeploymentNode as DeploymentNode,
         DeploymentOptionsInfo as DeploymentOptionsInfo,
-        DeploymentPolicyFilter as DeploymentPolicyFilter,
         DeploymentPolicyInfo as DeploymentPolicyInfo,
         DeploymentPolicyNode as DeploymentPolicyNode,
         DeploymentRouteNode as DeploymentRouteNode,
-        DeploymentScope as DeploymentScope,
         DeploymentStrategyInfoDTO as DeploymentStrategyInfoDTO,
         DeploymentUsage as DeploymentUsage,
         DeploymentUses as DeploymentUses,
         EnvironmentVariableEntryInfoDTO as EnvironmentVariableEntryInfoDTO,
         EnvironmentVariablesInfoDTO as EnvironmentVariablesInfoDTO,
         ExtraVFolderMountGQLDTO as ExtraVFolderMountGQLDTO,
-        GetDeploymentPolicyPayload as GetDeploymentPolicyPayload,
         HandlerOptionsEntryInfo as HandlerOptionsEntryInfo,
         IntOrPercent as IntOrPercent,
         IntOrPercentCount as IntOrPercentCount,
@@ -955,9 +1294,6 @@ if TYPE_CHECKING:
         ModelConfigInput as ModelConfigInput,
         ModelDefinitionInfoDTO as ModelDefinitionInfoDTO,
         ModelDefinitionInput as ModelDefinitionInput,
-        ModelDeploymentMetadataInput as ModelDeploymentMetadataInput,
-        ModelDeploymentMetadataInputName as ModelDeploymentMetadataInputName,
-        ModelDeploymentNetworkAccessInput as ModelDeploymentNetworkAccessInput,
         ModelHealthCheckInfoDTO as ModelHealthCheckInfoDTO,
         ModelHealthCheckInput as ModelHealthCheckInput,
         ModelMetadataInfoDTO as ModelMetadataInfoDTO,
@@ -967,7 +1303,6 @@ if TYPE_CHECKING:
         ModelServiceConfigInfoDTO as ModelServiceConfigInfoDTO,
         ModelServiceConfigInput as ModelServiceConfigInput,
         PreStartActionInfoDTO as PreStartActionInfoDTO,
-        ReplaceDeploymentOptionsInput as ReplaceDeploymentOptionsInput,
         ReplicaFilter as ReplicaFilter,
         ReplicaHealthStatusFilter as ReplicaHealthStatusFilter,
         ReplicaOrder as ReplicaOrder,
@@ -986,49 +1321,128 @@ if TYPE_CHECKING:
         RouteHealthStatus as RouteHealthStatus,
         RuntimeVariantPresetValueInfoDTO as RuntimeVariantPresetValueInfoDTO,
         ScalingState as ScalingState,
-        ScopedSearchDeploymentsInput as ScopedSearchDeploymentsInput,
-        ScopedSearchDeploymentsInputFirst as ScopedSearchDeploymentsInputFirst,
-        ScopedSearchDeploymentsInputLast as ScopedSearchDeploymentsInputLast,
-        ScopedSearchDeploymentsInputLimit as ScopedSearchDeploymentsInputLimit,
-        ScopedSearchDeploymentsInputOffset as ScopedSearchDeploymentsInputOffset,
-        SearchAccessTokensInput as SearchAccessTokensInput,
-        SearchAccessTokensInputFirst as SearchAccessTokensInputFirst,
-        SearchAccessTokensInputLast as SearchAccessTokensInputLast,
-        SearchAccessTokensInputLimit as SearchAccessTokensInputLimit,
-        SearchAccessTokensInputOffset as SearchAccessTokensInputOffset,
-        SearchAutoScalingRulesInput as SearchAutoScalingRulesInput,
-        SearchAutoScalingRulesInputFirst as SearchAutoScalingRulesInputFirst,
-        SearchAutoScalingRulesInputLast as SearchAutoScalingRulesInputLast,
-        SearchAutoScalingRulesInputLimit as SearchAutoScalingRulesInputLimit,
-        SearchAutoScalingRulesInputOffset as SearchAutoScalingRulesInputOffset,
-        SearchDeploymentPoliciesInput as SearchDeploymentPoliciesInput,
-        SearchDeploymentPoliciesInputLimit as SearchDeploymentPoliciesInputLimit,
-        SearchDeploymentPoliciesInputOffset as SearchDeploymentPoliciesInputOffset,
         SearchReplicasInput as SearchReplicasInput,
         SearchReplicasInputFirst as SearchReplicasInputFirst,
         SearchReplicasInputLast as SearchReplicasInputLast,
         SearchReplicasInputLimit as SearchReplicasInputLimit,
         SearchReplicasInputOffset as SearchReplicasInputOffset,
+    )
+    from .v2_deployments__activate_revision import (
+        ActivateRevisionInput as ActivateRevisionInput,
+        ActivateRevisionPayload as ActivateRevisionPayload,
+    )
+    from .v2_deployments__add_revision import (
+        AddRevisionInput as AddRevisionInput,
+    )
+    from .v2_deployments__bulk_delete_access_tokens import (
+        BulkDeleteAccessTokensInput as BulkDeleteAccessTokensInput,
+    )
+    from .v2_deployments__bulk_delete_auto_scaling_rules import (
+        BulkDeleteAutoScalingRulesInput as BulkDeleteAutoScalingRulesInput,
+    )
+    from .v2_deployments__create import (
+        CreateDeploymentInput as CreateDeploymentInput,
+        CreateDeploymentPayload as CreateDeploymentPayload,
+        CreateRevisionInput as CreateRevisionInput,
+        ModelDeploymentMetadataInput as ModelDeploymentMetadataInput,
+        ModelDeploymentMetadataInputName as ModelDeploymentMetadataInputName,
+        ModelDeploymentNetworkAccessInput as ModelDeploymentNetworkAccessInput,
+    )
+    from .v2_deployments__create_access_token import (
+        CreateAccessTokenInput as CreateAccessTokenInput,
+    )
+    from .v2_deployments__create_auto_scaling_rule import (
+        CreateAutoScalingRuleInput as CreateAutoScalingRuleInput,
+        CreateAutoScalingRuleInputMaxReplicas as CreateAutoScalingRuleInputMaxReplicas,
+        CreateAutoScalingRuleInputMaxThreshold as CreateAutoScalingRuleInputMaxThreshold,
+        CreateAutoScalingRuleInputMinReplicas as CreateAutoScalingRuleInputMinReplicas,
+        CreateAutoScalingRuleInputMinThreshold as CreateAutoScalingRuleInputMinThreshold,
+    )
+    from .v2_deployments__delete import (
+        DeleteDeploymentInput as DeleteDeploymentInput,
+        DeleteDeploymentPayload as DeleteDeploymentPayload,
+    )
+    from .v2_deployments__delete_access_token import (
+        DeleteAccessTokenInput as DeleteAccessTokenInput,
+    )
+    from .v2_deployments__delete_auto_scaling_rule import (
+        DeleteAutoScalingRuleInput as DeleteAutoScalingRuleInput,
+    )
+    from .v2_deployments__get_deployment_policy import (
+        GetDeploymentPolicyPayload as GetDeploymentPolicyPayload,
+    )
+    from .v2_deployments__replace_options import (
+        ReplaceDeploymentOptionsInput as ReplaceDeploymentOptionsInput,
+    )
+    from .v2_deployments__scoped_search import (
+        DeploymentScope as DeploymentScope,
+        ScopedSearchDeploymentsInput as ScopedSearchDeploymentsInput,
+        ScopedSearchDeploymentsInputFirst as ScopedSearchDeploymentsInputFirst,
+        ScopedSearchDeploymentsInputLast as ScopedSearchDeploymentsInputLast,
+        ScopedSearchDeploymentsInputLimit as ScopedSearchDeploymentsInputLimit,
+        ScopedSearchDeploymentsInputOffset as ScopedSearchDeploymentsInputOffset,
+    )
+    from .v2_deployments__search_access_tokens import (
+        AccessTokenFilter as AccessTokenFilter,
+        AccessTokenOrder as AccessTokenOrder,
+        AccessTokenOrderField as AccessTokenOrderField,
+        SearchAccessTokensInput as SearchAccessTokensInput,
+        SearchAccessTokensInputFirst as SearchAccessTokensInputFirst,
+        SearchAccessTokensInputLast as SearchAccessTokensInputLast,
+        SearchAccessTokensInputLimit as SearchAccessTokensInputLimit,
+        SearchAccessTokensInputOffset as SearchAccessTokensInputOffset,
+    )
+    from .v2_deployments__search_auto_scaling_rules import (
+        SearchAutoScalingRulesInput as SearchAutoScalingRulesInput,
+        SearchAutoScalingRulesInputFirst as SearchAutoScalingRulesInputFirst,
+        SearchAutoScalingRulesInputLast as SearchAutoScalingRulesInputLast,
+        SearchAutoScalingRulesInputLimit as SearchAutoScalingRulesInputLimit,
+        SearchAutoScalingRulesInputOffset as SearchAutoScalingRulesInputOffset,
+    )
+    from .v2_deployments__search_deployment_policies import (
+        DeploymentPolicyFilter as DeploymentPolicyFilter,
+        SearchDeploymentPoliciesInput as SearchDeploymentPoliciesInput,
+        SearchDeploymentPoliciesInputLimit as SearchDeploymentPoliciesInputLimit,
+        SearchDeploymentPoliciesInputOffset as SearchDeploymentPoliciesInputOffset,
+    )
+    from .v2_deployments__search_revisions import (
+        AdminSearchRevisionsPayload as AdminSearchRevisionsPayload,
+    )
+    from .v2_deployments__search_routes import (
         SearchRoutesInput as SearchRoutesInput,
         SearchRoutesInputFirst as SearchRoutesInputFirst,
         SearchRoutesInputLast as SearchRoutesInputLast,
         SearchRoutesInputLimit as SearchRoutesInputLimit,
         SearchRoutesInputOffset as SearchRoutesInputOffset,
         SearchRoutesPayload as SearchRoutesPayload,
+    )
+    from .v2_deployments__sync_replicas import (
         SyncReplicaInput as SyncReplicaInput,
-        UpdateAutoScalingRuleInput as UpdateAutoScalingRuleInput,
-        UpdateAutoScalingRuleInputMaxThreshold as UpdateAutoScalingRuleInputMaxThreshold,
-        UpdateAutoScalingRuleInputMinThreshold as UpdateAutoScalingRuleInputMinThreshold,
+    )
+    from .v2_deployments__update import (
         UpdateDeploymentInput as UpdateDeploymentInput,
         UpdateDeploymentInputReplicaCount as UpdateDeploymentInputReplicaCount,
         UpdateDeploymentPayload as UpdateDeploymentPayload,
+    )
+    from .v2_deployments__update_auto_scaling_rule import (
+        UpdateAutoScalingRuleInput as UpdateAutoScalingRuleInput,
+        UpdateAutoScalingRuleInputMaxThreshold as UpdateAutoScalingRuleInputMaxThreshold,
+        UpdateAutoScalingRuleInputMinThreshold as UpdateAutoScalingRuleInputMinThreshold,
+    )
+    from .v2_deployments__update_route_traffic import (
         UpdateRouteTrafficStatusInput as UpdateRouteTrafficStatusInput,
+    )
+    from .v2_deployments__upsert_deployment_policy import (
         UpsertDeploymentPolicyInput as UpsertDeploymentPolicyInput,
     )
     from .v2_deployments_revision_presets import (
+        EnvironmentVariableEntryInput as EnvironmentVariableEntryInput,
+        PresetValueInput as PresetValueInput,
+        ResourceOptsEntryDTO as ResourceOptsEntryDTO,
+    )
+    from .v2_deployments_revision_presets__create import (
         CreateDeploymentRevisionPresetInput as CreateDeploymentRevisionPresetInput,
         CreateDeploymentRevisionPresetInputRevisionHistoryLimit as CreateDeploymentRevisionPresetInputRevisionHistoryLimit,
-        EnvironmentVariableEntryInput as EnvironmentVariableEntryInput,
         PresetModelConfigInput as PresetModelConfigInput,
         PresetModelConfigInputModelPath as PresetModelConfigInputModelPath,
         PresetModelConfigInputName as PresetModelConfigInputName,
@@ -1037,8 +1451,8 @@ if TYPE_CHECKING:
         PresetModelMetadataInput as PresetModelMetadataInput,
         PresetModelServiceConfigInput as PresetModelServiceConfigInput,
         PresetModelServiceConfigInputPort as PresetModelServiceConfigInputPort,
-        PresetValueInput as PresetValueInput,
-        ResourceOptsEntryDTO as ResourceOptsEntryDTO,
+    )
+    from .v2_deployments_revision_presets__update import (
         UpdateDeploymentRevisionPresetInput as UpdateDeploymentRevisionPresetInput,
         UpdateDeploymentRevisionPresetInputClusterMode as UpdateDeploymentRevisionPresetInputClusterMode,
         UpdateDeploymentRevisionPresetInputName as UpdateDeploymentRevisionPresetInputName,
@@ -1054,169 +1468,273 @@ if TYPE_CHECKING:
         UpdatePresetModelServiceConfigInput as UpdatePresetModelServiceConfigInput,
         UpdatePresetModelServiceConfigInputPort as UpdatePresetModelServiceConfigInputPort,
     )
-    from .v2_domains import (
-        AdminSearchDomainsInput as AdminSearchDomainsInput,
+    from .v2_domains__admin_create import (
         CreateDomainInput as CreateDomainInput,
+    )
+    from .v2_domains__admin_delete import (
         DeleteDomainInput as DeleteDomainInput,
-        DomainScope as DomainScope,
+    )
+    from .v2_domains__admin_purge import (
         PurgeDomainInput as PurgeDomainInput,
+    )
+    from .v2_domains__admin_restore import (
         RestoreDomainInput as RestoreDomainInput,
-        ScopedSearchDomainsInput as ScopedSearchDomainsInput,
+    )
+    from .v2_domains__admin_search import (
+        AdminSearchDomainsInput as AdminSearchDomainsInput,
+    )
+    from .v2_domains__admin_update import (
         UpdateDomainInput as UpdateDomainInput,
         UpdateDomainInputName as UpdateDomainInputName,
     )
+    from .v2_domains__scoped_search import (
+        DomainScope as DomainScope,
+        ScopedSearchDomainsInput as ScopedSearchDomainsInput,
+    )
     from .v2_entity_labels import (
+        EntityTarget as EntityTarget,
+    )
+    from .v2_entity_labels__search_labels import (
         EntityLabelOrder as EntityLabelOrder,
         EntityLabelOrderField as EntityLabelOrderField,
-        EntityTarget as EntityTarget,
         SearchEntityLabelsInput as SearchEntityLabelsInput,
         SearchEntityLabelsInputFirst as SearchEntityLabelsInputFirst,
         SearchEntityLabelsInputLast as SearchEntityLabelsInputLast,
         SearchEntityLabelsInputLimit as SearchEntityLabelsInputLimit,
         SearchEntityLabelsInputOffset as SearchEntityLabelsInputOffset,
+    )
+    from .v2_entity_labels__upsert_label import (
         UpsertEntityLabelInput as UpsertEntityLabelInput,
     )
     from .v2_entity_shares import (
-        CreateEntityShareInput as CreateEntityShareInput,
         EntityShareFilter as EntityShareFilter,
         EntityShareOrderBy as EntityShareOrderBy,
         EntityShareOrderField as EntityShareOrderField,
-        EntityShareRecipientInput as EntityShareRecipientInput,
-        EntityShareScope as EntityShareScope,
-        EntityShareSideDTO as EntityShareSideDTO,
         EntityShareStatusDTO as EntityShareStatusDTO,
         EntityShareStatusFilter as EntityShareStatusFilter,
-        EntityShareTargetScope as EntityShareTargetScope,
+    )
+    from .v2_entity_shares__create import (
+        CreateEntityShareInput as CreateEntityShareInput,
+        EntityShareRecipientInput as EntityShareRecipientInput,
+    )
+    from .v2_entity_shares__my_search import (
+        EntityShareSideDTO as EntityShareSideDTO,
         MySearchEntitySharesInput as MySearchEntitySharesInput,
+    )
+    from .v2_entity_shares__scoped_search import (
+        EntityShareScope as EntityShareScope,
+        EntityShareTargetScope as EntityShareTargetScope,
         ScopedSearchEntitySharesInput as ScopedSearchEntitySharesInput,
     )
-    from .v2_fair_share import (
+    from .v2_fair_share__admin_bulk_upsert_domain import (
         BulkUpsertDomainFairShareWeightInput as BulkUpsertDomainFairShareWeightInput,
+    )
+    from .v2_fair_share__admin_bulk_upsert_project import (
         BulkUpsertProjectFairShareWeightInput as BulkUpsertProjectFairShareWeightInput,
+    )
+    from .v2_fair_share__admin_bulk_upsert_user import (
         BulkUpsertUserFairShareWeightInput as BulkUpsertUserFairShareWeightInput,
+    )
+    from .v2_fair_share__admin_get_domain import (
         GetDomainFairShareInput as GetDomainFairShareInput,
+    )
+    from .v2_fair_share__admin_get_project import (
         GetProjectFairShareInput as GetProjectFairShareInput,
+    )
+    from .v2_fair_share__admin_get_user import (
         GetUserFairShareInput as GetUserFairShareInput,
+    )
+    from .v2_fair_share__admin_search_domain import (
         SearchDomainFairSharesInput as SearchDomainFairSharesInput,
         SearchDomainFairSharesInputFirst as SearchDomainFairSharesInputFirst,
         SearchDomainFairSharesInputLast as SearchDomainFairSharesInputLast,
         SearchDomainFairSharesInputLimit as SearchDomainFairSharesInputLimit,
         SearchDomainFairSharesInputOffset as SearchDomainFairSharesInputOffset,
+    )
+    from .v2_fair_share__admin_search_project import (
         SearchProjectFairSharesInput as SearchProjectFairSharesInput,
         SearchProjectFairSharesInputFirst as SearchProjectFairSharesInputFirst,
         SearchProjectFairSharesInputLast as SearchProjectFairSharesInputLast,
         SearchProjectFairSharesInputLimit as SearchProjectFairSharesInputLimit,
         SearchProjectFairSharesInputOffset as SearchProjectFairSharesInputOffset,
+    )
+    from .v2_fair_share__admin_search_user import (
         SearchUserFairSharesInput as SearchUserFairSharesInput,
         SearchUserFairSharesInputFirst as SearchUserFairSharesInputFirst,
         SearchUserFairSharesInputLast as SearchUserFairSharesInputLast,
         SearchUserFairSharesInputLimit as SearchUserFairSharesInputLimit,
         SearchUserFairSharesInputOffset as SearchUserFairSharesInputOffset,
+    )
+    from .v2_fair_share__admin_upsert_domain import (
         UpsertDomainFairShareWeightInput as UpsertDomainFairShareWeightInput,
         UpsertDomainFairShareWeightInputWeight as UpsertDomainFairShareWeightInputWeight,
+    )
+    from .v2_fair_share__admin_upsert_project import (
         UpsertProjectFairShareWeightInput as UpsertProjectFairShareWeightInput,
         UpsertProjectFairShareWeightInputWeight as UpsertProjectFairShareWeightInputWeight,
+    )
+    from .v2_fair_share__admin_upsert_user import (
         UpsertUserFairShareWeightInput as UpsertUserFairShareWeightInput,
         UpsertUserFairShareWeightInputWeight as UpsertUserFairShareWeightInputWeight,
     )
-    from .v2_huggingface_registries import (
+    from .v2_huggingface_registries__create import (
+        CreateHuggingFaceRegistryInput as CreateHuggingFaceRegistryInput,
+    )
+    from .v2_huggingface_registries__delete import (
+        DeleteHuggingFaceRegistryInput as DeleteHuggingFaceRegistryInput,
+    )
+    from .v2_huggingface_registries__search import (
         AdminSearchHuggingFaceRegistriesInput as AdminSearchHuggingFaceRegistriesInput,
         AdminSearchHuggingFaceRegistriesInputFirst as AdminSearchHuggingFaceRegistriesInputFirst,
         AdminSearchHuggingFaceRegistriesInputLast as AdminSearchHuggingFaceRegistriesInputLast,
         AdminSearchHuggingFaceRegistriesInputLimit as AdminSearchHuggingFaceRegistriesInputLimit,
         AdminSearchHuggingFaceRegistriesInputOffset as AdminSearchHuggingFaceRegistriesInputOffset,
-        CreateHuggingFaceRegistryInput as CreateHuggingFaceRegistryInput,
-        DeleteHuggingFaceRegistryInput as DeleteHuggingFaceRegistryInput,
+    )
+    from .v2_huggingface_registries__update import (
         UpdateHuggingFaceRegistryInput as UpdateHuggingFaceRegistryInput,
     )
     from .v2_idle_checker_assignments import (
-        CreateIdleCheckerAssignmentInput as CreateIdleCheckerAssignmentInput,
         IdleCheckerAssignmentFilter as IdleCheckerAssignmentFilter,
         IdleCheckerAssignmentOrder as IdleCheckerAssignmentOrder,
         IdleCheckerAssignmentOrderField as IdleCheckerAssignmentOrderField,
-        IdleCheckerAssignmentScopeDTO as IdleCheckerAssignmentScopeDTO,
         IdleCheckerScopeRefDTO as IdleCheckerScopeRefDTO,
         IdleCheckerScopeTypeDTO as IdleCheckerScopeTypeDTO,
-        ScopedSearchIdleCheckerAssignmentsInput as ScopedSearchIdleCheckerAssignmentsInput,
-        ScopedSearchIdleCheckerAssignmentsInputFirst as ScopedSearchIdleCheckerAssignmentsInputFirst,
-        ScopedSearchIdleCheckerAssignmentsInputLast as ScopedSearchIdleCheckerAssignmentsInputLast,
-        ScopedSearchIdleCheckerAssignmentsInputLimit as ScopedSearchIdleCheckerAssignmentsInputLimit,
-        ScopedSearchIdleCheckerAssignmentsInputOffset as ScopedSearchIdleCheckerAssignmentsInputOffset,
         ScopeTypeFilter as ScopeTypeFilter,
+    )
+    from .v2_idle_checker_assignments__admin_create import (
+        CreateIdleCheckerAssignmentInput as CreateIdleCheckerAssignmentInput,
+    )
+    from .v2_idle_checker_assignments__admin_search import (
         SearchIdleCheckerAssignmentsInput as SearchIdleCheckerAssignmentsInput,
         SearchIdleCheckerAssignmentsInputFirst as SearchIdleCheckerAssignmentsInputFirst,
         SearchIdleCheckerAssignmentsInputLast as SearchIdleCheckerAssignmentsInputLast,
         SearchIdleCheckerAssignmentsInputLimit as SearchIdleCheckerAssignmentsInputLimit,
         SearchIdleCheckerAssignmentsInputOffset as SearchIdleCheckerAssignmentsInputOffset,
+    )
+    from .v2_idle_checker_assignments__scoped_search import (
+        IdleCheckerAssignmentScopeDTO as IdleCheckerAssignmentScopeDTO,
+        ScopedSearchIdleCheckerAssignmentsInput as ScopedSearchIdleCheckerAssignmentsInput,
+        ScopedSearchIdleCheckerAssignmentsInputFirst as ScopedSearchIdleCheckerAssignmentsInputFirst,
+        ScopedSearchIdleCheckerAssignmentsInputLast as ScopedSearchIdleCheckerAssignmentsInputLast,
+        ScopedSearchIdleCheckerAssignmentsInputLimit as ScopedSearchIdleCheckerAssignmentsInputLimit,
+        ScopedSearchIdleCheckerAssignmentsInputOffset as ScopedSearchIdleCheckerAssignmentsInputOffset,
+    )
+    from .v2_idle_checker_assignments__update import (
         UpdateIdleCheckerAssignmentInput as UpdateIdleCheckerAssignmentInput,
     )
     from .v2_idle_checkers import (
-        CheckerTypeFilter as CheckerTypeFilter,
+        IdleCheckerSpecInputDTO as IdleCheckerSpecInputDTO,
+        NetworkTimeoutSpecInputDTO as NetworkTimeoutSpecInputDTO,
+        SessionLifetimeSpecInputDTO as SessionLifetimeSpecInputDTO,
+        UtilizationSpecInputDTO as UtilizationSpecInputDTO,
+        UtilizationThresholdInputDTO as UtilizationThresholdInputDTO,
+        UtilizationThresholdInputDTOThreshold as UtilizationThresholdInputDTOThreshold,
+    )
+    from .v2_idle_checkers__admin_create import (
         CreateIdleCheckerInput as CreateIdleCheckerInput,
-        IdleCheckerFilter as IdleCheckerFilter,
         IdleCheckerInputTypeDTO as IdleCheckerInputTypeDTO,
+    )
+    from .v2_idle_checkers__admin_search import (
+        CheckerTypeFilter as CheckerTypeFilter,
+        IdleCheckerFilter as IdleCheckerFilter,
         IdleCheckerOrder as IdleCheckerOrder,
         IdleCheckerOrderField as IdleCheckerOrderField,
-        IdleCheckerSpecInputDTO as IdleCheckerSpecInputDTO,
         IdleCheckerTypeDTO as IdleCheckerTypeDTO,
-        NetworkTimeoutSpecInputDTO as NetworkTimeoutSpecInputDTO,
-        NonEmptyListSessionTypes as NonEmptyListSessionTypes,
         SearchIdleCheckersInput as SearchIdleCheckersInput,
         SearchIdleCheckersInputFirst as SearchIdleCheckersInputFirst,
         SearchIdleCheckersInputLast as SearchIdleCheckersInputLast,
         SearchIdleCheckersInputLimit as SearchIdleCheckersInputLimit,
         SearchIdleCheckersInputOffset as SearchIdleCheckersInputOffset,
-        SessionLifetimeSpecInputDTO as SessionLifetimeSpecInputDTO,
+    )
+    from .v2_idle_checkers__admin_update import (
+        NonEmptyListSessionTypes as NonEmptyListSessionTypes,
         UpdateIdleCheckerInput as UpdateIdleCheckerInput,
         UpdateIdleCheckerInputInitialGracePeriodSeconds as UpdateIdleCheckerInputInitialGracePeriodSeconds,
         UpdateIdleCheckerInputName as UpdateIdleCheckerInputName,
-        UtilizationSpecInputDTO as UtilizationSpecInputDTO,
-        UtilizationThresholdInputDTO as UtilizationThresholdInputDTO,
-        UtilizationThresholdInputDTOThreshold as UtilizationThresholdInputDTOThreshold,
     )
     from .v2_images import (
-        AdminSearchImageAliasesInput as AdminSearchImageAliasesInput,
-        AdminSearchImagesInput as AdminSearchImagesInput,
-        AliasImageInput as AliasImageInput,
-        DealiasImageInput as DealiasImageInput,
-        ForgetImageInput as ForgetImageInput,
-        ImageAliasFilterInputDTO as ImageAliasFilterInputDTO,
         ImageAliasNestedFilterInputDTO as ImageAliasNestedFilterInputDTO,
-        ImageAliasOrderByInputDTO as ImageAliasOrderByInputDTO,
-        ImageAliasOrderField as ImageAliasOrderField,
         ImageFilterInputDTO as ImageFilterInputDTO,
         ImageOrderByInputDTO as ImageOrderByInputDTO,
-        ImageScope as ImageScope,
         ImageStatusFilterInputDTO as ImageStatusFilterInputDTO,
         ImageStatusType as ImageStatusType,
         ImageTypeEnum as ImageTypeEnum,
         ImageTypeFilterInputDTO as ImageTypeFilterInputDTO,
         ImageUsage as ImageUsage,
         ImageUsedBy as ImageUsedBy,
+    )
+    from .v2_images__admin_alias import (
+        AliasImageInput as AliasImageInput,
+    )
+    from .v2_images__admin_dealias import (
+        DealiasImageInput as DealiasImageInput,
+    )
+    from .v2_images__admin_forget import (
+        ForgetImageInput as ForgetImageInput,
+    )
+    from .v2_images__admin_purge import (
         PurgeImageInput as PurgeImageInput,
+    )
+    from .v2_images__admin_restore import (
         RestoreImageInput as RestoreImageInput,
-        ScopedSearchImagesInput as ScopedSearchImagesInput,
+    )
+    from .v2_images__admin_search_image_aliases import (
+        AdminSearchImageAliasesInput as AdminSearchImageAliasesInput,
+        ImageAliasFilterInputDTO as ImageAliasFilterInputDTO,
+        ImageAliasOrderByInputDTO as ImageAliasOrderByInputDTO,
+        ImageAliasOrderField as ImageAliasOrderField,
+    )
+    from .v2_images__admin_search_images import (
+        AdminSearchImagesInput as AdminSearchImagesInput,
+    )
+    from .v2_images__admin_update import (
         UpdateImageInput as UpdateImageInput,
     )
+    from .v2_images__scoped_search_images import (
+        ImageScope as ImageScope,
+        ScopedSearchImagesInput as ScopedSearchImagesInput,
+    )
     from .v2_keypairs import (
-        AdminCreateKeypairInput as AdminCreateKeypairInput,
-        AdminRegisterSSHKeypairInput as AdminRegisterSSHKeypairInput,
-        AdminSearchKeypairsInput as AdminSearchKeypairsInput,
-        AdminSearchKeypairsInputLimit as AdminSearchKeypairsInputLimit,
-        AdminSearchKeypairsInputOffset as AdminSearchKeypairsInputOffset,
-        AdminUpdateKeypairInput as AdminUpdateKeypairInput,
         KeypairFilter as KeypairFilter,
         KeypairOrderBy as KeypairOrderBy,
         KeypairOrderField as KeypairOrderField,
+    )
+    from .v2_keypairs__admin_create import (
+        AdminCreateKeypairInput as AdminCreateKeypairInput,
+    )
+    from .v2_keypairs__admin_register_ssh_keypair import (
+        AdminRegisterSSHKeypairInput as AdminRegisterSSHKeypairInput,
+    )
+    from .v2_keypairs__admin_search import (
+        AdminSearchKeypairsInput as AdminSearchKeypairsInput,
+        AdminSearchKeypairsInputLimit as AdminSearchKeypairsInputLimit,
+        AdminSearchKeypairsInputOffset as AdminSearchKeypairsInputOffset,
+    )
+    from .v2_keypairs__admin_update import (
+        AdminUpdateKeypairInput as AdminUpdateKeypairInput,
+    )
+    from .v2_keypairs__revoke import (
         RevokeMyKeypairInput as RevokeMyKeypairInput,
+    )
+    from .v2_keypairs__search import (
         SearchMyKeypairsRequest as SearchMyKeypairsRequest,
         SearchMyKeypairsRequestLimit as SearchMyKeypairsRequestLimit,
         SearchMyKeypairsRequestOffset as SearchMyKeypairsRequestOffset,
+    )
+    from .v2_keypairs__switch_main import (
         SwitchMyMainAccessKeyInput as SwitchMyMainAccessKeyInput,
+    )
+    from .v2_keypairs__update import (
         UpdateMyKeypairInput as UpdateMyKeypairInput,
     )
-    from .v2_login_client_types import (
+    from .v2_login_client_types__admin_create import (
         CreateLoginClientTypeInput as CreateLoginClientTypeInput,
+    )
+    from .v2_login_client_types__admin_update import (
+        UpdateLoginClientTypeInput as UpdateLoginClientTypeInput,
+        UpdateLoginClientTypeInputName as UpdateLoginClientTypeInputName,
+    )
+    from .v2_login_client_types__search import (
         LoginClientTypeFilter as LoginClientTypeFilter,
         LoginClientTypeOrder as LoginClientTypeOrder,
         LoginClientTypeOrderField as LoginClientTypeOrderField,
@@ -1225,20 +1743,22 @@ if TYPE_CHECKING:
         SearchLoginClientTypesInputLast as SearchLoginClientTypesInputLast,
         SearchLoginClientTypesInputLimit as SearchLoginClientTypesInputLimit,
         SearchLoginClientTypesInputOffset as SearchLoginClientTypesInputOffset,
-        UpdateLoginClientTypeInput as UpdateLoginClientTypeInput,
-        UpdateLoginClientTypeInputName as UpdateLoginClientTypeInputName,
     )
     from .v2_login_history import (
-        AdminSearchLoginHistoryInput as AdminSearchLoginHistoryInput,
-        AdminSearchLoginHistoryInputFirst as AdminSearchLoginHistoryInputFirst,
-        AdminSearchLoginHistoryInputLast as AdminSearchLoginHistoryInputLast,
-        AdminSearchLoginHistoryInputLimit as AdminSearchLoginHistoryInputLimit,
-        AdminSearchLoginHistoryInputOffset as AdminSearchLoginHistoryInputOffset,
         LoginAttemptResult as LoginAttemptResult,
         LoginHistoryFilter as LoginHistoryFilter,
         LoginHistoryOrder as LoginHistoryOrder,
         LoginHistoryOrderField as LoginHistoryOrderField,
         LoginHistoryResultFilter as LoginHistoryResultFilter,
+    )
+    from .v2_login_history__admin_search import (
+        AdminSearchLoginHistoryInput as AdminSearchLoginHistoryInput,
+        AdminSearchLoginHistoryInputFirst as AdminSearchLoginHistoryInputFirst,
+        AdminSearchLoginHistoryInputLast as AdminSearchLoginHistoryInputLast,
+        AdminSearchLoginHistoryInputLimit as AdminSearchLoginHistoryInputLimit,
+        AdminSearchLoginHistoryInputOffset as AdminSearchLoginHistoryInputOffset,
+    )
+    from .v2_login_history__my_search import (
         MySearchLoginHistoryInput as MySearchLoginHistoryInput,
         MySearchLoginHistoryInputFirst as MySearchLoginHistoryInputFirst,
         MySearchLoginHistoryInputLast as MySearchLoginHistoryInputLast,
@@ -1246,19 +1766,29 @@ if TYPE_CHECKING:
         MySearchLoginHistoryInputOffset as MySearchLoginHistoryInputOffset,
     )
     from .v2_login_sessions import (
-        AdminRevokeLoginSessionInput as AdminRevokeLoginSessionInput,
-        AdminSearchLoginSessionsInput as AdminSearchLoginSessionsInput,
-        AdminSearchLoginSessionsInputFirst as AdminSearchLoginSessionsInputFirst,
-        AdminSearchLoginSessionsInputLast as AdminSearchLoginSessionsInputLast,
-        AdminSearchLoginSessionsInputLimit as AdminSearchLoginSessionsInputLimit,
-        AdminSearchLoginSessionsInputOffset as AdminSearchLoginSessionsInputOffset,
-        AdminUnblockUserInput as AdminUnblockUserInput,
         LoginSessionFilter as LoginSessionFilter,
         LoginSessionOrder as LoginSessionOrder,
         LoginSessionOrderField as LoginSessionOrderField,
         LoginSessionStatus as LoginSessionStatus,
         LoginSessionStatusFilter as LoginSessionStatusFilter,
+    )
+    from .v2_login_sessions__admin_revoke import (
+        AdminRevokeLoginSessionInput as AdminRevokeLoginSessionInput,
+    )
+    from .v2_login_sessions__admin_search import (
+        AdminSearchLoginSessionsInput as AdminSearchLoginSessionsInput,
+        AdminSearchLoginSessionsInputFirst as AdminSearchLoginSessionsInputFirst,
+        AdminSearchLoginSessionsInputLast as AdminSearchLoginSessionsInputLast,
+        AdminSearchLoginSessionsInputLimit as AdminSearchLoginSessionsInputLimit,
+        AdminSearchLoginSessionsInputOffset as AdminSearchLoginSessionsInputOffset,
+    )
+    from .v2_login_sessions__admin_unblock_user import (
+        AdminUnblockUserInput as AdminUnblockUserInput,
+    )
+    from .v2_login_sessions__my_revoke import (
         MyRevokeLoginSessionInput as MyRevokeLoginSessionInput,
+    )
+    from .v2_login_sessions__my_search import (
         MySearchLoginSessionsInput as MySearchLoginSessionsInput,
         MySearchLoginSessionsInputFirst as MySearchLoginSessionsInputFirst,
         MySearchLoginSessionsInputLast as MySearchLoginSessionsInputLast,
@@ -1266,7 +1796,32 @@ if TYPE_CHECKING:
         MySearchLoginSessionsInputOffset as MySearchLoginSessionsInputOffset,
     )
     from .v2_model_cards import (
+        DecimalFilter as DecimalFilter,
+        DecimalFilterEquals as DecimalFilterEquals,
+        DecimalFilterGreaterThan as DecimalFilterGreaterThan,
+        DecimalFilterGreaterThanOrEqual as DecimalFilterGreaterThanOrEqual,
+        DecimalFilterLessThan as DecimalFilterLessThan,
+        DecimalFilterLessThanOrEqual as DecimalFilterLessThanOrEqual,
+        DecimalFilterNotEquals as DecimalFilterNotEquals,
+        ModelCardAccessLevel as ModelCardAccessLevel,
+        ModelCardFilter as ModelCardFilter,
+        ModelCardOrder as ModelCardOrder,
+        ModelCardOrderField as ModelCardOrderField,
+        ModelCardResourceRequirementFilter as ModelCardResourceRequirementFilter,
+        ModelCardResourceRequirementNestedFilter as ModelCardResourceRequirementNestedFilter,
+        ModelCardUsage as ModelCardUsage,
+        ModelCardUses as ModelCardUses,
+        SearchModelCardsInput as SearchModelCardsInput,
+        SearchModelCardsInputFirst as SearchModelCardsInputFirst,
+        SearchModelCardsInputLast as SearchModelCardsInputLast,
+        SearchModelCardsInputLimit as SearchModelCardsInputLimit,
+        SearchModelCardsInputOffset as SearchModelCardsInputOffset,
+    )
+    from .v2_model_cards__admin_bulk_delete import (
         BulkDeleteModelCardsInput as BulkDeleteModelCardsInput,
+        DeleteModelCardOptions as DeleteModelCardOptions,
+    )
+    from .v2_model_cards__create import (
         CreateModelCardInput as CreateModelCardInput,
         CreateModelCardInputArchitecture as CreateModelCardInputArchitecture,
         CreateModelCardInputAuthor as CreateModelCardInputAuthor,
@@ -1276,141 +1831,170 @@ if TYPE_CHECKING:
         CreateModelCardInputModelVersion as CreateModelCardInputModelVersion,
         CreateModelCardInputTask as CreateModelCardInputTask,
         CreateModelCardInputTitle as CreateModelCardInputTitle,
-        DecimalFilter as DecimalFilter,
-        DecimalFilterEquals as DecimalFilterEquals,
-        DecimalFilterGreaterThan as DecimalFilterGreaterThan,
-        DecimalFilterGreaterThanOrEqual as DecimalFilterGreaterThanOrEqual,
-        DecimalFilterLessThan as DecimalFilterLessThan,
-        DecimalFilterLessThanOrEqual as DecimalFilterLessThanOrEqual,
-        DecimalFilterNotEquals as DecimalFilterNotEquals,
-        DeleteModelCardOptions as DeleteModelCardOptions,
+    )
+    from .v2_model_cards__deploy import (
         DeployModelCardInput as DeployModelCardInput,
         DeployModelCardInputReplicaCount as DeployModelCardInputReplicaCount,
         DeployModelCardInputRevisionHistoryLimit as DeployModelCardInputRevisionHistoryLimit,
-        ModelCardAccessLevel as ModelCardAccessLevel,
-        ModelCardFilter as ModelCardFilter,
-        ModelCardOrder as ModelCardOrder,
-        ModelCardOrderField as ModelCardOrderField,
-        ModelCardResourceRequirementFilter as ModelCardResourceRequirementFilter,
-        ModelCardResourceRequirementNestedFilter as ModelCardResourceRequirementNestedFilter,
+    )
+    from .v2_model_cards__scoped_search import (
         ModelCardScope as ModelCardScope,
-        ModelCardUsage as ModelCardUsage,
-        ModelCardUses as ModelCardUses,
         ScopedSearchModelCardsInput as ScopedSearchModelCardsInput,
         ScopedSearchModelCardsInputFirst as ScopedSearchModelCardsInputFirst,
         ScopedSearchModelCardsInputLast as ScopedSearchModelCardsInputLast,
         ScopedSearchModelCardsInputLimit as ScopedSearchModelCardsInputLimit,
         ScopedSearchModelCardsInputOffset as ScopedSearchModelCardsInputOffset,
-        SearchModelCardsInput as SearchModelCardsInput,
-        SearchModelCardsInputFirst as SearchModelCardsInputFirst,
-        SearchModelCardsInputLast as SearchModelCardsInputLast,
-        SearchModelCardsInputLimit as SearchModelCardsInputLimit,
-        SearchModelCardsInputOffset as SearchModelCardsInputOffset,
+    )
+    from .v2_model_cards__update import (
         UpdateModelCardInput as UpdateModelCardInput,
         UpdateModelCardInputName as UpdateModelCardInputName,
     )
     from .v2_notifications import (
-        CreateNotificationChannelInput as CreateNotificationChannelInput,
-        CreateNotificationRuleInput as CreateNotificationRuleInput,
-        DeleteNotificationChannelInput as DeleteNotificationChannelInput,
-        DeleteNotificationRuleInput as DeleteNotificationRuleInput,
         EmailMessageInputDTO as EmailMessageInputDTO,
         EmailSpecInputDTO as EmailSpecInputDTO,
         NotificationChannelSpecInputDTO as NotificationChannelSpecInputDTO,
-        NotificationChannelTypeDTO as NotificationChannelTypeDTO,
-        NotificationRuleTypeDTO as NotificationRuleTypeDTO,
-        SearchNotificationChannelsInput as SearchNotificationChannelsInput,
-        SearchNotificationRulesInput as SearchNotificationRulesInput,
         SMTPAuthInputDTO as SMTPAuthInputDTO,
         SMTPConnectionInputDTO as SMTPConnectionInputDTO,
-        UpdateNotificationChannelInput as UpdateNotificationChannelInput,
-        UpdateNotificationRuleInput as UpdateNotificationRuleInput,
-        UpdateNotificationRuleInputMessageTemplate as UpdateNotificationRuleInputMessageTemplate,
-        ValidateNotificationChannelInput as ValidateNotificationChannelInput,
-        ValidateNotificationRuleInput as ValidateNotificationRuleInput,
         WebhookSpecInputDTO as WebhookSpecInputDTO,
     )
-    from .v2_object_storages import (
+    from .v2_notifications__create_channel import (
+        CreateNotificationChannelInput as CreateNotificationChannelInput,
+        NotificationChannelTypeDTO as NotificationChannelTypeDTO,
+    )
+    from .v2_notifications__create_rule import (
+        CreateNotificationRuleInput as CreateNotificationRuleInput,
+        NotificationRuleTypeDTO as NotificationRuleTypeDTO,
+    )
+    from .v2_notifications__delete_channel import (
+        DeleteNotificationChannelInput as DeleteNotificationChannelInput,
+    )
+    from .v2_notifications__delete_rule import (
+        DeleteNotificationRuleInput as DeleteNotificationRuleInput,
+    )
+    from .v2_notifications__search_channels import (
+        SearchNotificationChannelsInput as SearchNotificationChannelsInput,
+    )
+    from .v2_notifications__search_rules import (
+        SearchNotificationRulesInput as SearchNotificationRulesInput,
+    )
+    from .v2_notifications__update_channel import (
+        UpdateNotificationChannelInput as UpdateNotificationChannelInput,
+    )
+    from .v2_notifications__update_rule import (
+        UpdateNotificationRuleInput as UpdateNotificationRuleInput,
+        UpdateNotificationRuleInputMessageTemplate as UpdateNotificationRuleInputMessageTemplate,
+    )
+    from .v2_notifications__validate_channel import (
+        ValidateNotificationChannelInput as ValidateNotificationChannelInput,
+    )
+    from .v2_notifications__validate_rule import (
+        ValidateNotificationRuleInput as ValidateNotificationRuleInput,
+    )
+    from .v2_object_storages__create import (
+        CreateObjectStorageInput as CreateObjectStorageInput,
+    )
+    from .v2_object_storages__delete import (
+        DeleteObjectStorageInput as DeleteObjectStorageInput,
+    )
+    from .v2_object_storages__search import (
         AdminSearchObjectStoragesInput as AdminSearchObjectStoragesInput,
         AdminSearchObjectStoragesInputFirst as AdminSearchObjectStoragesInputFirst,
         AdminSearchObjectStoragesInputLast as AdminSearchObjectStoragesInputLast,
         AdminSearchObjectStoragesInputLimit as AdminSearchObjectStoragesInputLimit,
         AdminSearchObjectStoragesInputOffset as AdminSearchObjectStoragesInputOffset,
-        CreateObjectStorageInput as CreateObjectStorageInput,
-        DeleteObjectStorageInput as DeleteObjectStorageInput,
         ObjectStorageFilter as ObjectStorageFilter,
         ObjectStorageOrder as ObjectStorageOrder,
         ObjectStorageOrderField as ObjectStorageOrderField,
+    )
+    from .v2_object_storages__update import (
         UpdateObjectStorageInput as UpdateObjectStorageInput,
     )
     from .v2_projects import (
-        AdminSearchProjectsInput as AdminSearchProjectsInput,
-        AssignUsersToProjectInput as AssignUsersToProjectInput,
-        CreateProjectInput as CreateProjectInput,
-        DeleteProjectInput as DeleteProjectInput,
         ProjectDomainFilter as ProjectDomainFilter,
         ProjectFilter as ProjectFilter,
         ProjectOrder as ProjectOrder,
         ProjectOrderField as ProjectOrderField,
-        ProjectScope as ProjectScope,
         ProjectType as ProjectType,
         ProjectTypeFilter as ProjectTypeFilter,
         ProjectUserFilter as ProjectUserFilter,
+    )
+    from .v2_projects__admin_create import (
+        CreateProjectInput as CreateProjectInput,
+    )
+    from .v2_projects__admin_delete import (
+        DeleteProjectInput as DeleteProjectInput,
+    )
+    from .v2_projects__admin_purge import (
         PurgeProjectInput as PurgeProjectInput,
+    )
+    from .v2_projects__admin_restore import (
         RestoreProjectInput as RestoreProjectInput,
-        ScopedSearchProjectsInput as ScopedSearchProjectsInput,
-        UnassignUsersFromProjectInput as UnassignUsersFromProjectInput,
+    )
+    from .v2_projects__admin_search import (
+        AdminSearchProjectsInput as AdminSearchProjectsInput,
+    )
+    from .v2_projects__admin_update import (
         UpdateProjectInput as UpdateProjectInput,
         UpdateProjectInputName as UpdateProjectInputName,
     )
-    from .v2_prometheus_query_preset_categories import (
+    from .v2_projects__assign_users import (
+        AssignUsersToProjectInput as AssignUsersToProjectInput,
+    )
+    from .v2_projects__scoped_search import (
+        ProjectScope as ProjectScope,
+        ScopedSearchProjectsInput as ScopedSearchProjectsInput,
+    )
+    from .v2_projects__unassign_users import (
+        UnassignUsersFromProjectInput as UnassignUsersFromProjectInput,
+    )
+    from .v2_prometheus_query_preset_categories__create import (
+        CreateCategoryInput as CreateCategoryInput,
+    )
+    from .v2_prometheus_query_preset_categories__delete import (
+        DeleteCategoryInput as DeleteCategoryInput,
+    )
+    from .v2_prometheus_query_preset_categories__search import (
         CategoryFilter as CategoryFilter,
         CategoryOrder as CategoryOrder,
         CategoryOrderField as CategoryOrderField,
-        CreateCategoryInput as CreateCategoryInput,
-        DeleteCategoryInput as DeleteCategoryInput,
         SearchCategoriesInput as SearchCategoriesInput,
         SearchCategoriesInputFirst as SearchCategoriesInputFirst,
         SearchCategoriesInputLast as SearchCategoriesInputLast,
         SearchCategoriesInputLimit as SearchCategoriesInputLimit,
         SearchCategoriesInputOffset as SearchCategoriesInputOffset,
     )
-    from .v2_prometheus_query_presets import (
+    from .v2_prometheus_query_presets__admin_preview import (
+        PreviewQueryDefinitionInput as PreviewQueryDefinitionInput,
+    )
+    from .v2_prometheus_query_presets__create import (
         CreateQueryDefinitionInput as CreateQueryDefinitionInput,
         CreateQueryDefinitionInputTimeWindow as CreateQueryDefinitionInputTimeWindow,
         CreateQueryDefinitionOptionsInput as CreateQueryDefinitionOptionsInput,
+    )
+    from .v2_prometheus_query_presets__delete import (
         DeleteQueryDefinitionInput as DeleteQueryDefinitionInput,
+    )
+    from .v2_prometheus_query_presets__execute import (
         ExecuteQueryDefinitionInput as ExecuteQueryDefinitionInput,
         ExecuteQueryDefinitionInputTimeWindow as ExecuteQueryDefinitionInputTimeWindow,
         ExecuteQueryDefinitionOptionsInput as ExecuteQueryDefinitionOptionsInput,
-        ModifyQueryDefinitionInput as ModifyQueryDefinitionInput,
-        ModifyQueryDefinitionInputRank as ModifyQueryDefinitionInputRank,
-        ModifyQueryDefinitionOptionsInput as ModifyQueryDefinitionOptionsInput,
-        PreviewQueryDefinitionInput as PreviewQueryDefinitionInput,
         QueryTimeRangeInputDTO as QueryTimeRangeInputDTO,
+    )
+    from .v2_prometheus_query_presets__search import (
         SearchQueryDefinitionsInput as SearchQueryDefinitionsInput,
         SearchQueryDefinitionsInputFirst as SearchQueryDefinitionsInputFirst,
         SearchQueryDefinitionsInputLast as SearchQueryDefinitionsInputLast,
         SearchQueryDefinitionsInputLimit as SearchQueryDefinitionsInputLimit,
         SearchQueryDefinitionsInputOffset as SearchQueryDefinitionsInputOffset,
     )
+    from .v2_prometheus_query_presets__update import (
+        ModifyQueryDefinitionInput as ModifyQueryDefinitionInput,
+        ModifyQueryDefinitionInputRank as ModifyQueryDefinitionInputRank,
+        ModifyQueryDefinitionOptionsInput as ModifyQueryDefinitionOptionsInput,
+    )
     from .v2_rbac import (
-        AdminSearchPermissionsGQLInput as AdminSearchPermissionsGQLInput,
-        AssignRoleInput as AssignRoleInput,
-        BulkAddRolePermissionsInput as BulkAddRolePermissionsInput,
-        BulkAssignRoleInput as BulkAssignRoleInput,
-        BulkRemoveRolePermissionsInput as BulkRemoveRolePermissionsInput,
-        BulkRevokeRoleInput as BulkRevokeRoleInput,
         CreatePermissionInput as CreatePermissionInput,
-        CreateRoleInput as CreateRoleInput,
-        DeletePermissionInput as DeletePermissionInput,
-        DeleteRoleInput as DeleteRoleInput,
-        PermissionFilter as PermissionFilter,
         PermissionNestedFilter as PermissionNestedFilter,
-        PermissionOrderBy as PermissionOrderBy,
-        PurgeRoleInput as PurgeRoleInput,
-        ReplaceRolePermissionsInput as ReplaceRolePermissionsInput,
-        RevokeRoleInput as RevokeRoleInput,
         RoleAssignmentFilter as RoleAssignmentFilter,
         RoleAssignmentOrderBy as RoleAssignmentOrderBy,
         RoleNestedFilter as RoleNestedFilter,
@@ -1419,140 +2003,258 @@ if TYPE_CHECKING:
         RoleStatusFilter as RoleStatusFilter,
         RoleUsage as RoleUsage,
         RoleUses as RoleUses,
-        ScopeInputDTO as ScopeInputDTO,
         SearchRoleAssignmentsInput as SearchRoleAssignmentsInput,
         SearchRolesInput as SearchRolesInput,
+    )
+    from .v2_rbac__assign_role import (
+        AssignRoleInput as AssignRoleInput,
+    )
+    from .v2_rbac__bulk_add_role_permissions import (
+        BulkAddRolePermissionsInput as BulkAddRolePermissionsInput,
+    )
+    from .v2_rbac__bulk_assign_role import (
+        BulkAssignRoleInput as BulkAssignRoleInput,
+    )
+    from .v2_rbac__bulk_remove_role_permissions import (
+        BulkRemoveRolePermissionsInput as BulkRemoveRolePermissionsInput,
+    )
+    from .v2_rbac__bulk_revoke_role import (
+        BulkRevokeRoleInput as BulkRevokeRoleInput,
+    )
+    from .v2_rbac__create_role import (
+        CreateRoleInput as CreateRoleInput,
+        ScopeInputDTO as ScopeInputDTO,
+    )
+    from .v2_rbac__delete_permission import (
+        DeletePermissionInput as DeletePermissionInput,
+    )
+    from .v2_rbac__delete_role import (
+        DeleteRoleInput as DeleteRoleInput,
+    )
+    from .v2_rbac__purge_role import (
+        PurgeRoleInput as PurgeRoleInput,
+    )
+    from .v2_rbac__replace_role_permissions import (
+        ReplaceRolePermissionsInput as ReplaceRolePermissionsInput,
+    )
+    from .v2_rbac__revoke_role import (
+        RevokeRoleInput as RevokeRoleInput,
+    )
+    from .v2_rbac__search_permissions import (
+        AdminSearchPermissionsGQLInput as AdminSearchPermissionsGQLInput,
+        PermissionFilter as PermissionFilter,
+        PermissionOrderBy as PermissionOrderBy,
+    )
+    from .v2_rbac__update_permission import (
         UpdatePermissionInput as UpdatePermissionInput,
+    )
+    from .v2_rbac__update_role import (
         UpdateRoleInput as UpdateRoleInput,
     )
-    from .v2_reservoir_registries import (
+    from .v2_reservoir_registries__create import (
+        CreateReservoirRegistryInput as CreateReservoirRegistryInput,
+    )
+    from .v2_reservoir_registries__delete import (
+        DeleteReservoirRegistryInput as DeleteReservoirRegistryInput,
+    )
+    from .v2_reservoir_registries__search import (
         AdminSearchReservoirRegistriesInput as AdminSearchReservoirRegistriesInput,
         AdminSearchReservoirRegistriesInputFirst as AdminSearchReservoirRegistriesInputFirst,
         AdminSearchReservoirRegistriesInputLast as AdminSearchReservoirRegistriesInputLast,
         AdminSearchReservoirRegistriesInputLimit as AdminSearchReservoirRegistriesInputLimit,
         AdminSearchReservoirRegistriesInputOffset as AdminSearchReservoirRegistriesInputOffset,
-        CreateReservoirRegistryInput as CreateReservoirRegistryInput,
-        DeleteReservoirRegistryInput as DeleteReservoirRegistryInput,
+    )
+    from .v2_reservoir_registries__update import (
         UpdateReservoirRegistryInput as UpdateReservoirRegistryInput,
     )
-    from .v2_resource_allocation import (
+    from .v2_resource_allocation__admin_effective_allocation import (
         AdminEffectiveResourceAllocationInput as AdminEffectiveResourceAllocationInput,
+    )
+    from .v2_resource_allocation__check_preset_availability import (
         CheckPresetAvailabilityInput as CheckPresetAvailabilityInput,
+    )
+    from .v2_resource_allocation__effective_allocation import (
         EffectiveResourceAllocationInput as EffectiveResourceAllocationInput,
     )
     from .v2_resource_groups import (
-        AdminSearchResourceGroupsInput as AdminSearchResourceGroupsInput,
-        CreateResourceGroupInput as CreateResourceGroupInput,
+        ResourceGroupFilter as ResourceGroupFilter,
+        ResourceGroupOrder as ResourceGroupOrder,
+        ResourceGroupOrderDirection as ResourceGroupOrderDirection,
+        ResourceGroupOrderField as ResourceGroupOrderField,
+        ResourceGroupUsage as ResourceGroupUsage,
+        ResourceGroupUsedBy as ResourceGroupUsedBy,
+    )
+    from .v2_resource_groups__admin_replace_default_deployment_options import (
+        ReplaceResourceGroupDefaultDeploymentOptionsInput as ReplaceResourceGroupDefaultDeploymentOptionsInput,
+    )
+    from .v2_resource_groups__admin_replace_default_session_options import (
         DefaultSessionOptionsInput as DefaultSessionOptionsInput,
         DefaultSessionOptionsInputPriority as DefaultSessionOptionsInputPriority,
         FailurePolicyEnum as FailurePolicyEnum,
         KernelExecutionSpecInput as KernelExecutionSpecInput,
         KernelExecutionSpecInputBatchTimeoutSec as KernelExecutionSpecInputBatchTimeoutSec,
-        PreemptionConfigInputDTO as PreemptionConfigInputDTO,
-        PreemptionVictimScope as PreemptionVictimScope,
-        ReplaceResourceGroupDefaultDeploymentOptionsInput as ReplaceResourceGroupDefaultDeploymentOptionsInput,
         ReplaceResourceGroupDefaultSessionOptionsInput as ReplaceResourceGroupDefaultSessionOptionsInput,
-        ResourceGroupFilter as ResourceGroupFilter,
-        ResourceGroupOrder as ResourceGroupOrder,
-        ResourceGroupOrderDirection as ResourceGroupOrderDirection,
-        ResourceGroupOrderField as ResourceGroupOrderField,
-        ResourceGroupScope as ResourceGroupScope,
-        ResourceGroupUsage as ResourceGroupUsage,
-        ResourceGroupUsedBy as ResourceGroupUsedBy,
-        SchedulerTypeDTO as SchedulerTypeDTO,
-        ScopedSearchResourceGroupsInput as ScopedSearchResourceGroupsInput,
         SessionHandlerOptionsInput as SessionHandlerOptionsInput,
-        UpdateAllowedDomainsForResourceGroupInput as UpdateAllowedDomainsForResourceGroupInput,
-        UpdateAllowedProjectsForResourceGroupInput as UpdateAllowedProjectsForResourceGroupInput,
-        UpdateAllowedResourceGroupsForDomainInput as UpdateAllowedResourceGroupsForDomainInput,
-        UpdateAllowedResourceGroupsForProjectInput as UpdateAllowedResourceGroupsForProjectInput,
-        UpdateResourceGroupConfigInput as UpdateResourceGroupConfigInput,
-        UpdateResourceGroupFairShareSpecInput as UpdateResourceGroupFairShareSpecInput,
-        UpdateResourceGroupFairShareSpecInputDefaultWeight as UpdateResourceGroupFairShareSpecInputDefaultWeight,
+    )
+    from .v2_resource_groups__create import (
+        CreateResourceGroupInput as CreateResourceGroupInput,
+    )
+    from .v2_resource_groups__scoped_search import (
+        ResourceGroupScope as ResourceGroupScope,
+        ScopedSearchResourceGroupsInput as ScopedSearchResourceGroupsInput,
+    )
+    from .v2_resource_groups__search import (
+        AdminSearchResourceGroupsInput as AdminSearchResourceGroupsInput,
+    )
+    from .v2_resource_groups__update import (
         UpdateResourceGroupInput as UpdateResourceGroupInput,
     )
+    from .v2_resource_groups__update_allowed_domains_for_rg import (
+        UpdateAllowedDomainsForResourceGroupInput as UpdateAllowedDomainsForResourceGroupInput,
+    )
+    from .v2_resource_groups__update_allowed_projects_for_rg import (
+        UpdateAllowedProjectsForResourceGroupInput as UpdateAllowedProjectsForResourceGroupInput,
+    )
+    from .v2_resource_groups__update_allowed_rgs_for_domain import (
+        UpdateAllowedResourceGroupsForDomainInput as UpdateAllowedResourceGroupsForDomainInput,
+    )
+    from .v2_resource_groups__update_allowed_rgs_for_project import (
+        UpdateAllowedResourceGroupsForProjectInput as UpdateAllowedResourceGroupsForProjectInput,
+    )
+    from .v2_resource_groups__update_config import (
+        PreemptionConfigInputDTO as PreemptionConfigInputDTO,
+        PreemptionVictimScope as PreemptionVictimScope,
+        SchedulerTypeDTO as SchedulerTypeDTO,
+        UpdateResourceGroupConfigInput as UpdateResourceGroupConfigInput,
+    )
+    from .v2_resource_groups__update_fair_share_spec import (
+        UpdateResourceGroupFairShareSpecInput as UpdateResourceGroupFairShareSpecInput,
+        UpdateResourceGroupFairShareSpecInputDefaultWeight as UpdateResourceGroupFairShareSpecInputDefaultWeight,
+    )
     from .v2_resource_policies import (
-        AdminSearchKeypairResourcePoliciesInput as AdminSearchKeypairResourcePoliciesInput,
-        AdminSearchProjectResourcePoliciesInput as AdminSearchProjectResourcePoliciesInput,
-        AdminSearchUserResourcePoliciesInput as AdminSearchUserResourcePoliciesInput,
+        DefaultForUnspecified as DefaultForUnspecified,
+        VFolderHostPermissionEntryInput as VFolderHostPermissionEntryInput,
+    )
+    from .v2_resource_policies__admin_create_keypair_resource_policy import (
         CreateKeypairResourcePolicyInput as CreateKeypairResourcePolicyInput,
+    )
+    from .v2_resource_policies__admin_create_project_resource_policy import (
         CreateProjectResourcePolicyInput as CreateProjectResourcePolicyInput,
+    )
+    from .v2_resource_policies__admin_create_user_resource_policy import (
         CreateUserResourcePolicyInput as CreateUserResourcePolicyInput,
         CreateUserResourcePolicyInputMaxConcurrentLogins as CreateUserResourcePolicyInputMaxConcurrentLogins,
-        DefaultForUnspecified as DefaultForUnspecified,
+    )
+    from .v2_resource_policies__admin_search_keypair_resource_policies import (
+        AdminSearchKeypairResourcePoliciesInput as AdminSearchKeypairResourcePoliciesInput,
         KeypairResourcePolicyFilter as KeypairResourcePolicyFilter,
         KeypairResourcePolicyKeypairNestedFilter as KeypairResourcePolicyKeypairNestedFilter,
         KeypairResourcePolicyOrder as KeypairResourcePolicyOrder,
         KeypairResourcePolicyOrderField as KeypairResourcePolicyOrderField,
+    )
+    from .v2_resource_policies__admin_search_project_resource_policies import (
+        AdminSearchProjectResourcePoliciesInput as AdminSearchProjectResourcePoliciesInput,
         ProjectResourcePolicyFilter as ProjectResourcePolicyFilter,
         ProjectResourcePolicyOrder as ProjectResourcePolicyOrder,
         ProjectResourcePolicyOrderField as ProjectResourcePolicyOrderField,
-        UpdateKeypairResourcePolicyInput as UpdateKeypairResourcePolicyInput,
-        UpdateProjectResourcePolicyInput as UpdateProjectResourcePolicyInput,
-        UpdateUserResourcePolicyInput as UpdateUserResourcePolicyInput,
+    )
+    from .v2_resource_policies__admin_search_user_resource_policies import (
+        AdminSearchUserResourcePoliciesInput as AdminSearchUserResourcePoliciesInput,
         UserResourcePolicyFilter as UserResourcePolicyFilter,
         UserResourcePolicyOrder as UserResourcePolicyOrder,
         UserResourcePolicyOrderField as UserResourcePolicyOrderField,
-        VFolderHostPermissionEntryInput as VFolderHostPermissionEntryInput,
     )
-    from .v2_resource_presets import (
-        AdminSearchResourcePresetsInput as AdminSearchResourcePresetsInput,
+    from .v2_resource_policies__admin_update_keypair_resource_policy import (
+        UpdateKeypairResourcePolicyInput as UpdateKeypairResourcePolicyInput,
+    )
+    from .v2_resource_policies__admin_update_project_resource_policy import (
+        UpdateProjectResourcePolicyInput as UpdateProjectResourcePolicyInput,
+    )
+    from .v2_resource_policies__admin_update_user_resource_policy import (
+        UpdateUserResourcePolicyInput as UpdateUserResourcePolicyInput,
+    )
+    from .v2_resource_presets__create import (
         CreateResourcePresetInput as CreateResourcePresetInput,
+    )
+    from .v2_resource_presets__search import (
+        AdminSearchResourcePresetsInput as AdminSearchResourcePresetsInput,
         ResourcePresetFilter as ResourcePresetFilter,
         ResourcePresetOrder as ResourcePresetOrder,
         ResourcePresetOrderDirection as ResourcePresetOrderDirection,
         ResourcePresetOrderField as ResourcePresetOrderField,
+    )
+    from .v2_resource_presets__update import (
         UpdateResourcePresetInput as UpdateResourcePresetInput,
     )
     from .v2_resource_slots import (
-        AdminSearchAgentResourcesInput as AdminSearchAgentResourcesInput,
-        AdminSearchAgentResourcesInputFirst as AdminSearchAgentResourcesInputFirst,
-        AdminSearchAgentResourcesInputLast as AdminSearchAgentResourcesInputLast,
-        AdminSearchAgentResourcesInputLimit as AdminSearchAgentResourcesInputLimit,
-        AdminSearchAgentResourcesInputOffset as AdminSearchAgentResourcesInputOffset,
-        AdminSearchResourceAllocationsInput as AdminSearchResourceAllocationsInput,
-        AdminSearchResourceAllocationsInputFirst as AdminSearchResourceAllocationsInputFirst,
-        AdminSearchResourceAllocationsInputLast as AdminSearchResourceAllocationsInputLast,
-        AdminSearchResourceAllocationsInputLimit as AdminSearchResourceAllocationsInputLimit,
-        AdminSearchResourceAllocationsInputOffset as AdminSearchResourceAllocationsInputOffset,
-        AdminSearchResourceSlotTypesInput as AdminSearchResourceSlotTypesInput,
-        AdminSearchResourceSlotTypesInputFirst as AdminSearchResourceSlotTypesInputFirst,
-        AdminSearchResourceSlotTypesInputLast as AdminSearchResourceSlotTypesInputLast,
-        AdminSearchResourceSlotTypesInputLimit as AdminSearchResourceSlotTypesInputLimit,
-        AdminSearchResourceSlotTypesInputOffset as AdminSearchResourceSlotTypesInputOffset,
         AgentResourceFilter as AgentResourceFilter,
         AgentResourceOrder as AgentResourceOrder,
         AgentResourceOrderField as AgentResourceOrderField,
-        AgentResourceScope as AgentResourceScope,
-        CreateResourceSlotTypeInput as CreateResourceSlotTypeInput,
         NumberFormatInput as NumberFormatInput,
-        ResourceAllocationFilter as ResourceAllocationFilter,
-        ResourceAllocationOrder as ResourceAllocationOrder,
-        ResourceAllocationOrderField as ResourceAllocationOrderField,
-        ScopedSearchAgentResourcesInput as ScopedSearchAgentResourcesInput,
-        ScopedSearchAgentResourcesInputLimit as ScopedSearchAgentResourcesInputLimit,
-        ScopedSearchAgentResourcesInputOffset as ScopedSearchAgentResourcesInputOffset,
+    )
+    from .v2_resource_slots__admin_create_slot_type import (
+        CreateResourceSlotTypeInput as CreateResourceSlotTypeInput,
         SlotTypes as SlotTypes,
+    )
+    from .v2_resource_slots__admin_update_slot_type import (
         UpdateResourceSlotTypeInput as UpdateResourceSlotTypeInput,
         UpdateResourceSlotTypeInputDescription as UpdateResourceSlotTypeInputDescription,
         UpdateResourceSlotTypeInputDisplayIcon as UpdateResourceSlotTypeInputDisplayIcon,
         UpdateResourceSlotTypeInputDisplayName as UpdateResourceSlotTypeInputDisplayName,
         UpdateResourceSlotTypeInputDisplayUnit as UpdateResourceSlotTypeInputDisplayUnit,
     )
-    from .v2_resource_usage import (
+    from .v2_resource_slots__scoped_search_agent_resources import (
+        AgentResourceScope as AgentResourceScope,
+        ScopedSearchAgentResourcesInput as ScopedSearchAgentResourcesInput,
+        ScopedSearchAgentResourcesInputLimit as ScopedSearchAgentResourcesInputLimit,
+        ScopedSearchAgentResourcesInputOffset as ScopedSearchAgentResourcesInputOffset,
+    )
+    from .v2_resource_slots__search_agent_resources import (
+        AdminSearchAgentResourcesInput as AdminSearchAgentResourcesInput,
+        AdminSearchAgentResourcesInputFirst as AdminSearchAgentResourcesInputFirst,
+        AdminSearchAgentResourcesInputLast as AdminSearchAgentResourcesInputLast,
+        AdminSearchAgentResourcesInputLimit as AdminSearchAgentResourcesInputLimit,
+        AdminSearchAgentResourcesInputOffset as AdminSearchAgentResourcesInputOffset,
+    )
+    from .v2_resource_slots__search_allocations import (
+        AdminSearchResourceAllocationsInput as AdminSearchResourceAllocationsInput,
+        AdminSearchResourceAllocationsInputFirst as AdminSearchResourceAllocationsInputFirst,
+        AdminSearchResourceAllocationsInputLast as AdminSearchResourceAllocationsInputLast,
+        AdminSearchResourceAllocationsInputLimit as AdminSearchResourceAllocationsInputLimit,
+        AdminSearchResourceAllocationsInputOffset as AdminSearchResourceAllocationsInputOffset,
+        ResourceAllocationFilter as ResourceAllocationFilter,
+        ResourceAllocationOrder as ResourceAllocationOrder,
+        ResourceAllocationOrderField as ResourceAllocationOrderField,
+    )
+    from .v2_resource_slots__search_slot_types import (
+        AdminSearchResourceSlotTypesInput as AdminSearchResourceSlotTypesInput,
+        AdminSearchResourceSlotTypesInputFirst as AdminSearchResourceSlotTypesInputFirst,
+        AdminSearchResourceSlotTypesInputLast as AdminSearchResourceSlotTypesInputLast,
+        AdminSearchResourceSlotTypesInputLimit as AdminSearchResourceSlotTypesInputLimit,
+        AdminSearchResourceSlotTypesInputOffset as AdminSearchResourceSlotTypesInputOffset,
+    )
+    from .v2_resource_usage__admin_search_domain import (
         AdminSearchDomainUsageBucketsInput as AdminSearchDomainUsageBucketsInput,
         AdminSearchDomainUsageBucketsInputLimit as AdminSearchDomainUsageBucketsInputLimit,
         AdminSearchDomainUsageBucketsInputOffset as AdminSearchDomainUsageBucketsInputOffset,
+    )
+    from .v2_resource_usage__admin_search_project import (
         AdminSearchProjectUsageBucketsInput as AdminSearchProjectUsageBucketsInput,
         AdminSearchProjectUsageBucketsInputLimit as AdminSearchProjectUsageBucketsInputLimit,
         AdminSearchProjectUsageBucketsInputOffset as AdminSearchProjectUsageBucketsInputOffset,
+    )
+    from .v2_resource_usage__admin_search_user import (
         AdminSearchUserUsageBucketsInput as AdminSearchUserUsageBucketsInput,
         AdminSearchUserUsageBucketsInputLimit as AdminSearchUserUsageBucketsInputLimit,
         AdminSearchUserUsageBucketsInputOffset as AdminSearchUserUsageBucketsInputOffset,
     )
     from .v2_retention_policies import (
-        CreateRetentionPolicyInput as CreateRetentionPolicyInput,
         RetentionCategory as RetentionCategory,
+    )
+    from .v2_retention_policies__admin_create import (
+        CreateRetentionPolicyInput as CreateRetentionPolicyInput,
+    )
+    from .v2_retention_policies__admin_search import (
         RetentionPolicyFilter as RetentionPolicyFilter,
         RetentionPolicyOrder as RetentionPolicyOrder,
         RetentionPolicyOrderField as RetentionPolicyOrderField,
@@ -1561,43 +2263,71 @@ if TYPE_CHECKING:
         SearchRetentionPoliciesInputLast as SearchRetentionPoliciesInputLast,
         SearchRetentionPoliciesInputLimit as SearchRetentionPoliciesInputLimit,
         SearchRetentionPoliciesInputOffset as SearchRetentionPoliciesInputOffset,
+    )
+    from .v2_retention_policies__admin_update import (
         UpdateRetentionPolicyInput as UpdateRetentionPolicyInput,
         UpdateRetentionPolicyInputRetentionPeriodDays as UpdateRetentionPolicyInputRetentionPeriodDays,
     )
     from .v2_role_presets import (
-        BulkAddRolePermissionPresetsInput as BulkAddRolePermissionPresetsInput,
-        BulkDeleteRolePresetsInput as BulkDeleteRolePresetsInput,
-        BulkPurgeRolePresetsInput as BulkPurgeRolePresetsInput,
-        BulkRemoveRolePermissionPresetsInput as BulkRemoveRolePermissionPresetsInput,
-        BulkRestoreRolePresetsInput as BulkRestoreRolePresetsInput,
-        CreateRolePresetInput as CreateRolePresetInput,
         RolePermissionPresetEntry as RolePermissionPresetEntry,
         RolePermissionPresetFilter as RolePermissionPresetFilter,
-        RolePermissionPresetOrder as RolePermissionPresetOrder,
-        RolePermissionPresetOrderField as RolePermissionPresetOrderField,
+    )
+    from .v2_role_presets__add_permissions import (
+        BulkAddRolePermissionPresetsInput as BulkAddRolePermissionPresetsInput,
+    )
+    from .v2_role_presets__bulk_delete import (
+        BulkDeleteRolePresetsInput as BulkDeleteRolePresetsInput,
+    )
+    from .v2_role_presets__bulk_purge import (
+        BulkPurgeRolePresetsInput as BulkPurgeRolePresetsInput,
+    )
+    from .v2_role_presets__bulk_restore import (
+        BulkRestoreRolePresetsInput as BulkRestoreRolePresetsInput,
+    )
+    from .v2_role_presets__create import (
+        CreateRolePresetInput as CreateRolePresetInput,
+    )
+    from .v2_role_presets__remove_permissions import (
+        BulkRemoveRolePermissionPresetsInput as BulkRemoveRolePermissionPresetsInput,
+    )
+    from .v2_role_presets__search import (
         RolePresetFilter as RolePresetFilter,
         RolePresetOrder as RolePresetOrder,
         RolePresetOrderField as RolePresetOrderField,
         RolePresetPermissionNestedFilter as RolePresetPermissionNestedFilter,
         RolePresetUsage as RolePresetUsage,
         RolePresetUsedBy as RolePresetUsedBy,
-        SearchRolePermissionPresetsInput as SearchRolePermissionPresetsInput,
         SearchRolePresetsInput as SearchRolePresetsInput,
+    )
+    from .v2_role_presets__search_permissions import (
+        RolePermissionPresetOrder as RolePermissionPresetOrder,
+        RolePermissionPresetOrderField as RolePermissionPresetOrderField,
+        SearchRolePermissionPresetsInput as SearchRolePermissionPresetsInput,
+    )
+    from .v2_role_presets__update import (
         UpdateRolePresetBody as UpdateRolePresetBody,
         UpdateRolePresetBodyName as UpdateRolePresetBodyName,
     )
     from .v2_runtime_variant_presets import (
         ChoiceItem as ChoiceItem,
         ChoiceOption as ChoiceOption,
+        NumberOption as NumberOption,
+        PresetTarget as PresetTarget,
+        PresetValueType as PresetValueType,
+        SliderOption as SliderOption,
+        TextOption as TextOption,
+        UIOption as UIOption,
+        UIType as UIType,
+    )
+    from .v2_runtime_variant_presets__create import (
         CreateRuntimeVariantPresetInput as CreateRuntimeVariantPresetInput,
         CreateRuntimeVariantPresetInputAddedVersion as CreateRuntimeVariantPresetInputAddedVersion,
         CreateRuntimeVariantPresetInputCategory as CreateRuntimeVariantPresetInputCategory,
         CreateRuntimeVariantPresetInputDefaultValue as CreateRuntimeVariantPresetInputDefaultValue,
         CreateRuntimeVariantPresetInputDeprecatedVersion as CreateRuntimeVariantPresetInputDeprecatedVersion,
         CreateRuntimeVariantPresetInputDisplayName as CreateRuntimeVariantPresetInputDisplayName,
-        NumberOption as NumberOption,
-        PresetTarget as PresetTarget,
-        PresetValueType as PresetValueType,
+    )
+    from .v2_runtime_variant_presets__search import (
         RuntimeVariantPresetFilter as RuntimeVariantPresetFilter,
         RuntimeVariantPresetFilterRuntimeVersion as RuntimeVariantPresetFilterRuntimeVersion,
         RuntimeVariantPresetOrder as RuntimeVariantPresetOrder,
@@ -1607,19 +2337,21 @@ if TYPE_CHECKING:
         SearchRuntimeVariantPresetsInputLast as SearchRuntimeVariantPresetsInputLast,
         SearchRuntimeVariantPresetsInputLimit as SearchRuntimeVariantPresetsInputLimit,
         SearchRuntimeVariantPresetsInputOffset as SearchRuntimeVariantPresetsInputOffset,
-        SliderOption as SliderOption,
-        TextOption as TextOption,
-        UIOption as UIOption,
-        UIType as UIType,
+    )
+    from .v2_runtime_variant_presets__update import (
         UpdateRuntimeVariantPresetInput as UpdateRuntimeVariantPresetInput,
         UpdateRuntimeVariantPresetInputAddedVersion as UpdateRuntimeVariantPresetInputAddedVersion,
         UpdateRuntimeVariantPresetInputDeprecatedVersion as UpdateRuntimeVariantPresetInputDeprecatedVersion,
         UpdateRuntimeVariantPresetInputKey as UpdateRuntimeVariantPresetInputKey,
         UpdateRuntimeVariantPresetInputName as UpdateRuntimeVariantPresetInputName,
     )
-    from .v2_runtime_variants import (
-        CreateRuntimeVariantInput as CreateRuntimeVariantInput,
+    from .v2_runtime_variants__bulk_delete import (
         DeleteRuntimeVariantsInput as DeleteRuntimeVariantsInput,
+    )
+    from .v2_runtime_variants__create import (
+        CreateRuntimeVariantInput as CreateRuntimeVariantInput,
+    )
+    from .v2_runtime_variants__search import (
         RuntimeVariantFilter as RuntimeVariantFilter,
         RuntimeVariantOrder as RuntimeVariantOrder,
         RuntimeVariantOrderField as RuntimeVariantOrderField,
@@ -1630,29 +2362,39 @@ if TYPE_CHECKING:
         SearchRuntimeVariantsInputLast as SearchRuntimeVariantsInputLast,
         SearchRuntimeVariantsInputLimit as SearchRuntimeVariantsInputLimit,
         SearchRuntimeVariantsInputOffset as SearchRuntimeVariantsInputOffset,
+    )
+    from .v2_runtime_variants__update import (
         UpdateRuntimeVariantInput as UpdateRuntimeVariantInput,
         UpdateRuntimeVariantInputName as UpdateRuntimeVariantInputName,
     )
     from .v2_scheduling_history import (
         AdminSearchDeploymentHistoriesInput as AdminSearchDeploymentHistoriesInput,
-        AdminSearchKernelHistoriesInput as AdminSearchKernelHistoriesInput,
-        AdminSearchReplicaGroupHistoriesInput as AdminSearchReplicaGroupHistoriesInput,
         AdminSearchRouteHistoriesInput as AdminSearchRouteHistoriesInput,
         AdminSearchSessionHistoriesInput as AdminSearchSessionHistoriesInput,
         KernelHistoryFilter as KernelHistoryFilter,
         KernelHistoryOrder as KernelHistoryOrder,
         KernelHistoryOrderField as KernelHistoryOrderField,
-        KernelHistoryScopeDTO as KernelHistoryScopeDTO,
         ReplicaGroupHistoryCategoryType as ReplicaGroupHistoryCategoryType,
         ReplicaGroupHistoryFilter as ReplicaGroupHistoryFilter,
         ReplicaGroupHistoryOrder as ReplicaGroupHistoryOrder,
         ReplicaGroupHistoryOrderField as ReplicaGroupHistoryOrderField,
-        ReplicaGroupHistoryScopeDTO as ReplicaGroupHistoryScopeDTO,
         SchedulingResultFilter as SchedulingResultFilter,
+    )
+    from .v2_scheduling_history__admin_search_kernel_history import (
+        AdminSearchKernelHistoriesInput as AdminSearchKernelHistoriesInput,
+    )
+    from .v2_scheduling_history__admin_search_replica_group_history import (
+        AdminSearchReplicaGroupHistoriesInput as AdminSearchReplicaGroupHistoriesInput,
+    )
+    from .v2_scheduling_history__scoped_search_kernel_history import (
+        KernelHistoryScopeDTO as KernelHistoryScopeDTO,
         ScopedSearchKernelHistoriesInput as ScopedSearchKernelHistoriesInput,
+    )
+    from .v2_scheduling_history__scoped_search_replica_group_history import (
+        ReplicaGroupHistoryScopeDTO as ReplicaGroupHistoryScopeDTO,
         ScopedSearchReplicaGroupHistoriesInput as ScopedSearchReplicaGroupHistoriesInput,
     )
-    from .v2_service_catalogs import (
+    from .v2_service_catalogs__admin_search_service_catalogs import (
         AdminSearchServiceCatalogsInput as AdminSearchServiceCatalogsInput,
         AdminSearchServiceCatalogsInputFirst as AdminSearchServiceCatalogsInputFirst,
         AdminSearchServiceCatalogsInputLast as AdminSearchServiceCatalogsInputLast,
@@ -1667,16 +2409,6 @@ if TYPE_CHECKING:
     from .v2_sessions import (
         AdminSearchKernelsInput as AdminSearchKernelsInput,
         AdminSearchSessionsInput as AdminSearchSessionsInput,
-        BatchConfigInput as BatchConfigInput,
-        BatchConfigInputBatchTimeout as BatchConfigInputBatchTimeout,
-        ComputeScheduleInput as ComputeScheduleInput,
-        ComputeScheduleKernelResourceInput as ComputeScheduleKernelResourceInput,
-        EnqueueSessionInput as EnqueueSessionInput,
-        EnqueueSessionInputPriority as EnqueueSessionInputPriority,
-        EnqueueSessionInputTag as EnqueueSessionInputTag,
-        EnqueueSessionInputTier as EnqueueSessionInputTier,
-        ExcludeSessionIdleChecksInput as ExcludeSessionIdleChecksInput,
-        IncludeSessionIdleChecksInput as IncludeSessionIdleChecksInput,
         KernelFilter as KernelFilter,
         KernelOrder as KernelOrder,
         KernelOrderField as KernelOrderField,
@@ -1684,18 +2416,12 @@ if TYPE_CHECKING:
         KernelStatusFilter as KernelStatusFilter,
         NetworkTypeEnum as NetworkTypeEnum,
         NetworkTypeFilter as NetworkTypeFilter,
-        ScopedSearchSessionsInput as ScopedSearchSessionsInput,
-        ScopedSearchSessionsInputFirst as ScopedSearchSessionsInputFirst,
-        ScopedSearchSessionsInputLast as ScopedSearchSessionsInputLast,
-        ScopedSearchSessionsInputLimit as ScopedSearchSessionsInputLimit,
-        ScopedSearchSessionsInputOffset as ScopedSearchSessionsInputOffset,
         SessionFilter as SessionFilter,
         SessionIdleCheckTargetInput as SessionIdleCheckTargetInput,
         SessionOrder as SessionOrder,
         SessionOrderField as SessionOrderField,
         SessionResultEnum as SessionResultEnum,
         SessionResultFilter as SessionResultFilter,
-        SessionScope as SessionScope,
         SessionStatusEnum as SessionStatusEnum,
         SessionStatusFilter as SessionStatusFilter,
         SessionTypeEnum as SessionTypeEnum,
@@ -1703,70 +2429,154 @@ if TYPE_CHECKING:
         SessionUsage as SessionUsage,
         SessionUsedBy as SessionUsedBy,
         SessionUses as SessionUses,
+    )
+    from .v2_sessions__compute_schedule import (
+        ComputeScheduleInput as ComputeScheduleInput,
+        ComputeScheduleKernelResourceInput as ComputeScheduleKernelResourceInput,
+    )
+    from .v2_sessions__enqueue import (
+        BatchConfigInput as BatchConfigInput,
+        BatchConfigInputBatchTimeout as BatchConfigInputBatchTimeout,
+        EnqueueSessionInput as EnqueueSessionInput,
+        EnqueueSessionInputPriority as EnqueueSessionInputPriority,
+        EnqueueSessionInputTag as EnqueueSessionInputTag,
+        EnqueueSessionInputTier as EnqueueSessionInputTier,
+    )
+    from .v2_sessions__exclude_idle_checks import (
+        ExcludeSessionIdleChecksInput as ExcludeSessionIdleChecksInput,
+    )
+    from .v2_sessions__include_idle_checks import (
+        IncludeSessionIdleChecksInput as IncludeSessionIdleChecksInput,
+    )
+    from .v2_sessions__scoped_search import (
+        ScopedSearchSessionsInput as ScopedSearchSessionsInput,
+        ScopedSearchSessionsInputFirst as ScopedSearchSessionsInputFirst,
+        ScopedSearchSessionsInputLast as ScopedSearchSessionsInputLast,
+        ScopedSearchSessionsInputLimit as ScopedSearchSessionsInputLimit,
+        ScopedSearchSessionsInputOffset as ScopedSearchSessionsInputOffset,
+        SessionScope as SessionScope,
+    )
+    from .v2_sessions__shutdown_service import (
         ShutdownSessionServiceInput as ShutdownSessionServiceInput,
+    )
+    from .v2_sessions__start_service import (
         StartSessionServiceInput as StartSessionServiceInput,
         StartSessionServiceInputPort as StartSessionServiceInputPort,
+    )
+    from .v2_sessions__terminate import (
         TerminateSessionsInput as TerminateSessionsInput,
+    )
+    from .v2_sessions__update import (
         UpdateSessionInput as UpdateSessionInput,
         UpdateSessionInputName as UpdateSessionInputName,
         UpdateSessionInputTag as UpdateSessionInputTag,
     )
-    from .v2_storage_namespaces import (
+    from .v2_storage_namespaces__register import (
+        RegisterStorageNamespaceInput as RegisterStorageNamespaceInput,
+    )
+    from .v2_storage_namespaces__search import (
         AdminSearchStorageNamespacesInput as AdminSearchStorageNamespacesInput,
         AdminSearchStorageNamespacesInputLimit as AdminSearchStorageNamespacesInputLimit,
         AdminSearchStorageNamespacesInputOffset as AdminSearchStorageNamespacesInputOffset,
-        RegisterStorageNamespaceInput as RegisterStorageNamespaceInput,
+    )
+    from .v2_storage_namespaces__unregister import (
         UnregisterStorageNamespaceInput as UnregisterStorageNamespaceInput,
     )
-    from .v2_users import (
+    from .v2_users__create_user import (
         CreateUserInput as CreateUserInput,
         CreateUserInputIntegrationName as CreateUserInputIntegrationName,
+    )
+    from .v2_users__delete_user import (
         DeleteUserInput as DeleteUserInput,
+    )
+    from .v2_users__restore_user import (
         RestoreUserInput as RestoreUserInput,
+    )
+    from .v2_users__scoped_search import (
         ScopedSearchUsersInput as ScopedSearchUsersInput,
-        UpdateUserInput as UpdateUserInput,
         UserScope as UserScope,
     )
+    from .v2_users__update_user import (
+        UpdateUserInput as UpdateUserInput,
+    )
     from .v2_vfolders import (
-        BulkDeleteVFoldersInput as BulkDeleteVFoldersInput,
-        BulkPurgeVFoldersInput as BulkPurgeVFoldersInput,
-        CloneVFolderInput as CloneVFolderInput,
-        CreateDownloadSessionInput as CreateDownloadSessionInput,
-        CreateUploadSessionInput as CreateUploadSessionInput,
-        CreateVFolderInput as CreateVFolderInput,
-        CreateVFolderInScopeInput as CreateVFolderInScopeInput,
-        DeleteFilesInput as DeleteFilesInput,
-        DeployVFolderInput as DeployVFolderInput,
-        DeployVFolderInputReplicaCount as DeployVFolderInputReplicaCount,
-        DeployVFolderInputRevisionHistoryLimit as DeployVFolderInputRevisionHistoryLimit,
-        ListFilesInput as ListFilesInput,
-        MkdirInput as MkdirInput,
-        MoveFileInput as MoveFileInput,
-        PurgeVFolderInput as PurgeVFolderInput,
         PurgeVFolderOptions as PurgeVFolderOptions,
-        ScopedSearchVFoldersInput as ScopedSearchVFoldersInput,
         SearchVFoldersInput as SearchVFoldersInput,
-        SetVFolderMountPolicyInput as SetVFolderMountPolicyInput,
         VFolderFilter as VFolderFilter,
         VFolderOperationStatusField as VFolderOperationStatusField,
         VFolderOrder as VFolderOrder,
         VFolderOrderField as VFolderOrderField,
-        VFolderScope as VFolderScope,
         VFolderStatusFilter as VFolderStatusFilter,
         VFolderUsage as VFolderUsage,
         VFolderUsageModeFilter as VFolderUsageModeFilter,
         VFolderUsedBy as VFolderUsedBy,
     )
-    from .v2_vfs_storages import (
+    from .v2_vfolders__bulk_delete import (
+        BulkDeleteVFoldersInput as BulkDeleteVFoldersInput,
+    )
+    from .v2_vfolders__bulk_purge import (
+        BulkPurgeVFoldersInput as BulkPurgeVFoldersInput,
+    )
+    from .v2_vfolders__clone import (
+        CloneVFolderInput as CloneVFolderInput,
+    )
+    from .v2_vfolders__create import (
+        CreateVFolderInput as CreateVFolderInput,
+    )
+    from .v2_vfolders__create_download_session import (
+        CreateDownloadSessionInput as CreateDownloadSessionInput,
+    )
+    from .v2_vfolders__create_upload_session import (
+        CreateUploadSessionInput as CreateUploadSessionInput,
+    )
+    from .v2_vfolders__delete_files import (
+        DeleteFilesInput as DeleteFilesInput,
+    )
+    from .v2_vfolders__deploy import (
+        DeployVFolderInput as DeployVFolderInput,
+        DeployVFolderInputReplicaCount as DeployVFolderInputReplicaCount,
+        DeployVFolderInputRevisionHistoryLimit as DeployVFolderInputRevisionHistoryLimit,
+    )
+    from .v2_vfolders__list_files import (
+        ListFilesInput as ListFilesInput,
+    )
+    from .v2_vfolders__mkdir import (
+        MkdirInput as MkdirInput,
+    )
+    from .v2_vfolders__move_file import (
+        MoveFileInput as MoveFileInput,
+    )
+    from .v2_vfolders__project_create import (
+        CreateVFolderInScopeInput as CreateVFolderInScopeInput,
+    )
+    from .v2_vfolders__purge import (
+        PurgeVFolderInput as PurgeVFolderInput,
+    )
+    from .v2_vfolders__scoped_search import (
+        ScopedSearchVFoldersInput as ScopedSearchVFoldersInput,
+        VFolderScope as VFolderScope,
+    )
+    from .v2_vfolders__set_mount_policy import (
+        SetVFolderMountPolicyInput as SetVFolderMountPolicyInput,
+    )
+    from .v2_vfs_storages__create import (
+        CreateVFSStorageInput as CreateVFSStorageInput,
+    )
+    from .v2_vfs_storages__delete import (
+        DeleteVFSStorageInput as DeleteVFSStorageInput,
+    )
+    from .v2_vfs_storages__search import (
         AdminSearchVFSStoragesInput as AdminSearchVFSStoragesInput,
         AdminSearchVFSStoragesInputLimit as AdminSearchVFSStoragesInputLimit,
         AdminSearchVFSStoragesInputOffset as AdminSearchVFSStoragesInputOffset,
-        CreateVFSStorageInput as CreateVFSStorageInput,
-        DeleteVFSStorageInput as DeleteVFSStorageInput,
+    )
+    from .v2_vfs_storages__update import (
         UpdateVFSStorageInput as UpdateVFSStorageInput,
     )
-    from .vfs_storages import (
+    from .vfs_storages__download_file import (
         VFSDownloadFileReq as VFSDownloadFileReq,
+    )
+    from .vfs_storages__list_files import (
         VFSListFilesReq as VFSListFilesReq,
     )
 
@@ -3249,114 +4059,150 @@ __all__ = [
 
 # name -> (module, relative to this package; attribute)
 _WHERE: Final[dict[str, tuple[str, str]]] = {
-    "AbusingReport": (".session", "AbusingReport"),
-    "AcceptInvitationReq": (".folders", "AcceptInvitationReq"),
-    "AccessTokenFilter": (".v2_deployments", "AccessTokenFilter"),
-    "AccessTokenOrder": (".v2_deployments", "AccessTokenOrder"),
-    "AccessTokenOrderField": (".v2_deployments", "AccessTokenOrderField"),
-    "ActivateRevisionInput": (".v2_deployments", "ActivateRevisionInput"),
-    "ActivateRevisionPayload": (".v2_deployments", "ActivateRevisionPayload"),
-    "AddRevisionInput": (".v2_deployments", "AddRevisionInput"),
+    "AbusingReport": (".session__get_abusing_report", "AbusingReport"),
+    "AcceptInvitationReq": (".folders__accept_invitation", "AcceptInvitationReq"),
+    "AccessTokenFilter": (".v2_deployments__search_access_tokens", "AccessTokenFilter"),
+    "AccessTokenOrder": (".v2_deployments__search_access_tokens", "AccessTokenOrder"),
+    "AccessTokenOrderField": (".v2_deployments__search_access_tokens", "AccessTokenOrderField"),
+    "ActivateRevisionInput": (".v2_deployments__activate_revision", "ActivateRevisionInput"),
+    "ActivateRevisionPayload": (".v2_deployments__activate_revision", "ActivateRevisionPayload"),
+    "AddRevisionInput": (".v2_deployments__add_revision", "AddRevisionInput"),
     "AddRevisionOptions": ("._shared_deployments__v2_deployments", "AddRevisionOptions"),
-    "AddRevisionRequest": (".deployments", "AddRevisionRequest"),
-    "AddRevisionResponse": (".deployments", "AddRevisionResponse"),
-    "AdminCreateKeypairInput": (".v2_keypairs", "AdminCreateKeypairInput"),
+    "AddRevisionRequest": (".deployments__add_revision", "AddRevisionRequest"),
+    "AddRevisionResponse": (".deployments__add_revision", "AddRevisionResponse"),
+    "AdminCreateKeypairInput": (".v2_keypairs__admin_create", "AdminCreateKeypairInput"),
     "AdminEffectiveResourceAllocationInput": (
-        ".v2_resource_allocation",
+        ".v2_resource_allocation__admin_effective_allocation",
         "AdminEffectiveResourceAllocationInput",
     ),
     "AdminPurgeClientIPMaskingPolicyInput": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_purge",
         "AdminPurgeClientIPMaskingPolicyInput",
     ),
-    "AdminRegisterSSHKeypairInput": (".v2_keypairs", "AdminRegisterSSHKeypairInput"),
-    "AdminRevokeLoginSessionInput": (".v2_login_sessions", "AdminRevokeLoginSessionInput"),
-    "AdminSearchAgentResourcesInput": (".v2_resource_slots", "AdminSearchAgentResourcesInput"),
+    "AdminRegisterSSHKeypairInput": (
+        ".v2_keypairs__admin_register_ssh_keypair",
+        "AdminRegisterSSHKeypairInput",
+    ),
+    "AdminRevokeLoginSessionInput": (
+        ".v2_login_sessions__admin_revoke",
+        "AdminRevokeLoginSessionInput",
+    ),
+    "AdminSearchAgentResourcesInput": (
+        ".v2_resource_slots__search_agent_resources",
+        "AdminSearchAgentResourcesInput",
+    ),
     "AdminSearchAgentResourcesInputFirst": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_agent_resources",
         "AdminSearchAgentResourcesInputFirst",
     ),
     "AdminSearchAgentResourcesInputLast": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_agent_resources",
         "AdminSearchAgentResourcesInputLast",
     ),
     "AdminSearchAgentResourcesInputLimit": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_agent_resources",
         "AdminSearchAgentResourcesInputLimit",
     ),
     "AdminSearchAgentResourcesInputOffset": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_agent_resources",
         "AdminSearchAgentResourcesInputOffset",
     ),
-    "AdminSearchAgentsInput": (".v2_agents", "AdminSearchAgentsInput"),
+    "AdminSearchAgentsInput": (".v2_agents__admin_search", "AdminSearchAgentsInput"),
     "AdminSearchAppConfigFragmentInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__admin_search",
         "AdminSearchAppConfigFragmentInput",
     ),
     "AdminSearchAppConfigFragmentInputFirst": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__admin_search",
         "AdminSearchAppConfigFragmentInputFirst",
     ),
     "AdminSearchAppConfigFragmentInputLast": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__admin_search",
         "AdminSearchAppConfigFragmentInputLast",
     ),
     "AdminSearchAppConfigFragmentInputLimit": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__admin_search",
         "AdminSearchAppConfigFragmentInputLimit",
     ),
     "AdminSearchAppConfigFragmentInputOffset": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__admin_search",
         "AdminSearchAppConfigFragmentInputOffset",
     ),
-    "AdminSearchArtifactsInput": (".v2_artifacts", "AdminSearchArtifactsInput"),
-    "AdminSearchArtifactsInputFirst": (".v2_artifacts", "AdminSearchArtifactsInputFirst"),
-    "AdminSearchArtifactsInputLast": (".v2_artifacts", "AdminSearchArtifactsInputLast"),
-    "AdminSearchArtifactsInputLimit": (".v2_artifacts", "AdminSearchArtifactsInputLimit"),
-    "AdminSearchArtifactsInputOffset": (".v2_artifacts", "AdminSearchArtifactsInputOffset"),
-    "AdminSearchAuditLogsInput": (".v2_audit_logs", "AdminSearchAuditLogsInput"),
-    "AdminSearchAuditLogsInputFirst": (".v2_audit_logs", "AdminSearchAuditLogsInputFirst"),
-    "AdminSearchAuditLogsInputLast": (".v2_audit_logs", "AdminSearchAuditLogsInputLast"),
-    "AdminSearchAuditLogsInputLimit": (".v2_audit_logs", "AdminSearchAuditLogsInputLimit"),
-    "AdminSearchAuditLogsInputOffset": (".v2_audit_logs", "AdminSearchAuditLogsInputOffset"),
+    "AdminSearchArtifactsInput": (".v2_artifacts__admin_search", "AdminSearchArtifactsInput"),
+    "AdminSearchArtifactsInputFirst": (
+        ".v2_artifacts__admin_search",
+        "AdminSearchArtifactsInputFirst",
+    ),
+    "AdminSearchArtifactsInputLast": (
+        ".v2_artifacts__admin_search",
+        "AdminSearchArtifactsInputLast",
+    ),
+    "AdminSearchArtifactsInputLimit": (
+        ".v2_artifacts__admin_search",
+        "AdminSearchArtifactsInputLimit",
+    ),
+    "AdminSearchArtifactsInputOffset": (
+        ".v2_artifacts__admin_search",
+        "AdminSearchArtifactsInputOffset",
+    ),
+    "AdminSearchAuditLogsInput": (
+        ".v2_audit_logs__admin_search_audit_logs",
+        "AdminSearchAuditLogsInput",
+    ),
+    "AdminSearchAuditLogsInputFirst": (
+        ".v2_audit_logs__admin_search_audit_logs",
+        "AdminSearchAuditLogsInputFirst",
+    ),
+    "AdminSearchAuditLogsInputLast": (
+        ".v2_audit_logs__admin_search_audit_logs",
+        "AdminSearchAuditLogsInputLast",
+    ),
+    "AdminSearchAuditLogsInputLimit": (
+        ".v2_audit_logs__admin_search_audit_logs",
+        "AdminSearchAuditLogsInputLimit",
+    ),
+    "AdminSearchAuditLogsInputOffset": (
+        ".v2_audit_logs__admin_search_audit_logs",
+        "AdminSearchAuditLogsInputOffset",
+    ),
     "AdminSearchClientIPMaskingPoliciesInput": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "AdminSearchClientIPMaskingPoliciesInput",
     ),
     "AdminSearchClientIPMaskingPoliciesInputFirst": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "AdminSearchClientIPMaskingPoliciesInputFirst",
     ),
     "AdminSearchClientIPMaskingPoliciesInputLast": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "AdminSearchClientIPMaskingPoliciesInputLast",
     ),
     "AdminSearchClientIPMaskingPoliciesInputLimit": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "AdminSearchClientIPMaskingPoliciesInputLimit",
     ),
     "AdminSearchClientIPMaskingPoliciesInputOffset": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "AdminSearchClientIPMaskingPoliciesInputOffset",
     ),
     "AdminSearchContainerRegistriesInput": (
-        ".v2_container_registries",
+        ".v2_container_registries__admin_search_container_registries",
         "AdminSearchContainerRegistriesInput",
     ),
     "AdminSearchContainerRegistriesInputFirst": (
-        ".v2_container_registries",
+        ".v2_container_registries__admin_search_container_registries",
         "AdminSearchContainerRegistriesInputFirst",
     ),
     "AdminSearchContainerRegistriesInputLast": (
-        ".v2_container_registries",
+        ".v2_container_registries__admin_search_container_registries",
         "AdminSearchContainerRegistriesInputLast",
     ),
     "AdminSearchContainerRegistriesInputLimit": (
-        ".v2_container_registries",
+        ".v2_container_registries__admin_search_container_registries",
         "AdminSearchContainerRegistriesInputLimit",
     ),
     "AdminSearchContainerRegistriesInputOffset": (
-        ".v2_container_registries",
+        ".v2_container_registries__admin_search_container_registries",
         "AdminSearchContainerRegistriesInputOffset",
     ),
     "AdminSearchDeploymentHistoriesInput": (
@@ -3370,176 +4216,212 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AdminSearchDeploymentsInputOffset": (".v2_deployments", "AdminSearchDeploymentsInputOffset"),
     "AdminSearchDeploymentsPayload": (".v2_deployments", "AdminSearchDeploymentsPayload"),
     "AdminSearchDomainUsageBucketsInput": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_domain",
         "AdminSearchDomainUsageBucketsInput",
     ),
     "AdminSearchDomainUsageBucketsInputLimit": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_domain",
         "AdminSearchDomainUsageBucketsInputLimit",
     ),
     "AdminSearchDomainUsageBucketsInputOffset": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_domain",
         "AdminSearchDomainUsageBucketsInputOffset",
     ),
-    "AdminSearchDomainsInput": (".v2_domains", "AdminSearchDomainsInput"),
+    "AdminSearchDomainsInput": (".v2_domains__admin_search", "AdminSearchDomainsInput"),
     "AdminSearchHuggingFaceRegistriesInput": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__search",
         "AdminSearchHuggingFaceRegistriesInput",
     ),
     "AdminSearchHuggingFaceRegistriesInputFirst": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__search",
         "AdminSearchHuggingFaceRegistriesInputFirst",
     ),
     "AdminSearchHuggingFaceRegistriesInputLast": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__search",
         "AdminSearchHuggingFaceRegistriesInputLast",
     ),
     "AdminSearchHuggingFaceRegistriesInputLimit": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__search",
         "AdminSearchHuggingFaceRegistriesInputLimit",
     ),
     "AdminSearchHuggingFaceRegistriesInputOffset": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__search",
         "AdminSearchHuggingFaceRegistriesInputOffset",
     ),
-    "AdminSearchImageAliasesInput": (".v2_images", "AdminSearchImageAliasesInput"),
-    "AdminSearchImagesInput": (".v2_images", "AdminSearchImagesInput"),
+    "AdminSearchImageAliasesInput": (
+        ".v2_images__admin_search_image_aliases",
+        "AdminSearchImageAliasesInput",
+    ),
+    "AdminSearchImagesInput": (".v2_images__admin_search_images", "AdminSearchImagesInput"),
     "AdminSearchKernelHistoriesInput": (
-        ".v2_scheduling_history",
+        ".v2_scheduling_history__admin_search_kernel_history",
         "AdminSearchKernelHistoriesInput",
     ),
     "AdminSearchKernelsInput": (".v2_sessions", "AdminSearchKernelsInput"),
     "AdminSearchKeypairResourcePoliciesInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_search_keypair_resource_policies",
         "AdminSearchKeypairResourcePoliciesInput",
     ),
-    "AdminSearchKeypairsInput": (".v2_keypairs", "AdminSearchKeypairsInput"),
-    "AdminSearchKeypairsInputLimit": (".v2_keypairs", "AdminSearchKeypairsInputLimit"),
-    "AdminSearchKeypairsInputOffset": (".v2_keypairs", "AdminSearchKeypairsInputOffset"),
-    "AdminSearchLoginHistoryInput": (".v2_login_history", "AdminSearchLoginHistoryInput"),
-    "AdminSearchLoginHistoryInputFirst": (".v2_login_history", "AdminSearchLoginHistoryInputFirst"),
-    "AdminSearchLoginHistoryInputLast": (".v2_login_history", "AdminSearchLoginHistoryInputLast"),
-    "AdminSearchLoginHistoryInputLimit": (".v2_login_history", "AdminSearchLoginHistoryInputLimit"),
+    "AdminSearchKeypairsInput": (".v2_keypairs__admin_search", "AdminSearchKeypairsInput"),
+    "AdminSearchKeypairsInputLimit": (
+        ".v2_keypairs__admin_search",
+        "AdminSearchKeypairsInputLimit",
+    ),
+    "AdminSearchKeypairsInputOffset": (
+        ".v2_keypairs__admin_search",
+        "AdminSearchKeypairsInputOffset",
+    ),
+    "AdminSearchLoginHistoryInput": (
+        ".v2_login_history__admin_search",
+        "AdminSearchLoginHistoryInput",
+    ),
+    "AdminSearchLoginHistoryInputFirst": (
+        ".v2_login_history__admin_search",
+        "AdminSearchLoginHistoryInputFirst",
+    ),
+    "AdminSearchLoginHistoryInputLast": (
+        ".v2_login_history__admin_search",
+        "AdminSearchLoginHistoryInputLast",
+    ),
+    "AdminSearchLoginHistoryInputLimit": (
+        ".v2_login_history__admin_search",
+        "AdminSearchLoginHistoryInputLimit",
+    ),
     "AdminSearchLoginHistoryInputOffset": (
-        ".v2_login_history",
+        ".v2_login_history__admin_search",
         "AdminSearchLoginHistoryInputOffset",
     ),
-    "AdminSearchLoginSessionsInput": (".v2_login_sessions", "AdminSearchLoginSessionsInput"),
+    "AdminSearchLoginSessionsInput": (
+        ".v2_login_sessions__admin_search",
+        "AdminSearchLoginSessionsInput",
+    ),
     "AdminSearchLoginSessionsInputFirst": (
-        ".v2_login_sessions",
+        ".v2_login_sessions__admin_search",
         "AdminSearchLoginSessionsInputFirst",
     ),
     "AdminSearchLoginSessionsInputLast": (
-        ".v2_login_sessions",
+        ".v2_login_sessions__admin_search",
         "AdminSearchLoginSessionsInputLast",
     ),
     "AdminSearchLoginSessionsInputLimit": (
-        ".v2_login_sessions",
+        ".v2_login_sessions__admin_search",
         "AdminSearchLoginSessionsInputLimit",
     ),
     "AdminSearchLoginSessionsInputOffset": (
-        ".v2_login_sessions",
+        ".v2_login_sessions__admin_search",
         "AdminSearchLoginSessionsInputOffset",
     ),
-    "AdminSearchObjectStoragesInput": (".v2_object_storages", "AdminSearchObjectStoragesInput"),
+    "AdminSearchObjectStoragesInput": (
+        ".v2_object_storages__search",
+        "AdminSearchObjectStoragesInput",
+    ),
     "AdminSearchObjectStoragesInputFirst": (
-        ".v2_object_storages",
+        ".v2_object_storages__search",
         "AdminSearchObjectStoragesInputFirst",
     ),
     "AdminSearchObjectStoragesInputLast": (
-        ".v2_object_storages",
+        ".v2_object_storages__search",
         "AdminSearchObjectStoragesInputLast",
     ),
     "AdminSearchObjectStoragesInputLimit": (
-        ".v2_object_storages",
+        ".v2_object_storages__search",
         "AdminSearchObjectStoragesInputLimit",
     ),
     "AdminSearchObjectStoragesInputOffset": (
-        ".v2_object_storages",
+        ".v2_object_storages__search",
         "AdminSearchObjectStoragesInputOffset",
     ),
-    "AdminSearchPermissionsGQLInput": (".v2_rbac", "AdminSearchPermissionsGQLInput"),
+    "AdminSearchPermissionsGQLInput": (
+        ".v2_rbac__search_permissions",
+        "AdminSearchPermissionsGQLInput",
+    ),
     "AdminSearchProjectResourcePoliciesInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_search_project_resource_policies",
         "AdminSearchProjectResourcePoliciesInput",
     ),
     "AdminSearchProjectUsageBucketsInput": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_project",
         "AdminSearchProjectUsageBucketsInput",
     ),
     "AdminSearchProjectUsageBucketsInputLimit": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_project",
         "AdminSearchProjectUsageBucketsInputLimit",
     ),
     "AdminSearchProjectUsageBucketsInputOffset": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_project",
         "AdminSearchProjectUsageBucketsInputOffset",
     ),
-    "AdminSearchProjectsInput": (".v2_projects", "AdminSearchProjectsInput"),
+    "AdminSearchProjectsInput": (".v2_projects__admin_search", "AdminSearchProjectsInput"),
     "AdminSearchReplicaGroupHistoriesInput": (
-        ".v2_scheduling_history",
+        ".v2_scheduling_history__admin_search_replica_group_history",
         "AdminSearchReplicaGroupHistoriesInput",
     ),
     "AdminSearchReservoirRegistriesInput": (
-        ".v2_reservoir_registries",
+        ".v2_reservoir_registries__search",
         "AdminSearchReservoirRegistriesInput",
     ),
     "AdminSearchReservoirRegistriesInputFirst": (
-        ".v2_reservoir_registries",
+        ".v2_reservoir_registries__search",
         "AdminSearchReservoirRegistriesInputFirst",
     ),
     "AdminSearchReservoirRegistriesInputLast": (
-        ".v2_reservoir_registries",
+        ".v2_reservoir_registries__search",
         "AdminSearchReservoirRegistriesInputLast",
     ),
     "AdminSearchReservoirRegistriesInputLimit": (
-        ".v2_reservoir_registries",
+        ".v2_reservoir_registries__search",
         "AdminSearchReservoirRegistriesInputLimit",
     ),
     "AdminSearchReservoirRegistriesInputOffset": (
-        ".v2_reservoir_registries",
+        ".v2_reservoir_registries__search",
         "AdminSearchReservoirRegistriesInputOffset",
     ),
     "AdminSearchResourceAllocationsInput": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_allocations",
         "AdminSearchResourceAllocationsInput",
     ),
     "AdminSearchResourceAllocationsInputFirst": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_allocations",
         "AdminSearchResourceAllocationsInputFirst",
     ),
     "AdminSearchResourceAllocationsInputLast": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_allocations",
         "AdminSearchResourceAllocationsInputLast",
     ),
     "AdminSearchResourceAllocationsInputLimit": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_allocations",
         "AdminSearchResourceAllocationsInputLimit",
     ),
     "AdminSearchResourceAllocationsInputOffset": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_allocations",
         "AdminSearchResourceAllocationsInputOffset",
     ),
-    "AdminSearchResourceGroupsInput": (".v2_resource_groups", "AdminSearchResourceGroupsInput"),
-    "AdminSearchResourcePresetsInput": (".v2_resource_presets", "AdminSearchResourcePresetsInput"),
+    "AdminSearchResourceGroupsInput": (
+        ".v2_resource_groups__search",
+        "AdminSearchResourceGroupsInput",
+    ),
+    "AdminSearchResourcePresetsInput": (
+        ".v2_resource_presets__search",
+        "AdminSearchResourcePresetsInput",
+    ),
     "AdminSearchResourceSlotTypesInput": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_slot_types",
         "AdminSearchResourceSlotTypesInput",
     ),
     "AdminSearchResourceSlotTypesInputFirst": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_slot_types",
         "AdminSearchResourceSlotTypesInputFirst",
     ),
     "AdminSearchResourceSlotTypesInputLast": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_slot_types",
         "AdminSearchResourceSlotTypesInputLast",
     ),
     "AdminSearchResourceSlotTypesInputLimit": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_slot_types",
         "AdminSearchResourceSlotTypesInputLimit",
     ),
     "AdminSearchResourceSlotTypesInputOffset": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__search_slot_types",
         "AdminSearchResourceSlotTypesInputOffset",
     ),
     "AdminSearchRevisionsInput": (".v2_deployments", "AdminSearchRevisionsInput"),
@@ -3547,23 +4429,29 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AdminSearchRevisionsInputLast": (".v2_deployments", "AdminSearchRevisionsInputLast"),
     "AdminSearchRevisionsInputLimit": (".v2_deployments", "AdminSearchRevisionsInputLimit"),
     "AdminSearchRevisionsInputOffset": (".v2_deployments", "AdminSearchRevisionsInputOffset"),
-    "AdminSearchRevisionsPayload": (".v2_deployments", "AdminSearchRevisionsPayload"),
+    "AdminSearchRevisionsPayload": (
+        ".v2_deployments__search_revisions",
+        "AdminSearchRevisionsPayload",
+    ),
     "AdminSearchRouteHistoriesInput": (".v2_scheduling_history", "AdminSearchRouteHistoriesInput"),
-    "AdminSearchServiceCatalogsInput": (".v2_service_catalogs", "AdminSearchServiceCatalogsInput"),
+    "AdminSearchServiceCatalogsInput": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "AdminSearchServiceCatalogsInput",
+    ),
     "AdminSearchServiceCatalogsInputFirst": (
-        ".v2_service_catalogs",
+        ".v2_service_catalogs__admin_search_service_catalogs",
         "AdminSearchServiceCatalogsInputFirst",
     ),
     "AdminSearchServiceCatalogsInputLast": (
-        ".v2_service_catalogs",
+        ".v2_service_catalogs__admin_search_service_catalogs",
         "AdminSearchServiceCatalogsInputLast",
     ),
     "AdminSearchServiceCatalogsInputLimit": (
-        ".v2_service_catalogs",
+        ".v2_service_catalogs__admin_search_service_catalogs",
         "AdminSearchServiceCatalogsInputLimit",
     ),
     "AdminSearchServiceCatalogsInputOffset": (
-        ".v2_service_catalogs",
+        ".v2_service_catalogs__admin_search_service_catalogs",
         "AdminSearchServiceCatalogsInputOffset",
     ),
     "AdminSearchSessionHistoriesInput": (
@@ -3572,45 +4460,54 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "AdminSearchSessionsInput": (".v2_sessions", "AdminSearchSessionsInput"),
     "AdminSearchStorageNamespacesInput": (
-        ".v2_storage_namespaces",
+        ".v2_storage_namespaces__search",
         "AdminSearchStorageNamespacesInput",
     ),
     "AdminSearchStorageNamespacesInputLimit": (
-        ".v2_storage_namespaces",
+        ".v2_storage_namespaces__search",
         "AdminSearchStorageNamespacesInputLimit",
     ),
     "AdminSearchStorageNamespacesInputOffset": (
-        ".v2_storage_namespaces",
+        ".v2_storage_namespaces__search",
         "AdminSearchStorageNamespacesInputOffset",
     ),
     "AdminSearchUserResourcePoliciesInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_search_user_resource_policies",
         "AdminSearchUserResourcePoliciesInput",
     ),
-    "AdminSearchUserUsageBucketsInput": (".v2_resource_usage", "AdminSearchUserUsageBucketsInput"),
+    "AdminSearchUserUsageBucketsInput": (
+        ".v2_resource_usage__admin_search_user",
+        "AdminSearchUserUsageBucketsInput",
+    ),
     "AdminSearchUserUsageBucketsInputLimit": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_user",
         "AdminSearchUserUsageBucketsInputLimit",
     ),
     "AdminSearchUserUsageBucketsInputOffset": (
-        ".v2_resource_usage",
+        ".v2_resource_usage__admin_search_user",
         "AdminSearchUserUsageBucketsInputOffset",
     ),
-    "AdminSearchVFSStoragesInput": (".v2_vfs_storages", "AdminSearchVFSStoragesInput"),
-    "AdminSearchVFSStoragesInputLimit": (".v2_vfs_storages", "AdminSearchVFSStoragesInputLimit"),
-    "AdminSearchVFSStoragesInputOffset": (".v2_vfs_storages", "AdminSearchVFSStoragesInputOffset"),
-    "AdminUnblockUserInput": (".v2_login_sessions", "AdminUnblockUserInput"),
-    "AdminUpdateKeypairInput": (".v2_keypairs", "AdminUpdateKeypairInput"),
+    "AdminSearchVFSStoragesInput": (".v2_vfs_storages__search", "AdminSearchVFSStoragesInput"),
+    "AdminSearchVFSStoragesInputLimit": (
+        ".v2_vfs_storages__search",
+        "AdminSearchVFSStoragesInputLimit",
+    ),
+    "AdminSearchVFSStoragesInputOffset": (
+        ".v2_vfs_storages__search",
+        "AdminSearchVFSStoragesInputOffset",
+    ),
+    "AdminUnblockUserInput": (".v2_login_sessions__admin_unblock_user", "AdminUnblockUserInput"),
+    "AdminUpdateKeypairInput": (".v2_keypairs__admin_update", "AdminUpdateKeypairInput"),
     "AdminUpsertClientIPMaskingPolicyInput": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_upsert",
         "AdminUpsertClientIPMaskingPolicyInput",
     ),
     "AdminUpsertClientIPMaskingPolicyInputIpv4Prefix": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_upsert",
         "AdminUpsertClientIPMaskingPolicyInputIpv4Prefix",
     ),
     "AdminUpsertClientIPMaskingPolicyInputIpv6Prefix": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_upsert",
         "AdminUpsertClientIPMaskingPolicyInputIpv6Prefix",
     ),
     "AgentFilter": ("._shared_agents__v2_agents", "AgentFilter"),
@@ -3619,7 +4516,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AgentResourceFilter": (".v2_resource_slots", "AgentResourceFilter"),
     "AgentResourceOrder": (".v2_resource_slots", "AgentResourceOrder"),
     "AgentResourceOrderField": (".v2_resource_slots", "AgentResourceOrderField"),
-    "AgentResourceScope": (".v2_resource_slots", "AgentResourceScope"),
+    "AgentResourceScope": (
+        ".v2_resource_slots__scoped_search_agent_resources",
+        "AgentResourceScope",
+    ),
     "AgentSelectionPolicyEnum": (
         "._shared_v2_resource_groups__v2_sessions",
         "AgentSelectionPolicyEnum",
@@ -3627,10 +4527,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "AgentStatusEnum": ("._shared_agents__v2_agents", "AgentStatusEnum"),
     "AgentStatusEnumFilter": ("._shared_agents__v2_agents", "AgentStatusEnumFilter"),
     "AgentStatusFilter": ("._unreferenced", "AgentStatusFilter"),
-    "AgentUsage": (".v2_agents", "AgentUsage"),
-    "AgentUsedBy": (".v2_agents", "AgentUsedBy"),
-    "AliasImageInput": (".v2_images", "AliasImageInput"),
-    "AliasImageRequest": (".admin_images", "AliasImageRequest"),
+    "AgentUsage": (".v2_agents__admin_search", "AgentUsage"),
+    "AgentUsedBy": (".v2_agents__admin_search", "AgentUsedBy"),
+    "AliasImageInput": (".v2_images__admin_alias", "AliasImageInput"),
+    "AliasImageRequest": (".admin_images__alias", "AliasImageRequest"),
     "AliasImageResponse": (".admin_images", "AliasImageResponse"),
     "AllocatedResourceSlotFilter": (
         "._shared_v2_deployments__v2_deployments_revision_presets",
@@ -3646,19 +4546,40 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "AllowedGroupsInput": (".v2_container_registries", "AllowedGroupsInput"),
     "AllowedGroupsModel": (".container_registries", "AllowedGroupsModel"),
-    "AnnouncementResponse": (".manager", "AnnouncementResponse"),
-    "AppConfigAllowListFilter": (".v2_app_config_allow_list", "AppConfigAllowListFilter"),
-    "AppConfigAllowListOrder": (".v2_app_config_allow_list", "AppConfigAllowListOrder"),
-    "AppConfigAllowListOrderField": (".v2_app_config_allow_list", "AppConfigAllowListOrderField"),
-    "AppConfigDefinitionFilter": (".v2_app_config_definitions", "AppConfigDefinitionFilter"),
-    "AppConfigDefinitionOrder": (".v2_app_config_definitions", "AppConfigDefinitionOrder"),
+    "AnnouncementResponse": (".manager__get_announcement", "AnnouncementResponse"),
+    "AppConfigAllowListFilter": (
+        ".v2_app_config_allow_list__admin_search",
+        "AppConfigAllowListFilter",
+    ),
+    "AppConfigAllowListOrder": (
+        ".v2_app_config_allow_list__admin_search",
+        "AppConfigAllowListOrder",
+    ),
+    "AppConfigAllowListOrderField": (
+        ".v2_app_config_allow_list__admin_search",
+        "AppConfigAllowListOrderField",
+    ),
+    "AppConfigDefinitionFilter": (
+        ".v2_app_config_definitions__admin_search",
+        "AppConfigDefinitionFilter",
+    ),
+    "AppConfigDefinitionOrder": (
+        ".v2_app_config_definitions__admin_search",
+        "AppConfigDefinitionOrder",
+    ),
     "AppConfigDefinitionOrderField": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "AppConfigDefinitionOrderField",
     ),
-    "AppConfigFragmentFilter": (".v2_app_config_fragments", "AppConfigFragmentFilter"),
-    "AppConfigFragmentOrder": (".v2_app_config_fragments", "AppConfigFragmentOrder"),
-    "AppConfigFragmentOrderField": (".v2_app_config_fragments", "AppConfigFragmentOrderField"),
+    "AppConfigFragmentFilter": (
+        ".v2_app_config_fragments__admin_search",
+        "AppConfigFragmentFilter",
+    ),
+    "AppConfigFragmentOrder": (".v2_app_config_fragments__admin_search", "AppConfigFragmentOrder"),
+    "AppConfigFragmentOrderField": (
+        ".v2_app_config_fragments__admin_search",
+        "AppConfigFragmentOrderField",
+    ),
     "AppConfigFragmentUpsertItem": (".v2_app_config_fragments", "AppConfigFragmentUpsertItem"),
     "AppConfigScopeRef": (".v2_app_config_fragments", "AppConfigScopeRef"),
     "AppConfigScopeType": (
@@ -3669,44 +4590,47 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_v2_app_config_allow_list__v2_app_config_fragments",
         "AppConfigScopeTypeFilter",
     ),
-    "AppendErrorLogRequest": (".logs_error", "AppendErrorLogRequest"),
+    "AppendErrorLogRequest": (".logs_error__append", "AppendErrorLogRequest"),
     "ArrayFilterInt": ("._unreferenced", "ArrayFilterInt"),
     "ArrayFilterIntContainsAll": ("._unreferenced", "ArrayFilterIntContainsAll"),
     "ArrayFilterIntContainsAny": ("._unreferenced", "ArrayFilterIntContainsAny"),
     "ArtifactAvailability": ("._shared_artifact_registries__v2_artifacts", "ArtifactAvailability"),
-    "ArtifactAvailabilityFilter": (".v2_artifacts", "ArtifactAvailabilityFilter"),
-    "ArtifactFilter": (".v2_artifacts", "ArtifactFilter"),
-    "ArtifactFilterOptions": (".artifact_registries", "ArtifactFilterOptions"),
-    "ArtifactOrder": (".v2_artifacts", "ArtifactOrder"),
+    "ArtifactAvailabilityFilter": (".v2_artifacts__admin_search", "ArtifactAvailabilityFilter"),
+    "ArtifactFilter": (".v2_artifacts__admin_search", "ArtifactFilter"),
+    "ArtifactFilterOptions": (".artifact_registries__search_artifacts", "ArtifactFilterOptions"),
+    "ArtifactOrder": (".v2_artifacts__admin_search", "ArtifactOrder"),
     "ArtifactOrderField": ("._shared_artifact_registries__v2_artifacts", "ArtifactOrderField"),
-    "ArtifactOrderingOptions": (".artifact_registries", "ArtifactOrderingOptions"),
+    "ArtifactOrderingOptions": (
+        ".artifact_registries__search_artifacts",
+        "ArtifactOrderingOptions",
+    ),
     "ArtifactOrderingOptionsOrderByItem": (
-        ".artifact_registries",
+        ".artifact_registries__search_artifacts",
         "ArtifactOrderingOptionsOrderByItem",
     ),
-    "ArtifactRegistryType": (".artifact_registries", "ArtifactRegistryType"),
+    "ArtifactRegistryType": (".artifact_registries__search_artifacts", "ArtifactRegistryType"),
     "ArtifactType": ("._shared_artifact_registries__v2_artifacts", "ArtifactType"),
-    "ArtifactTypeFilter": (".v2_artifacts", "ArtifactTypeFilter"),
-    "AssignRoleInput": (".v2_rbac", "AssignRoleInput"),
-    "AssignRoleRequest": (".admin_rbac", "AssignRoleRequest"),
-    "AssignUsersToProjectInput": (".v2_projects", "AssignUsersToProjectInput"),
-    "AssignedUserFilter": (".admin_rbac", "AssignedUserFilter"),
-    "AssignedUserOrder": (".admin_rbac", "AssignedUserOrder"),
-    "AssignedUserOrderField": (".admin_rbac", "AssignedUserOrderField"),
+    "ArtifactTypeFilter": (".v2_artifacts__admin_search", "ArtifactTypeFilter"),
+    "AssignRoleInput": (".v2_rbac__assign_role", "AssignRoleInput"),
+    "AssignRoleRequest": (".admin_rbac__assign_role", "AssignRoleRequest"),
+    "AssignUsersToProjectInput": (".v2_projects__assign_users", "AssignUsersToProjectInput"),
+    "AssignedUserFilter": (".admin_rbac__search_assigned_users", "AssignedUserFilter"),
+    "AssignedUserOrder": (".admin_rbac__search_assigned_users", "AssignedUserOrder"),
+    "AssignedUserOrderField": (".admin_rbac__search_assigned_users", "AssignedUserOrderField"),
     "AuditLogExportCSVInput": ("._shared_export__v2_export", "AuditLogExportCSVInput"),
     "AuditLogExportFilter": ("._shared_export__v2_export", "AuditLogExportFilter"),
     "AuditLogExportOrder": ("._shared_export__v2_export", "AuditLogExportOrder"),
     "AuditLogExportOrderField": ("._shared_export__v2_export", "AuditLogExportOrderField"),
-    "AuditLogFilter": (".v2_audit_logs", "AuditLogFilter"),
-    "AuditLogOrder": (".v2_audit_logs", "AuditLogOrder"),
-    "AuditLogOrderField": (".v2_audit_logs", "AuditLogOrderField"),
-    "AuditLogStatus": (".v2_audit_logs", "AuditLogStatus"),
-    "AuditLogStatusFilter": (".v2_audit_logs", "AuditLogStatusFilter"),
+    "AuditLogFilter": (".v2_audit_logs__admin_search_audit_logs", "AuditLogFilter"),
+    "AuditLogOrder": (".v2_audit_logs__admin_search_audit_logs", "AuditLogOrder"),
+    "AuditLogOrderField": (".v2_audit_logs__admin_search_audit_logs", "AuditLogOrderField"),
+    "AuditLogStatus": (".v2_audit_logs__admin_search_audit_logs", "AuditLogStatus"),
+    "AuditLogStatusFilter": (".v2_audit_logs__admin_search_audit_logs", "AuditLogStatusFilter"),
     "AuthTestResponse": (".auth", "AuthTestResponse"),
-    "AuthTokenType": (".auth", "AuthTokenType"),
-    "AuthorizeRequest": (".auth", "AuthorizeRequest"),
-    "AuthorizeResponse": (".auth", "AuthorizeResponse"),
-    "AuthorizeResponseData": (".auth", "AuthorizeResponseData"),
+    "AuthTokenType": (".auth__authorize", "AuthTokenType"),
+    "AuthorizeRequest": (".auth__authorize", "AuthorizeRequest"),
+    "AuthorizeResponse": (".auth__authorize", "AuthorizeResponse"),
+    "AuthorizeResponseData": (".auth__authorize", "AuthorizeResponseData"),
     "AutoScalingMetricSource": (
         "._shared_admin_auto_scaling_rules__v2_deployments",
         "AutoScalingMetricSource",
@@ -3725,294 +4649,429 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_admin_auto_scaling_rules__v2_deployments",
         "AutoScalingRuleOrderField",
     ),
-    "BackwardPaginationOptions": (".artifact_registries", "BackwardPaginationOptions"),
-    "BatchConfigInput": (".v2_sessions", "BatchConfigInput"),
-    "BatchConfigInputBatchTimeout": (".v2_sessions", "BatchConfigInputBatchTimeout"),
+    "BackwardPaginationOptions": (
+        ".artifact_registries__search_artifacts",
+        "BackwardPaginationOptions",
+    ),
+    "BatchConfigInput": (".v2_sessions__enqueue", "BatchConfigInput"),
+    "BatchConfigInputBatchTimeout": (".v2_sessions__enqueue", "BatchConfigInputBatchTimeout"),
     "BinarySizeInput": ("._shared_4_e24c7d0a99", "BinarySizeInput"),
     "BlueGreenConfigInfo": (".v2_deployments", "BlueGreenConfigInfo"),
     "BlueGreenConfigInput": ("._shared_5_051c0196ea", "BlueGreenConfigInput"),
     "BlueGreenStrategySpecInfo": (".v2_deployments", "BlueGreenStrategySpecInfo"),
-    "BootstrapScriptResponse": (".user_config", "BootstrapScriptResponse"),
-    "BulkAddRolePermissionPresetsInput": (".v2_role_presets", "BulkAddRolePermissionPresetsInput"),
-    "BulkAddRolePermissionsInput": (".v2_rbac", "BulkAddRolePermissionsInput"),
-    "BulkAssignRoleInput": (".v2_rbac", "BulkAssignRoleInput"),
-    "BulkDeleteAccessTokensInput": (".v2_deployments", "BulkDeleteAccessTokensInput"),
-    "BulkDeleteAutoScalingRulesInput": (".v2_deployments", "BulkDeleteAutoScalingRulesInput"),
-    "BulkDeleteModelCardsInput": (".v2_model_cards", "BulkDeleteModelCardsInput"),
-    "BulkDeleteRolePresetsInput": (".v2_role_presets", "BulkDeleteRolePresetsInput"),
-    "BulkDeleteVFoldersInput": (".v2_vfolders", "BulkDeleteVFoldersInput"),
+    "BootstrapScriptResponse": (".user_config__get_bootstrap_script", "BootstrapScriptResponse"),
+    "BulkAddRolePermissionPresetsInput": (
+        ".v2_role_presets__add_permissions",
+        "BulkAddRolePermissionPresetsInput",
+    ),
+    "BulkAddRolePermissionsInput": (
+        ".v2_rbac__bulk_add_role_permissions",
+        "BulkAddRolePermissionsInput",
+    ),
+    "BulkAssignRoleInput": (".v2_rbac__bulk_assign_role", "BulkAssignRoleInput"),
+    "BulkDeleteAccessTokensInput": (
+        ".v2_deployments__bulk_delete_access_tokens",
+        "BulkDeleteAccessTokensInput",
+    ),
+    "BulkDeleteAutoScalingRulesInput": (
+        ".v2_deployments__bulk_delete_auto_scaling_rules",
+        "BulkDeleteAutoScalingRulesInput",
+    ),
+    "BulkDeleteModelCardsInput": (
+        ".v2_model_cards__admin_bulk_delete",
+        "BulkDeleteModelCardsInput",
+    ),
+    "BulkDeleteRolePresetsInput": (".v2_role_presets__bulk_delete", "BulkDeleteRolePresetsInput"),
+    "BulkDeleteVFoldersInput": (".v2_vfolders__bulk_delete", "BulkDeleteVFoldersInput"),
     "BulkPurgeAppConfigFragmentInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__bulk_purge",
         "BulkPurgeAppConfigFragmentInput",
     ),
-    "BulkPurgeRolePresetsInput": (".v2_role_presets", "BulkPurgeRolePresetsInput"),
-    "BulkPurgeVFoldersInput": (".v2_vfolders", "BulkPurgeVFoldersInput"),
+    "BulkPurgeRolePresetsInput": (".v2_role_presets__bulk_purge", "BulkPurgeRolePresetsInput"),
+    "BulkPurgeVFoldersInput": (".v2_vfolders__bulk_purge", "BulkPurgeVFoldersInput"),
     "BulkRemoveRolePermissionPresetsInput": (
-        ".v2_role_presets",
+        ".v2_role_presets__remove_permissions",
         "BulkRemoveRolePermissionPresetsInput",
     ),
-    "BulkRemoveRolePermissionsInput": (".v2_rbac", "BulkRemoveRolePermissionsInput"),
-    "BulkRestoreRolePresetsInput": (".v2_role_presets", "BulkRestoreRolePresetsInput"),
-    "BulkRevokeRoleInput": (".v2_rbac", "BulkRevokeRoleInput"),
+    "BulkRemoveRolePermissionsInput": (
+        ".v2_rbac__bulk_remove_role_permissions",
+        "BulkRemoveRolePermissionsInput",
+    ),
+    "BulkRestoreRolePresetsInput": (
+        ".v2_role_presets__bulk_restore",
+        "BulkRestoreRolePresetsInput",
+    ),
+    "BulkRevokeRoleInput": (".v2_rbac__bulk_revoke_role", "BulkRevokeRoleInput"),
     "BulkUpsertDomainFairShareWeightInput": (
-        ".v2_fair_share",
+        ".v2_fair_share__admin_bulk_upsert_domain",
         "BulkUpsertDomainFairShareWeightInput",
     ),
     "BulkUpsertDomainFairShareWeightRequest": (
-        ".fair_share",
+        ".fair_share__bulk_upsert_domain_fair_share_weight",
         "BulkUpsertDomainFairShareWeightRequest",
     ),
     "BulkUpsertProjectFairShareWeightInput": (
-        ".v2_fair_share",
+        ".v2_fair_share__admin_bulk_upsert_project",
         "BulkUpsertProjectFairShareWeightInput",
     ),
     "BulkUpsertProjectFairShareWeightRequest": (
-        ".fair_share",
+        ".fair_share__bulk_upsert_project_fair_share_weight",
         "BulkUpsertProjectFairShareWeightRequest",
     ),
-    "BulkUpsertUserFairShareWeightInput": (".v2_fair_share", "BulkUpsertUserFairShareWeightInput"),
-    "BulkUpsertUserFairShareWeightRequest": (".fair_share", "BulkUpsertUserFairShareWeightRequest"),
-    "CancelImportArtifactReq": (".artifacts", "CancelImportArtifactReq"),
-    "CategoryFilter": (".v2_prometheus_query_preset_categories", "CategoryFilter"),
-    "CategoryOrder": (".v2_prometheus_query_preset_categories", "CategoryOrder"),
-    "CategoryOrderField": (".v2_prometheus_query_preset_categories", "CategoryOrderField"),
-    "ChangeVFolderOwnershipReq": (".folders", "ChangeVFolderOwnershipReq"),
-    "CheckPresetAvailabilityInput": (".v2_resource_allocation", "CheckPresetAvailabilityInput"),
-    "CheckPresetsRequest": (".resource", "CheckPresetsRequest"),
-    "CheckPresetsResponse": (".resource", "CheckPresetsResponse"),
-    "CheckPresetsResponseScalingGroups": (".resource", "CheckPresetsResponseScalingGroups"),
-    "CheckerTypeFilter": (".v2_idle_checkers", "CheckerTypeFilter"),
+    "BulkUpsertUserFairShareWeightInput": (
+        ".v2_fair_share__admin_bulk_upsert_user",
+        "BulkUpsertUserFairShareWeightInput",
+    ),
+    "BulkUpsertUserFairShareWeightRequest": (
+        ".fair_share__bulk_upsert_user_fair_share_weight",
+        "BulkUpsertUserFairShareWeightRequest",
+    ),
+    "CancelImportArtifactReq": (".artifacts__cancel_import_artifact", "CancelImportArtifactReq"),
+    "CategoryFilter": (".v2_prometheus_query_preset_categories__search", "CategoryFilter"),
+    "CategoryOrder": (".v2_prometheus_query_preset_categories__search", "CategoryOrder"),
+    "CategoryOrderField": (".v2_prometheus_query_preset_categories__search", "CategoryOrderField"),
+    "ChangeVFolderOwnershipReq": (
+        ".folders__change_vfolder_ownership",
+        "ChangeVFolderOwnershipReq",
+    ),
+    "CheckPresetAvailabilityInput": (
+        ".v2_resource_allocation__check_preset_availability",
+        "CheckPresetAvailabilityInput",
+    ),
+    "CheckPresetsRequest": (".resource__check_presets", "CheckPresetsRequest"),
+    "CheckPresetsResponse": (".resource__check_presets", "CheckPresetsResponse"),
+    "CheckPresetsResponseScalingGroups": (
+        ".resource__check_presets",
+        "CheckPresetsResponseScalingGroups",
+    ),
+    "CheckerTypeFilter": (".v2_idle_checkers__admin_search", "CheckerTypeFilter"),
     "ChoiceItem": (".v2_runtime_variant_presets", "ChoiceItem"),
     "ChoiceOption": (".v2_runtime_variant_presets", "ChoiceOption"),
-    "CleanupArtifactsReq": (".artifacts", "CleanupArtifactsReq"),
+    "CleanupArtifactsReq": (".artifacts__cleanup_artifacts", "CleanupArtifactsReq"),
     "ClientIPMaskingMode": (".v2_client_ip_masking_policies", "ClientIPMaskingMode"),
     "ClientIPMaskingPolicyFilter": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "ClientIPMaskingPolicyFilter",
     ),
-    "ClientIPMaskingPolicyOrder": (".v2_client_ip_masking_policies", "ClientIPMaskingPolicyOrder"),
+    "ClientIPMaskingPolicyOrder": (
+        ".v2_client_ip_masking_policies__admin_search",
+        "ClientIPMaskingPolicyOrder",
+    ),
     "ClientIPMaskingPolicyOrderField": (
-        ".v2_client_ip_masking_policies",
+        ".v2_client_ip_masking_policies__admin_search",
         "ClientIPMaskingPolicyOrderField",
     ),
     "ClientIPMaskingTarget": (".v2_client_ip_masking_policies", "ClientIPMaskingTarget"),
-    "CloneVFolderInput": (".v2_vfolders", "CloneVFolderInput"),
-    "CloneVFolderReq": (".folders", "CloneVFolderReq"),
-    "CloneVFolderResponse": (".folders", "CloneVFolderResponse"),
-    "ClusterConfigDTO": (".deployments", "ClusterConfigDTO"),
+    "CloneVFolderInput": (".v2_vfolders__clone", "CloneVFolderInput"),
+    "CloneVFolderReq": (".folders__clone", "CloneVFolderReq"),
+    "CloneVFolderResponse": (".folders__clone", "CloneVFolderResponse"),
+    "ClusterConfigDTO": (".deployments__add_revision", "ClusterConfigDTO"),
     "ClusterConfigInfoDTO": (".v2_deployments", "ClusterConfigInfoDTO"),
     "ClusterConfigInput": ("._shared_deployments__v2_deployments", "ClusterConfigInput"),
     "ClusterMode": ("._shared_4_fca7afed99", "ClusterMode"),
     "ClusterModeEnum": ("._shared_session__v2_resource_groups__v2_sessions", "ClusterModeEnum"),
-    "ClusterTemplateDetail": (".template_cluster", "ClusterTemplateDetail"),
-    "CommitSessionResponse": (".session", "CommitSessionResponse"),
-    "CommitStatusResponse": (".session", "CommitStatusResponse"),
-    "CompactServeInfoModel": (".services", "CompactServeInfoModel"),
-    "CompactServeInfoModelList": (".services", "CompactServeInfoModelList"),
-    "CompactServeInfoModelServiceEndpoint": (".services", "CompactServeInfoModelServiceEndpoint"),
-    "CompactVFolderInfoModel": (".folders", "CompactVFolderInfoModel"),
-    "CompleteRequest": (".session", "CompleteRequest"),
-    "CompleteResponse": (".session", "CompleteResponse"),
-    "CompleteResponseResult": (".session", "CompleteResponseResult"),
-    "ComputeScheduleInput": (".v2_sessions", "ComputeScheduleInput"),
-    "ComputeScheduleKernelResourceInput": (".v2_sessions", "ComputeScheduleKernelResourceInput"),
-    "ComputeSessionFilter": (".compute_sessions", "ComputeSessionFilter"),
-    "ComputeSessionOrder": (".compute_sessions", "ComputeSessionOrder"),
-    "ComputeSessionOrderField": (".compute_sessions", "ComputeSessionOrderField"),
-    "ConflictingSessionCleanupPolicyEnum": (".v2_agents", "ConflictingSessionCleanupPolicyEnum"),
-    "ContainerLogsResponse": (".session", "ContainerLogsResponse"),
-    "ContainerLogsResponseResult": (".session", "ContainerLogsResponseResult"),
-    "ContainerRegistryFilter": (".v2_container_registries", "ContainerRegistryFilter"),
-    "ContainerRegistryOrder": (".v2_container_registries", "ContainerRegistryOrder"),
-    "ContainerRegistryOrderField": (".v2_container_registries", "ContainerRegistryOrderField"),
+    "ClusterTemplateDetail": (".template_cluster__get", "ClusterTemplateDetail"),
+    "CommitSessionResponse": (".session__commit_session", "CommitSessionResponse"),
+    "CommitStatusResponse": (".session__get_commit_status", "CommitStatusResponse"),
+    "CompactServeInfoModel": (".services__list_serve", "CompactServeInfoModel"),
+    "CompactServeInfoModelList": (".services__list_serve", "CompactServeInfoModelList"),
+    "CompactServeInfoModelServiceEndpoint": (
+        ".services__list_serve",
+        "CompactServeInfoModelServiceEndpoint",
+    ),
+    "CompactVFolderInfoModel": (".folders__get_vfolder_id", "CompactVFolderInfoModel"),
+    "CompleteRequest": (".session__complete", "CompleteRequest"),
+    "CompleteResponse": (".session__complete", "CompleteResponse"),
+    "CompleteResponseResult": (".session__complete", "CompleteResponseResult"),
+    "ComputeScheduleInput": (".v2_sessions__compute_schedule", "ComputeScheduleInput"),
+    "ComputeScheduleKernelResourceInput": (
+        ".v2_sessions__compute_schedule",
+        "ComputeScheduleKernelResourceInput",
+    ),
+    "ComputeSessionFilter": (".compute_sessions__search_sessions", "ComputeSessionFilter"),
+    "ComputeSessionOrder": (".compute_sessions__search_sessions", "ComputeSessionOrder"),
+    "ComputeSessionOrderField": (".compute_sessions__search_sessions", "ComputeSessionOrderField"),
+    "ConflictingSessionCleanupPolicyEnum": (
+        ".v2_agents__update_resource_group",
+        "ConflictingSessionCleanupPolicyEnum",
+    ),
+    "ContainerLogsResponse": (".session__get_container_logs", "ContainerLogsResponse"),
+    "ContainerLogsResponseResult": (".session__get_container_logs", "ContainerLogsResponseResult"),
+    "ContainerRegistryFilter": (
+        ".v2_container_registries__admin_search_container_registries",
+        "ContainerRegistryFilter",
+    ),
+    "ContainerRegistryOrder": (
+        ".v2_container_registries__admin_search_container_registries",
+        "ContainerRegistryOrder",
+    ),
+    "ContainerRegistryOrderField": (
+        ".v2_container_registries__admin_search_container_registries",
+        "ContainerRegistryOrderField",
+    ),
     "ContainerRegistryType": (
         "._shared_container_registries__v2_container_registries",
         "ContainerRegistryType",
     ),
-    "ContainerRegistryTypeFilter": (".v2_container_registries", "ContainerRegistryTypeFilter"),
-    "ConvertSessionToImageRequest": (".session", "ConvertSessionToImageRequest"),
-    "ConvertSessionToImageResponseModel": (".session", "ConvertSessionToImageResponseModel"),
-    "CreateAccessTokenInput": (".v2_deployments", "CreateAccessTokenInput"),
-    "CreateAppConfigAllowListInput": (".v2_app_config_allow_list", "CreateAppConfigAllowListInput"),
+    "ContainerRegistryTypeFilter": (
+        ".v2_container_registries__admin_search_container_registries",
+        "ContainerRegistryTypeFilter",
+    ),
+    "ConvertSessionToImageRequest": (
+        ".session__convert_session_to_image",
+        "ConvertSessionToImageRequest",
+    ),
+    "ConvertSessionToImageResponseModel": (
+        ".session__convert_session_to_image",
+        "ConvertSessionToImageResponseModel",
+    ),
+    "CreateAccessTokenInput": (".v2_deployments__create_access_token", "CreateAccessTokenInput"),
+    "CreateAppConfigAllowListInput": (
+        ".v2_app_config_allow_list__admin_create",
+        "CreateAppConfigAllowListInput",
+    ),
     "CreateAppConfigDefinitionInput": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_create",
         "CreateAppConfigDefinitionInput",
     ),
-    "CreateArchiveDownloadSessionReq": (".folders", "CreateArchiveDownloadSessionReq"),
-    "CreateAutoScalingRuleInput": (".v2_deployments", "CreateAutoScalingRuleInput"),
+    "CreateArchiveDownloadSessionReq": (
+        ".folders__create_archive_download_session",
+        "CreateArchiveDownloadSessionReq",
+    ),
+    "CreateAutoScalingRuleInput": (
+        ".v2_deployments__create_auto_scaling_rule",
+        "CreateAutoScalingRuleInput",
+    ),
     "CreateAutoScalingRuleInputMaxReplicas": (
-        ".v2_deployments",
+        ".v2_deployments__create_auto_scaling_rule",
         "CreateAutoScalingRuleInputMaxReplicas",
     ),
     "CreateAutoScalingRuleInputMaxThreshold": (
-        ".v2_deployments",
+        ".v2_deployments__create_auto_scaling_rule",
         "CreateAutoScalingRuleInputMaxThreshold",
     ),
     "CreateAutoScalingRuleInputMinReplicas": (
-        ".v2_deployments",
+        ".v2_deployments__create_auto_scaling_rule",
         "CreateAutoScalingRuleInputMinReplicas",
     ),
     "CreateAutoScalingRuleInputMinThreshold": (
-        ".v2_deployments",
+        ".v2_deployments__create_auto_scaling_rule",
         "CreateAutoScalingRuleInputMinThreshold",
     ),
-    "CreateAutoScalingRuleRequest": (".admin_auto_scaling_rules", "CreateAutoScalingRuleRequest"),
+    "CreateAutoScalingRuleRequest": (
+        ".admin_auto_scaling_rules__create",
+        "CreateAutoScalingRuleRequest",
+    ),
     "CreateAutoScalingRuleRequestMaxThreshold": (
-        ".admin_auto_scaling_rules",
+        ".admin_auto_scaling_rules__create",
         "CreateAutoScalingRuleRequestMaxThreshold",
     ),
     "CreateAutoScalingRuleRequestMinThreshold": (
-        ".admin_auto_scaling_rules",
+        ".admin_auto_scaling_rules__create",
         "CreateAutoScalingRuleRequestMinThreshold",
     ),
-    "CreateAutoScalingRuleResponse": (".admin_auto_scaling_rules", "CreateAutoScalingRuleResponse"),
-    "CreateCategoryInput": (".v2_prometheus_query_preset_categories", "CreateCategoryInput"),
-    "CreateClusterRequest": (".session", "CreateClusterRequest"),
-    "CreateClusterResponse": (".session", "CreateClusterResponse"),
-    "CreateClusterTemplateRequest": (".template_cluster", "CreateClusterTemplateRequest"),
-    "CreateContainerRegistryInput": (".v2_container_registries", "CreateContainerRegistryInput"),
+    "CreateAutoScalingRuleResponse": (
+        ".admin_auto_scaling_rules__create",
+        "CreateAutoScalingRuleResponse",
+    ),
+    "CreateCategoryInput": (
+        ".v2_prometheus_query_preset_categories__create",
+        "CreateCategoryInput",
+    ),
+    "CreateClusterRequest": (".session__create_cluster", "CreateClusterRequest"),
+    "CreateClusterResponse": (".session__create_cluster", "CreateClusterResponse"),
+    "CreateClusterTemplateRequest": (".template_cluster__create", "CreateClusterTemplateRequest"),
+    "CreateContainerRegistryInput": (
+        ".v2_container_registries__admin_create",
+        "CreateContainerRegistryInput",
+    ),
     "CreateContainerRegistryRequestModel": (
-        ".container_registries",
+        ".container_registries__create",
         "CreateContainerRegistryRequestModel",
     ),
-    "CreateDeploymentInput": (".v2_deployments", "CreateDeploymentInput"),
-    "CreateDeploymentPayload": (".v2_deployments", "CreateDeploymentPayload"),
-    "CreateDeploymentRequest": (".deployments", "CreateDeploymentRequest"),
+    "CreateDeploymentInput": (".v2_deployments__create", "CreateDeploymentInput"),
+    "CreateDeploymentPayload": (".v2_deployments__create", "CreateDeploymentPayload"),
+    "CreateDeploymentRequest": (".deployments__create_deployment", "CreateDeploymentRequest"),
     "CreateDeploymentRevisionPresetInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "CreateDeploymentRevisionPresetInput",
     ),
     "CreateDeploymentRevisionPresetInputRevisionHistoryLimit": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "CreateDeploymentRevisionPresetInputRevisionHistoryLimit",
     ),
-    "CreateDomainDotfileRequest": (".domain_config", "CreateDomainDotfileRequest"),
-    "CreateDomainInput": (".v2_domains", "CreateDomainInput"),
-    "CreateDomainRequest": (".admin_domains", "CreateDomainRequest"),
-    "CreateDownloadSessionInput": (".v2_vfolders", "CreateDownloadSessionInput"),
-    "CreateDownloadSessionReq": (".folders", "CreateDownloadSessionReq"),
-    "CreateEntityShareInput": (".v2_entity_shares", "CreateEntityShareInput"),
+    "CreateDomainDotfileRequest": (".domain_config__create", "CreateDomainDotfileRequest"),
+    "CreateDomainInput": (".v2_domains__admin_create", "CreateDomainInput"),
+    "CreateDomainRequest": (".admin_domains__create", "CreateDomainRequest"),
+    "CreateDownloadSessionInput": (
+        ".v2_vfolders__create_download_session",
+        "CreateDownloadSessionInput",
+    ),
+    "CreateDownloadSessionReq": (".folders__create_download_session", "CreateDownloadSessionReq"),
+    "CreateEntityShareInput": (".v2_entity_shares__create", "CreateEntityShareInput"),
     "CreateFromParamsRequest": (".session", "CreateFromParamsRequest"),
-    "CreateFromTemplateRequest": (".session", "CreateFromTemplateRequest"),
-    "CreateGroupDotfileRequest": (".group_config", "CreateGroupDotfileRequest"),
+    "CreateFromTemplateRequest": (".session__create_from_template", "CreateFromTemplateRequest"),
+    "CreateGroupDotfileRequest": (".group_config__create", "CreateGroupDotfileRequest"),
     "CreateHuggingFaceRegistryInput": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__create",
         "CreateHuggingFaceRegistryInput",
     ),
     "CreateIdleCheckerAssignmentInput": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_create",
         "CreateIdleCheckerAssignmentInput",
     ),
-    "CreateIdleCheckerInput": (".v2_idle_checkers", "CreateIdleCheckerInput"),
+    "CreateIdleCheckerInput": (".v2_idle_checkers__admin_create", "CreateIdleCheckerInput"),
     "CreateKeypairResourcePolicyInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_create_keypair_resource_policy",
         "CreateKeypairResourcePolicyInput",
     ),
-    "CreateLoginClientTypeInput": (".v2_login_client_types", "CreateLoginClientTypeInput"),
-    "CreateModelCardInput": (".v2_model_cards", "CreateModelCardInput"),
-    "CreateModelCardInputArchitecture": (".v2_model_cards", "CreateModelCardInputArchitecture"),
-    "CreateModelCardInputAuthor": (".v2_model_cards", "CreateModelCardInputAuthor"),
-    "CreateModelCardInputCategory": (".v2_model_cards", "CreateModelCardInputCategory"),
-    "CreateModelCardInputDomainName": (".v2_model_cards", "CreateModelCardInputDomainName"),
-    "CreateModelCardInputLicense": (".v2_model_cards", "CreateModelCardInputLicense"),
-    "CreateModelCardInputModelVersion": (".v2_model_cards", "CreateModelCardInputModelVersion"),
-    "CreateModelCardInputTask": (".v2_model_cards", "CreateModelCardInputTask"),
-    "CreateModelCardInputTitle": (".v2_model_cards", "CreateModelCardInputTitle"),
-    "CreateNotificationChannelInput": (".v2_notifications", "CreateNotificationChannelInput"),
-    "CreateNotificationChannelRequest": (".notifications", "CreateNotificationChannelRequest"),
-    "CreateNotificationRuleInput": (".v2_notifications", "CreateNotificationRuleInput"),
-    "CreateNotificationRuleRequest": (".notifications", "CreateNotificationRuleRequest"),
-    "CreateObjectStorageInput": (".v2_object_storages", "CreateObjectStorageInput"),
+    "CreateLoginClientTypeInput": (
+        ".v2_login_client_types__admin_create",
+        "CreateLoginClientTypeInput",
+    ),
+    "CreateModelCardInput": (".v2_model_cards__create", "CreateModelCardInput"),
+    "CreateModelCardInputArchitecture": (
+        ".v2_model_cards__create",
+        "CreateModelCardInputArchitecture",
+    ),
+    "CreateModelCardInputAuthor": (".v2_model_cards__create", "CreateModelCardInputAuthor"),
+    "CreateModelCardInputCategory": (".v2_model_cards__create", "CreateModelCardInputCategory"),
+    "CreateModelCardInputDomainName": (".v2_model_cards__create", "CreateModelCardInputDomainName"),
+    "CreateModelCardInputLicense": (".v2_model_cards__create", "CreateModelCardInputLicense"),
+    "CreateModelCardInputModelVersion": (
+        ".v2_model_cards__create",
+        "CreateModelCardInputModelVersion",
+    ),
+    "CreateModelCardInputTask": (".v2_model_cards__create", "CreateModelCardInputTask"),
+    "CreateModelCardInputTitle": (".v2_model_cards__create", "CreateModelCardInputTitle"),
+    "CreateNotificationChannelInput": (
+        ".v2_notifications__create_channel",
+        "CreateNotificationChannelInput",
+    ),
+    "CreateNotificationChannelRequest": (
+        ".notifications__create_channel",
+        "CreateNotificationChannelRequest",
+    ),
+    "CreateNotificationRuleInput": (
+        ".v2_notifications__create_rule",
+        "CreateNotificationRuleInput",
+    ),
+    "CreateNotificationRuleRequest": (
+        ".notifications__create_rule",
+        "CreateNotificationRuleRequest",
+    ),
+    "CreateObjectStorageInput": (".v2_object_storages__create", "CreateObjectStorageInput"),
     "CreatePermissionInput": (".v2_rbac", "CreatePermissionInput"),
-    "CreateProjectInput": (".v2_projects", "CreateProjectInput"),
+    "CreateProjectInput": (".v2_projects__admin_create", "CreateProjectInput"),
     "CreateProjectResourcePolicyInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_create_project_resource_policy",
         "CreateProjectResourcePolicyInput",
     ),
-    "CreateQueryDefinitionInput": (".v2_prometheus_query_presets", "CreateQueryDefinitionInput"),
+    "CreateQueryDefinitionInput": (
+        ".v2_prometheus_query_presets__create",
+        "CreateQueryDefinitionInput",
+    ),
     "CreateQueryDefinitionInputTimeWindow": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__create",
         "CreateQueryDefinitionInputTimeWindow",
     ),
     "CreateQueryDefinitionOptionsInput": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__create",
         "CreateQueryDefinitionOptionsInput",
     ),
     "CreateQueryDefinitionOptionsRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__create_preset",
         "CreateQueryDefinitionOptionsRequest",
     ),
     "CreateQueryDefinitionRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__create_preset",
         "CreateQueryDefinitionRequest",
     ),
     "CreateQueryDefinitionRequestTimeWindow": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__create_preset",
         "CreateQueryDefinitionRequestTimeWindow",
     ),
-    "CreateReservoirRegistryInput": (".v2_reservoir_registries", "CreateReservoirRegistryInput"),
-    "CreateResourceGroupInput": (".v2_resource_groups", "CreateResourceGroupInput"),
-    "CreateResourcePresetInput": (".v2_resource_presets", "CreateResourcePresetInput"),
-    "CreateResourceSlotTypeInput": (".v2_resource_slots", "CreateResourceSlotTypeInput"),
-    "CreateRetentionPolicyInput": (".v2_retention_policies", "CreateRetentionPolicyInput"),
-    "CreateRevisionInput": (".v2_deployments", "CreateRevisionInput"),
-    "CreateRoleInput": (".v2_rbac", "CreateRoleInput"),
-    "CreateRolePresetInput": (".v2_role_presets", "CreateRolePresetInput"),
-    "CreateRoleRequest": (".admin_rbac", "CreateRoleRequest"),
-    "CreateRuntimeVariantInput": (".v2_runtime_variants", "CreateRuntimeVariantInput"),
+    "CreateReservoirRegistryInput": (
+        ".v2_reservoir_registries__create",
+        "CreateReservoirRegistryInput",
+    ),
+    "CreateResourceGroupInput": (".v2_resource_groups__create", "CreateResourceGroupInput"),
+    "CreateResourcePresetInput": (".v2_resource_presets__create", "CreateResourcePresetInput"),
+    "CreateResourceSlotTypeInput": (
+        ".v2_resource_slots__admin_create_slot_type",
+        "CreateResourceSlotTypeInput",
+    ),
+    "CreateRetentionPolicyInput": (
+        ".v2_retention_policies__admin_create",
+        "CreateRetentionPolicyInput",
+    ),
+    "CreateRevisionInput": (".v2_deployments__create", "CreateRevisionInput"),
+    "CreateRoleInput": (".v2_rbac__create_role", "CreateRoleInput"),
+    "CreateRolePresetInput": (".v2_role_presets__create", "CreateRolePresetInput"),
+    "CreateRoleRequest": (".admin_rbac__create_role", "CreateRoleRequest"),
+    "CreateRuntimeVariantInput": (".v2_runtime_variants__create", "CreateRuntimeVariantInput"),
     "CreateRuntimeVariantPresetInput": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInput",
     ),
     "CreateRuntimeVariantPresetInputAddedVersion": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInputAddedVersion",
     ),
     "CreateRuntimeVariantPresetInputCategory": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInputCategory",
     ),
     "CreateRuntimeVariantPresetInputDefaultValue": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInputDefaultValue",
     ),
     "CreateRuntimeVariantPresetInputDeprecatedVersion": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInputDeprecatedVersion",
     ),
     "CreateRuntimeVariantPresetInputDisplayName": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__create",
         "CreateRuntimeVariantPresetInputDisplayName",
     ),
     "CreateSessionResponse": (".session", "CreateSessionResponse"),
-    "CreateSessionTemplateRequest": (".template_session", "CreateSessionTemplateRequest"),
+    "CreateSessionTemplateRequest": (".template_session__create", "CreateSessionTemplateRequest"),
     "CreateSessionTypeEnum": ("._shared_session__v2_sessions", "CreateSessionTypeEnum"),
     "CreateTemplateResponse": (
         "._shared_template_cluster__template_session",
         "CreateTemplateResponse",
     ),
-    "CreateUploadSessionInput": (".v2_vfolders", "CreateUploadSessionInput"),
-    "CreateUploadSessionReq": (".folders", "CreateUploadSessionReq"),
-    "CreateUserDotfileRequest": (".user_config", "CreateUserDotfileRequest"),
-    "CreateUserInput": (".v2_users", "CreateUserInput"),
-    "CreateUserInputIntegrationName": (".v2_users", "CreateUserInputIntegrationName"),
-    "CreateUserRequest": (".admin_users", "CreateUserRequest"),
-    "CreateUserResourcePolicyInput": (".v2_resource_policies", "CreateUserResourcePolicyInput"),
+    "CreateUploadSessionInput": (".v2_vfolders__create_upload_session", "CreateUploadSessionInput"),
+    "CreateUploadSessionReq": (".folders__create_upload_session", "CreateUploadSessionReq"),
+    "CreateUserDotfileRequest": (".user_config__create", "CreateUserDotfileRequest"),
+    "CreateUserInput": (".v2_users__create_user", "CreateUserInput"),
+    "CreateUserInputIntegrationName": (".v2_users__create_user", "CreateUserInputIntegrationName"),
+    "CreateUserRequest": (".admin_users__create_user", "CreateUserRequest"),
+    "CreateUserResourcePolicyInput": (
+        ".v2_resource_policies__admin_create_user_resource_policy",
+        "CreateUserResourcePolicyInput",
+    ),
     "CreateUserResourcePolicyInputMaxConcurrentLogins": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_create_user_resource_policy",
         "CreateUserResourcePolicyInputMaxConcurrentLogins",
     ),
-    "CreateVFSStorageInput": (".v2_vfs_storages", "CreateVFSStorageInput"),
-    "CreateVFolderInScopeInput": (".v2_vfolders", "CreateVFolderInScopeInput"),
-    "CreateVFolderInput": (".v2_vfolders", "CreateVFolderInput"),
-    "CreateVFolderResponse": (".folders", "CreateVFolderResponse"),
-    "CustomizedImageVisibilityScope": (".session", "CustomizedImageVisibilityScope"),
+    "CreateVFSStorageInput": (".v2_vfs_storages__create", "CreateVFSStorageInput"),
+    "CreateVFolderInScopeInput": (".v2_vfolders__project_create", "CreateVFolderInScopeInput"),
+    "CreateVFolderInput": (".v2_vfolders__create", "CreateVFolderInput"),
+    "CreateVFolderResponse": (".folders__create", "CreateVFolderResponse"),
+    "CustomizedImageVisibilityScope": (
+        ".session__convert_session_to_image",
+        "CustomizedImageVisibilityScope",
+    ),
     "DateRangeFilter": (".fair_share", "DateRangeFilter"),
     "DateTimeFilter": ("._shared_21_a8f32c5f7d", "DateTimeFilter"),
     "DateTimeRangeFilter": ("._shared_export__v2_export", "DateTimeRangeFilter"),
-    "DeactivateRevisionResponse": (".deployments", "DeactivateRevisionResponse"),
-    "DealiasImageInput": (".v2_images", "DealiasImageInput"),
-    "DealiasImageRequest": (".admin_images", "DealiasImageRequest"),
+    "DeactivateRevisionResponse": (
+        ".deployments__deactivate_revision",
+        "DeactivateRevisionResponse",
+    ),
+    "DealiasImageInput": (".v2_images__admin_dealias", "DealiasImageInput"),
+    "DealiasImageRequest": (".admin_images__dealias", "DealiasImageRequest"),
     "DecimalFilter": (".v2_model_cards", "DecimalFilter"),
     "DecimalFilterEquals": (".v2_model_cards", "DecimalFilterEquals"),
     "DecimalFilterGreaterThan": (".v2_model_cards", "DecimalFilterGreaterThan"),
@@ -4021,62 +5080,104 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "DecimalFilterLessThanOrEqual": (".v2_model_cards", "DecimalFilterLessThanOrEqual"),
     "DecimalFilterNotEquals": (".v2_model_cards", "DecimalFilterNotEquals"),
     "DefaultForUnspecified": (".v2_resource_policies", "DefaultForUnspecified"),
-    "DefaultSessionOptionsInput": (".v2_resource_groups", "DefaultSessionOptionsInput"),
+    "DefaultSessionOptionsInput": (
+        ".v2_resource_groups__admin_replace_default_session_options",
+        "DefaultSessionOptionsInput",
+    ),
     "DefaultSessionOptionsInputPriority": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__admin_replace_default_session_options",
         "DefaultSessionOptionsInputPriority",
     ),
-    "DelegateImportArtifactsReq": (".artifact_registries", "DelegateImportArtifactsReq"),
-    "DelegateScanArtifactsReq": (".artifact_registries", "DelegateScanArtifactsReq"),
+    "DelegateImportArtifactsReq": (
+        ".artifact_registries__delegate_import_artifacts",
+        "DelegateImportArtifactsReq",
+    ),
+    "DelegateScanArtifactsReq": (
+        ".artifact_registries__delegate_scan_artifacts",
+        "DelegateScanArtifactsReq",
+    ),
     "DelegateeTarget": (".artifact_registries", "DelegateeTarget"),
-    "DeleteAccessTokenInput": (".v2_deployments", "DeleteAccessTokenInput"),
-    "DeleteArtifactsInput": (".v2_artifacts", "DeleteArtifactsInput"),
-    "DeleteAutoScalingRuleInput": (".v2_deployments", "DeleteAutoScalingRuleInput"),
-    "DeleteAutoScalingRuleRequest": (".admin_auto_scaling_rules", "DeleteAutoScalingRuleRequest"),
-    "DeleteAutoScalingRuleResponse": (".admin_auto_scaling_rules", "DeleteAutoScalingRuleResponse"),
-    "DeleteCategoryInput": (".v2_prometheus_query_preset_categories", "DeleteCategoryInput"),
-    "DeleteConfigRequest": (".config", "DeleteConfigRequest"),
-    "DeleteContainerRegistryInput": (".v2_container_registries", "DeleteContainerRegistryInput"),
-    "DeleteDeploymentInput": (".v2_deployments", "DeleteDeploymentInput"),
-    "DeleteDeploymentPayload": (".v2_deployments", "DeleteDeploymentPayload"),
-    "DeleteDomainInput": (".v2_domains", "DeleteDomainInput"),
-    "DeleteDomainRequest": (".admin_domains", "DeleteDomainRequest"),
-    "DeleteFilesAsyncBodyParam": (".folders", "DeleteFilesAsyncBodyParam"),
-    "DeleteFilesAsyncResponse": (".folders", "DeleteFilesAsyncResponse"),
-    "DeleteFilesInput": (".v2_vfolders", "DeleteFilesInput"),
+    "DeleteAccessTokenInput": (".v2_deployments__delete_access_token", "DeleteAccessTokenInput"),
+    "DeleteArtifactsInput": (".v2_artifacts__delete", "DeleteArtifactsInput"),
+    "DeleteAutoScalingRuleInput": (
+        ".v2_deployments__delete_auto_scaling_rule",
+        "DeleteAutoScalingRuleInput",
+    ),
+    "DeleteAutoScalingRuleRequest": (
+        ".admin_auto_scaling_rules__delete",
+        "DeleteAutoScalingRuleRequest",
+    ),
+    "DeleteAutoScalingRuleResponse": (
+        ".admin_auto_scaling_rules__delete",
+        "DeleteAutoScalingRuleResponse",
+    ),
+    "DeleteCategoryInput": (
+        ".v2_prometheus_query_preset_categories__delete",
+        "DeleteCategoryInput",
+    ),
+    "DeleteConfigRequest": (".config__delete_config", "DeleteConfigRequest"),
+    "DeleteContainerRegistryInput": (
+        ".v2_container_registries__admin_delete",
+        "DeleteContainerRegistryInput",
+    ),
+    "DeleteDeploymentInput": (".v2_deployments__delete", "DeleteDeploymentInput"),
+    "DeleteDeploymentPayload": (".v2_deployments__delete", "DeleteDeploymentPayload"),
+    "DeleteDomainInput": (".v2_domains__admin_delete", "DeleteDomainInput"),
+    "DeleteDomainRequest": (".admin_domains__delete", "DeleteDomainRequest"),
+    "DeleteFilesAsyncBodyParam": (".folders__delete_files_async", "DeleteFilesAsyncBodyParam"),
+    "DeleteFilesAsyncResponse": (".folders__delete_files_async", "DeleteFilesAsyncResponse"),
+    "DeleteFilesInput": (".v2_vfolders__delete_files", "DeleteFilesInput"),
     "DeleteFilesReq": (".folders", "DeleteFilesReq"),
     "DeleteHuggingFaceRegistryInput": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__delete",
         "DeleteHuggingFaceRegistryInput",
     ),
     "DeleteInvitationReq": (".folders", "DeleteInvitationReq"),
-    "DeleteModelCardOptions": (".v2_model_cards", "DeleteModelCardOptions"),
-    "DeleteNotificationChannelInput": (".v2_notifications", "DeleteNotificationChannelInput"),
-    "DeleteNotificationRuleInput": (".v2_notifications", "DeleteNotificationRuleInput"),
-    "DeleteObjectStorageInput": (".v2_object_storages", "DeleteObjectStorageInput"),
-    "DeletePermissionInput": (".v2_rbac", "DeletePermissionInput"),
-    "DeleteProjectInput": (".v2_projects", "DeleteProjectInput"),
-    "DeleteQueryDefinitionInput": (".v2_prometheus_query_presets", "DeleteQueryDefinitionInput"),
-    "DeleteReservoirRegistryInput": (".v2_reservoir_registries", "DeleteReservoirRegistryInput"),
-    "DeleteRoleInput": (".v2_rbac", "DeleteRoleInput"),
-    "DeleteRoleRequest": (".admin_rbac", "DeleteRoleRequest"),
-    "DeleteRuntimeVariantsInput": (".v2_runtime_variants", "DeleteRuntimeVariantsInput"),
-    "DeleteUserInput": (".v2_users", "DeleteUserInput"),
-    "DeleteUserRequest": (".admin_users", "DeleteUserRequest"),
-    "DeleteVFSStorageInput": (".v2_vfs_storages", "DeleteVFSStorageInput"),
-    "DeleteVFolderByIDReq": (".folders", "DeleteVFolderByIDReq"),
-    "DeleteVFolderFromTrashReq": (".folders", "DeleteVFolderFromTrashReq"),
-    "DependencyGraph": (".session", "DependencyGraph"),
-    "DeployModelCardInput": (".v2_model_cards", "DeployModelCardInput"),
-    "DeployModelCardInputReplicaCount": (".v2_model_cards", "DeployModelCardInputReplicaCount"),
+    "DeleteModelCardOptions": (".v2_model_cards__admin_bulk_delete", "DeleteModelCardOptions"),
+    "DeleteNotificationChannelInput": (
+        ".v2_notifications__delete_channel",
+        "DeleteNotificationChannelInput",
+    ),
+    "DeleteNotificationRuleInput": (
+        ".v2_notifications__delete_rule",
+        "DeleteNotificationRuleInput",
+    ),
+    "DeleteObjectStorageInput": (".v2_object_storages__delete", "DeleteObjectStorageInput"),
+    "DeletePermissionInput": (".v2_rbac__delete_permission", "DeletePermissionInput"),
+    "DeleteProjectInput": (".v2_projects__admin_delete", "DeleteProjectInput"),
+    "DeleteQueryDefinitionInput": (
+        ".v2_prometheus_query_presets__delete",
+        "DeleteQueryDefinitionInput",
+    ),
+    "DeleteReservoirRegistryInput": (
+        ".v2_reservoir_registries__delete",
+        "DeleteReservoirRegistryInput",
+    ),
+    "DeleteRoleInput": (".v2_rbac__delete_role", "DeleteRoleInput"),
+    "DeleteRoleRequest": (".admin_rbac__delete_role", "DeleteRoleRequest"),
+    "DeleteRuntimeVariantsInput": (
+        ".v2_runtime_variants__bulk_delete",
+        "DeleteRuntimeVariantsInput",
+    ),
+    "DeleteUserInput": (".v2_users__delete_user", "DeleteUserInput"),
+    "DeleteUserRequest": (".admin_users__delete_user", "DeleteUserRequest"),
+    "DeleteVFSStorageInput": (".v2_vfs_storages__delete", "DeleteVFSStorageInput"),
+    "DeleteVFolderByIDReq": (".folders__delete_by_id", "DeleteVFolderByIDReq"),
+    "DeleteVFolderFromTrashReq": (".folders__delete_from_trash_bin", "DeleteVFolderFromTrashReq"),
+    "DependencyGraph": (".session__get_dependency_graph", "DependencyGraph"),
+    "DeployModelCardInput": (".v2_model_cards__deploy", "DeployModelCardInput"),
+    "DeployModelCardInputReplicaCount": (
+        ".v2_model_cards__deploy",
+        "DeployModelCardInputReplicaCount",
+    ),
     "DeployModelCardInputRevisionHistoryLimit": (
-        ".v2_model_cards",
+        ".v2_model_cards__deploy",
         "DeployModelCardInputRevisionHistoryLimit",
     ),
-    "DeployVFolderInput": (".v2_vfolders", "DeployVFolderInput"),
-    "DeployVFolderInputReplicaCount": (".v2_vfolders", "DeployVFolderInputReplicaCount"),
+    "DeployVFolderInput": (".v2_vfolders__deploy", "DeployVFolderInput"),
+    "DeployVFolderInputReplicaCount": (".v2_vfolders__deploy", "DeployVFolderInputReplicaCount"),
     "DeployVFolderInputRevisionHistoryLimit": (
-        ".v2_vfolders",
+        ".v2_vfolders__deploy",
         "DeployVFolderInputRevisionHistoryLimit",
     ),
     "DeploymentFilter": ("._shared_deployments__v2_deployments", "DeploymentFilter"),
@@ -4098,7 +5199,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "DeploymentHistoryOrderField",
     ),
     "DeploymentMetadataInfoDTO": (".v2_deployments", "DeploymentMetadataInfoDTO"),
-    "DeploymentMetadataInput": (".deployments", "DeploymentMetadataInput"),
+    "DeploymentMetadataInput": (".deployments__create_deployment", "DeploymentMetadataInput"),
     "DeploymentNetworkAccessInfoDTO": (".v2_deployments", "DeploymentNetworkAccessInfoDTO"),
     "DeploymentNode": (".v2_deployments", "DeploymentNode"),
     "DeploymentOptionsInfo": (".v2_deployments", "DeploymentOptionsInfo"),
@@ -4108,8 +5209,11 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "DeploymentOrder": ("._shared_deployments__v2_deployments", "DeploymentOrder"),
     "DeploymentOrderField": ("._shared_deployments__v2_deployments", "DeploymentOrderField"),
-    "DeploymentPolicyDTO": (".deployments", "DeploymentPolicyDTO"),
-    "DeploymentPolicyFilter": (".v2_deployments", "DeploymentPolicyFilter"),
+    "DeploymentPolicyDTO": (".deployments__upsert_deployment_policy", "DeploymentPolicyDTO"),
+    "DeploymentPolicyFilter": (
+        ".v2_deployments__search_deployment_policies",
+        "DeploymentPolicyFilter",
+    ),
     "DeploymentPolicyInfo": (".v2_deployments", "DeploymentPolicyInfo"),
     "DeploymentPolicyNode": (".v2_deployments", "DeploymentPolicyNode"),
     "DeploymentRevisionPresetFilter": (
@@ -4134,17 +5238,17 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "DeploymentRouteNode": (".v2_deployments", "DeploymentRouteNode"),
     "DeploymentScalingStateFilter": ("._unreferenced", "DeploymentScalingStateFilter"),
-    "DeploymentScope": (".v2_deployments", "DeploymentScope"),
+    "DeploymentScope": (".v2_deployments__scoped_search", "DeploymentScope"),
     "DeploymentStatusFilter": ("._unreferenced", "DeploymentStatusFilter"),
     "DeploymentStrategy": ("._shared_5_051c0196ea", "DeploymentStrategy"),
     "DeploymentStrategyInfoDTO": (".v2_deployments", "DeploymentStrategyInfoDTO"),
     "DeploymentStrategyInput": ("._shared_5_051c0196ea", "DeploymentStrategyInput"),
     "DeploymentUsage": (".v2_deployments", "DeploymentUsage"),
     "DeploymentUses": (".v2_deployments", "DeploymentUses"),
-    "DestroySessionResponse": (".session", "DestroySessionResponse"),
-    "DestroySessionResponseStats": (".session", "DestroySessionResponseStats"),
-    "DirectAccessInfo": (".session", "DirectAccessInfo"),
-    "DockerRegistries": (".config", "DockerRegistries"),
+    "DestroySessionResponse": (".session__destroy", "DestroySessionResponse"),
+    "DestroySessionResponseStats": (".session__destroy", "DestroySessionResponseStats"),
+    "DirectAccessInfo": (".session__get_direct_access_info", "DirectAccessInfo"),
+    "DockerRegistries": (".config__get_docker_registries", "DockerRegistries"),
     "DomainFairShareDomainNestedFilter": ("._unreferenced", "DomainFairShareDomainNestedFilter"),
     "DomainFairShareFilter": ("._shared_fair_share__v2_fair_share", "DomainFairShareFilter"),
     "DomainFairShareOrder": ("._shared_fair_share__v2_fair_share", "DomainFairShareOrder"),
@@ -4156,7 +5260,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "DomainOrder": ("._shared_admin_domains__v2_domains", "DomainOrder"),
     "DomainOrderField": ("._shared_admin_domains__v2_domains", "DomainOrderField"),
     "DomainProjectFilter": ("._unreferenced", "DomainProjectFilter"),
-    "DomainScope": (".v2_domains", "DomainScope"),
+    "DomainScope": (".v2_domains__scoped_search", "DomainScope"),
     "DomainUsageBucketFilter": (".fair_share", "DomainUsageBucketFilter"),
     "DomainUsageBucketOrder": (".fair_share", "DomainUsageBucketOrder"),
     "DomainUsageBucketOrderField": (".fair_share", "DomainUsageBucketOrderField"),
@@ -4169,7 +5273,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "Dotfile": ("._shared_domain_config__group_config__user_config", "Dotfile"),
     "DotfileListOrItem": ("._shared_domain_config__group_config__user_config", "DotfileListOrItem"),
     "EffectiveResourceAllocationInput": (
-        ".v2_resource_allocation",
+        ".v2_resource_allocation__effective_allocation",
         "EffectiveResourceAllocationInput",
     ),
     "EmailMessage": (".notifications", "EmailMessage"),
@@ -4177,23 +5281,23 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "EmailSpec": (".notifications", "EmailSpec"),
     "EmailSpecInputDTO": (".v2_notifications", "EmailSpecInputDTO"),
     "EmptyResponse": ("._shared_6_2ec32ce506", "EmptyResponse"),
-    "EnqueueSessionInput": (".v2_sessions", "EnqueueSessionInput"),
-    "EnqueueSessionInputPriority": (".v2_sessions", "EnqueueSessionInputPriority"),
-    "EnqueueSessionInputTag": (".v2_sessions", "EnqueueSessionInputTag"),
-    "EnqueueSessionInputTier": (".v2_sessions", "EnqueueSessionInputTier"),
+    "EnqueueSessionInput": (".v2_sessions__enqueue", "EnqueueSessionInput"),
+    "EnqueueSessionInputPriority": (".v2_sessions__enqueue", "EnqueueSessionInputPriority"),
+    "EnqueueSessionInputTag": (".v2_sessions__enqueue", "EnqueueSessionInputTag"),
+    "EnqueueSessionInputTier": (".v2_sessions__enqueue", "EnqueueSessionInputTier"),
     "EntityLabelFilter": ("._shared_5_730c7bd670", "EntityLabelFilter"),
     "EntityLabelNestedFilter": ("._shared_4_e84b3434d4", "EntityLabelNestedFilter"),
-    "EntityLabelOrder": (".v2_entity_labels", "EntityLabelOrder"),
-    "EntityLabelOrderField": (".v2_entity_labels", "EntityLabelOrderField"),
+    "EntityLabelOrder": (".v2_entity_labels__search_labels", "EntityLabelOrder"),
+    "EntityLabelOrderField": (".v2_entity_labels__search_labels", "EntityLabelOrderField"),
     "EntityShareFilter": (".v2_entity_shares", "EntityShareFilter"),
     "EntityShareOrderBy": (".v2_entity_shares", "EntityShareOrderBy"),
     "EntityShareOrderField": (".v2_entity_shares", "EntityShareOrderField"),
-    "EntityShareRecipientInput": (".v2_entity_shares", "EntityShareRecipientInput"),
-    "EntityShareScope": (".v2_entity_shares", "EntityShareScope"),
-    "EntityShareSideDTO": (".v2_entity_shares", "EntityShareSideDTO"),
+    "EntityShareRecipientInput": (".v2_entity_shares__create", "EntityShareRecipientInput"),
+    "EntityShareScope": (".v2_entity_shares__scoped_search", "EntityShareScope"),
+    "EntityShareSideDTO": (".v2_entity_shares__my_search", "EntityShareSideDTO"),
     "EntityShareStatusDTO": (".v2_entity_shares", "EntityShareStatusDTO"),
     "EntityShareStatusFilter": (".v2_entity_shares", "EntityShareStatusFilter"),
-    "EntityShareTargetScope": (".v2_entity_shares", "EntityShareTargetScope"),
+    "EntityShareTargetScope": (".v2_entity_shares__scoped_search", "EntityShareTargetScope"),
     "EntityTarget": (".v2_entity_labels", "EntityTarget"),
     "EnvironmentVariableEntryInfoDTO": (".v2_deployments", "EnvironmentVariableEntryInfoDTO"),
     "EnvironmentVariableEntryInput": (
@@ -4202,57 +5306,78 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "EnvironmentVariablesInfoDTO": (".v2_deployments", "EnvironmentVariablesInfoDTO"),
     "EnvironmentVariablesInput": ("._unreferenced", "EnvironmentVariablesInput"),
-    "ErrorInfoModel": (".services", "ErrorInfoModel"),
-    "ErrorListResponseModel": (".services", "ErrorListResponseModel"),
-    "ErrorLogEntry": (".logs_error", "ErrorLogEntry"),
-    "ErrorLogListResponse": (".logs_error", "ErrorLogListResponse"),
+    "ErrorInfoModel": (".services__list_errors", "ErrorInfoModel"),
+    "ErrorListResponseModel": (".services__list_errors", "ErrorListResponseModel"),
+    "ErrorLogEntry": (".logs_error__list_logs", "ErrorLogEntry"),
+    "ErrorLogListResponse": (".logs_error__list_logs", "ErrorLogListResponse"),
     "EtcdResultResponse": (".config", "EtcdResultResponse"),
-    "EventData": (".container_registries", "EventData"),
-    "ExcludeSessionIdleChecksInput": (".v2_sessions", "ExcludeSessionIdleChecksInput"),
-    "ExecuteQueryDefinitionInput": (".v2_prometheus_query_presets", "ExecuteQueryDefinitionInput"),
+    "EventData": (".container_registries__harbor_webhook", "EventData"),
+    "ExcludeSessionIdleChecksInput": (
+        ".v2_sessions__exclude_idle_checks",
+        "ExcludeSessionIdleChecksInput",
+    ),
+    "ExecuteQueryDefinitionInput": (
+        ".v2_prometheus_query_presets__execute",
+        "ExecuteQueryDefinitionInput",
+    ),
     "ExecuteQueryDefinitionInputTimeWindow": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__execute",
         "ExecuteQueryDefinitionInputTimeWindow",
     ),
     "ExecuteQueryDefinitionOptionsInput": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__execute",
         "ExecuteQueryDefinitionOptionsInput",
     ),
     "ExecuteQueryDefinitionOptionsRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__execute_preset",
         "ExecuteQueryDefinitionOptionsRequest",
     ),
     "ExecuteQueryDefinitionRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__execute_preset",
         "ExecuteQueryDefinitionRequest",
     ),
     "ExecuteQueryDefinitionRequestTimeWindow": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__execute_preset",
         "ExecuteQueryDefinitionRequestTimeWindow",
     ),
-    "ExecuteRequest": (".session", "ExecuteRequest"),
-    "ExecuteRequestMode": (".session", "ExecuteRequestMode"),
-    "ExecuteResponse": (".session", "ExecuteResponse"),
-    "ExecutionResult": (".session", "ExecutionResult"),
+    "ExecuteRequest": (".session__execute", "ExecuteRequest"),
+    "ExecuteRequestMode": (".session__execute", "ExecuteRequestMode"),
+    "ExecuteResponse": (".session__execute", "ExecuteResponse"),
+    "ExecutionResult": (".session__execute", "ExecutionResult"),
     "ExtraVFolderMountGQLDTO": (".v2_deployments", "ExtraVFolderMountGQLDTO"),
     "ExtraVFolderMountInput": ("._shared_deployments__v2_deployments", "ExtraVFolderMountInput"),
-    "FailurePolicyEnum": (".v2_resource_groups", "FailurePolicyEnum"),
-    "ForgetImageInput": (".v2_images", "ForgetImageInput"),
-    "ForgetImageRequest": (".admin_images", "ForgetImageRequest"),
-    "ForgetImageResponse": (".admin_images", "ForgetImageResponse"),
-    "ForwardPaginationOptions": (".artifact_registries", "ForwardPaginationOptions"),
-    "FstabContentsResponse": (".folders", "FstabContentsResponse"),
-    "GetAutoScalingRuleResponse": (".admin_auto_scaling_rules", "GetAutoScalingRuleResponse"),
-    "GetConfigRequest": (".config", "GetConfigRequest"),
-    "GetDeploymentPolicyPayload": (".v2_deployments", "GetDeploymentPolicyPayload"),
-    "GetDomainFairShareInput": (".v2_fair_share", "GetDomainFairShareInput"),
-    "GetImageResponse": (".admin_images", "GetImageResponse"),
-    "GetPresignedDownloadURLReq": (".object_storages", "GetPresignedDownloadURLReq"),
-    "GetPresignedUploadURLReq": (".object_storages", "GetPresignedUploadURLReq"),
-    "GetProjectFairShareInput": (".v2_fair_share", "GetProjectFairShareInput"),
-    "GetRoleResponse": (".auth", "GetRoleResponse"),
-    "GetUserFairShareInput": (".v2_fair_share", "GetUserFairShareInput"),
-    "GetVFolderIDReq": (".folders", "GetVFolderIDReq"),
+    "FailurePolicyEnum": (
+        ".v2_resource_groups__admin_replace_default_session_options",
+        "FailurePolicyEnum",
+    ),
+    "ForgetImageInput": (".v2_images__admin_forget", "ForgetImageInput"),
+    "ForgetImageRequest": (".admin_images__forget", "ForgetImageRequest"),
+    "ForgetImageResponse": (".admin_images__forget", "ForgetImageResponse"),
+    "ForwardPaginationOptions": (
+        ".artifact_registries__search_artifacts",
+        "ForwardPaginationOptions",
+    ),
+    "FstabContentsResponse": (".folders__get_fstab_contents", "FstabContentsResponse"),
+    "GetAutoScalingRuleResponse": (".admin_auto_scaling_rules__get", "GetAutoScalingRuleResponse"),
+    "GetConfigRequest": (".config__get_config", "GetConfigRequest"),
+    "GetDeploymentPolicyPayload": (
+        ".v2_deployments__get_deployment_policy",
+        "GetDeploymentPolicyPayload",
+    ),
+    "GetDomainFairShareInput": (".v2_fair_share__admin_get_domain", "GetDomainFairShareInput"),
+    "GetImageResponse": (".admin_images__get", "GetImageResponse"),
+    "GetPresignedDownloadURLReq": (
+        ".object_storages__get_presigned_download_url",
+        "GetPresignedDownloadURLReq",
+    ),
+    "GetPresignedUploadURLReq": (
+        ".object_storages__get_presigned_upload_url",
+        "GetPresignedUploadURLReq",
+    ),
+    "GetProjectFairShareInput": (".v2_fair_share__admin_get_project", "GetProjectFairShareInput"),
+    "GetRoleResponse": (".auth__get_role", "GetRoleResponse"),
+    "GetUserFairShareInput": (".v2_fair_share__admin_get_user", "GetUserFairShareInput"),
+    "GetVFolderIDReq": (".folders__get_vfolder_id", "GetVFolderIDReq"),
     "GraphQLError": ("._shared_admin__root", "GraphQLError"),
     "GraphQLErrorLocation": ("._shared_admin__root", "GraphQLErrorLocation"),
     "GraphQLRequest": ("._shared_admin__root", "GraphQLRequest"),
@@ -4280,9 +5405,12 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_v2_deployments__v2_resource_groups",
         "HandlerOptionsInputTimeoutSec",
     ),
-    "HarborWebhookRequestModel": (".container_registries", "HarborWebhookRequestModel"),
-    "HealthStatus": (".health", "HealthStatus"),
-    "HelloResponse": (".root", "HelloResponse"),
+    "HarborWebhookRequestModel": (
+        ".container_registries__harbor_webhook",
+        "HarborWebhookRequestModel",
+    ),
+    "HealthStatus": (".health__hello", "HealthStatus"),
+    "HelloResponse": (".root__hello", "HelloResponse"),
     "IdleCheckerAssignmentFilter": (".v2_idle_checker_assignments", "IdleCheckerAssignmentFilter"),
     "IdleCheckerAssignmentOrder": (".v2_idle_checker_assignments", "IdleCheckerAssignmentOrder"),
     "IdleCheckerAssignmentOrderField": (
@@ -4290,32 +5418,38 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "IdleCheckerAssignmentOrderField",
     ),
     "IdleCheckerAssignmentScopeDTO": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "IdleCheckerAssignmentScopeDTO",
     ),
-    "IdleCheckerFilter": (".v2_idle_checkers", "IdleCheckerFilter"),
-    "IdleCheckerInputTypeDTO": (".v2_idle_checkers", "IdleCheckerInputTypeDTO"),
-    "IdleCheckerOrder": (".v2_idle_checkers", "IdleCheckerOrder"),
-    "IdleCheckerOrderField": (".v2_idle_checkers", "IdleCheckerOrderField"),
+    "IdleCheckerFilter": (".v2_idle_checkers__admin_search", "IdleCheckerFilter"),
+    "IdleCheckerInputTypeDTO": (".v2_idle_checkers__admin_create", "IdleCheckerInputTypeDTO"),
+    "IdleCheckerOrder": (".v2_idle_checkers__admin_search", "IdleCheckerOrder"),
+    "IdleCheckerOrderField": (".v2_idle_checkers__admin_search", "IdleCheckerOrderField"),
     "IdleCheckerScopeRefDTO": (".v2_idle_checker_assignments", "IdleCheckerScopeRefDTO"),
     "IdleCheckerScopeTypeDTO": (".v2_idle_checker_assignments", "IdleCheckerScopeTypeDTO"),
     "IdleCheckerSpecInputDTO": (".v2_idle_checkers", "IdleCheckerSpecInputDTO"),
-    "IdleCheckerTypeDTO": (".v2_idle_checkers", "IdleCheckerTypeDTO"),
-    "ImageAliasFilterInputDTO": (".v2_images", "ImageAliasFilterInputDTO"),
+    "IdleCheckerTypeDTO": (".v2_idle_checkers__admin_search", "IdleCheckerTypeDTO"),
+    "ImageAliasFilterInputDTO": (
+        ".v2_images__admin_search_image_aliases",
+        "ImageAliasFilterInputDTO",
+    ),
     "ImageAliasNestedFilterInputDTO": (".v2_images", "ImageAliasNestedFilterInputDTO"),
-    "ImageAliasOrderByInputDTO": (".v2_images", "ImageAliasOrderByInputDTO"),
-    "ImageAliasOrderField": (".v2_images", "ImageAliasOrderField"),
+    "ImageAliasOrderByInputDTO": (
+        ".v2_images__admin_search_image_aliases",
+        "ImageAliasOrderByInputDTO",
+    ),
+    "ImageAliasOrderField": (".v2_images__admin_search_image_aliases", "ImageAliasOrderField"),
     "ImageDTO": (".admin_images", "ImageDTO"),
-    "ImageFilter": (".admin_images", "ImageFilter"),
+    "ImageFilter": (".admin_images__search", "ImageFilter"),
     "ImageFilterInputDTO": (".v2_images", "ImageFilterInputDTO"),
     "ImageInput": ("._shared_deployments__v2_deployments", "ImageInput"),
     "ImageLabelEntryDTO": (".admin_images", "ImageLabelEntryDTO"),
     "ImageOperationRequestModel": (".container_registries", "ImageOperationRequestModel"),
-    "ImageOrder": (".admin_images", "ImageOrder"),
+    "ImageOrder": (".admin_images__search", "ImageOrder"),
     "ImageOrderByInputDTO": (".v2_images", "ImageOrderByInputDTO"),
     "ImageOrderField": ("._shared_admin_images__v2_images", "ImageOrderField"),
     "ImageResourceLimitDTO": (".admin_images", "ImageResourceLimitDTO"),
-    "ImageScope": (".v2_images", "ImageScope"),
+    "ImageScope": (".v2_images__scoped_search_images", "ImageScope"),
     "ImageStatusFilterInputDTO": (".v2_images", "ImageStatusFilterInputDTO"),
     "ImageStatusType": (".v2_images", "ImageStatusType"),
     "ImageTagEntryDTO": (".admin_images", "ImageTagEntryDTO"),
@@ -4324,25 +5458,34 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ImageUsage": (".v2_images", "ImageUsage"),
     "ImageUsedBy": (".v2_images", "ImageUsedBy"),
     "ImportArtifactsOptions": ("._shared_artifact_registries__artifacts", "ImportArtifactsOptions"),
-    "ImportArtifactsReq": (".artifacts", "ImportArtifactsReq"),
-    "IncludeSessionIdleChecksInput": (".v2_sessions", "IncludeSessionIdleChecksInput"),
+    "ImportArtifactsReq": (".artifacts__import_artifacts", "ImportArtifactsReq"),
+    "IncludeSessionIdleChecksInput": (
+        ".v2_sessions__include_idle_checks",
+        "IncludeSessionIdleChecksInput",
+    ),
     "IntFilter": ("._shared_5_697d7182ff", "IntFilter"),
     "IntOrPercent": (".v2_deployments", "IntOrPercent"),
     "IntOrPercentCount": (".v2_deployments", "IntOrPercentCount"),
     "IntOrPercentPercent": (".v2_deployments", "IntOrPercentPercent"),
     "Invitation": (".folders", "Invitation"),
-    "InviteResponse": (".folders", "InviteResponse"),
-    "InviteVFolderReq": (".folders", "InviteVFolderReq"),
-    "KernelExecutionSpecInput": (".v2_resource_groups", "KernelExecutionSpecInput"),
+    "InviteResponse": (".folders__invite", "InviteResponse"),
+    "InviteVFolderReq": (".folders__invite", "InviteVFolderReq"),
+    "KernelExecutionSpecInput": (
+        ".v2_resource_groups__admin_replace_default_session_options",
+        "KernelExecutionSpecInput",
+    ),
     "KernelExecutionSpecInputBatchTimeoutSec": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__admin_replace_default_session_options",
         "KernelExecutionSpecInputBatchTimeoutSec",
     ),
     "KernelFilter": (".v2_sessions", "KernelFilter"),
     "KernelHistoryFilter": (".v2_scheduling_history", "KernelHistoryFilter"),
     "KernelHistoryOrder": (".v2_scheduling_history", "KernelHistoryOrder"),
     "KernelHistoryOrderField": (".v2_scheduling_history", "KernelHistoryOrderField"),
-    "KernelHistoryScopeDTO": (".v2_scheduling_history", "KernelHistoryScopeDTO"),
+    "KernelHistoryScopeDTO": (
+        ".v2_scheduling_history__scoped_search_kernel_history",
+        "KernelHistoryScopeDTO",
+    ),
     "KernelOrder": (".v2_sessions", "KernelOrder"),
     "KernelOrderField": (".v2_sessions", "KernelOrderField"),
     "KernelStatusEnum": (".v2_sessions", "KernelStatusEnum"),
@@ -4352,49 +5495,58 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "KeypairNestedFilter": ("._unreferenced", "KeypairNestedFilter"),
     "KeypairOrderBy": (".v2_keypairs", "KeypairOrderBy"),
     "KeypairOrderField": (".v2_keypairs", "KeypairOrderField"),
-    "KeypairResourcePolicyFilter": (".v2_resource_policies", "KeypairResourcePolicyFilter"),
+    "KeypairResourcePolicyFilter": (
+        ".v2_resource_policies__admin_search_keypair_resource_policies",
+        "KeypairResourcePolicyFilter",
+    ),
     "KeypairResourcePolicyKeypairNestedFilter": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_search_keypair_resource_policies",
         "KeypairResourcePolicyKeypairNestedFilter",
     ),
-    "KeypairResourcePolicyOrder": (".v2_resource_policies", "KeypairResourcePolicyOrder"),
-    "KeypairResourcePolicyOrderField": (".v2_resource_policies", "KeypairResourcePolicyOrderField"),
-    "LeaveVFolderReq": (".folders", "LeaveVFolderReq"),
-    "ListFilesInput": (".v2_vfolders", "ListFilesInput"),
-    "ListSessionFilesResponse": (".session", "ListSessionFilesResponse"),
-    "ListVFolderFilesResponse": (".folders", "ListVFolderFilesResponse"),
+    "KeypairResourcePolicyOrder": (
+        ".v2_resource_policies__admin_search_keypair_resource_policies",
+        "KeypairResourcePolicyOrder",
+    ),
+    "KeypairResourcePolicyOrderField": (
+        ".v2_resource_policies__admin_search_keypair_resource_policies",
+        "KeypairResourcePolicyOrderField",
+    ),
+    "LeaveVFolderReq": (".folders__leave", "LeaveVFolderReq"),
+    "ListFilesInput": (".v2_vfolders__list_files", "ListFilesInput"),
+    "ListSessionFilesResponse": (".session__list_files", "ListSessionFilesResponse"),
+    "ListVFolderFilesResponse": (".folders__list_files", "ListVFolderFilesResponse"),
     "LoginAttemptResult": (".v2_login_history", "LoginAttemptResult"),
-    "LoginClientTypeFilter": (".v2_login_client_types", "LoginClientTypeFilter"),
-    "LoginClientTypeOrder": (".v2_login_client_types", "LoginClientTypeOrder"),
-    "LoginClientTypeOrderField": (".v2_login_client_types", "LoginClientTypeOrderField"),
+    "LoginClientTypeFilter": (".v2_login_client_types__search", "LoginClientTypeFilter"),
+    "LoginClientTypeOrder": (".v2_login_client_types__search", "LoginClientTypeOrder"),
+    "LoginClientTypeOrderField": (".v2_login_client_types__search", "LoginClientTypeOrderField"),
     "LoginHistoryFilter": (".v2_login_history", "LoginHistoryFilter"),
     "LoginHistoryOrder": (".v2_login_history", "LoginHistoryOrder"),
     "LoginHistoryOrderField": (".v2_login_history", "LoginHistoryOrderField"),
     "LoginHistoryResultFilter": (".v2_login_history", "LoginHistoryResultFilter"),
-    "LoginRequest": (".server", "LoginRequest"),
-    "LoginResponse": (".server", "LoginResponse"),
-    "LoginResponseData": (".server", "LoginResponseData"),
+    "LoginRequest": (".server__login", "LoginRequest"),
+    "LoginResponse": (".server__login", "LoginResponse"),
+    "LoginResponseData": (".server__login", "LoginResponseData"),
     "LoginSessionFilter": (".v2_login_sessions", "LoginSessionFilter"),
     "LoginSessionOrder": (".v2_login_sessions", "LoginSessionOrder"),
     "LoginSessionOrderField": (".v2_login_sessions", "LoginSessionOrderField"),
     "LoginSessionStatus": (".v2_login_sessions", "LoginSessionStatus"),
     "LoginSessionStatusFilter": (".v2_login_sessions", "LoginSessionStatusFilter"),
-    "LogoutRequest": (".auth", "LogoutRequest"),
-    "ManagerNode": (".manager", "ManagerNode"),
-    "ManagerStatusResponse": (".manager", "ManagerStatusResponse"),
+    "LogoutRequest": (".auth__logout", "LogoutRequest"),
+    "ManagerNode": (".manager__fetch_manager_status", "ManagerNode"),
+    "ManagerStatusResponse": (".manager__fetch_manager_status", "ManagerStatusResponse"),
     "MappedScopeNestedFilter": ("._unreferenced", "MappedScopeNestedFilter"),
-    "MatchSessionsResponse": (".session", "MatchSessionsResponse"),
-    "MatchSessionsResponseMatch": (".session", "MatchSessionsResponseMatch"),
+    "MatchSessionsResponse": (".session__match_sessions", "MatchSessionsResponse"),
+    "MatchSessionsResponseMatch": (".session__match_sessions", "MatchSessionsResponseMatch"),
     "MessageResponse": (".folders", "MessageResponse"),
     "MetricLabelEntry": (
         "._shared_resource_prometheus_query_definitions__v2_idle_checkers__v2_prometheus_query_presets",
         "MetricLabelEntry",
     ),
-    "MkdirInput": (".v2_vfolders", "MkdirInput"),
-    "MkdirReq": (".folders", "MkdirReq"),
-    "MkdirResponse": (".folders", "MkdirResponse"),
-    "MkdirResponseResults": (".folders", "MkdirResponseResults"),
-    "MkdirResult": (".folders", "MkdirResult"),
+    "MkdirInput": (".v2_vfolders__mkdir", "MkdirInput"),
+    "MkdirReq": (".folders__mkdir", "MkdirReq"),
+    "MkdirResponse": (".folders__mkdir", "MkdirResponse"),
+    "MkdirResponseResults": (".folders__mkdir", "MkdirResponseResults"),
+    "MkdirResult": (".folders__mkdir", "MkdirResult"),
     "ModelCardAccessLevel": (".v2_model_cards", "ModelCardAccessLevel"),
     "ModelCardFilter": (".v2_model_cards", "ModelCardFilter"),
     "ModelCardOrder": (".v2_model_cards", "ModelCardOrder"),
@@ -4404,7 +5556,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         ".v2_model_cards",
         "ModelCardResourceRequirementNestedFilter",
     ),
-    "ModelCardScope": (".v2_model_cards", "ModelCardScope"),
+    "ModelCardScope": (".v2_model_cards__scoped_search", "ModelCardScope"),
     "ModelCardUsage": (".v2_model_cards", "ModelCardUsage"),
     "ModelCardUses": (".v2_model_cards", "ModelCardUses"),
     "ModelConfigDraft": (".deployments", "ModelConfigDraft"),
@@ -4413,9 +5565,15 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ModelDefinitionDraft": (".deployments", "ModelDefinitionDraft"),
     "ModelDefinitionInfoDTO": (".v2_deployments", "ModelDefinitionInfoDTO"),
     "ModelDefinitionInput": (".v2_deployments", "ModelDefinitionInput"),
-    "ModelDeploymentMetadataInput": (".v2_deployments", "ModelDeploymentMetadataInput"),
-    "ModelDeploymentMetadataInputName": (".v2_deployments", "ModelDeploymentMetadataInputName"),
-    "ModelDeploymentNetworkAccessInput": (".v2_deployments", "ModelDeploymentNetworkAccessInput"),
+    "ModelDeploymentMetadataInput": (".v2_deployments__create", "ModelDeploymentMetadataInput"),
+    "ModelDeploymentMetadataInputName": (
+        ".v2_deployments__create",
+        "ModelDeploymentMetadataInputName",
+    ),
+    "ModelDeploymentNetworkAccessInput": (
+        ".v2_deployments__create",
+        "ModelDeploymentNetworkAccessInput",
+    ),
     "ModelDeploymentStatus": ("._shared_deployments__v2_deployments", "ModelDeploymentStatus"),
     "ModelHealthCheckDraft": (".deployments", "ModelHealthCheckDraft"),
     "ModelHealthCheckInfoDTO": (".v2_deployments", "ModelHealthCheckInfoDTO"),
@@ -4423,10 +5581,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ModelMetadata": (".deployments", "ModelMetadata"),
     "ModelMetadataInfoDTO": (".v2_deployments", "ModelMetadataInfoDTO"),
     "ModelMetadataInput": (".v2_deployments", "ModelMetadataInput"),
-    "ModelMountConfigDTO": (".deployments", "ModelMountConfigDTO"),
+    "ModelMountConfigDTO": (".deployments__add_revision", "ModelMountConfigDTO"),
     "ModelMountConfigInfoDTO": (".v2_deployments", "ModelMountConfigInfoDTO"),
     "ModelMountConfigInput": ("._shared_deployments__v2_deployments", "ModelMountConfigInput"),
-    "ModelRuntimeConfigDTO": (".deployments", "ModelRuntimeConfigDTO"),
+    "ModelRuntimeConfigDTO": (".deployments__add_revision", "ModelRuntimeConfigDTO"),
     "ModelRuntimeConfigInfoDTO": (".v2_deployments", "ModelRuntimeConfigInfoDTO"),
     "ModelRuntimeConfigInput": ("._shared_deployments__v2_deployments", "ModelRuntimeConfigInput"),
     "ModelServiceConfigDraft": (".deployments", "ModelServiceConfigDraft"),
@@ -4434,26 +5592,29 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ModelServiceConfigInfoDTO": (".v2_deployments", "ModelServiceConfigInfoDTO"),
     "ModelServiceConfigInput": (".v2_deployments", "ModelServiceConfigInput"),
     "ModelSortKey": (".artifact_registries", "ModelSortKey"),
-    "ModelTarget": (".artifact_registries", "ModelTarget"),
-    "ModifyQueryDefinitionInput": (".v2_prometheus_query_presets", "ModifyQueryDefinitionInput"),
+    "ModelTarget": (".artifact_registries__scan_models", "ModelTarget"),
+    "ModifyQueryDefinitionInput": (
+        ".v2_prometheus_query_presets__update",
+        "ModifyQueryDefinitionInput",
+    ),
     "ModifyQueryDefinitionInputRank": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__update",
         "ModifyQueryDefinitionInputRank",
     ),
     "ModifyQueryDefinitionOptionsInput": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__update",
         "ModifyQueryDefinitionOptionsInput",
     ),
     "ModifyQueryDefinitionOptionsRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__update_preset",
         "ModifyQueryDefinitionOptionsRequest",
     ),
     "ModifyQueryDefinitionRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__update_preset",
         "ModifyQueryDefinitionRequest",
     ),
     "MonthStatsResponse": (".resource", "MonthStatsResponse"),
-    "MountHostReq": (".folders", "MountHostReq"),
+    "MountHostReq": (".folders__mount_host", "MountHostReq"),
     "MountItemInput": ("._shared_v2_resource_groups__v2_sessions", "MountItemInput"),
     "MountItemInputSubpath": ("._shared_v2_resource_groups__v2_sessions", "MountItemInputSubpath"),
     "MountOption": ("._shared_services__session", "MountOption"),
@@ -4462,37 +5623,61 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "MountResult": (".folders", "MountResult"),
     "MountTypes": ("._shared_services__session", "MountTypes"),
     "MountsResponse": (".folders", "MountsResponse"),
-    "MoveFileInput": (".v2_vfolders", "MoveFileInput"),
-    "MoveFileReq": (".folders", "MoveFileReq"),
+    "MoveFileInput": (".v2_vfolders__move_file", "MoveFileInput"),
+    "MoveFileReq": (".folders__move_file", "MoveFileReq"),
     "MyAppConfigFragmentsByNamesInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__my_fragments_by_names",
         "MyAppConfigFragmentsByNamesInput",
     ),
-    "MyGetAppConfigsInput": (".v2_app_config", "MyGetAppConfigsInput"),
-    "MyIpResponse": (".auth", "MyIpResponse"),
-    "MyRevokeLoginSessionInput": (".v2_login_sessions", "MyRevokeLoginSessionInput"),
-    "MySearchEntitySharesInput": (".v2_entity_shares", "MySearchEntitySharesInput"),
-    "MySearchLoginHistoryInput": (".v2_login_history", "MySearchLoginHistoryInput"),
-    "MySearchLoginHistoryInputFirst": (".v2_login_history", "MySearchLoginHistoryInputFirst"),
-    "MySearchLoginHistoryInputLast": (".v2_login_history", "MySearchLoginHistoryInputLast"),
-    "MySearchLoginHistoryInputLimit": (".v2_login_history", "MySearchLoginHistoryInputLimit"),
-    "MySearchLoginHistoryInputOffset": (".v2_login_history", "MySearchLoginHistoryInputOffset"),
-    "MySearchLoginSessionsInput": (".v2_login_sessions", "MySearchLoginSessionsInput"),
-    "MySearchLoginSessionsInputFirst": (".v2_login_sessions", "MySearchLoginSessionsInputFirst"),
-    "MySearchLoginSessionsInputLast": (".v2_login_sessions", "MySearchLoginSessionsInputLast"),
-    "MySearchLoginSessionsInputLimit": (".v2_login_sessions", "MySearchLoginSessionsInputLimit"),
-    "MySearchLoginSessionsInputOffset": (".v2_login_sessions", "MySearchLoginSessionsInputOffset"),
+    "MyGetAppConfigsInput": (".v2_app_config__my_get_app_configs", "MyGetAppConfigsInput"),
+    "MyIpResponse": (".auth__get_my_ip", "MyIpResponse"),
+    "MyRevokeLoginSessionInput": (".v2_login_sessions__my_revoke", "MyRevokeLoginSessionInput"),
+    "MySearchEntitySharesInput": (".v2_entity_shares__my_search", "MySearchEntitySharesInput"),
+    "MySearchLoginHistoryInput": (".v2_login_history__my_search", "MySearchLoginHistoryInput"),
+    "MySearchLoginHistoryInputFirst": (
+        ".v2_login_history__my_search",
+        "MySearchLoginHistoryInputFirst",
+    ),
+    "MySearchLoginHistoryInputLast": (
+        ".v2_login_history__my_search",
+        "MySearchLoginHistoryInputLast",
+    ),
+    "MySearchLoginHistoryInputLimit": (
+        ".v2_login_history__my_search",
+        "MySearchLoginHistoryInputLimit",
+    ),
+    "MySearchLoginHistoryInputOffset": (
+        ".v2_login_history__my_search",
+        "MySearchLoginHistoryInputOffset",
+    ),
+    "MySearchLoginSessionsInput": (".v2_login_sessions__my_search", "MySearchLoginSessionsInput"),
+    "MySearchLoginSessionsInputFirst": (
+        ".v2_login_sessions__my_search",
+        "MySearchLoginSessionsInputFirst",
+    ),
+    "MySearchLoginSessionsInputLast": (
+        ".v2_login_sessions__my_search",
+        "MySearchLoginSessionsInputLast",
+    ),
+    "MySearchLoginSessionsInputLimit": (
+        ".v2_login_sessions__my_search",
+        "MySearchLoginSessionsInputLimit",
+    ),
+    "MySearchLoginSessionsInputOffset": (
+        ".v2_login_sessions__my_search",
+        "MySearchLoginSessionsInputOffset",
+    ),
     "MyUpsertAppConfigFragmentsInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__my_bulk_upsert",
         "MyUpsertAppConfigFragmentsInput",
     ),
-    "NetworkAccessInput": (".deployments", "NetworkAccessInput"),
+    "NetworkAccessInput": (".deployments__create_deployment", "NetworkAccessInput"),
     "NetworkTimeoutSpecInputDTO": (".v2_idle_checkers", "NetworkTimeoutSpecInputDTO"),
     "NetworkTypeEnum": (".v2_sessions", "NetworkTypeEnum"),
     "NetworkTypeFilter": (".v2_sessions", "NetworkTypeFilter"),
     "NewServiceRequestModel": (".services", "NewServiceRequestModel"),
     "NewServiceRequestModelCallbackUrl": (".services", "NewServiceRequestModelCallbackUrl"),
-    "NonEmptyListSessionTypes": (".v2_idle_checkers", "NonEmptyListSessionTypes"),
+    "NonEmptyListSessionTypes": (".v2_idle_checkers__admin_update", "NonEmptyListSessionTypes"),
     "NotificationChannelFilter": (
         "._shared_notifications__v2_notifications",
         "NotificationChannelFilter",
@@ -4510,7 +5695,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_notifications__v2_notifications",
         "NotificationChannelType",
     ),
-    "NotificationChannelTypeDTO": (".v2_notifications", "NotificationChannelTypeDTO"),
+    "NotificationChannelTypeDTO": (
+        ".v2_notifications__create_channel",
+        "NotificationChannelTypeDTO",
+    ),
     "NotificationChannelTypeFilter": ("._unreferenced", "NotificationChannelTypeFilter"),
     "NotificationRuleFilter": (
         "._shared_notifications__v2_notifications",
@@ -4522,7 +5710,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "NotificationRuleOrderField",
     ),
     "NotificationRuleType": ("._shared_notifications__v2_notifications", "NotificationRuleType"),
-    "NotificationRuleTypeDTO": (".v2_notifications", "NotificationRuleTypeDTO"),
+    "NotificationRuleTypeDTO": (".v2_notifications__create_rule", "NotificationRuleTypeDTO"),
     "NotificationRuleTypeFilter": ("._unreferenced", "NotificationRuleTypeFilter"),
     "NullableDateTimeFilter": (
         "._shared_admin_auto_scaling_rules__v2_deployments__v2_model_cards",
@@ -4530,10 +5718,13 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     ),
     "NumberFormatInput": (".v2_resource_slots", "NumberFormatInput"),
     "NumberOption": (".v2_runtime_variant_presets", "NumberOption"),
-    "ObjectStorageFilter": (".v2_object_storages", "ObjectStorageFilter"),
-    "ObjectStorageOrder": (".v2_object_storages", "ObjectStorageOrder"),
-    "ObjectStorageOrderField": (".v2_object_storages", "ObjectStorageOrderField"),
-    "OffsetBasedPaginationOptions": (".artifact_registries", "OffsetBasedPaginationOptions"),
+    "ObjectStorageFilter": (".v2_object_storages__search", "ObjectStorageFilter"),
+    "ObjectStorageOrder": (".v2_object_storages__search", "ObjectStorageOrder"),
+    "ObjectStorageOrderField": (".v2_object_storages__search", "ObjectStorageOrderField"),
+    "OffsetBasedPaginationOptions": (
+        ".artifact_registries__search_artifacts",
+        "OffsetBasedPaginationOptions",
+    ),
     "OrderDirection": ("._shared_23_ea057fa646", "OrderDirection"),
     "OrderDirectionV2": ("._shared_35_ec5280f1d6", "OrderDirectionV2"),
     "PaginationInfo": ("._shared_admin_auto_scaling_rules__admin_images", "PaginationInfo"),
@@ -4541,54 +5732,63 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_admin_auto_scaling_rules__admin_images",
         "PaginationInfoLimit",
     ),
-    "PaginationInfoModel": (".services", "PaginationInfoModel"),
-    "PaginationOptions": (".artifact_registries", "PaginationOptions"),
+    "PaginationInfoModel": (".services__search_services", "PaginationInfoModel"),
+    "PaginationOptions": (".artifact_registries__search_artifacts", "PaginationOptions"),
     "PatchContainerRegistryRequestModel": (
-        ".container_registries",
+        ".container_registries__patch",
         "PatchContainerRegistryRequestModel",
     ),
     "PermissionBitDTO": ("._shared_v2_entity_shares__v2_rbac__v2_role_presets", "PermissionBitDTO"),
     "PermissionBitFilter": ("._shared_v2_rbac__v2_role_presets", "PermissionBitFilter"),
-    "PermissionFilter": (".v2_rbac", "PermissionFilter"),
+    "PermissionFilter": (".v2_rbac__search_permissions", "PermissionFilter"),
     "PermissionNestedFilter": (".v2_rbac", "PermissionNestedFilter"),
-    "PermissionOrderBy": (".v2_rbac", "PermissionOrderBy"),
+    "PermissionOrderBy": (".v2_rbac__search_permissions", "PermissionOrderBy"),
     "PreStartAction": (
         "._shared_deployments__v2_deployments__v2_deployments_revision_presets",
         "PreStartAction",
     ),
     "PreStartActionInfoDTO": (".v2_deployments", "PreStartActionInfoDTO"),
-    "PreemptionConfigInputDTO": (".v2_resource_groups", "PreemptionConfigInputDTO"),
-    "PreemptionVictimScope": (".v2_resource_groups", "PreemptionVictimScope"),
-    "PresetModelConfigInput": (".v2_deployments_revision_presets", "PresetModelConfigInput"),
+    "PreemptionConfigInputDTO": (".v2_resource_groups__update_config", "PreemptionConfigInputDTO"),
+    "PreemptionVictimScope": (".v2_resource_groups__update_config", "PreemptionVictimScope"),
+    "PresetModelConfigInput": (
+        ".v2_deployments_revision_presets__create",
+        "PresetModelConfigInput",
+    ),
     "PresetModelConfigInputModelPath": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelConfigInputModelPath",
     ),
     "PresetModelConfigInputName": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelConfigInputName",
     ),
     "PresetModelDefinitionInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelDefinitionInput",
     ),
     "PresetModelHealthCheckInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelHealthCheckInput",
     ),
-    "PresetModelMetadataInput": (".v2_deployments_revision_presets", "PresetModelMetadataInput"),
+    "PresetModelMetadataInput": (
+        ".v2_deployments_revision_presets__create",
+        "PresetModelMetadataInput",
+    ),
     "PresetModelServiceConfigInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelServiceConfigInput",
     ),
     "PresetModelServiceConfigInputPort": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__create",
         "PresetModelServiceConfigInputPort",
     ),
     "PresetTarget": (".v2_runtime_variant_presets", "PresetTarget"),
     "PresetValueInput": (".v2_deployments_revision_presets", "PresetValueInput"),
     "PresetValueType": (".v2_runtime_variant_presets", "PresetValueType"),
-    "PreviewQueryDefinitionInput": (".v2_prometheus_query_presets", "PreviewQueryDefinitionInput"),
+    "PreviewQueryDefinitionInput": (
+        ".v2_prometheus_query_presets__admin_preview",
+        "PreviewQueryDefinitionInput",
+    ),
     "Problem": ("._unreferenced", "Problem"),
     "ProblemAgentDetails": ("._unreferenced", "ProblemAgentDetails"),
     "ProjectDomainFilter": (".v2_projects", "ProjectDomainFilter"),
@@ -4609,10 +5809,19 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ProjectFilter": (".v2_projects", "ProjectFilter"),
     "ProjectOrder": (".v2_projects", "ProjectOrder"),
     "ProjectOrderField": (".v2_projects", "ProjectOrderField"),
-    "ProjectResourcePolicyFilter": (".v2_resource_policies", "ProjectResourcePolicyFilter"),
-    "ProjectResourcePolicyOrder": (".v2_resource_policies", "ProjectResourcePolicyOrder"),
-    "ProjectResourcePolicyOrderField": (".v2_resource_policies", "ProjectResourcePolicyOrderField"),
-    "ProjectScope": (".v2_projects", "ProjectScope"),
+    "ProjectResourcePolicyFilter": (
+        ".v2_resource_policies__admin_search_project_resource_policies",
+        "ProjectResourcePolicyFilter",
+    ),
+    "ProjectResourcePolicyOrder": (
+        ".v2_resource_policies__admin_search_project_resource_policies",
+        "ProjectResourcePolicyOrder",
+    ),
+    "ProjectResourcePolicyOrderField": (
+        ".v2_resource_policies__admin_search_project_resource_policies",
+        "ProjectResourcePolicyOrderField",
+    ),
+    "ProjectScope": (".v2_projects__scoped_search", "ProjectScope"),
     "ProjectType": (".v2_projects", "ProjectType"),
     "ProjectTypeFilter": (".v2_projects", "ProjectTypeFilter"),
     "ProjectUsageBucketFilter": (".fair_share", "ProjectUsageBucketFilter"),
@@ -4624,19 +5833,22 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_fair_share__v2_fair_share",
         "ProjectWeightEntryInputWeight",
     ),
-    "PublicGetAppConfigsInput": (".v2_app_config", "PublicGetAppConfigsInput"),
-    "PurgeDomainInput": (".v2_domains", "PurgeDomainInput"),
-    "PurgeDomainRequest": (".admin_domains", "PurgeDomainRequest"),
-    "PurgeImageInput": (".v2_images", "PurgeImageInput"),
-    "PurgeImageRequest": (".admin_images", "PurgeImageRequest"),
-    "PurgeImageResponse": (".admin_images", "PurgeImageResponse"),
-    "PurgeProjectInput": (".v2_projects", "PurgeProjectInput"),
-    "PurgeRoleInput": (".v2_rbac", "PurgeRoleInput"),
-    "PurgeRoleRequest": (".admin_rbac", "PurgeRoleRequest"),
-    "PurgeUserRequest": (".admin_users", "PurgeUserRequest"),
-    "PurgeVFolderInput": (".v2_vfolders", "PurgeVFolderInput"),
+    "PublicGetAppConfigsInput": (
+        ".v2_app_config__public_get_app_configs",
+        "PublicGetAppConfigsInput",
+    ),
+    "PurgeDomainInput": (".v2_domains__admin_purge", "PurgeDomainInput"),
+    "PurgeDomainRequest": (".admin_domains__purge", "PurgeDomainRequest"),
+    "PurgeImageInput": (".v2_images__admin_purge", "PurgeImageInput"),
+    "PurgeImageRequest": (".admin_images__purge", "PurgeImageRequest"),
+    "PurgeImageResponse": (".admin_images__purge", "PurgeImageResponse"),
+    "PurgeProjectInput": (".v2_projects__admin_purge", "PurgeProjectInput"),
+    "PurgeRoleInput": (".v2_rbac__purge_role", "PurgeRoleInput"),
+    "PurgeRoleRequest": (".admin_rbac__purge_role", "PurgeRoleRequest"),
+    "PurgeUserRequest": (".admin_users__purge_user", "PurgeUserRequest"),
+    "PurgeVFolderInput": (".v2_vfolders__purge", "PurgeVFolderInput"),
     "PurgeVFolderOptions": (".v2_vfolders", "PurgeVFolderOptions"),
-    "PurgeVFolderReq": (".folders", "PurgeVFolderReq"),
+    "PurgeVFolderReq": (".folders__purge", "PurgeVFolderReq"),
     "QueryDefinitionFilter": (
         "._shared_resource_prometheus_query_definitions__v2_prometheus_query_presets",
         "QueryDefinitionFilter",
@@ -4649,27 +5861,36 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_resource_prometheus_query_definitions__v2_prometheus_query_presets",
         "QueryDefinitionOrderField",
     ),
-    "QueryTimeRange": (".resource_prometheus_query_definitions", "QueryTimeRange"),
-    "QueryTimeRangeInputDTO": (".v2_prometheus_query_presets", "QueryTimeRangeInputDTO"),
-    "QuotaScopeFilter": (".admin_quota_scopes", "QuotaScopeFilter"),
-    "QuotaScopeOrder": (".admin_quota_scopes", "QuotaScopeOrder"),
-    "QuotaScopeOrderField": (".admin_quota_scopes", "QuotaScopeOrderField"),
-    "RegisterStorageNamespaceInput": (".v2_storage_namespaces", "RegisterStorageNamespaceInput"),
+    "QueryTimeRange": (".resource_prometheus_query_definitions__execute_preset", "QueryTimeRange"),
+    "QueryTimeRangeInputDTO": (".v2_prometheus_query_presets__execute", "QueryTimeRangeInputDTO"),
+    "QuotaScopeFilter": (".admin_quota_scopes__search", "QuotaScopeFilter"),
+    "QuotaScopeOrder": (".admin_quota_scopes__search", "QuotaScopeOrder"),
+    "QuotaScopeOrderField": (".admin_quota_scopes__search", "QuotaScopeOrderField"),
+    "RegisterStorageNamespaceInput": (
+        ".v2_storage_namespaces__register",
+        "RegisterStorageNamespaceInput",
+    ),
     "RegistryQuotaModifyRequest": (".group", "RegistryQuotaModifyRequest"),
-    "RegistryQuotaRequest": (".group", "RegistryQuotaRequest"),
+    "RegistryQuotaRequest": (".group__delete_registry_quota", "RegistryQuotaRequest"),
     "RenameFileReq": (".folders", "RenameFileReq"),
-    "RenameSessionRequest": (".session", "RenameSessionRequest"),
-    "RenameVFolderReq": (".folders", "RenameVFolderReq"),
-    "ReplaceDeploymentOptionsInput": (".v2_deployments", "ReplaceDeploymentOptionsInput"),
+    "RenameSessionRequest": (".session__rename_session", "RenameSessionRequest"),
+    "RenameVFolderReq": (".folders__rename_vfolder", "RenameVFolderReq"),
+    "ReplaceDeploymentOptionsInput": (
+        ".v2_deployments__replace_options",
+        "ReplaceDeploymentOptionsInput",
+    ),
     "ReplaceResourceGroupDefaultDeploymentOptionsInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__admin_replace_default_deployment_options",
         "ReplaceResourceGroupDefaultDeploymentOptionsInput",
     ),
     "ReplaceResourceGroupDefaultSessionOptionsInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__admin_replace_default_session_options",
         "ReplaceResourceGroupDefaultSessionOptionsInput",
     ),
-    "ReplaceRolePermissionsInput": (".v2_rbac", "ReplaceRolePermissionsInput"),
+    "ReplaceRolePermissionsInput": (
+        ".v2_rbac__replace_role_permissions",
+        "ReplaceRolePermissionsInput",
+    ),
     "ReplicaFilter": (".v2_deployments", "ReplicaFilter"),
     "ReplicaGroupHistoryCategoryType": (
         ".v2_scheduling_history",
@@ -4678,7 +5899,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ReplicaGroupHistoryFilter": (".v2_scheduling_history", "ReplicaGroupHistoryFilter"),
     "ReplicaGroupHistoryOrder": (".v2_scheduling_history", "ReplicaGroupHistoryOrder"),
     "ReplicaGroupHistoryOrderField": (".v2_scheduling_history", "ReplicaGroupHistoryOrderField"),
-    "ReplicaGroupHistoryScopeDTO": (".v2_scheduling_history", "ReplicaGroupHistoryScopeDTO"),
+    "ReplicaGroupHistoryScopeDTO": (
+        ".v2_scheduling_history__scoped_search_replica_group_history",
+        "ReplicaGroupHistoryScopeDTO",
+    ),
     "ReplicaHealthStatusFilter": (".v2_deployments", "ReplicaHealthStatusFilter"),
     "ReplicaNestedFilter": ("._unreferenced", "ReplicaNestedFilter"),
     "ReplicaOrder": (".v2_deployments", "ReplicaOrder"),
@@ -4686,21 +5910,30 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ReplicaStateInfo": (".v2_deployments", "ReplicaStateInfo"),
     "ReplicaStatusFilter": (".v2_deployments", "ReplicaStatusFilter"),
     "ReplicaTrafficStatusFilter": (".v2_deployments", "ReplicaTrafficStatusFilter"),
-    "Repository": (".container_registries", "Repository"),
-    "RescanImagesRequest": (".admin_images", "RescanImagesRequest"),
-    "RescanImagesResponse": (".admin_images", "RescanImagesResponse"),
-    "Resource": (".container_registries", "Resource"),
-    "ResourceAllocationFilter": (".v2_resource_slots", "ResourceAllocationFilter"),
-    "ResourceAllocationOrder": (".v2_resource_slots", "ResourceAllocationOrder"),
-    "ResourceAllocationOrderField": (".v2_resource_slots", "ResourceAllocationOrderField"),
-    "ResourceConfigDTO": (".deployments", "ResourceConfigDTO"),
+    "Repository": (".container_registries__harbor_webhook", "Repository"),
+    "RescanImagesRequest": (".admin_images__rescan", "RescanImagesRequest"),
+    "RescanImagesResponse": (".admin_images__rescan", "RescanImagesResponse"),
+    "Resource": (".container_registries__harbor_webhook", "Resource"),
+    "ResourceAllocationFilter": (
+        ".v2_resource_slots__search_allocations",
+        "ResourceAllocationFilter",
+    ),
+    "ResourceAllocationOrder": (
+        ".v2_resource_slots__search_allocations",
+        "ResourceAllocationOrder",
+    ),
+    "ResourceAllocationOrderField": (
+        ".v2_resource_slots__search_allocations",
+        "ResourceAllocationOrderField",
+    ),
+    "ResourceConfigDTO": (".deployments__add_revision", "ResourceConfigDTO"),
     "ResourceConfigInfoDTO": (".v2_deployments", "ResourceConfigInfoDTO"),
     "ResourceConfigInput": ("._shared_deployments__v2_deployments", "ResourceConfigInput"),
     "ResourceGroupFilter": (".v2_resource_groups", "ResourceGroupFilter"),
     "ResourceGroupOrder": (".v2_resource_groups", "ResourceGroupOrder"),
     "ResourceGroupOrderDirection": (".v2_resource_groups", "ResourceGroupOrderDirection"),
     "ResourceGroupOrderField": (".v2_resource_groups", "ResourceGroupOrderField"),
-    "ResourceGroupScope": (".v2_resource_groups", "ResourceGroupScope"),
+    "ResourceGroupScope": (".v2_resource_groups__scoped_search", "ResourceGroupScope"),
     "ResourceGroupUsage": (".v2_resource_groups", "ResourceGroupUsage"),
     "ResourceGroupUsedBy": (".v2_resource_groups", "ResourceGroupUsedBy"),
     "ResourceOptsDTOInput": ("._unreferenced", "ResourceOptsDTOInput"),
@@ -4709,11 +5942,14 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "ResourceOptsInfoDTO": (".v2_deployments", "ResourceOptsInfoDTO"),
     "ResourceOptsInput": ("._shared_v2_resource_groups__v2_sessions", "ResourceOptsInput"),
     "ResourcePreset": (".resource", "ResourcePreset"),
-    "ResourcePresetFilter": (".v2_resource_presets", "ResourcePresetFilter"),
-    "ResourcePresetOrder": (".v2_resource_presets", "ResourcePresetOrder"),
-    "ResourcePresetOrderDirection": (".v2_resource_presets", "ResourcePresetOrderDirection"),
-    "ResourcePresetOrderField": (".v2_resource_presets", "ResourcePresetOrderField"),
-    "ResourcePresetsResponse": (".resource", "ResourcePresetsResponse"),
+    "ResourcePresetFilter": (".v2_resource_presets__search", "ResourcePresetFilter"),
+    "ResourcePresetOrder": (".v2_resource_presets__search", "ResourcePresetOrder"),
+    "ResourcePresetOrderDirection": (
+        ".v2_resource_presets__search",
+        "ResourcePresetOrderDirection",
+    ),
+    "ResourcePresetOrderField": (".v2_resource_presets__search", "ResourcePresetOrderField"),
+    "ResourcePresetsResponse": (".resource__list_presets", "ResourcePresetsResponse"),
     "ResourceSlotEntryInfo": (".v2_deployments", "ResourceSlotEntryInfo"),
     "ResourceSlotEntryInput": ("._shared_6_30bbe78514", "ResourceSlotEntryInput"),
     "ResourceSlotInfo": (".v2_deployments", "ResourceSlotInfo"),
@@ -4730,7 +5966,7 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_resource_slot_types__v2_resource_slots",
         "ResourceSlotTypeOrderField",
     ),
-    "ResourceSlotTypes": (".config", "ResourceSlotTypes"),
+    "ResourceSlotTypes": (".config__get_resource_slots", "ResourceSlotTypes"),
     "ResourceWeightEntryInput": (
         "._shared_fair_share__v2_resource_groups",
         "ResourceWeightEntryInput",
@@ -4739,43 +5975,55 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_fair_share__v2_resource_groups",
         "ResourceWeightEntryInputWeight",
     ),
-    "RestoreArtifactsInput": (".v2_artifacts", "RestoreArtifactsInput"),
-    "RestoreDomainInput": (".v2_domains", "RestoreDomainInput"),
-    "RestoreImageInput": (".v2_images", "RestoreImageInput"),
-    "RestoreProjectInput": (".v2_projects", "RestoreProjectInput"),
-    "RestoreUserInput": (".v2_users", "RestoreUserInput"),
-    "RestoreVFolderReq": (".folders", "RestoreVFolderReq"),
+    "RestoreArtifactsInput": (".v2_artifacts__restore", "RestoreArtifactsInput"),
+    "RestoreDomainInput": (".v2_domains__admin_restore", "RestoreDomainInput"),
+    "RestoreImageInput": (".v2_images__admin_restore", "RestoreImageInput"),
+    "RestoreProjectInput": (".v2_projects__admin_restore", "RestoreProjectInput"),
+    "RestoreUserInput": (".v2_users__restore_user", "RestoreUserInput"),
+    "RestoreVFolderReq": (".folders__restore", "RestoreVFolderReq"),
     "RetentionCategory": (".v2_retention_policies", "RetentionCategory"),
-    "RetentionPolicyFilter": (".v2_retention_policies", "RetentionPolicyFilter"),
-    "RetentionPolicyOrder": (".v2_retention_policies", "RetentionPolicyOrder"),
-    "RetentionPolicyOrderField": (".v2_retention_policies", "RetentionPolicyOrderField"),
-    "RevisionDTO": (".deployments", "RevisionDTO"),
+    "RetentionPolicyFilter": (".v2_retention_policies__admin_search", "RetentionPolicyFilter"),
+    "RetentionPolicyOrder": (".v2_retention_policies__admin_search", "RetentionPolicyOrder"),
+    "RetentionPolicyOrderField": (
+        ".v2_retention_policies__admin_search",
+        "RetentionPolicyOrderField",
+    ),
+    "RevisionDTO": (".deployments__add_revision", "RevisionDTO"),
     "RevisionFilter": ("._shared_deployments__v2_deployments", "RevisionFilter"),
     "RevisionInput": (".deployments", "RevisionInput"),
     "RevisionNode": (".v2_deployments", "RevisionNode"),
     "RevisionOrder": ("._shared_deployments__v2_deployments", "RevisionOrder"),
     "RevisionOrderField": ("._shared_deployments__v2_deployments", "RevisionOrderField"),
-    "RevokeMyKeypairInput": (".v2_keypairs", "RevokeMyKeypairInput"),
-    "RevokeRoleInput": (".v2_rbac", "RevokeRoleInput"),
-    "RevokeRoleRequest": (".admin_rbac", "RevokeRoleRequest"),
+    "RevokeMyKeypairInput": (".v2_keypairs__revoke", "RevokeMyKeypairInput"),
+    "RevokeRoleInput": (".v2_rbac__revoke_role", "RevokeRoleInput"),
+    "RevokeRoleRequest": (".admin_rbac__revoke_role", "RevokeRoleRequest"),
     "RoleAssignmentFilter": (".v2_rbac", "RoleAssignmentFilter"),
     "RoleAssignmentOrderBy": (".v2_rbac", "RoleAssignmentOrderBy"),
     "RoleFilter": ("._shared_admin_rbac__v2_rbac", "RoleFilter"),
     "RoleNestedFilter": (".v2_rbac", "RoleNestedFilter"),
-    "RoleOrder": (".admin_rbac", "RoleOrder"),
+    "RoleOrder": (".admin_rbac__search_roles", "RoleOrder"),
     "RoleOrderBy": (".v2_rbac", "RoleOrderBy"),
-    "RoleOrderField": (".admin_rbac", "RoleOrderField"),
+    "RoleOrderField": (".admin_rbac__search_roles", "RoleOrderField"),
     "RolePermissionNestedFilter": ("._unreferenced", "RolePermissionNestedFilter"),
     "RolePermissionPresetEntry": (".v2_role_presets", "RolePermissionPresetEntry"),
     "RolePermissionPresetFilter": (".v2_role_presets", "RolePermissionPresetFilter"),
-    "RolePermissionPresetOrder": (".v2_role_presets", "RolePermissionPresetOrder"),
-    "RolePermissionPresetOrderField": (".v2_role_presets", "RolePermissionPresetOrderField"),
-    "RolePresetFilter": (".v2_role_presets", "RolePresetFilter"),
-    "RolePresetOrder": (".v2_role_presets", "RolePresetOrder"),
-    "RolePresetOrderField": (".v2_role_presets", "RolePresetOrderField"),
-    "RolePresetPermissionNestedFilter": (".v2_role_presets", "RolePresetPermissionNestedFilter"),
-    "RolePresetUsage": (".v2_role_presets", "RolePresetUsage"),
-    "RolePresetUsedBy": (".v2_role_presets", "RolePresetUsedBy"),
+    "RolePermissionPresetOrder": (
+        ".v2_role_presets__search_permissions",
+        "RolePermissionPresetOrder",
+    ),
+    "RolePermissionPresetOrderField": (
+        ".v2_role_presets__search_permissions",
+        "RolePermissionPresetOrderField",
+    ),
+    "RolePresetFilter": (".v2_role_presets__search", "RolePresetFilter"),
+    "RolePresetOrder": (".v2_role_presets__search", "RolePresetOrder"),
+    "RolePresetOrderField": (".v2_role_presets__search", "RolePresetOrderField"),
+    "RolePresetPermissionNestedFilter": (
+        ".v2_role_presets__search",
+        "RolePresetPermissionNestedFilter",
+    ),
+    "RolePresetUsage": (".v2_role_presets__search", "RolePresetUsage"),
+    "RolePresetUsedBy": (".v2_role_presets__search", "RolePresetUsedBy"),
     "RoleSource": ("._shared_admin_rbac__v2_rbac", "RoleSource"),
     "RoleSourceFilter": (".v2_rbac", "RoleSourceFilter"),
     "RoleStatus": ("._shared_admin_rbac__v2_rbac", "RoleStatus"),
@@ -4804,121 +6052,193 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "RouteOrderField": ("._shared_deployments__v2_deployments", "RouteOrderField"),
     "RouteStatus": ("._shared_deployments__v2_deployments", "RouteStatus"),
     "RouteTrafficStatus": ("._shared_deployments__v2_deployments", "RouteTrafficStatus"),
-    "RuntimeInfo": (".services", "RuntimeInfo"),
-    "RuntimeInfoModel": (".services", "RuntimeInfoModel"),
-    "RuntimeVariantFilter": (".v2_runtime_variants", "RuntimeVariantFilter"),
-    "RuntimeVariantOrder": (".v2_runtime_variants", "RuntimeVariantOrder"),
-    "RuntimeVariantOrderField": (".v2_runtime_variants", "RuntimeVariantOrderField"),
-    "RuntimeVariantPresetFilter": (".v2_runtime_variant_presets", "RuntimeVariantPresetFilter"),
+    "RuntimeInfo": (".services__list_supported_runtimes", "RuntimeInfo"),
+    "RuntimeInfoModel": (".services__list_supported_runtimes", "RuntimeInfoModel"),
+    "RuntimeVariantFilter": (".v2_runtime_variants__search", "RuntimeVariantFilter"),
+    "RuntimeVariantOrder": (".v2_runtime_variants__search", "RuntimeVariantOrder"),
+    "RuntimeVariantOrderField": (".v2_runtime_variants__search", "RuntimeVariantOrderField"),
+    "RuntimeVariantPresetFilter": (
+        ".v2_runtime_variant_presets__search",
+        "RuntimeVariantPresetFilter",
+    ),
     "RuntimeVariantPresetFilterRuntimeVersion": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "RuntimeVariantPresetFilterRuntimeVersion",
     ),
-    "RuntimeVariantPresetOrder": (".v2_runtime_variant_presets", "RuntimeVariantPresetOrder"),
+    "RuntimeVariantPresetOrder": (
+        ".v2_runtime_variant_presets__search",
+        "RuntimeVariantPresetOrder",
+    ),
     "RuntimeVariantPresetOrderField": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "RuntimeVariantPresetOrderField",
     ),
     "RuntimeVariantPresetValueInfoDTO": (".v2_deployments", "RuntimeVariantPresetValueInfoDTO"),
-    "RuntimeVariantUsage": (".v2_runtime_variants", "RuntimeVariantUsage"),
-    "RuntimeVariantUsedBy": (".v2_runtime_variants", "RuntimeVariantUsedBy"),
+    "RuntimeVariantUsage": (".v2_runtime_variants__search", "RuntimeVariantUsage"),
+    "RuntimeVariantUsedBy": (".v2_runtime_variants__search", "RuntimeVariantUsedBy"),
     "SMTPAuth": (".notifications", "SMTPAuth"),
     "SMTPAuthInputDTO": (".v2_notifications", "SMTPAuthInputDTO"),
     "SMTPConnection": (".notifications", "SMTPConnection"),
     "SMTPConnectionInputDTO": (".v2_notifications", "SMTPConnectionInputDTO"),
     "SSHKeypairResponse": (".auth", "SSHKeypairResponse"),
-    "ScaleRequestModel": (".services", "ScaleRequestModel"),
-    "ScaleResponseModel": (".services", "ScaleResponseModel"),
-    "ScalingGroupListResponse": (".scaling_groups", "ScalingGroupListResponse"),
+    "ScaleRequestModel": (".services__scale", "ScaleRequestModel"),
+    "ScaleResponseModel": (".services__scale", "ScaleResponseModel"),
+    "ScalingGroupListResponse": (
+        ".scaling_groups__list_available_sgroups",
+        "ScalingGroupListResponse",
+    ),
     "ScalingGroupListResponseScalingGroup": (
-        ".scaling_groups",
+        ".scaling_groups__list_available_sgroups",
         "ScalingGroupListResponseScalingGroup",
     ),
     "ScalingState": (".v2_deployments", "ScalingState"),
-    "ScanArtifactModelsReq": (".artifact_registries", "ScanArtifactModelsReq"),
-    "ScanArtifactsReq": (".artifact_registries", "ScanArtifactsReq"),
-    "SchedulerOpsRequest": (".manager", "SchedulerOpsRequest"),
-    "SchedulerTypeDTO": (".v2_resource_groups", "SchedulerTypeDTO"),
+    "ScanArtifactModelsReq": (".artifact_registries__scan_models", "ScanArtifactModelsReq"),
+    "ScanArtifactsReq": (".artifact_registries__scan_artifacts", "ScanArtifactsReq"),
+    "SchedulerOpsRequest": (".manager__perform_scheduler_ops", "SchedulerOpsRequest"),
+    "SchedulerTypeDTO": (".v2_resource_groups__update_config", "SchedulerTypeDTO"),
     "SchedulingResultFilter": (".v2_scheduling_history", "SchedulingResultFilter"),
     "SchedulingResultType": (
         "._shared_scheduling_history__v2_scheduling_history",
         "SchedulingResultType",
     ),
-    "ScopeInputDTO": (".v2_rbac", "ScopeInputDTO"),
+    "ScopeInputDTO": (".v2_rbac__create_role", "ScopeInputDTO"),
     "ScopeTypeFilter": (".v2_idle_checker_assignments", "ScopeTypeFilter"),
     "ScopedAppConfigFragmentsByNamesInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__scoped_fragments_by_names",
         "ScopedAppConfigFragmentsByNamesInput",
     ),
-    "ScopedSearchAgentResourcesInput": (".v2_resource_slots", "ScopedSearchAgentResourcesInput"),
+    "ScopedSearchAgentResourcesInput": (
+        ".v2_resource_slots__scoped_search_agent_resources",
+        "ScopedSearchAgentResourcesInput",
+    ),
     "ScopedSearchAgentResourcesInputLimit": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__scoped_search_agent_resources",
         "ScopedSearchAgentResourcesInputLimit",
     ),
     "ScopedSearchAgentResourcesInputOffset": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__scoped_search_agent_resources",
         "ScopedSearchAgentResourcesInputOffset",
     ),
-    "ScopedSearchDeploymentsInput": (".v2_deployments", "ScopedSearchDeploymentsInput"),
-    "ScopedSearchDeploymentsInputFirst": (".v2_deployments", "ScopedSearchDeploymentsInputFirst"),
-    "ScopedSearchDeploymentsInputLast": (".v2_deployments", "ScopedSearchDeploymentsInputLast"),
-    "ScopedSearchDeploymentsInputLimit": (".v2_deployments", "ScopedSearchDeploymentsInputLimit"),
-    "ScopedSearchDeploymentsInputOffset": (".v2_deployments", "ScopedSearchDeploymentsInputOffset"),
-    "ScopedSearchDomainsInput": (".v2_domains", "ScopedSearchDomainsInput"),
-    "ScopedSearchEntitySharesInput": (".v2_entity_shares", "ScopedSearchEntitySharesInput"),
+    "ScopedSearchDeploymentsInput": (
+        ".v2_deployments__scoped_search",
+        "ScopedSearchDeploymentsInput",
+    ),
+    "ScopedSearchDeploymentsInputFirst": (
+        ".v2_deployments__scoped_search",
+        "ScopedSearchDeploymentsInputFirst",
+    ),
+    "ScopedSearchDeploymentsInputLast": (
+        ".v2_deployments__scoped_search",
+        "ScopedSearchDeploymentsInputLast",
+    ),
+    "ScopedSearchDeploymentsInputLimit": (
+        ".v2_deployments__scoped_search",
+        "ScopedSearchDeploymentsInputLimit",
+    ),
+    "ScopedSearchDeploymentsInputOffset": (
+        ".v2_deployments__scoped_search",
+        "ScopedSearchDeploymentsInputOffset",
+    ),
+    "ScopedSearchDomainsInput": (".v2_domains__scoped_search", "ScopedSearchDomainsInput"),
+    "ScopedSearchEntitySharesInput": (
+        ".v2_entity_shares__scoped_search",
+        "ScopedSearchEntitySharesInput",
+    ),
     "ScopedSearchIdleCheckerAssignmentsInput": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "ScopedSearchIdleCheckerAssignmentsInput",
     ),
     "ScopedSearchIdleCheckerAssignmentsInputFirst": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "ScopedSearchIdleCheckerAssignmentsInputFirst",
     ),
     "ScopedSearchIdleCheckerAssignmentsInputLast": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "ScopedSearchIdleCheckerAssignmentsInputLast",
     ),
     "ScopedSearchIdleCheckerAssignmentsInputLimit": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "ScopedSearchIdleCheckerAssignmentsInputLimit",
     ),
     "ScopedSearchIdleCheckerAssignmentsInputOffset": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__scoped_search",
         "ScopedSearchIdleCheckerAssignmentsInputOffset",
     ),
-    "ScopedSearchImagesInput": (".v2_images", "ScopedSearchImagesInput"),
+    "ScopedSearchImagesInput": (".v2_images__scoped_search_images", "ScopedSearchImagesInput"),
     "ScopedSearchKernelHistoriesInput": (
-        ".v2_scheduling_history",
+        ".v2_scheduling_history__scoped_search_kernel_history",
         "ScopedSearchKernelHistoriesInput",
     ),
-    "ScopedSearchModelCardsInput": (".v2_model_cards", "ScopedSearchModelCardsInput"),
-    "ScopedSearchModelCardsInputFirst": (".v2_model_cards", "ScopedSearchModelCardsInputFirst"),
-    "ScopedSearchModelCardsInputLast": (".v2_model_cards", "ScopedSearchModelCardsInputLast"),
-    "ScopedSearchModelCardsInputLimit": (".v2_model_cards", "ScopedSearchModelCardsInputLimit"),
-    "ScopedSearchModelCardsInputOffset": (".v2_model_cards", "ScopedSearchModelCardsInputOffset"),
-    "ScopedSearchProjectsInput": (".v2_projects", "ScopedSearchProjectsInput"),
+    "ScopedSearchModelCardsInput": (
+        ".v2_model_cards__scoped_search",
+        "ScopedSearchModelCardsInput",
+    ),
+    "ScopedSearchModelCardsInputFirst": (
+        ".v2_model_cards__scoped_search",
+        "ScopedSearchModelCardsInputFirst",
+    ),
+    "ScopedSearchModelCardsInputLast": (
+        ".v2_model_cards__scoped_search",
+        "ScopedSearchModelCardsInputLast",
+    ),
+    "ScopedSearchModelCardsInputLimit": (
+        ".v2_model_cards__scoped_search",
+        "ScopedSearchModelCardsInputLimit",
+    ),
+    "ScopedSearchModelCardsInputOffset": (
+        ".v2_model_cards__scoped_search",
+        "ScopedSearchModelCardsInputOffset",
+    ),
+    "ScopedSearchProjectsInput": (".v2_projects__scoped_search", "ScopedSearchProjectsInput"),
     "ScopedSearchReplicaGroupHistoriesInput": (
-        ".v2_scheduling_history",
+        ".v2_scheduling_history__scoped_search_replica_group_history",
         "ScopedSearchReplicaGroupHistoriesInput",
     ),
-    "ScopedSearchResourceGroupsInput": (".v2_resource_groups", "ScopedSearchResourceGroupsInput"),
-    "ScopedSearchSessionsInput": (".v2_sessions", "ScopedSearchSessionsInput"),
-    "ScopedSearchSessionsInputFirst": (".v2_sessions", "ScopedSearchSessionsInputFirst"),
-    "ScopedSearchSessionsInputLast": (".v2_sessions", "ScopedSearchSessionsInputLast"),
-    "ScopedSearchSessionsInputLimit": (".v2_sessions", "ScopedSearchSessionsInputLimit"),
-    "ScopedSearchSessionsInputOffset": (".v2_sessions", "ScopedSearchSessionsInputOffset"),
-    "ScopedSearchUsersInput": (".v2_users", "ScopedSearchUsersInput"),
-    "ScopedSearchVFoldersInput": (".v2_vfolders", "ScopedSearchVFoldersInput"),
+    "ScopedSearchResourceGroupsInput": (
+        ".v2_resource_groups__scoped_search",
+        "ScopedSearchResourceGroupsInput",
+    ),
+    "ScopedSearchSessionsInput": (".v2_sessions__scoped_search", "ScopedSearchSessionsInput"),
+    "ScopedSearchSessionsInputFirst": (
+        ".v2_sessions__scoped_search",
+        "ScopedSearchSessionsInputFirst",
+    ),
+    "ScopedSearchSessionsInputLast": (
+        ".v2_sessions__scoped_search",
+        "ScopedSearchSessionsInputLast",
+    ),
+    "ScopedSearchSessionsInputLimit": (
+        ".v2_sessions__scoped_search",
+        "ScopedSearchSessionsInputLimit",
+    ),
+    "ScopedSearchSessionsInputOffset": (
+        ".v2_sessions__scoped_search",
+        "ScopedSearchSessionsInputOffset",
+    ),
+    "ScopedSearchUsersInput": (".v2_users__scoped_search", "ScopedSearchUsersInput"),
+    "ScopedSearchVFoldersInput": (".v2_vfolders__scoped_search", "ScopedSearchVFoldersInput"),
     "ScopedUpsertAppConfigFragmentsInput": (
-        ".v2_app_config_fragments",
+        ".v2_app_config_fragments__scoped_bulk_upsert",
         "ScopedUpsertAppConfigFragmentsInput",
     ),
-    "SearchAccessTokensInput": (".v2_deployments", "SearchAccessTokensInput"),
-    "SearchAccessTokensInputFirst": (".v2_deployments", "SearchAccessTokensInputFirst"),
-    "SearchAccessTokensInputLast": (".v2_deployments", "SearchAccessTokensInputLast"),
-    "SearchAccessTokensInputLimit": (".v2_deployments", "SearchAccessTokensInputLimit"),
-    "SearchAccessTokensInputOffset": (".v2_deployments", "SearchAccessTokensInputOffset"),
-    "SearchAgentsRequest": (".agents", "SearchAgentsRequest"),
+    "SearchAccessTokensInput": (".v2_deployments__search_access_tokens", "SearchAccessTokensInput"),
+    "SearchAccessTokensInputFirst": (
+        ".v2_deployments__search_access_tokens",
+        "SearchAccessTokensInputFirst",
+    ),
+    "SearchAccessTokensInputLast": (
+        ".v2_deployments__search_access_tokens",
+        "SearchAccessTokensInputLast",
+    ),
+    "SearchAccessTokensInputLimit": (
+        ".v2_deployments__search_access_tokens",
+        "SearchAccessTokensInputLimit",
+    ),
+    "SearchAccessTokensInputOffset": (
+        ".v2_deployments__search_access_tokens",
+        "SearchAccessTokensInputOffset",
+    ),
+    "SearchAgentsRequest": (".agents__search_agents", "SearchAgentsRequest"),
     "SearchAllocatedResourceSlotsInput": (
         "._shared_v2_deployments__v2_deployments_revision_presets",
         "SearchAllocatedResourceSlotsInput",
@@ -4939,77 +6259,113 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_v2_deployments__v2_deployments_revision_presets",
         "SearchAllocatedResourceSlotsInputOffset",
     ),
-    "SearchAppConfigAllowListInput": (".v2_app_config_allow_list", "SearchAppConfigAllowListInput"),
+    "SearchAppConfigAllowListInput": (
+        ".v2_app_config_allow_list__admin_search",
+        "SearchAppConfigAllowListInput",
+    ),
     "SearchAppConfigAllowListInputFirst": (
-        ".v2_app_config_allow_list",
+        ".v2_app_config_allow_list__admin_search",
         "SearchAppConfigAllowListInputFirst",
     ),
     "SearchAppConfigAllowListInputLast": (
-        ".v2_app_config_allow_list",
+        ".v2_app_config_allow_list__admin_search",
         "SearchAppConfigAllowListInputLast",
     ),
     "SearchAppConfigAllowListInputLimit": (
-        ".v2_app_config_allow_list",
+        ".v2_app_config_allow_list__admin_search",
         "SearchAppConfigAllowListInputLimit",
     ),
     "SearchAppConfigAllowListInputOffset": (
-        ".v2_app_config_allow_list",
+        ".v2_app_config_allow_list__admin_search",
         "SearchAppConfigAllowListInputOffset",
     ),
     "SearchAppConfigDefinitionsInput": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "SearchAppConfigDefinitionsInput",
     ),
     "SearchAppConfigDefinitionsInputFirst": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "SearchAppConfigDefinitionsInputFirst",
     ),
     "SearchAppConfigDefinitionsInputLast": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "SearchAppConfigDefinitionsInputLast",
     ),
     "SearchAppConfigDefinitionsInputLimit": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "SearchAppConfigDefinitionsInputLimit",
     ),
     "SearchAppConfigDefinitionsInputOffset": (
-        ".v2_app_config_definitions",
+        ".v2_app_config_definitions__admin_search",
         "SearchAppConfigDefinitionsInputOffset",
     ),
-    "SearchArtifactsReq": (".artifact_registries", "SearchArtifactsReq"),
-    "SearchAutoScalingRulesInput": (".v2_deployments", "SearchAutoScalingRulesInput"),
-    "SearchAutoScalingRulesInputFirst": (".v2_deployments", "SearchAutoScalingRulesInputFirst"),
-    "SearchAutoScalingRulesInputLast": (".v2_deployments", "SearchAutoScalingRulesInputLast"),
-    "SearchAutoScalingRulesInputLimit": (".v2_deployments", "SearchAutoScalingRulesInputLimit"),
-    "SearchAutoScalingRulesInputOffset": (".v2_deployments", "SearchAutoScalingRulesInputOffset"),
-    "SearchAutoScalingRulesRequest": (".admin_auto_scaling_rules", "SearchAutoScalingRulesRequest"),
+    "SearchArtifactsReq": (".artifact_registries__search_artifacts", "SearchArtifactsReq"),
+    "SearchAutoScalingRulesInput": (
+        ".v2_deployments__search_auto_scaling_rules",
+        "SearchAutoScalingRulesInput",
+    ),
+    "SearchAutoScalingRulesInputFirst": (
+        ".v2_deployments__search_auto_scaling_rules",
+        "SearchAutoScalingRulesInputFirst",
+    ),
+    "SearchAutoScalingRulesInputLast": (
+        ".v2_deployments__search_auto_scaling_rules",
+        "SearchAutoScalingRulesInputLast",
+    ),
+    "SearchAutoScalingRulesInputLimit": (
+        ".v2_deployments__search_auto_scaling_rules",
+        "SearchAutoScalingRulesInputLimit",
+    ),
+    "SearchAutoScalingRulesInputOffset": (
+        ".v2_deployments__search_auto_scaling_rules",
+        "SearchAutoScalingRulesInputOffset",
+    ),
+    "SearchAutoScalingRulesRequest": (
+        ".admin_auto_scaling_rules__search",
+        "SearchAutoScalingRulesRequest",
+    ),
     "SearchAutoScalingRulesResponse": (
-        ".admin_auto_scaling_rules",
+        ".admin_auto_scaling_rules__search",
         "SearchAutoScalingRulesResponse",
     ),
-    "SearchCategoriesInput": (".v2_prometheus_query_preset_categories", "SearchCategoriesInput"),
+    "SearchCategoriesInput": (
+        ".v2_prometheus_query_preset_categories__search",
+        "SearchCategoriesInput",
+    ),
     "SearchCategoriesInputFirst": (
-        ".v2_prometheus_query_preset_categories",
+        ".v2_prometheus_query_preset_categories__search",
         "SearchCategoriesInputFirst",
     ),
     "SearchCategoriesInputLast": (
-        ".v2_prometheus_query_preset_categories",
+        ".v2_prometheus_query_preset_categories__search",
         "SearchCategoriesInputLast",
     ),
     "SearchCategoriesInputLimit": (
-        ".v2_prometheus_query_preset_categories",
+        ".v2_prometheus_query_preset_categories__search",
         "SearchCategoriesInputLimit",
     ),
     "SearchCategoriesInputOffset": (
-        ".v2_prometheus_query_preset_categories",
+        ".v2_prometheus_query_preset_categories__search",
         "SearchCategoriesInputOffset",
     ),
-    "SearchComputeSessionsRequest": (".compute_sessions", "SearchComputeSessionsRequest"),
-    "SearchDeploymentHistoryRequest": (".scheduling_history", "SearchDeploymentHistoryRequest"),
-    "SearchDeploymentPoliciesInput": (".v2_deployments", "SearchDeploymentPoliciesInput"),
-    "SearchDeploymentPoliciesInputLimit": (".v2_deployments", "SearchDeploymentPoliciesInputLimit"),
+    "SearchComputeSessionsRequest": (
+        ".compute_sessions__search_sessions",
+        "SearchComputeSessionsRequest",
+    ),
+    "SearchDeploymentHistoryRequest": (
+        ".scheduling_history__search_deployment_history",
+        "SearchDeploymentHistoryRequest",
+    ),
+    "SearchDeploymentPoliciesInput": (
+        ".v2_deployments__search_deployment_policies",
+        "SearchDeploymentPoliciesInput",
+    ),
+    "SearchDeploymentPoliciesInputLimit": (
+        ".v2_deployments__search_deployment_policies",
+        "SearchDeploymentPoliciesInputLimit",
+    ),
     "SearchDeploymentPoliciesInputOffset": (
-        ".v2_deployments",
+        ".v2_deployments__search_deployment_policies",
         "SearchDeploymentPoliciesInputOffset",
     ),
     "SearchDeploymentRevisionPresetsInput": (
@@ -5032,62 +6388,104 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "._shared_v2_deployments_revision_presets__v2_model_cards",
         "SearchDeploymentRevisionPresetsInputOffset",
     ),
-    "SearchDeploymentsRequest": (".deployments", "SearchDeploymentsRequest"),
-    "SearchDomainFairSharesInput": (".v2_fair_share", "SearchDomainFairSharesInput"),
-    "SearchDomainFairSharesInputFirst": (".v2_fair_share", "SearchDomainFairSharesInputFirst"),
-    "SearchDomainFairSharesInputLast": (".v2_fair_share", "SearchDomainFairSharesInputLast"),
-    "SearchDomainFairSharesInputLimit": (".v2_fair_share", "SearchDomainFairSharesInputLimit"),
-    "SearchDomainFairSharesInputOffset": (".v2_fair_share", "SearchDomainFairSharesInputOffset"),
+    "SearchDeploymentsRequest": (".deployments__search_deployments", "SearchDeploymentsRequest"),
+    "SearchDomainFairSharesInput": (
+        ".v2_fair_share__admin_search_domain",
+        "SearchDomainFairSharesInput",
+    ),
+    "SearchDomainFairSharesInputFirst": (
+        ".v2_fair_share__admin_search_domain",
+        "SearchDomainFairSharesInputFirst",
+    ),
+    "SearchDomainFairSharesInputLast": (
+        ".v2_fair_share__admin_search_domain",
+        "SearchDomainFairSharesInputLast",
+    ),
+    "SearchDomainFairSharesInputLimit": (
+        ".v2_fair_share__admin_search_domain",
+        "SearchDomainFairSharesInputLimit",
+    ),
+    "SearchDomainFairSharesInputOffset": (
+        ".v2_fair_share__admin_search_domain",
+        "SearchDomainFairSharesInputOffset",
+    ),
     "SearchDomainFairSharesRequest": (".fair_share", "SearchDomainFairSharesRequest"),
     "SearchDomainUsageBucketsRequest": (".fair_share", "SearchDomainUsageBucketsRequest"),
-    "SearchDomainsRequest": (".admin_domains", "SearchDomainsRequest"),
-    "SearchEntityLabelsInput": (".v2_entity_labels", "SearchEntityLabelsInput"),
-    "SearchEntityLabelsInputFirst": (".v2_entity_labels", "SearchEntityLabelsInputFirst"),
-    "SearchEntityLabelsInputLast": (".v2_entity_labels", "SearchEntityLabelsInputLast"),
-    "SearchEntityLabelsInputLimit": (".v2_entity_labels", "SearchEntityLabelsInputLimit"),
-    "SearchEntityLabelsInputOffset": (".v2_entity_labels", "SearchEntityLabelsInputOffset"),
+    "SearchDomainsRequest": (".admin_domains__search", "SearchDomainsRequest"),
+    "SearchEntityLabelsInput": (".v2_entity_labels__search_labels", "SearchEntityLabelsInput"),
+    "SearchEntityLabelsInputFirst": (
+        ".v2_entity_labels__search_labels",
+        "SearchEntityLabelsInputFirst",
+    ),
+    "SearchEntityLabelsInputLast": (
+        ".v2_entity_labels__search_labels",
+        "SearchEntityLabelsInputLast",
+    ),
+    "SearchEntityLabelsInputLimit": (
+        ".v2_entity_labels__search_labels",
+        "SearchEntityLabelsInputLimit",
+    ),
+    "SearchEntityLabelsInputOffset": (
+        ".v2_entity_labels__search_labels",
+        "SearchEntityLabelsInputOffset",
+    ),
     "SearchIdleCheckerAssignmentsInput": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_search",
         "SearchIdleCheckerAssignmentsInput",
     ),
     "SearchIdleCheckerAssignmentsInputFirst": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_search",
         "SearchIdleCheckerAssignmentsInputFirst",
     ),
     "SearchIdleCheckerAssignmentsInputLast": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_search",
         "SearchIdleCheckerAssignmentsInputLast",
     ),
     "SearchIdleCheckerAssignmentsInputLimit": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_search",
         "SearchIdleCheckerAssignmentsInputLimit",
     ),
     "SearchIdleCheckerAssignmentsInputOffset": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__admin_search",
         "SearchIdleCheckerAssignmentsInputOffset",
     ),
-    "SearchIdleCheckersInput": (".v2_idle_checkers", "SearchIdleCheckersInput"),
-    "SearchIdleCheckersInputFirst": (".v2_idle_checkers", "SearchIdleCheckersInputFirst"),
-    "SearchIdleCheckersInputLast": (".v2_idle_checkers", "SearchIdleCheckersInputLast"),
-    "SearchIdleCheckersInputLimit": (".v2_idle_checkers", "SearchIdleCheckersInputLimit"),
-    "SearchIdleCheckersInputOffset": (".v2_idle_checkers", "SearchIdleCheckersInputOffset"),
-    "SearchImagesRequest": (".admin_images", "SearchImagesRequest"),
-    "SearchImagesResponse": (".admin_images", "SearchImagesResponse"),
-    "SearchLoginClientTypesInput": (".v2_login_client_types", "SearchLoginClientTypesInput"),
+    "SearchIdleCheckersInput": (".v2_idle_checkers__admin_search", "SearchIdleCheckersInput"),
+    "SearchIdleCheckersInputFirst": (
+        ".v2_idle_checkers__admin_search",
+        "SearchIdleCheckersInputFirst",
+    ),
+    "SearchIdleCheckersInputLast": (
+        ".v2_idle_checkers__admin_search",
+        "SearchIdleCheckersInputLast",
+    ),
+    "SearchIdleCheckersInputLimit": (
+        ".v2_idle_checkers__admin_search",
+        "SearchIdleCheckersInputLimit",
+    ),
+    "SearchIdleCheckersInputOffset": (
+        ".v2_idle_checkers__admin_search",
+        "SearchIdleCheckersInputOffset",
+    ),
+    "SearchImagesRequest": (".admin_images__search", "SearchImagesRequest"),
+    "SearchImagesResponse": (".admin_images__search", "SearchImagesResponse"),
+    "SearchLoginClientTypesInput": (
+        ".v2_login_client_types__search",
+        "SearchLoginClientTypesInput",
+    ),
     "SearchLoginClientTypesInputFirst": (
-        ".v2_login_client_types",
+        ".v2_login_client_types__search",
         "SearchLoginClientTypesInputFirst",
     ),
     "SearchLoginClientTypesInputLast": (
-        ".v2_login_client_types",
+        ".v2_login_client_types__search",
         "SearchLoginClientTypesInputLast",
     ),
     "SearchLoginClientTypesInputLimit": (
-        ".v2_login_client_types",
+        ".v2_login_client_types__search",
         "SearchLoginClientTypesInputLimit",
     ),
     "SearchLoginClientTypesInputOffset": (
-        ".v2_login_client_types",
+        ".v2_login_client_types__search",
         "SearchLoginClientTypesInputOffset",
     ),
     "SearchModelCardsInput": (".v2_model_cards", "SearchModelCardsInput"),
@@ -5095,134 +6493,221 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "SearchModelCardsInputLast": (".v2_model_cards", "SearchModelCardsInputLast"),
     "SearchModelCardsInputLimit": (".v2_model_cards", "SearchModelCardsInputLimit"),
     "SearchModelCardsInputOffset": (".v2_model_cards", "SearchModelCardsInputOffset"),
-    "SearchMyKeypairsRequest": (".v2_keypairs", "SearchMyKeypairsRequest"),
-    "SearchMyKeypairsRequestLimit": (".v2_keypairs", "SearchMyKeypairsRequestLimit"),
-    "SearchMyKeypairsRequestOffset": (".v2_keypairs", "SearchMyKeypairsRequestOffset"),
-    "SearchNotificationChannelsInput": (".v2_notifications", "SearchNotificationChannelsInput"),
-    "SearchNotificationChannelsRequest": (".notifications", "SearchNotificationChannelsRequest"),
-    "SearchNotificationRulesInput": (".v2_notifications", "SearchNotificationRulesInput"),
-    "SearchNotificationRulesRequest": (".notifications", "SearchNotificationRulesRequest"),
-    "SearchProjectFairSharesInput": (".v2_fair_share", "SearchProjectFairSharesInput"),
-    "SearchProjectFairSharesInputFirst": (".v2_fair_share", "SearchProjectFairSharesInputFirst"),
-    "SearchProjectFairSharesInputLast": (".v2_fair_share", "SearchProjectFairSharesInputLast"),
-    "SearchProjectFairSharesInputLimit": (".v2_fair_share", "SearchProjectFairSharesInputLimit"),
-    "SearchProjectFairSharesInputOffset": (".v2_fair_share", "SearchProjectFairSharesInputOffset"),
+    "SearchMyKeypairsRequest": (".v2_keypairs__search", "SearchMyKeypairsRequest"),
+    "SearchMyKeypairsRequestLimit": (".v2_keypairs__search", "SearchMyKeypairsRequestLimit"),
+    "SearchMyKeypairsRequestOffset": (".v2_keypairs__search", "SearchMyKeypairsRequestOffset"),
+    "SearchNotificationChannelsInput": (
+        ".v2_notifications__search_channels",
+        "SearchNotificationChannelsInput",
+    ),
+    "SearchNotificationChannelsRequest": (
+        ".notifications__search_channels",
+        "SearchNotificationChannelsRequest",
+    ),
+    "SearchNotificationRulesInput": (
+        ".v2_notifications__search_rules",
+        "SearchNotificationRulesInput",
+    ),
+    "SearchNotificationRulesRequest": (
+        ".notifications__search_rules",
+        "SearchNotificationRulesRequest",
+    ),
+    "SearchProjectFairSharesInput": (
+        ".v2_fair_share__admin_search_project",
+        "SearchProjectFairSharesInput",
+    ),
+    "SearchProjectFairSharesInputFirst": (
+        ".v2_fair_share__admin_search_project",
+        "SearchProjectFairSharesInputFirst",
+    ),
+    "SearchProjectFairSharesInputLast": (
+        ".v2_fair_share__admin_search_project",
+        "SearchProjectFairSharesInputLast",
+    ),
+    "SearchProjectFairSharesInputLimit": (
+        ".v2_fair_share__admin_search_project",
+        "SearchProjectFairSharesInputLimit",
+    ),
+    "SearchProjectFairSharesInputOffset": (
+        ".v2_fair_share__admin_search_project",
+        "SearchProjectFairSharesInputOffset",
+    ),
     "SearchProjectFairSharesRequest": (".fair_share", "SearchProjectFairSharesRequest"),
     "SearchProjectUsageBucketsRequest": (".fair_share", "SearchProjectUsageBucketsRequest"),
-    "SearchQueryDefinitionsInput": (".v2_prometheus_query_presets", "SearchQueryDefinitionsInput"),
+    "SearchQueryDefinitionsInput": (
+        ".v2_prometheus_query_presets__search",
+        "SearchQueryDefinitionsInput",
+    ),
     "SearchQueryDefinitionsInputFirst": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__search",
         "SearchQueryDefinitionsInputFirst",
     ),
     "SearchQueryDefinitionsInputLast": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__search",
         "SearchQueryDefinitionsInputLast",
     ),
     "SearchQueryDefinitionsInputLimit": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__search",
         "SearchQueryDefinitionsInputLimit",
     ),
     "SearchQueryDefinitionsInputOffset": (
-        ".v2_prometheus_query_presets",
+        ".v2_prometheus_query_presets__search",
         "SearchQueryDefinitionsInputOffset",
     ),
     "SearchQueryDefinitionsRequest": (
-        ".resource_prometheus_query_definitions",
+        ".resource_prometheus_query_definitions__search_presets",
         "SearchQueryDefinitionsRequest",
     ),
-    "SearchQuotaScopesRequest": (".admin_quota_scopes", "SearchQuotaScopesRequest"),
+    "SearchQuotaScopesRequest": (".admin_quota_scopes__search", "SearchQuotaScopesRequest"),
     "SearchReplicasInput": (".v2_deployments", "SearchReplicasInput"),
     "SearchReplicasInputFirst": (".v2_deployments", "SearchReplicasInputFirst"),
     "SearchReplicasInputLast": (".v2_deployments", "SearchReplicasInputLast"),
     "SearchReplicasInputLimit": (".v2_deployments", "SearchReplicasInputLimit"),
     "SearchReplicasInputOffset": (".v2_deployments", "SearchReplicasInputOffset"),
-    "SearchResourceSlotTypesRequest": (".resource_slot_types", "SearchResourceSlotTypesRequest"),
-    "SearchRetentionPoliciesInput": (".v2_retention_policies", "SearchRetentionPoliciesInput"),
+    "SearchResourceSlotTypesRequest": (
+        ".resource_slot_types__search_resource_slot_types",
+        "SearchResourceSlotTypesRequest",
+    ),
+    "SearchRetentionPoliciesInput": (
+        ".v2_retention_policies__admin_search",
+        "SearchRetentionPoliciesInput",
+    ),
     "SearchRetentionPoliciesInputFirst": (
-        ".v2_retention_policies",
+        ".v2_retention_policies__admin_search",
         "SearchRetentionPoliciesInputFirst",
     ),
     "SearchRetentionPoliciesInputLast": (
-        ".v2_retention_policies",
+        ".v2_retention_policies__admin_search",
         "SearchRetentionPoliciesInputLast",
     ),
     "SearchRetentionPoliciesInputLimit": (
-        ".v2_retention_policies",
+        ".v2_retention_policies__admin_search",
         "SearchRetentionPoliciesInputLimit",
     ),
     "SearchRetentionPoliciesInputOffset": (
-        ".v2_retention_policies",
+        ".v2_retention_policies__admin_search",
         "SearchRetentionPoliciesInputOffset",
     ),
-    "SearchRevisionsRequest": (".deployments", "SearchRevisionsRequest"),
+    "SearchRevisionsRequest": (".deployments__search_revisions", "SearchRevisionsRequest"),
     "SearchRoleAssignmentsInput": (".v2_rbac", "SearchRoleAssignmentsInput"),
-    "SearchRolePermissionPresetsInput": (".v2_role_presets", "SearchRolePermissionPresetsInput"),
-    "SearchRolePresetsInput": (".v2_role_presets", "SearchRolePresetsInput"),
+    "SearchRolePermissionPresetsInput": (
+        ".v2_role_presets__search_permissions",
+        "SearchRolePermissionPresetsInput",
+    ),
+    "SearchRolePresetsInput": (".v2_role_presets__search", "SearchRolePresetsInput"),
     "SearchRolesInput": (".v2_rbac", "SearchRolesInput"),
-    "SearchRolesRequest": (".admin_rbac", "SearchRolesRequest"),
-    "SearchRouteHistoryRequest": (".scheduling_history", "SearchRouteHistoryRequest"),
-    "SearchRoutesInput": (".v2_deployments", "SearchRoutesInput"),
-    "SearchRoutesInputFirst": (".v2_deployments", "SearchRoutesInputFirst"),
-    "SearchRoutesInputLast": (".v2_deployments", "SearchRoutesInputLast"),
-    "SearchRoutesInputLimit": (".v2_deployments", "SearchRoutesInputLimit"),
-    "SearchRoutesInputOffset": (".v2_deployments", "SearchRoutesInputOffset"),
-    "SearchRoutesPayload": (".v2_deployments", "SearchRoutesPayload"),
-    "SearchRoutesRequest": (".deployments", "SearchRoutesRequest"),
+    "SearchRolesRequest": (".admin_rbac__search_roles", "SearchRolesRequest"),
+    "SearchRouteHistoryRequest": (
+        ".scheduling_history__search_route_history",
+        "SearchRouteHistoryRequest",
+    ),
+    "SearchRoutesInput": (".v2_deployments__search_routes", "SearchRoutesInput"),
+    "SearchRoutesInputFirst": (".v2_deployments__search_routes", "SearchRoutesInputFirst"),
+    "SearchRoutesInputLast": (".v2_deployments__search_routes", "SearchRoutesInputLast"),
+    "SearchRoutesInputLimit": (".v2_deployments__search_routes", "SearchRoutesInputLimit"),
+    "SearchRoutesInputOffset": (".v2_deployments__search_routes", "SearchRoutesInputOffset"),
+    "SearchRoutesPayload": (".v2_deployments__search_routes", "SearchRoutesPayload"),
+    "SearchRoutesRequest": (".deployments__search_routes", "SearchRoutesRequest"),
     "SearchRuntimeVariantPresetsInput": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "SearchRuntimeVariantPresetsInput",
     ),
     "SearchRuntimeVariantPresetsInputFirst": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "SearchRuntimeVariantPresetsInputFirst",
     ),
     "SearchRuntimeVariantPresetsInputLast": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "SearchRuntimeVariantPresetsInputLast",
     ),
     "SearchRuntimeVariantPresetsInputLimit": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "SearchRuntimeVariantPresetsInputLimit",
     ),
     "SearchRuntimeVariantPresetsInputOffset": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__search",
         "SearchRuntimeVariantPresetsInputOffset",
     ),
-    "SearchRuntimeVariantsInput": (".v2_runtime_variants", "SearchRuntimeVariantsInput"),
-    "SearchRuntimeVariantsInputFirst": (".v2_runtime_variants", "SearchRuntimeVariantsInputFirst"),
-    "SearchRuntimeVariantsInputLast": (".v2_runtime_variants", "SearchRuntimeVariantsInputLast"),
-    "SearchRuntimeVariantsInputLimit": (".v2_runtime_variants", "SearchRuntimeVariantsInputLimit"),
+    "SearchRuntimeVariantsInput": (".v2_runtime_variants__search", "SearchRuntimeVariantsInput"),
+    "SearchRuntimeVariantsInputFirst": (
+        ".v2_runtime_variants__search",
+        "SearchRuntimeVariantsInputFirst",
+    ),
+    "SearchRuntimeVariantsInputLast": (
+        ".v2_runtime_variants__search",
+        "SearchRuntimeVariantsInputLast",
+    ),
+    "SearchRuntimeVariantsInputLimit": (
+        ".v2_runtime_variants__search",
+        "SearchRuntimeVariantsInputLimit",
+    ),
     "SearchRuntimeVariantsInputOffset": (
-        ".v2_runtime_variants",
+        ".v2_runtime_variants__search",
         "SearchRuntimeVariantsInputOffset",
     ),
-    "SearchServicesRequestModel": (".services", "SearchServicesRequestModel"),
-    "SearchServicesResponseModel": (".services", "SearchServicesResponseModel"),
-    "SearchSessionHistoryRequest": (".scheduling_history", "SearchSessionHistoryRequest"),
-    "SearchUserFairSharesInput": (".v2_fair_share", "SearchUserFairSharesInput"),
-    "SearchUserFairSharesInputFirst": (".v2_fair_share", "SearchUserFairSharesInputFirst"),
-    "SearchUserFairSharesInputLast": (".v2_fair_share", "SearchUserFairSharesInputLast"),
-    "SearchUserFairSharesInputLimit": (".v2_fair_share", "SearchUserFairSharesInputLimit"),
-    "SearchUserFairSharesInputOffset": (".v2_fair_share", "SearchUserFairSharesInputOffset"),
+    "SearchServicesRequestModel": (".services__search_services", "SearchServicesRequestModel"),
+    "SearchServicesResponseModel": (".services__search_services", "SearchServicesResponseModel"),
+    "SearchSessionHistoryRequest": (
+        ".scheduling_history__search_session_history",
+        "SearchSessionHistoryRequest",
+    ),
+    "SearchUserFairSharesInput": (".v2_fair_share__admin_search_user", "SearchUserFairSharesInput"),
+    "SearchUserFairSharesInputFirst": (
+        ".v2_fair_share__admin_search_user",
+        "SearchUserFairSharesInputFirst",
+    ),
+    "SearchUserFairSharesInputLast": (
+        ".v2_fair_share__admin_search_user",
+        "SearchUserFairSharesInputLast",
+    ),
+    "SearchUserFairSharesInputLimit": (
+        ".v2_fair_share__admin_search_user",
+        "SearchUserFairSharesInputLimit",
+    ),
+    "SearchUserFairSharesInputOffset": (
+        ".v2_fair_share__admin_search_user",
+        "SearchUserFairSharesInputOffset",
+    ),
     "SearchUserFairSharesRequest": (".fair_share", "SearchUserFairSharesRequest"),
     "SearchUserUsageBucketsRequest": (".fair_share", "SearchUserUsageBucketsRequest"),
-    "SearchUsersAssignedToRoleRequest": (".admin_rbac", "SearchUsersAssignedToRoleRequest"),
+    "SearchUsersAssignedToRoleRequest": (
+        ".admin_rbac__search_assigned_users",
+        "SearchUsersAssignedToRoleRequest",
+    ),
     "SearchUsersRequest": ("._shared_admin_users__v2_users", "SearchUsersRequest"),
     "SearchVFoldersInput": (".v2_vfolders", "SearchVFoldersInput"),
     "ServeInfoModel": (".services", "ServeInfoModel"),
     "ServeInfoModelServiceEndpoint": (".services", "ServeInfoModelServiceEndpoint"),
-    "ServiceCatalogFilter": (".v2_service_catalogs", "ServiceCatalogFilter"),
-    "ServiceCatalogOrder": (".v2_service_catalogs", "ServiceCatalogOrder"),
-    "ServiceCatalogOrderField": (".v2_service_catalogs", "ServiceCatalogOrderField"),
-    "ServiceCatalogStatus": (".v2_service_catalogs", "ServiceCatalogStatus"),
-    "ServiceCatalogStatusFilter": (".v2_service_catalogs", "ServiceCatalogStatusFilter"),
+    "ServiceCatalogFilter": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "ServiceCatalogFilter",
+    ),
+    "ServiceCatalogOrder": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "ServiceCatalogOrder",
+    ),
+    "ServiceCatalogOrderField": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "ServiceCatalogOrderField",
+    ),
+    "ServiceCatalogStatus": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "ServiceCatalogStatus",
+    ),
+    "ServiceCatalogStatusFilter": (
+        ".v2_service_catalogs__admin_search_service_catalogs",
+        "ServiceCatalogStatusFilter",
+    ),
     "ServiceConfigModel": (".services", "ServiceConfigModel"),
     "ServiceConfigModelResources": (".services", "ServiceConfigModelResources"),
     "ServiceConfigModelVfolderSubpath": (".services", "ServiceConfigModelVfolderSubpath"),
-    "ServiceFilterModel": (".services", "ServiceFilterModel"),
+    "ServiceFilterModel": (".services__search_services", "ServiceFilterModel"),
     "ServicePort": ("._shared_session__stream", "ServicePort"),
-    "ServiceSearchItemModel": (".services", "ServiceSearchItemModel"),
-    "ServiceSearchItemModelServiceEndpoint": (".services", "ServiceSearchItemModelServiceEndpoint"),
+    "ServiceSearchItemModel": (".services__search_services", "ServiceSearchItemModel"),
+    "ServiceSearchItemModelServiceEndpoint": (
+        ".services__search_services",
+        "ServiceSearchItemModelServiceEndpoint",
+    ),
     "SessionCreationConfig": (".session", "SessionCreationConfig"),
     "SessionCreationConfigPreopenPort": (".session", "SessionCreationConfigPreopenPort"),
     "SessionExportCSVInput": ("._shared_export__v2_export", "SessionExportCSVInput"),
@@ -5234,7 +6719,10 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "SessionExportUserNestedFilter",
     ),
     "SessionFilter": (".v2_sessions", "SessionFilter"),
-    "SessionHandlerOptionsInput": (".v2_resource_groups", "SessionHandlerOptionsInput"),
+    "SessionHandlerOptionsInput": (
+        ".v2_resource_groups__admin_replace_default_session_options",
+        "SessionHandlerOptionsInput",
+    ),
     "SessionHistoryFilter": (
         "._shared_scheduling_history__v2_scheduling_history",
         "SessionHistoryFilter",
@@ -5248,17 +6736,17 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         "SessionHistoryOrderField",
     ),
     "SessionIdleCheckTargetInput": (".v2_sessions", "SessionIdleCheckTargetInput"),
-    "SessionInfo": (".session", "SessionInfo"),
+    "SessionInfo": (".session__get_info", "SessionInfo"),
     "SessionLifetimeSpecInputDTO": (".v2_idle_checkers", "SessionLifetimeSpecInputDTO"),
     "SessionOrder": (".v2_sessions", "SessionOrder"),
     "SessionOrderField": (".v2_sessions", "SessionOrderField"),
     "SessionResultEnum": (".v2_sessions", "SessionResultEnum"),
     "SessionResultFilter": (".v2_sessions", "SessionResultFilter"),
-    "SessionScope": (".v2_sessions", "SessionScope"),
+    "SessionScope": (".v2_sessions__scoped_search", "SessionScope"),
     "SessionStatusEnum": (".v2_sessions", "SessionStatusEnum"),
     "SessionStatusFilter": (".v2_sessions", "SessionStatusFilter"),
-    "SessionStatusHistory": (".session", "SessionStatusHistory"),
-    "SessionTemplateDetail": (".template_session", "SessionTemplateDetail"),
+    "SessionStatusHistory": (".session__get_status_history", "SessionStatusHistory"),
+    "SessionTemplateDetail": (".template_session__get", "SessionTemplateDetail"),
     "SessionTemplateList": ("._shared_template_cluster__template_session", "SessionTemplateList"),
     "SessionTypeEnum": (".v2_sessions", "SessionTypeEnum"),
     "SessionTypeFilter": (".v2_sessions", "SessionTypeFilter"),
@@ -5266,337 +6754,451 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "SessionUsage": (".v2_sessions", "SessionUsage"),
     "SessionUsedBy": (".v2_sessions", "SessionUsedBy"),
     "SessionUses": (".v2_sessions", "SessionUses"),
-    "SetConfigRequest": (".config", "SetConfigRequest"),
-    "SetQuotaRequest": (".admin_quota_scopes", "SetQuotaRequest"),
-    "SetVFolderMountPolicyInput": (".v2_vfolders", "SetVFolderMountPolicyInput"),
-    "ShareVFolderReq": (".folders", "ShareVFolderReq"),
-    "ShareVFolderResponse": (".folders", "ShareVFolderResponse"),
-    "SharedVFolder": (".folders", "SharedVFolder"),
-    "SharedVFoldersResponse": (".folders", "SharedVFoldersResponse"),
-    "ShutdownSessionServiceInput": (".v2_sessions", "ShutdownSessionServiceInput"),
-    "SignoutRequest": (".auth", "SignoutRequest"),
-    "SignupRequest": (".auth", "SignupRequest"),
-    "SignupResponse": (".auth", "SignupResponse"),
+    "SetConfigRequest": (".config__set_config", "SetConfigRequest"),
+    "SetQuotaRequest": (".admin_quota_scopes__set_quota", "SetQuotaRequest"),
+    "SetVFolderMountPolicyInput": (".v2_vfolders__set_mount_policy", "SetVFolderMountPolicyInput"),
+    "ShareVFolderReq": (".folders__share", "ShareVFolderReq"),
+    "ShareVFolderResponse": (".folders__share", "ShareVFolderResponse"),
+    "SharedVFolder": (".folders__list_shared_vfolders", "SharedVFolder"),
+    "SharedVFoldersResponse": (".folders__list_shared_vfolders", "SharedVFoldersResponse"),
+    "ShutdownSessionServiceInput": (
+        ".v2_sessions__shutdown_service",
+        "ShutdownSessionServiceInput",
+    ),
+    "SignoutRequest": (".auth__signout", "SignoutRequest"),
+    "SignupRequest": (".auth__signup", "SignupRequest"),
+    "SignupResponse": (".auth__signup", "SignupResponse"),
     "SliderOption": (".v2_runtime_variant_presets", "SliderOption"),
     "SlotMap": (".resource", "SlotMap"),
-    "SlotTypes": (".v2_resource_slots", "SlotTypes"),
-    "StartServiceRequest": (".session", "StartServiceRequest"),
-    "StartServiceRequestPort": (".session", "StartServiceRequestPort"),
-    "StartServiceResponse": (".session", "StartServiceResponse"),
-    "StartSessionServiceInput": (".v2_sessions", "StartSessionServiceInput"),
-    "StartSessionServiceInputPort": (".v2_sessions", "StartSessionServiceInputPort"),
+    "SlotTypes": (".v2_resource_slots__admin_create_slot_type", "SlotTypes"),
+    "StartServiceRequest": (".session__start_service", "StartServiceRequest"),
+    "StartServiceRequestPort": (".session__start_service", "StartServiceRequestPort"),
+    "StartServiceResponse": (".session__start_service", "StartServiceResponse"),
+    "StartSessionServiceInput": (".v2_sessions__start_service", "StartSessionServiceInput"),
+    "StartSessionServiceInputPort": (".v2_sessions__start_service", "StartSessionServiceInputPort"),
     "StorageProxyReply": (".folders", "StorageProxyReply"),
-    "StreamAppList": (".stream", "StreamAppList"),
+    "StreamAppList": (".stream__get_stream_apps", "StreamAppList"),
     "StringFilter": ("._shared_54_8881861c80", "StringFilter"),
-    "StringFilterData": (".artifact_registries", "StringFilterData"),
+    "StringFilterData": (".artifact_registries__search_artifacts", "StringFilterData"),
     "StringList": ("._unreferenced", "StringList"),
     "StringMap": ("._shared_config__resource", "StringMap"),
     "SuccessResponse": ("._shared_6_b6846a377a", "SuccessResponse"),
     "SuccessResponseModel": (".services", "SuccessResponseModel"),
-    "SwitchMyMainAccessKeyInput": (".v2_keypairs", "SwitchMyMainAccessKeyInput"),
-    "SyncAgentRegistryRequest": (".session", "SyncAgentRegistryRequest"),
-    "SyncReplicaInput": (".v2_deployments", "SyncReplicaInput"),
+    "SwitchMyMainAccessKeyInput": (".v2_keypairs__switch_main", "SwitchMyMainAccessKeyInput"),
+    "SyncAgentRegistryRequest": (".session__sync_agent_registry", "SyncAgentRegistryRequest"),
+    "SyncReplicaInput": (".v2_deployments__sync_replicas", "SyncReplicaInput"),
     "TemplateCreated": ("._shared_template_cluster__template_session", "TemplateCreated"),
     "TemplateListItem": ("._shared_template_cluster__template_session", "TemplateListItem"),
-    "TerminateSessionsInput": (".v2_sessions", "TerminateSessionsInput"),
+    "TerminateSessionsInput": (".v2_sessions__terminate", "TerminateSessionsInput"),
     "TextOption": (".v2_runtime_variant_presets", "TextOption"),
-    "TokenRequestModel": (".services", "TokenRequestModel"),
-    "TokenResponseModel": (".services", "TokenResponseModel"),
+    "TokenRequestModel": (".services__generate_token", "TokenRequestModel"),
+    "TokenResponseModel": (".services__generate_token", "TokenResponseModel"),
     "TransferSession": (".folders", "TransferSession"),
-    "TransitSessionStatusRequest": (".session", "TransitSessionStatusRequest"),
-    "TryStartResponseModel": (".services", "TryStartResponseModel"),
+    "TransitSessionStatusRequest": (
+        ".session__check_and_transit_status",
+        "TransitSessionStatusRequest",
+    ),
+    "TryStartResponseModel": (".services__try_start", "TryStartResponseModel"),
     "UIOption": (".v2_runtime_variant_presets", "UIOption"),
     "UIType": (".v2_runtime_variant_presets", "UIType"),
     "UUIDFilter": ("._shared_27_d6ad78e82b", "UUIDFilter"),
     "UUIDScope": ("._shared_12_bb14101e09", "UUIDScope"),
     "UmountHostReq": (".folders", "UmountHostReq"),
-    "UnassignUsersFromProjectInput": (".v2_projects", "UnassignUsersFromProjectInput"),
+    "UnassignUsersFromProjectInput": (
+        ".v2_projects__unassign_users",
+        "UnassignUsersFromProjectInput",
+    ),
     "UnregisterStorageNamespaceInput": (
-        ".v2_storage_namespaces",
+        ".v2_storage_namespaces__unregister",
         "UnregisterStorageNamespaceInput",
     ),
-    "UnsetQuotaRequest": (".admin_quota_scopes", "UnsetQuotaRequest"),
+    "UnsetQuotaRequest": (".admin_quota_scopes__unset_quota", "UnsetQuotaRequest"),
     "UnshareVFolderReq": (".folders", "UnshareVFolderReq"),
     "UnshareVFolderResponse": (".folders", "UnshareVFolderResponse"),
-    "UpdateAgentResourceGroupBody": (".v2_agents", "UpdateAgentResourceGroupBody"),
+    "UpdateAgentResourceGroupBody": (
+        ".v2_agents__update_resource_group",
+        "UpdateAgentResourceGroupBody",
+    ),
     "UpdateAllowedDomainsForResourceGroupInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_allowed_domains_for_rg",
         "UpdateAllowedDomainsForResourceGroupInput",
     ),
     "UpdateAllowedProjectsForResourceGroupInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_allowed_projects_for_rg",
         "UpdateAllowedProjectsForResourceGroupInput",
     ),
     "UpdateAllowedResourceGroupsForDomainInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_allowed_rgs_for_domain",
         "UpdateAllowedResourceGroupsForDomainInput",
     ),
     "UpdateAllowedResourceGroupsForProjectInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_allowed_rgs_for_project",
         "UpdateAllowedResourceGroupsForProjectInput",
     ),
-    "UpdateAnnouncementRequest": (".manager", "UpdateAnnouncementRequest"),
-    "UpdateAppConfigAllowListInput": (".v2_app_config_allow_list", "UpdateAppConfigAllowListInput"),
-    "UpdateArtifactInput": (".v2_artifacts", "UpdateArtifactInput"),
-    "UpdateArtifactReqBodyParam": (".artifacts", "UpdateArtifactReqBodyParam"),
-    "UpdateAutoScalingRuleInput": (".v2_deployments", "UpdateAutoScalingRuleInput"),
+    "UpdateAnnouncementRequest": (".manager__update_announcement", "UpdateAnnouncementRequest"),
+    "UpdateAppConfigAllowListInput": (
+        ".v2_app_config_allow_list__admin_update",
+        "UpdateAppConfigAllowListInput",
+    ),
+    "UpdateArtifactInput": (".v2_artifacts__update", "UpdateArtifactInput"),
+    "UpdateArtifactReqBodyParam": (".artifacts__update_artifact", "UpdateArtifactReqBodyParam"),
+    "UpdateAutoScalingRuleInput": (
+        ".v2_deployments__update_auto_scaling_rule",
+        "UpdateAutoScalingRuleInput",
+    ),
     "UpdateAutoScalingRuleInputMaxThreshold": (
-        ".v2_deployments",
+        ".v2_deployments__update_auto_scaling_rule",
         "UpdateAutoScalingRuleInputMaxThreshold",
     ),
     "UpdateAutoScalingRuleInputMinThreshold": (
-        ".v2_deployments",
+        ".v2_deployments__update_auto_scaling_rule",
         "UpdateAutoScalingRuleInputMinThreshold",
     ),
-    "UpdateAutoScalingRuleRequest": (".admin_auto_scaling_rules", "UpdateAutoScalingRuleRequest"),
+    "UpdateAutoScalingRuleRequest": (
+        ".admin_auto_scaling_rules__update",
+        "UpdateAutoScalingRuleRequest",
+    ),
     "UpdateAutoScalingRuleRequestMaxThreshold": (
-        ".admin_auto_scaling_rules",
+        ".admin_auto_scaling_rules__update",
         "UpdateAutoScalingRuleRequestMaxThreshold",
     ),
     "UpdateAutoScalingRuleRequestMinThreshold": (
-        ".admin_auto_scaling_rules",
+        ".admin_auto_scaling_rules__update",
         "UpdateAutoScalingRuleRequestMinThreshold",
     ),
-    "UpdateAutoScalingRuleResponse": (".admin_auto_scaling_rules", "UpdateAutoScalingRuleResponse"),
-    "UpdateBootstrapScriptRequest": (".user_config", "UpdateBootstrapScriptRequest"),
-    "UpdateClusterTemplateRequest": (".template_cluster", "UpdateClusterTemplateRequest"),
-    "UpdateContainerRegistryInput": (".v2_container_registries", "UpdateContainerRegistryInput"),
-    "UpdateDeploymentInput": (".v2_deployments", "UpdateDeploymentInput"),
-    "UpdateDeploymentInputReplicaCount": (".v2_deployments", "UpdateDeploymentInputReplicaCount"),
-    "UpdateDeploymentPayload": (".v2_deployments", "UpdateDeploymentPayload"),
-    "UpdateDeploymentRequest": (".deployments", "UpdateDeploymentRequest"),
-    "UpdateDeploymentRequestReplicaCount": (".deployments", "UpdateDeploymentRequestReplicaCount"),
+    "UpdateAutoScalingRuleResponse": (
+        ".admin_auto_scaling_rules__update",
+        "UpdateAutoScalingRuleResponse",
+    ),
+    "UpdateBootstrapScriptRequest": (
+        ".user_config__update_bootstrap_script",
+        "UpdateBootstrapScriptRequest",
+    ),
+    "UpdateClusterTemplateRequest": (".template_cluster__put", "UpdateClusterTemplateRequest"),
+    "UpdateContainerRegistryInput": (
+        ".v2_container_registries__admin_update",
+        "UpdateContainerRegistryInput",
+    ),
+    "UpdateDeploymentInput": (".v2_deployments__update", "UpdateDeploymentInput"),
+    "UpdateDeploymentInputReplicaCount": (
+        ".v2_deployments__update",
+        "UpdateDeploymentInputReplicaCount",
+    ),
+    "UpdateDeploymentPayload": (".v2_deployments__update", "UpdateDeploymentPayload"),
+    "UpdateDeploymentRequest": (".deployments__update_deployment", "UpdateDeploymentRequest"),
+    "UpdateDeploymentRequestReplicaCount": (
+        ".deployments__update_deployment",
+        "UpdateDeploymentRequestReplicaCount",
+    ),
     "UpdateDeploymentRevisionPresetInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdateDeploymentRevisionPresetInput",
     ),
     "UpdateDeploymentRevisionPresetInputClusterMode": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdateDeploymentRevisionPresetInputClusterMode",
     ),
     "UpdateDeploymentRevisionPresetInputName": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdateDeploymentRevisionPresetInputName",
     ),
-    "UpdateDomainDotfileRequest": (".domain_config", "UpdateDomainDotfileRequest"),
-    "UpdateDomainInput": (".v2_domains", "UpdateDomainInput"),
-    "UpdateDomainInputName": (".v2_domains", "UpdateDomainInputName"),
-    "UpdateDomainRequest": (".admin_domains", "UpdateDomainRequest"),
-    "UpdateDomainRequestName": (".admin_domains", "UpdateDomainRequestName"),
-    "UpdateFullNameRequest": (".auth", "UpdateFullNameRequest"),
-    "UpdateGroupDotfileRequest": (".group_config", "UpdateGroupDotfileRequest"),
+    "UpdateDomainDotfileRequest": (".domain_config__update", "UpdateDomainDotfileRequest"),
+    "UpdateDomainInput": (".v2_domains__admin_update", "UpdateDomainInput"),
+    "UpdateDomainInputName": (".v2_domains__admin_update", "UpdateDomainInputName"),
+    "UpdateDomainRequest": (".admin_domains__update", "UpdateDomainRequest"),
+    "UpdateDomainRequestName": (".admin_domains__update", "UpdateDomainRequestName"),
+    "UpdateFullNameRequest": (".auth__update_full_name", "UpdateFullNameRequest"),
+    "UpdateGroupDotfileRequest": (".group_config__update", "UpdateGroupDotfileRequest"),
     "UpdateHuggingFaceRegistryInput": (
-        ".v2_huggingface_registries",
+        ".v2_huggingface_registries__update",
         "UpdateHuggingFaceRegistryInput",
     ),
     "UpdateIdleCheckerAssignmentInput": (
-        ".v2_idle_checker_assignments",
+        ".v2_idle_checker_assignments__update",
         "UpdateIdleCheckerAssignmentInput",
     ),
-    "UpdateIdleCheckerInput": (".v2_idle_checkers", "UpdateIdleCheckerInput"),
+    "UpdateIdleCheckerInput": (".v2_idle_checkers__admin_update", "UpdateIdleCheckerInput"),
     "UpdateIdleCheckerInputInitialGracePeriodSeconds": (
-        ".v2_idle_checkers",
+        ".v2_idle_checkers__admin_update",
         "UpdateIdleCheckerInputInitialGracePeriodSeconds",
     ),
-    "UpdateIdleCheckerInputName": (".v2_idle_checkers", "UpdateIdleCheckerInputName"),
-    "UpdateImageInput": (".v2_images", "UpdateImageInput"),
-    "UpdateInvitationReq": (".folders", "UpdateInvitationReq"),
+    "UpdateIdleCheckerInputName": (".v2_idle_checkers__admin_update", "UpdateIdleCheckerInputName"),
+    "UpdateImageInput": (".v2_images__admin_update", "UpdateImageInput"),
+    "UpdateInvitationReq": (".folders__update_invitation", "UpdateInvitationReq"),
     "UpdateKeypairResourcePolicyInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_update_keypair_resource_policy",
         "UpdateKeypairResourcePolicyInput",
     ),
-    "UpdateLoginClientTypeInput": (".v2_login_client_types", "UpdateLoginClientTypeInput"),
-    "UpdateLoginClientTypeInputName": (".v2_login_client_types", "UpdateLoginClientTypeInputName"),
-    "UpdateManagerStatusRequest": (".manager", "UpdateManagerStatusRequest"),
-    "UpdateModelCardInput": (".v2_model_cards", "UpdateModelCardInput"),
-    "UpdateModelCardInputName": (".v2_model_cards", "UpdateModelCardInputName"),
-    "UpdateMyKeypairInput": (".v2_keypairs", "UpdateMyKeypairInput"),
-    "UpdateNotificationChannelInput": (".v2_notifications", "UpdateNotificationChannelInput"),
-    "UpdateNotificationChannelRequest": (".notifications", "UpdateNotificationChannelRequest"),
-    "UpdateNotificationRuleInput": (".v2_notifications", "UpdateNotificationRuleInput"),
+    "UpdateLoginClientTypeInput": (
+        ".v2_login_client_types__admin_update",
+        "UpdateLoginClientTypeInput",
+    ),
+    "UpdateLoginClientTypeInputName": (
+        ".v2_login_client_types__admin_update",
+        "UpdateLoginClientTypeInputName",
+    ),
+    "UpdateManagerStatusRequest": (".manager__update_manager_status", "UpdateManagerStatusRequest"),
+    "UpdateModelCardInput": (".v2_model_cards__update", "UpdateModelCardInput"),
+    "UpdateModelCardInputName": (".v2_model_cards__update", "UpdateModelCardInputName"),
+    "UpdateMyKeypairInput": (".v2_keypairs__update", "UpdateMyKeypairInput"),
+    "UpdateNotificationChannelInput": (
+        ".v2_notifications__update_channel",
+        "UpdateNotificationChannelInput",
+    ),
+    "UpdateNotificationChannelRequest": (
+        ".notifications__update_channel",
+        "UpdateNotificationChannelRequest",
+    ),
+    "UpdateNotificationRuleInput": (
+        ".v2_notifications__update_rule",
+        "UpdateNotificationRuleInput",
+    ),
     "UpdateNotificationRuleInputMessageTemplate": (
-        ".v2_notifications",
+        ".v2_notifications__update_rule",
         "UpdateNotificationRuleInputMessageTemplate",
     ),
-    "UpdateNotificationRuleRequest": (".notifications", "UpdateNotificationRuleRequest"),
+    "UpdateNotificationRuleRequest": (
+        ".notifications__update_rule",
+        "UpdateNotificationRuleRequest",
+    ),
     "UpdateNotificationRuleRequestMessageTemplate": (
-        ".notifications",
+        ".notifications__update_rule",
         "UpdateNotificationRuleRequestMessageTemplate",
     ),
-    "UpdateObjectStorageInput": (".v2_object_storages", "UpdateObjectStorageInput"),
-    "UpdatePasswordNoAuthRequest": (".auth", "UpdatePasswordNoAuthRequest"),
-    "UpdatePasswordNoAuthResponse": (".auth", "UpdatePasswordNoAuthResponse"),
-    "UpdatePasswordRequest": (".auth", "UpdatePasswordRequest"),
-    "UpdatePasswordResponse": (".auth", "UpdatePasswordResponse"),
-    "UpdatePermissionInput": (".v2_rbac", "UpdatePermissionInput"),
+    "UpdateObjectStorageInput": (".v2_object_storages__update", "UpdateObjectStorageInput"),
+    "UpdatePasswordNoAuthRequest": (
+        ".auth__update_password_no_auth",
+        "UpdatePasswordNoAuthRequest",
+    ),
+    "UpdatePasswordNoAuthResponse": (
+        ".auth__update_password_no_auth",
+        "UpdatePasswordNoAuthResponse",
+    ),
+    "UpdatePasswordRequest": (".auth__update_password", "UpdatePasswordRequest"),
+    "UpdatePasswordResponse": (".auth__update_password", "UpdatePasswordResponse"),
+    "UpdatePermissionInput": (".v2_rbac__update_permission", "UpdatePermissionInput"),
     "UpdatePresetModelConfigInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelConfigInput",
     ),
     "UpdatePresetModelConfigInputModelPath": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelConfigInputModelPath",
     ),
     "UpdatePresetModelConfigInputName": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelConfigInputName",
     ),
     "UpdatePresetModelDefinitionInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelDefinitionInput",
     ),
     "UpdatePresetModelDefinitionInputModels": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelDefinitionInputModels",
     ),
     "UpdatePresetModelHealthCheckInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelHealthCheckInput",
     ),
     "UpdatePresetModelHealthCheckInputExpectedStatusCode": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelHealthCheckInputExpectedStatusCode",
     ),
     "UpdatePresetModelHealthCheckInputInitialDelay": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelHealthCheckInputInitialDelay",
     ),
     "UpdatePresetModelMetadataInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelMetadataInput",
     ),
     "UpdatePresetModelServiceConfigInput": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelServiceConfigInput",
     ),
     "UpdatePresetModelServiceConfigInputPort": (
-        ".v2_deployments_revision_presets",
+        ".v2_deployments_revision_presets__update",
         "UpdatePresetModelServiceConfigInputPort",
     ),
-    "UpdateProjectInput": (".v2_projects", "UpdateProjectInput"),
-    "UpdateProjectInputName": (".v2_projects", "UpdateProjectInputName"),
+    "UpdateProjectInput": (".v2_projects__admin_update", "UpdateProjectInput"),
+    "UpdateProjectInputName": (".v2_projects__admin_update", "UpdateProjectInputName"),
     "UpdateProjectResourcePolicyInput": (
-        ".v2_resource_policies",
+        ".v2_resource_policies__admin_update_project_resource_policy",
         "UpdateProjectResourcePolicyInput",
     ),
-    "UpdateQuotaReq": (".folders", "UpdateQuotaReq"),
-    "UpdateQuotaResponse": (".folders", "UpdateQuotaResponse"),
-    "UpdateReservoirRegistryInput": (".v2_reservoir_registries", "UpdateReservoirRegistryInput"),
-    "UpdateResourceGroupConfigInput": (".v2_resource_groups", "UpdateResourceGroupConfigInput"),
+    "UpdateQuotaReq": (".folders__update_quota", "UpdateQuotaReq"),
+    "UpdateQuotaResponse": (".folders__update_quota", "UpdateQuotaResponse"),
+    "UpdateReservoirRegistryInput": (
+        ".v2_reservoir_registries__update",
+        "UpdateReservoirRegistryInput",
+    ),
+    "UpdateResourceGroupConfigInput": (
+        ".v2_resource_groups__update_config",
+        "UpdateResourceGroupConfigInput",
+    ),
     "UpdateResourceGroupFairShareSpecInput": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_fair_share_spec",
         "UpdateResourceGroupFairShareSpecInput",
     ),
     "UpdateResourceGroupFairShareSpecInputDefaultWeight": (
-        ".v2_resource_groups",
+        ".v2_resource_groups__update_fair_share_spec",
         "UpdateResourceGroupFairShareSpecInputDefaultWeight",
     ),
     "UpdateResourceGroupFairShareSpecRequest": (
-        ".fair_share",
+        ".fair_share__update_resource_group_fair_share_spec",
         "UpdateResourceGroupFairShareSpecRequest",
     ),
     "UpdateResourceGroupFairShareSpecRequestDefaultWeight": (
-        ".fair_share",
+        ".fair_share__update_resource_group_fair_share_spec",
         "UpdateResourceGroupFairShareSpecRequestDefaultWeight",
     ),
-    "UpdateResourceGroupInput": (".v2_resource_groups", "UpdateResourceGroupInput"),
-    "UpdateResourcePresetInput": (".v2_resource_presets", "UpdateResourcePresetInput"),
-    "UpdateResourceSlotTypeInput": (".v2_resource_slots", "UpdateResourceSlotTypeInput"),
+    "UpdateResourceGroupInput": (".v2_resource_groups__update", "UpdateResourceGroupInput"),
+    "UpdateResourcePresetInput": (".v2_resource_presets__update", "UpdateResourcePresetInput"),
+    "UpdateResourceSlotTypeInput": (
+        ".v2_resource_slots__admin_update_slot_type",
+        "UpdateResourceSlotTypeInput",
+    ),
     "UpdateResourceSlotTypeInputDescription": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__admin_update_slot_type",
         "UpdateResourceSlotTypeInputDescription",
     ),
     "UpdateResourceSlotTypeInputDisplayIcon": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__admin_update_slot_type",
         "UpdateResourceSlotTypeInputDisplayIcon",
     ),
     "UpdateResourceSlotTypeInputDisplayName": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__admin_update_slot_type",
         "UpdateResourceSlotTypeInputDisplayName",
     ),
     "UpdateResourceSlotTypeInputDisplayUnit": (
-        ".v2_resource_slots",
+        ".v2_resource_slots__admin_update_slot_type",
         "UpdateResourceSlotTypeInputDisplayUnit",
     ),
-    "UpdateRetentionPolicyInput": (".v2_retention_policies", "UpdateRetentionPolicyInput"),
+    "UpdateRetentionPolicyInput": (
+        ".v2_retention_policies__admin_update",
+        "UpdateRetentionPolicyInput",
+    ),
     "UpdateRetentionPolicyInputRetentionPeriodDays": (
-        ".v2_retention_policies",
+        ".v2_retention_policies__admin_update",
         "UpdateRetentionPolicyInputRetentionPeriodDays",
     ),
-    "UpdateRoleInput": (".v2_rbac", "UpdateRoleInput"),
-    "UpdateRolePresetBody": (".v2_role_presets", "UpdateRolePresetBody"),
-    "UpdateRolePresetBodyName": (".v2_role_presets", "UpdateRolePresetBodyName"),
-    "UpdateRoleRequest": (".admin_rbac", "UpdateRoleRequest"),
-    "UpdateRouteRequestModel": (".services", "UpdateRouteRequestModel"),
-    "UpdateRouteTrafficStatusInput": (".v2_deployments", "UpdateRouteTrafficStatusInput"),
-    "UpdateRouteTrafficStatusRequest": (".deployments", "UpdateRouteTrafficStatusRequest"),
-    "UpdateRuntimeVariantInput": (".v2_runtime_variants", "UpdateRuntimeVariantInput"),
-    "UpdateRuntimeVariantInputName": (".v2_runtime_variants", "UpdateRuntimeVariantInputName"),
+    "UpdateRoleInput": (".v2_rbac__update_role", "UpdateRoleInput"),
+    "UpdateRolePresetBody": (".v2_role_presets__update", "UpdateRolePresetBody"),
+    "UpdateRolePresetBodyName": (".v2_role_presets__update", "UpdateRolePresetBodyName"),
+    "UpdateRoleRequest": (".admin_rbac__update_role", "UpdateRoleRequest"),
+    "UpdateRouteRequestModel": (".services__update_route", "UpdateRouteRequestModel"),
+    "UpdateRouteTrafficStatusInput": (
+        ".v2_deployments__update_route_traffic",
+        "UpdateRouteTrafficStatusInput",
+    ),
+    "UpdateRouteTrafficStatusRequest": (
+        ".deployments__update_route_traffic_status",
+        "UpdateRouteTrafficStatusRequest",
+    ),
+    "UpdateRuntimeVariantInput": (".v2_runtime_variants__update", "UpdateRuntimeVariantInput"),
+    "UpdateRuntimeVariantInputName": (
+        ".v2_runtime_variants__update",
+        "UpdateRuntimeVariantInputName",
+    ),
     "UpdateRuntimeVariantPresetInput": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__update",
         "UpdateRuntimeVariantPresetInput",
     ),
     "UpdateRuntimeVariantPresetInputAddedVersion": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__update",
         "UpdateRuntimeVariantPresetInputAddedVersion",
     ),
     "UpdateRuntimeVariantPresetInputDeprecatedVersion": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__update",
         "UpdateRuntimeVariantPresetInputDeprecatedVersion",
     ),
     "UpdateRuntimeVariantPresetInputKey": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__update",
         "UpdateRuntimeVariantPresetInputKey",
     ),
     "UpdateRuntimeVariantPresetInputName": (
-        ".v2_runtime_variant_presets",
+        ".v2_runtime_variant_presets__update",
         "UpdateRuntimeVariantPresetInputName",
     ),
-    "UpdateSessionInput": (".v2_sessions", "UpdateSessionInput"),
-    "UpdateSessionInputName": (".v2_sessions", "UpdateSessionInputName"),
-    "UpdateSessionInputTag": (".v2_sessions", "UpdateSessionInputTag"),
-    "UpdateSessionTemplateRequest": (".template_session", "UpdateSessionTemplateRequest"),
-    "UpdateSharedVFolderReq": (".folders", "UpdateSharedVFolderReq"),
-    "UpdateUserDotfileRequest": (".user_config", "UpdateUserDotfileRequest"),
-    "UpdateUserInput": (".v2_users", "UpdateUserInput"),
-    "UpdateUserRequest": (".admin_users", "UpdateUserRequest"),
-    "UpdateUserResourcePolicyInput": (".v2_resource_policies", "UpdateUserResourcePolicyInput"),
-    "UpdateVFSStorageInput": (".v2_vfs_storages", "UpdateVFSStorageInput"),
-    "UpdateVFolderOptionsReq": (".folders", "UpdateVFolderOptionsReq"),
-    "UpdateVFolderSharingStatusReq": (".folders", "UpdateVFolderSharingStatusReq"),
-    "UploadSSHKeypairRequest": (".auth", "UploadSSHKeypairRequest"),
-    "UpsertDeploymentPolicyInput": (".v2_deployments", "UpsertDeploymentPolicyInput"),
-    "UpsertDeploymentPolicyRequest": (".deployments", "UpsertDeploymentPolicyRequest"),
-    "UpsertDeploymentPolicyResponse": (".deployments", "UpsertDeploymentPolicyResponse"),
-    "UpsertDomainFairShareWeightInput": (".v2_fair_share", "UpsertDomainFairShareWeightInput"),
+    "UpdateSessionInput": (".v2_sessions__update", "UpdateSessionInput"),
+    "UpdateSessionInputName": (".v2_sessions__update", "UpdateSessionInputName"),
+    "UpdateSessionInputTag": (".v2_sessions__update", "UpdateSessionInputTag"),
+    "UpdateSessionTemplateRequest": (".template_session__put", "UpdateSessionTemplateRequest"),
+    "UpdateSharedVFolderReq": (".folders__update_shared_vfolder", "UpdateSharedVFolderReq"),
+    "UpdateUserDotfileRequest": (".user_config__update", "UpdateUserDotfileRequest"),
+    "UpdateUserInput": (".v2_users__update_user", "UpdateUserInput"),
+    "UpdateUserRequest": (".admin_users__update_user", "UpdateUserRequest"),
+    "UpdateUserResourcePolicyInput": (
+        ".v2_resource_policies__admin_update_user_resource_policy",
+        "UpdateUserResourcePolicyInput",
+    ),
+    "UpdateVFSStorageInput": (".v2_vfs_storages__update", "UpdateVFSStorageInput"),
+    "UpdateVFolderOptionsReq": (".folders__update_vfolder_options", "UpdateVFolderOptionsReq"),
+    "UpdateVFolderSharingStatusReq": (
+        ".folders__update_vfolder_sharing_status",
+        "UpdateVFolderSharingStatusReq",
+    ),
+    "UploadSSHKeypairRequest": (".auth__upload_ssh_keypair", "UploadSSHKeypairRequest"),
+    "UpsertDeploymentPolicyInput": (
+        ".v2_deployments__upsert_deployment_policy",
+        "UpsertDeploymentPolicyInput",
+    ),
+    "UpsertDeploymentPolicyRequest": (
+        ".deployments__upsert_deployment_policy",
+        "UpsertDeploymentPolicyRequest",
+    ),
+    "UpsertDeploymentPolicyResponse": (
+        ".deployments__upsert_deployment_policy",
+        "UpsertDeploymentPolicyResponse",
+    ),
+    "UpsertDomainFairShareWeightInput": (
+        ".v2_fair_share__admin_upsert_domain",
+        "UpsertDomainFairShareWeightInput",
+    ),
     "UpsertDomainFairShareWeightInputWeight": (
-        ".v2_fair_share",
+        ".v2_fair_share__admin_upsert_domain",
         "UpsertDomainFairShareWeightInputWeight",
     ),
-    "UpsertDomainFairShareWeightRequest": (".fair_share", "UpsertDomainFairShareWeightRequest"),
+    "UpsertDomainFairShareWeightRequest": (
+        ".fair_share__upsert_domain_fair_share_weight",
+        "UpsertDomainFairShareWeightRequest",
+    ),
     "UpsertDomainFairShareWeightRequestWeight": (
-        ".fair_share",
+        ".fair_share__upsert_domain_fair_share_weight",
         "UpsertDomainFairShareWeightRequestWeight",
     ),
-    "UpsertEntityLabelInput": (".v2_entity_labels", "UpsertEntityLabelInput"),
-    "UpsertProjectFairShareWeightInput": (".v2_fair_share", "UpsertProjectFairShareWeightInput"),
+    "UpsertEntityLabelInput": (".v2_entity_labels__upsert_label", "UpsertEntityLabelInput"),
+    "UpsertProjectFairShareWeightInput": (
+        ".v2_fair_share__admin_upsert_project",
+        "UpsertProjectFairShareWeightInput",
+    ),
     "UpsertProjectFairShareWeightInputWeight": (
-        ".v2_fair_share",
+        ".v2_fair_share__admin_upsert_project",
         "UpsertProjectFairShareWeightInputWeight",
     ),
-    "UpsertProjectFairShareWeightRequest": (".fair_share", "UpsertProjectFairShareWeightRequest"),
+    "UpsertProjectFairShareWeightRequest": (
+        ".fair_share__upsert_project_fair_share_weight",
+        "UpsertProjectFairShareWeightRequest",
+    ),
     "UpsertProjectFairShareWeightRequestWeight": (
-        ".fair_share",
+        ".fair_share__upsert_project_fair_share_weight",
         "UpsertProjectFairShareWeightRequestWeight",
     ),
-    "UpsertUserFairShareWeightInput": (".v2_fair_share", "UpsertUserFairShareWeightInput"),
+    "UpsertUserFairShareWeightInput": (
+        ".v2_fair_share__admin_upsert_user",
+        "UpsertUserFairShareWeightInput",
+    ),
     "UpsertUserFairShareWeightInputWeight": (
-        ".v2_fair_share",
+        ".v2_fair_share__admin_upsert_user",
         "UpsertUserFairShareWeightInputWeight",
     ),
-    "UpsertUserFairShareWeightRequest": (".fair_share", "UpsertUserFairShareWeightRequest"),
+    "UpsertUserFairShareWeightRequest": (
+        ".fair_share__upsert_user_fair_share_weight",
+        "UpsertUserFairShareWeightRequest",
+    ),
     "UpsertUserFairShareWeightRequestWeight": (
-        ".fair_share",
+        ".fair_share__upsert_user_fair_share_weight",
         "UpsertUserFairShareWeightRequestWeight",
     ),
     "UsageRecordList": (".resource", "UsageRecordList"),
@@ -5613,14 +7215,23 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
     "UserNestedFilter": ("._unreferenced", "UserNestedFilter"),
     "UserOrder": ("._shared_admin_users__v2_users", "UserOrder"),
     "UserOrderField": ("._shared_admin_users__v2_users", "UserOrderField"),
-    "UserPermMapping": (".folders", "UserPermMapping"),
+    "UserPermMapping": (".folders__update_vfolder_sharing_status", "UserPermMapping"),
     "UserProjectFilter": ("._unreferenced", "UserProjectFilter"),
-    "UserResourcePolicyFilter": (".v2_resource_policies", "UserResourcePolicyFilter"),
-    "UserResourcePolicyOrder": (".v2_resource_policies", "UserResourcePolicyOrder"),
-    "UserResourcePolicyOrderField": (".v2_resource_policies", "UserResourcePolicyOrderField"),
+    "UserResourcePolicyFilter": (
+        ".v2_resource_policies__admin_search_user_resource_policies",
+        "UserResourcePolicyFilter",
+    ),
+    "UserResourcePolicyOrder": (
+        ".v2_resource_policies__admin_search_user_resource_policies",
+        "UserResourcePolicyOrder",
+    ),
+    "UserResourcePolicyOrderField": (
+        ".v2_resource_policies__admin_search_user_resource_policies",
+        "UserResourcePolicyOrderField",
+    ),
     "UserRole": ("._shared_admin_users__v2_users", "UserRole"),
     "UserRoleFilter": ("._unreferenced", "UserRoleFilter"),
-    "UserScope": (".v2_users", "UserScope"),
+    "UserScope": (".v2_users__scoped_search", "UserScope"),
     "UserStatus": ("._shared_admin_users__v2_users", "UserStatus"),
     "UserStatusFilter": ("._unreferenced", "UserStatusFilter"),
     "UserUsageBucketFilter": (".fair_share", "UserUsageBucketFilter"),
@@ -5637,40 +7248,52 @@ _WHERE: Final[dict[str, tuple[str, str]]] = {
         ".v2_idle_checkers",
         "UtilizationThresholdInputDTOThreshold",
     ),
-    "VFSDownloadFileReq": (".vfs_storages", "VFSDownloadFileReq"),
-    "VFSListFilesReq": (".vfs_storages", "VFSListFilesReq"),
+    "VFSDownloadFileReq": (".vfs_storages__download_file", "VFSDownloadFileReq"),
+    "VFSListFilesReq": (".vfs_storages__list_files", "VFSListFilesReq"),
     "VFolderAllHostsResponse": (".folders", "VFolderAllHostsResponse"),
-    "VFolderCreateReq": (".folders", "VFolderCreateReq"),
-    "VFolderFileItem": (".folders", "VFolderFileItem"),
+    "VFolderCreateReq": (".folders__create", "VFolderCreateReq"),
+    "VFolderFileItem": (".folders__list_files", "VFolderFileItem"),
     "VFolderFilter": (".v2_vfolders", "VFolderFilter"),
     "VFolderHostPermissionEntryInput": (".v2_resource_policies", "VFolderHostPermissionEntryInput"),
-    "VFolderHostsResponse": (".folders", "VFolderHostsResponse"),
-    "VFolderHostsResponseVolumeInfo": (".folders", "VFolderHostsResponseVolumeInfo"),
-    "VFolderInfo": (".folders", "VFolderInfo"),
+    "VFolderHostsResponse": (".folders__list_hosts", "VFolderHostsResponse"),
+    "VFolderHostsResponseVolumeInfo": (".folders__list_hosts", "VFolderHostsResponseVolumeInfo"),
+    "VFolderInfo": (".folders__get_info", "VFolderInfo"),
     "VFolderInvitationsResponse": (".folders", "VFolderInvitationsResponse"),
-    "VFolderList": (".folders", "VFolderList"),
-    "VFolderListItem": (".folders", "VFolderListItem"),
+    "VFolderList": (".folders__list_folders", "VFolderList"),
+    "VFolderListItem": (".folders__list_folders", "VFolderListItem"),
     "VFolderOperationStatusField": (".v2_vfolders", "VFolderOperationStatusField"),
     "VFolderOrder": (".v2_vfolders", "VFolderOrder"),
     "VFolderOrderField": (".v2_vfolders", "VFolderOrderField"),
     "VFolderPermissionField": ("._shared_folders__v2_vfolders", "VFolderPermissionField"),
-    "VFolderScope": (".v2_vfolders", "VFolderScope"),
+    "VFolderScope": (".v2_vfolders__scoped_search", "VFolderScope"),
     "VFolderStatusFilter": (".v2_vfolders", "VFolderStatusFilter"),
     "VFolderTypeList": ("._shared_config__folders", "VFolderTypeList"),
     "VFolderUsage": (".v2_vfolders", "VFolderUsage"),
     "VFolderUsageMode": ("._shared_folders__v2_vfolders", "VFolderUsageMode"),
     "VFolderUsageModeFilter": (".v2_vfolders", "VFolderUsageModeFilter"),
     "VFolderUsedBy": (".v2_vfolders", "VFolderUsedBy"),
-    "ValidateNotificationChannelInput": (".v2_notifications", "ValidateNotificationChannelInput"),
-    "ValidateNotificationChannelRequest": (".notifications", "ValidateNotificationChannelRequest"),
-    "ValidateNotificationRuleInput": (".v2_notifications", "ValidateNotificationRuleInput"),
-    "ValidateNotificationRuleRequest": (".notifications", "ValidateNotificationRuleRequest"),
+    "ValidateNotificationChannelInput": (
+        ".v2_notifications__validate_channel",
+        "ValidateNotificationChannelInput",
+    ),
+    "ValidateNotificationChannelRequest": (
+        ".notifications__validate_channel",
+        "ValidateNotificationChannelRequest",
+    ),
+    "ValidateNotificationRuleInput": (
+        ".v2_notifications__validate_rule",
+        "ValidateNotificationRuleInput",
+    ),
+    "ValidateNotificationRuleRequest": (
+        ".notifications__validate_rule",
+        "ValidateNotificationRuleRequest",
+    ),
     "VerifyAuthRequest": (".auth", "VerifyAuthRequest"),
     "WatcherAgentRequest": (".resource", "WatcherAgentRequest"),
     "WatcherResponse": (".resource", "WatcherResponse"),
     "WebhookSpec": (".notifications", "WebhookSpec"),
     "WebhookSpecInputDTO": (".v2_notifications", "WebhookSpecInputDTO"),
-    "WsproxyVersionResponse": (".scaling_groups", "WsproxyVersionResponse"),
+    "WsproxyVersionResponse": (".scaling_groups__get_wsproxy_version", "WsproxyVersionResponse"),
 }
 
 

@@ -23,8 +23,9 @@ from ._shared_deployments__v2_deployments import ModelDeploymentStatus
 from .v2_deployments import ReplicaFilter, ScalingState
 from .v2_deployments_revision_presets import EnvironmentVariableEntryInput, ResourceOptsEntryDTO
 from .v2_keypairs import KeypairFilter
-from .v2_notifications import NotificationChannelTypeDTO, NotificationRuleTypeDTO
-from .v2_rbac import PermissionFilter
+from .v2_notifications__create_channel import NotificationChannelTypeDTO
+from .v2_notifications__create_rule import NotificationRuleTypeDTO
+from .v2_rbac__search_permissions import PermissionFilter
 
 
 class AgentStatusFilter(BaseModel):
