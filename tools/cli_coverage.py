@@ -96,7 +96,7 @@ def rows(new_tree: str, old_tree: str) -> list[tuple[str, str, str, str, str]]:
     """(group, in 22.3.2, ours/official, status, notes) for every official 26.9.6 group."""
     groups = official_groups(command_paths(new_tree))
     old_groups = official_groups(command_paths(old_tree))
-    table = []
+    table: list[tuple[str, str, str, str, str]] = []
     for group in sorted(groups):
         official = groups[group]
         ours = our_subcommands(group) or set()
