@@ -8,10 +8,7 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +22,7 @@ from ai_backend_client.session import Session
 from ai_backend_client.transfer import LocalPathError, PartialTransferError, RemotePathError
 
 from .conftest import Account
+from .test_cli import bai
 
 HOST = os.environ.get("AIBC_VFOLDER_HOST", "local:volume1")
 STORAGE = os.environ.get("AIBC_STORAGE_PROXY", "http://127.0.0.1:6021")
@@ -333,12 +331,6 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("backend.ai", path=os.path.dirname(sys.executable))
-    command = [script] if script else [sys.executable, "-m", "ai_backend_client.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300)
-
-
 def test_cp_puts_each_source_under_the_remote_directory_and_back(
     admin_session: Session, folder: str, tmp_path: Path
 ) -> None:
@@ -356,7 +348,7 @@ def test_cp_puts_each_source_under_the_remote_directory_and_back(
     (src / "link.txt").symlink_to(elsewhere / "target.txt")
 
     sources = [str(src / "one.txt"), str(src / "link.txt"), str(src / "tree")]
-    up = _cli("--output", "json", "vfolder", "cp", *sources, f"{folder}:in/deep")
+    up = bai("--output", "json", "vfolder", "cp", *sources, f"{folder}:in/deep")
     assert up.returncode == 0, up.stderr
     expected = [
         "in/deep/one.txt",
@@ -369,12 +361,12 @@ def test_cp_puts_each_source_under_the_remote_directory_and_back(
     assert [f.name for f in listed.items] == ["b.txt"]
     # To the root; a link to a file elsewhere is taken as the link (it once failed here as
     # "outside the base directory").
-    root = _cli("vfolder", "cp", str(src / "one.txt"), str(src / "link.txt"), f"{folder}:")
+    root = bai("vfolder", "cp", str(src / "one.txt"), str(src / "link.txt"), f"{folder}:")
     assert root.returncode == 0, root.stderr
     top = admin_session.VFolder(folder).list_files(".")
     assert sorted(f.name for f in top.items) == ["in", "link.txt", "one.txt"]
     # A missing source is found before anything moves: the good one before it is not sent.
-    bad = _cli("vfolder", "cp", str(src / "one.txt"), str(src / "nope"), f"{folder}:x")
+    bad = bai("vfolder", "cp", str(src / "one.txt"), str(src / "nope"), f"{folder}:x")
     assert bad.returncode == 1 and "no such file or directory" in bad.stderr, bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     top = admin_session.VFolder(folder).list_files(".")
@@ -383,7 +375,7 @@ def test_cp_puts_each_source_under_the_remote_directory_and_back(
     out = tmp_path / "out"
     out.mkdir()
     remotes = [f"{folder}:in/deep/tree/a.bin", f"{folder}:in/deep/link.txt", f"{folder}:one.txt"]
-    down = _cli("vfolder", "cp", *remotes, str(out))
+    down = bai("vfolder", "cp", *remotes, str(out))
     assert down.returncode == 0, down.stderr
     assert (out / "a.bin").read_bytes() == files["tree/a.bin"]
     assert (out / "link.txt").read_bytes() == b"through a link\n"
