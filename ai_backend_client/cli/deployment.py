@@ -107,7 +107,12 @@ def info(deployment_id: str) -> None:
     help="Path to JSON configuration file for deployment",
 )
 def create(file: IO[str]) -> None:
-    """Create a new deployment from a JSON configuration file."""
+    """Create a new deployment from a JSON configuration file.
+
+    The file is the official client's: metadata, network_access,
+    default_deployment_strategy, replica_count and, optionally, an initial_revision
+    (as in "deployment revision add"), which is activated at once.
+    """
     config = _json_object(file)
     with current().session() as api:
         result = api.Deployment.create(config)

@@ -32,12 +32,17 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ai_backend_client import Session
-from ai_backend_client.exceptions import BackgroundTaskTimeoutError, NotFoundError
+from ai_backend_client.exceptions import (
+    BackgroundTaskTimeoutError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 from ai_backend_client.types import NO_LIMIT
 from tests.integration.test_cli import bai
 from tests.integration.test_serving import _create, _delete, model_folder  # noqa: F401
@@ -203,6 +208,62 @@ def test_26_09_deployment_revisions_policy_and_route_traffic_through_the_cli(
         "deployment", "route", "traffic", deployment_id, str(uuid.uuid4()), "--deactivate"
     )
     assert unknown.returncode == 1 and "404" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+@pytest.mark.server_line("26.09", reason="/v2/deployments is new in 26.09")
+def test_26_09_a_deployment_created_with_its_first_revision_lists_it(session: Session) -> None:
+    """``Deployment.create`` with ``initial_revision`` (the official client's JSON): checked
+    locally, sent to the classic ``POST /deployments`` as the official client sends it (the
+    ``/v2`` operation wants another revision shape and refused it), read back as ``/v2``
+    describes it."""
+    (project,) = [g for g in session.Group.list(domain_name="default") if g.name == "default"]
+    (image,) = [i for i in session.Image.list(fields=["id", "name"]) if i.name.endswith("python")]
+    name = f"aibc-dep-{uuid.uuid4().hex[:6]}"
+    session.Model.create(name)
+    try:
+        folder_id = str(session.VFolder(name).info().id)
+        revision = {
+            **REVISION_FILE,
+            "image": {"id": str(image.id)},
+            "model_mount_config": {
+                "vfolder_id": folder_id,
+                "definition_path": "model-definition.yaml",
+            },
+        }
+        config = {
+            "metadata": {
+                "project_id": str(project.id),
+                "domain_name": "default",
+                "resource_group_name": "default",
+                "name": name,
+            },
+            "network_access": {"open_to_public": False},
+            "default_deployment_strategy": {"type": "ROLLING"},
+            "replica_count": 0,
+            "initial_revision": revision,
+        }
+        with pytest.raises(InvalidArgumentError, match="initial_revision"):
+            session.Deployment.create({**config, "initial_revision": {"image": {}}})
+        created = session.Deployment.create(config)
+        deployment_id = str(created.deployment.id)
+        try:
+            (first,) = session.Deployment(deployment_id).revisions().items
+            assert (str(first.deployment_id), str(first.image_id)) == (deployment_id, str(image.id))
+            # the classic create activates the revision it was given: the rollout starts
+            assert created.deployment.metadata.name == name
+            assert str(created.deployment.deploying_revision_id) == str(first.id)
+            assert first.revision_number == 1
+            slots = {
+                e.resource_type: e.quantity for e in first.resource_config.resource_slots.entries
+            }
+            assert (Decimal(slots["cpu"]), Decimal(slots["mem"])) == (
+                Decimal(1),
+                Decimal(512 * 2**20),
+            )
+        finally:
+            session.Deployment(deployment_id).destroy()
+    finally:
+        session.Model(name).delete()
 
 
 @pytest.mark.server_line("24.09", reason="26.09 has /deployments and /v2/deployments")

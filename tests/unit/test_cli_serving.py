@@ -388,6 +388,53 @@ def test_deployment_revision_add_sends_the_official_file_as_the_official_client(
 
 
 @respx.mock
+def test_deployment_create_with_a_first_revision_goes_the_official_clients_way(
+    tmp_path: Path,
+) -> None:
+    """The official client's initial revision (slots as a mapping, a runtime variant by name)
+    goes to the classic ``POST /deployments``; the answer is read back through ``/v2``."""
+    probe("v9.20250722")
+    v2 = respx.post(f"{EP}/v2/deployments/").respond(500)
+    classic = respx.post(f"{EP}/deployments").respond(
+        201, json={"deployment": answer(public.DeploymentDTO, id=SID, name="d1")}
+    )
+    read = respx.get(f"{EP}/v2/deployments/{SID}").respond(json=_deployment_node("d1"))
+    revision = {
+        "name": "not sent",
+        "cluster_config": {"mode": "single-node", "size": 1},
+        "resource_config": {"resource_slots": {"cpu": "1", "mem": "1g"}},
+        "image": {"id": IMAGE_ID},
+        "model_runtime_config": {"runtime_variant": "custom"},
+        "model_mount_config": {"vfolder_id": FOLDER, "definition_path": "model-definition.yaml"},
+    }
+    config = {
+        "metadata": {"project_id": PROJECT, "domain_name": "default", "resource_group_name": "rg"},
+        "network_access": {"open_to_public": False},
+        "default_deployment_strategy": {"type": "ROLLING"},
+        "replica_count": 1,
+        "initial_revision": revision,
+    }
+    (tmp_path / "d.json").write_text(json.dumps(config))
+    args = ["--output", "json", "deployment", "create", "-f", str(tmp_path / "d.json")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == SID
+    sent = body(classic)
+    assert sent["initial_revision"]["resource_config"]["resource_slots"] == {
+        "cpu": "1",
+        "mem": "1g",
+    }
+    assert sent["initial_revision"]["model_runtime_config"] == {"runtime_variant": "custom"}
+    assert "name" not in sent["initial_revision"] and sent["replica_count"] == 1
+    assert (v2.call_count, read.call_count) == (0, 1)
+    del revision["model_mount_config"]
+    (tmp_path / "d.json").write_text(json.dumps(config))
+    bad = CliRunner().invoke(cli, args)
+    assert bad.exit_code == 1 and "initial_revision.model_mount_config" in bad.stdout
+    assert classic.call_count == 1  # the invalid file sent nothing
+
+
+@respx.mock
 def test_deployment_revision_activate_and_deactivate_request_shapes() -> None:
     probe("v9.20250722")
     activate = respx.post(f"{EP}/v2/deployments/{SID}/revisions/activate").respond(

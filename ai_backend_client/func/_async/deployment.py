@@ -17,7 +17,7 @@ import pydantic
 
 from ..._generated.latest import models as m
 from ..._types import given
-from ...exceptions import BackendClientError, InvalidArgumentError
+from ...exceptions import BackendClientError, InvalidArgumentError, MalformedResponseError
 from ._gql import props
 from .base import AsyncFunction
 
@@ -53,26 +53,45 @@ class Deployment(AsyncFunction):
     async def create(cls, config: Mapping[str, Any]) -> m.CreateDeploymentPayload:
         """Create a deployment from the JSON configuration the official client reads
         (``metadata``, ``network_access``, ``default_deployment_strategy``, ``replica_count``,
-        optionally ``initial_revision``); it is checked locally before anything is sent."""
-        try:
-            given_config = m.CreateDeploymentInput.model_validate(dict(config))
-        except pydantic.ValidationError as e:
-            raise InvalidArgumentError("Deployment.create", e) from None
-        wire = cls._session().wire.v2_deployments
-        if given_config.initial_revision is None:
-            return await wire.create(
+        optionally ``initial_revision``); it is checked locally before anything is sent.
+
+        With an ``initial_revision`` (the official client's revision object: resource slots as
+        a mapping, a runtime variant by name) it is sent as the official 26.9.6 client sends it,
+        to the classic ``POST /deployments``, which activates that revision; ``/v2`` wants
+        another revision shape. The created deployment is then read back as ``/v2`` describes
+        it, so both ways return the same type."""
+        if config.get("initial_revision") is None:
+            try:
+                given_config = m.CreateDeploymentInput.model_validate(dict(config))
+            except pydantic.ValidationError as e:
+                raise InvalidArgumentError("Deployment.create", e) from None
+            return await cls._session().wire.v2_deployments.create(
                 metadata=given_config.metadata,
                 network_access=given_config.network_access,
                 default_deployment_strategy=given_config.default_deployment_strategy,
                 replica_count=given_config.replica_count,
             )
-        return await wire.create(
-            metadata=given_config.metadata,
-            network_access=given_config.network_access,
-            default_deployment_strategy=given_config.default_deployment_strategy,
-            replica_count=given_config.replica_count,
-            initial_revision=given_config.initial_revision,
+        revision = {k: v for k, v in config["initial_revision"].items() if k != "name"}
+        try:
+            request = m.CreateDeploymentRequest.model_validate(
+                {**config, "initial_revision": revision}
+            )
+        except pydantic.ValidationError as e:
+            raise InvalidArgumentError("Deployment.create", e) from None
+        session = cls._session()
+        created = await session.wire.deployments.create_deployment(
+            metadata=request.metadata,
+            network_access=request.network_access,
+            default_deployment_strategy=request.default_deployment_strategy,
+            replica_count=request.replica_count,
+            initial_revision=request.initial_revision,
         )
+        deployment_id = str(created.deployment.id)
+        try:
+            node = await session.wire.v2_deployments.get(deployment_id=deployment_id)
+        except MalformedResponseError as e:  # strict_responses: it exists all the same
+            raise e.after(f"the server created deployment {deployment_id}") from None
+        return m.CreateDeploymentPayload(deployment=node)
 
     @classmethod
     async def list(

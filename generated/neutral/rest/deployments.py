@@ -193,7 +193,7 @@ class DeploymentsOps(Protocol):
         initial_revision: v9_20250722_models.RevisionInput,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.CreateDeploymentResponse:
         """``deployments.create_deployment`` (v9.20250722 and newer)."""
         ...
 
@@ -366,7 +366,7 @@ class AsyncDeploymentsOps(Protocol):
         initial_revision: v9_20250722_models.RevisionInput,
         extra_headers: Mapping[str, str] | None = ...,
         timeout: float | httpx.Timeout | None | NotGiven = ...,
-    ) -> JSONValue:
+    ) -> v9_20250722_models.CreateDeploymentResponse:
         """``deployments.create_deployment`` (v9.20250722 and newer)."""
         ...
 

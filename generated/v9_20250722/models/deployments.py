@@ -8,11 +8,14 @@ Defined here once; older versions whose model did not change reach it from their
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
+from uuid import UUID
 
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 
 from ai_backend_client._models import BaseModel
 
+from ._shared_4_fca7afed99 import ClusterMode
+from ._shared_5_051c0196ea import DeploymentStrategy
 from ._shared_deployments__v2_deployments import (
     ClusterConfigInput,
     ExtraVFolderMountInput,
@@ -84,6 +87,97 @@ class ModelServiceConfigDraft(BaseModel):
     health_check: Annotated[ModelHealthCheckDraft | None, Field(alias="health-check")] = None
 
 
+class ClusterConfigDTO(BaseModel):
+    """
+    Cluster configuration for revision.
+    """
+
+    mode: ClusterMode
+    """
+    Cluster mode
+    """
+    size: int
+    """
+    Cluster size
+    """
+
+
+class ResourceConfigDTO(BaseModel):
+    """
+    Resource configuration for revision.
+    """
+
+    resource_group_name: str
+    """
+    Resource group name
+    """
+    resource_slot: dict[str, Any]
+    """
+    Resource slot allocation
+    """
+
+
+class ModelRuntimeConfigDTO(BaseModel):
+    """
+    Model runtime configuration for revision.
+    """
+
+    runtime_variant: str
+    """
+    Runtime variant
+    """
+
+
+class ModelMountConfigDTO(BaseModel):
+    """
+    Model mount configuration for revision.
+    """
+
+    vfolder_id: UUID | None
+    """
+    VFolder ID for model
+    """
+    mount_destination: str | None
+    """
+    Mount destination path
+    """
+    definition_path: str
+    """
+    Model definition path
+    """
+
+
+class DeploymentPolicyDTO(BaseModel):
+    """
+    DTO representing the rollout policy for a deployment.
+    """
+
+    id: UUID
+    """
+    Unique identifier of this deployment policy
+    """
+    deployment_id: UUID
+    """
+    UUID of the deployment this policy belongs to
+    """
+    strategy: DeploymentStrategy
+    """
+    Configured rollout strategy type
+    """
+    strategy_spec: dict[str, Any]
+    """
+    Raw strategy-specific parameters (rolling update or blue-green fields)
+    """
+    created_at: AwareDatetime
+    """
+    UTC timestamp when this deployment policy was created
+    """
+    updated_at: AwareDatetime
+    """
+    UTC timestamp of the last modification to this deployment policy
+    """
+
+
 class ModelConfigDraft(BaseModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
@@ -143,4 +237,39 @@ class RevisionInput(BaseModel):
     extra_mounts: Annotated[list[ExtraVFolderMountInput] | None, Field(title="Extra Mounts")] = None
     """
     Extra vfolder mounts
+    """
+
+
+class RevisionDTO(BaseModel):
+    """
+    DTO for model revision data.
+    """
+
+    id: UUID
+    """
+    Revision ID
+    """
+    cluster_config: ClusterConfigDTO
+    """
+    Cluster configuration
+    """
+    resource_config: ResourceConfigDTO
+    """
+    Resource configuration
+    """
+    model_runtime_config: ModelRuntimeConfigDTO
+    """
+    Model runtime configuration
+    """
+    model_mount_config: ModelMountConfigDTO
+    """
+    Model mount configuration
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    image_id: UUID | None
+    """
+    Image ID
     """

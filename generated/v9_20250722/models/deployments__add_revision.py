@@ -7,76 +7,10 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
-from pydantic import AwareDatetime
-
 from ai_backend_client._models import BaseModel
 
-from ._shared_4_fca7afed99 import ClusterMode
 from ._shared_deployments__v2_deployments import AddRevisionOptions
-from .deployments import RevisionInput
-
-
-class ClusterConfigDTO(BaseModel):
-    """
-    Cluster configuration for revision.
-    """
-
-    mode: ClusterMode
-    """
-    Cluster mode
-    """
-    size: int
-    """
-    Cluster size
-    """
-
-
-class ResourceConfigDTO(BaseModel):
-    """
-    Resource configuration for revision.
-    """
-
-    resource_group_name: str
-    """
-    Resource group name
-    """
-    resource_slot: dict[str, Any]
-    """
-    Resource slot allocation
-    """
-
-
-class ModelRuntimeConfigDTO(BaseModel):
-    """
-    Model runtime configuration for revision.
-    """
-
-    runtime_variant: str
-    """
-    Runtime variant
-    """
-
-
-class ModelMountConfigDTO(BaseModel):
-    """
-    Model mount configuration for revision.
-    """
-
-    vfolder_id: UUID | None
-    """
-    VFolder ID for model
-    """
-    mount_destination: str | None
-    """
-    Mount destination path
-    """
-    definition_path: str
-    """
-    Model definition path
-    """
+from .deployments import RevisionDTO, RevisionInput
 
 
 class AddRevisionRequest(BaseModel):
@@ -91,41 +25,6 @@ class AddRevisionRequest(BaseModel):
     options: AddRevisionOptions | None = None
     """
     Additional options for the add revision operation.
-    """
-
-
-class RevisionDTO(BaseModel):
-    """
-    DTO for model revision data.
-    """
-
-    id: UUID
-    """
-    Revision ID
-    """
-    cluster_config: ClusterConfigDTO
-    """
-    Cluster configuration
-    """
-    resource_config: ResourceConfigDTO
-    """
-    Resource configuration
-    """
-    model_runtime_config: ModelRuntimeConfigDTO
-    """
-    Model runtime configuration
-    """
-    model_mount_config: ModelMountConfigDTO
-    """
-    Model mount configuration
-    """
-    created_at: AwareDatetime
-    """
-    Creation timestamp
-    """
-    image_id: UUID | None
-    """
-    Image ID
     """
 
 

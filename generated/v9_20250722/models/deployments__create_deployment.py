@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from ai_backend_client._models import BaseModel
 
-from ._shared_5_051c0196ea import DeploymentStrategyInput
-from .deployments import RevisionInput
+from ._shared_5_051c0196ea import DeploymentStrategy, DeploymentStrategyInput
+from ._shared_deployments__v2_deployments import ModelDeploymentStatus
+from .deployments import DeploymentPolicyDTO, RevisionDTO, RevisionInput
 
 
 class DeploymentMetadataInput(BaseModel):
@@ -60,6 +61,40 @@ class NetworkAccessInput(BaseModel):
     """
 
 
+class NetworkConfigDTO(BaseModel):
+    """
+    Network configuration for deployment.
+    """
+
+    open_to_public: bool
+    """
+    Whether the deployment is public
+    """
+    url: str | None = None
+    """
+    Deployment URL
+    """
+    preferred_domain_name: str | None = None
+    """
+    Preferred domain name
+    """
+
+
+class ReplicaStateDTO(BaseModel):
+    """
+    Replica state information.
+    """
+
+    desired_replica_count: int
+    """
+    Desired number of replicas
+    """
+    replica_ids: list[UUID]
+    """
+    IDs of current replicas
+    """
+
+
 class CreateDeploymentRequest(BaseModel):
     """
     Request to create a new deployment.
@@ -84,4 +119,82 @@ class CreateDeploymentRequest(BaseModel):
     initial_revision: RevisionInput
     """
     Initial revision configuration
+    """
+
+
+class DeploymentDTO(BaseModel):
+    """
+    DTO for deployment data.
+    """
+
+    id: UUID
+    """
+    Deployment ID
+    """
+    name: str
+    """
+    Deployment name
+    """
+    status: ModelDeploymentStatus
+    """
+    Deployment status
+    """
+    tags: list[str] | None = None
+    """
+    Deployment tags
+    """
+    project_id: UUID
+    """
+    Project ID
+    """
+    domain_name: str
+    """
+    Domain name
+    """
+    created_at: AwareDatetime
+    """
+    Creation timestamp
+    """
+    updated_at: AwareDatetime
+    """
+    Last update timestamp
+    """
+    created_user_id: UUID
+    """
+    ID of user who created the deployment
+    """
+    network_config: NetworkConfigDTO
+    """
+    Network configuration
+    """
+    replica_state: ReplicaStateDTO
+    """
+    Replica state
+    """
+    default_deployment_strategy: DeploymentStrategy
+    """
+    Default deployment strategy
+    """
+    current_revision: RevisionDTO | None = None
+    """
+    Current active revision
+    """
+    deployment_policy: DeploymentPolicyDTO | None = None
+    """
+    Deployment rollout policy
+    """
+    sub_step: str | None = None
+    """
+    Current deployment sub-step (e.g. provisioning, rolling_back)
+    """
+
+
+class CreateDeploymentResponse(BaseModel):
+    """
+    Response for creating a deployment.
+    """
+
+    deployment: DeploymentDTO
+    """
+    Created deployment
     """

@@ -7,14 +7,10 @@ Defined here once; older versions whose model did not change reach it from their
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
-from pydantic import AwareDatetime
-
 from ai_backend_client._models import BaseModel
 
 from ._shared_5_051c0196ea import BlueGreenConfigInput, DeploymentStrategy, RollingUpdateConfigInput
+from .deployments import DeploymentPolicyDTO
 
 
 class UpsertDeploymentPolicyRequest(BaseModel):
@@ -36,37 +32,6 @@ class UpsertDeploymentPolicyRequest(BaseModel):
     blue_green: BlueGreenConfigInput | None = None
     """
     Promotion settings for blue-green rollouts (auto_promote, promote_delay_seconds); required when strategy is BLUE_GREEN, ignored otherwise
-    """
-
-
-class DeploymentPolicyDTO(BaseModel):
-    """
-    DTO representing the rollout policy for a deployment.
-    """
-
-    id: UUID
-    """
-    Unique identifier of this deployment policy
-    """
-    deployment_id: UUID
-    """
-    UUID of the deployment this policy belongs to
-    """
-    strategy: DeploymentStrategy
-    """
-    Configured rollout strategy type
-    """
-    strategy_spec: dict[str, Any]
-    """
-    Raw strategy-specific parameters (rolling update or blue-green fields)
-    """
-    created_at: AwareDatetime
-    """
-    UTC timestamp when this deployment policy was created
-    """
-    updated_at: AwareDatetime
-    """
-    UTC timestamp of the last modification to this deployment policy
     """
 
 

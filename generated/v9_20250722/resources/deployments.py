@@ -42,7 +42,7 @@ class DeploymentsResource(SyncAPIResource):
         initial_revision: models.RevisionInput,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.CreateDeploymentResponse:
         """deployments.create_deployment
 
         Create a new deployment.
@@ -63,10 +63,10 @@ class DeploymentsResource(SyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = self._client.request(
+        return self._client.request(
             "POST",
             "/deployments",
-            cast_to=JSONValueRoot,
+            cast_to=models.CreateDeploymentResponse,
             json=_json_fields(
                 models.CreateDeploymentRequest,
                 {
@@ -82,7 +82,6 @@ class DeploymentsResource(SyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     def search_deployments(
@@ -660,7 +659,7 @@ class AsyncDeploymentsResource(AsyncAPIResource):
         initial_revision: models.RevisionInput,
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-    ) -> JSONValue:
+    ) -> models.CreateDeploymentResponse:
         """deployments.create_deployment
 
         Create a new deployment.
@@ -681,10 +680,10 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             extra_headers: Headers added to this request.
             timeout: Overrides the client's timeout for this request.
         """
-        answer = await self._client.request(
+        return await self._client.request(
             "POST",
             "/deployments",
-            cast_to=JSONValueRoot,
+            cast_to=models.CreateDeploymentResponse,
             json=_json_fields(
                 models.CreateDeploymentRequest,
                 {
@@ -700,7 +699,6 @@ class AsyncDeploymentsResource(AsyncAPIResource):
             headers=extra_headers,
             timeout=timeout,
         )
-        return answer.root
 
     @validate_arguments
     async def search_deployments(
