@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -475,3 +476,50 @@ def test_a_collector_the_program_turned_off_stays_off() -> None:
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split()[-3:] == ["False", "False", "False"]
+
+
+def _run_script(body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A process that ends through the console script's ``run()`` (``sys.argv`` = *args*)."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['backend.ai', *{list(args)!r}]\n"
+        "import ai_backend_client.cli.main as entry\n" + body + "\nentry.run()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_the_console_script_keeps_the_exit_status_and_every_byte_of_output() -> None:
+    full = subprocess.run(
+        [sys.executable, "-c", "from ai_backend_client.cli.main import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    quick = _run_script("", "--help")
+    assert (quick.returncode, quick.stdout) == (0, full.stdout) and "Usage:" in quick.stdout
+    bad = _run_script("", "--no-such-option")
+    assert bad.returncode == 2 and "No such option" in bad.stderr
+
+
+def test_the_console_script_runs_the_exit_handlers() -> None:
+    p = _run_script("import atexit; atexit.register(print, 'handler ran')", "--version")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == "handler ran"
+
+
+def test_the_console_script_waits_for_a_thread_still_at_work(tmp_path: Path) -> None:
+    """A thread that is not a daemon finishes before the process ends (the usual exit)."""
+    done = tmp_path / "done"
+    body = (
+        "import threading, time\n"
+        f"threading.Thread(target=lambda: (time.sleep(0.5), open({str(done)!r}, 'w').close()))"
+        ".start()\n"
+    )
+    p = _run_script(body, "--version")
+    assert p.returncode == 0, p.stderr
+    assert done.exists()
+
+
+def test_the_console_script_reports_an_exit_message_as_python_does() -> None:
+    p = _run_script("entry.main = lambda: sys.exit('no way')")
+    assert (p.returncode, p.stderr.strip()) == (1, "no way")
