@@ -431,7 +431,11 @@ def test_deployment_create_with_a_first_revision_goes_the_official_clients_way(
     (tmp_path / "d.json").write_text(json.dumps(config))
     bad = CliRunner().invoke(cli, args)
     assert bad.exit_code == 1 and "initial_revision.model_mount_config" in bad.stdout
-    assert classic.call_count == 1  # the invalid file sent nothing
+    (tmp_path / "d.json").write_text(json.dumps({**config, "initial_revision": "rev-1"}))
+    bad = CliRunner().invoke(cli, args)
+    assert bad.exit_code == 1 and "initial_revision" in bad.stdout, bad.output
+    assert "Traceback" not in bad.output
+    assert classic.call_count == 1  # the invalid files sent nothing
 
 
 @respx.mock

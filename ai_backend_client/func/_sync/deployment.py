@@ -72,7 +72,9 @@ class Deployment(SyncFunction):
                 default_deployment_strategy=given_config.default_deployment_strategy,
                 replica_count=given_config.replica_count,
             )
-        revision = {k: v for k, v in config["initial_revision"].items() if k != "name"}
+        revision = config["initial_revision"]
+        if isinstance(revision, Mapping):  # no revision has a name on 26.09
+            revision = {k: v for k, v in revision.items() if k != "name"}
         try:
             request = m.CreateDeploymentRequest.model_validate(
                 {**config, "initial_revision": revision}
