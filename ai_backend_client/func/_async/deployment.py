@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pydantic
 
@@ -71,9 +71,10 @@ class Deployment(AsyncFunction):
                 default_deployment_strategy=given_config.default_deployment_strategy,
                 replica_count=given_config.replica_count,
             )
-        revision = config["initial_revision"]
+        revision: object = config["initial_revision"]
         if isinstance(revision, Mapping):  # no revision has a name on 26.09
-            revision = {k: v for k, v in revision.items() if k != "name"}
+            items = cast("Mapping[str, object]", revision).items()
+            revision = {k: v for k, v in items if k != "name"}
         try:
             request = m.CreateDeploymentRequest.model_validate(
                 {**config, "initial_revision": revision}
