@@ -94,6 +94,11 @@ NOT_CALLED = {
     "services.delete_route": "needs a route, i.e. an inference session on the shared agent",
     "services.generate_token": "needs a deployed service (test_serving's 26.09 inference test makes one)",
     "v2/deployments.create": "needs a full revision input; services.create makes the deployments here",
+    "deployments.create_deployment": (
+        "makes a deployment with a revision; its answer is parsed strictly through "
+        "Deployment.create by test_serving_more.py::"
+        "test_26_09_a_deployment_created_with_its_first_revision_lists_it"
+    ),
     "v2/deployments.update_route_traffic": (
         "needs a route, and the deployments here have no replicas; the error answer for an "
         "unknown route is checked"
