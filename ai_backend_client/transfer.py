@@ -40,10 +40,14 @@ from urllib.parse import urlsplit, urlunsplit
 from .exceptions import BackendAPIError, BackendClientError
 
 __all__ = [
+    "ARCHIVE_MAX_AVERAGE",
+    "ARCHIVE_MAX_TOTAL",
+    "ARCHIVE_MIN_FILES",
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_MAX_PARALLEL",
     "IO_BLOCK_SIZE",
+    "MAX_TREE_ENTRIES",
     "LocalPathError",
     "ManyFiles",
     "PartialFile",
@@ -75,6 +79,15 @@ DEFAULT_MAX_PARALLEL: Final = 8
 MAX_PARALLEL_LIMIT: Final = 64
 #: Attempts of one file's transfer (the first and the retries after interruptions, in a row).
 DEFAULT_MAX_ATTEMPTS: Final = 6
+#: A remote directory comes down as one zip archive (one request instead of one per file) when it
+#: holds at least ``ARCHIVE_MIN_FILES`` files of at most ``ARCHIVE_MAX_AVERAGE`` bytes on average
+#: and ``ARCHIVE_MAX_TOTAL`` in all; the storage proxy deflates an archive on the fly, which costs
+#: more than it saves for large files (measured on the local stack: bench/README.md).
+ARCHIVE_MIN_FILES: Final = 8
+ARCHIVE_MAX_AVERAGE: Final = 256 * 2**10
+ARCHIVE_MAX_TOTAL: Final = 64 * 2**20
+#: Entries (files and directories) a remote directory download lists at most.
+MAX_TREE_ENTRIES: Final = 100_000
 #: Suffix of the temporary file a download writes before it is moved into place.
 PARTIAL_SUFFIX: Final = ".bai-partial"
 
@@ -409,9 +422,13 @@ class PartialFile:
     renamed. Without ``overwrite`` an existing target is refused, also if it appears meanwhile.
     """
 
-    def __init__(self, target: Path, *, overwrite: bool = False) -> None:
+    def __init__(
+        self, target: Path, *, overwrite: bool = False, max_size: int | None = None
+    ) -> None:
         self.target = target
         self.overwrite = overwrite
+        #: More bytes than this are refused (an answer without a length: a zip archive).
+        self.max_size = max_size
         self._check_target()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -441,6 +458,10 @@ class PartialFile:
             )
 
     def write(self, data: bytes) -> None:
+        if self.max_size is not None and self.size + len(data) > self.max_size:
+            raise TransferError(
+                f"download of {self.target.name!r} is larger than the {self.max_size} bytes expected"
+            )
         try:
             self.file.write(data)
         except OSError as e:
@@ -569,6 +590,15 @@ class ManyFiles:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
+
+    def take_back(self, kind: type[BaseException]) -> list[int]:
+        """The indexes of the files that failed with *kind*, no longer counted as failed: the
+        caller moves them another way and records them again (a remote directory, say)."""
+        with self._lock:
+            names = [name for name, e in self.failed.items() if isinstance(e, kind)]
+            for name in names:
+                del self.failed[name]
+            return [self.names.index(name) for name in names]
 
     def per_file(self, groups: Sequence[Sequence[str]]) -> ManyFiles:
         """The outcome per file when ``self.names[i]`` moved the files ``groups[i]`` in one

@@ -29,7 +29,8 @@ Sections (``--only``):
 * ``many``: ``vfolder upload`` of a directory of ``--files`` files of 20 KB, and ``vfolder
   download`` of them again (byte-identical), ours vs the official client vs the server's limit: the
   same requests (request-upload/-download, then PATCH/GET) from bare httpx, 8 at once
-  (target: <= 2.0 s).
+  (target: <= 2.0 s). Down twice: the files by name (one GET each), and the directory (one zip
+  archive).
 * ``large``: one ``--size`` file up and down: ours vs official vs bare httpx streaming to the same
   storage-proxy URL (targets: wall <= 0.9x official, peak RSS <= 64 MiB).
 * ``cpu``: client CPU (user + system) per signed call (``GET /folders/_/hosts``) in a warm
@@ -428,13 +429,26 @@ def section_many(runs: int, files: int) -> None:
                 shutil.rmtree(dest)
                 return sample
 
+            def ours_down_dir() -> Sample:  # the directory itself: one zip archive
+                dest = fresh()
+                sample = run_child([mine, "vfolder", "download", folder, "many", "-b", str(dest)])[
+                    :2
+                ]
+                if _digests(dest, names) != want:
+                    raise SystemExit("ours: the downloaded directory differs from the uploaded one")
+                shutil.rmtree(dest)
+                return sample
+
             def bare_down() -> Sample:
                 dest = fresh()
                 sample = run_child([py, "-c", _BARE_MANY, "down", folder, str(dest), *names])[:2]
                 shutil.rmtree(dest)
                 return sample
 
-            down = alternate({"ours": ours_down, "bare httpx": bare_down}, runs)
+            down = alternate(
+                {"ours": ours_down, "ours, the directory": ours_down_dir, "bare httpx": bare_down},
+                runs,
+            )
         finally:
             s.VFolder(folder).delete()
     for title, res in (("upload", up), ("download (byte-identical)", down)):
@@ -442,6 +456,12 @@ def section_many(runs: int, files: int) -> None:
         print(line("ours (8 at once)", res["ours"]))
         print(line("bare httpx (8 at once)", res["bare httpx"]))
         print(f"    ratio ours / bare: {ratio(res['ours'], res['bare httpx']):.2f}x")
+        if "ours, the directory" in res:
+            print(line("ours, the directory (one zip archive)", res["ours, the directory"]))
+            print(
+                "    ratio directory / bare file by file: "
+                f"{ratio(res['ours, the directory'], res['bare httpx']):.2f}x"
+            )
     if server:  # what the server itself spends: the floor on this machine's cores
         last = server[-1]
         per_file = {k: v / files * 1000 for k, v in last.items()}

@@ -311,7 +311,9 @@ def download(
     archive: bool,
     max_parallel: int,
 ) -> None:
-    """Download files from the virtual folder to the current working directory (or -b).
+    """Download files and directories from the virtual folder to the current directory (or -b).
+
+    A directory comes down with everything in it, at the same paths under the base directory.
 
     Several files move at once; if some fail, the others still complete, the failed ones are
     listed and the exit code is 1.
@@ -419,10 +421,10 @@ def cp(
             progress=progress,
             max_parallel=max_parallel,
         )
-        # scp semantics: the destination is a directory, each file lands there by its name.
+        # scp semantics: the destination is a directory, each source lands there by its name
+        # (a remote directory with its tree).
         targets = [(remote_path(r), Path(dest) / Path(r).name) for r in remotes]
-        transfer.download_many(targets, overwrite=overwrite)
-        paths = [target for _, target in targets]
+        paths = transfer.download_many(targets, overwrite=overwrite)
     emit_mutation(True, f"Downloaded {len(paths)} file(s).", files=[str(p) for p in paths])
 
 

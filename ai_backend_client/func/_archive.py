@@ -18,7 +18,8 @@ a temporary file, and each archive is checked completely before anything is writ
   decompression bomb is refused before it is decompressed past the limit.
 
 Every archive of an answer is checked before the first file is written, so a refusal writes
-nothing. No network I/O here, so the module serves both the async and the blocking function
+nothing. :func:`extract_zip_safely` applies the same member rules to the zip archive in which the
+storage proxy sends a vfolder directory. No network I/O here, so the module serves both the async and the blocking function
 classes.
 """
 
@@ -36,7 +37,7 @@ from typing import IO, Final
 
 from ..config import format_size
 from ..exceptions import BackendClientError, UnsafeArchiveError
-from ..transfer import TargetExistsError
+from ..transfer import TargetExistsError, TransferError
 
 __all__ = [
     "DownloadReceiver",
@@ -44,6 +45,7 @@ __all__ = [
     "UnsafeArchiveError",
     "boundary_of",
     "extract_tar_safely",
+    "extract_zip_safely",
 ]
 
 _CRLF: Final = b"\r\n"
@@ -309,6 +311,81 @@ def extract_tar_safely(
                 f"({format_size(e.total)} so far)"
             ) from None
         return _extract(tar, plan, current_umask())
+
+
+def extract_zip_safely(
+    archive: IO[bytes], dest: Path, *, overwrite: bool, max_size: int, max_members: int
+) -> tuple[list[str], dict[str, BaseException]]:
+    """Extract the zip *archive* (a seekable file) into *dest*; return the files written and the
+    files refused, each with its reason.
+
+    Every member is checked before the first is written: an unsafe name, more than *max_members*
+    members or more than *max_size* bytes to extract refuse the whole archive
+    (:class:`UnsafeArchiveError`). A file whose target exists (without *overwrite*) or is a
+    directory is refused alone and the others are written. Each file is checked against its
+    CRC-32 while it is written and is renamed into place only when complete; members become
+    regular files and directories whatever mode they claim, with the permissions a new file
+    gets (``0o666`` less the umask), as a single-file download has.
+    """
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > max_members:
+            raise UnsafeArchiveError(
+                f"refusing the archive: {len(members)} members, more than the {max_members} expected"
+            )
+        size = sum(m.file_size for m in members if not m.is_dir())
+        if size > max_size:
+            raise UnsafeArchiveError(
+                f"refusing the archive: it extracts to {format_size(size)}, more than the "
+                f"{format_size(max_size)} expected"
+            )
+        dest.mkdir(parents=True, exist_ok=True)
+        root = dest.resolve()
+        plan: list[tuple[zipfile.ZipInfo, Path, str]] = []
+        for member in members:
+            parts = _member_parts(member.filename)
+            if not parts:
+                continue  # "./" itself
+            target = root.joinpath(*parts)
+            if not _is_within(target.parent.resolve(), root):
+                raise UnsafeArchiveError(
+                    f"refusing {member.filename!r}: its directory leads outside {str(root)!r} "
+                    "(symlink?)"
+                )
+            plan.append((member, target, "/".join(parts)))
+        mode = 0o666 & ~current_umask()
+        written: list[str] = []
+        refused: dict[str, BaseException] = {}
+        for member, target, rel in plan:
+            try:
+                if member.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                if target.is_dir() and not target.is_symlink():
+                    raise TransferError(f"{str(target)!r} is a directory")
+                if not overwrite and (target.exists() or target.is_symlink()):
+                    raise TargetExistsError(
+                        f"{str(target)!r} already exists; pass overwrite=True (CLI: --overwrite) "
+                        "to replace it"
+                    )
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(member) as source:
+                    _write_atomically(source, target, mode)
+            except zipfile.BadZipFile as e:  # a CRC mismatch: the transfer, not this file
+                raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
+            except TransferError as e:  # before OSError: TargetExistsError is a FileExistsError
+                refused[rel] = e
+            except OSError as e:
+                refused[rel] = TransferError(f"cannot write {str(target)!r}: {e.strerror or e}")
+            else:
+                written.append(rel)
+        return written, refused
 
 
 def _write_atomically(source: IO[bytes], target: Path, mode: int) -> None:

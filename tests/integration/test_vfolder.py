@@ -331,6 +331,55 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
 
 
+def test_a_remote_directory_comes_down_with_its_tree(
+    admin_session: Session, folder: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A directory of many small files comes down as one zip archive, a directory of a few
+    files file by file; both land byte-identical at their paths, empty directories included,
+    and nothing temporary is left behind. The CLI does the same (``download`` and ``cp``)."""
+    src = tmp_path / "src"
+    files = {f"many/d{i % 3}/f{i:02d}.bin": os.urandom(5_000 + i) for i in range(24)}
+    files |= {"few/a.bin": os.urandom(300_000), "few/sub/b.txt": b"b\n"}
+    for rel, data in files.items():
+        p = src.joinpath(*rel.split("/"))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    vf = admin_session.VFolder(folder)
+    vf.upload([src / "many", src / "few"], basedir=src)
+    vf.mkdir("many/empty/inner")
+
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG, logger="ai_backend_client")
+    written = vf.download(["many", "few"], basedir=out)
+    assert sorted(written) == sorted(out.joinpath(*rel.split("/")) for rel in files)
+    for rel, data in files.items():
+        assert out.joinpath(*rel.split("/")).read_bytes() == data, rel
+    assert (out / "many" / "empty" / "inner").is_dir()
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert "downloading 'many' as one zip archive (24 files" in caplog.text
+    assert "'few' as one zip archive" not in caplog.text  # two files: one by one
+    assert "archive of" not in caplog.text  # the archive did not fail over to file by file
+
+    # The CLI: `download` of a directory, and `cp` of one into a local directory.
+    cli_out = tmp_path / "cli"
+    down = bai("--output", "json", "vfolder", "download", folder, "many", "-b", str(cli_out))
+    assert down.returncode == 0, down.stderr
+    assert len(json.loads(down.stdout)["files"]) == 24
+    assert all(
+        cli_out.joinpath(*rel.split("/")).read_bytes() == data
+        for rel, data in files.items()
+        if rel.startswith("many/")
+    )
+    again = bai("vfolder", "download", folder, "many", "-b", str(cli_out))
+    assert again.returncode == 1 and "already exists" in again.stderr, again.stderr
+    cp_out = tmp_path / "cp"
+    cp_out.mkdir()
+    cp = bai("vfolder", "cp", f"{folder}:few", str(cp_out))
+    assert cp.returncode == 0, cp.stderr
+    assert (cp_out / "few" / "sub" / "b.txt").read_bytes() == b"b\n"
+    assert (cp_out / "few" / "a.bin").read_bytes() == files["few/a.bin"]
+
+
 def test_cp_puts_each_source_under_the_remote_directory_and_back(
     admin_session: Session, folder: str, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ import io
 import json
 import posixpath
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -51,12 +51,15 @@ class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield block
 
 
-def zip_of(files: dict[str, bytes], root: str) -> bytes:
-    """A real zip archive of *files* (paths relative to *root*), as the storage proxy sends."""
+def zip_of(files: dict[str, bytes], root: str, dirs: Sequence[str] = ()) -> bytes:
+    """A real zip archive of *files* (paths relative to *root*) and the empty directories
+    *dirs*, as the storage proxy sends (deflated)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path, data in files.items():
             zf.writestr(posixpath.relpath(path, root), data)
+        for path in dirs:
+            zf.writestr(posixpath.relpath(path, root) + "/", b"")
     return out.getvalue()
 
 
@@ -64,10 +67,14 @@ class FakeBackend:
     def __init__(self, *, storage_url: str = STORAGE) -> None:
         self.storage_url = storage_url
         self.files: dict[str, bytes] = {}
+        #: Empty directories (the others are implied by the files' paths).
+        self.dirs: set[str] = set()
         self.uploads: dict[str, UploadSession] = {}
         self.downloads: dict[str, str] = {}
         self.cut_patch: list[int] = []
         self.cut_get: list[int] = []
+        #: Ends the next archive downloads after N bytes (one entry per download).
+        self.cut_archive: list[int] = []
         self.ignore_range = False
         self.requests: list[httpx.Request] = []
         self.patch_sizes: list[int] = []
@@ -127,17 +134,36 @@ class FakeBackend:
             return httpx.Response(200, json={"token": token, "url": self.storage_url + "/download"})
         if action == "files":
             base = params.get("path", ".")
+            base = "" if base == "." else base
             items = []
+            dirs: set[str] = set()
             for p, data in self.files.items():
-                if posixpath.dirname(p) == ("" if base == "." else base):
+                if posixpath.dirname(p) == base:
                     items.append(
                         {
                             "name": posixpath.basename(p),
                             "type": "FILE",
                             "size": len(data),
                             "mode": "644",
+                            "created": "2026-12-02T00:00:00",
+                            "modified": "2026-12-02T00:00:00",
                         }
                     )
+                elif p.startswith(f"{base}/" if base else ""):
+                    dirs.add(p[len(base) + 1 if base else 0 :].split("/")[0])
+            for name in sorted(
+                dirs | {d.rpartition("/")[2] for d in self.dirs if posixpath.dirname(d) == base}
+            ):
+                items.append(
+                    {
+                        "name": name,
+                        "type": "DIRECTORY",
+                        "size": 4096,
+                        "mode": "755",
+                        "created": "2026-12-02T00:00:00",
+                        "modified": "2026-12-02T00:00:00",
+                    }
+                )
             return httpx.Response(200, json={"items": items, "files": "[]"})
         return httpx.Response(404, json={"type": "https://api.backend.ai/probs/url-not-found"})
 
@@ -186,9 +212,20 @@ class FakeBackend:
                 data = zip_of(
                     {k: v for k, v in sorted(self.files.items()) if k.startswith(target + "/")},
                     target,
+                    dirs=[d for d in sorted(self.dirs) if d.startswith(target + "/")],
                 )
+                cut = self.cut_archive.pop(0) if self.cut_archive else None
                 return httpx.Response(
-                    200, stream=_CutStream(data, None), headers={"Content-Type": "application/zip"}
+                    200, stream=_CutStream(data, cut), headers={"Content-Type": "application/zip"}
+                )
+            if target not in self.files:  # a directory, as the storage proxy answers
+                return httpx.Response(
+                    400,
+                    json={
+                        "title": "Invalid API parameters",
+                        "type": "https://api.backend.ai/probs/storage/invalid-api-params",
+                        "msg": "The file is not a regular file.",
+                    },
                 )
             data = self.files[target]
             cut = self.cut_get.pop(0) if self.cut_get else None

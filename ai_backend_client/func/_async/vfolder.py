@@ -321,10 +321,14 @@ class VFolder(AsyncFunction):
         dst_dir: str | PurePosixPath | None = None,
         max_retries: int | None = None,
     ) -> builtins.list[Path]:
-        """Download files into *basedir* (default: the current directory); returns local paths.
+        """Download files and directories into *basedir* (default: the current directory);
+        returns the local files written.
 
-        A file lands at ``basedir/<remote path>``; with ``archive=True`` each path (usually a
-        directory) is fetched as ``basedir/<name>.zip``. With *dst_dir* (relative, without
+        A file lands at ``basedir/<remote path>``, and so does each file of a remote directory
+        (its empty subdirectories are made too): a directory of many small files comes down as
+        one zip archive that is checked and extracted, any other file by file. With
+        ``archive=True`` each path (usually a directory) is fetched as ``basedir/<name>.zip``
+        instead. With *dst_dir* (relative, without
         ``..``) the remote paths are read from that directory of the folder, and still land at
         ``basedir/<remote path>``. Existing files are kept unless *overwrite*; an interrupted
         download continues with a Range request (at most *max_retries* times in a row; default
@@ -354,8 +358,7 @@ class VFolder(AsyncFunction):
             dst_dir=destination,
             max_attempts=DEFAULT_MAX_ATTEMPTS if max_retries is None else max_retries + 1,
         )
-        await transfer.download_many(targets, overwrite=overwrite, archive=archive)
-        return [target for _, target in targets]
+        return await transfer.download_many(targets, overwrite=overwrite, archive=archive)
 
     def _destination(self, dst_dir: str | PurePosixPath | None) -> str | None:
         destination = remote_dir(dst_dir)
