@@ -28,7 +28,7 @@ Sections (``--only``):
   (target: first result <= 0.3 s plus server time).
 * ``many``: ``vfolder upload`` of a directory of ``--files`` files of 20 KB, and ``vfolder
   download`` of them again (byte-identical), ours vs the official client vs the server's limit: the
-  same requests (request-upload/-download, then PATCH/GET) from bare httpx, 8 at once
+  same requests (request-upload/-download, then PATCH/GET) from bare httpx, 4 at once as ours
   (target: <= 2.0 s). Down twice: the files by name (one GET each), and the directory (one zip
   archive).
 * ``large``: one ``--size`` file up and down: ours vs official vs bare httpx streaming to the same
@@ -69,7 +69,7 @@ CLI_COMMANDS = (
 )
 MANY_SIZE = 20_000
 CLI_FOLDERS = 5  # folders the `vfolder list` measurement lists
-PARALLEL = 8
+PARALLEL = 4  # the SDK's default (transfer.DEFAULT_MAX_PARALLEL); bare httpx does the same
 
 Sample = tuple[float, float]  # (seconds, peak RSS MiB)
 
@@ -342,9 +342,9 @@ with Session() as s, httpx.Client(timeout=60) as c:
         r = c.get(info.url, params={"token": info.token}); r.raise_for_status()
         path = os.path.join(root, rel); os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, "wb").write(r.content)
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(__PARALLEL__) as pool:
         list(pool.map(up if kind == "up" else down, names))
-"""
+""".replace("__PARALLEL__", str(PARALLEL))
 
 
 def _stack_cpu() -> dict[str, float] | None:
@@ -377,7 +377,7 @@ def _digests(root: Path, names: Sequence[str]) -> list[str]:
 def section_many(runs: int, files: int) -> None:
     print(
         f"{files} files of {MANY_SIZE // 1000} KB up and down (target <= 2.0 s each way; "
-        "bare httpx, 8 at once, is the server's limit)"
+        f"bare httpx, {PARALLEL} at once, is the server's limit)"
     )
     from ai_backend_client.session import Session
 
@@ -453,8 +453,8 @@ def section_many(runs: int, files: int) -> None:
             s.VFolder(folder).delete()
     for title, res in (("upload", up), ("download (byte-identical)", down)):
         print(f"  {title}")
-        print(line("ours (8 at once)", res["ours"]))
-        print(line("bare httpx (8 at once)", res["bare httpx"]))
+        print(line(f"ours ({PARALLEL} at once)", res["ours"]))
+        print(line(f"bare httpx ({PARALLEL} at once)", res["bare httpx"]))
         print(f"    ratio ours / bare: {ratio(res['ours'], res['bare httpx']):.2f}x")
         if "ours, the directory" in res:
             print(line("ours, the directory (one zip archive)", res["ours, the directory"]))

@@ -137,9 +137,10 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def max_parallel_option(help: str = "How many files move at once.") -> Callable[[_F], _F]:
-    """``--max-parallel`` (1 to 64, default 8), with *help* saying what runs at once."""
+    """``--max-parallel`` (1 to 64, default 4: ``transfer.DEFAULT_MAX_PARALLEL``, not imported
+    here to keep ``--help`` cheap), with *help* saying what runs at once."""
     return click.option(
-        "--max-parallel", type=click.IntRange(1, 64), default=8, show_default=True, help=help
+        "--max-parallel", type=click.IntRange(1, 64), default=4, show_default=True, help=help
     )
 
 

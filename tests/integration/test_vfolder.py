@@ -308,7 +308,7 @@ def test_mounted_folder_is_readable_from_a_compute_session(
 def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     admin_session: Session, folder: str, tmp_path: Path
 ) -> None:
-    """A directory of small files goes up and comes back byte-identical, 8 files at once; a
+    """A directory of small files goes up and comes back byte-identical, several at once; a
     download list with one missing file still brings every other file."""
     src = tmp_path / "src"
     files = {f"many/d{i % 4}/f{i:03d}.bin": os.urandom(20_000) for i in range(60)}
@@ -317,7 +317,9 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
     vf = admin_session.VFolder(folder)
-    written = vf.upload([src / "many"], basedir=src, max_parallel=8)
+    # 4 at once, the default: more uploads than a small storage proxy has threads can stop it
+    # for good (docs/reliability.md); downloads take no thread for long.
+    written = vf.upload([src / "many"], basedir=src, max_parallel=4)
     assert sorted(written) == sorted(files)
 
     out = tmp_path / "out"
