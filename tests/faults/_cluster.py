@@ -143,6 +143,19 @@ class Cluster:
                     if not self.listing_sizes:
                         del item["size"]
                     items.append(item)
+            prefix = "" if base == "." else base.rstrip("/") + "/"
+            subdirs = {p[len(prefix) :].split("/")[0] for p in self.files if p.startswith(prefix)}
+            for name in sorted(d for d in subdirs if f"{prefix}{d}" not in self.files):
+                items.append(  # as a 24.09 storage proxy lists a directory
+                    {
+                        "name": name,
+                        "type": "DIRECTORY",
+                        "size": 4096,
+                        "mode": "755",
+                        "created": "2026-01-01T00:00:00+00:00",
+                        "modified": "2026-01-01T00:00:00+00:00",
+                    }
+                )
             conn.json(200, {"items": items, "files": "[]"})
         else:
             conn.json(404, {"type": "https://api.backend.ai/probs/url-not-found", "title": "no"})
@@ -199,6 +212,16 @@ class Cluster:
                 {k[len(prefix) :]: v for k, v in self.files.items() if k.startswith(prefix)}
             )
             conn.respond(200, zipped, {"Content-Type": "application/zip"})
+            return
+        if path not in self.files:  # a directory, as the storage proxy refuses it
+            conn.json(
+                400,
+                {
+                    "type": "https://api.backend.ai/probs/storage/invalid-api-params",
+                    "title": "Invalid API parameters",
+                    "msg": "The file is not a regular file.",
+                },
+            )
             return
         self.serve_file(req, conn, path)
 

@@ -15,8 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from ai_backend_client.exceptions import UnsafeArchiveError
+
 from ._cluster import VFOLDER, Cluster, Fault, change_file, serve
-from ._helpers import ALL_MODES, SDK_MODES, failure, leftovers, make_config, run, sha256
+from ._helpers import (
+    ALL_MODES,
+    SDK_MODES,
+    failure,
+    invoke_cli,
+    leftovers,
+    make_config,
+    run,
+    sha256,
+)
 
 SIZE = 2 * 2**20 + 777
 OLD = os.urandom(SIZE)
@@ -259,3 +270,87 @@ def test_archive_truncated_without_length(mode: str, cluster: Cluster, dest: Pat
     out = run(mode, make_config(cluster.url), download(dest, "dir", archive=True))
     with zipfile.ZipFile(out[0]) as zf:
         assert zf.read("a.bin") == cluster.files["dir/a.bin"] and zf.read("b.txt") == b"hello"
+
+
+# -- remote directories ------------------------------------------------------------------------
+def small_tree(cluster: Cluster, n: int = 12) -> dict[str, bytes]:
+    files = {f"tree/d{i % 3}/f{i:02d}.bin": os.urandom(3000 + i) for i in range(n)}
+    for rel, data in files.items():
+        cluster.put_file(rel, data)
+    return files
+
+
+def archive_gets(cluster: Cluster) -> list[bool]:
+    return [
+        r.query.get("archive") == "true" for r in cluster.server.requests if r.path == "/download"
+    ]
+
+
+@pytest.mark.fault(
+    "a directory of small files comes as one zip archive; exact bytes at their paths"
+)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_directory_comes_down_as_one_archive(
+    mode: str, cluster: Cluster, dest: Path, cli_env: Callable[[str], None]
+) -> None:
+    files = small_tree(cluster)
+    if mode == "cli":
+        cli_env(cluster.url)
+        result = invoke_cli(["vfolder", "download", VFOLDER, "tree", "--base-dir", str(dest)])
+        assert result.exit_code == 0, result.output
+    else:
+        run(mode, make_config(cluster.url), download(dest, "tree"))
+    assert leftovers(dest) == sorted(files)
+    assert all(sha256(dest.joinpath(*rel.split("/"))) == sha256(d) for rel, d in files.items())
+    assert archive_gets(cluster) == [False, True]  # the refused GET as a file, then the archive
+
+
+@pytest.mark.fault(
+    "every archive attempt is cut: falls back to file by file; exact bytes, no spool left"
+)
+@pytest.mark.parametrize("mode", SDK_MODES)
+def test_directory_archive_cut_falls_back_to_file_by_file(
+    mode: str, cluster: Cluster, dest: Path, fast_transfer_retries: None
+) -> None:
+    files = small_tree(cluster)
+
+    def cut_archive(req, conn, c) -> bool:  # type: ignore[no-untyped-def]
+        if req.query.get("archive") != "true":
+            return False
+        conn.head(200, {"Content-Type": "application/zip", "Connection": "close"})
+        conn.send(b"PK\x03\x04" + os.urandom(500))
+        conn.close()
+        return True
+
+    cluster.get_faults.extend([lambda req, conn, c: False] + [cut_archive] * 6)
+    out = run(mode, make_config(cluster.url), download(dest, "tree"))
+    assert len(out) == len(files)
+    assert leftovers(dest) == sorted(files)  # no spooled archive, no partial file
+    assert all(dest.joinpath(*rel.split("/")).read_bytes() == d for rel, d in files.items())
+    gets = archive_gets(cluster)
+    assert gets.count(True) == 6 and gets.count(False) == 1 + len(files)
+
+
+@pytest.mark.fault("an archive member named ../x is refused: nothing written, nothing outside")
+@pytest.mark.parametrize("mode", SDK_MODES)
+def test_directory_archive_escaping_the_destination_is_refused(
+    mode: str, cluster: Cluster, dest: Path
+) -> None:
+    small_tree(cluster)
+
+    def evil_archive(req, conn, c) -> bool:  # type: ignore[no-untyped-def]
+        if req.query.get("archive") != "true":
+            return False
+        from ._cluster import zip_of
+
+        conn.respond(
+            200,
+            zip_of({"ok.bin": b"fine", "../../evil.bin": b"evil"}),
+            {"Content-Type": "application/zip"},
+        )
+        return True
+
+    cluster.get_faults.extend([lambda req, conn, c: False, evil_archive])
+    with pytest.raises(UnsafeArchiveError, match="escapes the destination"):
+        run(mode, make_config(cluster.url), download(dest, "tree"))
+    assert leftovers(dest.parent) == []
