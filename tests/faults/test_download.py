@@ -293,6 +293,7 @@ def archive_gets(cluster: Cluster) -> list[bool]:
 def test_directory_comes_down_as_one_archive(
     mode: str, cluster: Cluster, dest: Path, cli_env: Callable[[str], None]
 ) -> None:
+    """A directory of 12 small files is asked for; its GET as a file is refused (400)."""
     files = small_tree(cluster)
     if mode == "cli":
         cli_env(cluster.url)
@@ -312,6 +313,7 @@ def test_directory_comes_down_as_one_archive(
 def test_directory_archive_cut_falls_back_to_file_by_file(
     mode: str, cluster: Cluster, dest: Path, fast_transfer_retries: None
 ) -> None:
+    """Every archive of the directory breaks off after 504 bytes, without a length."""
     files = small_tree(cluster)
 
     def cut_archive(req, conn, c) -> bool:  # type: ignore[no-untyped-def]
@@ -336,6 +338,7 @@ def test_directory_archive_cut_falls_back_to_file_by_file(
 def test_directory_archive_escaping_the_destination_is_refused(
     mode: str, cluster: Cluster, dest: Path
 ) -> None:
+    """The directory's archive holds a member named ../../evil.bin beside a good one."""
     small_tree(cluster)
 
     def evil_archive(req, conn, c) -> bool:  # type: ignore[no-untyped-def]
