@@ -387,15 +387,8 @@ class Transfer:
             except _IsDirectory:
                 return await self.download_tree(remote, target, overwrite=overwrite)
             return [target]
-        self._ready()
-        outcome = ManyFiles([remote for remote, _ in targets])
         written: list[list[Path]] = [[target] for _, target in targets]
-
-        async def one(index: int) -> None:
-            remote, target = targets[index]
-            await self._download_file(remote, target, overwrite=overwrite, archive=archive)
-
-        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
+        outcome = await self._download_each(targets, overwrite=overwrite, archive=archive)
         # Trees one after the other: each moves up to max_parallel files itself.
         for index in outcome.take_back(_IsDirectory):
             remote, target = targets[index]
@@ -407,6 +400,20 @@ class Transfer:
                 outcome.record(index, None)
         outcome.raise_for_failures()
         return [path for group in written for path in group]
+
+    async def _download_each(
+        self, targets: list[tuple[str, Path]], *, overwrite: bool, archive: bool = False
+    ) -> ManyFiles:
+        """:meth:`_download_file` of each target, ``max_parallel`` at once; what became of each."""
+        self._ready()
+        outcome = ManyFiles([remote for remote, _ in targets])
+
+        async def one(index: int) -> None:
+            remote, target = targets[index]
+            await self._download_file(remote, target, overwrite=overwrite, archive=archive)
+
+        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
+        return outcome
 
     async def _download_file(
         self, remote: str, target: Path, *, overwrite: bool, archive: bool
@@ -456,17 +463,8 @@ class Transfer:
             except OSError as e:
                 raise LocalPathError(f"cannot create {str(local[rel])!r}: {e.strerror}") from None
         targets = [(f"{remote}/{rel}", local[rel]) for rel, _ in files]
-        if not targets:
-            return []
-        self._ready()
-        outcome = ManyFiles([name for name, _ in targets])
-
-        async def one(index: int) -> None:
-            name, target = targets[index]
-            await self.download(name, target, overwrite=overwrite)
-
-        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
-        outcome.raise_for_failures()
+        if targets:
+            (await self._download_each(targets, overwrite=overwrite)).raise_for_failures()
         return [target for _, target in targets]
 
     async def _list_tree(self, remote: str) -> tuple[list[tuple[str, int]], list[str]]:
@@ -520,8 +518,8 @@ class Transfer:
         finally:
             spool.discard()
         if refused:  # named in the folder, as a tree moved file by file names them
-            outcome = ManyFiles([*done, *refused])
-            outcome.completed = [f"{remote}/{rel}" for rel in done]
+            outcome = ManyFiles([f"{remote}/{rel}" for rel in [*done, *refused]])
+            outcome.completed = outcome.names[: len(done)]
             outcome.failed = {f"{remote}/{rel}": e for rel, e in refused.items()}
             outcome.raise_for_failures()
         return [root.joinpath(*rel.split("/")) for rel in done]

@@ -388,15 +388,8 @@ class Transfer:
             except _IsDirectory:
                 return self.download_tree(remote, target, overwrite=overwrite)
             return [target]
-        self._ready()
-        outcome = ManyFiles([remote for remote, _ in targets])
         written: list[list[Path]] = [[target] for _, target in targets]
-
-        def one(index: int) -> None:
-            remote, target = targets[index]
-            self._download_file(remote, target, overwrite=overwrite, archive=archive)
-
-        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        outcome = self._download_each(targets, overwrite=overwrite, archive=archive)
         # Trees one after the other: each moves up to max_parallel files itself.
         for index in outcome.take_back(_IsDirectory):
             remote, target = targets[index]
@@ -408,6 +401,20 @@ class Transfer:
                 outcome.record(index, None)
         outcome.raise_for_failures()
         return [path for group in written for path in group]
+
+    def _download_each(
+        self, targets: list[tuple[str, Path]], *, overwrite: bool, archive: bool = False
+    ) -> ManyFiles:
+        """:meth:`_download_file` of each target, ``max_parallel`` at once; what became of each."""
+        self._ready()
+        outcome = ManyFiles([remote for remote, _ in targets])
+
+        def one(index: int) -> None:
+            remote, target = targets[index]
+            self._download_file(remote, target, overwrite=overwrite, archive=archive)
+
+        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        return outcome
 
     def _download_file(
         self, remote: str, target: Path, *, overwrite: bool, archive: bool
@@ -457,17 +464,8 @@ class Transfer:
             except OSError as e:
                 raise LocalPathError(f"cannot create {str(local[rel])!r}: {e.strerror}") from None
         targets = [(f"{remote}/{rel}", local[rel]) for rel, _ in files]
-        if not targets:
-            return []
-        self._ready()
-        outcome = ManyFiles([name for name, _ in targets])
-
-        def one(index: int) -> None:
-            name, target = targets[index]
-            self.download(name, target, overwrite=overwrite)
-
-        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
-        outcome.raise_for_failures()
+        if targets:
+            (self._download_each(targets, overwrite=overwrite)).raise_for_failures()
         return [target for _, target in targets]
 
     def _list_tree(self, remote: str) -> tuple[list[tuple[str, int]], list[str]]:
@@ -521,8 +519,8 @@ class Transfer:
         finally:
             spool.discard()
         if refused:  # named in the folder, as a tree moved file by file names them
-            outcome = ManyFiles([*done, *refused])
-            outcome.completed = [f"{remote}/{rel}" for rel in done]
+            outcome = ManyFiles([f"{remote}/{rel}" for rel in [*done, *refused]])
+            outcome.completed = outcome.names[: len(done)]
             outcome.failed = {f"{remote}/{rel}": e for rel, e in refused.items()}
             outcome.raise_for_failures()
         return [root.joinpath(*rel.split("/")) for rel in done]
