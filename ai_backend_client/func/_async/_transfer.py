@@ -468,29 +468,49 @@ class Transfer:
         return [target for _, target in targets]
 
     async def _list_tree(self, remote: str) -> tuple[list[tuple[str, int]], list[str]]:
-        """The files (path relative to *remote*, size) and directories under *remote*."""
+        """The files (path relative to *remote*, size) and directories under *remote*; the
+        directories of one level are listed ``max_parallel`` at once."""
         files: list[tuple[str, int]] = []
         dirs: list[str] = []
-        pending = [""]
-        while pending:
-            rel = pending.pop()
-            path = self.in_folder(f"{remote}/{rel}" if rel else remote)
-            listing = await _adapters.folders_list_files(
-                self.session.versioned, name=self.vfolder, path=path
-            )
-            for entry in listing.items or []:
-                child = remote_path(f"{rel}/{entry.name}" if rel else entry.name)
-                if entry.type == "DIRECTORY":
-                    dirs.append(child)
-                    pending.append(child)
-                else:
-                    files.append((child, entry.size))
+        level = [""]
+        while level:
+            entries = await self._list_level(remote, level)
+            next_level: list[str] = []
+            for rel, listed in zip(level, entries, strict=True):
+                for name, kind, size in listed:
+                    child = remote_path(f"{rel}/{name}" if rel else name)
+                    if kind == "DIRECTORY":
+                        next_level.append(child)
+                    else:
+                        files.append((child, size))
+            dirs += next_level
+            level = next_level
             if len(files) + len(dirs) > MAX_TREE_ENTRIES:
                 raise TransferError(
                     f"{remote!r} holds more than {MAX_TREE_ENTRIES} files and directories; "
                     "download its subdirectories one by one"
                 )
         return sorted(files), sorted(dirs)
+
+    async def _list_level(self, remote: str, level: list[str]) -> list[list[tuple[str, str, int]]]:
+        """``(name, type, size)`` of the entries of each directory of *level* (relative to
+        *remote*), ``max_parallel`` listings at once; the first failure is raised."""
+        entries: list[list[tuple[str, str, int]]] = [[] for _ in level]
+
+        async def one(index: int) -> None:
+            rel = level[index]
+            listing = await _adapters.folders_list_files(
+                self.session.versioned,
+                name=self.vfolder,
+                path=self.in_folder(f"{remote}/{rel}" if rel else remote),
+            )
+            entries[index] = [(e.name, e.type, e.size) for e in listing.items or []]
+
+        outcome = ManyFiles(level)
+        await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
+        if outcome.failed:
+            raise next(iter(outcome.failed.values()))
+        return entries
 
     async def _download_tree_archive(
         self, remote: str, root: Path, *, total: int, entries: int, overwrite: bool
