@@ -380,6 +380,11 @@ def test_a_remote_directory_comes_down_with_its_tree(
     assert cp.returncode == 0, cp.stderr
     assert (cp_out / "few" / "sub" / "b.txt").read_bytes() == b"b\n"
     assert (cp_out / "few" / "a.bin").read_bytes() == files["few/a.bin"]
+    # "." is the whole folder, into the base directory itself
+    whole = tmp_path / "whole"
+    vf.download(["."], basedir=whole)
+    assert all(whole.joinpath(*rel.split("/")).read_bytes() == d for rel, d in files.items())
+    assert sorted(p.name for p in whole.iterdir()) == ["few", "many"]
 
 
 def test_cp_puts_each_source_under_the_remote_directory_and_back(

@@ -120,7 +120,9 @@ class FakeBackend:
             return httpx.Response(200, json={"token": token, "url": self.storage_url + "/upload"})
         if action == "request-download":
             target = params["path"]
-            is_dir = any(k.startswith(target.rstrip("/") + "/") for k in self.files)
+            is_dir = target == "." or any(
+                k.startswith(target.rstrip("/") + "/") for k in self.files
+            )
             if target not in self.files and not is_dir:
                 return httpx.Response(
                     404,
@@ -209,10 +211,11 @@ class FakeBackend:
             if target is None:
                 return httpx.Response(401, json={"title": "invalid token"})
             if query.get("archive") == "true":
+                prefix = "" if target == "." else target + "/"
                 data = zip_of(
-                    {k: v for k, v in sorted(self.files.items()) if k.startswith(target + "/")},
+                    {k: v for k, v in sorted(self.files.items()) if k.startswith(prefix)},
                     target,
-                    dirs=[d for d in sorted(self.dirs) if d.startswith(target + "/")],
+                    dirs=[d for d in sorted(self.dirs) if d.startswith(prefix)],
                 )
                 cut = self.cut_archive.pop(0) if self.cut_archive else None
                 return httpx.Response(

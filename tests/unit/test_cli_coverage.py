@@ -45,6 +45,5 @@ def test_statuses_follow_the_trees() -> None:
     assert "`no-such-command`" in rows["`backend.ai vfolder`"][4]
     assert rows["`backend.ai image`"][1:4] == ("", "1/1", "implemented")
     assert (
-        rows["`backend.ai v2`"][3] == "planned"
-        and "`/v2` REST API" in rows["`backend.ai v2`"][4]
+        rows["`backend.ai v2`"][3] == "planned" and "`/v2` REST API" in rows["`backend.ai v2`"][4]
     )

@@ -183,3 +183,16 @@ def test_a_corrupt_member_is_an_error_and_not_left_under_its_name(tmp_path: Path
         )
     assert not (tmp_path / "a.bin").exists()
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_the_whole_folder_comes_down_into_the_base_directory(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    files = small_tree(fake)
+    fake.files["top.txt"] = b"top"
+    with sync_session(fake) as s:
+        out = s.VFolder("vf").download(["."], basedir=tmp_path)
+    assert sorted(out) == sorted(tmp_path.joinpath(*rel.split("/")) for rel in [*files, "top.txt"])
+    assert (tmp_path / "top.txt").read_bytes() == b"top"
+    assert all(tmp_path.joinpath(*rel.split("/")).read_bytes() == d for rel, d in files.items())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "top.txt"]  # no spool left
+    assert [r.url.params.get("archive") for r in storage_gets(fake)] == ["true"]  # one archive

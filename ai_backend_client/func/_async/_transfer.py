@@ -102,6 +102,13 @@ class _DownloadState:
         self.version: RemoteVersion | None = None
 
 
+def _below(directory: str, rel: str) -> str:
+    """The folder path of *rel* under the remote *directory* (``"."``: the folder itself)."""
+    if not rel:
+        return directory
+    return rel if directory == "." else f"{directory}/{rel}"
+
+
 def _storage_proxy_failed(error: BackendAPIError) -> bool:
     if error.status >= 500:
         return True
@@ -419,7 +426,9 @@ class Transfer:
         self, remote: str, target: Path, *, overwrite: bool, archive: bool
     ) -> None:
         """:meth:`download`, raising :class:`_IsDirectory` for a remote directory."""
-        if not archive and target.is_dir() and await self._is_directory(remote):
+        if not archive and (
+            remote == "." or (target.is_dir() and await self._is_directory(remote))
+        ):
             raise _IsDirectory(remote)
         try:
             await self.download(remote, target, overwrite=overwrite, archive=archive)
@@ -462,7 +471,7 @@ class Transfer:
                 local[rel].mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise LocalPathError(f"cannot create {str(local[rel])!r}: {e.strerror}") from None
-        targets = [(f"{remote}/{rel}", local[rel]) for rel, _ in files]
+        targets = [(_below(remote, rel), local[rel]) for rel, _ in files]
         if targets:
             (await self._download_each(targets, overwrite=overwrite)).raise_for_failures()
         return [target for _, target in targets]
@@ -502,7 +511,7 @@ class Transfer:
             listing = await _adapters.folders_list_files(
                 self.session.versioned,
                 name=self.vfolder,
-                path=self.in_folder(f"{remote}/{rel}" if rel else remote),
+                path=self.in_folder(_below(remote, rel)),
             )
             entries[index] = [(e.name, e.type, e.size) for e in listing.items or []]
 
@@ -520,7 +529,8 @@ class Transfer:
 
         # Deflate may grow incompressible data a little; each member adds its headers.
         limit = total + total // 64 + 512 * (entries + 1) + 2**16
-        spool = PartialFile(root.with_name(f"{root.name}.zip"), overwrite=True, max_size=limit)
+        # Spooled inside the destination (made here), under a hidden name of its own.
+        spool = PartialFile(root / "archive.zip", overwrite=True, max_size=limit)
         try:
             info = await self._download_session(remote, archive=True)
             await self._download_into(spool, info, remote, archive=True)
@@ -538,9 +548,9 @@ class Transfer:
         finally:
             spool.discard()
         if refused:  # named in the folder, as a tree moved file by file names them
-            outcome = ManyFiles([f"{remote}/{rel}" for rel in [*done, *refused]])
+            outcome = ManyFiles([_below(remote, rel) for rel in [*done, *refused]])
             outcome.completed = outcome.names[: len(done)]
-            outcome.failed = {f"{remote}/{rel}": e for rel, e in refused.items()}
+            outcome.failed = {_below(remote, rel): e for rel, e in refused.items()}
             outcome.raise_for_failures()
         return [root.joinpath(*rel.split("/")) for rel in done]
 

@@ -325,7 +325,7 @@ class VFolder(AsyncFunction):
         returns the local files written.
 
         A file lands at ``basedir/<remote path>``, and so does each file of a remote directory
-        (its empty subdirectories are made too): a directory of many small files comes down as
+        (its empty subdirectories are made too; ``"."`` is the whole folder): a directory of many small files comes down as
         one zip archive that is checked and extracted, any other file by file. With
         ``archive=True`` each path (usually a directory) is fetched as ``basedir/<name>.zip``
         instead. With *dst_dir* (relative, without
@@ -346,6 +346,8 @@ class VFolder(AsyncFunction):
             if archive:
                 name = self.name if remote == "." else remote.rsplit("/", 1)[-1]
                 targets.append((remote, local_target(f"{name}.zip", basedir)))
+            elif remote == ".":  # the whole folder: its tree lands in basedir itself
+                targets.append((remote, Path.cwd() if basedir is None else Path(basedir)))
             else:
                 targets.append((remote, local_target(remote, basedir)))
         transfer = Transfer(
