@@ -325,10 +325,10 @@ class VFolder(AsyncFunction):
         returns the local files written.
 
         A file lands at ``basedir/<remote path>``, and so does each file of a remote directory
-        (its empty subdirectories are made too; ``"."`` is the whole folder): a directory of many small files comes down as
-        one zip archive that is checked and extracted, any other file by file. With
-        ``archive=True`` each path (usually a directory) is fetched as ``basedir/<name>.zip``
-        instead. With *dst_dir* (relative, without
+        (its empty subdirectories are made too; ``"."`` is the whole folder): a directory of
+        many small files comes down as one zip archive that is checked and extracted, any other
+        file by file. With ``archive=True`` each path (usually a directory) is fetched as
+        ``basedir/<name>.zip`` instead. With *dst_dir* (relative, without
         ``..``) the remote paths are read from that directory of the folder, and still land at
         ``basedir/<remote path>``. Existing files are kept unless *overwrite*; an interrupted
         download continues with a Range request (at most *max_retries* times in a row; default
