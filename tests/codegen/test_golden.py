@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_generated_tree_matches_a_fresh_rendering() -> None:
     seams: list[Seam] = []
-    files = render_tree(REPO / "spec", on_seam=seams.append)
+    # each merged document's OpenAPI validity is a test of its own (tests/unit/test_spec_v*.py)
+    files = render_tree(REPO / "spec", on_seam=seams.append, validate=False)
     differences = compare_tree(files, REPO / "generated")
     report = "\n".join(f"--- generated/{name}\n{detail}" for name, detail in differences.items())
     assert not differences, (
