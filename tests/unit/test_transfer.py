@@ -351,6 +351,28 @@ def test_directory_download_as_archive(tmp_path: Path) -> None:
         assert {n: zf.read(n) for n in zf.namelist()} == {"a": b"A", "b": b"B"}
 
 
+def test_a_path_given_twice_downloads_once(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    fake.files["f.bin"] = b"once"
+    fake.files["g.bin"] = b"g"
+    with sync_session(fake) as s:
+        out = s.VFolder("vf").download(["f.bin", "g.bin", "./f.bin"], basedir=tmp_path)
+    assert out == [tmp_path / "f.bin", tmp_path / "g.bin"]
+    assert (tmp_path / "f.bin").read_bytes() == b"once"
+    assert len([r for r in fake.requests if r.url.path == "/download"]) == 2
+
+
+def test_two_paths_for_one_local_file_are_refused_before_any_request(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    fake.files["a/d/x"] = b"1"
+    fake.files["b/d/y"] = b"2"
+    with sync_session(fake) as s:
+        with pytest.raises(LocalPathError, match=r"'a/d' and 'b/d' would both .*d\.zip"):
+            s.VFolder("vf").download(["a/d", "b/d"], basedir=tmp_path, archive=True)
+    assert [r.url.path for r in fake.requests] == ["/"]  # the version probe alone
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_tokens_never_logged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
