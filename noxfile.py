@@ -37,9 +37,10 @@ _pyenv_paths()
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Unit tests (respx-mocked; no server needed)."""
+    """Unit tests (respx-mocked; no server needed), spread over the machine's cores by
+    pytest-xdist (``-- -n 0`` runs them in one process)."""
     session.install("-e", DEV)
-    session.run("pytest", "-q", *session.posargs)
+    session.run("pytest", "-q", "-n", "auto", *session.posargs)
 
 
 STACK_LINES = ["24.09", "26.09"]  # the server lines `python -m stack` runs (see stack/README.md)
