@@ -111,6 +111,15 @@ class RemotePathError(TransferError, ValueError):
 class TargetExistsError(TransferError, FileExistsError):
     """The download target exists and overwriting was not asked for."""
 
+    @classmethod
+    def check(cls, target: Path, *, overwrite: bool) -> None:
+        """Raise unless *target* is free (nothing there, not even a broken link) or *overwrite*."""
+        if not overwrite and os.path.lexists(target):
+            raise cls(
+                f"{str(target)!r} already exists; pass overwrite=True (CLI: --overwrite) "
+                "to replace it"
+            )
+
 
 class SourceChangedError(LocalPathError):
     """A local file changed (size or modification time) while it was being uploaded."""
@@ -456,10 +465,7 @@ class PartialFile:
     def _check_target(self) -> None:
         if self.target.is_dir():
             raise LocalPathError(f"{str(self.target)!r} is a directory")
-        if not self.overwrite and os.path.lexists(self.target):
-            raise TargetExistsError(
-                f"{str(self.target)!r} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
-            )
+        TargetExistsError.check(self.target, overwrite=self.overwrite)
 
     def write(self, data: bytes) -> None:
         if self.max_size is not None and self.size + len(data) > self.max_size:

@@ -248,11 +248,7 @@ def _plan(tar: tarfile.TarFile, root: Path, *, overwrite: bool, budget: int) -> 
                 raise UnsafeArchiveError(
                     f"refusing to replace the directory {str(target)!r} by a file"
                 )
-            if not overwrite and (target.exists() or target.is_symlink()):
-                raise TargetExistsError(
-                    f"{str(target)!r} already exists; pass overwrite=True (CLI: --overwrite) "
-                    "to replace it"
-                )
+            TargetExistsError.check(target, overwrite=overwrite)
         elif target.is_symlink() or (target.exists() and not target.is_dir()):
             raise UnsafeArchiveError(f"refusing to turn {str(target)!r} into a directory")
         plan.append((member, target, "/".join(parts)))
@@ -369,11 +365,7 @@ def extract_zip_safely(
                     continue
                 if target.is_dir() and not target.is_symlink():
                     raise TransferError(f"{str(target)!r} is a directory")
-                if not overwrite and (target.exists() or target.is_symlink()):
-                    raise TargetExistsError(
-                        f"{str(target)!r} already exists; pass overwrite=True (CLI: --overwrite) "
-                        "to replace it"
-                    )
+                TargetExistsError.check(target, overwrite=overwrite)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(member) as source:
                     _write_atomically(source, target, mode)
