@@ -288,6 +288,24 @@ def plan_uploads(
     return items
 
 
+def distinct_targets(targets: Iterable[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The ``(remote, local)`` pairs of a download, each once: a pair given twice moves once, and
+    two remote paths that would land on one local path are a :class:`LocalPathError` (before
+    anything is sent, rather than two downloads racing for one file)."""
+    seen: dict[Path, str] = {}
+    distinct: list[tuple[str, Path]] = []
+    for remote, target in targets:
+        if target in seen:
+            if seen[target] == remote:
+                continue
+            raise LocalPathError(
+                f"{seen[target]!r} and {remote!r} would both be downloaded to {str(target)!r}"
+            )
+        seen[target] = remote
+        distinct.append((remote, target))
+    return distinct
+
+
 def local_target(remote: str, basedir: str | os.PathLike[str] | None = None) -> Path:
     """Where a download of *remote* lands: ``basedir / remote`` (basedir default: the cwd)."""
     rel = remote_path(remote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,11 @@ from ._transfers import chunk_option as _chunk_option
 from ._transfers import override_option as _override_option
 from ._transfers import parallel_option as _parallel_option
 from ._transfers import progress_bars as _progress_bars
+
+if TYPE_CHECKING:
+    from ..func._sync._transfer import Transfer
+    from ..func._sync.vfolder import VFolder
+    from ..transfer import ProgressCallback
 
 __all__ = ["vfolder"]
 
@@ -361,6 +366,19 @@ def cp(
         fail("Give at least one source and a destination.")
     *sources, dest = filenames
     address_map = _address_map(override)
+
+    def transfer(vf: VFolder, progress: ProgressCallback | None) -> Transfer:
+        from ..func._sync._transfer import Transfer
+
+        return Transfer(
+            vf.session,
+            vf.name,
+            chunk_size=chunk_size,
+            address_map=address_map,
+            progress=progress,
+            max_parallel=max_parallel,
+        )
+
     if ":" in dest and not Path(dest).exists():
         folder, _, remote_dir = dest.partition(":")
         if any(":" in s and not Path(s).exists() for s in sources):
@@ -368,7 +386,6 @@ def cp(
         import dataclasses
         import os
 
-        from ..func._sync._transfer import Transfer
         from ..transfer import plan_uploads, remote_path
 
         remote_dir = remote_path(remote_dir or ".")
@@ -386,14 +403,7 @@ def cp(
             written: list[str] = []
             for src, items in planned:
                 with _progress_bars(sum(i.size for i in items), f"Uploading {src}") as progress:
-                    Transfer(
-                        vf.session,
-                        vf.name,
-                        chunk_size=chunk_size,
-                        address_map=address_map,
-                        progress=progress,
-                        max_parallel=max_parallel,
-                    ).upload(items)
+                    transfer(vf, progress).upload(items)
                 written += [i.remote for i in items]
         emit_mutation(True, f"Uploaded {len(written)} file(s) to {folder!r}.", files=written)
         return
@@ -409,22 +419,12 @@ def cp(
         current().session() as api,
         _progress_bars(None, f"Downloading from {folder}") as progress,
     ):
-        from ..func._sync._transfer import Transfer
         from ..transfer import remote_path
 
-        vf = api.VFolder(folder)
-        transfer = Transfer(
-            vf.session,
-            vf.name,
-            chunk_size=chunk_size,
-            address_map=address_map,
-            progress=progress,
-            max_parallel=max_parallel,
-        )
         # scp semantics: the destination is a directory, each source lands there by its name
         # (a remote directory with its tree).
         targets = [(remote_path(r), Path(dest) / Path(r).name) for r in remotes]
-        paths = transfer.download_many(targets, overwrite=overwrite)
+        paths = transfer(api.VFolder(folder), progress).download_many(targets, overwrite=overwrite)
     emit_mutation(True, f"Downloaded {len(paths)} file(s).", files=[str(p) for p in paths])
 
 

@@ -95,6 +95,19 @@ def test_download_escape_and_existing_target(
     assert (tmp_path / "x.txt").read_text() == "mine"
 
 
+@respx.mock
+def test_cp_of_two_sources_with_one_name_is_refused_before_sending(tmp_path: Path) -> None:
+    probe()
+    folders = respx.route(path__startswith="/folders/")
+    out = tmp_path / "out"
+    args = ["vfolder", "cp", "data:a/x.txt", "data:b/x.txt", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "'a/x.txt' and 'b/x.txt' would both be downloaded to" in line
+    assert not folders.called and not out.exists()
+
+
 def test_bad_chunk_size_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["vfolder", "upload", "data", "f", "--chunk-size", "lots"])
     assert result.exit_code == 2

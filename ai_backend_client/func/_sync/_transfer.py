@@ -387,7 +387,9 @@ class Transfer:
     ) -> list[Path]:
         """Download each ``(remote, target)``, ``max_parallel`` at once (see :meth:`upload`);
         returns the local files written. Without *archive*, a remote directory comes down as
-        its tree under its target (:meth:`download_tree`), after the files."""
+        its tree under its target (:meth:`download_tree`), after the files. A pair given twice
+        moves once; two remote paths for one local path are refused (:func:`distinct_targets`)."""
+        targets = _transfer.distinct_targets(targets)
         if len(targets) == 1:
             remote, target = targets[0]
             try:

@@ -28,7 +28,6 @@ from ...transfer import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PARALLEL,
-    LocalPathError,
     ProgressCallback,
     RemotePathError,
     local_target,
@@ -343,24 +342,15 @@ class VFolder(SyncFunction):
         if isinstance(relative_paths, str):
             relative_paths = [relative_paths]
         targets: builtins.list[tuple[str, Path]] = []
-        seen: dict[Path, str] = {}
         for rel in relative_paths:
             remote = remote_path(rel)
             if archive:
                 name = self.name if remote == "." else remote.rsplit("/", 1)[-1]
-                target = local_target(f"{name}.zip", basedir)
+                targets.append((remote, local_target(f"{name}.zip", basedir)))
             elif remote == ".":  # the whole folder: its tree lands in basedir itself
-                target = Path.cwd() if basedir is None else Path(basedir)
+                targets.append((remote, Path.cwd() if basedir is None else Path(basedir)))
             else:
-                target = local_target(remote, basedir)
-            if target in seen:  # a path given twice moves once; two paths for one file, never
-                if seen[target] == remote:
-                    continue
-                raise LocalPathError(
-                    f"{seen[target]!r} and {remote!r} would both be downloaded to {str(target)!r}"
-                )
-            seen[target] = remote
-            targets.append((remote, target))
+                targets.append((remote, local_target(remote, basedir)))
         transfer = Transfer(
             self._session(),
             self.name,
