@@ -1,9 +1,10 @@
 """The transport core shared by every generated client.
 
 ``BaseClient`` holds everything that does no I/O: URL building (the ``/func`` prefix in session
-mode), default headers, the status-to-exception mapping, response parsing and retry timing.
-``SyncAPIClient`` and ``AsyncAPIClient`` add the I/O with httpx. Signing is an ``httpx.Auth``
-(:mod:`ai_backend_client.auth`), so each retry and each failover attempt is signed afresh.
+mode), default headers, the status-to-exception mapping and response parsing.
+``SyncAPIClient`` and ``AsyncAPIClient`` add the I/O with httpx; when to try again is decided
+in :mod:`._retry`, and the blocking client's transport is :mod:`._transport`'s. Each retry and
+each failover attempt is signed afresh (:mod:`ai_backend_client.auth`).
 
 Limits against a misbehaving server (see :class:`~ai_backend_client.config.APIConfig`): a JSON
 answer is read only up to ``max_response_size`` and an error body only up to what is kept; a
@@ -16,12 +17,9 @@ credentials in URLs and headers out of the httpx and httpcore loggers.
 
 from __future__ import annotations
 
-import contextvars
-import email.utils
 import functools
 import json as jsonlib
 import logging
-import random
 import ssl
 import time
 from collections.abc import (
@@ -36,13 +34,14 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final, TypeVar, cast
 
 import anyio
-import httpcore
 import httpx
 import pydantic
 
 from ._models import validate_response
 from ._redact import install_log_redaction, redact_url
-from ._tls import ssl_verify, tls_verification_failure
+from ._retry import RetryPlan, RetryPolicy, parse_retry_after
+from ._tls import ssl_verify
+from ._transport import DEADLINE, deadline_transport, received, skips_client_middleware
 from ._types import NOT_GIVEN, FileTypes, JSONValueRoot, NotGiven
 from .auth import STREAM_EXTENSION, BackendAIAuth
 from .config import APIConfig, format_size
@@ -69,10 +68,6 @@ log = logging.getLogger("ai_backend_client")
 
 T = TypeVar("T")
 
-_IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-# Problem types that will not go away by asking again soon.
-_NON_TRANSIENT_PROBLEMS: Final = frozenset({"server-frozen", "not-implemented"})
 _MAX_ERROR_TEXT: Final = 2000
 #: Bytes of an error answer that are read (and kept): enough for any problem+json body.
 _MAX_ERROR_BODY: Final = 64 * 1024
@@ -92,15 +87,6 @@ def describe_validation_error(error: pydantic.ValidationError, limit: int = 5) -
 
 class ResponseTooLargeError(MalformedResponseError):
     """A JSON answer is larger than ``max_response_size``; it was not read past the limit."""
-
-
-# -- the total deadline of a blocking call ------------------------------------------------------
-# The blocking client cannot be interrupted from outside, so each socket operation of a call
-# waits at most for the time left before the call's deadline (a contextvar, so that threads and
-# nested calls keep their own). The async client cancels at the deadline instead.
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "ai_backend_client_deadline", default=None
-)
 
 
 def _signed_content_type(
@@ -123,115 +109,6 @@ def _parsed_url(url: str) -> httpx.URL:
     """*url* parsed once: the same few API URLs are called again and again, and parsing is a
     tenth of a call's client CPU (``httpx.URL`` is immutable, so one object serves every call)."""
     return httpx.URL(url)
-
-
-def _capped(timeout: float | None) -> float | None:
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    remaining = max(deadline - time.monotonic(), 0.001)
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _capped(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _capped(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(
-            self._inner.start_tls(ssl_context, server_hostname, _capped(timeout))
-        )
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(
-            self._inner.connect_tcp(host, port, _capped(timeout), local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(
-            self._inner.connect_unix_socket(path, _capped(timeout), socket_options)
-        )
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _skips_client_middleware() -> bool:
-    """Whether a client we make may hand requests straight to its transport.
-
-    ``httpx.Client.send`` adds what an API call here does not use: auth flows (requests are
-    signed when built), redirects (off), event hooks (none) and proxy routing. Sending to the
-    transport saves a third of a call's client CPU. Cookies are kept as the client keeps them;
-    with a proxy in the environment every request takes the client's way.
-    """
-    import urllib.request
-
-    proxies = urllib.request.getproxies()
-    return not any(proxies.get(scheme) for scheme in ("http", "https", "all"))
-
-
-_HTTPX_LOG = logging.getLogger("httpx")
-
-
-def _received(
-    cookies: httpx.Cookies, request: httpx.Request, response: httpx.Response
-) -> httpx.Response:
-    """What ``httpx.Client.send`` does with a response besides the parts we skip: it names its
-    request, the client keeps its cookies, and httpx's INFO line is logged."""
-    response.request = request
-    if "set-cookie" in response.headers:
-        cookies.extract_cookies(response)
-    if _HTTPX_LOG.isEnabledFor(logging.INFO):
-        _HTTPX_LOG.info(
-            'HTTP Request: %s %s "%s %d %s"',
-            request.method,
-            request.url,
-            response.http_version,
-            response.status_code,
-            response.reason_phrase,
-        )
-    return response
-
-
-def _deadline_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport(verify=verify)
-    # httpx offers no public hook for the network backend of its connection pool.
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, httpcore.NetworkBackend):
-        setattr(pool, "_network_backend", _DeadlineBackend(backend))  # noqa: B010
-    return transport
 
 
 class _BodyReader:
@@ -281,45 +158,6 @@ class _BodyReader:
 
     def value(self) -> bytes:
         return bytes(self.buffer)
-
-
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; ``Retry-After`` wins when it is sane."""
-
-    def __init__(
-        self, max_retries: int = 2, initial_delay: float = 0.5, max_delay: float = 8.0
-    ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        self.max_retries = max_retries
-        self.initial_delay = initial_delay
-        self.max_delay = max_delay
-
-    def delay(
-        self, attempt: int, response: httpx.Response | None = None, max_retry_after: float = 60.0
-    ) -> float:
-        if response is not None:
-            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None and 0 <= retry_after <= max_retry_after:
-                return retry_after
-        base = min(self.max_delay, self.initial_delay * (2.0**attempt))
-        return float(base * (0.5 + random.random() / 2))
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds
-    try:
-        dt = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, dt.timestamp() - time.time())
 
 
 def _drop_not_given(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -485,7 +323,7 @@ class BaseClient:
                 "content": text if parsed is None else parsed,
             }
         cls = error_for_status(response.status_code)
-        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return cls(
             response.status_code,
             response.reason_phrase,
@@ -556,22 +394,6 @@ class BaseClient:
                 data=payload,
             ) from None
 
-    def is_retryable(self, method: str, idempotent: bool | None) -> bool:
-        return idempotent if idempotent is not None else method.upper() in _IDEMPOTENT_METHODS
-
-    def should_retry_status(self, response: httpx.Response, body: bytes) -> bool:
-        if response.status_code not in _RETRY_STATUSES:
-            return False
-        try:
-            data = jsonlib.loads(body) if body else None
-        except ValueError:
-            return True
-        if isinstance(data, dict):
-            ptype = str(cast(dict[str, Any], data).get("type", ""))
-            if ptype.rsplit("/", 1)[-1] in _NON_TRANSIENT_PROBLEMS:
-                return False
-        return True
-
     def connection_error(
         self, exc: Exception, base_url: str | None = None
     ) -> BackendConnectionError:
@@ -610,85 +432,6 @@ class BaseClient:
         )
 
 
-class _RetryPlan:
-    """The retry and failover decisions of one call, shared by the sync and async loops.
-
-    Each ``after_*`` method returns how long to wait before the next attempt, or raises the
-    error the caller should see when there is no attempt left.
-    """
-
-    def __init__(
-        self,
-        client: BaseClient,
-        method: str,
-        idempotent: bool | None,
-        base_url: str | None,
-        deadline: float | None = None,
-    ) -> None:
-        self.client = client
-        self.retryable = client.is_retryable(method, idempotent)
-        self.base_url = base_url
-        self.deadline = deadline
-        self.attempt = 0
-        self.failovers = 0
-
-    def _next_attempt(self, response: httpx.Response | None = None) -> float:
-        delay = self.client.retry.delay(
-            self.attempt, response, max_retry_after=self.client.config.max_retry_after
-        )
-        self.attempt += 1
-        return delay
-
-    def _fits(self, delay: float) -> bool:
-        """Whether waiting *delay* seconds leaves time for another attempt."""
-        return self.deadline is None or time.monotonic() + delay < self.deadline
-
-    def after_transport_error(self, exc: httpx.TransportError, request: httpx.Request) -> float:
-        config = self.client.config
-        if (
-            self.deadline is not None
-            and isinstance(exc, httpx.TimeoutException)
-            and time.monotonic() >= self.deadline
-        ):
-            raise self.client.deadline_error(request) from exc
-        tls = tls_verification_failure(exc)
-        if tls is not None:
-            raise self.client.tls_error(tls, request.url) from exc
-        delay = self._after_transport_error(exc, config)
-        if not self._fits(delay):
-            raise self.client.connection_error(exc, self.base_url) from exc
-        return delay
-
-    def _after_transport_error(self, exc: httpx.TransportError, config: APIConfig) -> float:
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-            # Nothing reached the server: trying the next endpoint (or again) is always safe.
-            if self.base_url is None and self.failovers + 1 < len(config.endpoints):
-                self.failovers += 1
-                config.rotate_endpoints()
-                return 0.0
-            if self.attempt < self.client.retry.max_retries:
-                self.failovers = 0
-                return self._next_attempt()
-        elif self.retryable and self.attempt < self.client.retry.max_retries:
-            return self._next_attempt()
-        raise self.client.connection_error(exc, self.base_url) from exc
-
-    def after_error_status(self, response: httpx.Response, body: bytes) -> float:
-        if (
-            self.retryable
-            and self.attempt < self.client.retry.max_retries
-            and self.client.should_retry_status(response, body)
-        ):
-            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-            # A wait longer than we are willing to (or than the deadline allows) ends the call
-            # now; the error shows the wait the server asked for.
-            if retry_after is None or retry_after <= self.client.config.max_retry_after:
-                delay = self._next_attempt(response)
-                if self._fits(delay):
-                    return delay
-        raise self.client.make_api_error(response, body)
-
-
 class SyncAPIClient(BaseClient):
     """Blocking transport over ``httpx.Client``."""
 
@@ -706,14 +449,14 @@ class SyncAPIClient(BaseClient):
         self._direct: httpx.HTTPTransport | None = None
         if http_client is None:
             verify = ssl_verify(config)
-            transport = _deadline_transport(verify)
+            transport = deadline_transport(verify)
             http_client = httpx.Client(
                 transport=transport,
                 timeout=self.timeout(),
                 verify=verify,
                 follow_redirects=False,
             )
-            if _skips_client_middleware():
+            if skips_client_middleware():
                 self._direct = transport
         self.http: httpx.Client = http_client
 
@@ -725,7 +468,7 @@ class SyncAPIClient(BaseClient):
         if self.http.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         response = transport.handle_request(request)
-        return _received(self.http.cookies, request, response)
+        return received(self.http.cookies, request, response)
 
     def close(self) -> None:
         if self._owns_http:
@@ -752,8 +495,8 @@ class SyncAPIClient(BaseClient):
     ) -> tuple[httpx.Response, bytes]:
         """Send with retries and failover; the body is read (within limits) when *read_body*."""
         deadline = self.deadline(kwargs["timeout"]) if read_body else None
-        plan = _RetryPlan(self, method, idempotent, base_url, deadline)
-        token = _DEADLINE.set(deadline)
+        plan = RetryPlan(self, method, idempotent, base_url, deadline)
+        token = DEADLINE.set(deadline)
         try:
             while True:
                 request = self._build_request(self.http, method, path, base_url=base_url, **kwargs)
@@ -778,7 +521,7 @@ class SyncAPIClient(BaseClient):
                     continue
                 time.sleep(plan.after_error_status(response, body))
         finally:
-            _DEADLINE.reset(token)
+            DEADLINE.reset(token)
 
     def request(
         self,
@@ -877,7 +620,7 @@ class AsyncAPIClient(BaseClient):
                 verify=verify,
                 follow_redirects=False,
             )
-            if _skips_client_middleware():
+            if skips_client_middleware():
                 self._direct = transport
         self.http: httpx.AsyncClient = http_client
 
@@ -889,7 +632,7 @@ class AsyncAPIClient(BaseClient):
         if self.http.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         response = await transport.handle_async_request(request)
-        return _received(self.http.cookies, request, response)
+        return received(self.http.cookies, request, response)
 
     async def close(self) -> None:
         if self._owns_http:
@@ -916,7 +659,7 @@ class AsyncAPIClient(BaseClient):
     ) -> tuple[httpx.Response, bytes]:
         """Send with retries and failover; the body is read (within limits) when *read_body*."""
         deadline = self.deadline(kwargs["timeout"]) if read_body else None
-        plan = _RetryPlan(self, method, idempotent, base_url, deadline)
+        plan = RetryPlan(self, method, idempotent, base_url, deadline)
         last: list[httpx.Request] = []
         with anyio.move_on_after(None if deadline is None else deadline - time.monotonic()):
             while True:
