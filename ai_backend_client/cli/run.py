@@ -36,7 +36,7 @@ from ._output import (
 )
 from ._params import default_session_name, parse_env
 from ._ranges import RangeExprError, RangeExprType, RunCase, expand_cases
-from .session import (
+from ._session_create import (
     NOT_STARTED,
     create_kwargs,
     print_stats,

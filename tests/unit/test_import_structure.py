@@ -200,3 +200,14 @@ def test_import_loads_neither_httpx_nor_pydantic_and_httpx_cli_stays_usable() ->
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.stdout.split() == ["[]", "True", "True", "True"], p.stderr
+
+
+def test_run_does_not_load_the_session_command_group() -> None:
+    # `backend.ai run` shares its creation options with `session create`, not the whole group
+    code = (
+        "import sys, ai_backend_client.cli.run; "
+        "print('ai_backend_client.cli.session' in sys.modules, "
+        "'ai_backend_client.cli._session_create' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
