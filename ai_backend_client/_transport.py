@@ -20,6 +20,7 @@ import httpx
 
 __all__ = ["DEADLINE", "deadline_transport", "received", "skips_client_middleware"]
 
+#: The monotonic deadline of the blocking call under way in this context (``None``: no limit).
 DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "ai_backend_client_deadline", default=None
 )
@@ -125,6 +126,7 @@ def received(
 
 
 def deadline_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
+    """An httpx transport whose every socket wait ends at the :data:`DEADLINE` of its call."""
     transport = httpx.HTTPTransport(verify=verify)
     # httpx offers no public hook for the network backend of its connection pool.
     pool = getattr(transport, "_pool", None)
