@@ -71,7 +71,16 @@ def integration(session: nox.Session) -> None:
             f"BACKEND_ENDPOINT is not set: sourcing the local stack's environment ({line or 'default line'})"
         )
         session.env.update(_stack_env(session, line))
-    session.run("pytest", "-q", "-rs", "-m", "integration", "tests/integration", *session.posargs)
+    session.run(
+        "pytest",
+        "-q",
+        "-rs",
+        "--durations=15",
+        "-m",
+        "integration",
+        "tests/integration",
+        *session.posargs,
+    )
 
 
 def _stack(session: nox.Session, *args: str, **kwargs: Any) -> Any:
