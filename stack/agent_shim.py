@@ -6,8 +6,11 @@ replaces a few methods of the dummy backend:
 
 * kernel creation: instead of faking a container, start the real Backend.AI kernel runner
   (``ai.backend.kernel``, the program that normally runs inside a container) as a host process,
-  one per kernel, in a private mount namespace where ``/home`` comes from a per-kernel folder
-  and every mounted vfolder appears at its usual target (``/home/work/<name>``). Its two REPL
+  one per kernel, in a private mount namespace where ``/home`` and ``/tmp`` come from
+  per-kernel folders and every mounted vfolder appears at its usual target
+  (``/home/work/<name>``). ``/tmp`` is private as in a container: every runner binds
+  ``/tmp/bai-user-input.sock``, and two runners starting at once on a shared ``/tmp`` took each
+  other's socket, so one runner's main loop died before it served a single run. Its two REPL
   sockets listen on 127.0.0.1 on free ports, which are handed to the agent.
 * ``execute``: back to the generic agent code path that talks ZMQ to that runner.
 * kernel file operations (upload, download, list): done for real inside the kernel's namespace.
@@ -159,10 +162,11 @@ class Runners:
 RUNNERS = Runners()
 
 
-def _runner_script(home: Path, mounts: list, runner_argv: list[str]) -> str:
-    """Shell script run by ``unshare -m``: private /home, vfolder bind mounts, then the runner."""
+def _runner_script(home: Path, tmp: Path, mounts: list, runner_argv: list[str]) -> str:
+    """Shell script run by ``unshare -m``: private /home and /tmp, vfolder bind mounts, then the
+    runner."""
     q = shlex.quote
-    lines = ["set -e", f"mount --bind {q(str(home))} /home"]
+    lines = ["set -e", f"mount --bind {q(str(home))} /home", f"mount --bind {q(str(tmp))} /tmp"]
     for m in mounts:
         src, dst = str(m.source), str(m.target)
         if not dst.startswith("/home/") or not Path(src).exists():
@@ -214,6 +218,9 @@ async def _start_runner(self, kernel_id: str) -> dict:
     home = base / "home"
     (home / "work").mkdir(parents=True, exist_ok=True)
     (home / "config").mkdir(parents=True, exist_ok=True)
+    tmp = base / "tmp"
+    tmp.mkdir(exist_ok=True)
+    tmp.chmod(0o1777)
     repl_in, repl_out = _free_port(), _free_port()
     (home / "config" / "intrinsic-ports.json").write_text(
         json.dumps({"replin": repl_in, "replout": repl_out})
@@ -221,7 +228,7 @@ async def _start_runner(self, kernel_id: str) -> dict:
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(WORK), "LANG": "C.UTF-8"}
     env.update({k: str(v) for k, v in (self.kernel_config.get("environ") or {}).items()})
     runner_argv = [str(KRUNNER_PYTHON), str(TOOLS / "krunner_boot.py")]
-    script = _runner_script(home, getattr(self, "_aibc_mounts", []), runner_argv)
+    script = _runner_script(home, tmp, getattr(self, "_aibc_mounts", []), runner_argv)
     argv = ["unshare", "-m", "--propagation", "private", "bash", "-c", script]
     with open(base / "krunner.log", "ab") as log:
         proc = await asyncio.create_subprocess_exec(

@@ -71,6 +71,7 @@ def _env_range_run(tmp_path: Path) -> list[str]:
         'echo "X=$X"',
         "python",
         env={"XDG_CACHE_HOME": str(logs)},
+        timeout=240,  # three short cases take about 20 s; a hung kernel must not cost 10 min
     )
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
