@@ -45,6 +45,12 @@ class RetryPolicy:
     def delay(
         self, attempt: int, response: httpx.Response | None = None, max_retry_after: float = 60.0
     ) -> float:
+        """Seconds to wait before retry number *attempt* (0-based).
+
+        A ``Retry-After`` of at most *max_retry_after* seconds is obeyed as given; otherwise the
+        wait is ``initial_delay * 2**attempt`` capped at ``max_delay``, scaled by a random
+        factor in [0.5, 1) so that many clients do not retry in step.
+        """
         if response is not None:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and 0 <= retry_after <= max_retry_after:
@@ -54,6 +60,8 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date (a past date gives
+    0); ``None`` when absent or unreadable."""
     if not value:
         return None
     try:
@@ -70,10 +78,14 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def is_retryable(method: str, idempotent: bool | None) -> bool:
+    """Whether a call may be sent again after it may have reached the server: *idempotent* when
+    the operation says so, else only for GET, HEAD and OPTIONS."""
     return idempotent if idempotent is not None else method.upper() in _IDEMPOTENT_METHODS
 
 
 def should_retry_status(response: httpx.Response, body: bytes) -> bool:
+    """Whether an error status is transient: 429, 500, 502, 503 or 504, unless the body is a
+    problem whose type will not change soon (``server-frozen``, ``not-implemented``)."""
     if response.status_code not in _RETRY_STATUSES:
         return False
     try:
