@@ -19,7 +19,8 @@ a temporary file, and each archive is checked completely before anything is writ
 
 Every archive of an answer is checked before the first file is written, so a refusal writes
 nothing. :func:`extract_zip_safely` applies the same member rules to the zip archive in which the
-storage proxy sends a vfolder directory. No network I/O here, so the module serves both the async and the blocking function
+storage proxy sends a vfolder directory, and :func:`extract_zip_to_targets` to the one in which
+it sends several named files, each to the local path it was asked for. No network I/O here, so the module serves both the async and the blocking function
 classes.
 """
 
@@ -31,13 +32,16 @@ import shutil
 import stat
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from ..config import format_size
 from ..exceptions import BackendClientError, UnsafeArchiveError
 from ..transfer import TargetExistsError, TransferError
+
+if TYPE_CHECKING:
+    import zipfile  # imported where an archive is opened
 
 __all__ = [
     "DownloadReceiver",
@@ -46,6 +50,7 @@ __all__ = [
     "boundary_of",
     "extract_tar_safely",
     "extract_zip_safely",
+    "extract_zip_to_targets",
 ]
 
 _CRLF: Final = b"\r\n"
@@ -323,24 +328,8 @@ def extract_zip_safely(
     regular files and directories whatever mode they claim, with the permissions a new file
     gets (``0o666`` less the umask), as a single-file download has.
     """
-    import zipfile
-
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
-    with zf:
-        members = zf.infolist()
-        if len(members) > max_members:
-            raise UnsafeArchiveError(
-                f"refusing the archive: {len(members)} members, more than the {max_members} expected"
-            )
-        size = sum(m.file_size for m in members if not m.is_dir())
-        if size > max_size:
-            raise UnsafeArchiveError(
-                f"refusing the archive: it extracts to {format_size(size)}, more than the "
-                f"{format_size(max_size)} expected"
-            )
+    with _open_zip(archive) as zf:
+        members = _checked_members(zf, max_size=max_size, max_members=max_members)
         dest.mkdir(parents=True, exist_ok=True)
         root = dest.resolve()
         plan: list[tuple[zipfile.ZipInfo, Path, str]] = []
@@ -355,29 +344,88 @@ def extract_zip_safely(
                     "(symlink?)"
                 )
             plan.append((member, target, "/".join(parts)))
-        mode = 0o666 & ~current_umask()
-        written: list[str] = []
-        refused: dict[str, BaseException] = {}
-        for member, target, rel in plan:
-            try:
-                if member.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                if target.is_dir() and not target.is_symlink():
-                    raise TransferError(f"{str(target)!r} is a directory")
-                TargetExistsError.check(target, overwrite=overwrite)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(member) as source:
-                    _write_atomically(source, target, mode)
-            except zipfile.BadZipFile as e:  # a CRC mismatch: the transfer, not this file
-                raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
-            except TransferError as e:  # before OSError: TargetExistsError is a FileExistsError
-                refused[rel] = e
-            except OSError as e:
-                refused[rel] = TransferError(f"cannot write {str(target)!r}: {e.strerror or e}")
-            else:
-                written.append(rel)
-        return written, refused
+        return _extract_zip(zf, plan, overwrite=overwrite)
+
+
+def extract_zip_to_targets(
+    archive: IO[bytes], targets: Mapping[str, Path], *, overwrite: bool, max_size: int
+) -> tuple[list[str], dict[str, BaseException]]:
+    """Write the files of the zip *archive* to the local paths *targets* names them by (member
+    name, normalised: ``a/b.txt``); return the names written and those refused, each with its
+    reason, as :func:`extract_zip_safely` does.
+
+    The archive may hold only files named in *targets* and at most *max_size* bytes, or it is
+    refused whole (:class:`UnsafeArchiveError`); a name of *targets* it lacks is neither
+    written nor refused.
+    """
+    with _open_zip(archive) as zf:
+        members = _checked_members(zf, max_size=max_size, max_members=len(targets))
+        plan: list[tuple[zipfile.ZipInfo, Path, str]] = []
+        for member in members:
+            name = "/".join(_member_parts(member.filename))
+            if member.is_dir() or name not in targets:
+                raise UnsafeArchiveError(
+                    f"refusing the archive: it holds {member.filename!r}, which was not asked for"
+                )
+            plan.append((member, targets[name], name))
+        return _extract_zip(zf, plan, overwrite=overwrite)
+
+
+def _open_zip(archive: IO[bytes]) -> zipfile.ZipFile:
+    import zipfile
+
+    try:
+        return zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
+
+
+def _checked_members(
+    zf: zipfile.ZipFile, *, max_size: int, max_members: int
+) -> list[zipfile.ZipInfo]:
+    members = zf.infolist()
+    if len(members) > max_members:
+        raise UnsafeArchiveError(
+            f"refusing the archive: {len(members)} members, more than the {max_members} expected"
+        )
+    size = sum(m.file_size for m in members if not m.is_dir())
+    if size > max_size:
+        raise UnsafeArchiveError(
+            f"refusing the archive: it extracts to {format_size(size)}, more than the "
+            f"{format_size(max_size)} expected"
+        )
+    return members
+
+
+def _extract_zip(
+    zf: zipfile.ZipFile, plan: list[tuple[zipfile.ZipInfo, Path, str]], *, overwrite: bool
+) -> tuple[list[str], dict[str, BaseException]]:
+    """Write each planned ``(member, target, name)``; the names written and refused."""
+    import zipfile
+
+    mode = 0o666 & ~current_umask()
+    written: list[str] = []
+    refused: dict[str, BaseException] = {}
+    for member, target, rel in plan:
+        try:
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            if target.is_dir() and not target.is_symlink():
+                raise TransferError(f"{str(target)!r} is a directory")
+            TargetExistsError.check(target, overwrite=overwrite)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(member) as source:
+                _write_atomically(source, target, mode)
+        except zipfile.BadZipFile as e:  # a CRC mismatch: the transfer, not this file
+            raise BackendClientError(f"the downloaded archive is corrupt: {e}") from None
+        except TransferError as e:  # before OSError: TargetExistsError is a FileExistsError
+            refused[rel] = e
+        except OSError as e:
+            refused[rel] = TransferError(f"cannot write {str(target)!r}: {e.strerror or e}")
+        else:
+            written.append(rel)
+    return written, refused
 
 
 def _write_atomically(source: IO[bytes], target: Path, mode: int) -> None:
