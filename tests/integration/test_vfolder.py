@@ -306,10 +306,15 @@ def test_mounted_folder_is_readable_from_a_compute_session(
 
 
 def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
-    admin_session: Session, folder: str, tmp_path: Path
+    admin_session: Session,
+    folder: str,
+    tmp_path: Path,
+    server_line: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A directory of small files goes up and comes back byte-identical, several at once; a
-    download list with one missing file still brings every other file."""
+    download list with one missing file still brings every other file. 26.09 sends the files
+    that exist as one zip archive of just them; 24.09 has no such call: one GET per file."""
     src = tmp_path / "src"
     files = {f"many/d{i % 4}/f{i:03d}.bin": os.urandom(20_000) for i in range(60)}
     for rel, data in files.items():
@@ -324,6 +329,7 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
 
     out = tmp_path / "out"
     missing = "many/not-there.bin"
+    caplog.set_level(logging.DEBUG, logger="ai_backend_client")
     with pytest.raises(PartialTransferError) as info:
         vf.download([*sorted(files), missing], basedir=out, max_parallel=8)
     assert list(info.value.failed) == [missing] and not info.value.skipped
@@ -331,6 +337,10 @@ def test_many_files_move_concurrently_and_a_missing_one_fails_alone(
     for rel, data in files.items():
         assert out.joinpath(*rel.split("/")).read_bytes() == data, rel
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no spool, no partial
+    archived = f"downloading {len(files)} named files as one zip archive" in caplog.text
+    assert archived == (server_line == "26.09"), caplog.text[-2000:]
+    assert "archive of" not in caplog.text  # it did not fail over to file by file
 
 
 def test_a_remote_directory_comes_down_with_its_tree(

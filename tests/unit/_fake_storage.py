@@ -1,7 +1,8 @@
 """An in-memory manager + storage proxy for transfer tests (httpx.MockTransport handlers).
 
 It speaks the parts of the protocol transfers use: request-upload / request-download, tus HEAD and
-PATCH with the token, ranged GET downloads, file listings. Faults are injected per request:
+PATCH with the token, ranged GET downloads, file listings, and (as a 26.09 server,
+``api_version="v9.20250722"``) the zip archive of named files. Faults are injected per request:
 ``cut_patch`` keeps only the first N bytes of the next PATCH and drops the connection, ``cut_get``
 ends the next download body after N bytes.
 """
@@ -64,8 +65,11 @@ def zip_of(files: dict[str, bytes], root: str, dirs: Sequence[str] = ()) -> byte
 
 
 class FakeBackend:
-    def __init__(self, *, storage_url: str = STORAGE) -> None:
+    def __init__(self, *, storage_url: str = STORAGE, api_version: str = "v8.20240915") -> None:
         self.storage_url = storage_url
+        self.api_version = api_version
+        #: The files named by each archive token (``request-download-archive``, 26.09).
+        self.archives: dict[str, list[str]] = {}
         self.files: dict[str, bytes] = {}
         #: Empty directories (the others are implied by the files' paths).
         self.dirs: set[str] = set()
@@ -109,7 +113,8 @@ class FakeBackend:
         path = request.url.path
         params = json.loads(body) if body else query
         if path == "/":
-            return httpx.Response(200, json={"version": "v8.20240915", "manager": "24.09.6"})
+            manager = "26.9.6" if self.api_version.startswith("v9.") else "24.09.6"
+            return httpx.Response(200, json={"version": self.api_version, "manager": manager})
         parts = path.strip("/").split("/")
         if parts[0] != "folders" or len(parts) < 2:
             return httpx.Response(404, json={"type": "https://api.backend.ai/probs/url-not-found"})
@@ -134,6 +139,15 @@ class FakeBackend:
             token = self._token()
             self.downloads[token] = target
             return httpx.Response(200, json={"token": token, "url": self.storage_url + "/download"})
+        if action == "request-download-archive" and self.api_version.startswith("v9."):
+            missing = [f for f in params["files"] if f not in self.files]
+            if missing:
+                return httpx.Response(404, json={"title": f"File not found: {missing[0]}"})
+            token = self._token()
+            self.archives[token] = list(params["files"])
+            return httpx.Response(
+                200, json={"token": token, "url": self.storage_url + "/download-archive"}
+            )
         if action == "files":
             base = params.get("path", ".")
             base = "" if base == "." else base
@@ -146,7 +160,7 @@ class FakeBackend:
                             "name": posixpath.basename(p),
                             "type": "FILE",
                             "size": len(data),
-                            "mode": "644",
+                            "mode": 0o100644 if self.api_version.startswith("v9.") else "644",
                             "created": "2026-12-02T00:00:00",
                             "modified": "2026-12-02T00:00:00",
                         }
@@ -161,7 +175,7 @@ class FakeBackend:
                         "name": name,
                         "type": "DIRECTORY",
                         "size": 4096,
-                        "mode": "755",
+                        "mode": 0o40755 if self.api_version.startswith("v9.") else "755",
                         "created": "2026-12-02T00:00:00",
                         "modified": "2026-12-02T00:00:00",
                     }
@@ -206,6 +220,15 @@ class FakeBackend:
                     self.files[session.path] = bytes(session.data)
                     del self.uploads[token]
                 return httpx.Response(204, headers={"Upload-Offset": str(len(session.data))})
+        if path == "/download-archive" and request.method == "GET":
+            names = self.archives.get(token)
+            if names is None:
+                return httpx.Response(401, json={"title": "invalid token"})
+            data = zip_of({name: self.files[name] for name in names}, ".")
+            cut = self.cut_archive.pop(0) if self.cut_archive else None
+            return httpx.Response(
+                200, stream=_CutStream(data, cut), headers={"Content-Type": "application/zip"}
+            )
         if path == "/download" and request.method == "GET":
             target = self.downloads.get(token)
             if target is None:

@@ -32,7 +32,8 @@ others complete (:class:`~ai_backend_client.transfer.PartialTransferError` says 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import posixpath
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,12 @@ import httpx
 
 from ... import transfer as _transfer
 from ..._types import NOT_GIVEN
-from ...exceptions import BackendAPIError, BackendConnectionError, BackendError
+from ...exceptions import (
+    BackendAPIError,
+    BackendClientError,
+    BackendConnectionError,
+    BackendError,
+)
 from ...transfer import (
     ARCHIVE_MAX_AVERAGE,
     ARCHIVE_MAX_TOTAL,
@@ -184,6 +190,17 @@ class Transfer:
                 )
             except BackendAPIError as e:
                 failures = await self._session_refused(e, remote, failures)
+
+    async def _archive_session(self, files: Sequence[str]) -> TransferSession:
+        """A session for the zip archive of the folder's *files* (26.09 and later)."""
+        failures = 0
+        while True:
+            try:
+                return await self.session.wire.folders.create_archive_download_session(
+                    name=self.vfolder, files=files
+                )
+            except BackendAPIError as e:
+                failures = await self._session_refused(e, f"{len(files)} files", failures)
 
     async def _session_refused(self, error: BackendAPIError, remote: str, failures: int) -> int:
         """Wait before asking again for a transfer session the storage proxy failed to make.
@@ -397,7 +414,12 @@ class Transfer:
                 return await self.download_tree(remote, target, overwrite=overwrite)
             return [target]
         written: list[list[Path]] = [[target] for _, target in targets]
-        outcome = await self._download_each(targets, overwrite=overwrite, archive=archive)
+        settled: dict[int, BaseException | None] = {}
+        if not archive and len(targets) >= ARCHIVE_MIN_FILES:
+            settled = await self._download_named_archive(targets, overwrite=overwrite)
+        outcome = await self._download_each(
+            targets, overwrite=overwrite, archive=archive, settled=settled
+        )
         # Trees one after the other: each moves up to max_parallel files itself.
         for index in outcome.take_back(_IsDirectory):
             remote, target = targets[index]
@@ -411,18 +433,113 @@ class Transfer:
         return [path for group in written for path in group]
 
     async def _download_each(
-        self, targets: list[tuple[str, Path]], *, overwrite: bool, archive: bool = False
+        self,
+        targets: list[tuple[str, Path]],
+        *,
+        overwrite: bool,
+        archive: bool = False,
+        settled: Mapping[int, BaseException | None] | None = None,
     ) -> ManyFiles:
-        """:meth:`_download_file` of each target, ``max_parallel`` at once; what became of each."""
+        """:meth:`_download_file` of each target, ``max_parallel`` at once; what became of each.
+        A target in *settled* has moved already (``None``) or failed with that error."""
         self._ready()
         outcome = ManyFiles([remote for remote, _ in targets])
+        settled = settled or {}
 
         async def one(index: int) -> None:
+            if index in settled:
+                error = settled[index]
+                if error is not None:
+                    raise error
+                return
             remote, target = targets[index]
             await self._download_file(remote, target, overwrite=overwrite, archive=archive)
 
         await _transfer.anyio_map_bounded(one, outcome, self.max_parallel)
         return outcome
+
+    async def _download_named_archive(
+        self, targets: list[tuple[str, Path]], *, overwrite: bool
+    ) -> dict[int, BaseException | None]:
+        """Small files of *targets* as one zip archive (26.09 and later), as a directory's tree
+        comes down: the targets it wrote (``None``) or refused (the error), by index. Anything
+        else, the whole list when the server cannot or the archive fails, moves file by file."""
+        if not _adapters.archives_named_files(self.session):
+            return {}
+        picked = await self._small_files(targets)
+        total = sum(size for _, _, size in picked)
+        if len(picked) < ARCHIVE_MIN_FILES or total > min(
+            ARCHIVE_MAX_TOTAL, len(picked) * ARCHIVE_MAX_AVERAGE
+        ):
+            return {}
+        from .._archive import extract_zip_to_targets
+
+        members = {name: index for index, name, _ in picked}
+        label = f"{len(picked)} files (one archive)"
+        log.debug("downloading %d named files as one zip archive (%d bytes)", len(picked), total)
+        first = targets[picked[0][0]][1]
+        limit = total + total // 64 + 512 * (len(picked) + 1) + 2**16
+        try:
+            spool = PartialFile(
+                first.parent / f".{first.name}.archive.zip", overwrite=True, max_size=limit
+            )
+            try:
+                info = await self._archive_session(list(members))
+                await self._download_into(spool, info, label, archive=True, files=list(members))
+                self._report(spool.size, spool.size, label)
+                spool.file.flush()
+                with open(spool.path, "rb") as archive:
+                    done, refused = extract_zip_to_targets(
+                        archive,
+                        {name: targets[index][1] for name, index in members.items()},
+                        overwrite=overwrite,
+                        # the files may have grown since they were listed, within reason
+                        max_size=2 * total + 2**20,
+                    )
+            finally:
+                spool.discard()
+        except (BackendClientError, BackendAPIError, OSError) as e:
+            if isinstance(e, BackendAPIError) and e.status in (401, 403):
+                raise
+            # Each file then fails or succeeds on its own, with its own error.
+            log.info("archive of %s failed (%s); downloading them one by one", label, e)
+            return {}
+        settled: dict[int, BaseException | None] = dict.fromkeys(
+            (members[name] for name in done), None
+        )
+        settled.update((members[name], error) for name, error in refused.items())
+        return settled
+
+    async def _small_files(self, targets: list[tuple[str, Path]]) -> list[tuple[int, str, int]]:
+        """``(index, name in the folder, size)`` of each target that may come in an archive: a
+        remote regular file, named once, for a local path that is not a directory. The parent
+        directories are listed ``max_parallel`` at once; what cannot be listed is left out."""
+        counts: dict[str, int] = {}
+        for remote, _ in targets:
+            name = posixpath.normpath(self.in_folder(remote))
+            counts[name] = counts.get(name, 0) + 1
+        wanted: list[tuple[int, str]] = []
+        for index, (remote, target) in enumerate(targets):
+            name = posixpath.normpath(self.in_folder(remote))
+            if counts[name] == 1 and not name.startswith("../") and not target.is_dir():
+                wanted.append((index, name))
+        parents = sorted({name.rpartition("/")[0] for _, name in wanted})
+        listed: dict[str, dict[str, tuple[str, int]]] = {}
+
+        async def one(i: int) -> None:
+            listing = await _adapters.folders_list_files(
+                self.session.versioned, name=self.vfolder, path=parents[i] or "."
+            )
+            listed[parents[i]] = {e.name: (e.type, e.size) for e in listing.items or []}
+
+        await _transfer.anyio_map_bounded(one, ManyFiles(parents), self.max_parallel)
+        picked: list[tuple[int, str, int]] = []
+        for index, name in wanted:
+            parent, _, base = name.rpartition("/")
+            kind, size = listed.get(parent, {}).get(base, ("", 0))
+            if kind == "FILE":
+                picked.append((index, name, size))
+        return picked
 
     async def _download_file(
         self, remote: str, target: Path, *, overwrite: bool, archive: bool
@@ -557,8 +674,16 @@ class Transfer:
         return [root.joinpath(*rel.split("/")) for rel in done]
 
     async def _download_into(
-        self, partial: PartialFile, info: TransferSession, remote: str, *, archive: bool
+        self,
+        partial: PartialFile,
+        info: TransferSession,
+        remote: str,
+        *,
+        archive: bool,
+        files: Sequence[str] | None = None,
     ) -> int | None:
+        """Download what *info* points at into *partial*, resuming and retrying; *files*: it is
+        the archive of those files (:meth:`_archive_session`)."""
         base, path = self._endpoint(info)
         failures = 0
         renewed = False
@@ -566,7 +691,14 @@ class Transfer:
         while True:
             try:
                 total = await self._get(
-                    base, path, info.token, partial, remote, archive=archive, state=state
+                    base,
+                    path,
+                    info.token,
+                    partial,
+                    remote,
+                    archive=archive,
+                    state=state,
+                    named=files is not None,
                 )
                 if total is None:
                     await self._check_unannounced(partial, remote, archive=archive)
@@ -595,7 +727,10 @@ class Transfer:
                 # An expired token: ask the manager for a fresh one, once.
                 if e.status in (401, 403) and not renewed:
                     renewed = True
-                    info = await self._download_session(remote, archive=archive)
+                    if files is not None:
+                        info = await self._archive_session(files)
+                    else:
+                        info = await self._download_session(remote, archive=archive)
                     base, path = self._endpoint(info)
                     continue
                 raise
@@ -610,6 +745,7 @@ class Transfer:
         *,
         archive: bool,
         state: _DownloadState,
+        named: bool = False,
     ) -> int | None:
         if archive and partial.size:
             partial.truncate(0)  # a zip is generated on the fly: it cannot be resumed
@@ -620,8 +756,9 @@ class Transfer:
             validator = state.version.if_range() if state.version is not None else None
             if validator:
                 headers["If-Range"] = validator
-        params = self._params(token)
-        if archive:
+        # The archive of named files: its token names them (and their place in the folder).
+        params = {"token": token} if named else self._params(token)
+        if archive and not named:
             params["archive"] = "true"
         try:
             async with self.session.core.stream(

@@ -433,6 +433,13 @@ def has_trash_bin(session: SessionCore) -> bool:
     return not isinstance(session.versioned, WireV6_20220315)
 
 
+def archives_named_files(session: SessionCore) -> bool:
+    """26.09 and later zip several named files of a folder into one download
+    (``folders.create_archive_download_session``, then the storage proxy's ``/download-archive``);
+    older servers zip only a whole directory."""
+    return not isinstance(session.versioned, (WireV6_20220315, WireV8_20240915))
+
+
 def storage_takes_dst_dir(session: SessionCore) -> bool:
     """24.09 and later storage proxies read a transfer's ``dst_dir`` (model serving's version
     directories, new in 23.03); one of 22.03 is not known to, and would write to the root."""
