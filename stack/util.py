@@ -29,7 +29,14 @@ class StackError(Exception):
 
 
 def say(msg: str) -> None:
-    print(msg, flush=True)
+    try:
+        print(msg, flush=True)
+    except BrokenPipeError:
+        # The reader went away (`stack status | head`): the work goes on, its output nowhere
+        # (and the interpreter's last flush at exit does not fail either).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 @contextmanager
