@@ -363,6 +363,8 @@ def extract_zip_to_targets(
         plan: list[tuple[zipfile.ZipInfo, Path, str]] = []
         for member in members:
             name = "/".join(_member_parts(member.filename))
+            if not name and member.is_dir():
+                continue  # "./": the directory the archive is of
             if member.is_dir() or name not in targets:
                 raise UnsafeArchiveError(
                     f"refusing the archive: it holds {member.filename!r}, which was not asked for"

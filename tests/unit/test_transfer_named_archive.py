@@ -67,14 +67,62 @@ async def test_async_named_archive_matches_the_blocking_one(tmp_path: Path) -> N
     assert paths(fake, "/download") == []
 
 
-def test_a_24_09_server_gets_one_request_per_file(tmp_path: Path) -> None:
-    fake = FakeBackend()  # 24.09 has no archive of named files
-    files = named_files(fake)
+def flat_dirs(fake: FakeBackend, dirs: int = 2, each: int = ARCHIVE_MIN_FILES + 1) -> list[str]:
+    files = {
+        f"flat/d{d}/f{i:02d}.bin": os.urandom(700 + i) for d in range(dirs) for i in range(each)
+    }
+    fake.files.update(files)
+    return sorted(files)
+
+
+def test_24_09_fetches_a_directory_whose_every_file_is_named_as_its_archive(
+    tmp_path: Path,
+) -> None:
+    fake = FakeBackend()  # 24.09 zips only directories
+    names = flat_dirs(fake)
     with sync_session(fake) as s:
-        s.VFolder("vf").download(sorted(files), basedir=tmp_path)
-    assert all(tmp_path.joinpath(*rel.split("/")).read_bytes() == d for rel, d in files.items())
+        out = s.VFolder("vf").download(names, basedir=tmp_path)
+    assert out == [tmp_path.joinpath(*rel.split("/")) for rel in names]
+    assert all(tmp_path.joinpath(*r.split("/")).read_bytes() == fake.files[r] for r in names)
     assert archive_requests(fake) == []
-    assert len(paths(fake, "/download")) == len(files)
+    gets = paths(fake, "/download")
+    assert sorted(r.url.params["archive"] for r in gets) == ["true", "true"]  # one per directory
+    assert sorted(str(p) for p in tmp_path.rglob(".*")) == []
+
+
+def test_24_09_moves_a_partly_named_directory_file_by_file(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    names = flat_dirs(fake, dirs=1)
+    fake.files["flat/d0/not-asked.bin"] = b"x"  # the archive would bring a file not asked for
+    fake.files["flat/d1/sub/g.bin"] = b"z"  # and this one a subdirectory
+    more = [f"flat/d1/{n}.bin" for n in "abcdefghi"]
+    fake.files.update({n: n.encode() for n in more})
+    wanted = [*names, *more]
+    with sync_session(fake) as s:
+        s.VFolder("vf").download(wanted, basedir=tmp_path)
+    assert all(tmp_path.joinpath(*r.split("/")).read_bytes() == fake.files[r] for r in wanted)
+    assert not (tmp_path / "flat" / "d0" / "not-asked.bin").exists()
+    assert not (tmp_path / "flat" / "d1" / "sub").exists()
+    gets = paths(fake, "/download")
+    assert len(gets) == len(wanted) and all("archive" not in r.url.params for r in gets)
+
+
+def test_24_09_an_archive_with_a_file_not_asked_for_falls_back(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    names = flat_dirs(fake, dirs=1)
+    original = fake._storage
+
+    def grows(request: httpx.Request, body: bytes, query: dict[str, str]) -> httpx.Response:
+        if query.get("archive") == "true":  # a file appears after the listing
+            fake.files["flat/d0/late.bin"] = b"late"
+        return original(request, body, query)
+
+    fake._storage = grows  # type: ignore[method-assign]
+    with sync_session(fake) as s:
+        s.VFolder("vf").download(names, basedir=tmp_path)
+    assert all(tmp_path.joinpath(*r.split("/")).read_bytes() == fake.files[r] for r in names)
+    assert not (tmp_path / "flat" / "d0" / "late.bin").exists()
+    assert len(paths(fake, "/download")) == 1 + len(names)  # the archive, then file by file
 
 
 def test_large_files_and_a_directory_move_their_own_way(tmp_path: Path) -> None:

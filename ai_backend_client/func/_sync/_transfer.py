@@ -102,6 +102,24 @@ class _IsDirectory(TransferError):
     """The remote path is a directory: it comes down as a tree (not an error in the end)."""
 
 
+class _ArchiveGroup:
+    """Named files that come in one zip archive: by member name, ``(target index, size)``.
+    ``directory``: the folder path of the directory whose archive they are (all its entries),
+    or ``None`` for an archive of just these files (26.09 and later)."""
+
+    def __init__(self, directory: str | None, members: dict[str, tuple[int, int]]) -> None:
+        self.directory = directory
+        self.members = members
+        self.total = sum(size for _, size in members.values())
+
+    def worth_it(self) -> bool:
+        """Many small files, by the rule for a directory's tree."""
+        count = len(self.members)
+        return count >= ARCHIVE_MIN_FILES and self.total <= min(
+            ARCHIVE_MAX_TOTAL, count * ARCHIVE_MAX_AVERAGE
+        )
+
+
 class _DownloadState:
     """What one download remembers across attempts: the version of the file it holds."""
 
@@ -462,37 +480,75 @@ class Transfer:
     def _download_named_archive(
         self, targets: list[tuple[str, Path]], *, overwrite: bool
     ) -> dict[int, BaseException | None]:
-        """Small files of *targets* as one zip archive (26.09 and later), as a directory's tree
-        comes down: the targets it wrote (``None``) or refused (the error), by index. Anything
-        else, the whole list when the server cannot or the archive fails, moves file by file."""
-        if not _adapters.archives_named_files(self.session):
-            return {}
-        picked = self._small_files(targets)
-        total = sum(size for _, _, size in picked)
-        if len(picked) < ARCHIVE_MIN_FILES or total > min(
-            ARCHIVE_MAX_TOTAL, len(picked) * ARCHIVE_MAX_AVERAGE
-        ):
-            return {}
+        """Small named files of *targets* in zip archives, as a directory's tree comes down: the
+        targets written (``None``) or refused (the error), by index. 26.09 and later zip any
+        list of files (one archive); older servers only a directory, so a directory is fetched
+        whole when every entry of it is a file asked for. Anything else, and every file of an
+        archive that fails, moves file by file."""
+        listed, picked = self._small_files(targets)
+        groups: list[_ArchiveGroup] = []
+        if _adapters.archives_named_files(self.session):
+            groups.append(_ArchiveGroup(None, {name: (i, size) for i, name, size in picked}))
+        else:
+            by_dir: dict[str, dict[str, tuple[int, int]]] = {}
+            for index, name, size in picked:
+                parent, _, base = name.rpartition("/")
+                by_dir.setdefault(parent, {})[base] = (index, size)
+            for parent, members in by_dir.items():
+                entries = listed.get(parent, [])
+                if all(kind == "FILE" for _, kind, _ in entries) and len(entries) == len(members):
+                    groups.append(_ArchiveGroup(parent, members))
+        groups = [g for g in groups if g.worth_it()]
+        settled: dict[int, BaseException | None] = {}
+        if not groups:
+            return settled
+
+        def one(i: int) -> None:
+            settled.update(self._download_group(groups[i], targets, overwrite=overwrite))
+
+        _transfer.thread_map_bounded(
+            one, ManyFiles([str(i) for i in range(len(groups))]), self.max_parallel
+        )
+        return settled
+
+    def _download_group(
+        self, group: _ArchiveGroup, targets: list[tuple[str, Path]], *, overwrite: bool
+    ) -> dict[int, BaseException | None]:
+        """One archive of *group*, each member written to its target; ``{}`` when it failed."""
         from .._archive import extract_zip_to_targets
 
-        members = {name: index for index, name, _ in picked}
-        label = f"{len(picked)} files (one archive)"
-        log.debug("downloading %d named files as one zip archive (%d bytes)", len(picked), total)
-        first = targets[picked[0][0]][1]
-        limit = total + total // 64 + 512 * (len(picked) + 1) + 2**16
+        total, count = group.total, len(group.members)
+        files = list(group.members) if group.directory is None else None
+        label = f"{count} files (one archive)"
+        if group.directory is None:
+            log.debug("downloading %d named files as one zip archive (%d bytes)", count, total)
+        else:
+            log.debug(
+                "downloading %d named files as one zip archive of the directory %r (%d bytes)",
+                count,
+                group.directory or ".",
+                total,
+            )
+        first = targets[next(iter(group.members.values()))[0]][1]
+        limit = total + total // 64 + 512 * (count + 1) + 2**16
         try:
             spool = PartialFile(
                 first.parent / f".{first.name}.archive.zip", overwrite=True, max_size=limit
             )
             try:
-                info = self._archive_session(list(members))
-                self._download_into(spool, info, label, archive=True, files=list(members))
+                if files is not None:
+                    info = self._archive_session(files)
+                    self._download_into(spool, info, label, archive=True, files=files)
+                else:
+                    remote = self._relative(group.directory or ".")
+                    info = self._download_session(remote, archive=True)
+                    self._download_into(spool, info, remote, archive=True)
                 self._report(spool.size, spool.size, label)
                 spool.file.flush()
                 with open(spool.path, "rb") as archive:
                     done, refused = extract_zip_to_targets(
                         archive,
-                        {name: targets[index][1] for name, index in members.items()},
+                        {name: targets[i][1] for name, (i, _) in group.members.items()},
                         overwrite=overwrite,
                         # the files may have grown since they were listed, within reason
                         max_size=2 * total + 2**20,
@@ -505,16 +561,25 @@ class Transfer:
             # Each file then fails or succeeds on its own, with its own error.
             log.info("archive of %s failed (%s); downloading them one by one", label, e)
             return {}
-        settled: dict[int, BaseException | None] = dict.fromkeys(
-            (members[name] for name in done), None
-        )
-        settled.update((members[name], error) for name, error in refused.items())
+        settled: dict[int, BaseException | None] = {group.members[n][0]: None for n in done}
+        settled.update((group.members[n][0], error) for n, error in refused.items())
         return settled
 
-    def _small_files(self, targets: list[tuple[str, Path]]) -> list[tuple[int, str, int]]:
-        """``(index, name in the folder, size)`` of each target that may come in an archive: a
-        remote regular file, named once, for a local path that is not a directory. The parent
-        directories are listed ``max_parallel`` at once; what cannot be listed is left out."""
+    def _relative(self, in_folder: str) -> str:
+        """The remote path (relative to ``dst_dir``) of a path of the folder."""
+        if self.dst_dir is None:
+            return in_folder
+        if in_folder == self.dst_dir:
+            return "."
+        return in_folder[len(self.dst_dir) + 1 :]
+
+    def _small_files(
+        self, targets: list[tuple[str, Path]]
+    ) -> tuple[dict[str, list[tuple[str, str, int]]], list[tuple[int, str, int]]]:
+        """The listings of the targets' directories (``(name, type, size)`` by path in the
+        folder), and ``(index, path in the folder, size)`` of each target that may come in an
+        archive: a remote regular file, named once, for a local path that is not a directory.
+        The directories are listed ``max_parallel`` at once; one that fails is left out."""
         counts: dict[str, int] = {}
         for remote, _ in targets:
             name = posixpath.normpath(self.in_folder(remote))
@@ -522,25 +587,26 @@ class Transfer:
         wanted: list[tuple[int, str]] = []
         for index, (remote, target) in enumerate(targets):
             name = posixpath.normpath(self.in_folder(remote))
-            if counts[name] == 1 and not name.startswith("../") and not target.is_dir():
+            outside = name == ".." or name.startswith("../")
+            if counts[name] == 1 and not outside and not target.is_dir():
                 wanted.append((index, name))
         parents = sorted({name.rpartition("/")[0] for _, name in wanted})
-        listed: dict[str, dict[str, tuple[str, int]]] = {}
+        listed: dict[str, list[tuple[str, str, int]]] = {}
 
         def one(i: int) -> None:
             listing = _adapters.folders_list_files(
                 self.session.versioned, name=self.vfolder, path=parents[i] or "."
             )
-            listed[parents[i]] = {e.name: (e.type, e.size) for e in listing.items or []}
+            listed[parents[i]] = [(e.name, e.type, e.size) for e in listing.items or []]
 
         _transfer.thread_map_bounded(one, ManyFiles(parents), self.max_parallel)
         picked: list[tuple[int, str, int]] = []
         for index, name in wanted:
             parent, _, base = name.rpartition("/")
-            kind, size = listed.get(parent, {}).get(base, ("", 0))
-            if kind == "FILE":
-                picked.append((index, name, size))
-        return picked
+            for entry, kind, size in listed.get(parent, []):
+                if entry == base and kind == "FILE":
+                    picked.append((index, name, size))
+        return listed, picked
 
     def _download_file(
         self, remote: str, target: Path, *, overwrite: bool, archive: bool
