@@ -18,7 +18,7 @@ from ai_backend_client.transfer import (
     PartialTransferError,
     TargetExistsError,
 )
-from tests.unit._fake_storage import FakeBackend
+from tests.unit._fake_storage import FakeBackend, zip_of
 from tests.unit.test_transfer import _no_backoff, async_session, sync_session
 from tests.unit.test_transfer_tree import zip_bytes
 
@@ -204,3 +204,26 @@ def test_more_bytes_than_expected_refuse_the_whole_archive(tmp_path: Path) -> No
     with pytest.raises(UnsafeArchiveError, match="more than"):
         extract_zip_to_targets(archive, {"a": tmp_path / "a"}, overwrite=False, max_size=1000)
     assert not (tmp_path / "a").exists()
+
+
+def test_24_09_lists_no_directory_that_could_not_come_whole(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    names = [f"scattered/d{i:02d}/only.bin" for i in range(ARCHIVE_MIN_FILES + 2)]
+    fake.files.update({n: n.encode() for n in names})
+    with sync_session(fake) as s:
+        s.VFolder("vf").download(names, basedir=tmp_path)
+    assert all(tmp_path.joinpath(*n.split("/")).read_bytes() == n.encode() for n in names)
+    assert [r for r in fake.requests if r.url.path.endswith("/files")] == []
+    assert len(paths(fake, "/download")) == len(names)
+
+
+def test_progress_counts_a_directory_archive_once(tmp_path: Path) -> None:
+    fake = FakeBackend()
+    names = flat_dirs(fake, dirs=1)
+    seen: dict[str, int] = {}
+    with sync_session(fake) as s:
+        s.VFolder("vf").download(
+            names, basedir=tmp_path, progress=lambda n, total, file: seen.__setitem__(file, n)
+        )
+    # one bar, the directory's archive, at the archive's size: counted once
+    assert seen == {"flat/d0": len(zip_of({n: fake.files[n] for n in names}, "flat/d0"))}

@@ -491,9 +491,11 @@ class Transfer:
         list of files (one archive); older servers only a directory, so a directory is fetched
         whole when every entry of it is a file asked for. Anything else, and every file of an
         archive that fails, moves file by file."""
-        listed, picked = self._small_files(targets)
+        any_list = _adapters.archives_named_files(self.session)
+        # Older servers: only a directory with enough names can come whole; list no other.
+        listed, picked = self._small_files(targets, 1 if any_list else ARCHIVE_MIN_FILES)
         groups: list[_ArchiveGroup] = []
-        if _adapters.archives_named_files(self.session):
+        if any_list:
             groups.append(_ArchiveGroup(None, {name: (i, size) for i, name, size in picked}))
         else:
             by_dir: dict[str, dict[str, tuple[int, int]]] = {}
@@ -546,10 +548,10 @@ class Transfer:
                     info = self._archive_session(files)
                     self._download_into(spool, info, label, archive=True, files=files)
                 else:
-                    remote = self._relative(group.directory or ".")
-                    info = self._download_session(remote, archive=True)
-                    self._download_into(spool, info, remote, archive=True)
-                self._report(spool.size, spool.size, label)
+                    label = self._relative(group.directory or ".")
+                    info = self._download_session(label, archive=True)
+                    self._download_into(spool, info, label, archive=True)
+                self._report(spool.size, spool.size, label)  # the same bar: it is complete
                 spool.file.flush()
                 with open(spool.path, "rb") as archive:
                     done, refused = extract_zip_to_targets(
@@ -580,12 +582,13 @@ class Transfer:
         return in_folder[len(self.dst_dir) + 1 :]
 
     def _small_files(
-        self, targets: list[tuple[str, Path]]
+        self, targets: list[tuple[str, Path]], per_directory: int
     ) -> tuple[dict[str, list[tuple[str, str, int]]], list[tuple[int, str, int]]]:
         """The listings of the targets' directories (``(name, type, size)`` by path in the
         folder), and ``(index, path in the folder, size)`` of each target that may come in an
-        archive: a remote regular file, named once, for a local path that is not a directory.
-        The directories are listed ``max_parallel`` at once; one that fails is left out."""
+        archive: a remote regular file, named once, for a local path that is not a directory,
+        in a directory with at least *per_directory* of them. The directories are listed
+        ``max_parallel`` at once; one that fails is left out."""
         counts: dict[str, int] = {}
         for remote, _ in targets:
             name = posixpath.normpath(self.in_folder(remote))
@@ -596,7 +599,11 @@ class Transfer:
             outside = name == ".." or name.startswith("../")
             if counts[name] == 1 and not outside and not target.is_dir():
                 wanted.append((index, name))
-        parents = sorted({name.rpartition("/")[0] for _, name in wanted})
+        per_parent: dict[str, int] = {}
+        for _, name in wanted:
+            parent = name.rpartition("/")[0]
+            per_parent[parent] = per_parent.get(parent, 0) + 1
+        parents = sorted(p for p, n in per_parent.items() if n >= per_directory)
         listed: dict[str, list[tuple[str, str, int]]] = {}
 
         def one(i: int) -> None:
