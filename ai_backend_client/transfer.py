@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_MAX_PARALLEL",
     "IO_BLOCK_SIZE",
     "MAX_TREE_ENTRIES",
+    "ArchiveGroup",
     "LocalPathError",
     "ManyFiles",
     "PartialFile",
@@ -59,6 +60,8 @@ __all__ = [
     "TargetExistsError",
     "TransferError",
     "UploadItem",
+    "archive_groups",
+    "archive_spool_limit",
     "check_unchanged",
     "local_target",
     "parse_offset",
@@ -67,6 +70,7 @@ __all__ = [
     "remote_path",
     "rewrite_storage_url",
     "split_url",
+    "worth_archiving",
 ]
 
 #: Bytes sent per tus PATCH request (the seed's ``chunk_size``).
@@ -90,6 +94,56 @@ DEFAULT_MAX_ATTEMPTS: Final = 6
 ARCHIVE_MIN_FILES: Final = 8
 ARCHIVE_MAX_AVERAGE: Final = 256 * 2**10
 ARCHIVE_MAX_TOTAL: Final = 64 * 2**20
+
+
+def worth_archiving(count: int, total: int) -> bool:
+    """Whether *count* files of *total* bytes come as one zip archive (the rule above)."""
+    return count >= ARCHIVE_MIN_FILES and total <= min(
+        ARCHIVE_MAX_TOTAL, count * ARCHIVE_MAX_AVERAGE
+    )
+
+
+def archive_spool_limit(total: int, entries: int) -> int:
+    """The most bytes an archive of *entries* members holding *total* bytes may take: deflate
+    may grow incompressible data a little, and each member adds its headers."""
+    return total + total // 64 + 512 * (entries + 1) + 2**16
+
+
+class ArchiveGroup:
+    """Named files that come in one zip archive: by member name, ``(target index, size)``.
+    ``directory``: the folder path of the directory whose archive they are (all its entries),
+    or ``None`` for an archive of just these files (26.09 and later)."""
+
+    def __init__(self, directory: str | None, members: dict[str, tuple[int, int]]) -> None:
+        self.directory: str | None = directory
+        self.members: dict[str, tuple[int, int]] = members
+        self.total: int = sum(size for _, size in members.values())
+
+
+def archive_groups(
+    listed: Mapping[str, Sequence[tuple[str, str, int]]],
+    picked: Iterable[tuple[int, str, int]],
+    *,
+    any_list: bool,
+) -> list[ArchiveGroup]:
+    """The archives worth asking for, of the *picked* ``(index, path in the folder, size)``:
+    with *any_list* (26.09 and later) one of them all; else one per directory of which every
+    entry in its listing (*listed*, ``(name, type, size)`` by path) is a picked file."""
+    groups: list[ArchiveGroup] = []
+    if any_list:
+        groups.append(ArchiveGroup(None, {name: (i, size) for i, name, size in picked}))
+    else:
+        by_dir: dict[str, dict[str, tuple[int, int]]] = {}
+        for index, name, size in picked:
+            parent, _, base = name.rpartition("/")
+            by_dir.setdefault(parent, {})[base] = (index, size)
+        for parent, members in by_dir.items():
+            entries = listed.get(parent, [])
+            if all(kind == "FILE" for _, kind, _ in entries) and len(entries) == len(members):
+                groups.append(ArchiveGroup(parent, members))
+    return [g for g in groups if worth_archiving(len(g.members), g.total)]
+
+
 #: Entries (files and directories) a remote directory download lists at most.
 MAX_TREE_ENTRIES: Final = 100_000
 #: Suffix of the temporary file a download writes before it is moved into place.

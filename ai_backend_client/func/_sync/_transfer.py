@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,13 +56,12 @@ from ...exceptions import (
     BackendError,
 )
 from ...transfer import (
-    ARCHIVE_MAX_AVERAGE,
-    ARCHIVE_MAX_TOTAL,
     ARCHIVE_MIN_FILES,
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PARALLEL,
     MAX_TREE_ENTRIES,
+    ArchiveGroup,
     LocalPathError,
     ManyFiles,
     PartialFile,
@@ -106,24 +106,6 @@ class _Changed(Exception):
 
 class _IsDirectory(TransferError):
     """The remote path is a directory: it comes down as a tree (not an error in the end)."""
-
-
-class _ArchiveGroup:
-    """Named files that come in one zip archive: by member name, ``(target index, size)``.
-    ``directory``: the folder path of the directory whose archive they are (all its entries),
-    or ``None`` for an archive of just these files (26.09 and later)."""
-
-    def __init__(self, directory: str | None, members: dict[str, tuple[int, int]]) -> None:
-        self.directory = directory
-        self.members = members
-        self.total = sum(size for _, size in members.values())
-
-    def worth_it(self) -> bool:
-        """Many small files, by the rule for a directory's tree."""
-        count = len(self.members)
-        return count >= ARCHIVE_MIN_FILES and self.total <= min(
-            ARCHIVE_MAX_TOTAL, count * ARCHIVE_MAX_AVERAGE
-        )
 
 
 class _DownloadState:
@@ -494,19 +476,7 @@ class Transfer:
         any_list = _adapters.archives_named_files(self.session)
         # Older servers: only a directory with enough names can come whole; list no other.
         listed, picked = self._small_files(targets, 1 if any_list else ARCHIVE_MIN_FILES)
-        groups: list[_ArchiveGroup] = []
-        if any_list:
-            groups.append(_ArchiveGroup(None, {name: (i, size) for i, name, size in picked}))
-        else:
-            by_dir: dict[str, dict[str, tuple[int, int]]] = {}
-            for index, name, size in picked:
-                parent, _, base = name.rpartition("/")
-                by_dir.setdefault(parent, {})[base] = (index, size)
-            for parent, members in by_dir.items():
-                entries = listed.get(parent, [])
-                if all(kind == "FILE" for _, kind, _ in entries) and len(entries) == len(members):
-                    groups.append(_ArchiveGroup(parent, members))
-        groups = [g for g in groups if g.worth_it()]
+        groups = _transfer.archive_groups(listed, picked, any_list=any_list)
         settled: dict[int, BaseException | None] = {}
         if not groups:
             return settled
@@ -520,7 +490,7 @@ class Transfer:
         return settled
 
     def _download_group(
-        self, group: _ArchiveGroup, targets: list[tuple[str, Path]], *, overwrite: bool
+        self, group: ArchiveGroup, targets: list[tuple[str, Path]], *, overwrite: bool
     ) -> dict[int, BaseException | None]:
         """One archive of *group*, each member written to its target; ``{}`` when it failed."""
         from .._archive import extract_zip_to_targets
@@ -538,7 +508,7 @@ class Transfer:
                 total,
             )
         first = targets[next(iter(group.members.values()))[0]][1]
-        limit = total + total // 64 + 512 * (count + 1) + 2**16
+        limit = _transfer.archive_spool_limit(total, count)
         try:
             spool = PartialFile(
                 first.parent / f".{first.name}.archive.zip", overwrite=True, max_size=limit
@@ -589,30 +559,17 @@ class Transfer:
         archive: a remote regular file, named once, for a local path that is not a directory,
         in a directory with at least *per_directory* of them. The directories are listed
         ``max_parallel`` at once; one that fails is left out."""
-        counts: dict[str, int] = {}
-        for remote, _ in targets:
-            name = posixpath.normpath(self.in_folder(remote))
-            counts[name] = counts.get(name, 0) + 1
+        names = [posixpath.normpath(self.in_folder(remote)) for remote, _ in targets]
+        counts = Counter(names)
         wanted: list[tuple[int, str]] = []
-        for index, (remote, target) in enumerate(targets):
-            name = posixpath.normpath(self.in_folder(remote))
+        for index, name in enumerate(names):
             outside = name == ".." or name.startswith("../")
-            if counts[name] == 1 and not outside and not target.is_dir():
+            if counts[name] == 1 and not outside and not targets[index][1].is_dir():
                 wanted.append((index, name))
-        per_parent: dict[str, int] = {}
-        for _, name in wanted:
-            parent = name.rpartition("/")[0]
-            per_parent[parent] = per_parent.get(parent, 0) + 1
+        per_parent = Counter(name.rpartition("/")[0] for _, name in wanted)
         parents = sorted(p for p, n in per_parent.items() if n >= per_directory)
-        listed: dict[str, list[tuple[str, str, int]]] = {}
-
-        def one(i: int) -> None:
-            listing = _adapters.folders_list_files(
-                self.session.versioned, name=self.vfolder, path=parents[i] or "."
-            )
-            listed[parents[i]] = [(e.name, e.type, e.size) for e in listing.items or []]
-
-        _transfer.thread_map_bounded(one, ManyFiles(parents), self.max_parallel)
+        entries, _ = self._listings([p or "." for p in parents])
+        listed = dict(zip(parents, entries, strict=True))  # a failed listing: empty
         picked: list[tuple[int, str, int]] = []
         for index, name in wanted:
             parent, _, base = name.rpartition("/")
@@ -647,9 +604,7 @@ class Transfer:
         local = {rel: local_target(rel, root) for rel in [*dirs, *(rel for rel, _ in files)]}
         total = sum(size for _, size in files)
         count = len(files)
-        if count >= ARCHIVE_MIN_FILES and total <= min(
-            ARCHIVE_MAX_TOTAL, count * ARCHIVE_MAX_AVERAGE
-        ):
+        if _transfer.worth_archiving(count, total):
             log.debug(
                 "downloading %r as one zip archive (%d files, %d bytes)", remote, count, total
             )
@@ -703,22 +658,28 @@ class Transfer:
     def _list_level(self, remote: str, level: list[str]) -> list[list[tuple[str, str, int]]]:
         """``(name, type, size)`` of the entries of each directory of *level* (relative to
         *remote*), ``max_parallel`` listings at once; the first failure is raised."""
-        entries: list[list[tuple[str, str, int]]] = [[] for _ in level]
-
-        def one(index: int) -> None:
-            rel = level[index]
-            listing = _adapters.folders_list_files(
-                self.session.versioned,
-                name=self.vfolder,
-                path=self.in_folder(_below(remote, rel)),
-            )
-            entries[index] = [(e.name, e.type, e.size) for e in listing.items or []]
-
-        outcome = ManyFiles(level)
-        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        entries, outcome = self._listings([self.in_folder(_below(remote, r)) for r in level])
         if outcome.failed:
             raise next(iter(outcome.failed.values()))
         return entries
+
+    def _listings(
+        self, paths: list[str]
+    ) -> tuple[list[list[tuple[str, str, int]]], ManyFiles]:
+        """``(name, type, size)`` of the entries of each directory *paths* names (paths of the
+        folder), ``max_parallel`` listings at once; one that failed is empty, and the outcome
+        says why."""
+        entries: list[list[tuple[str, str, int]]] = [[] for _ in paths]
+
+        def one(index: int) -> None:
+            listing = _adapters.folders_list_files(
+                self.session.versioned, name=self.vfolder, path=paths[index]
+            )
+            entries[index] = [(e.name, e.type, e.size) for e in listing.items or []]
+
+        outcome = ManyFiles(paths)
+        _transfer.thread_map_bounded(one, outcome, self.max_parallel)
+        return entries, outcome
 
     def _download_tree_archive(
         self, remote: str, root: Path, *, total: int, entries: int, overwrite: bool
@@ -726,8 +687,7 @@ class Transfer:
         """The tree of *remote* as one zip archive, extracted under *root*."""
         from .._archive import extract_zip_safely
 
-        # Deflate may grow incompressible data a little; each member adds its headers.
-        limit = total + total // 64 + 512 * (entries + 1) + 2**16
+        limit = _transfer.archive_spool_limit(total, entries)
         # Spooled inside the destination (made here), under a hidden name of its own.
         spool = PartialFile(root / "archive.zip", overwrite=True, max_size=limit)
         try:
